@@ -26,6 +26,9 @@ type Error struct {
 	Phase Phase `json:"phase,omitempty"`
 	// Allowed lists the steps that would fit instead (ECONFLICT).
 	Allowed []string `json:"allowed,omitempty"`
+	// Details carries facts that help the requester try again, such as the
+	// earliest possible end date of a contract.
+	Details map[string]string `json:"details,omitempty"`
 }
 
 // FieldError names one field and what is wrong with it.

@@ -43,8 +43,10 @@ type Policy struct {
 	FollowUpMonths []int `json:"follow_up_months"`
 	// ProvisionRetentionYears is how long a record of a third-party provision is kept.
 	ProvisionRetentionYears int `json:"provision_retention_years"`
-	// Wages is the prefecture's minimum wage, effective-dated.
-	Wages WageTable `json:"wages"`
+	// Wages is the prefecture's minimum wage, effective-dated, and
+	// WagePrefecture the prefecture it is of (named in contract terms).
+	Wages          WageTable `json:"wages"`
+	WagePrefecture string    `json:"wage_prefecture"`
 	// StaffEmail receives tasks and escalations; CityEmail the monthly report.
 	StaffEmail string `json:"staff_email"`
 	CityEmail  string `json:"city_email"`
@@ -95,8 +97,9 @@ func DefaultPolicy() Policy {
 			{From: Date{2024, 10, 1}, Yen: 1162},
 			{From: Date{2025, 10, 4}, Yen: 1225},
 		},
-		StaffEmail: "staff@digikama.example.jp",
-		CityEmail:  "shuro@city.kamakura.example.jp",
+		WagePrefecture: "神奈川県",
+		StaffEmail:     "staff@digikama.example.jp",
+		CityEmail:      "shuro@city.kamakura.example.jp",
 	}
 }
 
@@ -139,6 +142,9 @@ func (p Policy) Validate() error {
 	}
 	if len(p.FollowUpMonths) == 0 || !slices.IsSorted(p.FollowUpMonths) || p.FollowUpMonths[0] < 1 || p.FollowUpMonths[len(p.FollowUpMonths)-1] > 36 {
 		f.Add("follow_up_months", "must be months between 1 and 36 in ascending order")
+	}
+	if p.WagePrefecture == "" {
+		f.Add("wage_prefecture", "is required (the prefecture whose minimum wage the fee follows)")
 	}
 	if len(p.Wages) == 0 {
 		f.Add("wages", "needs at least one rate")

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
+)
+
+// Role is what a token may do: viewers read, staff also take steps,
+// admins also manage tokens and policy and read the audit log.
+type Role int
+
+const (
+	RoleNone Role = iota // no route is open to it: the default for unlisted routes
+	RoleViewer
+	RoleStaff
+	RoleAdmin
+)
+
+func parseRole(s string) Role {
+	switch s {
+	case "viewer":
+		return RoleViewer
+	case "staff":
+		return RoleStaff
+	case "admin":
+		return RoleAdmin
+	}
+	return RoleNone
+}
+
+func (r Role) String() string {
+	return [...]string{"none", "viewer", "staff", "admin"}[r]
+}
+
+// Actor is who makes a request.
+type Actor struct {
+	ID   string
+	Name string
+	Role Role
+}
+
+// Ref is how workflows and the timeline refer to the actor: an id, never a name.
+func (a Actor) Ref() string { return "staff:" + a.ID }
+
+func actorOf(c *gin.Context) (Actor, bool) {
+	a, ok := c.Get(ctxActor)
+	if !ok {
+		return Actor{}, false
+	}
+	return a.(Actor), true
+}
+
+// Tokens finds the token for a secret.
+type Tokens interface {
+	TokenBySecret(ctx context.Context, secret string) (postgres.Token, error)
+}
+
+// authorize authenticates the bearer token and checks the route's minimum
+// role in permissions. A route missing from the table is denied to every
+// role: routes are closed until someone decides who may use them.
+func authorize(tokens Tokens) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		need := permissions[c.Request.Method+" "+c.FullPath()]
+		secret, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(secret) == "" {
+			problemf(c, ippo.EUNAUTHORIZED, "send your staff token as Authorization: Bearer <token>")
+			return
+		}
+		t, err := tokens.TokenBySecret(c.Request.Context(), strings.TrimSpace(secret))
+		if ippo.ErrorCode(err) == ippo.ENOTFOUND {
+			problemf(c, ippo.EUNAUTHORIZED, "the token is unknown or revoked")
+			return
+		}
+		if err != nil {
+			fail(c, errors.Join(errUnavailable, err))
+			return
+		}
+		a := Actor{ID: t.ID, Name: t.Name, Role: parseRole(t.Role)}
+		c.Set(ctxActor, a)
+		if need == RoleNone || a.Role < need {
+			problemf(c, ippo.EFORBIDDEN, "this needs the %s role; your token has %s", max(need, RoleViewer), a.Role)
+			return
+		}
+		c.Next()
+	}
+}

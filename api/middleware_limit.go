@@ -1,0 +1,23 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// maxBody is the largest request body accepted (1 MiB); every resource is
+// far smaller.
+const maxBody = 1 << 20
+
+// limitBody refuses larger bodies with 413 before anything reads them.
+func limitBody() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > maxBody {
+			problemf(c, codeTooLarge, "the body is %d bytes; the limit is %d", c.Request.ContentLength, maxBody)
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+		c.Next()
+	}
+}

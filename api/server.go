@@ -1,0 +1,116 @@
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gin-gonic/gin"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
+	"go.temporal.io/sdk/client"
+)
+
+// Server is the staff API.
+type Server struct {
+	DB        *postgres.DB
+	Temporal  client.Client
+	TaskQueue string
+	// Clock is the installation's program clock (IPPO_MONTH_LENGTH).
+	Clock ippo.Clock
+	Log   *slog.Logger
+
+	doc     *openapi3.T
+	engine  *gin.Engine
+	started atomic.Bool
+}
+
+// Start opens the API once the database is ready and the clock is known.
+// Until then /api/v1 answers 503.
+func (s *Server) Start(clock ippo.Clock) {
+	s.Clock = clock
+	s.started.Store(true)
+}
+
+func (s *Server) whenStarted(c *gin.Context) {
+	if !s.started.Load() {
+		c.Header("Retry-After", "2")
+		problemf(c, codeUnavailable, "Ippo is starting: waiting for PostgreSQL and its migrations")
+		return
+	}
+	c.Next()
+}
+
+// permissions is the minimum role for each route. A route missing here is
+// open to no one (authorize denies by default), and a test walks the router
+// to prove every route is listed.
+var permissions = map[string]Role{
+	"POST /api/v1/applicants":                       RoleStaff,
+	"GET /api/v1/workers":                           RoleViewer,
+	"GET /api/v1/workers/:id":                       RoleViewer,
+	"GET /api/v1/workers/:id/timeline":              RoleViewer,
+	"POST /api/v1/workers/:id/eligibility":          RoleStaff,
+	"POST /api/v1/workers/:id/contract":             RoleStaff,
+	"POST /api/v1/workers/:id/contract/non-renewal": RoleStaff,
+	"POST /api/v1/workers/:id/withdrawal":           RoleStaff,
+	"GET /api/v1/agencies":                          RoleViewer,
+	"POST /api/v1/agencies":                         RoleAdmin,
+	"GET /api/v1/outbox":                            RoleViewer,
+	"GET /api/v1/tasks":                             RoleViewer,
+	"POST /api/v1/tasks/:id/done":                   RoleStaff,
+	"GET /api/v1/policy":                            RoleViewer,
+	"PUT /api/v1/policy":                            RoleAdmin,
+	"GET /api/v1/tokens":                            RoleAdmin,
+	"POST /api/v1/tokens":                           RoleAdmin,
+	"DELETE /api/v1/tokens/:id":                     RoleAdmin,
+	"GET /api/v1/audit":                             RoleAdmin,
+}
+
+// Handler builds the HTTP handler: public routes (health, documentation)
+// and the authenticated /api/v1 group, all routes in this one place.
+func (s *Server) Handler() (http.Handler, error) {
+	doc, err := GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("load OpenAPI document: %w", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("route OpenAPI document: %w", err)
+	}
+	s.doc = doc
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(requestIDs(s.Log), accessLog(), recoverPanics())
+	e.NoRoute(func(c *gin.Context) {
+		problemf(c, codeNoRoute, "no endpoint %s %s", c.Request.Method, c.Request.URL.Path)
+	})
+	e.NoMethod(func(c *gin.Context) {
+		problemf(c, codeMethod, "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path)
+	})
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/api/v1/openapi.json", s.openapiJSON)
+	e.GET("/api/v1/docs", s.docsPage)
+
+	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), validateRequests(router), idempotency(s.DB))
+	RegisterHandlersWithOptions(v1, s, GinServerOptions{
+		ErrorHandler: func(c *gin.Context, err error, _ int) {
+			fail(c, &ippo.Error{Code: codeMalformed, Message: err.Error()})
+		},
+	})
+	s.engine = e
+	return e, nil
+}
+
+// Routes lists the registered routes (for tests that walk the router).
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }

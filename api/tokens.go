@@ -1,0 +1,98 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+)
+
+// NewTokenSecret returns a fresh bearer token: 256 random bits.
+func NewTokenSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return "ippo_" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ListTokens lists staff tokens (never their secrets).
+func (s *Server) ListTokens(c *gin.Context) {
+	items, err := s.DB.Tokens(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": nonNil(items)})
+}
+
+// CreateToken issues a token; its secret is in this answer only.
+func (s *Server) CreateToken(c *gin.Context, _ CreateTokenParams) {
+	var in TokenInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		fail(c, ippo.Invalid([]ippo.FieldError{{Field: "name", Message: "is required"}}))
+		return
+	}
+	actor, _ := actorOf(c)
+	secret := NewTokenSecret()
+	t, err := s.DB.CreateToken(c.Request.Context(), postgres.Token{
+		ID: uuid.NewString(), Name: name, Role: string(in.Role), CreatedBy: actor.Name,
+	}, secret)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, gin.H{"token": t, "secret": secret})
+}
+
+// RevokeToken revokes a token at once.
+func (s *Server) RevokeToken(c *gin.Context, id openapi_types.UUID) {
+	if err := s.DB.RevokeToken(c.Request.Context(), id.String()); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// ListAudit lists audited requests, newest first.
+func (s *Server) ListAudit(c *gin.Context, params ListAuditParams) {
+	var before int64
+	if cur := deref(params.Cursor); cur != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cur)
+		if err == nil {
+			before, err = strconv.ParseInt(string(b), 10, 64)
+		}
+		if err != nil || before <= 0 {
+			fail(c, ippo.Invalid([]ippo.FieldError{{Field: "cursor", Message: "is not a cursor this API gave out"}}))
+			return
+		}
+	}
+	workerID := ""
+	if params.WorkerId != nil {
+		workerID = params.WorkerId.String()
+	}
+	limit := deref(params.Limit)
+	if limit == 0 {
+		limit = 50
+	}
+	items, err := s.DB.AuditLog(c.Request.Context(), workerID, before, limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	page := gin.H{"items": nonNil(items)}
+	if len(items) == limit {
+		page["next_cursor"] = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(items[len(items)-1].ID, 10)))
+	}
+	c.JSON(http.StatusOK, page)
+}

@@ -1,0 +1,71 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
+)
+
+func (s *Server) today() ippo.Date { return s.Clock.Today(time.Now()) }
+
+// ListWorkers lists workers, oldest application first.
+func (s *Server) ListWorkers(c *gin.Context, params ListWorkersParams) {
+	f := postgres.WorkerFilter{
+		Phase:      ippo.Phase(deref(params.Phase)),
+		Query:      deref(params.Q),
+		EndsBefore: deref(params.EndsBefore),
+		Limit:      deref(params.Limit),
+	}
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	if cur := deref(params.Cursor); cur != "" {
+		t, id, err := parseCursor(cur)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		f.AfterTime, f.AfterID = t, id
+	}
+	items, err := s.DB.Workers(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	page := gin.H{"items": nonNil(items)}
+	if len(items) == f.Limit {
+		last := items[len(items)-1]
+		page["next_cursor"] = cursor(last.AppliedAt, last.ID)
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// GetWorker returns one worker with their phase from the read model.
+func (s *Server) GetWorker(c *gin.Context, id WorkerID) {
+	w, err := s.DB.Worker(c.Request.Context(), id.String())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, w)
+}
+
+// GetTimeline returns every step, email and audited request for the worker.
+func (s *Server) GetTimeline(c *gin.Context, id WorkerID) {
+	items, err := s.DB.Timeline(c.Request.Context(), id.String())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": nonNil(items)})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+)
+
+// config is Ippo's configuration, read from the environment. Every
+// variable is documented here and in README.md.
+type config struct {
+	// IPPO_HTTP_ADDR: where the API listens (default :8080).
+	HTTPAddr string
+	// DATABASE_URL: PostgreSQL (default: the cluster `make dev` runs).
+	DatabaseURL string
+	// TEMPORAL_ADDRESS (default localhost:7233) and TEMPORAL_NAMESPACE (default "default").
+	TemporalAddress   string
+	TemporalNamespace string
+	// IPPO_TASK_QUEUE: the Temporal task queue (default "ippo").
+	TaskQueue string
+	// IPPO_MONTH_LENGTH: a Go duration; one policy month lasts this long
+	// (a day a thirtieth of it). Unset in production.
+	MonthLength time.Duration
+	// IPPO_BOOTSTRAP_ADMIN_TOKEN: an admin token created at start if missing,
+	// for a fresh installation.
+	BootstrapAdminToken string
+	// SENDGRID_API_KEY: send email through SendGrid; unset keeps every email
+	// in the outbox. SENDGRID_API_HOST points the client elsewhere (a fake).
+	SendGridAPIKey  string
+	SendGridAPIHost string
+	// SENDGRID_WEBHOOK_PUBLIC_KEY: the Event Webhook's verification key
+	// (base64 DER, from SendGrid's settings); unset refuses every event.
+	SendGridWebhookKey string
+	// IPPO_MAIL_FROM / IPPO_MAIL_FROM_NAME / IPPO_MAIL_REPLY_TO: the sender.
+	MailFrom     string
+	MailFromName string
+	MailReplyTo  string
+	// IPPO_PUBLIC_URL: the base of links in emails (default http://localhost:8080).
+	PublicURL string
+	// IPPO_LINK_SECRET: the key that signs links in emails (32+ bytes).
+	LinkSecret string
+	// IPPO_LOG_LEVEL: debug, info (default), warn, error.
+	LogLevel slog.Level
+}
+
+func loadConfig() (config, error) {
+	c := config{
+		HTTPAddr:            env("IPPO_HTTP_ADDR", ":8080"),
+		DatabaseURL:         env("DATABASE_URL", "postgres://postgres@127.0.0.1:55432/ippo?sslmode=disable"),
+		TemporalAddress:     env("TEMPORAL_ADDRESS", "localhost:7233"),
+		TemporalNamespace:   env("TEMPORAL_NAMESPACE", "default"),
+		TaskQueue:           env("IPPO_TASK_QUEUE", "ippo"),
+		BootstrapAdminToken: os.Getenv("IPPO_BOOTSTRAP_ADMIN_TOKEN"),
+		SendGridAPIKey:      os.Getenv("SENDGRID_API_KEY"),
+		SendGridAPIHost:     env("SENDGRID_API_HOST", "https://api.sendgrid.com"),
+		SendGridWebhookKey:  os.Getenv("SENDGRID_WEBHOOK_PUBLIC_KEY"),
+		MailFrom:            env("IPPO_MAIL_FROM", "noreply@digikama.example.jp"),
+		MailFromName:        env("IPPO_MAIL_FROM_NAME", "デジタル就労支援センターKAMAKURA"),
+		MailReplyTo:         env("IPPO_MAIL_REPLY_TO", "staff@digikama.example.jp"),
+		PublicURL:           strings.TrimRight(env("IPPO_PUBLIC_URL", "http://localhost:8080"), "/"),
+		LinkSecret:          os.Getenv("IPPO_LINK_SECRET"),
+	}
+	if s := os.Getenv("IPPO_MONTH_LENGTH"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("IPPO_MONTH_LENGTH=%q: want a positive Go duration such as 30s or 10m", s)
+		}
+		if d < 3*time.Second {
+			return c, fmt.Errorf("IPPO_MONTH_LENGTH=%q: at least 3s, so a program day (a thirtieth) is 100ms or more", s)
+		}
+		c.MonthLength = d
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(env("IPPO_LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("IPPO_LOG_LEVEL: %w", err)
+	}
+	if t := c.BootstrapAdminToken; t != "" && len(t) < 16 {
+		return c, fmt.Errorf("IPPO_BOOTSTRAP_ADMIN_TOKEN: use at least 16 characters")
+	}
+	return c, nil
+}
+
+func env(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}

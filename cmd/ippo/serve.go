@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/api"
+	"github.com/ippo-center/ippo/postgres"
+	ippoworker "github.com/ippo-center/ippo/worker"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+)
+
+// run serves the API, runs the worker, or both, until ctx ends. It does
+// not exit when PostgreSQL or Temporal is down: /readyz says which, and it
+// keeps trying.
+func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker bool) error {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := client.NewLazyClient(client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
+	})
+	if err != nil {
+		return fmt.Errorf("temporal client: %w", err)
+	}
+	defer tc.Close()
+
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log}
+	errc := make(chan error, 1)
+	var httpSrv *http.Server
+	if withAPI {
+		h, err := srv.Handler()
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		}
+		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		log.Info("api listening", "addr", ln.Addr().String())
+		go func() {
+			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+
+	clock, err := prepare(ctx, cfg, db, log)
+	if err != nil {
+		return shutdown(httpSrv, nil, log, err)
+	}
+	var acts *activities.Activities
+	if err := retry(ctx, log, "wire activities", func() (err error) {
+		acts, err = newActivities(ctx, cfg, db)
+		return err
+	}); err != nil {
+		return shutdown(httpSrv, nil, log, err)
+	}
+	acts.Clock = clock
+	srv.Start(clock)
+	if clock.Compressed() {
+		log.Info("compressed program clock", "month_length", clock.MonthLength.String(), "program_today", clock.Today(time.Now()).String())
+	}
+
+	var w sdkworker.Worker
+	if withWorker {
+		w = ippoworker.New(tc, cfg.TaskQueue, acts)
+		if err := retry(ctx, log, "start temporal worker", w.Start); err != nil {
+			return shutdown(httpSrv, nil, log, err)
+		}
+		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+	}
+
+	select {
+	case <-ctx.Done():
+		return shutdown(httpSrv, w, log, nil)
+	case err := <-errc:
+		return shutdown(httpSrv, w, log, err)
+	}
+}
+
+// prepare waits for a migrated database, then reads the program clock and
+// stores the bootstrap admin token.
+func prepare(ctx context.Context, cfg config, db *postgres.DB, log *slog.Logger) (ippo.Clock, error) {
+	var clock ippo.Clock
+	err := retry(ctx, log, "prepare database", func() error {
+		if err := db.CheckSchema(ctx); err != nil {
+			return err
+		}
+		c, err := db.Clock(ctx, cfg.MonthLength)
+		if err != nil {
+			return err
+		}
+		if t := cfg.BootstrapAdminToken; t != "" {
+			err := db.EnsureToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, t)
+			if err != nil {
+				return err
+			}
+		}
+		clock = c
+		return nil
+	})
+	return clock, err
+}
+
+// retry calls fn until it succeeds or ctx ends, backing off to 10 s.
+func retry(ctx context.Context, log *slog.Logger, what string, fn func() error) error {
+	wait := 500 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		log.Warn("will retry", "step", what, "error", err.Error(), "in", wait.String())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
+}
+
+// shutdown lets in-flight requests finish and stops the worker polling.
+func shutdown(httpSrv *http.Server, w sdkworker.Worker, log *slog.Logger, cause error) error {
+	log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if httpSrv != nil {
+		if err := httpSrv.Shutdown(ctx); err != nil {
+			log.Error("http shutdown", "error", err.Error())
+		}
+	}
+	if w != nil {
+		w.Stop()
+	}
+	return cause
+}

@@ -1,0 +1,256 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo/internal/temporaltest"
+	"github.com/ippo-center/ippo/postgres/pgtest"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// ippoBinary builds cmd/ippo once per test run.
+func ippoBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ippo-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "ippo")
+		_, file, _, _ := runtime.Caller(0)
+		cmd := exec.Command("go", "build", "-o", binary, "./cmd/ippo")
+		cmd.Dir = filepath.Join(filepath.Dir(file), "..")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
+
+// instance is a running ippo process and a client for its API.
+type instance struct {
+	t     *testing.T
+	base  string
+	token string
+	env   []string
+	cmd   *exec.Cmd
+	logs  *bytes.Buffer
+	done  chan struct{}
+}
+
+type options struct {
+	monthLength string
+	env         []string
+}
+
+// start runs `ippo migrate`, `ippo seed` and `ippo serve` on a fresh
+// database, its own task queue and a free port, and waits for /readyz.
+func start(t *testing.T, o options) *instance {
+	t.Helper()
+	bin := ippoBinary(t)
+	dev := temporaltest.Server(t)
+	dbURL := pgtest.NewDatabase(t)
+	port := freePort(t)
+	p := &instance{
+		t:     t,
+		base:  "http://" + port,
+		token: "e2e-admin-" + strings.ReplaceAll(uuid.NewString(), "-", ""),
+		logs:  &bytes.Buffer{},
+		done:  make(chan struct{}),
+	}
+	p.env = append(os.Environ(),
+		"DATABASE_URL="+dbURL,
+		"TEMPORAL_ADDRESS="+dev.FrontendHostPort(),
+		"TEMPORAL_NAMESPACE=default",
+		"IPPO_TASK_QUEUE=e2e-"+uuid.NewString(),
+		"IPPO_HTTP_ADDR="+port,
+		"IPPO_PUBLIC_URL="+p.base,
+		"IPPO_BOOTSTRAP_ADMIN_TOKEN="+p.token,
+		"IPPO_LINK_SECRET=e2e-link-secret-that-is-long-enough-0123456789",
+		"IPPO_MONTH_LENGTH="+o.monthLength,
+		"SENDGRID_API_KEY=",
+	)
+	p.env = append(p.env, o.env...)
+	for _, sub := range []string{"migrate", "seed"} {
+		cmd := exec.Command(bin, sub)
+		cmd.Env = p.env
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "ippo %s: %s", sub, out)
+	}
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = p.env
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	require.NoError(t, p.cmd.Start())
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("ippo logs:\n%s", tail(p.logs.String(), 60))
+		}
+	})
+	p.eventually(30*time.Second, "ready", func() bool {
+		status, _ := p.raw("GET", "/readyz", nil, false)
+		return status == http.StatusOK
+	})
+	return p
+}
+
+// stop sends SIGTERM and waits for a graceful exit.
+func (p *instance) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// raw sends a request and returns the status and body.
+func (p *instance) raw(method, path string, body any, auth bool, headers ...string) (int, []byte) {
+	p.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		require.NoError(p.t, err)
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, p.base+path, r)
+	require.NoError(p.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if auth {
+		req.Header.Set("Authorization", "Bearer "+p.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, []byte(err.Error())
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// do sends an authenticated request, requires the status and decodes the body.
+func (p *instance) do(method, path string, body any, want int, headers ...string) map[string]any {
+	p.t.Helper()
+	status, b := p.raw(method, path, body, true, headers...)
+	require.Equal(p.t, want, status, "%s %s: %s", method, path, b)
+	out := map[string]any{}
+	if len(b) > 0 {
+		require.NoError(p.t, json.Unmarshal(b, &out), "%s", b)
+	}
+	return out
+}
+
+func (p *instance) eventually(timeout time.Duration, what string, cond func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		select {
+		case <-p.done:
+			p.t.Fatalf("ippo exited while waiting for %s", what)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// timelineKinds returns the kinds of lifecycle steps on the worker's timeline.
+func (p *instance) timelineKinds(id string) []string {
+	tl := p.do("GET", "/api/v1/workers/"+id+"/timeline", nil, 200)
+	var kinds []string
+	for _, e := range tl["items"].([]any) {
+		m := e.(map[string]any)
+		if m["source"] == "lifecycle" {
+			kinds = append(kinds, m["kind"].(string))
+		}
+	}
+	return kinds
+}
+
+// outbox returns the worker's emails, oldest first.
+func (p *instance) outbox(id string) []map[string]any {
+	page := p.do("GET", "/api/v1/outbox?limit=500&worker_id="+id, nil, 200)
+	var out []map[string]any
+	items := page["items"].([]any)
+	for i := len(items) - 1; i >= 0; i-- {
+		out = append(out, items[i].(map[string]any))
+	}
+	return out
+}
+
+func templates(emails []map[string]any) []string {
+	var out []string
+	for _, e := range emails {
+		out = append(out, e["template"].(string))
+	}
+	return out
+}
+
+func tail(s string, lines int) string {
+	parts := strings.Split(s, "\n")
+	if len(parts) > lines {
+		parts = parts[len(parts)-lines:]
+	}
+	return strings.Join(parts, "\n")
+}
+
+func applicant(email string) map[string]any {
+	return map[string]any{
+		"name": "鎌倉 花子", "name_kana": "かまくら はなこ", "email": email,
+		"municipality_code": "14204", "category": "disability", "recognized_by_doctor": true,
+		"disability_types": []string{"mental"}, "wants_general_employment": true,
+		"consent": map[string]any{"given_on": "2026-01-05", "wording_version": "2026-01"},
+	}
+}
+
+var _ = context.Background

@@ -1,0 +1,46 @@
+package e2e_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSpine: the real binary on the real Temporal server and PostgreSQL
+// registers an applicant, starts the lifecycle and reads it back.
+func TestSpine(t *testing.T) {
+	t.Parallel()
+	p := start(t, options{})
+
+	status, _ := p.raw("GET", "/healthz", nil, false)
+	require.Equal(t, http.StatusOK, status)
+	status, body := p.raw("GET", "/api/v1/workers", nil, false)
+	require.Equal(t, http.StatusUnauthorized, status, "%s", body)
+	require.Contains(t, string(body), `"type"`)
+
+	w := p.do("POST", "/api/v1/applicants", applicant("hanako@example.jp"), http.StatusCreated)
+	id := w["id"].(string)
+	require.Equal(t, "screening", w["phase"])
+	require.NotContains(t, w, "password")
+
+	got := p.do("GET", "/api/v1/workers/"+id, nil, http.StatusOK)
+	require.Equal(t, "鎌倉 花子", got["applicant"].(map[string]any)["name"])
+	list := p.do("GET", "/api/v1/workers?phase=screening", nil, http.StatusOK)
+	require.Len(t, list["items"], 1)
+
+	p.eventually(20*time.Second, "the applied step and the email", func() bool {
+		return slices.Contains(p.timelineKinds(id), "applied") && len(p.outbox(id)) == 1
+	})
+	mail := p.outbox(id)[0]
+	require.Equal(t, "application_received", mail["template"])
+	require.Equal(t, "held", mail["status"], "no SendGrid key: kept in the outbox")
+	require.Contains(t, mail["text"], "鎌倉 花子")
+
+	// The same email registered twice while the first lifecycle is open is refused.
+	p.do("POST", "/api/v1/applicants", applicant("hanako@example.jp"), http.StatusConflict)
+	// Nothing about the worker's name is in the workflow: its ID is worker/<uuid>.
+	p.stop()
+}

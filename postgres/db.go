@@ -1,0 +1,136 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrations is the folder of numbered SQL files, at the root of an FS.
+var migrations, _ = fs.Sub(migrationFiles, "migrations")
+
+// DB is Ippo's store.
+type DB struct {
+	pool *pgxpool.Pool
+	// now is the clock for timestamps the store sets itself; tests replace it.
+	now func() time.Time
+}
+
+// Open returns a store for the database at url. It does not connect until
+// first used, so a process can start while PostgreSQL is still coming up.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "ippo"
+	cfg.ConnConfig.RuntimeParams["timezone"] = "Asia/Tokyo"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return &DB{pool: pool, now: time.Now}, nil
+}
+
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that PostgreSQL answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Migrate applies every migration not yet applied. Concurrent callers wait
+// for each other through an advisory lock.
+func (db *DB) Migrate(ctx context.Context) ([]*goose.MigrationResult, error) {
+	sqlDB := stdlib.OpenDBFromPool(db.pool)
+	defer sqlDB.Close()
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations, goose.WithSessionLocker(locker))
+	if err != nil {
+		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return res, fmt.Errorf("migrate: %w", err)
+	}
+	return res, nil
+}
+
+// Migrations returns the embedded migration files.
+func Migrations() fs.FS { return migrations }
+
+// inTx runs fn in a transaction, committing if it returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.pool, fn)
+}
+
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ippo.Errorf(ippo.ENOTFOUND, format, args...)
+	}
+	return err
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// date converts a domain date for a date column (NULL when zero). Dates
+// travel as UTC midnights, which pgx reads and writes without shifting.
+func date(d ippo.Date) pgtype.Date {
+	if d.IsZero() {
+		return pgtype.Date{}
+	}
+	return pgtype.Date{Time: time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC), Valid: true}
+}
+
+// fromDate converts a scanned nullable date column.
+func fromDate(d pgtype.Date) ippo.Date {
+	if !d.Valid {
+		return ippo.Date{}
+	}
+	return ippo.Date{Year: d.Time.Year(), Month: d.Time.Month(), Day: d.Time.Day()}
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// CheckSchema reports an error while migrations are pending, so a process
+// waits for `ippo migrate` instead of answering from a partial schema.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	sqlDB := stdlib.OpenDBFromPool(db.pool)
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations)
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if pending {
+		return errors.New("database migrations are pending: run `ippo migrate`")
+	}
+	return nil
+}

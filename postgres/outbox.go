@@ -1,0 +1,177 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/jackc/pgx/v5"
+)
+
+const outboxColumns = `id::text, key, template, coalesce(worker_id::text, ''), coalesce(agency_id::text, ''),
+	recipient, subject, text_body, html_body, status, provider_message_id, attempts, last_error, created_at, updated_at`
+
+func scanOutbox(row pgx.CollectableRow) (ippo.OutboxEmail, error) {
+	var e ippo.OutboxEmail
+	err := row.Scan(&e.ID, &e.Key, &e.Template, &e.WorkerID, &e.AgencyID, &e.Recipient, &e.Subject,
+		&e.Text, &e.HTML, &e.Status, &e.ProviderMessageID, &e.Attempts, &e.LastError, &e.CreatedAt, &e.UpdatedAt)
+	return e, err
+}
+
+func nullUUID(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// EnqueueEmail writes an email once per key and returns the stored row: a
+// second call with the same key returns the first email as it now stands.
+func (db *DB) EnqueueEmail(ctx context.Context, e ippo.OutboxEmail) (ippo.OutboxEmail, error) {
+	now := db.now()
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, subject, text_body, html_body,
+			status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $10)
+		ON CONFLICT (key) DO NOTHING`,
+		e.ID, e.Key, e.Template, nullUUID(e.WorkerID), nullUUID(e.AgencyID), e.Recipient, e.Subject, e.Text, e.HTML, now)
+	if err != nil {
+		return e, fmt.Errorf("enqueue email %s: %w", e.Key, err)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE key = $1`, e.Key)
+	if err != nil {
+		return e, err
+	}
+	return pgx.CollectExactlyOneRow(rows, scanOutbox)
+}
+
+// OutboxEmail returns one email, or ENOTFOUND.
+func (db *DB) OutboxEmail(ctx context.Context, id string) (ippo.OutboxEmail, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1`, id)
+	if err != nil {
+		return ippo.OutboxEmail{}, err
+	}
+	e, err := pgx.CollectExactlyOneRow(rows, scanOutbox)
+	return e, notFound(err, "no email %s", id)
+}
+
+// ClaimSend moves a queued email to sending and counts the attempt. It
+// returns the status the email had: only "queued" means the caller may send.
+func (db *DB) ClaimSend(ctx context.Context, id string) (string, error) {
+	var before string
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT status FROM outbox WHERE id = $1 FOR UPDATE`, id).Scan(&before); err != nil {
+			return err
+		}
+		if before != ippo.EmailQueued {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, id, db.now())
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("claim email %s: %w", id, err)
+	}
+	return before, nil
+}
+
+// SetEmailStatus records what became of a send. From lists the statuses
+// the email may move from; it returns false if it was in none of them.
+func (db *DB) SetEmailStatus(ctx context.Context, id, status, messageID, reason string, from ...string) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `
+		UPDATE outbox SET status = $2,
+			provider_message_id = CASE WHEN $3 = '' THEN provider_message_id ELSE $3 END,
+			last_error = CASE WHEN $4 = '' THEN last_error ELSE $4 END,
+			updated_at = $5
+		WHERE id = $1 AND status = ANY($6)`, id, status, messageID, reason, db.now(), from)
+	if err != nil {
+		return false, fmt.Errorf("set email %s %s: %w", id, status, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// OutboxFilter selects emails for a list, newest first.
+type OutboxFilter struct {
+	WorkerID string
+	Status   string
+	Before   time.Time
+	BeforeID string
+	Limit    int
+}
+
+// Outbox lists emails matching f.
+func (db *DB) Outbox(ctx context.Context, f OutboxFilter) ([]ippo.OutboxEmail, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.WorkerID != "" {
+		where = append(where, "worker_id = "+arg(f.WorkerID))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(f.Status))
+	}
+	if f.BeforeID != "" {
+		where = append(where, fmt.Sprintf("(created_at, id) < (%s, %s)", arg(f.Before), arg(f.BeforeID)))
+	}
+	sql := `SELECT ` + outboxColumns + ` FROM outbox`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	sql += " ORDER BY created_at DESC, id DESC LIMIT " + arg(limit)
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return pgx.CollectRows(rows, scanOutbox)
+}
+
+// CreateTask records a staff task once per key.
+func (db *DB) CreateTask(ctx context.Context, t ippo.StaffTask) error {
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO staff_tasks (id, key, kind, worker_id, title, body, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
+		t.ID, t.Key, t.Kind, nullUUID(t.WorkerID), t.Title, t.Body, db.now())
+	if err != nil {
+		return fmt.Errorf("create task %s: %w", t.Key, err)
+	}
+	return nil
+}
+
+// Tasks lists staff tasks, open ones first, newest first.
+func (db *DB) Tasks(ctx context.Context, openOnly bool, limit int) ([]ippo.StaffTask, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := db.pool.Query(ctx, `
+		SELECT id::text, key, kind, coalesce(worker_id::text, ''), title, body, created_at, done_at, coalesce(done_by, '')
+		  FROM staff_tasks WHERE NOT $1 OR done_at IS NULL
+		 ORDER BY done_at IS NOT NULL, created_at DESC LIMIT $2`, openOnly, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.StaffTask, error) {
+		var t ippo.StaffTask
+		err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.WorkerID, &t.Title, &t.Body, &t.CreatedAt, &t.DoneAt, &t.DoneBy)
+		return t, err
+	})
+}
+
+// CompleteTask marks a task done.
+func (db *DB) CompleteTask(ctx context.Context, id, by string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE staff_tasks SET done_at = coalesce(done_at, $2), done_by = coalesce(done_by, $3) WHERE id = $1`, id, db.now(), by)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ippo.Errorf(ippo.ENOTFOUND, "no task %s", id)
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# make dev: installs what is missing, starts PostgreSQL and the Temporal dev
+# server (with its Web UI), migrates, seeds, runs Ippo, and prints the URLs
+# and the admin token. Ctrl-C stops everything this script started; data
+# stays in .dev/.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install.sh"
+
+started=()
+ippo_pid=""
+fake_pid=""
+cleanup() {
+	trap - EXIT INT TERM
+	echo
+	log "stopping"
+	[ -n "$ippo_pid" ] && kill -TERM "$ippo_pid" 2>/dev/null && wait "$ippo_pid" 2>/dev/null || true
+	[ -n "$fake_pid" ] && kill -TERM "$fake_pid" 2>/dev/null || true
+	for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+		"$ROOT/scripts/${started[i]}.sh" stop || true
+	done
+	log "stopped; data is kept in .dev/"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$("$ROOT/scripts/postgres.sh" start)" = started ] && started+=(postgres)
+"$ROOT/scripts/postgres.sh" createdb ippo
+[ "$("$ROOT/scripts/temporal.sh" start)" = started ] && started+=(temporal)
+
+log "building ippo"
+go build -o "$BIN/ippo" ./cmd/ippo
+
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:$PG_PORT/ippo?sslmode=disable}
+export TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}
+export IPPO_HTTP_ADDR=${IPPO_HTTP_ADDR:-127.0.0.1:8080}
+export IPPO_PUBLIC_URL=${IPPO_PUBLIC_URL:-http://localhost:${IPPO_HTTP_ADDR##*:}}
+# A development installation keeps its admin token and link secret in .dev/.
+if [ -z "${IPPO_BOOTSTRAP_ADMIN_TOKEN:-}" ]; then
+	[ -s "$DEV/admin-token" ] || { umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 40 >"$DEV/admin-token"; }
+	IPPO_BOOTSTRAP_ADMIN_TOKEN=$(cat "$DEV/admin-token")
+fi
+export IPPO_BOOTSTRAP_ADMIN_TOKEN
+if [ -z "${IPPO_LINK_SECRET:-}" ]; then
+	[ -s "$DEV/link-secret" ] || { umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n' >"$DEV/link-secret"; }
+	IPPO_LINK_SECRET=$(cat "$DEV/link-secret")
+fi
+export IPPO_LINK_SECRET
+
+# SENDGRID=fake runs a local fake of SendGrid's API and sends every email there.
+if [ "${SENDGRID:-}" = fake ]; then
+	export SENDGRID_API_KEY=SG.fake-development-key SENDGRID_API_HOST=http://127.0.0.1:9025
+	"$BIN/ippo" sendgrid-fake >"$DEV/sendgrid-fake.log" 2>&1 &
+	fake_pid=$!
+	wait_port 9025 20 "the SendGrid fake"
+fi
+
+log "migrating and seeding"
+"$BIN/ippo" migrate >/dev/null
+"$BIN/ippo" seed
+
+"$BIN/ippo" serve 2>>"$DEV/ippo.log" &
+ippo_pid=$!
+for _ in $(seq 1 150); do
+	curl -fsS "http://$IPPO_HTTP_ADDR/readyz" >/dev/null 2>&1 && break
+	kill -0 "$ippo_pid" 2>/dev/null || die "ippo exited; see .dev/ippo.log"
+	sleep 0.2
+done
+
+cat <<EOT
+
+  Ippo is running.
+
+  API           http://$IPPO_HTTP_ADDR/api/v1   (docs: http://$IPPO_HTTP_ADDR/api/v1/docs)
+  Health        http://$IPPO_HTTP_ADDR/readyz
+  Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT
+  PostgreSQL    $DATABASE_URL
+  Admin token   $IPPO_BOOTSTRAP_ADMIN_TOKEN
+  Month length  ${IPPO_MONTH_LENGTH:-real time}
+  Email         ${SENDGRID_API_HOST:-outbox only (GET /api/v1/outbox)}
+  Logs          .dev/ippo.log
+
+  Try: curl -H "Authorization: Bearer $IPPO_BOOTSTRAP_ADMIN_TOKEN" http://$IPPO_HTTP_ADDR/api/v1/agencies
+
+  Ctrl-C stops everything this command started.
+EOT
+wait "$ippo_pid"

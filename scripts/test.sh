@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# make test: every test — unit, workflow (time-skipped), store tests on the
+# real PostgreSQL, and end-to-end tests of the real binary on the real
+# Temporal dev server. Starts (or reuses) the PostgreSQL cluster of make dev;
+# end-to-end tests start their own Temporal dev server from bin/temporal.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install.sh"
+
+started=""
+[ "$("$ROOT/scripts/postgres.sh" start)" = started ] && started=yes
+trap '[ -n "$started" ] && "$ROOT/scripts/postgres.sh" stop' EXIT
+
+export IPPO_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+export IPPO_TEMPORAL_CLI="$BIN/temporal"
+export IPPO_TEST_REQUIRE_INFRA=1
+
+log "go vet"
+go vet ./...
+log "go test -race ./..."
+go test -race -count=1 -timeout 20m "$@" ./...

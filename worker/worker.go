@@ -1,0 +1,33 @@
+// Package worker registers Ippo's workflows and activities with a Temporal
+// worker. Nothing else.
+package worker
+
+import (
+	"time"
+
+	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/workflows"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// DefaultTaskQueue is the queue Ippo's workflows and activities run on.
+const DefaultTaskQueue = "ippo"
+
+// New returns a worker polling taskQueue for Ippo's workflows and activities.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{
+		// Let running activities (an email half-sent) finish on shutdown.
+		WorkerStopTimeout: 20 * time.Second,
+	})
+	Register(w, acts)
+	return w
+}
+
+// Register adds Ippo's workflows and activities to a registry (a worker,
+// a replayer or a test environment).
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
+	r.RegisterActivity(acts)
+}

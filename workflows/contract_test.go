@@ -1,0 +1,193 @@
+package workflows_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/workflows"
+	"github.com/stretchr/testify/require"
+)
+
+// signedScenario: applied 2026-03-20, approved 03-25, signed 04-01 (term ends 09-30).
+func signedScenario(t *testing.T) *scenario {
+	s := newScenario(t, "2026-03-20")
+	s.update("2026-03-25", workflows.UpdateDecideEligibility, approve())
+	s.update("2026-04-01", workflows.UpdateSignContract, sign("2026-04-01"))
+	return s
+}
+
+func TestFiveYearsOfExtensionsContinueAsNew(t *testing.T) {
+	s := signedScenario(t)
+	s.update("2031-04-15", workflows.UpdateWithdraw, withdraw())
+	start := time.Now()
+	s.run()
+	t.Logf("five years of lifecycle in %s over %d runs", time.Since(start), s.runs)
+
+	require.NoError(t, s.err)
+	require.Equal(t, ippo.PhaseWithdrawn, s.state.Phase)
+	// Extensions every three months from 2026-10-01 to 2031-04-01.
+	ext := s.world.stepsOf("contract_extended")
+	require.Len(t, ext, 19)
+	require.Equal(t, "2026-10-01", ext[0].Data["term_start"])
+	require.Equal(t, "2026-12-31", ext[0].Data["term_end"])
+	require.Equal(t, "2031-04-01", ext[18].Data["term_start"])
+	require.Equal(t, "2031-06-30", ext[18].Data["term_end"])
+	require.Equal(t, 19, s.state.Contract.Extensions)
+	require.Equal(t, 20, s.runs, "a new run at every extension")
+	// Terms at signing and at every extension; a reminder before each.
+	require.Len(t, s.world.noticesOf(activities.EmailContractTerms), 20)
+	reminders := s.world.stepsOf("extension_reminder_sent")
+	require.Len(t, reminders, 19)
+	for i, r := range reminders {
+		// 14 days before the extension, at 09:00 in Tokyo, and never after it.
+		ext := day(ext[i].Data["term_start"].(string))
+		require.Equal(t, ext.AddDays(-14).Start().Add(9*time.Hour), r.ProgramAt.In(ippo.Tokyo), "reminder %d", i)
+	}
+	// Every step and email is keyed once, across all runs.
+	keys := map[string]bool{}
+	for _, st := range s.world.steps {
+		require.False(t, keys[st.Key], "step %s recorded twice", st.Key)
+		keys[st.Key] = true
+	}
+}
+
+func TestWorkerOptOutEndsWithTheTerm(t *testing.T) {
+	s := signedScenario(t)
+	out := s.update("2026-09-10", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByWorker, Actor: "worker"})
+	s.run()
+
+	r := out.OK(t)
+	require.Equal(t, workflows.StatusEnding, r.Status)
+	require.Equal(t, day("2026-09-30"), r.EndsOn)
+	require.NoError(t, s.err)
+	require.Equal(t, ippo.PhaseEnded, s.state.Phase)
+	require.Empty(t, s.world.stepsOf("contract_extended"))
+	require.Empty(t, s.world.stepsOf("extension_reminder_sent"), "no reminder of an extension that will not happen")
+	require.Empty(t, s.world.noticesOf(activities.EmailNonRenewalNotice), "the center's notice is the center's")
+	ended := s.world.stepsOf("contract_ended")
+	require.Len(t, ended, 1)
+	require.Equal(t, day("2026-10-01").Start(), ended[0].ProgramAt.In(ippo.Tokyo))
+	require.Len(t, s.world.releases, 1)
+}
+
+func TestWorkerMayOptOutOnTheLastDay(t *testing.T) {
+	s := signedScenario(t)
+	out := s.update("2026-09-30", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByWorker})
+	s.run()
+	require.Equal(t, day("2026-09-30"), out.OK(t).EndsOn)
+	require.Equal(t, ippo.PhaseEnded, s.state.Phase)
+	require.Len(t, s.world.stepsOf("extension_reminder_sent"), 1, "the reminder went on 09-17")
+}
+
+func TestCenterNoticeInTime(t *testing.T) {
+	s := signedScenario(t)
+	// 30 days before 09-30 is 08-31: the last day notice ends the current term.
+	given := s.update("2026-08-31", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByCenter, NoteID: "note-n", Actor: "staff:a"})
+	twice := s.update("2026-09-01", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByCenter, Actor: "staff:a"})
+	s.run()
+
+	require.Equal(t, day("2026-09-30"), given.OK(t).EndsOn)
+	e := twice.Refused(t)
+	require.Equal(t, ippo.ECONFLICT, e.Code)
+	require.Contains(t, e.Message, "already ends on 2026-09-30")
+	notice := s.world.noticesOf(activities.EmailNonRenewalNotice)
+	require.Len(t, notice, 1)
+	require.Equal(t, day("2026-09-30"), notice[0].Facts.TermEnd)
+	require.Equal(t, "note-n", notice[0].Facts.NoteID)
+	require.Equal(t, ippo.PhaseEnded, s.state.Phase)
+	require.Empty(t, s.world.stepsOf("contract_extended"))
+}
+
+func TestCenterNoticeTooLateNamesTheEarliestEnd(t *testing.T) {
+	s := signedScenario(t)
+	late := s.update("2026-09-01", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByCenter})
+	notAnEnd := s.update("2026-09-02", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByCenter, EndsOn: day("2026-11-30")})
+	tooEarly := s.update("2026-09-03", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByCenter, EndsOn: day("2026-09-30")})
+	later := s.update("2026-09-04", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByCenter, EndsOn: day("2026-12-31")})
+	s.run()
+
+	e := late.Refused(t)
+	require.Equal(t, ippo.ECONFLICT, e.Code)
+	require.Equal(t, "2026-12-31", e.Details["earliest_end_date"])
+	require.Contains(t, e.Message, "at least 30 days")
+	require.Equal(t, ippo.EINVALID, notAnEnd.Refused(t).Code)
+	require.Equal(t, "ends_on", notAnEnd.Refused(t).Fields[0].Field)
+	require.Equal(t, "2026-12-31", tooEarly.Refused(t).Details["earliest_end_date"])
+	require.Equal(t, day("2026-12-31"), later.OK(t).EndsOn)
+
+	// The contract extends once more (the notice came too late for 09-30),
+	// then ends with that term.
+	ext := s.world.stepsOf("contract_extended")
+	require.Len(t, ext, 1)
+	require.Equal(t, "2026-12-31", ext[0].Data["term_end"])
+	require.Len(t, s.world.stepsOf("extension_reminder_sent"), 1, "a reminder of the one extension still coming, none of the last term")
+	require.Equal(t, ippo.PhaseEnded, s.state.Phase)
+	ended := s.world.stepsOf("contract_ended")
+	require.Equal(t, "2026-12-31", ended[0].Data["ended_on"])
+}
+
+func TestWithdrawalInEachPhase(t *testing.T) {
+	cases := []struct {
+		name     string
+		setup    func(s *scenario)
+		from     ippo.Phase
+		releases int
+	}{
+		{"screening", func(s *scenario) {}, ippo.PhaseScreening, 0},
+		{"waitlisted", func(s *scenario) {
+			s.world.claim = activities.PlaceResult{Position: 1}
+			s.update("2026-03-21", workflows.UpdateDecideEligibility, approve())
+		}, ippo.PhaseScreening, 1},
+		{"onboarding", func(s *scenario) { s.update("2026-03-21", workflows.UpdateDecideEligibility, approve()) }, ippo.PhaseOnboarding, 1},
+		{"active", func(s *scenario) {
+			s.update("2026-03-21", workflows.UpdateDecideEligibility, approve())
+			s.update("2026-03-22", workflows.UpdateSignContract, sign("2026-03-22"))
+		}, ippo.PhaseActive, 1},
+		{"active, ending", func(s *scenario) {
+			s.update("2026-03-21", workflows.UpdateDecideEligibility, approve())
+			s.update("2026-03-22", workflows.UpdateSignContract, sign("2026-03-22"))
+			s.update("2026-03-23", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByWorker})
+		}, ippo.PhaseActive, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newScenario(t, "2026-03-20")
+			c.setup(s)
+			left := s.update("2026-04-01", workflows.UpdateWithdraw, withdraw())
+			s.run()
+			require.Equal(t, ippo.PhaseWithdrawn, left.OK(t).Phase)
+			require.NoError(t, s.err, "the lifecycle completes")
+			require.Equal(t, ippo.PhaseWithdrawn, s.state.Phase)
+			require.Len(t, s.world.releases, c.releases)
+			w := s.world.stepsOf("withdrawn")
+			require.Len(t, w, 1)
+			require.Equal(t, string(c.from), w[0].Data["from_phase"])
+		})
+	}
+}
+
+func TestOutOfPhaseStepsAreRefusedAndChangeNothing(t *testing.T) {
+	s := newScenario(t, "2026-03-20")
+	signEarly := s.update("2026-03-21", workflows.UpdateSignContract, sign("2026-03-21"))
+	endEarly := s.update("2026-03-21", workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByCenter})
+	s.update("2026-03-22", workflows.UpdateDecideEligibility, approve())
+	future := s.update("2026-03-23", workflows.UpdateSignContract, sign("2026-03-30"))
+	beforeApplied := s.update("2026-03-23", workflows.UpdateSignContract, sign("2026-03-19"))
+	badBy := s.update("2026-03-23", workflows.UpdateEndContract, workflows.EndContract{By: "nobody"})
+	s.update("2026-03-24", workflows.UpdateWithdraw, withdraw())
+	s.run()
+
+	for _, o := range []*outcome{signEarly, endEarly} {
+		e := o.Refused(t)
+		require.Equal(t, ippo.ECONFLICT, e.Code)
+		require.Equal(t, ippo.PhaseScreening, e.Phase)
+		require.Equal(t, []string{"eligibility", "withdrawal"}, e.Allowed)
+	}
+	require.Equal(t, "signed_on", future.Refused(t).Fields[0].Field)
+	require.Equal(t, "signed_on", beforeApplied.Refused(t).Fields[0].Field)
+	require.Equal(t, ippo.ECONFLICT, badBy.Refused(t).Code, "non-renewal before a contract is out of phase")
+	// Refused steps recorded nothing.
+	require.Equal(t, []string{"applied", "eligibility_approved", "withdrawn"}, s.world.stepKinds())
+}

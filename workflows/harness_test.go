@@ -1,0 +1,273 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/workflows"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+)
+
+// world is what the fake activities read and write: PostgreSQL and the
+// mailer, in memory.
+type world struct {
+	mu       sync.Mutex
+	policy   []ippo.PolicyVersion
+	steps    []ippo.Step
+	notices  []activities.Notice
+	claims   []activities.PlaceRequest
+	releases []activities.PlaceRequest
+	signals  []string // workflow IDs sent place-granted
+	// claim answers ClaimPlace; release answers ReleasePlace.
+	claim   activities.PlaceResult
+	promote []string
+}
+
+func newWorld() *world {
+	return &world{
+		policy: []ippo.PolicyVersion{{EffectiveFrom: ippo.Date{Year: 2022, Month: 10, Day: 1}, Policy: ippo.DefaultPolicy()}},
+		claim:  activities.PlaceResult{Granted: true},
+	}
+}
+
+func (w *world) register(env *testsuite.TestWorkflowEnvironment) {
+	reg := func(name string, fn any) {
+		env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	reg("PolicyAt", func(_ context.Context, d ippo.Date) (ippo.Policy, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return ippo.PolicyAt(w.policy, d), nil
+	})
+	reg("RecordStep", func(_ context.Context, s ippo.Step) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !slices.ContainsFunc(w.steps, func(x ippo.Step) bool { return x.Key == s.Key }) {
+			w.steps = append(w.steps, s)
+		}
+		return nil
+	})
+	reg("Notify", func(_ context.Context, n activities.Notice) (activities.NoticeResult, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if slices.ContainsFunc(w.notices, func(x activities.Notice) bool { return x.Key == n.Key }) {
+			return activities.NoticeResult{}, fmt.Errorf("email %s asked for twice", n.Key)
+		}
+		w.notices = append(w.notices, n)
+		return activities.NoticeResult{Status: ippo.EmailHeld}, nil
+	})
+	reg("ClaimPlace", func(_ context.Context, r activities.PlaceRequest) (activities.PlaceResult, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.claims = append(w.claims, r)
+		return w.claim, nil
+	})
+	reg("ReleasePlace", func(_ context.Context, r activities.PlaceRequest) ([]string, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.releases = append(w.releases, r)
+		return w.promote, nil
+	})
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, workflows.SignalPlaceGranted, mock.Anything).Return(
+		func(_, workflowID, _, _ string, _ any) error {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.signals = append(w.signals, workflowID)
+			return nil
+		})
+}
+
+func (w *world) stepKinds() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for _, s := range w.steps {
+		out = append(out, s.Kind)
+	}
+	return out
+}
+
+func (w *world) emails() []activities.Email {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []activities.Email
+	for _, n := range w.notices {
+		out = append(out, n.Email)
+	}
+	return out
+}
+
+func (w *world) noticesOf(e activities.Email) []activities.Notice {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []activities.Notice
+	for _, n := range w.notices {
+		if n.Email == e {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (w *world) stepsOf(kind string) []ippo.Step {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []ippo.Step
+	for _, s := range w.steps {
+		if s.Kind == kind {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// scenario drives one lifecycle through as many runs (continue-as-new) as
+// it takes, with staff steps at given program times.
+type scenario struct {
+	t       *testing.T
+	suite   testsuite.WorkflowTestSuite
+	world   *world
+	start   time.Time
+	actions []*action
+	runs    int
+	state   workflows.LifecycleState
+	err     error
+}
+
+type action struct {
+	at   time.Time
+	do   func(env *testsuite.TestWorkflowEnvironment)
+	done bool
+}
+
+// outcome is what an update answered.
+type outcome struct {
+	ran    bool
+	result workflows.StepResult
+	err    error
+}
+
+// Refused returns the domain error of a refused update.
+func (o *outcome) Refused(t *testing.T) *ippo.Error {
+	t.Helper()
+	require.True(t, o.ran, "the update never ran")
+	require.Error(t, o.err, "want a refusal, got %+v", o.result)
+	var e ippo.Error
+	var app interface{ Details(...any) error }
+	require.True(t, errors.As(o.err, &app), "want an application error, got %v", o.err)
+	require.NoError(t, app.Details(&e))
+	return &e
+}
+
+func (o *outcome) OK(t *testing.T) workflows.StepResult {
+	t.Helper()
+	require.True(t, o.ran, "the update never ran")
+	require.NoError(t, o.err)
+	return o.result
+}
+
+const workerID = "0d5f3c2e-8b9a-4f1e-9c3d-2a7b6e5f4d3c"
+
+func newScenario(t *testing.T, applied string) *scenario {
+	s := &scenario{t: t, world: newWorld(), start: day(applied).Start().Add(10 * time.Hour)}
+	s.suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	return s
+}
+
+func day(s string) ippo.Date {
+	d, err := ippo.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// at schedules fn at 10:00 (Asia/Tokyo) on date.
+func (s *scenario) at(date string, fn func(env *testsuite.TestWorkflowEnvironment)) {
+	s.atTime(day(date).Start().Add(10*time.Hour), fn)
+}
+
+func (s *scenario) atTime(t time.Time, fn func(env *testsuite.TestWorkflowEnvironment)) {
+	s.actions = append(s.actions, &action{at: t, do: fn})
+}
+
+// update sends a staff step on date and returns its outcome once run.
+func (s *scenario) update(date, name string, arg any) *outcome {
+	o := &outcome{}
+	id := fmt.Sprintf("u%d", len(s.actions))
+	s.at(date, func(env *testsuite.TestWorkflowEnvironment) {
+		env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { o.ran, o.err = true, err },
+			OnComplete: func(v any, err error) {
+				o.ran, o.err = true, err
+				if err == nil {
+					o.result = v.(workflows.StepResult)
+				}
+			},
+		}, arg)
+	})
+	return o
+}
+
+func (s *scenario) signal(date, name string) {
+	s.at(date, func(env *testsuite.TestWorkflowEnvironment) { env.SignalWorkflow(name, nil) })
+}
+
+// run executes the lifecycle to its end (or until after the last action),
+// following continue-as-new.
+func (s *scenario) run() {
+	s.t.Helper()
+	in := workflows.LifecycleInput{WorkerID: workerID, Actor: "staff:test"}
+	start := s.start
+	for s.runs = 1; s.runs <= 200; s.runs++ {
+		env := s.suite.NewTestWorkflowEnvironment()
+		env.SetStartTime(start)
+		env.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
+		s.world.register(env)
+		pending := 0
+		for _, a := range s.actions {
+			if a.done {
+				continue
+			}
+			pending++
+			a := a
+			env.RegisterDelayedCallback(func() { a.done = true; a.do(env) }, max(a.at.Sub(start), 0))
+		}
+		if pending == 0 {
+			// Nothing left to do: let the lifecycle run until it waits with no timer.
+			env.SetTestTimeout(2 * time.Second)
+		}
+		env.ExecuteWorkflow(workflows.LifecycleWorkflow, in)
+		require.True(s.t, env.IsWorkflowCompleted())
+		err := env.GetWorkflowError()
+		var can *workflow.ContinueAsNewError
+		if errors.As(err, &can) {
+			var next workflows.LifecycleInput
+			require.NoError(s.t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+			require.NotNil(s.t, next.State)
+			in, s.state, start = next, *next.State, env.Now()
+			continue
+		}
+		s.err = err
+		if v, qerr := env.QueryWorkflow(workflows.QueryState); qerr == nil {
+			require.NoError(s.t, v.Get(&s.state))
+		}
+		return
+	}
+	s.t.Fatal("more than 200 runs")
+}
