@@ -29,5 +29,11 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 // a replayer or a test environment).
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
+	// schedule, attendance, work and the monthly close (issue 5)
+
+	// assessments, consents, graduation and handoff (issue 6)
+
+	// reports (issue 7)
+
 	r.RegisterActivity(acts)
 }

@@ -45,8 +45,22 @@ func newWorld() *world {
 }
 
 func (w *world) register(env *testsuite.TestWorkflowEnvironment) {
+	w.registerActivities(env)
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, workflows.SignalPlaceGranted, mock.Anything).Return(
+		func(_, workflowID, _, _ string, _ any) error {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.signals = append(w.signals, workflowID)
+			return nil
+		})
+}
+
+// registerActivities registers in-memory activities under the real names.
+func (w *world) registerActivities(r interface {
+	RegisterActivityWithOptions(any, activity.RegisterOptions)
+}) {
 	reg := func(name string, fn any) {
-		env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
 	reg("PolicyAt", func(_ context.Context, d ippo.Date) (ippo.Policy, error) {
 		w.mu.Lock()
@@ -82,13 +96,6 @@ func (w *world) register(env *testsuite.TestWorkflowEnvironment) {
 		w.releases = append(w.releases, r)
 		return w.promote, nil
 	})
-	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, workflows.SignalPlaceGranted, mock.Anything).Return(
-		func(_, workflowID, _, _ string, _ any) error {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			w.signals = append(w.signals, workflowID)
-			return nil
-		})
 }
 
 func (w *world) stepKinds() []string {

@@ -1,0 +1,140 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/internal/temporaltest"
+	"github.com/ippo-center/ippo/workflows"
+	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// TestRecordHistories runs lifecycles on the real Temporal dev server (with
+// in-memory activities and a three-second month) and saves their histories
+// under testdata/histories for TestReplayRecordedHistories. It runs only
+// with IPPO_RECORD_HISTORIES=1 (make histories): saved histories are the
+// record of what running workflows did, and are added to, not rewritten.
+func TestRecordHistories(t *testing.T) {
+	if os.Getenv("IPPO_RECORD_HISTORIES") == "" {
+		t.Skip("set IPPO_RECORD_HISTORIES=1 (make histories) to record new histories")
+	}
+	c := temporaltest.Server(t).Client()
+	tag := os.Getenv("IPPO_HISTORY_TAG")
+	if tag == "" {
+		tag = time.Now().Format("20060102")
+	}
+	clock := ippo.Clock{Anchor: time.Now().Truncate(time.Second), MonthLength: 3 * time.Second}
+
+	type step struct {
+		wait   func(st workflows.LifecycleState) bool // before the update
+		update string
+		arg    any
+		signal string
+	}
+	scenarios := []struct {
+		name  string
+		claim activities.PlaceResult
+		steps []step
+		until func(st workflows.LifecycleState) bool
+	}{
+		{name: "extends-twice-then-withdrawn", claim: activities.PlaceResult{Granted: true}, steps: []step{
+			{update: workflows.UpdateDecideEligibility, arg: approve()},
+			{update: workflows.UpdateSignContract, arg: workflows.SignContract{Actor: "staff:a"}},
+			{wait: func(st workflows.LifecycleState) bool { return st.Contract != nil && st.Contract.Extensions >= 2 },
+				update: workflows.UpdateWithdraw, arg: withdraw()},
+		}},
+		{name: "rejected", steps: []step{
+			{update: workflows.UpdateDecideEligibility, arg: workflows.EligibilityDecision{NoteID: "n", Actor: "staff:a"}},
+		}},
+		{name: "waitlisted-then-withdrawn", claim: activities.PlaceResult{Position: 1}, steps: []step{
+			{update: workflows.UpdateDecideEligibility, arg: approve()},
+			{signal: workflows.SignalPlaceGranted},
+			{wait: func(st workflows.LifecycleState) bool { return st.Phase == ippo.PhaseOnboarding },
+				update: workflows.UpdateWithdraw, arg: withdraw()},
+		}},
+		{name: "center-notice-then-ended", claim: activities.PlaceResult{Granted: true}, steps: []step{
+			{update: workflows.UpdateDecideEligibility, arg: approve()},
+			{update: workflows.UpdateSignContract, arg: workflows.SignContract{Actor: "staff:a"}},
+			{update: workflows.UpdateEndContract, arg: workflows.EndContract{By: workflows.ByCenter, NoteID: "n", Actor: "staff:a"}},
+		}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			queue := "record-" + uuid.NewString()
+			w := newWorld()
+			w.claim = sc.claim
+			wk := worker.New(c, queue, worker.Options{})
+			wk.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
+			w.registerActivities(wk)
+			require.NoError(t, wk.Start())
+			defer wk.Stop()
+
+			id := uuid.NewString()
+			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.WorkerWorkflowID(id), TaskQueue: queue},
+				workflows.LifecycleWorkflow, workflows.LifecycleInput{WorkerID: id, Actor: "staff:a", Clock: clock})
+			require.NoError(t, err)
+			state := func() workflows.LifecycleState {
+				var st workflows.LifecycleState
+				v, err := c.QueryWorkflow(ctx, workflows.WorkerWorkflowID(id), "", workflows.QueryState)
+				require.NoError(t, err)
+				require.NoError(t, v.Get(&st))
+				return st
+			}
+			for i, s := range sc.steps {
+				for s.wait != nil && !s.wait(state()) {
+					time.Sleep(200 * time.Millisecond)
+				}
+				if s.signal != "" {
+					require.NoError(t, c.SignalWorkflow(ctx, workflows.WorkerWorkflowID(id), "", s.signal, nil))
+					continue
+				}
+				h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+					WorkflowID: workflows.WorkerWorkflowID(id), UpdateID: fmt.Sprint(i), UpdateName: s.update,
+					Args: []any{s.arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+				})
+				require.NoError(t, err)
+				require.NoError(t, h.Get(ctx, nil))
+			}
+			// Follow the chain of runs to the end and save each.
+			runID := run.GetRunID()
+			for n := 1; ; n++ {
+				desc := c.GetWorkflow(ctx, workflows.WorkerWorkflowID(id), runID)
+				err := desc.Get(ctx, nil)
+				hist := &historypb.History{}
+				it := c.GetWorkflowHistory(ctx, workflows.WorkerWorkflowID(id), runID, false, 0)
+				for it.HasNext() {
+					e, err := it.Next()
+					require.NoError(t, err)
+					hist.Events = append(hist.Events, e)
+				}
+				b, merr := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
+				require.NoError(t, merr)
+				file := filepath.Join("testdata", "histories", fmt.Sprintf("%s-%s-run%d.json", tag, sc.name, n))
+				require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
+				require.NoError(t, os.WriteFile(file, b, 0o644))
+				last := hist.Events[len(hist.Events)-1]
+				next := last.GetWorkflowExecutionContinuedAsNewEventAttributes()
+				if next == nil {
+					require.NoError(t, err, "the lifecycle completes")
+					return
+				}
+				runID = next.GetNewExecutionRunId()
+			}
+		})
+	}
+}
