@@ -17,6 +17,11 @@ export IPPO_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?s
 export IPPO_TEMPORAL_CLI="$BIN/temporal"
 export IPPO_TEST_REQUIRE_INFRA=1
 
+if [ -n "${IPPO_BENCH:-}" ]; then
+	# Benchmarks measure speed: no race detector.
+	go test -count=1 -timeout 30m "$@" ./...
+	exit
+fi
 log "go vet"
 go vet ./...
 log "go test -race ./..."
