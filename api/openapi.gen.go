@@ -518,6 +518,18 @@ type Problem struct {
 	Type            string              `json:"type"`
 }
 
+// StaffTask defines model for StaffTask.
+type StaffTask struct {
+	Body      string              `json:"body"`
+	CreatedAt time.Time           `json:"created_at"`
+	DoneAt    *time.Time          `json:"done_at,omitempty"`
+	DoneBy    *string             `json:"done_by,omitempty"`
+	Id        openapi_types.UUID  `json:"id"`
+	Kind      string              `json:"kind"`
+	Title     string              `json:"title"`
+	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
+}
+
 // StepResult defines model for StepResult.
 type StepResult struct {
 	// EndsOn Example: 2026-04-01
@@ -535,18 +547,6 @@ type StepResult struct {
 	// TermStart Example: 2026-04-01
 	TermStart        *Date `json:"term_start,omitempty"`
 	WaitlistPosition *int  `json:"waitlist_position,omitempty"`
-}
-
-// Task defines model for Task.
-type Task struct {
-	Body      string              `json:"body"`
-	CreatedAt time.Time           `json:"created_at"`
-	DoneAt    *time.Time          `json:"done_at,omitempty"`
-	DoneBy    *string             `json:"done_by,omitempty"`
-	Id        openapi_types.UUID  `json:"id"`
-	Kind      string              `json:"kind"`
-	Title     string              `json:"title"`
-	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
 }
 
 // Timeline defines model for Timeline.
@@ -678,8 +678,8 @@ type ListOutboxParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
-// ListTasksParams defines parameters for ListTasks.
-type ListTasksParams struct {
+// ListStaffTasksParams defines parameters for ListStaffTasks.
+type ListStaffTasksParams struct {
 	Open *bool `form:"open,omitempty" json:"open,omitempty"`
 }
 
@@ -775,12 +775,12 @@ type ServerInterface interface {
 	// PutPolicy Add a policy version in force from a date (admin)
 	// (PUT /policy)
 	PutPolicy(c *gin.Context)
-	// ListTasks Tasks for staff (escalations, failed emails), open first
-	// (GET /tasks)
-	ListTasks(c *gin.Context, params ListTasksParams)
-	// CompleteTask Mark a task done
-	// (POST /tasks/{id}/done)
-	CompleteTask(c *gin.Context, id openapi_types.UUID)
+	// ListStaffTasks To-dos for staff (escalations, failed emails, suggestions), open first
+	// (GET /staff-tasks)
+	ListStaffTasks(c *gin.Context, params ListStaffTasksParams)
+	// CompleteStaffTask Mark a staff to-do done
+	// (POST /staff-tasks/{id}/done)
+	CompleteStaffTask(c *gin.Context, id openapi_types.UUID)
 	// ListTokens Staff tokens (admin)
 	// (GET /tokens)
 	ListTokens(c *gin.Context)
@@ -1035,14 +1035,14 @@ func (siw *ServerInterfaceWrapper) PutPolicy(c *gin.Context) {
 	siw.Handler.PutPolicy(c)
 }
 
-// ListTasks operation middleware
-func (siw *ServerInterfaceWrapper) ListTasks(c *gin.Context) {
+// ListStaffTasks operation middleware
+func (siw *ServerInterfaceWrapper) ListStaffTasks(c *gin.Context) {
 
 	var err error
 	_ = err
 
 	// Parameter object where we will unmarshal all parameters from the context
-	var params ListTasksParams
+	var params ListStaffTasksParams
 
 	// ------------- Optional query parameter "open" -------------
 
@@ -1059,11 +1059,11 @@ func (siw *ServerInterfaceWrapper) ListTasks(c *gin.Context) {
 		}
 	}
 
-	siw.Handler.ListTasks(c, params)
+	siw.Handler.ListStaffTasks(c, params)
 }
 
-// CompleteTask operation middleware
-func (siw *ServerInterfaceWrapper) CompleteTask(c *gin.Context) {
+// CompleteStaffTask operation middleware
+func (siw *ServerInterfaceWrapper) CompleteStaffTask(c *gin.Context) {
 
 	var err error
 	_ = err
@@ -1084,7 +1084,7 @@ func (siw *ServerInterfaceWrapper) CompleteTask(c *gin.Context) {
 		}
 	}
 
-	siw.Handler.CompleteTask(c, id)
+	siw.Handler.CompleteStaffTask(c, id)
 }
 
 // ListTokens operation middleware
@@ -1508,8 +1508,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/agencies", wrapper.ListAgencies)
 	router.POST(options.BaseURL+"/agencies", wrapper.CreateAgency)
 	router.GET(options.BaseURL+"/outbox", wrapper.ListOutbox)
-	router.GET(options.BaseURL+"/tasks", wrapper.ListTasks)
-	router.POST(options.BaseURL+"/tasks/:id/done", wrapper.CompleteTask)
+	router.GET(options.BaseURL+"/staff-tasks", wrapper.ListStaffTasks)
+	router.POST(options.BaseURL+"/staff-tasks/:id/done", wrapper.CompleteStaffTask)
 	router.GET(options.BaseURL+"/policy", wrapper.GetPolicy)
 	router.PUT(options.BaseURL+"/policy", wrapper.PutPolicy)
 	router.GET(options.BaseURL+"/tokens", wrapper.ListTokens)
@@ -1523,92 +1523,92 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3HxbjxzHdfBfOejvA7SL9M4uL3Kg0UsokrY3kcUFubAeNMRsTfeZ6dJ0VzWrqnc4JhYQFSiIY+eCBPBT",
-	"bjDgAA7gBH6K4Yfkv4SibP2LoE71daZ6dmZ3RdN+m+mursu5X+tFEMkslwKF0cHwRZAzxTI0qOjf/UJp",
-	"qeyvGHWkeG64FMEwOE0QBD4344gGgJyCSRByhedcFhpyNsNBEAbcDn5WoFoGYSBYhsEwcJ8EYaCjBDNm",
-	"J8/Y8w9RzEwSDG8fHYWBWeZ2pDaKi1lwcREGxzFmuTQoouWf4XJ9Q/fEEgrBnxUI7ivYK3IwEm4fHUGU",
-	"MMUie6b994GBQqOWsOAmoU1rliHMcQlMxDCR8dIOKJTQ9HbKlTbAhF6gqk+UIItRNUdq7e7Abm/T2TIu",
-	"qv+3fCf9kGfc2A99sEvpZXv6GKesSE0wfNfOzZ7zrMjsH7eS+9esw4XBGSpa6GOp5qiOH9Rr5cwkzVI8",
-	"DsJA4bOCK4yDoVEFttedSpUxEwyDoqCRqwe5sB/rXAqNREknSk5SzOzPSAqDgs7I8jzlEbNIPMzdiD/6",
-	"VFuMvmit9f8VToNh8P8OG1I9dG/1YTUvrdilicffvg/v3X33j6GcGWI0jKc6uAiDJwbzDXvZbQ92sseo",
-	"LRo827C8siBYv6NBGyZiS55salA5+rNbsZ+V09nV7s0sLRE/KpmjMtxBMVLIDMZjZjo4iJnBA8MzXEfE",
-	"ym5erL/HjPHU+4bHW2A6DOZcxN7vHSW98BB5Q1efOEKjoeVU1Za6Ww/bh39ab0NOPsXI2NUczI5FXjh0",
-	"xjG3H7L0pAXCKUs1hitQXYFQl2OPwg0gaw999+4G2KCwjPhJgFmeymWGwox1kedSWW6OpLDEQ6TXeryU",
-	"hUk6w7KsENws28/sXzmd8siCLy8mKY/GrUXqV9IkqFpwW8fSroKqjUMf+rw4cjzmGG6FtJnBmVTLNrRi",
-	"rtmEp9xYEZjwOZ/LTCruPYYFIvomnvFzFGOH2k1c/IAZtBMtpLIcOj5Hpf08s3L4eoH1b30waA41tu9o",
-	"j9xgpr08VD5gSrHlJdwqjNVybJLiOOYamW4z30TKFJmwAy0RRTxntIVIxrgL87oX4zkTzPtWYSRngv8A",
-	"4/FkOY5lZJz9sL6NkogtuKzW9c62YMLo8QwFKpa26No/o1XpsWILMdZcRLgdwv2UXEmgdViFDaX6Yb5h",
-	"1w2VbmSOq8iwG2Sfjat2ddt995U1tCKZphhZdIJGobnh5whTFhkNe7/9t5dff/HXX33xH68/+9GXv/71",
-	"V3/+xet//WUI905OjoEpM4DbR3u39/etfXXjvIvPWZan9rC3j25/6+DobhC2Rd27R+EbZO8KM5YamNNw",
-	"55jKvP5vDTSCY0F/82SpecRSL8oy9vzYTXx3g5xozp8wwebyT8oHg0/zLiT8CqxHqtRmZ0kWW0qZFQMN",
-	"NY+t0h6SIdT+4h0NqYxYCjN5jkpY+ICdxJJIc6Jbd28TPnuFVzP067/58evPfgi//atfvv7F33UPfsur",
-	"4ztirpnn1csfvXr5369e/u2rz38Ir17+56uX//7q5T9sM2GfZOzCpCGfITBo/kHzOUyW9pWbINxOsnYX",
-	"aWSBg7y1IsCZCiAVMLKkwCTMQDmXc4ZYrb7Dy3y2zbK7u52P7UgoR0IzElJmUL0PC8aNBma9LuCCdvKs",
-	"wIKIYSstwNL00TQYfrKNEHkabgAWzQiLBAXsfQsyKUyiLcQyqdCiJZcpj5b719QqV9UfRczNQ2GUx3Fg",
-	"K3q4QRO9GXO/Bb+Ln7HiLXBhvtXizdrzDIMMTSL968nCRLLH7iD31G9yPCtQm74zKFkY/4zaMFO0za7W",
-	"Jp3H5p/T58Awix1WsmR5wmrtsHKtWzutV28O3YvTEzbDdZTWSqX+sYm4W8ThsSpbsZwtzkvr+XZ7Xzpt",
-	"cRUDRvOZwLjU9ddi2AdON2lrlRgZsyXs3dOcHZ7K+VLuD+g8a1unuXzmwsHRrSDsssAa9YfB84OZPKio",
-	"KM/l4IEbVz8/4Bm5bBRis4QczLhJiskgktmh/eIgQmFQ0W/a4sOUz7gT/ldzaiNe20Cl2cHyXMlzJEqk",
-	"gz/16ilWRj9WtbUjAQtW9/kAnpTGX0c5WBmdp4wLsPaSHqwpi0tNrnrvPiJ7aIXok5p1q7ORRiC+Qoqw",
-	"uF+WKxNM7fMp4ykNKMRcyIUg6yvl56jo6UQWIsLYC5Jvc0zjh0o57ujCeWrfdSnHJ97XrTfUuuTrzcBw",
-	"CzQf+GByrHWB8amco1jfocZIofEHcSfIFCow9ssBPEnkQoAUEb4PUqRLsHo3YToBrkEbqTAe+M5iqoU3",
-	"cavb3erp3KdhtUnf4T6S4jEKXLD0Knww6bhEjsmCSr57sY0i1jchh9xaBEhry5ExAwZVBihiZ0RwYyFr",
-	"pKS3MJUuJBgVSlnOkgK7HLkjH02WXoA+KsxEPn9YeQgrlgIZf+MtY3/MGMxy06NErxKuTEx2vWgk+kMJ",
-	"KdNmjBUPr1sXSp7zGNW4ZLNeawIjnvNuCMJnUWyil7YEI3PdYcYb/rHWH+uxXww+939V5PHOcO8YPJdF",
-	"9z0G0JzyHvV+25BqjljuucRyywaq6ahDNJ2T9FPyTdhHbZ745gykk6T0nyt5pCOFKJy6kmIimSp1F4sM",
-	"J009UywuLAyClmtDkQIkAyElx0LEParrhDySHWUmi+ZjSyeyMOOYLXu4m2mNWlOYeaZYhNsNtU/VOUvH",
-	"znvqERwsZ9Yp7Xlr9Wp/IBSfGxTWfNi4xFSmqVyMi7w1ajUM2xq+ShCNV7hxlYw9H8eMp8txIgvVHiSK",
-	"bFKO8UVKtghydL7ri3i8/tXn3gCJNHwjxkgeEhAVGhSUmlgiUz3DFWZcWPHZP6M2bDrdgDZtMLfoMIlC",
-	"ncg09gLL6s+NEC8MT/kPXC7FMDVDM85RRV2J3Xb0rLDPFU4xMoVageFvfvbPr3/2l6//659+848/9gpN",
-	"NlsRNjtw2VTJbNvA5hKFb/urpqKd0Q32SZ9VGl4gztPlOGJ5L3WuLOCzbNfJsMW/PkbpItHDr13yXCUu",
-	"z77X+WwjHWyUR31yzUeg4bqk9AiWTcxUkdA6HXYZpiP0vJqF5Lw1KnyqUIynUl2eESmVBVn0MVtuS5xl",
-	"OHx7ZevW+X4ZRV+jzDUXwe4lbE7RWrEfFN9vUgA78CROLfz5OY534c68VrLbQHfleCtL1rN5j9ZUUaxo",
-	"bEtzGO+WS3T1EH4dylTK0VrMIh7HJVFtDoLYr6x5vT0ZtNxqz+640IaVAdx1c70ypDYCnAZdHiHcFAc0",
-	"3KS4AZqX2YL0tpqmXsqH21YVyRp6Wy7pNvRI1motVrem4t1gygyOe9SSB6Rtr0Vllqy23RaN14a54NlW",
-	"WUDGTcq1GedS85W6lz7V6Q6/EUGnTM/XUdObu75SrY4UuPsHk+U3Ur7TT/rX9hVdnUjFFATCS+t7TnmG",
-	"KRfX9vSqeXqC4Vv7ct15dsm47IJfZli/CnNFeWs7q4uOajs2KgPzYxdl961Uc78vNDJTLCvpshvjOnHv",
-	"wO4f9mI+naLSYBUZMONiiFRoeXxy8mj8vUcfnX53/OHDj75z+t391aB6Lwia6Ne64JZFadVU/nTKpxgt",
-	"o7SdbWNFzH2h7hVMU7yhnLEmUYdFL/r9wdarcH31zfX4mAJchd5x7d4yH4Xncr7jZEqmOxb80RcrMZ8W",
-	"OHoBf5VIcHXUleRzIsEa8y7DTeFo2NMUCC9zzaZk9P2BJ82/sUqugUidgYkzLirb3hqyHBfeMLQ/gUzT",
-	"+YDycRkZulqMfEOAeZcqwHIa7/5cuH1dSrYLAjfmL+uBVoLaP7syWSUCdzA9GrG5i/mxo7FW22k9FuiW",
-	"7E82X4wsrnTklvzf/mzcawvsZhs21l+X15i1zLiYjasEXwiVrYZxCPXrCu4hFOT3N/9dbi+EKJWa9Fij",
-	"49Ym9x33SpHxK5iThKMVmzIM2vUzLbR3CPrSmLdjpZuIeZdM+U2Fuy8oq1cobpZP7IqlvUwZx7q4nop3",
-	"3KN6gsSY3FXSczGV62R0nOcS9r781Wdf/eLn+5RASxAmLJrXNUxTqp2acdOpJzooi5nAZeYG8MRK4ZGI",
-	"FT9HQBYlTaF+bUiASZQsZgmYhGu4d3I8BC4Mm2MI2GToQ7uHkagIlXpJqGipMDJjhkfQ4Dukt4taYg9G",
-	"YiQenqNaQumogkCMNZzdK0wiVRnFGsIHLlk7Ko6O7kSkqegnng3gsUxRD+HM6ZMzUMhiHY7EGSmaM2Cp",
-	"lmB3ranfQIdwRqqofJMxwWaonfrTtD8XhaCfNNlIUJLf2lKQytkAyHHXwBRC3Wlx1tfQcTaEu0dHlOBk",
-	"I0FdNlRexjUIaeBPnzz6KIS7t2+7EdAMmChkcw0MVJEi7BGSKCMOViXGI8EFnLm4w9l+CHeP3iunsMd0",
-	"U8QS3SpTbohUaiQTg8KeRYU7nntgz1x1Zmg3x0IWaWwn2B/APVA4tYZWja4oYWKGeiSENAkXswGcPHpy",
-	"Wr3WkEghCwVnK31CZ8P+bqSRuLwdaSRqJ6pkCsK2JdImRhYMg1uDIyquylGwnAfD4M7gaHCnLEsipjyk",
-	"rG9VdOuKBaxcIUQex8Ew+JBrc68atNLbc/voaKdemmvVMbnOmKu6bevtOY7xWD1tXdnq30d98FbnURjo",
-	"IsuY9QKDE6aMwLKGkqOGva9/8tMv/+fzr37+L1//5KfW6zFspini4Fyn4CkFELUH5vfJEC5PHHZa83oq",
-	"EpohhysdcxdP6zDYB2XE4kZ6n9pdNxddLFjv9GKNVG7d8NI+nN6LY4xvAJn34hgY5G2ULr0YvAiDw1q5",
-	"uz7KEqMr9fIJRnPHyU6JkFhzD/RSG8wgYgIiOwz2VFUfHUJVHRqSjtEozD6JKSsENSDR8JTxlIuZE48D",
-	"eCRAF1GEWreEnhW4XFi9UCWezxq7y4mPd3RbsUFjqtn1mBiJURtnoDBCfo7xKAByuO0KUpDyW7Clk1Fe",
-	"sm7ZQm8nZXfbMd4wcVe2maetEWfWXnZVa64TlVb/ULqFumus9WVenyuqDQATraI/Sx3kJllq4wrakZiK",
-	"YRwN6ophKC6zUeHQiDX68HXGNiHJXbpUw0uJreyA3mKka9x11HgN5XhpES9Z/j6hR13XZPuSkYbCKKti",
-	"b0AMVkafnTwrDCNhUVk3IQhcWCvI2SZ7ZFe2FZ2LeTicSyqz2Yh0V4nzDWPdN1ntpm2HjE4V1+8bJbUK",
-	"pzaSEon0m6AhgtYKrYS12csVlLW4S6jR4FezTa7VS0HfQVPmWb9B6LWT7R7wNWn0awLt1Lokzg/jAij5",
-	"TXLW6fvKwO8xKYuekt+YGYSMLcklmmAV5cyZNta3KWe1Orz2R+gTrkFhnrLIFQF3wX5StMF+88p4pWJg",
-	"G138htHd6uh37uDN2Z9u/goxNSW4LItDzmapa5ieb3btTmnEVjLXupH+Kyg66ai6I+vacuxayT6m5zfo",
-	"LDow3QBj23koUOE89j3UEUsJADoE16lQyt79ECzEncTslYqE4cMXPL44jGWZI/X7lDLLUzRIgPHj+0bv",
-	"AVlH/t11sfSgLHS/JlS/x9QcGFhYAEGhF1oU5trMEG7I75J0Xb/EzdGui+3tCas9nGynngu9fwOgp0hq",
-	"FT7sF0abIx2nZS/IW+kOttKOb9gVbDf3ePDqXt8ADmkiipzWuKxQ+X6LXqgXqG4U6tM4RAkkkBy7W5mz",
-	"jvfHlGTuwfvvSBi5Pd0EQN1Mfoj2wK3ykDeJpo/LMVtp6zoHtZ2l4zJ41kdZsXGsY1/e8mVnDmHOBAOp",
-	"nJbqu+vrWd9VWLe8zUurqz6i+hF3XFgkUjetUVUflYYJTqVCl56xtlDfXigt6wb7vcU31dr5++YrthKO",
-	"G33FElEhyDS2Pl47Suisl+uzlKX/1kK5K3BIl9R8T8kbqaDsMfJHncp/tWjq8yLLANyu2qi+Ve0NoGTz",
-	"bWM3AO1Hoo4btzz1SqRcDt/DKh/aHxE/rZNaxNGqELpug3SOzzvavSpvWyCvh7QRnwkuZiNBDhC5xVYc",
-	"lH5rzJaNZECIpHKHpcvXnMt0n5/zFO7LGEeCbqG5dffO/hBciRw07d8hUDQt1uWz9w7uHA3gmAKdwuV1",
-	"rRhalinEatN1wrfaeSHSlWC8zI0GWRhwBx6JsmV0xs9dypJHOAALIgsBl2sleYsxMFNBwAXmjYsKjES9",
-	"ri/2/oTPRNWlfw3aDt8Wq6x748D2cYHN3EC3A96AUcxnoqS+sixgr+nxg//9i78H1+XXNgaasPkGdjoU",
-	"Uhwo1xPdz1pnk+WwpLQzuj5Gxbqb/5a5OZCFGXY3SeRc8ftItDXuAGhSR6ZnVemF+/uOhoXixqAoKTeE",
-	"RcKjBLJCm5GIZIaWSlNk2nTZ2w23LKth787RfptxUcTvt3qlR6JulqZyBEqE233cPXrP7flsrXXhrN4I",
-	"yQTQKMxIUL0I03BWlmud+djloYj/kLhltZP+beMXI3OH1vWqGdirqawkF6nWCHlrRmolOPv55x7dlsHS",
-	"Uhy35DYDioO22XkfpAodobqbcF1dtKXYaZGmYf1N+wIj61ZZo3aRSFgwYXx3IC0YNyNBlx8N4DHdu2HB",
-	"4SqEGLiaywF8IE1SJmA7l3H4qPoBRjzG1v0ifwi0vXZdyltG3I6aiGzd7Snd9OlenZDfmohNqyGiz4qt",
-	"mybeTju23l6PJVsdsfYpbsqPeFimmjCvvNr1yr+w5Ccyr4qYm6biq8xcWb5l5V0e2xnETdVff4i2quW+",
-	"tgfy1vDmanX6W8aaj8k2coV+LSmfIqvkfiXO95go/cxeLm1VvRK2qnrXT55a6GpU5xUeC5UGw+CQ5fzw",
-	"/BbBvpzwRTe9rQmT9Q3g1Vqth1V0u/XIBZUunl78XwAAAP//",
+	"3HxbjxzHdfBfOejvA7SL9M4uL3Kg0UsokrY3kcUFubAeNMRsTfeZ6dJ2VzWrqnc4JhYQFSiIY+eCBPBT",
+	"bjDgAA7gBH6K4Yfkv4SibP2LoE71daZ6dmZ3RNN+m+mursu5X+tFEMkslwKF0cHwRZAzxTI0qOjf/UJp",
+	"qeyvGHWkeG64FMEwOE0QBD4344gGgJyCSRByhRdcFhpyNsNBEAbcDn5WoFoEYSBYhsEwcJ8EYaCjBDNm",
+	"J8/Y8w9RzEwSDG8fHYWBWeR2pDaKi1lweRkGxzFmuTQoosWf4WJ1Q/fEAgrBnxUI7ivYK3IwEm4fHUGU",
+	"MMUie6b994GBQqMWMOcmoU1rliGc4wKYiGEi44UdUCih6e2UK22ACT1HVZ8oQRajao7U2t2B3d66s2Vc",
+	"VP9v+U76Ic+4sR/6YJfSy/b0MU5ZkZpg+K6dmz3nWZHZP24l969ZhwuDM1S00MdSnaM6flCvlTOTNEvx",
+	"OAgDhc8KrjAOhkYV2F53KlXGTDAMioJGLh/k0n6scyk0EiWdKDlJMbM/IykMCjojy/OUR8wi8TB3I/7o",
+	"U20x+qK11v9XOA2Gwf87bEj10L3Vh9W8tGKXJh5/+z68d/fdP4ZyZojRMJ7q4DIMnhjM1+xluz3YyR6j",
+	"tmjwbMPyypxg/Y4GbZiILXmyqUHl6M9uxX5WTmdXuzeztET8qGSOynAHxUghMxiPmengIGYGDwzPcBUR",
+	"S7t5sfoeM8ZT7xseb4DpMDjnIvZ+7yjphYfIG7r6xBEaDS2nqrbU3XrYPvzTehty8ilGxq7mYHYs8sKh",
+	"M465/ZClJy0QTlmqMVyC6hKEuhx7FK4BWXvou3fXwAaFZcRPAszyVC4yFGasizyXynJzJIUlHiK91uOF",
+	"LEzSGZZlheBm0X5m/8rplEcWfHkxSXk0bi1Sv5ImQdWC2yqWthVUbRz60OfFkeMxx3BLpM0MzqRatKEV",
+	"c80mPOXGisCEn/NzmUnFvcewQETfxDN+gWLsULuOix8wg3aiuVSWQ8cXqLSfZ5YOXy+w+q0PBs2hxvYd",
+	"7ZEbzLSXh8oHTCm2uIJbhbFajk1SHMdcI9Nt5ptImSITdqAloojnjLYQyRi3YV73YnzOBPO+VRjJmeA/",
+	"wHg8WYxjGRlnP6xuoyRiCy6rdb2zzZkwejxDgYqlLbr2z2hVeqzYXIw1FxFuhnA/JVcSaBVWYUOpfpiv",
+	"2XVDpWuZ4zoybIfss3bVrm67776yhlYk0xQji07QKDQ3/AJhyiKjYe+3//by6y/++qsv/uP1Zz/68te/",
+	"/urPv3j9r78M4d7JyTEwZQZw+2jv9v6+ta92zrv4nGV5ag97++j2tw6O7gZhW9S9exS+QfauMGOpgTkN",
+	"d4GpzOv/1kAjOBb0N08Wmkcs9aIsY8+P3cR318iJ5vwJE+xc/kn5YPBp3oWEX4H1SJXa7CzJYkMps2Sg",
+	"oeaxVdpDMoTaX7yjIZURS2EmL1AJCx+wk1gSaU506+5twmev8GqGfv03P3792Q/ht3/1y9e/+LvuwW95",
+	"dXxHzDXzvHr5o1cv//vVy7999fkP4dXL/3z18t9fvfyHTSbsk4xdmDTkMwQGzT9oPofJwr5yE4SbSdbu",
+	"Io0scJC3VgQ4UwGkAkaWFJiEGSjncs4Qq9V3eJXPtl52d7fzsR0J5UhoRkLKDKr3Yc640cCs1wVc0E6e",
+	"FVgQMWykBViaPpoGw082ESJPwzXAohlhnqCAvW9BJoVJtIVYJhVatOQy5dFi/4Za5br6o4i5eSiM8jgO",
+	"bEkPN2iiN2Put+C38TOWvAUuzLdavFl7nmGQoUmkfz1ZmEj22B3knvpNjmcFatN3BiUL459RG2aKttnV",
+	"2qTz2Pxz+hwYZrHDSpYsT1itHVaudWun9erNoXtxesJmuIrSWqnUP9YRd4s4PFZlK5azwXlpPd9u70un",
+	"La5jwGg+ExiXuv5GDPvA6SZtrRIjY7aAvXuas8NTeb6Q+wM6z8rWaS6fuXBwdCsIuyywQv1h8PxgJg8q",
+	"KspzOXjgxtXPD3hGLhuF2CwhBzNukmIyiGR2aL84iFAYVPSbtvgw5TPuhP/1nNqI1zZQaXawPFfyAokS",
+	"6eBPvXqKldGPZW3tSMCC1X0+gCel8ddRDlZG5ynjAqy9pAcryuJKk6veu4/IHloh+qRm3epspBGIr5Ai",
+	"LO6X5coEU/t8ynhKAwpxLuRckPWV8gtU9HQiCxFh7AXJtzmm8UOlHHd04Ty177qU4xPvq9Ybal3y9Xpg",
+	"uAWaD3wwOda6wPhUnqNY3aHGSKHxB3EnyBQqMPbLATxJ5FyAFBG+D1KkC7B6N2E6Aa5BG6kwHvjOYqqF",
+	"13Gr293y6dynYbVJ3+E+kuIxCpyz9Dp8MOm4RI7Jgkq+e7GNIta7kENuLQKkteXImAGDKgMUsTMiuLGQ",
+	"NVLSW5hKFxKMCqUsZ0mBXY7cko8mCy9AHxVmIp8/rDyEJUuBjL/xhrE/ZgxmuelRotcJVyYmu1k0Ev2h",
+	"hJRpM8aKh1etCyUveIxqXLJZrzWBEc95NwThsyjW0UtbgpG57jDjDf9Y64/12C8Gn/u/KvJ4a7h3DJ6r",
+	"ovseA+ic8h71ftuQao5Y7rnEcssGqumoQzSdk/RT8i7sozZPfHMG0klS+s+VPNKRQhROXUkxkUyVuotF",
+	"hpOmnikWFxYGQcu1oUgBkoGQkmMh4h7VdUIeyZYyk0XnY0snsjDjmC16uJtpjVpTmHmmWISbDbVP1QVL",
+	"x8576hEcLGfWKe15a/VqfyAUnxsU1nxYu8RUpqmcj4u8NWo5DNsavkwQjVe4dpWMPR/HjKeLcSIL1R4k",
+	"imxSjvFFSjYIcnS+64t4vP7V594AiTR8LcZIHhIQFRoUlJpYIFM9wxVmXFjx2T+jNmw6XYM2bTC36DCJ",
+	"Qp3INPYCy+rPtRAvDE/5D1wuxTA1QzPOUUVdid129KywzxVOMTKFWoLhb372z69/9pev/+uffvOPP/YK",
+	"TTZbEjZbcNlUyWzTwOYChW/7y6aindEN9kmfZRqeI56ni3HE8l7qXFrAZ9mukmGLf32M0kWih1+75LlM",
+	"XJ59r/LZWjpYK4/65JqPQMNVSekRLOuYqSKhVTrsMkxH6Hk1C8l5a1T4VKEYT6W6OiNSKguy6GO22JQ4",
+	"y3D45srWrfP9Moq+QpkrLoLdS9icorViPyi+36QAtuBJnFr48wscb8Odea1kN4Hu0vGWlqxn8x6tqaJY",
+	"0tiW5jDeLpfo6iH8OpSplKO1mEU8jkuiWh8EsV9Z83pzMmi51Z7dcaENKwO4q+Z6ZUitBTgNujpCuC4O",
+	"aLhJcQ00r7IF6W01Tb2UD7dPLLufMn2+it3e/Oi16kGkwO0/mCy+kRKRfvDe2B9xtQgV4AmEV9aQtCp5",
+	"VpDQCgtsIhPIY6hV28aSZDu6ZgbHPaaBh6zbnqPKLGtvui0arw1zAcyNMrGMm5RrM86l5ku1R33mizv8",
+	"WiY55RmmXNzY3avm6YmIb+zQdefZJu2yDQMyw/r1mKvMW9lZXXlUG7NRGZ0fu1C7b6Wa/HzxkZliWSk4",
+	"uoGuE/cO7P5hL+bTKSoNVpsBMy6QSNWWxycnj8bfe/TR6XfHHz786Dun391fjqz3gqAJga1Kb1mUpk3l",
+	"VKd8itEiStspN1bE3BfvXsI0BR3KGWsZ4rDoRb8/4nodsVx9czNBS1GuQm+5dm+tj8ILeb7lZEqmW1b9",
+	"0RdLgZ8WOHoBf51wcHXUpQx0IsFa9C7NTTFp2NMUDS8TzqZk9P2BJ9e/tlSugUidhokzLioD31qzHOfe",
+	"WLQ/i0zT+YDycRkeul6gfE2UeZtSwHIa7/5czH1VSrarAtcmMeuBVoLaP9syWSUCt9B9jdjcRv9taS3U",
+	"hkKPGboh+5PRESOLKx25If+3Pxv3GmvbGSeN+dHlNWZNAy5m4yrLF0JlLGAcQv26gnsIBTn/zX+X4Ash",
+	"SqUmPdbouJXJfce9Vnj8GvYM4WjJqAmDdhFNC+0dgr4y8O1YaReB75Ipv6mY9yWl9grFzeKJXbF0aCjt",
+	"WFfYUwWPe1RPkBiTu3J6LqZylYyO81zC3pe/+uyrX/x8n7JoCcKERed1IdOUCqhm3HSKig7KiiZw6bkB",
+	"kN81ErHiFwjIoqSp1q8NCTCJksUsAZNwDfdOjofAhWHnGAI2afrQ7mEkKkKlhhKqXCqMzJjhETT4Dunt",
+	"vJbYg5EYiYcXqBZQeqsgEGMNZ/cKk0hVhrKG8IHL2I6Ko6M7EWkq+olnA3gsU9RDOHP65AwUsliHI3FG",
+	"iuYMWKol2F1rajrQIZyRKirfZEywGWqn/jTtz4Ui6CdNNhKU6be2FKRyNgDy3jUwhVC3W5z1dXWcDeHu",
+	"0RFlOdlIUKsN1ZhxDUIa+NMnjz4K4e7t224ENAMmCtm5BgaqSBH2CEmUFgerEuOR4ALOXPDhbD+Eu0fv",
+	"lVPYY7opYolulSk3RCo1kolBYc+iwh3PPbBnrtoztJtjLos0thPsD+AeKJxaQ6tGV5QwMUM9EkKahIvZ",
+	"AE4ePTmtXmtIpJCFgrOlZqGzYX9L0khc3ZM0ErWXWzIFYdsSaRMoC4bBrcERVVjlKFjOg2FwZ3A0uFPW",
+	"JhFTHlLqt6q8dRUDVq4QIo/jYBh8yLW5Vw1aavC5fXS0VUPNjYqZXHvMdd221R4dx3isnrYub/Xvoz54",
+	"q/0oDHSRZcx6gcEJU0ZgWUjJUcPe1z/56Zf/8/lXP/+Xr3/yU+v1GDbT5PI61yl4SlFE7YH5fTKEyxOH",
+	"nf68nrKEZsjhUtvc5dM6FvZBGVLaSQNUu/XmsosF651erpDKrR0v7cPpvTjGeAfIvBfHwCBvo3ThxeBl",
+	"GBzWyt01U5YYXSqaTzA6d5zslAiJNfdAL7TBDCImILLDYE9VRdIhVCWiIekYjcLsk5iyQlADEg1PGU+5",
+	"mDnxOIBHAnQRRah1S+hZgcuF1QtV9vmssbuc+HhHtxUbNKaaXY+JkRi1cQYKI+QXGI8CIIfbriAFKb85",
+	"WzgZ5SXrli30dlJ2tyfjDRN3ZZt5ehtxZu1lV7rm2lFp9Q+lW6i7xkpz5s25otoAMNGq/LPUQW6SpTau",
+	"oB2JqRjG0aCuGIbiMmsVDo1YoQ9fe2wTM96mVTW8ktjKNugNRrruXUeNN1COV1bykuXvE3rUek22Lxlp",
+	"KIyyKnYHYrAy+uzkWWEYCYvKuglB4NxaQc422SO7sq3oXMzD4VxSrc1apLtynG8Y677JajdtM2R0Srl+",
+	"3yipVT21lpRIpO+ChghaS7QS1mYvV1AW5C6gRoNfzTYJVy8FfQdNmWz9BqHXzrh7wNfk0m8ItFPrkjg/",
+	"jAugDDjJWafvKwO/x6Qseup+Y2YQMrYgl2iCVZQzZ9pY36ac1erw2h+hT7gGhXnKIlcJ3AX7SdEG++6V",
+	"8VLZwCa6+A2ju9XW79zB3dmfbv4KMTUluCyLQ856qUt23YFh+ny9g1fnofVm4td6lP4rKTqZqbpD68Yi",
+	"7SaeY5Nk353z6GC1A0aXB7HUFLlwLvwe6oilBAYdgutfKIVxCLqYzVDTu/0QLBKcPO2VmS38H77g8eVh",
+	"LMs8qt/vlFmeosEGYn5q2OmtIaukcXdVfj0oy+JvCO7vMXVOISILamNhDwSRPvi5sNha1jl1Q36H9F02",
+	"WeyOtl0scE9YbeN0ATVq6P0dYOBJCXq3RK/wWh8ZOS0bSN5K97GVpnzDrmO7I8iDV/d6BzikiVpsRJlT",
+	"h8r3W/RCDUR1d1GPhnKUQMLJcb2VP6t4f0xJ6R68/45kktvTLgDqZvJDtAdulUe9TjR9XI7ZSKXXOavN",
+	"LCOX8bM+zZJNxJSprgazM4dwzgQDqZwS67sg7Fnf/Vm3vB1Py6s+onoTd1yYJ1I3/VRV85WGCU6lQpfO",
+	"sbZT314ojesG+73LN9UP+vvmW7YSlGt9yxJRIcg0tj5hO6ro7Jmbs5Sl/9ZCuSuISBfUsU/JHqmgbEzy",
+	"R6nKf7Vo6vM6y4DdttqovortDaBk/RVlO4D2I1HHmVuefSVSrobvYZU/7Y+gn9ZJMOJoVQhd9046R+kd",
+	"7V6VVzSQl0TaiM8EF7ORIIeJ3GgrDko/N2aLRjIgRFK5w9KNbc7Fus8veAr3ZYwjQVfX3Lp7Z38IrqQO",
+	"mp7xECj6Fuvy2XsHd44GcEyBUeHywFYMLcqUY7XpOkFc7bwQ6VLwXuZGgywMuAOPRNlnOuMXLsXJIxyA",
+	"BZGFgMvNkrzFGJipIOAC+cZFEUaiXtcXq3/CZ6Jq7b8BbYdvi1XWvaZg8zjCem6gKwV3YBTzmSiprywj",
+	"2GsaA+F//+LvwbUGto2BJsy+hp0OhRQHyjVS97PW2WQxLCntjO6cUbHu5stlbg5kYYbdTRI5V/w+Em2N",
+	"OwCa1JHpWVWq4f6+o2GuuDEoSsoNYZ7wKIGs0GYkIpmhpdIUmTZd9nbDLctq2LtztN9mXBTx+60G65Go",
+	"O6ypfIES53Yfd4/ec3s+W+l3OKs3QjIBNAozElRfwjScleVdZz52eSjiPyRuWW6/f9v4xcjcoXW1ygb2",
+	"aioryUWqFULemJFaCdF+/rlHV2ywtBTHLbnNgOKmbXbeB6lCR6ju+lxXR20pdlqkaVh/0771yLpV1qid",
+	"JxLmTBjfxUlzxs1I0I1JA3hMl3VYcLiKIgauRnMAH0iTlAnbzg0ePqp+gBGPsXUpyR8Cba/csfKWEbej",
+	"JiJbd+VKN926VyfwNyZi02qg6LNi6yaLt9OOrbfXY8lWR6x9il35EQ/L1BTmlVe7WikYlvxE5lURc9NU",
+	"iJWZLsu3rLwAZDODuKkS7A/XVrXfN/ZA3hreXK5mf8tY8zHZRq4wsCXlU2SV3K/E+R4TpZ/Zy6WtKlnC",
+	"VlUf+8lTC12N6qLCY6HSYBgcspwfXtwi2JcTvuimwzVhsr42vFqr9bCKbrceuaDS5dPL/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

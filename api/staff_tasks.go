@@ -7,8 +7,8 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// ListTasks lists staff tasks, open ones first.
-func (s *Server) ListTasks(c *gin.Context, params ListTasksParams) {
+// ListStaffTasks lists staff tasks, open ones first.
+func (s *Server) ListStaffTasks(c *gin.Context, params ListStaffTasksParams) {
 	open := true
 	if params.Open != nil {
 		open = *params.Open
@@ -21,8 +21,8 @@ func (s *Server) ListTasks(c *gin.Context, params ListTasksParams) {
 	c.JSON(http.StatusOK, gin.H{"items": nonNil(items)})
 }
 
-// CompleteTask marks a task done.
-func (s *Server) CompleteTask(c *gin.Context, id openapi_types.UUID) {
+// CompleteStaffTask marks a task done.
+func (s *Server) CompleteStaffTask(c *gin.Context, id openapi_types.UUID) {
 	actor, _ := actorOf(c)
 	if err := s.DB.CompleteTask(c.Request.Context(), id.String(), actor.Ref()); err != nil {
 		fail(c, err)
