@@ -82,8 +82,12 @@ func authorize(tokens Tokens) gin.HandlerFunc {
 		}
 		a := Actor{ID: t.ID, Name: t.Name, Role: parseRole(t.Role)}
 		c.Set(ctxActor, a)
-		if need == RoleNone || a.Role < need {
-			problemf(c, ippo.EFORBIDDEN, "this needs the %s role; your token has %s", max(need, RoleViewer), a.Role)
+		if need == RoleNone {
+			problemf(c, ippo.EFORBIDDEN, "this endpoint is not open to any role")
+			return
+		}
+		if a.Role < need {
+			problemf(c, ippo.EFORBIDDEN, "this needs the %s role; your token has %s", need, a.Role)
 			return
 		}
 		c.Next()

@@ -55,46 +55,45 @@ func validateRequests(router routers.Router) gin.HandlerFunc {
 func fieldErrors(err error) (fields []ippo.FieldError, malformed string) {
 	var walk func(error, string)
 	walk = func(err error, prefix string) {
-		var (
-			multi  openapi3.MultiError
-			reqErr *openapi3filter.RequestError
-			schema *openapi3.SchemaError
-			parse  *openapi3filter.ParseError
-		)
-		switch {
-		case errors.As(err, &multi):
-			for _, e := range multi {
-				walk(e, prefix)
+		// Dispatch on the concrete error, outermost first: errors.As would
+		// look through a RequestError into its inner MultiError and lose
+		// the parameter's name.
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, inner := range e {
+				walk(inner, prefix)
 			}
-		case errors.As(err, &reqErr) && reqErr.Parameter != nil:
-			name := reqErr.Parameter.Name
-			if reqErr.Err == nil {
-				fields = append(fields, ippo.FieldError{Field: name, Message: reqErr.Reason})
-				return
-			}
-			var inner openapi3.MultiError
-			if errors.As(reqErr.Err, &inner) || errors.As(reqErr.Err, &schema) {
-				walk(reqErr.Err, name)
-				return
-			}
-			fields = append(fields, ippo.FieldError{Field: name, Message: plainReason(reqErr.Err.Error())})
-		case errors.As(err, &reqErr) && reqErr.RequestBody != nil:
+		case *openapi3filter.RequestError:
+			var parse *openapi3filter.ParseError
 			switch {
-			case reqErr.Err == nil:
-				fields = append(fields, ippo.FieldError{Field: "body", Message: reqErr.Reason})
-			case errors.As(reqErr.Err, &parse):
+			case e.Parameter != nil && e.Err == nil:
+				fields = append(fields, ippo.FieldError{Field: e.Parameter.Name, Message: e.Reason})
+			case e.Parameter != nil:
+				walk(e.Err, e.Parameter.Name)
+			case e.RequestBody != nil && e.Err == nil:
+				fields = append(fields, ippo.FieldError{Field: "body", Message: e.Reason})
+			case errors.As(e.Err, &parse):
 				malformed = "the body is not valid JSON: " + plainReason(parse.Error())
+			case e.Err != nil:
+				walk(e.Err, prefix)
 			default:
-				walk(reqErr.Err, prefix)
+				fields = append(fields, ippo.FieldError{Field: "request", Message: e.Error()})
 			}
-		case errors.As(err, &schema):
-			fields = append(fields, schemaField(schema, prefix))
-		case errors.As(err, &parse):
+		case *openapi3.SchemaError:
+			fields = append(fields, schemaField(e, prefix))
+		case *openapi3filter.ParseError:
 			malformed = "the body is not valid JSON"
-		case errors.As(err, &reqErr):
-			fields = append(fields, ippo.FieldError{Field: "request", Message: reqErr.Error()})
 		default:
-			fields = append(fields, ippo.FieldError{Field: "request", Message: plainReason(err.Error())})
+			var schema *openapi3.SchemaError
+			if errors.As(err, &schema) {
+				fields = append(fields, schemaField(schema, prefix))
+				return
+			}
+			field := prefix
+			if field == "" {
+				field = "request"
+			}
+			fields = append(fields, ippo.FieldError{Field: field, Message: plainReason(err.Error())})
 		}
 	}
 	walk(err, "")

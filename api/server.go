@@ -1,9 +1,11 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -11,6 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/postgres"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 )
 
@@ -22,6 +26,9 @@ type Server struct {
 	// Clock is the installation's program clock (IPPO_MONTH_LENGTH).
 	Clock ippo.Clock
 	Log   *slog.Logger
+	// Metrics is the Prometheus registry served at /metrics (HTTP metrics
+	// are added to it; the Temporal SDK's may be too). Nil: a new one.
+	Metrics *prometheus.Registry
 
 	doc     *openapi3.T
 	engine  *gin.Engine
@@ -59,8 +66,8 @@ var permissions = map[string]Role{
 	"GET /api/v1/agencies":                          RoleViewer,
 	"POST /api/v1/agencies":                         RoleAdmin,
 	"GET /api/v1/outbox":                            RoleViewer,
-	"GET /api/v1/tasks":                             RoleViewer,
-	"POST /api/v1/tasks/:id/done":                   RoleStaff,
+	"GET /api/v1/staff-tasks":                       RoleViewer,
+	"POST /api/v1/staff-tasks/:id/done":             RoleStaff,
 	"GET /api/v1/policy":                            RoleViewer,
 	"PUT /api/v1/policy":                            RoleAdmin,
 	"GET /api/v1/tokens":                            RoleAdmin,
@@ -85,11 +92,16 @@ func (s *Server) Handler() (http.Handler, error) {
 		s.Log = slog.Default()
 	}
 
+	if s.Metrics == nil {
+		s.Metrics = prometheus.NewRegistry()
+	}
+	metrics := newHTTPMetrics(s.Metrics)
+
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(requestIDs(s.Log), accessLog(), recoverPanics())
+	e.Use(requestIDs(s.Log), metrics.middleware(), accessLog(), recoverPanics())
 	e.NoRoute(func(c *gin.Context) {
 		problemf(c, codeNoRoute, "no endpoint %s %s", c.Request.Method, c.Request.URL.Path)
 	})
@@ -99,18 +111,43 @@ func (s *Server) Handler() (http.Handler, error) {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})))
 	e.GET("/api/v1/openapi.json", s.openapiJSON)
 	e.GET("/api/v1/docs", s.docsPage)
 
 	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), validateRequests(router), idempotency(s.DB))
-	RegisterHandlersWithOptions(v1, s, GinServerOptions{
-		ErrorHandler: func(c *gin.Context, err error, _ int) {
-			fail(c, &ippo.Error{Code: codeMalformed, Message: err.Error()})
-		},
-	})
+	RegisterHandlersWithOptions(v1, s, GinServerOptions{ErrorHandler: parameterError})
 	s.engine = e
 	return e, nil
 }
 
 // Routes lists the registered routes (for tests that walk the router).
 func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
+
+func init() {
+	// kin-openapi checks formats only when told how.
+	openapi3.DefineStringFormatCallback("uuid", func(s string) error {
+		if !isUUID(s) {
+			return errors.New("must be a UUID")
+		}
+		return nil
+	})
+}
+
+// parameterError answers a parameter the generated router could not read
+// (the validator catches most first) with the parameter's name.
+func parameterError(c *gin.Context, err error, _ int) {
+	msg := err.Error()
+	name := "parameter"
+	if _, rest, ok := strings.Cut(msg, "parameter "); ok {
+		name, _, _ = strings.Cut(rest, ":")
+	}
+	fail(c, ippo.Invalid([]ippo.FieldError{{Field: name, Message: "has an invalid format"}}))
+}
+
+// Permission returns the minimum role for a route ("GET", "/api/v1/workers/:id"),
+// and whether the route is listed at all.
+func Permission(method, route string) (Role, bool) {
+	r, ok := permissions[method+" "+route]
+	return r, ok
+}

@@ -134,3 +134,11 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	}
 	return nil
 }
+
+// CountRows counts a table's rows (for tests that prove a refused request
+// changed nothing). table must be one of Ippo's own tables.
+func (db *DB) CountRows(ctx context.Context, table string) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()).Scan(&n)
+	return n, err
+}

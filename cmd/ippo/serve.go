@@ -15,7 +15,12 @@ import (
 	"github.com/ippo-center/ippo/api"
 	"github.com/ippo-center/ippo/postgres"
 	ippoworker "github.com/ippo-center/ippo/worker"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/uber-go/tally/v4"
+	tallyprom "github.com/uber-go/tally/v4/prometheus"
 	"go.temporal.io/sdk/client"
+	sdktally "go.temporal.io/sdk/contrib/tally"
 	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 )
@@ -29,17 +34,20 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 		return err
 	}
 	defer db.Close()
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	tc, err := client.NewLazyClient(client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal")),
+		MetricsHandler: temporalMetrics(registry),
 	})
 	if err != nil {
 		return fmt.Errorf("temporal client: %w", err)
 	}
 	defer tc.Close()
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log}
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry}
 	errc := make(chan error, 1)
 	var httpSrv *http.Server
 	if withAPI {
@@ -92,6 +100,19 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 	case err := <-errc:
 		return shutdown(httpSrv, w, log, err)
 	}
+}
+
+// temporalMetrics reports the Temporal SDK's metrics (workflow and activity
+// task latencies, failures, poller counts) into the Prometheus registry
+// served at /metrics, through tally as Temporal's samples do.
+func temporalMetrics(reg *prometheus.Registry) client.MetricsHandler {
+	reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: reg})
+	scope, _ := tally.NewRootScope(tally.ScopeOptions{
+		CachedReporter:  reporter,
+		Separator:       tallyprom.DefaultSeparator,
+		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+	}, 10*time.Second)
+	return sdktally.NewMetricsHandler(scope)
 }
 
 // prepare waits for a migrated database, then reads the program clock and

@@ -1,0 +1,158 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/api"
+	"github.com/ippo-center/ippo/internal/temporaltest"
+	"github.com/ippo-center/ippo/links"
+	"github.com/ippo-center/ippo/mail"
+	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/postgres/pgtest"
+	ippoworker "github.com/ippo-center/ippo/worker"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// env is the API in process, on the real PostgreSQL and the real Temporal
+// dev server, with a worker running the real activities.
+type env struct {
+	t      *testing.T
+	db     *postgres.DB
+	srv    *api.Server
+	h      http.Handler
+	tokens map[string]string // role → secret
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db := pgtest.New(t)
+	dev := temporaltest.Server(t)
+	queue := "api-test-" + uuid.NewString()
+	signer, err := links.NewSigner([]byte("api-test-secret-that-is-long-enough-0123456789"))
+	require.NoError(t, err)
+	acts := &activities.Activities{
+		DB: db, Links: signer, PublicURL: "http://ippo.test",
+		Center: mail.Center{Name: "デジタル就労支援センターKAMAKURA", Email: "staff@digikama.example.jp"},
+	}
+	tc, err := client.Dial(client.Options{HostPort: dev.FrontendHostPort(), Logger: tlog.NewStructuredLogger(quiet)})
+	require.NoError(t, err)
+	t.Cleanup(tc.Close)
+	w := ippoworker.New(tc, queue, acts)
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet}
+	h, err := srv.Handler()
+	require.NoError(t, err)
+	srv.Start(ippo.Clock{})
+	e := &env{t: t, db: db, srv: srv, h: h, tokens: map[string]string{}}
+	for _, role := range []string{"admin", "staff", "viewer"} {
+		secret := api.NewTokenSecret()
+		_, err := db.CreateToken(context.Background(), postgres.Token{ID: uuid.NewString(), Name: role + " tester", Role: role, CreatedBy: "test"}, secret)
+		require.NoError(t, err)
+		e.tokens[role] = secret
+	}
+	return e
+}
+
+// call makes a request as role ("" for none) and returns the recorder.
+func (e *env) call(role, method, path string, body any, headers ...string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		require.NoError(e.t, err)
+		r = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// json makes a request, requires the status and decodes the answer.
+func (e *env) json(role, method, path string, body any, want int, headers ...string) map[string]any {
+	e.t.Helper()
+	rec := e.call(role, method, path, body, headers...)
+	require.Equal(e.t, want, rec.Code, "%s %s: %s", method, path, rec.Body.String())
+	out := map[string]any{}
+	if rec.Body.Len() > 0 {
+		require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
+	}
+	return out
+}
+
+func applicant(email string) map[string]any {
+	return map[string]any{
+		"name": "鎌倉 花子", "email": email, "municipality_code": "14204", "category": "hikikomori",
+		"withdrawn_since": "2024-01-01", "supporting_body": "鎌倉市生活福祉課", "wants_general_employment": false,
+		"consent": map[string]any{"given_on": "2026-01-05", "wording_version": "2026-01"},
+	}
+}
+
+// snapshot counts the rows of every table a refused request must not touch.
+func (e *env) snapshot() map[string]int {
+	e.t.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"workers", "worker_events", "notes", "places", "policy_versions", "agencies", "outbox", "staff_tasks", "staff_tokens"} {
+		n, err := e.db.CountRows(context.Background(), table)
+		require.NoError(e.t, err)
+		out[table] = n
+	}
+	return out
+}
+
+// settle waits until the worker's lifecycle has recorded steps steps and
+// sent their emails, so a snapshot taken after it is stable.
+func (e *env) settle(workerID string, steps int) {
+	e.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		tl := e.json("viewer", "GET", "/api/v1/workers/"+workerID+"/timeline", nil, 200)
+		lifecycle, emails := 0, 0
+		for _, it := range tl["items"].([]any) {
+			switch it.(map[string]any)["source"] {
+			case "lifecycle":
+				lifecycle++
+			case "email":
+				emails++
+			}
+		}
+		if lifecycle >= steps && emails >= steps {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the lifecycle of %s did not settle: %v", workerID, tl)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

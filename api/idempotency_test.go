@@ -1,0 +1,84 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
+	e := newEnv(t)
+	body := applicant("idem@example.jp")
+	first := e.call("staff", "POST", "/api/v1/applicants", body, "Idempotency-Key", "intake-1")
+	require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
+	again := e.call("staff", "POST", "/api/v1/applicants", body, "Idempotency-Key", "intake-1")
+	require.Equal(t, http.StatusCreated, again.Code)
+	require.Equal(t, "true", again.Header().Get("Idempotent-Replayed"))
+	require.JSONEq(t, first.Body.String(), again.Body.String())
+	n, err := e.db.CountRows(t.Context(), "workers")
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "one applicant, however often the request is retried")
+
+	// The same key for another body is a mistake, said plainly.
+	other := applicant("other@example.jp")
+	p := e.json("staff", "POST", "/api/v1/applicants", other, 422, "Idempotency-Key", "intake-1")
+	require.Equal(t, "Idempotency-Key", p["errors"].([]any)[0].(map[string]any)["field"])
+	// Keys belong to the token: another token's same key is a new request.
+	e.json("admin", "POST", "/api/v1/applicants", other, 201, "Idempotency-Key", "intake-1")
+
+	// A lifecycle step retried with its key is one step.
+	id := e.json("staff", "POST", "/api/v1/applicants", applicant("idem2@example.jp"), 201)["id"].(string)
+	r1 := e.json("staff", "POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, 200, "Idempotency-Key", "approve-1")
+	r2 := e.json("staff", "POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, 200, "Idempotency-Key", "approve-1")
+	require.Equal(t, r1, r2)
+	// Without the key, a second approval is out of phase.
+	p = e.json("staff", "POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, 409)
+	require.Equal(t, "onboarding", p["phase"])
+	require.Equal(t, []any{"contract", "withdrawal"}, p["allowed"])
+}
+
+func TestProblemsForUnknownRoutesAndMethods(t *testing.T) {
+	e := newEnv(t)
+	rec := e.call("staff", "GET", "/api/v1/nothing-here", nil)
+	require.Equal(t, 404, rec.Code)
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	rec = e.call("staff", "DELETE", "/api/v1/workers", nil)
+	require.Equal(t, 405, rec.Code)
+	rec = e.call("staff", "GET", "/api/v1/workers/not-a-uuid", nil)
+	require.Equal(t, 422, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), `"field":"id"`)
+	rec = e.call("staff", "GET", "/api/v1/workers/6c7a5a9e-0000-4000-8000-000000000000", nil)
+	require.Equal(t, 404, rec.Code)
+	require.NotEmpty(t, rec.Header().Get("X-Request-Id"))
+}
+
+func TestPolicyChangesAreValidatedAndDated(t *testing.T) {
+	e := newEnv(t)
+	st := e.json("viewer", "GET", "/api/v1/policy", nil, 200)
+	current := st["in_force"].(map[string]any)
+	require.EqualValues(t, 50, current["capacity"])
+
+	current["capacity"] = 0
+	current["notice_days"] = 10
+	p := e.json("admin", "PUT", "/api/v1/policy", map[string]any{"effective_from": "2099-04-01", "policy": current}, 422)
+	var fields []string
+	for _, f := range p["errors"].([]any) {
+		fields = append(fields, f.(map[string]any)["field"].(string))
+	}
+	require.ElementsMatch(t, []string{"policy.capacity", "policy.notice_days"}, fields)
+	current["capacity"], current["notice_days"] = 60, 30
+	e.json("admin", "PUT", "/api/v1/policy", map[string]any{"effective_from": "2020-04-01", "policy": current}, 422)
+	e.json("staff", "PUT", "/api/v1/policy", map[string]any{"effective_from": "2099-04-01", "policy": current}, 403)
+	st = e.json("admin", "PUT", "/api/v1/policy", map[string]any{"effective_from": "2099-04-01", "policy": current}, 200)
+	require.Len(t, st["versions"], 2)
+	require.EqualValues(t, 50, st["in_force"].(map[string]any)["capacity"], "the new version is not yet in force")
+	audit := e.json("admin", "GET", "/api/v1/audit", nil, 200)
+	var puts int
+	for _, a := range audit["items"].([]any) {
+		if a.(map[string]any)["route"] == "/api/v1/policy" {
+			puts++
+		}
+	}
+	require.Equal(t, 4, puts, "every attempt is audited, refused ones too")
+}
