@@ -1,0 +1,75 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres/pgtest"
+	"github.com/stretchr/testify/require"
+)
+
+func TestOutboxOncePerKeyAndClaimedOnce(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	w := newWorker(t, db, false)
+	e := ippo.OutboxEmail{ID: uuid.NewString(), Key: "worker/x/step/1/application_received", Template: "application_received",
+		WorkerID: w, Recipient: "a@example.jp", Subject: "s", Text: "t", HTML: "h"}
+	first, err := db.EnqueueEmail(ctx, e)
+	require.NoError(t, err)
+	require.Equal(t, ippo.EmailQueued, first.Status)
+	e2 := e
+	e2.ID, e2.Subject = uuid.NewString(), "changed"
+	second, err := db.EnqueueEmail(ctx, e2)
+	require.NoError(t, err)
+	require.Equal(t, first.ID, second.ID, "the same key is the same email")
+	require.Equal(t, "s", second.Subject)
+
+	before, err := db.ClaimSend(ctx, first.ID)
+	require.NoError(t, err)
+	require.Equal(t, ippo.EmailQueued, before)
+	before, err = db.ClaimSend(ctx, first.ID)
+	require.NoError(t, err)
+	require.Equal(t, ippo.EmailSending, before, "a second claim sees the first")
+	ok, err := db.SetEmailStatus(ctx, first.ID, ippo.EmailSent, "msg-1", "", ippo.EmailSending)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = db.SetEmailStatus(ctx, first.ID, ippo.EmailQueued, "", "late retry", ippo.EmailSending)
+	require.NoError(t, err)
+	require.False(t, ok, "a sent email never goes back to queued")
+	got, err := db.OutboxEmail(ctx, first.ID)
+	require.NoError(t, err)
+	require.Equal(t, "msg-1", got.ProviderMessageID)
+	require.Equal(t, 1, got.Attempts)
+}
+
+func TestTokensAndIdempotencyKeys(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	require.NoError(t, db.EnsureToken(ctx, postgresToken("boot"), "secret-secret-secret"))
+	require.NoError(t, db.EnsureToken(ctx, postgresToken("boot again"), "secret-secret-secret"))
+	toks, err := db.Tokens(ctx)
+	require.NoError(t, err)
+	require.Len(t, toks, 1, "the bootstrap token is stored once however often Ippo starts")
+	tok, err := db.TokenBySecret(ctx, "secret-secret-secret")
+	require.NoError(t, err)
+	require.Equal(t, "admin", tok.Role)
+	require.NoError(t, db.RevokeToken(ctx, tok.ID))
+	_, err = db.TokenBySecret(ctx, "secret-secret-secret")
+	require.Equal(t, ippo.ENOTFOUND, ippo.ErrorCode(err))
+
+	actor := uuid.NewString()
+	_, fresh, err := db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.True(t, fresh)
+	prev, fresh, err := db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.False(t, fresh)
+	require.Zero(t, prev.Status, "still running")
+	require.NoError(t, db.FinishIdempotent(ctx, actor, "k", 201, []byte(`{"ok":true}`)))
+	prev, _, err = db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.Equal(t, 201, prev.Status)
+	require.JSONEq(t, `{"ok":true}`, string(prev.Body))
+}
