@@ -118,7 +118,8 @@ func (db *DB) Workers(ctx context.Context, f WorkerFilter) ([]ippo.Worker, error
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := arg("%" + escapeLike(q) + "%")
-		where = append(where, fmt.Sprintf("(w.name ILIKE %[1]s OR w.name_kana ILIKE %[1]s OR w.email ILIKE %[1]s)", p))
+		// The expression matches the trigram index workers_search.
+		where = append(where, fmt.Sprintf("(w.name || ' ' || w.name_kana || ' ' || w.email) ILIKE %s", p))
 	}
 	if !f.EndsBefore.IsZero() {
 		where = append(where, "w.contract_end < "+arg(date(f.EndsBefore)))
