@@ -45,28 +45,41 @@ func (s *Server) update(c *gin.Context, workerID, name string, arg any) (workflo
 		actor, _ := actorOf(c)
 		updateID = "idem/" + actor.ID + "/" + key
 	}
-	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkerWorkflowID(workerID),
-		UpdateID:     updateID,
-		UpdateName:   name,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, &res)
-	}
-	if err != nil {
+	for attempt := 0; ; attempt++ {
+		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID:   workflows.WorkerWorkflowID(workerID),
+			UpdateID:     updateID,
+			UpdateName:   name,
+			Args:         []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &res)
+		}
+		if err == nil {
+			return res, nil
+		}
+		// A lifecycle continues as new at every extension: an update that
+		// reaches the closing run is sent again to the new one.
+		if attempt < 3 && !w.Phase.Final() && runClosed(err) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+				continue
+			}
+		}
 		return res, lifecycleError(err, w.Phase)
 	}
-	return res, nil
+}
+
+func runClosed(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound) || strings.Contains(err.Error(), "workflow execution already completed")
 }
 
 // lifecycleError turns what Temporal answered into a domain error.
 func lifecycleError(err error, phase ippo.Phase) error {
-	var (
-		app      *temporal.ApplicationError
-		notFound *serviceerror.NotFound
-	)
+	var app *temporal.ApplicationError
 	switch {
 	case errors.As(err, &app):
 		var e ippo.Error
@@ -77,7 +90,7 @@ func lifecycleError(err error, phase ippo.Phase) error {
 			return &ippo.Error{Code: app.Type(), Message: app.Message()}
 		}
 		return err
-	case errors.As(err, &notFound) || strings.Contains(err.Error(), "workflow execution already completed"):
+	case runClosed(err):
 		return ippo.WrongPhase("this step", phase)
 	case errors.Is(err, context.DeadlineExceeded):
 		return errors.Join(errUnavailable, err)
