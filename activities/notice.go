@@ -48,16 +48,17 @@ type Facts struct {
 	NextStart  ippo.Date `json:",omitzero"`
 	NextEnd    ippo.Date `json:",omitzero"`
 	// OptOutBy is the last day the worker may opt out of the next extension.
-	OptOutBy ippo.Date `json:",omitzero"`
-	DueOn    ippo.Date `json:",omitzero"`
-	// Month is the closed month of a statement or a schedule review
-	// suggestion; the figures are read from its stored statement.
-	Month           ippo.YearMonth `json:",omitzero"`
-	RateYen         int            `json:",omitempty"`
-	ExtensionMonths int            `json:",omitempty"`
-	NoticeDays      int            `json:",omitempty"`
+	OptOutBy        ippo.Date `json:",omitzero"`
+	DueOn           ippo.Date `json:",omitzero"`
+	RateYen         int       `json:",omitempty"`
+	ExtensionMonths int       `json:",omitempty"`
+	NoticeDays      int       `json:",omitempty"`
 	// LinkExpires is the program date a signed link in the email stops working.
 	LinkExpires ippo.Date `json:",omitzero"`
+
+	// Month is the closed month of a statement or a schedule review
+	// suggestion (issue 5); the figures are read from its stored statement.
+	Month ippo.YearMonth `json:",omitzero"`
 }
 
 // NoticeResult says what became of an email.
