@@ -62,7 +62,7 @@ func fieldErrors(err error) (fields []ippo.FieldError, malformed string) {
 			parse  *openapi3filter.ParseError
 		)
 		switch {
-		case errors.As(err, &multi):
+		case isMulti(err, &multi): // not errors.As: a RequestError unwraps to a MultiError, and would lose its parameter's name
 			for _, e := range multi {
 				walk(e, prefix)
 			}
@@ -100,6 +100,13 @@ func fieldErrors(err error) (fields []ippo.FieldError, malformed string) {
 	walk(err, "")
 	slices.SortStableFunc(fields, func(a, b ippo.FieldError) int { return strings.Compare(a.Field, b.Field) })
 	return slices.Compact(fields), malformed
+}
+
+// isMulti reports whether err itself is a MultiError.
+func isMulti(err error, m *openapi3.MultiError) bool {
+	v, ok := err.(openapi3.MultiError)
+	*m = v
+	return ok
 }
 
 // schemaField names the field a schema error is about, as a dotted path
