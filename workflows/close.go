@@ -146,7 +146,7 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 		if err := execute(ctx, a.FinishClose, m).Get(ctx, nil); err != nil {
 			return res, err
 		}
-		workflow.GetLogger(ctx).Info("month closed", "month", m.String(), "workers", res.Workers, "failed", res.Failed)
+		workflow.GetLogger(ctx).Info("month closed", "month", m.String(), "workers_so_far", res.Workers, "failed_so_far", res.Failed)
 		months, after, begun = months[1:], "", false
 	}
 	return res, nil
