@@ -110,6 +110,24 @@ func TestMonthlyCloseSendsTheStatement(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, string(csv), id)
 
+	// Closing the month again (an admin's request) changes nothing.
+	started := p.do("POST", "/api/v1/closes", map[string]any{"month": month.String()}, http.StatusAccepted)
+	require.Contains(t, started["workflow_id"], month.String())
+	p.eventually(10*time.Second, "the second close to be done", func() bool {
+		c := p.do("GET", "/api/v1/closes?month="+month.String(), nil, http.StatusOK)["items"].([]any)[0].(map[string]any)
+		return c["status"] == "done" && c["runs"] == float64(2)
+	})
+	again := p.do("GET", path+"/statements", nil, http.StatusOK)["items"].([]any)
+	require.Contains(t, again, any(statement), "the statement is as it was")
+	closeEmails := 0
+	for _, e := range p.outbox(id) {
+		if strings.HasPrefix(e["key"].(string), "close/"+month.String()+"/") {
+			closeEmails++
+		}
+	}
+	require.Equal(t, 2, closeEmails, "nothing is sent twice")
+	p.do("POST", "/api/v1/closes", map[string]any{"month": today().YearMonth().Next().String()}, http.StatusUnprocessableEntity)
+
 	// The month is closed: it takes no more work.
 	problem := p.do("POST", path+"/work-logs", map[string]any{"date": logged.String(), "hours": 1, "task_id": task}, http.StatusConflict)
 	require.Contains(t, problem["detail"], "is closed")
