@@ -63,7 +63,8 @@ type ClosePageInput struct {
 }
 
 // ClosePageResult says what a page did. Last is the cursor for the next
-// page; Done is set when there are no more workers.
+// page; Done is set when there are no more workers. Emails counts the
+// emails the page's workers have from the close, sent now or before.
 type ClosePageResult struct {
 	Last          string `json:",omitempty"`
 	Done          bool   `json:",omitempty"`
@@ -156,6 +157,18 @@ func (a *Activities) ClosePage(ctx context.Context, in ClosePageInput) (ClosePag
 		}
 	}
 
+	// Emails already past queued and sending were sent (or held, or
+	// handed to staff) by an earlier attempt; Notify would only find that
+	// out after rendering them again, so they are passed over here.
+	var keys []string
+	for _, st := range stored {
+		keys = append(keys, postgres.StatementEmailKey(m, st.WorkerID), postgres.ReviewEmailKey(m, st.WorkerID))
+	}
+	done, err := a.DB.OutboxStatuses(ctx, keys)
+	if err != nil {
+		return res, err
+	}
+
 	var (
 		mu        sync.Mutex
 		retryable []error
@@ -168,7 +181,7 @@ func (a *Activities) ClosePage(ctx context.Context, in ClosePageInput) (ClosePag
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			emails, err := a.closeEmails(ctx, s)
+			emails, err := a.closeEmails(ctx, s, done)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Emails += emails
@@ -201,27 +214,27 @@ func (a *Activities) ClosePage(ctx context.Context, in ClosePageInput) (ClosePag
 
 // closeEmails sends a closed worker's statement and, if the close
 // suggested it, the schedule review suggestion and the staff to-do. It
-// returns how many emails it handed to Notify.
-func (a *Activities) closeEmails(ctx context.Context, s ippo.Statement) (int, error) {
+// returns how many emails the worker has from the close (sent now or
+// before). statuses holds the outbox status of emails already written.
+func (a *Activities) closeEmails(ctx context.Context, s ippo.Statement, statuses map[string]string) (int, error) {
 	n := 0
-	_, err := a.Notify(ctx, Notice{
-		Key: postgres.StatementEmailKey(s.Month, s.WorkerID), Email: EmailMonthlyStatement,
-		WorkerID: s.WorkerID, Facts: Facts{Month: s.Month},
-	})
-	if err != nil {
+	send := func(key string, e Email) error {
+		n++
+		if st, ok := statuses[key]; ok && st != ippo.EmailQueued && st != ippo.EmailSending {
+			return nil
+		}
+		_, err := a.Notify(ctx, Notice{Key: key, Email: e, WorkerID: s.WorkerID, Facts: Facts{Month: s.Month}})
+		return err
+	}
+	if err := send(postgres.StatementEmailKey(s.Month, s.WorkerID), EmailMonthlyStatement); err != nil {
 		return n, err
 	}
-	n++
 	if !s.ReviewSuggested {
 		return n, nil
 	}
-	if _, err := a.Notify(ctx, Notice{
-		Key: postgres.ReviewEmailKey(s.Month, s.WorkerID), Email: EmailScheduleReview,
-		WorkerID: s.WorkerID, Facts: Facts{Month: s.Month},
-	}); err != nil {
+	if err := send(postgres.ReviewEmailKey(s.Month, s.WorkerID), EmailScheduleReview); err != nil {
 		return n, err
 	}
-	n++
 	key := postgres.BelowTargetTaskKey(s.Month, s.WorkerID)
 	return n, a.DB.CreateTask(ctx, ippo.StaffTask{
 		ID: uuid.NewSHA1(outboxNamespace, []byte(key)).String(), Key: key, Kind: "schedule_review", WorkerID: s.WorkerID,
