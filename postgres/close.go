@@ -60,11 +60,11 @@ func (db *DB) FinishClose(ctx context.Context, m ippo.YearMonth) error {
 // PendingCloseMonths returns the months up to upTo that still need a
 // close, oldest first: every month from the first month ever closed (or
 // upTo, on an installation that has closed none) that is not done, at most
-// the last max months. So a close that was missed (a server down over the
+// the last limit months. So a close that was missed (a server down over the
 // first of the month, or a compressed clock whose interval skipped a short
 // month) is caught up by the next one, and a new installation does not
 // close the months before it existed.
-func (db *DB) PendingCloseMonths(ctx context.Context, upTo ippo.YearMonth, max int) ([]ippo.YearMonth, error) {
+func (db *DB) PendingCloseMonths(ctx context.Context, upTo ippo.YearMonth, limit int) ([]ippo.YearMonth, error) {
 	var first pgtype.Date
 	if err := db.pool.QueryRow(ctx, `SELECT min(month) FROM month_closes`).Scan(&first); err != nil {
 		return nil, fmt.Errorf("pending closes: %w", err)
@@ -73,9 +73,9 @@ func (db *DB) PendingCloseMonths(ctx context.Context, upTo ippo.YearMonth, max i
 	if d := fromDate(first); !d.IsZero() && d.Before(upTo.First()) {
 		start = d.YearMonth()
 	}
-	if max > 0 {
+	if limit > 0 {
 		earliest := upTo
-		for range max - 1 {
+		for range limit - 1 {
 			earliest = earliest.Prev()
 		}
 		if start.First().Before(earliest.First()) {
@@ -111,7 +111,6 @@ func (db *DB) PendingCloseMonths(ctx context.Context, upTo ippo.YearMonth, max i
 // CloseCandidate is a worker a month closes, with what CloseMonth needs.
 type CloseCandidate struct {
 	WorkerID string
-	Phase    ippo.Phase
 	// ActiveFrom is the contract start; ActiveUntil the last contract day
 	// (zero while the contract goes on).
 	ActiveFrom  ippo.Date
@@ -129,8 +128,8 @@ func (db *DB) CloseCandidates(ctx context.Context, m ippo.YearMonth, afterID str
 		afterID = "00000000-0000-0000-0000-000000000000"
 	}
 	rows, err := db.pool.Query(ctx, `
-		SELECT id, phase, contract_start, until FROM (
-			SELECT w.id::text AS id, w.phase, w.contract_start, `+contractUntilSQL+` AS until
+		SELECT id, contract_start, until FROM (
+			SELECT w.id::text AS id, w.contract_start, `+contractUntilSQL+` AS until
 			  FROM workers w
 			 WHERE w.contract_start IS NOT NULL AND w.contract_start <= $2 AND w.id > $3
 		) c
@@ -144,7 +143,7 @@ func (db *DB) CloseCandidates(ctx context.Context, m ippo.YearMonth, afterID str
 			c            CloseCandidate
 			start, until pgtype.Date
 		)
-		err := row.Scan(&c.WorkerID, &c.Phase, &start, &until)
+		err := row.Scan(&c.WorkerID, &start, &until)
 		c.ActiveFrom, c.ActiveUntil = fromDate(start), fromDate(until)
 		return c, err
 	})
