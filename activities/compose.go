@@ -33,6 +33,12 @@ func (a *Activities) compose(ctx context.Context, n Notice) (composed, error) {
 	name := w.Applicant.Name
 	var d mail.Data
 	switch n.Email {
+	case EmailMonthlyStatement, EmailScheduleReview:
+		md, err := a.composeMonth(ctx, n.Email, w, f.Month)
+		if err != nil {
+			return out, err
+		}
+		d = md
 	case EmailApplicationReceived:
 		d = mail.ApplicationReceived{Center: center, Name: name, Received: a.Clock.Today(w.AppliedAt)}
 	case EmailEligibilityApproved:

@@ -55,6 +55,10 @@ type Facts struct {
 	NoticeDays      int       `json:",omitempty"`
 	// LinkExpires is the program date a signed link in the email stops working.
 	LinkExpires ippo.Date `json:",omitzero"`
+
+	// Month is the closed month of a statement or a schedule review
+	// suggestion (issue 5); the figures are read from its stored statement.
+	Month ippo.YearMonth `json:",omitzero"`
 }
 
 // NoticeResult says what became of an email.

@@ -21,6 +21,48 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AbsenceKind.
+const (
+	AbsenceKindAbsent     AbsenceKind = "absent"
+	AbsenceKindEarlyLeave AbsenceKind = "early_leave"
+	AbsenceKindLate       AbsenceKind = "late"
+)
+
+// Valid indicates whether the value is a known member of the AbsenceKind enum.
+func (e AbsenceKind) Valid() bool {
+	switch e {
+	case AbsenceKindAbsent:
+		return true
+	case AbsenceKindEarlyLeave:
+		return true
+	case AbsenceKindLate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AbsenceInputKind.
+const (
+	AbsenceInputKindAbsent     AbsenceInputKind = "absent"
+	AbsenceInputKindEarlyLeave AbsenceInputKind = "early_leave"
+	AbsenceInputKindLate       AbsenceInputKind = "late"
+)
+
+// Valid indicates whether the value is a known member of the AbsenceInputKind enum.
+func (e AbsenceInputKind) Valid() bool {
+	switch e {
+	case AbsenceInputKindAbsent:
+		return true
+	case AbsenceInputKindEarlyLeave:
+		return true
+	case AbsenceInputKindLate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AgencyInputKind.
 const (
 	CityOffice             AgencyInputKind = "city_office"
@@ -168,6 +210,24 @@ func (e EmailStatus) Valid() bool {
 	}
 }
 
+// Defines values for MonthCloseStatus.
+const (
+	Done    MonthCloseStatus = "done"
+	Running MonthCloseStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the MonthCloseStatus enum.
+func (e MonthCloseStatus) Valid() bool {
+	switch e {
+	case Done:
+		return true
+	case Running:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NonRenewalInputBy.
 const (
 	NonRenewalInputByCenter NonRenewalInputBy = "center"
@@ -180,6 +240,24 @@ func (e NonRenewalInputBy) Valid() bool {
 	case NonRenewalInputByCenter:
 		return true
 	case NonRenewalInputByWorker:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OtherServiceService.
+const (
+	EmploymentContinuationB OtherServiceService = "employment_continuation_b"
+	EmploymentTransition    OtherServiceService = "employment_transition"
+)
+
+// Valid indicates whether the value is a known member of the OtherServiceService enum.
+func (e OtherServiceService) Valid() bool {
+	switch e {
+	case EmploymentContinuationB:
+		return true
+	case EmploymentTransition:
 		return true
 	default:
 		return false
@@ -219,21 +297,48 @@ func (e Phase) Valid() bool {
 	}
 }
 
+// Defines values for ScheduleSlotMode.
+const (
+	Onsite ScheduleSlotMode = "onsite"
+	Remote ScheduleSlotMode = "remote"
+)
+
+// Valid indicates whether the value is a known member of the ScheduleSlotMode enum.
+func (e ScheduleSlotMode) Valid() bool {
+	switch e {
+	case Onsite:
+		return true
+	case Remote:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TimelineEntrySource.
 const (
-	Audit     TimelineEntrySource = "audit"
-	Email     TimelineEntrySource = "email"
-	Lifecycle TimelineEntrySource = "lifecycle"
+	Attendance TimelineEntrySource = "attendance"
+	Audit      TimelineEntrySource = "audit"
+	Email      TimelineEntrySource = "email"
+	Lifecycle  TimelineEntrySource = "lifecycle"
+	Schedule   TimelineEntrySource = "schedule"
+	Work       TimelineEntrySource = "work"
 )
 
 // Valid indicates whether the value is a known member of the TimelineEntrySource enum.
 func (e TimelineEntrySource) Valid() bool {
 	switch e {
+	case Attendance:
+		return true
 	case Audit:
 		return true
 	case Email:
 		return true
 	case Lifecycle:
+		return true
+	case Schedule:
+		return true
+	case Work:
 		return true
 	default:
 		return false
@@ -260,6 +365,123 @@ func (e TokenInputRole) Valid() bool {
 		return false
 	}
 }
+
+// Defines values for Weekday.
+const (
+	Friday    Weekday = "friday"
+	Monday    Weekday = "monday"
+	Saturday  Weekday = "saturday"
+	Sunday    Weekday = "sunday"
+	Thursday  Weekday = "thursday"
+	Tuesday   Weekday = "tuesday"
+	Wednesday Weekday = "wednesday"
+)
+
+// Valid indicates whether the value is a known member of the Weekday enum.
+func (e Weekday) Valid() bool {
+	switch e {
+	case Friday:
+		return true
+	case Monday:
+		return true
+	case Saturday:
+		return true
+	case Sunday:
+		return true
+	case Thursday:
+		return true
+	case Tuesday:
+		return true
+	case Wednesday:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListStatementsParamsFormat.
+const (
+	ListStatementsParamsFormatCsv  ListStatementsParamsFormat = "csv"
+	ListStatementsParamsFormatJson ListStatementsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListStatementsParamsFormat enum.
+func (e ListStatementsParamsFormat) Valid() bool {
+	switch e {
+	case ListStatementsParamsFormatCsv:
+		return true
+	case ListStatementsParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListWorkerStatementsParamsFormat.
+const (
+	ListWorkerStatementsParamsFormatCsv  ListWorkerStatementsParamsFormat = "csv"
+	ListWorkerStatementsParamsFormatJson ListWorkerStatementsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListWorkerStatementsParamsFormat enum.
+func (e ListWorkerStatementsParamsFormat) Valid() bool {
+	switch e {
+	case ListWorkerStatementsParamsFormatCsv:
+		return true
+	case ListWorkerStatementsParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Absence defines model for Absence.
+type Absence struct {
+	// Date Example: 2026-04-01
+	Date Date `json:"date"`
+
+	// From HH:MM between 00:00 and 24:00 (Asia/Tokyo).
+	//
+	// Example: 10:00
+	From       *TimeOfDay         `json:"from,omitempty"`
+	Id         openapi_types.UUID `json:"id"`
+	Kind       AbsenceKind        `json:"kind"`
+	Reason     *string            `json:"reason,omitempty"`
+	ReportedAt time.Time          `json:"reported_at"`
+
+	// ReportedBy staff:<token id>, or worker (signed link)
+	ReportedBy string `json:"reported_by"`
+
+	// Until HH:MM between 00:00 and 24:00 (Asia/Tokyo).
+	//
+	// Example: 10:00
+	Until    *TimeOfDay         `json:"until,omitempty"`
+	WorkerId openapi_types.UUID `json:"worker_id"`
+}
+
+// AbsenceKind defines model for Absence.Kind.
+type AbsenceKind string
+
+// AbsenceInput defines model for AbsenceInput.
+type AbsenceInput struct {
+	// Date Example: 2026-04-01
+	Date Date `json:"date"`
+
+	// From late only: when work will start
+	From *TimeOfDay `json:"from,omitempty"`
+
+	// Kind a day off, a late start or an early leave
+	Kind AbsenceInputKind `json:"kind"`
+
+	// Reason Optional, always.
+	Reason *string `json:"reason,omitempty"`
+
+	// Until early_leave only: when work will end
+	Until *TimeOfDay `json:"until,omitempty"`
+}
+
+// AbsenceInputKind a day off, a late start or an early leave
+type AbsenceInputKind string
 
 // Agency defines model for Agency.
 type Agency struct {
@@ -355,6 +577,20 @@ type ApplicantInputCategory string
 // ApplicantInputDisabilityTypes defines model for ApplicantInput.DisabilityTypes.
 type ApplicantInputDisabilityTypes string
 
+// AssignedTask defines model for AssignedTask.
+type AssignedTask struct {
+	AssignedAt    time.Time          `json:"assigned_at"`
+	Client        string             `json:"client"`
+	CreatedAt     time.Time          `json:"created_at"`
+	Description   string             `json:"description"`
+	Id            openapi_types.UUID `json:"id"`
+	LoggedMinutes int                `json:"logged_minutes"`
+	Logs          int                `json:"logs"`
+	Output        int                `json:"output"`
+	OutputUnit    *string            `json:"output_unit,omitempty"`
+	Type          string             `json:"type"`
+}
+
 // AuditEntry defines model for AuditEntry.
 type AuditEntry struct {
 	Actor     string    `json:"actor"`
@@ -374,6 +610,19 @@ type AuditEntry struct {
 type AuditPage struct {
 	Items      []AuditEntry `json:"items"`
 	NextCursor *string      `json:"next_cursor,omitempty"`
+}
+
+// CloseInput defines model for CloseInput.
+type CloseInput struct {
+	// Month Example: 2026-04
+	Month Month `json:"month"`
+}
+
+// CloseStarted defines model for CloseStarted.
+type CloseStarted struct {
+	// Month Example: 2026-04
+	Month      Month  `json:"month"`
+	WorkflowId string `json:"workflow_id"`
 }
 
 // ContractInput defines model for ContractInput.
@@ -399,6 +648,20 @@ type EligibilityInputDecision string
 // EmailStatus defines model for EmailStatus.
 type EmailStatus string
 
+// FeeLine The fee for the days From..To, over which one hourly rate was in force.
+type FeeLine struct {
+	// AmountYen floor(minutes × rate ÷ 60)
+	AmountYen int `json:"amount_yen"`
+
+	// From Example: 2026-04-01
+	From    Date `json:"from"`
+	Minutes int  `json:"minutes"`
+	RateYen int  `json:"rate_yen"`
+
+	// To Example: 2026-04-01
+	To Date `json:"to"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field Example: municipality_code
@@ -413,6 +676,32 @@ type IssuedToken struct {
 	Token  Token  `json:"token"`
 }
 
+// Month Example: 2026-04
+type Month = ippo.YearMonth
+
+// MonthClose defines model for MonthClose.
+type MonthClose struct {
+	BelowTarget int `json:"below_target"`
+
+	// Emails Statement emails by outbox status.
+	Emails     map[string]int `json:"emails"`
+	FinishedAt *time.Time     `json:"finished_at,omitempty"`
+
+	// Month Example: 2026-04
+	Month             Month            `json:"month"`
+	ReviewSuggestions int              `json:"review_suggestions"`
+	Runs              int              `json:"runs"`
+	StartedAt         time.Time        `json:"started_at"`
+	Statements        int              `json:"statements"`
+	Status            MonthCloseStatus `json:"status"`
+	TotalMinutes      int              `json:"total_minutes"`
+	TotalYen          int              `json:"total_yen"`
+	WorkflowId        string           `json:"workflow_id"`
+}
+
+// MonthCloseStatus defines model for MonthClose.Status.
+type MonthCloseStatus string
+
 // NonRenewalInput defines model for NonRenewalInput.
 type NonRenewalInput struct {
 	By NonRenewalInputBy `json:"by"`
@@ -424,6 +713,21 @@ type NonRenewalInput struct {
 
 // NonRenewalInputBy defines model for NonRenewalInput.By.
 type NonRenewalInputBy string
+
+// OtherService defines model for OtherService.
+type OtherService struct {
+	// Service 就労継続支援B型 or 就労移行支援
+	Service  OtherServiceService `json:"service"`
+	Weekdays []Weekday           `json:"weekdays"`
+}
+
+// OtherServiceService 就労継続支援B型 or 就労移行支援
+type OtherServiceService string
+
+// OtherServicesInput defines model for OtherServicesInput.
+type OtherServicesInput struct {
+	Services []OtherService `json:"services"`
+}
 
 // OutboxEmail defines model for OutboxEmail.
 type OutboxEmail struct {
@@ -518,6 +822,58 @@ type Problem struct {
 	Type            string              `json:"type"`
 }
 
+// ScheduleInput defines model for ScheduleInput.
+type ScheduleInput struct {
+	// EffectiveFrom The first day the schedule is in force; today or later.
+	EffectiveFrom Date           `json:"effective_from"`
+	Slots         []ScheduleSlot `json:"slots"`
+}
+
+// ScheduleSlot defines model for ScheduleSlot.
+type ScheduleSlot struct {
+	// End HH:MM between 00:00 and 24:00 (Asia/Tokyo).
+	//
+	// Example: 10:00
+	End TimeOfDay `json:"end"`
+
+	// Mode remote (在宅) or onsite (通所)
+	Mode ScheduleSlotMode `json:"mode"`
+
+	// Start HH:MM between 00:00 and 24:00 (Asia/Tokyo).
+	//
+	// Example: 10:00
+	Start   TimeOfDay `json:"start"`
+	Weekday Weekday   `json:"weekday"`
+}
+
+// ScheduleSlotMode remote (在宅) or onsite (通所)
+type ScheduleSlotMode string
+
+// ScheduleState defines model for ScheduleState.
+type ScheduleState struct {
+	InForce       *ScheduleVersion `json:"in_force,omitempty"`
+	OtherServices []OtherService   `json:"other_services"`
+
+	// Today Example: 2026-04-01
+	Today    Date              `json:"today"`
+	Versions []ScheduleVersion `json:"versions"`
+
+	// WeeklyCapHours The policy's weekly cap in force today.
+	WeeklyCapHours float64 `json:"weekly_cap_hours"`
+}
+
+// ScheduleVersion defines model for ScheduleVersion.
+type ScheduleVersion struct {
+	DeclaredAt time.Time `json:"declared_at"`
+	DeclaredBy string    `json:"declared_by"`
+
+	// EffectiveFrom Example: 2026-04-01
+	EffectiveFrom Date           `json:"effective_from"`
+	Slots         []ScheduleSlot `json:"slots"`
+	WeeklyHours   float64        `json:"weekly_hours"`
+	WeeklyMinutes int            `json:"weekly_minutes"`
+}
+
 // StaffTask defines model for StaffTask.
 type StaffTask struct {
 	Body      string              `json:"body"`
@@ -529,6 +885,49 @@ type StaffTask struct {
 	Title     string              `json:"title"`
 	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
 }
+
+// Statement defines model for Statement.
+type Statement struct {
+	// ActiveFrom Example: 2026-04-01
+	ActiveFrom Date `json:"active_from"`
+
+	// ActiveUntil Example: 2026-04-01
+	ActiveUntil   *Date     `json:"active_until,omitempty"`
+	ActualMinutes int       `json:"actual_minutes"`
+	BelowTarget   bool      `json:"below_target"`
+	ClosedAt      time.Time `json:"closed_at"`
+	Lines         []FeeLine `json:"lines"`
+
+	// Month Example: 2026-04
+	Month Month `json:"month"`
+
+	// ReviewSuggested Below target with the contract going on: a schedule review was suggested and staff got a to-do.
+	ReviewSuggested bool `json:"review_suggested"`
+	TargetPercent   int  `json:"target_percent"`
+
+	// TheoreticalMinutes Declared minutes over the contract days of the month; absences never reduce them.
+	TheoreticalMinutes int `json:"theoretical_minutes"`
+	TotalMinutes       int `json:"total_minutes"`
+	TotalYen           int `json:"total_yen"`
+
+	// UtilizationPermille actual ÷ theoretical in tenths of a percent, rounded down (799 = 79.9%)
+	UtilizationPermille int                `json:"utilization_permille"`
+	WorkerId            openapi_types.UUID `json:"worker_id"`
+	WorkerName          *string            `json:"worker_name,omitempty"`
+}
+
+// StatementPage defines model for StatementPage.
+type StatementPage struct {
+	Items      []Statement `json:"items"`
+	NextCursor *string     `json:"next_cursor,omitempty"`
+}
+
+// StatementsCSV One row per statement: month, worker_id, worker_name, active_from,
+// active_until, theoretical_minutes, actual_minutes, theoretical_hours,
+// actual_hours, utilization_percent, target_percent, below_target,
+// review_suggested, fee_lines (from..to minutes×rate=amount, joined
+// with "; "), total_minutes, total_hours, total_yen, closed_at.
+type StatementsCSV = string
 
 // StepResult defines model for StepResult.
 type StepResult struct {
@@ -548,6 +947,44 @@ type StepResult struct {
 	TermStart        *Date `json:"term_start,omitempty"`
 	WaitlistPosition *int  `json:"waitlist_position,omitempty"`
 }
+
+// Task defines model for Task.
+type Task struct {
+	Client      string             `json:"client"`
+	CreatedAt   time.Time          `json:"created_at"`
+	Description string             `json:"description"`
+	Id          openapi_types.UUID `json:"id"`
+	OutputUnit  *string            `json:"output_unit,omitempty"`
+	Type        string             `json:"type"`
+}
+
+// TaskAssignmentInput defines model for TaskAssignmentInput.
+type TaskAssignmentInput struct {
+	// TaskId A task of the catalog (its id, a uuid).
+	TaskId string `json:"task_id"`
+}
+
+// TaskInput defines model for TaskInput.
+type TaskInput struct {
+	// Client Example: 鎌倉出版
+	Client      string  `json:"client"`
+	Description *string `json:"description,omitempty"`
+
+	// OutputUnit What a work log's output counts.
+	//
+	// Example: ページ
+	OutputUnit *string `json:"output_unit,omitempty"`
+
+	// Type The kind of work; its history guides the next assignment.
+	//
+	// Example: proofreading
+	Type string `json:"type"`
+}
+
+// TimeOfDay HH:MM between 00:00 and 24:00 (Asia/Tokyo).
+//
+// Example: 10:00
+type TimeOfDay = string
 
 // Timeline defines model for Timeline.
 type Timeline struct {
@@ -594,9 +1031,49 @@ type TokenInput struct {
 // TokenInputRole defines model for TokenInput.Role.
 type TokenInputRole string
 
+// Weekday defines model for Weekday.
+type Weekday string
+
 // WithdrawalInput defines model for WithdrawalInput.
 type WithdrawalInput struct {
 	Reason string `json:"reason"`
+}
+
+// WorkLog defines model for WorkLog.
+type WorkLog struct {
+	// Date Example: 2026-04-01
+	Date       Date               `json:"date"`
+	Hours      float64            `json:"hours"`
+	Id         openapi_types.UUID `json:"id"`
+	LoggedAt   time.Time          `json:"logged_at"`
+	LoggedBy   string             `json:"logged_by"`
+	Minutes    int                `json:"minutes"`
+	Output     int                `json:"output"`
+	Quality    *string            `json:"quality,omitempty"`
+	TaskClient string             `json:"task_client"`
+	TaskId     openapi_types.UUID `json:"task_id"`
+	TaskType   string             `json:"task_type"`
+	WorkerId   openapi_types.UUID `json:"worker_id"`
+}
+
+// WorkLogInput defines model for WorkLogInput.
+type WorkLogInput struct {
+	// Date Example: 2026-04-01
+	Date Date `json:"date"`
+
+	// Hours Decimal hours, kept to the minute.
+	//
+	// Example: 1.5
+	Hours float64 `json:"hours"`
+
+	// Output The amount produced, in the task's unit.
+	Output *int `json:"output,omitempty"`
+
+	// Quality A note on the quality of the output.
+	Quality *string `json:"quality,omitempty"`
+
+	// TaskId A task of the catalog (its id, a uuid) assigned to the worker.
+	TaskId string `json:"task_id"`
 }
 
 // Worker defines model for Worker.
@@ -668,6 +1145,11 @@ type ListAuditParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListClosesParams defines parameters for ListCloses.
+type ListClosesParams struct {
+	Month *string `form:"month,omitempty" json:"month,omitempty"`
+}
+
 // ListOutboxParams defines parameters for ListOutbox.
 type ListOutboxParams struct {
 	WorkerId *openapi_types.UUID `form:"worker_id,omitempty" json:"worker_id,omitempty"`
@@ -681,6 +1163,27 @@ type ListOutboxParams struct {
 // ListStaffTasksParams defines parameters for ListStaffTasks.
 type ListStaffTasksParams struct {
 	Open *bool `form:"open,omitempty" json:"open,omitempty"`
+}
+
+// ListStatementsParams defines parameters for ListStatements.
+type ListStatementsParams struct {
+	Month string `form:"month" json:"month"`
+
+	// Format json (the default) or csv; Accept: text/csv also asks for CSV.
+	Format *ListStatementsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Cursor The next_cursor of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListStatementsParamsFormat defines parameters for ListStatements.
+type ListStatementsParamsFormat string
+
+// CreateTaskParams defines parameters for CreateTask.
+type CreateTaskParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateTokenParams defines parameters for CreateToken.
@@ -704,6 +1207,18 @@ type ListWorkersParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListAbsencesParams defines parameters for ListAbsences.
+type ListAbsencesParams struct {
+	// Month Only the days of this month.
+	Month *string `form:"month,omitempty" json:"month,omitempty"`
+}
+
+// RecordAbsenceParams defines parameters for RecordAbsence.
+type RecordAbsenceParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // SignContractParams defines parameters for SignContract.
 type SignContractParams struct {
 	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
@@ -722,8 +1237,35 @@ type DecideEligibilityParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListWorkerStatementsParams defines parameters for ListWorkerStatements.
+type ListWorkerStatementsParams struct {
+	// Format json (the default) or csv; Accept: text/csv also asks for CSV.
+	Format *ListWorkerStatementsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListWorkerStatementsParamsFormat defines parameters for ListWorkerStatements.
+type ListWorkerStatementsParamsFormat string
+
+// AssignTaskParams defines parameters for AssignTask.
+type AssignTaskParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // WithdrawWorkerParams defines parameters for WithdrawWorker.
 type WithdrawWorkerParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListWorkLogsParams defines parameters for ListWorkLogs.
+type ListWorkLogsParams struct {
+	// Month Only the logs dated in this month.
+	Month *string `form:"month,omitempty" json:"month,omitempty"`
+}
+
+// RecordWorkLogParams defines parameters for RecordWorkLog.
+type RecordWorkLogParams struct {
 	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -734,11 +1276,20 @@ type CreateAgencyJSONRequestBody = AgencyInput
 // CreateApplicantJSONRequestBody defines body for CreateApplicant for application/json ContentType.
 type CreateApplicantJSONRequestBody = ApplicantInput
 
+// StartCloseJSONRequestBody defines body for StartClose for application/json ContentType.
+type StartCloseJSONRequestBody = CloseInput
+
 // PutPolicyJSONRequestBody defines body for PutPolicy for application/json ContentType.
 type PutPolicyJSONRequestBody = PolicyVersion
 
+// CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
+type CreateTaskJSONRequestBody = TaskInput
+
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = TokenInput
+
+// RecordAbsenceJSONRequestBody defines body for RecordAbsence for application/json ContentType.
+type RecordAbsenceJSONRequestBody = AbsenceInput
 
 // SignContractJSONRequestBody defines body for SignContract for application/json ContentType.
 type SignContractJSONRequestBody = ContractInput
@@ -749,8 +1300,20 @@ type EndContractJSONRequestBody = NonRenewalInput
 // DecideEligibilityJSONRequestBody defines body for DecideEligibility for application/json ContentType.
 type DecideEligibilityJSONRequestBody = EligibilityInput
 
+// PutOtherServicesJSONRequestBody defines body for PutOtherServices for application/json ContentType.
+type PutOtherServicesJSONRequestBody = OtherServicesInput
+
+// PutScheduleJSONRequestBody defines body for PutSchedule for application/json ContentType.
+type PutScheduleJSONRequestBody = ScheduleInput
+
+// AssignTaskJSONRequestBody defines body for AssignTask for application/json ContentType.
+type AssignTaskJSONRequestBody = TaskAssignmentInput
+
 // WithdrawWorkerJSONRequestBody defines body for WithdrawWorker for application/json ContentType.
 type WithdrawWorkerJSONRequestBody = WithdrawalInput
+
+// RecordWorkLogJSONRequestBody defines body for RecordWorkLog for application/json ContentType.
+type RecordWorkLogJSONRequestBody = WorkLogInput
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -766,6 +1329,12 @@ type ServerInterface interface {
 	// ListAudit Audit log of mutating requests, newest first (admin)
 	// (GET /audit)
 	ListAudit(c *gin.Context, params ListAuditParams)
+	// ListCloses Monthly closes and their status, newest month first
+	// (GET /closes)
+	ListCloses(c *gin.Context, params ListClosesParams)
+	// StartClose Close a month now (admin)
+	// (POST /closes)
+	StartClose(c *gin.Context)
 	// ListOutbox Emails, newest first, with their delivery status
 	// (GET /outbox)
 	ListOutbox(c *gin.Context, params ListOutboxParams)
@@ -781,6 +1350,15 @@ type ServerInterface interface {
 	// CompleteStaffTask Mark a staff to-do done
 	// (POST /staff-tasks/{id}/done)
 	CompleteStaffTask(c *gin.Context, id openapi_types.UUID)
+	// ListStatements Every worker's statement for a month (for payment), JSON pages or one CSV
+	// (GET /statements)
+	ListStatements(c *gin.Context, params ListStatementsParams)
+	// ListTasks The catalog of client companies' tasks (案件)
+	// (GET /tasks)
+	ListTasks(c *gin.Context)
+	// CreateTask Add a client company's task to the catalog
+	// (POST /tasks)
+	CreateTask(c *gin.Context, params CreateTaskParams)
 	// ListTokens Staff tokens (admin)
 	// (GET /tokens)
 	ListTokens(c *gin.Context)
@@ -796,6 +1374,12 @@ type ServerInterface interface {
 	// GetWorker One worker with their phase
 	// (GET /workers/{id})
 	GetWorker(c *gin.Context, id WorkerID)
+	// ListAbsences The worker's absences, late starts and early leaves, by day
+	// (GET /workers/{id}/absences)
+	ListAbsences(c *gin.Context, id WorkerID, params ListAbsencesParams)
+	// RecordAbsence Record a day off, a late start or an early leave (一報), any time
+	// (POST /workers/{id}/absences)
+	RecordAbsence(c *gin.Context, id WorkerID, params RecordAbsenceParams)
 	// SignContract Sign the contract (onboarding → active)
 	// (POST /workers/{id}/contract)
 	SignContract(c *gin.Context, id WorkerID, params SignContractParams)
@@ -805,12 +1389,36 @@ type ServerInterface interface {
 	// DecideEligibility Approve or reject an applicant (screening)
 	// (POST /workers/{id}/eligibility)
 	DecideEligibility(c *gin.Context, id WorkerID, params DecideEligibilityParams)
+	// PutOtherServices Record the other services the worker uses, and on which weekdays (onboarding or active)
+	// (PUT /workers/{id}/other-services)
+	PutOtherServices(c *gin.Context, id WorkerID)
+	// GetSchedule The worker's declared weekly schedule and other-service days
+	// (GET /workers/{id}/schedule)
+	GetSchedule(c *gin.Context, id WorkerID)
+	// PutSchedule Declare the worker's weekly schedule from a date (onboarding or active)
+	// (PUT /workers/{id}/schedule)
+	PutSchedule(c *gin.Context, id WorkerID)
+	// ListWorkerStatements The worker's monthly statements (fees and utilization), newest month first
+	// (GET /workers/{id}/statements)
+	ListWorkerStatements(c *gin.Context, id WorkerID, params ListWorkerStatementsParams)
+	// ListWorkerTasks Tasks assigned to the worker, with the time and output logged on each
+	// (GET /workers/{id}/tasks)
+	ListWorkerTasks(c *gin.Context, id WorkerID)
+	// AssignTask Assign a task from the catalog to the worker (onboarding or active)
+	// (POST /workers/{id}/tasks)
+	AssignTask(c *gin.Context, id WorkerID, params AssignTaskParams)
 	// GetTimeline Every step of the worker's lifecycle, email and audited request, with who and when
 	// (GET /workers/{id}/timeline)
 	GetTimeline(c *gin.Context, id WorkerID)
 	// WithdrawWorker Record that the worker leaves the program (any phase)
 	// (POST /workers/{id}/withdrawal)
 	WithdrawWorker(c *gin.Context, id WorkerID, params WithdrawWorkerParams)
+	// ListWorkLogs The worker's work logs, by day
+	// (GET /workers/{id}/work-logs)
+	ListWorkLogs(c *gin.Context, id WorkerID, params ListWorkLogsParams)
+	// RecordWorkLog Log work done on a day (hours, task, output, quality)
+	// (POST /workers/{id}/work-logs)
+	RecordWorkLog(c *gin.Context, id WorkerID, params RecordWorkLogParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -958,6 +1566,46 @@ func (siw *ServerInterfaceWrapper) ListAudit(c *gin.Context) {
 	siw.Handler.ListAudit(c, params)
 }
 
+// ListCloses operation middleware
+func (siw *ServerInterfaceWrapper) ListCloses(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClosesParams
+
+	// ------------- Optional query parameter "month" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "month", c.Request.URL.Query(), &params.Month, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter month: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListCloses(c, params)
+}
+
+// StartClose operation middleware
+func (siw *ServerInterfaceWrapper) StartClose(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.StartClose(c)
+}
+
 // ListOutbox operation middleware
 func (siw *ServerInterfaceWrapper) ListOutbox(c *gin.Context) {
 
@@ -1085,6 +1733,110 @@ func (siw *ServerInterfaceWrapper) CompleteStaffTask(c *gin.Context) {
 	}
 
 	siw.Handler.CompleteStaffTask(c, id)
+}
+
+// ListStatements operation middleware
+func (siw *ServerInterfaceWrapper) ListStatements(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListStatementsParams
+
+	// ------------- Required query parameter "month" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "month", c.Request.URL.Query(), &params.Month, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter month: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", c.Request.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter cursor: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListStatements(c, params)
+}
+
+// ListTasks operation middleware
+func (siw *ServerInterfaceWrapper) ListTasks(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListTasks(c)
+}
+
+// CreateTask operation middleware
+func (siw *ServerInterfaceWrapper) CreateTask(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTaskParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CreateTask(c, params)
 }
 
 // ListTokens operation middleware
@@ -1249,6 +2001,91 @@ func (siw *ServerInterfaceWrapper) GetWorker(c *gin.Context) {
 	siw.Handler.GetWorker(c, id)
 }
 
+// ListAbsences operation middleware
+func (siw *ServerInterfaceWrapper) ListAbsences(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAbsencesParams
+
+	// ------------- Optional query parameter "month" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "month", c.Request.URL.Query(), &params.Month, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter month: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAbsences(c, id, params)
+}
+
+// RecordAbsence operation middleware
+func (siw *ServerInterfaceWrapper) RecordAbsence(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordAbsenceParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RecordAbsence(c, id, params)
+}
+
 // SignContract operation middleware
 func (siw *ServerInterfaceWrapper) SignContract(c *gin.Context) {
 
@@ -1396,6 +2233,191 @@ func (siw *ServerInterfaceWrapper) DecideEligibility(c *gin.Context) {
 	siw.Handler.DecideEligibility(c, id, params)
 }
 
+// PutOtherServices operation middleware
+func (siw *ServerInterfaceWrapper) PutOtherServices(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutOtherServices(c, id)
+}
+
+// GetSchedule operation middleware
+func (siw *ServerInterfaceWrapper) GetSchedule(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetSchedule(c, id)
+}
+
+// PutSchedule operation middleware
+func (siw *ServerInterfaceWrapper) PutSchedule(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutSchedule(c, id)
+}
+
+// ListWorkerStatements operation middleware
+func (siw *ServerInterfaceWrapper) ListWorkerStatements(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWorkerStatementsParams
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListWorkerStatements(c, id, params)
+}
+
+// ListWorkerTasks operation middleware
+func (siw *ServerInterfaceWrapper) ListWorkerTasks(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListWorkerTasks(c, id)
+}
+
+// AssignTask operation middleware
+func (siw *ServerInterfaceWrapper) AssignTask(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AssignTaskParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AssignTask(c, id, params)
+}
+
 // GetTimeline operation middleware
 func (siw *ServerInterfaceWrapper) GetTimeline(c *gin.Context) {
 
@@ -1470,6 +2492,91 @@ func (siw *ServerInterfaceWrapper) WithdrawWorker(c *gin.Context) {
 	siw.Handler.WithdrawWorker(c, id, params)
 }
 
+// ListWorkLogs operation middleware
+func (siw *ServerInterfaceWrapper) ListWorkLogs(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWorkLogsParams
+
+	// ------------- Optional query parameter "month" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "month", c.Request.URL.Query(), &params.Month, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter month: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListWorkLogs(c, id, params)
+}
+
+// RecordWorkLog operation middleware
+func (siw *ServerInterfaceWrapper) RecordWorkLog(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordWorkLogParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RecordWorkLog(c, id, params)
+}
+
 // GinServerOptions provides options for the Gin server.
 type GinServerOptions struct {
 	BaseURL      string
@@ -1516,6 +2623,21 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/tokens", wrapper.CreateToken)
 	router.DELETE(options.BaseURL+"/tokens/:id", wrapper.RevokeToken)
 	router.GET(options.BaseURL+"/audit", wrapper.ListAudit)
+	router.GET(options.BaseURL+"/workers/:id/schedule", wrapper.GetSchedule)
+	router.PUT(options.BaseURL+"/workers/:id/schedule", wrapper.PutSchedule)
+	router.PUT(options.BaseURL+"/workers/:id/other-services", wrapper.PutOtherServices)
+	router.GET(options.BaseURL+"/workers/:id/absences", wrapper.ListAbsences)
+	router.POST(options.BaseURL+"/workers/:id/absences", wrapper.RecordAbsence)
+	router.GET(options.BaseURL+"/workers/:id/work-logs", wrapper.ListWorkLogs)
+	router.POST(options.BaseURL+"/workers/:id/work-logs", wrapper.RecordWorkLog)
+	router.GET(options.BaseURL+"/workers/:id/tasks", wrapper.ListWorkerTasks)
+	router.POST(options.BaseURL+"/workers/:id/tasks", wrapper.AssignTask)
+	router.GET(options.BaseURL+"/workers/:id/statements", wrapper.ListWorkerStatements)
+	router.GET(options.BaseURL+"/tasks", wrapper.ListTasks)
+	router.POST(options.BaseURL+"/tasks", wrapper.CreateTask)
+	router.GET(options.BaseURL+"/statements", wrapper.ListStatements)
+	router.GET(options.BaseURL+"/closes", wrapper.ListCloses)
+	router.POST(options.BaseURL+"/closes", wrapper.StartClose)
 }
 
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
@@ -1523,92 +2645,157 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3HxbjxzHdfBfOejvA7SL9M4uL3Kg0UsokrY3kcUFubAeNMRsTfeZ6dJ2VzWrqnc4JhYQFSiIY+eCBPBT",
-	"bjDgAA7gBH6K4Yfkv4SibP2LoE71daZ6dmZ3RNN+m+mursu5X+tFEMkslwKF0cHwRZAzxTI0qOjf/UJp",
-	"qeyvGHWkeG64FMEwOE0QBD4344gGgJyCSRByhRdcFhpyNsNBEAbcDn5WoFoEYSBYhsEwcJ8EYaCjBDNm",
-	"J8/Y8w9RzEwSDG8fHYWBWeR2pDaKi1lweRkGxzFmuTQoosWf4WJ1Q/fEAgrBnxUI7ivYK3IwEm4fHUGU",
-	"MMUie6b994GBQqMWMOcmoU1rliGc4wKYiGEi44UdUCih6e2UK22ACT1HVZ8oQRajao7U2t2B3d66s2Vc",
-	"VP9v+U76Ic+4sR/6YJfSy/b0MU5ZkZpg+K6dmz3nWZHZP24l969ZhwuDM1S00MdSnaM6flCvlTOTNEvx",
-	"OAgDhc8KrjAOhkYV2F53KlXGTDAMioJGLh/k0n6scyk0EiWdKDlJMbM/IykMCjojy/OUR8wi8TB3I/7o",
-	"U20x+qK11v9XOA2Gwf87bEj10L3Vh9W8tGKXJh5/+z68d/fdP4ZyZojRMJ7q4DIMnhjM1+xluz3YyR6j",
-	"tmjwbMPyypxg/Y4GbZiILXmyqUHl6M9uxX5WTmdXuzeztET8qGSOynAHxUghMxiPmengIGYGDwzPcBUR",
-	"S7t5sfoeM8ZT7xseb4DpMDjnIvZ+7yjphYfIG7r6xBEaDS2nqrbU3XrYPvzTehty8ilGxq7mYHYs8sKh",
-	"M465/ZClJy0QTlmqMVyC6hKEuhx7FK4BWXvou3fXwAaFZcRPAszyVC4yFGasizyXynJzJIUlHiK91uOF",
-	"LEzSGZZlheBm0X5m/8rplEcWfHkxSXk0bi1Sv5ImQdWC2yqWthVUbRz60OfFkeMxx3BLpM0MzqRatKEV",
-	"c80mPOXGisCEn/NzmUnFvcewQETfxDN+gWLsULuOix8wg3aiuVSWQ8cXqLSfZ5YOXy+w+q0PBs2hxvYd",
-	"7ZEbzLSXh8oHTCm2uIJbhbFajk1SHMdcI9Nt5ptImSITdqAloojnjLYQyRi3YV73YnzOBPO+VRjJmeA/",
-	"wHg8WYxjGRlnP6xuoyRiCy6rdb2zzZkwejxDgYqlLbr2z2hVeqzYXIw1FxFuhnA/JVcSaBVWYUOpfpiv",
-	"2XVDpWuZ4zoybIfss3bVrm67776yhlYk0xQji07QKDQ3/AJhyiKjYe+3//by6y/++qsv/uP1Zz/68te/",
-	"/urPv3j9r78M4d7JyTEwZQZw+2jv9v6+ta92zrv4nGV5ag97++j2tw6O7gZhW9S9exS+QfauMGOpgTkN",
-	"d4GpzOv/1kAjOBb0N08Wmkcs9aIsY8+P3cR318iJ5vwJE+xc/kn5YPBp3oWEX4H1SJXa7CzJYkMps2Sg",
-	"oeaxVdpDMoTaX7yjIZURS2EmL1AJCx+wk1gSaU506+5twmev8GqGfv03P3792Q/ht3/1y9e/+LvuwW95",
-	"dXxHzDXzvHr5o1cv//vVy7999fkP4dXL/3z18t9fvfyHTSbsk4xdmDTkMwQGzT9oPofJwr5yE4SbSdbu",
-	"Io0scJC3VgQ4UwGkAkaWFJiEGSjncs4Qq9V3eJXPtl52d7fzsR0J5UhoRkLKDKr3Yc640cCs1wVc0E6e",
-	"FVgQMWykBViaPpoGw082ESJPwzXAohlhnqCAvW9BJoVJtIVYJhVatOQy5dFi/4Za5br6o4i5eSiM8jgO",
-	"bEkPN2iiN2Put+C38TOWvAUuzLdavFl7nmGQoUmkfz1ZmEj22B3knvpNjmcFatN3BiUL459RG2aKttnV",
-	"2qTz2Pxz+hwYZrHDSpYsT1itHVaudWun9erNoXtxesJmuIrSWqnUP9YRd4s4PFZlK5azwXlpPd9u70un",
-	"La5jwGg+ExiXuv5GDPvA6SZtrRIjY7aAvXuas8NTeb6Q+wM6z8rWaS6fuXBwdCsIuyywQv1h8PxgJg8q",
-	"KspzOXjgxtXPD3hGLhuF2CwhBzNukmIyiGR2aL84iFAYVPSbtvgw5TPuhP/1nNqI1zZQaXawPFfyAokS",
-	"6eBPvXqKldGPZW3tSMCC1X0+gCel8ddRDlZG5ynjAqy9pAcryuJKk6veu4/IHloh+qRm3epspBGIr5Ai",
-	"LO6X5coEU/t8ynhKAwpxLuRckPWV8gtU9HQiCxFh7AXJtzmm8UOlHHd04Ty177qU4xPvq9Ybal3y9Xpg",
-	"uAWaD3wwOda6wPhUnqNY3aHGSKHxB3EnyBQqMPbLATxJ5FyAFBG+D1KkC7B6N2E6Aa5BG6kwHvjOYqqF",
-	"13Gr293y6dynYbVJ3+E+kuIxCpyz9Dp8MOm4RI7Jgkq+e7GNIta7kENuLQKkteXImAGDKgMUsTMiuLGQ",
-	"NVLSW5hKFxKMCqUsZ0mBXY7cko8mCy9AHxVmIp8/rDyEJUuBjL/xhrE/ZgxmuelRotcJVyYmu1k0Ev2h",
-	"hJRpM8aKh1etCyUveIxqXLJZrzWBEc95NwThsyjW0UtbgpG57jDjDf9Y64/12C8Gn/u/KvJ4a7h3DJ6r",
-	"ovseA+ic8h71ftuQao5Y7rnEcssGqumoQzSdk/RT8i7sozZPfHMG0klS+s+VPNKRQhROXUkxkUyVuotF",
-	"hpOmnikWFxYGQcu1oUgBkoGQkmMh4h7VdUIeyZYyk0XnY0snsjDjmC16uJtpjVpTmHmmWISbDbVP1QVL",
-	"x8576hEcLGfWKe15a/VqfyAUnxsU1nxYu8RUpqmcj4u8NWo5DNsavkwQjVe4dpWMPR/HjKeLcSIL1R4k",
-	"imxSjvFFSjYIcnS+64t4vP7V594AiTR8LcZIHhIQFRoUlJpYIFM9wxVmXFjx2T+jNmw6XYM2bTC36DCJ",
-	"Qp3INPYCy+rPtRAvDE/5D1wuxTA1QzPOUUVdid129KywzxVOMTKFWoLhb372z69/9pev/+uffvOPP/YK",
-	"TTZbEjZbcNlUyWzTwOYChW/7y6aindEN9kmfZRqeI56ni3HE8l7qXFrAZ9mukmGLf32M0kWih1+75LlM",
-	"XJ59r/LZWjpYK4/65JqPQMNVSekRLOuYqSKhVTrsMkxH6Hk1C8l5a1T4VKEYT6W6OiNSKguy6GO22JQ4",
-	"y3D45srWrfP9Moq+QpkrLoLdS9icorViPyi+36QAtuBJnFr48wscb8Odea1kN4Hu0vGWlqxn8x6tqaJY",
-	"0tiW5jDeLpfo6iH8OpSplKO1mEU8jkuiWh8EsV9Z83pzMmi51Z7dcaENKwO4q+Z6ZUitBTgNujpCuC4O",
-	"aLhJcQ00r7IF6W01Tb2UD7dPLLufMn2+it3e/Oi16kGkwO0/mCy+kRKRfvDe2B9xtQgV4AmEV9aQtCp5",
-	"VpDQCgtsIhPIY6hV28aSZDu6ZgbHPaaBh6zbnqPKLGtvui0arw1zAcyNMrGMm5RrM86l5ku1R33mizv8",
-	"WiY55RmmXNzY3avm6YmIb+zQdefZJu2yDQMyw/r1mKvMW9lZXXlUG7NRGZ0fu1C7b6Wa/HzxkZliWSk4",
-	"uoGuE/cO7P5hL+bTKSoNVpsBMy6QSNWWxycnj8bfe/TR6XfHHz786Dun391fjqz3gqAJga1Kb1mUpk3l",
-	"VKd8itEiStspN1bE3BfvXsI0BR3KGWsZ4rDoRb8/4nodsVx9czNBS1GuQm+5dm+tj8ILeb7lZEqmW1b9",
-	"0RdLgZ8WOHoBf51wcHXUpQx0IsFa9C7NTTFp2NMUDS8TzqZk9P2BJ9e/tlSugUidhokzLioD31qzHOfe",
-	"WLQ/i0zT+YDycRkeul6gfE2UeZtSwHIa7/5czH1VSrarAtcmMeuBVoLaP9syWSUCt9B9jdjcRv9taS3U",
-	"hkKPGboh+5PRESOLKx25If+3Pxv3GmvbGSeN+dHlNWZNAy5m4yrLF0JlLGAcQv26gnsIBTn/zX+X4Ash",
-	"SqUmPdbouJXJfce9Vnj8GvYM4WjJqAmDdhFNC+0dgr4y8O1YaReB75Ipv6mY9yWl9grFzeKJXbF0aCjt",
-	"WFfYUwWPe1RPkBiTu3J6LqZylYyO81zC3pe/+uyrX/x8n7JoCcKERed1IdOUCqhm3HSKig7KiiZw6bkB",
-	"kN81ErHiFwjIoqSp1q8NCTCJksUsAZNwDfdOjofAhWHnGAI2afrQ7mEkKkKlhhKqXCqMzJjhETT4Dunt",
-	"vJbYg5EYiYcXqBZQeqsgEGMNZ/cKk0hVhrKG8IHL2I6Ko6M7EWkq+olnA3gsU9RDOHP65AwUsliHI3FG",
-	"iuYMWKol2F1rajrQIZyRKirfZEywGWqn/jTtz4Ui6CdNNhKU6be2FKRyNgDy3jUwhVC3W5z1dXWcDeHu",
-	"0RFlOdlIUKsN1ZhxDUIa+NMnjz4K4e7t224ENAMmCtm5BgaqSBH2CEmUFgerEuOR4ALOXPDhbD+Eu0fv",
-	"lVPYY7opYolulSk3RCo1kolBYc+iwh3PPbBnrtoztJtjLos0thPsD+AeKJxaQ6tGV5QwMUM9EkKahIvZ",
-	"AE4ePTmtXmtIpJCFgrOlZqGzYX9L0khc3ZM0ErWXWzIFYdsSaRMoC4bBrcERVVjlKFjOg2FwZ3A0uFPW",
-	"JhFTHlLqt6q8dRUDVq4QIo/jYBh8yLW5Vw1aavC5fXS0VUPNjYqZXHvMdd221R4dx3isnrYub/Xvoz54",
-	"q/0oDHSRZcx6gcEJU0ZgWUjJUcPe1z/56Zf/8/lXP/+Xr3/yU+v1GDbT5PI61yl4SlFE7YH5fTKEyxOH",
-	"nf68nrKEZsjhUtvc5dM6FvZBGVLaSQNUu/XmsosF651erpDKrR0v7cPpvTjGeAfIvBfHwCBvo3ThxeBl",
-	"GBzWyt01U5YYXSqaTzA6d5zslAiJNfdAL7TBDCImILLDYE9VRdIhVCWiIekYjcLsk5iyQlADEg1PGU+5",
-	"mDnxOIBHAnQRRah1S+hZgcuF1QtV9vmssbuc+HhHtxUbNKaaXY+JkRi1cQYKI+QXGI8CIIfbriAFKb85",
-	"WzgZ5SXrli30dlJ2tyfjDRN3ZZt5ehtxZu1lV7rm2lFp9Q+lW6i7xkpz5s25otoAMNGq/LPUQW6SpTau",
-	"oB2JqRjG0aCuGIbiMmsVDo1YoQ9fe2wTM96mVTW8ktjKNugNRrruXUeNN1COV1bykuXvE3rUek22Lxlp",
-	"KIyyKnYHYrAy+uzkWWEYCYvKuglB4NxaQc422SO7sq3oXMzD4VxSrc1apLtynG8Y677JajdtM2R0Srl+",
-	"3yipVT21lpRIpO+ChghaS7QS1mYvV1AW5C6gRoNfzTYJVy8FfQdNmWz9BqHXzrh7wNfk0m8ItFPrkjg/",
-	"jAugDDjJWafvKwO/x6Qseup+Y2YQMrYgl2iCVZQzZ9pY36ac1erw2h+hT7gGhXnKIlcJ3AX7SdEG++6V",
-	"8VLZwCa6+A2ju9XW79zB3dmfbv4KMTUluCyLQ856qUt23YFh+ny9g1fnofVm4td6lP4rKTqZqbpD68Yi",
-	"7SaeY5Nk353z6GC1A0aXB7HUFLlwLvwe6oilBAYdgutfKIVxCLqYzVDTu/0QLBKcPO2VmS38H77g8eVh",
-	"LMs8qt/vlFmeosEGYn5q2OmtIaukcXdVfj0oy+JvCO7vMXVOISILamNhDwSRPvi5sNha1jl1Q36H9F02",
-	"WeyOtl0scE9YbeN0ATVq6P0dYOBJCXq3RK/wWh8ZOS0bSN5K97GVpnzDrmO7I8iDV/d6BzikiVpsRJlT",
-	"h8r3W/RCDUR1d1GPhnKUQMLJcb2VP6t4f0xJ6R68/45kktvTLgDqZvJDtAdulUe9TjR9XI7ZSKXXOavN",
-	"LCOX8bM+zZJNxJSprgazM4dwzgQDqZwS67sg7Fnf/Vm3vB1Py6s+onoTd1yYJ1I3/VRV85WGCU6lQpfO",
-	"sbZT314ojesG+73LN9UP+vvmW7YSlGt9yxJRIcg0tj5hO6ro7Jmbs5Sl/9ZCuSuISBfUsU/JHqmgbEzy",
-	"R6nKf7Vo6vM6y4DdttqovortDaBk/RVlO4D2I1HHmVuefSVSrobvYZU/7Y+gn9ZJMOJoVQhd9046R+kd",
-	"7V6VVzSQl0TaiM8EF7ORIIeJ3GgrDko/N2aLRjIgRFK5w9KNbc7Fus8veAr3ZYwjQVfX3Lp7Z38IrqQO",
-	"mp7xECj6Fuvy2XsHd44GcEyBUeHywFYMLcqUY7XpOkFc7bwQ6VLwXuZGgywMuAOPRNlnOuMXLsXJIxyA",
-	"BZGFgMvNkrzFGJipIOAC+cZFEUaiXtcXq3/CZ6Jq7b8BbYdvi1XWvaZg8zjCem6gKwV3YBTzmSiprywj",
-	"2GsaA+F//+LvwbUGto2BJsy+hp0OhRQHyjVS97PW2WQxLCntjO6cUbHu5stlbg5kYYbdTRI5V/w+Em2N",
-	"OwCa1JHpWVWq4f6+o2GuuDEoSsoNYZ7wKIGs0GYkIpmhpdIUmTZd9nbDLctq2LtztN9mXBTx+60G65Go",
-	"O6ypfIES53Yfd4/ec3s+W+l3OKs3QjIBNAozElRfwjScleVdZz52eSjiPyRuWW6/f9v4xcjcoXW1ygb2",
-	"aioryUWqFULemJFaCdF+/rlHV2ywtBTHLbnNgOKmbXbeB6lCR6ju+lxXR20pdlqkaVh/0771yLpV1qid",
-	"JxLmTBjfxUlzxs1I0I1JA3hMl3VYcLiKIgauRnMAH0iTlAnbzg0ePqp+gBGPsXUpyR8Cba/csfKWEbej",
-	"JiJbd+VKN926VyfwNyZi02qg6LNi6yaLt9OOrbfXY8lWR6x9il35EQ/L1BTmlVe7WikYlvxE5lURc9NU",
-	"iJWZLsu3rLwAZDODuKkS7A/XVrXfN/ZA3hreXK5mf8tY8zHZRq4wsCXlU2SV3K/E+R4TpZ/Zy6WtKlnC",
-	"VlUf+8lTC12N6qLCY6HSYBgcspwfXtwi2JcTvuimwzVhsr42vFqr9bCKbrceuaDS5dPL/wsAAP//",
+	"5L3/jyPHlRj+rxT48QfLQXq4s6OVHHFhIKvVylpH0g40awmBuOHUdD+S5WlWtaqqh8tTBpBsOLHPTi5I",
+	"gjvEuFzuDrgkF+DuYuBgG74g+cH/SdYrWf9FUO9Vf2U1h5zhrtbKb2R3dX159d6r970+6cVqnikJ0pre",
+	"8JNexjWfgwWN/+7l2ijtfiVgYi0yK5TsDXuPZsAkPLHjGBswNWF2BizTcC5UbljGpzDoRT3hGn+cg172",
+	"op7kc+gNe/RJL+qZeAZz7jqf8yfvgJzaWW94eHAQ9ewycy2N1UJOexcXUe9BAvNMWZDx8p/CcnVCd+WS",
+	"5VJ8nAOjr1g/z5hV7PDggMUzrnns1rR3h3GmweolWwg7w0kbPgd2BkvGZcJOVbJ0DXItDb6dCG0s49Is",
+	"QJcrmgFPQFdLqs1u301v3drmQhb/b4VW+o6YC+s+DMEuxZf17hOY8Dy1veGrrm/+RMzzuftDI9G/ahwh",
+	"LUxB40AfKn0G+sGb5VgZt7NqKJH0op6Gj3OhIekNrc6hPu5E6Tm3vWEvz7FleyEX7mOTKWkAMelIq9MU",
+	"5u5nrKQFiWvkWZaKmLtNvJlRi3/0PeN29JPaWN/QMOkNe//fzQpVb9Jbc7PoF0ds4sT7b91jr99+9ZvM",
+	"98wSsFykpncR9Y4tZGvmst0cXGfvg3HbEJiGo5UFwvqGYcZymTj05BMLmvDPTcV95rtzo909NSBjQILU",
+	"KgNtBYEx4RYum86brs1F1JtoNb+s7SMxh4eTN/nSfSCSDXY26p0JiQ1BOuT6qMfdZB1Wpm7gqAdcp8tx",
+	"Cvwceo8D32vgHryBV5nSFpIxt42puGXvWzGHXrTmo9MAYzCWTybDUX5w8Eps1RlIJhL8BxFT2m8M6xsx",
+	"lZCwVMizvdAYubQi3QqY1PN4I5he1CntIyK96vuIdt0Dvgmk5uoraKvT70Fs3Tw8Kj2QWU5oniTCwYan",
+	"RzXMmvDUQLQDZONp+nDSG360MaQet+nFYRFTMl0O2WIGEreILUSaOuLRto6BzQ85S/iSqckkYpxhL/iB",
+	"22YuGWIlI6yMdoC7zbEfZgTTiPF0wZfGHRVNzn+wDquuD7XaxMPAA5msIFodr4K4M3VH2ioXijXwbam0",
+	"Md0A6cOcEyxW3mzJllZe0IH2ySZEh01LQqMpNace1RffDbMrkVsTQpejTwmyetNXb2/AsmGepWo5B2nH",
+	"Js8cA3ELU9KdYXgC1h4vVW5njWbzeS6FXdafub9qMhGxA1+Wn6YiHtcGKV8pOwMdpKxil7aVl+p7GNq+",
+	"4B7RUU/nfgu1uYWp0ss6tBJh+KlIhXWS2EyciTM1V1oEl+GACKGOp+Ic5Ji2dhOGulDaCQrjc9AmTDOt",
+	"xZcDrH4bgkG1qLF7h3MUFuYmSEP+AdeaTrc11CqtE7b5aQrjRBjgpk58p0qlwKVr6JAoFhnHKcQqgW2I",
+	"l16Mz7jkHYJErKZS/AGei+NExZbUmNVpeCR24HLCf7C3BZfWjKcgQfO0htfhHp1mkWi+kGMjvBB3+YaH",
+	"MbngQKuwiipMDcN8zawrLF1LHFfhYTskn7WjNg+/e/SV0/dilaYQu+1kBqQRVpwDm/DYGtb/3X/57Msf",
+	"/uvPf/i3zz79yW9//evPf/DDZ3/+84jdPTp6wLi2A3Z40D/c23Nn985pF57weZa6xR4eHL62f3C7KSC8",
+	"ehC9QPIudsZhA6cT7hxSlZX/nZ6IcMzxbzZbGhHzNLhlc/7kAXV8ew2fqNY/45KfqX/iHwy+l7VEpeAB",
+	"1sFVSu3Xo8WGXKalJ4IRiTu0h6iP1b+4YViqYp6yqToHLR18mOvEoUi1olu3D3E/O5lX1fTLf/PTZ5/+",
+	"mP3uD3/+7G/+bXPht4JnfIPNVf08/ewnTz/7X08/+6On3/8xe/rZ3z397L8//ezfb9JhF2dswqRCnyHj",
+	"rPrHqs/Z6dK9og6izThrc5CKFxDknRTBSFRAoR0lKWZn3DLfF9lkeHl8R5eZjtbz7uZ0PnQtmW/Jqpao",
+	"S+g7bMGFNYzPgCdMSJzJxznkiAwbnQKbSfnERFYE/DqwsEcS8PuvsbmSdmYcxOZKg9uWTKUiXu5d81S5",
+	"6vlhSJl+xM3ZqhjE/dutdIc4Fc3TtvbqOagiGyocqZpOIRnPhcwt1MWm0sqGbTreqNz647Xr3dhJ2Wuk",
+	"sY00GmxSQnCNLhM1tmZldeWE/ZqCO58nwt6XVgdURt6SwKrF4BtvJ1l9ucW2trZNSPtajSvXwDsHO1Ph",
+	"8VRuY9UhcaJ9NCxsfpyDsV1r0Cq34R6N5TbvwI+G/WiDjaYt9MzYr7AYOypsu7WZlqNXi+7c0yM+Ddgi",
+	"S3Gi/LGOrdWQI6BP1JwJG6wXxwvN9l6qzJVMXchDL1vCu9ioPRv6tHM2x5ZrC8kq+LYZktBhkqrFRghB",
+	"XTc/Ck5QkVh1FYh5XkEs9Fon25skxBknvluV8CXr3zWC33ykzpZqb4CrW5n6m942uSJX7x/c6kVNjrHC",
+	"LKLek/2p2i+ILsvU4E1qVz7fF3O0baBLzO1TbyrsLD8dxGp+032xH4O0oPE3TvF+KqaCpKSrWX9iUSoL",
+	"hXUyy7RCe6UGXPg2Jsn3PUI4sNLnA3bstaSGFOWEmSzlAq2FyUamy7YdsZh7CMnuO2njuOR0xdpQdEI2",
+	"BOgRoV+Oic0gdc8nXKTYIJdnUi0kHl6pOAeNT09VLmNIgiB5C+AdISHst5wAsIki30vCl4a9pdV8MHik",
+	"IuaEfLaYiXjGlAQ2U7lOl0xzC2zBjYPTROkYVhVEPle5tOMlBPZhkiql+/4cZb/5E+rvN79krx3sBY+n",
+	"Tfw2haa5VvhwAxVzWn1r1ZUsEzg7/Lo2QDWRqA6LEDq8JSBN7mtNjL4Jxol716TqkIy6qoKCMf6IWo+o",
+	"NED1QWiCD4zJIXmkzghwLa4HsQYbRqxT4Bo0Qy/TgB3P1EIyJWO4gwZ55pSHGTczJgwzVmlIBqG12GLg",
+	"tZ4AbNReHX0aFZMMLe7d4tAJ2SMybi1ot5x//tHB/uuPP7l9sd8/+OjW/uuP/8Wtjw72Dx/vfWMTXvrP",
+	"gOt3/RF0DYaKXeAZuroPp+CONcv1FDpkaFRyTDcTDn3T3FPHswAVQOrLaVYqt6fqCSPRqbZ/FYQnQgoz",
+	"21Ij2U4W0HAuYDE2+XQKxk22i/7zrjeGhJKt5mgKcHT32WLxOpeSUCRRMuxPs8rydL0KRU062diVBKNS",
+	"9EUQNTtpQKex7PZ063OLmigZ3KQSKUOU+Z6S74OEBU+vIj2cNiyuREmlEzkIeZCJ2YX0RmN5nyP5XTWz",
+	"oOcMZEI2CmEdz7NKkVe2OHzjXGtHXQ43GnLMltJHh+P7oZ2BPgZ9Lrz1ZQvZtvqqudhn/+Pnz/7w77/4",
+	"xX/84hc/+/w//N3nf/T3bzz7s58wpZl/81//4Xd/8VN6U/My1zxhsZJWyJycbKeIEuU7qzlarBuCVM2S",
+	"BXDmBJaNVa4P6YOmkfabbeWrBc1i7bXxLoOuuZL+4L/deDWN/Wws6XCzJXUsBDn6/cJO3ZLr0AQ53tAg",
+	"5I7PedbFH69iqZrZ+fV84hB2aKXc2DEUQtiqpUOrc5GAHns5qdOyAbHIOk1z1YGwblvr6gEajWlngmYv",
+	"Ryu8w5Zi4Un4qzxLtob7dYN3zjAIsJxvHVLVEv2c/S7XDqUSj1oGutpKujF5F7aaOk08P2PN0cx7cQo2",
+	"aWIN4CUGJU8V114x5LEVqAZPNU9yB4NezcCO/ipA7Tul2J6kQy88Qrv4loyKx2djhycqt+OC/a5SNzcG",
+	"jEE2PtU8hs2auqf63IkUaMPvYBw847Gwy463TjHqdsfDEwvS6eZrh5io1AkveVZr1Q4GqItkLYSofBNr",
+	"R5nzJ+OEi3Q5dpp1vZHM56e+Tchft4GrrfFdl9/t2a++H3TTKSvW7hjyQwSiBgsSz+4lcN0ld8NcSMc+",
+	"u3vEsMQ122YsZG477EyDmak0CQLLiVlrIZ5bkYo/IGGDJNNxBjpucuy6MO2YfaZhArHNdQuGX/zVnz37",
+	"qx89++V/+uJPfxpkmnzaYjZbUNk2Ro8OXSBsqOiyQ7Rx2Ek76XIc86wTO9vKRMA0sYqGNfoNEUpzEwP0",
+	"2kTPNnIF5r1KZ2vxYC0/6uJrIQSNVjllgLGsI6YChVbxsEkwDaYXPFmQz6P+HjgK5RiteJdGltNhgRqo",
+	"k6I3RE4flLH5YUvjfOBjOS4ukWVpLlG1itqI3aD4oApE2YImYeLgL85hvA11ZuUhuwl0W8trDVn2Flxa",
+	"lVLQOrEdzpHLZfOINkoOCJ+hXKcCnMQsk3ERFL3ew+C+cuL15mhQs4sGZieksdyHEayK64UgtRbg2Ohy",
+	"b+U6n6QVNoVreKS9M5q6KYcK7e1xPIMkT6/ky1tF22sZOB6VWUAJX1LGhp8cE5VP4I53XSlNJpABwjJV",
+	"dnMMKNZ8nCrbVHBr0WFhrrBCNjTyOsjiKFsCloKIN06BmAfDrTTMlQXWf/an/+3Z3/5wz0FMSSPcoy8/",
+	"/dnnP/50r2Y5ocaoD7gmQame0gK2ys3whpFN7SctaBefF0OjytHz610L8+udSEU3tbMC46nH17altNnN",
+	"8z3xAuvYRBpbJUs6HG4YRs1ZzLOSIIkeBw1fsMpJQ1wv1xVHbECyKpe6Avl12147fVd8vinXW0cv+Y9O",
+	"w7adq53a12NVHdtXbt2lW1B+ssYVsBnPW+mpNZuoAfUmOIOb6ATPcCxbZ7z4lYLSlITtP+jAgeumzHQf",
+	"9Ne2jFFuRiECIAgvzakpPXHBuLJtUd1/slFKX+2b/DJHVYdPshYTGqfKbIkWqZBb8PUi8CFAktdxMUIg",
+	"2+4Nt1pGq62SqWMfUcSmSsgpU3LIeCUvUa8YS1H2jGnXqN2xqbKMM6v2ExWOqd3EhGFnoDRYETe3qx1y",
+	"RETPirAMjPxoLABDQ3xeO8LuDuOUSmmYBNdcQ5K7c2YG80EwkOP6zs263p6Bnos0DUhUhJzsN79ktcVj",
+	"iDJQZPCEceaBFjGtcplAwhK1kKz/zddfZ99i33x98Pr/H45G2Ybgy9abpdzVw9SKVFfeYOmhzVwhxg4w",
+	"raDLJS5aNCoTua139FZUvJZX7cIQXzG+52eGL8cw944/CGS2SmBaLRz+sNIXPiSSiFi5deVPt/URq21j",
+	"NJJ1jhuxwKbiB3n9f70RHtzUTV7+Za1NJ+RubnnE6jsejWR7xyM2ARjjprP+BOPArCqYwm/+RHML36J4",
+	"poh9TwkJyUgirxv17rBRby9iDUQp/voZlkgTsRJnBiMZoptaCYEVlKl56jc5qhAtSjPixlab7WwIayPL",
+	"VkwIdS+dno830COLaWH7jRS8MveKC5sKY8eZ8r70y0VJWvxag0RYAnw5ExO+ivSBLphRNojjGVcx5Vhu",
+	"zvzR06r3wtyr4nyOueWpmrK+sIY5XsSZg83e4PKEqLbu5wfsWs6VciJLJFnxR/2rX3/x4x9tksW0dW54",
+	"CwdamU4z7iQtLA6QqukNw6g5ix2rM83stqc/+NnTH/zPp9//VXueUTdmrarqTu532+XGvEOxkMJYpZds",
+	"mosEKLHLsS7GS4xpziPTSk00cO8T3ip5sonGwc0t7UMr03/77eG777JTsAsAyQ4OhgcHKLQe3na/mrHq",
+	"jbRA1zIUVnkrOrwY0s/Di2+EKNjNJvURzNeRH4p+OvIuNpYRmv1sk9yzDffjlneTFhUgWplZWdmgBHsh",
+	"wY8pQyE0UnnYhSJfpprPPddu4sERvWNu/qyfiMkEtGFOamDcUowvygYPjo4ejt99+N6jt8fv3H/v24/e",
+	"3msnJKwpZdNZGseo3JsIC9toKiYQL+O0ntLH86QsEOVULh9NIhN0HpCoHTCithCBAh9pwFJlp00OYkc4",
+	"VvoqJ2DxzfXsGhjelG+raneWGtBwrs62LUqk0i2LjuAXrYifGjg6AX+VI6lYavtYUGym0oSYMVVL6huM",
+	"Y/f5rtbzgeDJurZSRwWRMrklmQtZeHZ7Uc9J5sFY1XASK3YXAsqHlXG/DCzKJZl058r/sDmYwsqbyOK3",
+	"neXa/5xo4U383Oba/Qy5Hj70MUhXC9pdE/G6TdUT300QFkqfvaOm16sjto0Vd7vU2a0MYfRJB2NYa2RZ",
+	"l2r7cY6xGmE52QmDa0T8mnR66YqxbYfg/VyKhVW2i8LuXUy3PpnmIptJvtNWKnAHE/I49rwLjHW4gd6E",
+	"WMx5yrzKfQZZmeBGEGjIZLcGr0aboHGFMWWFiYOQX5hsAyzTKsljSKKST3JzdsMwJ30PerVKjAfRehRs",
+	"KzlSYS00X2sAmxU6D01xszpj11SjWJEZXkCW0G177cqjZhshu7AKAilivF66aW2+cdnQiaHuz7aiSCFH",
+	"bmGuqGTPbUwWWxp4SttOB7vbkCOhnSgBnhSKxoZSUv2zcacHaTt7UmUxalm2F1xgAZEiwzRihX3HUVv5",
+	"uoB7xHKMjav+U3JpYYBr6GcrnQcLP14levwKJijco5YdKurVK53Utr2B0JfGhRMp7cIc7YnyedmiLzB1",
+	"MdfCLo/diEWqH9fECXAa6BKiR2UHM2szKr0q5EStotGDLFOs/9tfffr53/z1HuYizYCd8visrDYzwSo3",
+	"U2EblV/2fdkZRklOA4bO4JFMtDgHBjyeVZVdS22M2ZlW+XTG7EwYdvfowZAJafkZRAyqFHG0cI9k6W7i",
+	"MkGrCM+tmnMrYlbtd4RvF6WsORjJkbx/DnrJfDAXkwCJYSd3cztT2lvFh+wNykitVT+l0qcnA/a+SsEM",
+	"2QlJ3SdMA09MNJInKI6fMJ4axdysDRaoNRE7QYHdv5lzyadgSEkwOD8KxsCf2NlIYpa5U0hZqqYDhsFt",
+	"hnENrCzNe9JVAfhkyG4fHGCuGB9JLMuMhYCEcYci+87xw/cidvvwkFqwqsGpBn5mGGc6T4H1cZMw7Zc5",
+	"xSEZSSHZCcXmnexF7PbB674Lt0zqIlFAo0yErZ13NwxDAmV9txW0PHrg1lyU8jXUx0LlaeI62Buwu0zD",
+	"xKmj5XbFMy6nYEZSKjsTcjpgRw+PHxWvDZspqXLNTlqFpU+G3eWrR/Ly+tXkeyDfPhEFOV7vHj2oglt6",
+	"w96twQFKQRlInonesPfK4GDwii8jgkR5EzOjivJo5O92fAU38kHSG/beEcbeLRq1ikEfHhxsVXz5WnVH",
+	"qIbpVW1fq/WcifB42W0pIYbnUS68Vqo66pl8Pud62Rv2jri2Eny1KwGG9b/847/87f/+/ud//Z+//OO/",
+	"RJ8snxr0UpD9qfcYg2xNAOb30FzgVxw1arl3xD5WTW62SqxfPC5DRd/wcS47KZZdr4960dwFq3O4WEGV",
+	"WzseOrSnd5MEkh1s5t0kYZxl9S1dBnfwIurdLA93Krzvd7RV2XAG8RlRMh0iyNbogVkaC3MWc8li14z1",
+	"dVHJLmJFHa8IzxgD0u4hm3JM0DBAHJ5wkQo5JfY4YA8lM3kcgzE1pkcxru5cKJKzTiq5i9jHDVM/2Fgl",
+	"qrnxuBzJUX3PmIYYxDkkox7l1bsRlMTDb8GXxKOCaF2ThV5OzG4WznzByF3IZoE6+DB18jKVTaGrC3D0",
+	"dxQN1BxjpZD/9amimADjslZ1xsf9aDxihWZ1c3ZBMISDpiAYNG6vPXC8+buFH6GrFOomk82vNYguRTZ/",
+	"ZcYGLemmB8LGaxyOlxbdQsk/xPTwmg6UfVFIA2m1O2J3wAYLoc91Ps8tR2ZRSDcRk7BwUhDJJn2UK+sH",
+	"HVmGac9Rb6tLGe01PHK0rXnKiphUUvUMiecYpsK49W47b0rxA9c8d45Nchs7WYzlGeNyWXxaXWqC/bK5",
+	"MAaSAbvvuqdHZqYWhi1mYGegR5LKHfjiF0xpligJEZuphRObl56xGiYsm3HfbRJ5KkDbiKONkZwAmPpn",
+	"oIHiWXANtfAXH/US1eRQH6czklXpEl88aVkULwkwWkdC9wjgG9FQWU6jRMadlZW5uDZdXEdorJWe2Z3g",
+	"6CF7ffLC2aXLAtH9rgvtd7akL8JgRPYWT23IkK3TIveaA+E2asbUEeo1DmMxwTpiMJgOsE7WKUyUhkZq",
+	"zEjCE2+kwUquXEh/5clEPHFksXCdzXkCPg7BveEidcoSDdxWkQpySaoRhxWik1q50MJaoKpLCBbC/hFV",
+	"h3ZPB6jwLWYidQOXS8Sl0Sor0g1RCFbzI8R4PkJErYLhRgLE4W5HLqoVdtxjQwBz22CKhtfGZhy3RDKp",
+	"FpecCFSCaa0YQPULnrMcEOqsNNxtBvJG7YvfN9miVm5irXDhax5dH1EQWi3pISoNIUK3T7hOxavKUA1i",
+	"0LfB+uzU5wi9eopyAHxV8vE1gValSVWZUcgZEVCFyafDyJB3VLpLuAU250s0kp1C4fXKuLGOgfteC2kL",
+	"LVT4ieOtkKU8ptp3TbAf5XWw756ztvKsN2GuL3i7a5eC0em3O4sE9V9sTIkJFLxEm7Oe66Kmv2+5OVtv",
+	"8ivTpTYUIVVGJQtXL7RrBHyVSSBfqVhY5YLtTiokWO2A0NV+ogzassmo2wcT8xTBYCJG1VQ9M45YrSzd",
+	"XsTcJqzIiU2eWdv/m5+I5OImlvSr2a1aJhvl1AALFcTC2LDTOwdXUeN2IGDAl5u7rgzO9Rk6DRyoMWUJ",
+	"JdN18KtVTwzqst85fvgei9UcMKs8Q/8KFeVFO1zClE5Asz652SKGl0Hu3WH3jj8Yyf4JQedbsTk/cTL3",
+	"yd04hswOmYUn9qZ7Wnq+FjOVQiHuShThJyKFaCS/++it/X9MRypnp0sLfsy5W61RzGTo2pkBYNCDW59B",
+	"bw/2+x2ecQkGRhKtjF0a5nG9ouIWWmY3YuxQ64zau+I4COtjsWDCGMxYj835HdaGMLnGHIkgGd47/qDr",
+	"DlSPyY01+Fg15FhRLzbnwVC43y8ZsZkMdeHLtDlYXaEPzE/qUEwQR+h+zQK3diBwooxUv7vT14MlhyER",
+	"UN/9yTj6i/cidEx62sXCBuDQYFX7dizh8sO0OEe/sgNvx2cdAdStO2IqTUopfkdybhG/pCaMAtocN824",
+	"FGBu4KiG9T//ix/99h9+sbfOHhJyPoSPsJfD71DlpbxglwNhx/P2pjW2cnnDUMiaj0TzW95BYBicsJ7C",
+	"qMlXSWJUynt38iRFZPQpRxn1LywHbvZ2sCPHXtyhIToVhktoyZcpfzmJqQqpf8HUVK87H9hXer2DPcSO",
+	"aqIrRvnTVt6p4QuWqS9r2HdohYQJqBCQPOtk/tV9fx8TKDr2/SvSA2hOuwAo9RSGaAfcCr/mOtb0oW+z",
+	"kYxcRg5uZo2guMtVYfcI70umaGBK5D7jkjtJBhXHLnH2464b78Mxwasp5mnlFVvM0Prva4MXhcRN5WQQ",
+	"Bu0VXXPBYFpqHLbovqgbYX7fZPVamOhae67fqFKCq8d27Eqac/hfG8hfrp0u8XI7DLlTmvnqyeFYAf+v",
+	"ZE1dll4fNrHtaUSfPXjzRWxJl86zKKNxrwnth7KM9qlZ0wuWcjl8bxaFUdbHZhSNrg7rMOcoL/JBxiUM",
+	"KWZd/OFr67P28N2hKFnu2G7Us1KRLtAlqt3ST27s2iX9JsKgBb7c3HXt8NhXrI8Yuny5XFK6rj89nN5e",
+	"2tgTviSBhxLomDAjWbCaAXsfjCVHNUiWywWkGKk2VSphmeaxFTEMMaKJVuOLAqVqAdrHPhelxYrkJOGz",
+	"hOEJXrdlMJaEyiSBGbAKRhjTZ0Am1A86UKgKcC24HJhPykmFPPMuGOEPakN+bpVbIxIYyaqaOgXlYT2W",
+	"kH3ufYiVTgpUuhalviRBebSUrybetKDIUEyeg/OOxE/XFXpx8PbcyN/C4oPrFIbd1QgLEyGe/fnP96KS",
+	"PMLqc4PFF4kK3aGqVZ1UFNp0Lk151UtZqBFf+Qtr0flU4LGQ05FEPxTyASfxefehW1YtwiRWmiCC2Eye",
+	"q3viXKTsnnKojhd537r9yt6woI/qYkAkQeybnr2+/8rBgD3ACERJCRdO0lz62P5i0mUmRjHzXKatKFmV",
+	"WSyiwWjBI+mvxZmKc8olEDEQhTsIULQKUiokjNsCAkSclpyzI1mOG4xEEVNZ3N/4dSDU5l2Um7tn15PM",
+	"sYVsF3YPMZXN8nD9Gkv9P//y33mWWtf3qnjWNeR0Uyq5r+nep27SOjldDj2mneAN3DoxzcQUldl9ldth",
+	"c5KIzoVIN5J1pWrAsFNC05PCM0R/b5gykoowN/KXIs5zY0cyVnNwWJoCN7ZJ3v6QQmms/8rBXp1wQSZ3",
+	"avdBjWR5IRTmCWGGipsHBmi5OZ+s1N0+KSeCPAHP+JHERC5u2InPozwJkct9mXydqKV9W9jLRi9WZbSt",
+	"q+lsrF9imUcXpVcQeWNCqmUedNPPXbxHlaeeHdf4NmcYjlIn5z2mdESIirjtq744jJ3kaRqV39TvgHeC",
+	"pDLoWmULLm3oGvkFF3Yk8f54J146qduBg1L3uJdCB+wNZWc+M6JxTWsIq9+EWCRQu3n264DbKxfpvmTI",
+	"TdiEaEv36jbzGvplpszGSIy1pPfrVbyDoVffRWVhmzvoGE+VnDodoIXLzN+RwJQcSRwemTaJKKkwtgjU",
+	"Mv5DHwOvJLC+kyfnmV1iwyGTSsLeYCTvMl8Y3UluxKcbZ5Tj9cZWWlFZFnbGHf6bVNG5UCRL9m8fHjLJ",
+	"5xT8uzcsvqxXlHUHhRO7KG+TL0kCDZHKUW4bd9Zd1+Sze7wPXKn3gqPUmnXqO8xOJeydsEqoU2Du8whg",
+	"8+oNlrxoDlZj47kBnyVdol5xe2FDUnPK0Iqg1qXylDW0ugJ2GtBo1p2PmgGWZe6yO+pEmvqgSfxgJPvc",
+	"ozYZUU2egTZQFMUras4X8fcJRl0uwRYx2Hs+l7xccQswjMsG5Ko8kapsfohivg32uCoj9jLaR7fC111b",
+	"sUo+5qG4ShcFR2f+MqRVM1Z+KVa15fyFbOCKmpSSypLNgUtmFbaOMHHCnUwYwTV0QrcBS901DVOEWPV8",
+	"ImFcXybXkIwkJm8YG7EiEWOuNDgBhrg0iuo1Tl1LuHczG8mTZqH+E39rShEw7EUtLN6PZbhTnjkqRntG",
+	"JYcRejOeJIblmVvlnBQLLluozPqkjkTs1mu0wD1MQsGe+EjiOTPhaWpomOLQuoRqRrLfcfLeDBy8ETMA",
+	"7OTou4/YuqP+xJ2bNUsdCxvq2AcFD+CpBp7UY7m1tzyOJLHcJGJG+aSywl5xBljaAIRmEzHNdTg27yjf",
+	"Gb3v/nBsXgj0cp+LlYW5otQdcB9ftL7JENrMpxHRfeWTLxSs2uWhXhfOeXXPzssVdvkVB5131YDfvK7O",
+	"cwi7rBpEjBsKfFQa4yF9HLL7S5tV7tUehkPu+CSe+3zIWjZgfwI+M7J2ru1tlhm5Qg6XB2oSInekPbww",
+	"Uela3kNf4m3HEZ93y8pxDjZVzEBZ43l3AaDIAMKV6qosMfIGooRGFa+ptqGTBJzgsrmvkRaG57QPSKwZ",
+	"lfwhjdndlMZaCk/9w4MD5uQp4FgP+/Dg1t5qLhT1fqWg05fQoBOqA/+CT/Amegfw1G9ZgT8OIXfqCrxs",
+	"/Nq41zVPYVcFWpZOtiI4ukEYVxcRbK1CeVdsTVnF/OXUHsvpdQh0xRJ3Hqt+3yepQlbE2q1WkYu8CRi1",
+	"gDwRtqoe5rnZYqaoLtwM5GZhOlUFue7EraKi8bXjol4a7tOu0fySWZNL+xav15rzMTANq22fSx/9trFh",
+	"2f3ZT9X0cunlHdfoeURmudFRHUlI6/9/Nj6rqMW9O+HqQ39/x84DtIqLQa4Qg/U21a9BK33iazP3bw1e",
+	"3aPSzNwU2YdUnrqyI9Wt/WjvQRvSns+1ovRxX70ntznFchVWk7rTO8Iv0DiExp+RLG1ECV+S38OQZlm6",
+	"rVsXpkd0D4qfCQJiJAuhrjDmJnxJdiWaoJcBqwqVfrJlTpJ2T0eyo5SyL0vifY6eBzj5UaraygorFsLH",
+	"gaRQfrDpKYAsDD9YwrlVHUVgBsFed9hXgaFfB6ZfL0r+FVRiQ0Jfpdh3UNvYRYC0mhKVYjmcwlzK+sXN",
+	"Y5RihypOVFQOD4l1tZK7uNNFsd2PHrudMaDPCxzIddob9m7yTNw8v4X75vv6pFlJxSAW+EfV4VR7WCRG",
+	"1x5RbsTF44v/GwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

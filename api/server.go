@@ -74,6 +74,23 @@ var permissions = map[string]Role{
 	"POST /api/v1/tokens":                           RoleAdmin,
 	"DELETE /api/v1/tokens/:id":                     RoleAdmin,
 	"GET /api/v1/audit":                             RoleAdmin,
+
+	// schedule, attendance, work and the monthly close (issue 5)
+	"GET /api/v1/workers/:id/schedule":       RoleViewer,
+	"PUT /api/v1/workers/:id/schedule":       RoleStaff,
+	"PUT /api/v1/workers/:id/other-services": RoleStaff,
+	"GET /api/v1/workers/:id/absences":       RoleViewer,
+	"POST /api/v1/workers/:id/absences":      RoleStaff,
+	"GET /api/v1/workers/:id/work-logs":      RoleViewer,
+	"POST /api/v1/workers/:id/work-logs":     RoleStaff,
+	"GET /api/v1/workers/:id/tasks":          RoleViewer,
+	"POST /api/v1/workers/:id/tasks":         RoleStaff,
+	"GET /api/v1/workers/:id/statements":     RoleViewer,
+	"GET /api/v1/tasks":                      RoleViewer,
+	"POST /api/v1/tasks":                     RoleStaff,
+	"GET /api/v1/statements":                 RoleViewer,
+	"GET /api/v1/closes":                     RoleViewer,
+	"POST /api/v1/closes":                    RoleAdmin,
 }
 
 // Handler builds the HTTP handler: public routes (health, documentation)

@@ -19,7 +19,7 @@ func applicant(email string, general bool) ippo.Applicant {
 	}
 }
 
-func newWorker(t *testing.T, db *postgres.DB, general bool) string {
+func newApplicant(t *testing.T, db *postgres.DB, general bool) string {
 	t.Helper()
 	id := uuid.NewString()
 	require.NoError(t, db.CreateApplicant(context.Background(), id, applicant(id+"@example.jp", general)))

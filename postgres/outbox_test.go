@@ -13,7 +13,7 @@ import (
 func TestOutboxOncePerKeyAndClaimedOnce(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
-	w := newWorker(t, db, false)
+	w := newApplicant(t, db, false)
 	e := ippo.OutboxEmail{ID: uuid.NewString(), Key: "worker/x/step/1/application_received", Template: "application_received",
 		WorkerID: w, Recipient: "a@example.jp", Subject: "s", Text: "t", HTML: "h"}
 	first, err := db.EnqueueEmail(ctx, e)

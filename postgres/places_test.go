@@ -15,8 +15,8 @@ func TestCapacityQueue(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
 	const capacity = 2
-	a, b := newWorker(t, db, false), newWorker(t, db, false)
-	c, d, e := newWorker(t, db, false), newWorker(t, db, true), newWorker(t, db, false)
+	a, b := newApplicant(t, db, false), newApplicant(t, db, false)
+	c, d, e := newApplicant(t, db, false), newApplicant(t, db, true), newApplicant(t, db, false)
 
 	for _, id := range []string{a, b} {
 		granted, pos, others, err := db.ClaimPlace(ctx, id, capacity)

@@ -270,7 +270,14 @@ func (db *DB) Timeline(ctx context.Context, workerID string) ([]ippo.TimelineEnt
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("timeline %s: %w", workerID, err)
+	}
+	records, err := db.recordEntries(ctx, workerID)
+	if err != nil {
+		return nil, err
+	}
+	return mergeTimeline(out, records), nil
 }
 
 // OpenWorkerByEmail returns the id of a worker with this email whose

@@ -36,7 +36,7 @@ func TestApplicantRoundTrip(t *testing.T) {
 func TestRecordStepIsIdempotentAndOrdered(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
-	id := newWorker(t, db, false)
+	id := newApplicant(t, db, false)
 	step := func(seq int64, kind string, phase ippo.Phase) ippo.Step {
 		return ippo.Step{
 			Key: "worker/" + id + "/step/" + string(rune('0'+seq)), WorkerID: id, Seq: seq,
@@ -63,7 +63,7 @@ func TestWorkersListFiltersAndPages(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for range 5 {
-		ids = append(ids, newWorker(t, db, false))
+		ids = append(ids, newApplicant(t, db, false))
 	}
 	require.NoError(t, db.RecordStep(ctx, ippo.Step{Key: "k1", WorkerID: ids[2], Seq: 1, At: time.Now(), ProgramAt: time.Now(),
 		Kind: "x", Actor: "system", View: ippo.WorkerView{Phase: ippo.PhaseActive, ContractEnd: ippo.Date{Year: 2026, Month: 9, Day: 30}}}))

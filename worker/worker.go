@@ -30,6 +30,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
 	// schedule, attendance, work and the monthly close (issue 5)
+	r.RegisterWorkflowWithOptions(workflows.MonthlyClose, workflow.RegisterOptions{Name: workflows.MonthlyCloseWorkflow})
 
 	// assessments, consents, graduation and handoff (issue 6)
 

@@ -92,6 +92,12 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 			return shutdown(httpSrv, nil, log, err)
 		}
 		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+		// The worker owns the schedules its workflows run on (the monthly close).
+		if err := retry(ctx, log, "ensure temporal schedules", func() error {
+			return ippoworker.EnsureSchedules(ctx, tc, cfg.TaskQueue, clock)
+		}); err != nil {
+			return shutdown(httpSrv, w, log, err)
+		}
 	}
 
 	select {

@@ -1,0 +1,153 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The monthly close workflow's contract.
+//
+// Task queue: the one the worker process polls (IPPO_TASK_QUEUE).
+// Workflow ID: the Temporal Schedule MonthlyCloseScheduleID(queue) starts it
+// as MonthlyCloseWorkflowID(queue) (Temporal appends the scheduled time);
+// a close staff ask for is ManualCloseWorkflowID(queue, month).
+// Input: MonthlyCloseInput; result: MonthlyCloseResult.
+// No signals, updates or queries: staff follow a close in PostgreSQL
+// (GET /api/v1/closes). Its history holds months, counts and worker IDs
+// (page cursors) only.
+//
+// It closes a page of workers per activity (ClosePage, which heartbeats),
+// so 12,000 workers are 24 activities, and continues as new every
+// maxClosePagesPerRun pages, so the history stays small at any size. Each
+// page is idempotent, so a retried page or a rerun close changes nothing.
+const (
+	MonthlyCloseWorkflow = "MonthlyClose"
+)
+
+// MonthlyCloseScheduleID is the Temporal Schedule that closes each month,
+// one per task queue, so installations (and end-to-end tests) sharing a
+// Temporal namespace do not collide.
+func MonthlyCloseScheduleID(taskQueue string) string { return "monthly-close/" + taskQueue }
+
+// MonthlyCloseWorkflowID is the ID the schedule starts closes with.
+func MonthlyCloseWorkflowID(taskQueue string) string { return "monthly-close/" + taskQueue }
+
+// ManualCloseWorkflowID is the ID of a close of month m that staff asked
+// for: one such close of a month runs at a time.
+func ManualCloseWorkflowID(taskQueue string, m ippo.YearMonth) string {
+	return "monthly-close/" + taskQueue + "/" + m.String()
+}
+
+// MonthlyCloseInput starts a close, or continues one (Continued set).
+type MonthlyCloseInput struct {
+	// Clock is the installation's program clock: under IPPO_MONTH_LENGTH
+	// the month that just ended is a program month.
+	Clock ippo.Clock
+	// Month, when set, closes that month only (a close staff asked for);
+	// otherwise the close takes every month that has ended and is not
+	// closed yet (normally the one that just ended).
+	Month ippo.YearMonth `json:",omitzero"`
+
+	// Continuation after continue-as-new: the months still to close (the
+	// first in progress, begun or not), the page cursor, and the totals.
+	Continued bool             `json:",omitempty"`
+	Months    []ippo.YearMonth `json:",omitempty"`
+	Begun     bool             `json:",omitempty"`
+	After     string           `json:",omitempty"`
+	Totals    MonthlyCloseResult
+}
+
+// MonthlyCloseResult says what a close did, summed over its pages.
+type MonthlyCloseResult struct {
+	Months []ippo.YearMonth
+	Pages  int
+	activities.ClosePageResult
+}
+
+// maxClosePagesPerRun bounds one run's history (about six events a page).
+const maxClosePagesPerRun = 200
+
+// closePageSize is how many workers a ClosePage activity closes.
+const closePageSize = activities.DefaultClosePageSize
+
+// scheduledStartTime is set by Temporal on workflows a Schedule starts.
+var scheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
+
+// A page renders and stores up to closePageSize emails; it heartbeats after
+// each worker. Retries are unlimited: PostgreSQL and SendGrid outages are
+// waited out, and every step of a page is idempotent.
+var closePageOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 15 * time.Minute,
+	HeartbeatTimeout:    2 * time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    5 * time.Minute,
+	},
+}
+
+// MonthlyClose closes months: for each worker whose contract covered a day
+// of the month, the figures, the statement (written once), the statement
+// email, and below the target a kind schedule review suggestion and a staff
+// to-do. Which month "just ended" is decided on the program clock at the
+// scheduled time, so a compressed month closes too.
+func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResult, error) {
+	res := in.Totals
+	months, after, begun := in.Months, in.After, in.Begun
+	if !in.Continued {
+		if in.Month != (ippo.YearMonth{}) {
+			months = []ippo.YearMonth{in.Month}
+		} else {
+			at := workflow.Now(ctx)
+			if t, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTime); ok && !t.IsZero() {
+				at = t // a late start (a catch-up after an outage) still closes the month that had just ended
+			}
+			upTo := in.Clock.Today(at).YearMonth().Prev()
+			if err := execute(ctx, a.PendingCloseMonths, upTo).Get(ctx, &months); err != nil {
+				return res, err
+			}
+		}
+		res.Months = months
+	}
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	pages := 0
+	for len(months) > 0 {
+		m := months[0]
+		if !begun {
+			if err := execute(ctx, a.BeginClose, activities.CloseStart{Month: m, WorkflowID: id}).Get(ctx, nil); err != nil {
+				return res, err
+			}
+			begun = true
+		}
+		for {
+			var r activities.ClosePageResult
+			page := workflow.WithActivityOptions(ctx, closePageOptions)
+			err := workflow.ExecuteActivity(page, a.ClosePage, activities.ClosePageInput{Month: m, After: after, Limit: closePageSize}).Get(ctx, &r)
+			if err != nil {
+				return res, err
+			}
+			res.Add(r)
+			res.Pages++
+			pages++
+			if r.Done {
+				break
+			}
+			after = r.Last
+			if pages >= maxClosePagesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+				return res, workflow.NewContinueAsNewError(ctx, MonthlyCloseWorkflow, MonthlyCloseInput{
+					Clock: in.Clock, Month: in.Month, Continued: true, Months: months, Begun: true, After: after, Totals: res,
+				})
+			}
+		}
+		if err := execute(ctx, a.FinishClose, m).Get(ctx, nil); err != nil {
+			return res, err
+		}
+		workflow.GetLogger(ctx).Info("month closed", "month", m.String(), "workers_so_far", res.Workers, "failed_so_far", res.Failed)
+		months, after, begun = months[1:], "", false
+	}
+	return res, nil
+}
