@@ -396,6 +396,24 @@ type EligibilityInput struct {
 // EligibilityInputDecision defines model for EligibilityInput.Decision.
 type EligibilityInputDecision string
 
+// EmailEvent defines model for EmailEvent.
+type EmailEvent struct {
+	// At When it happened
+	At time.Time `json:"at"`
+
+	// Data bounce type and classification, SMTP status
+	Data *map[string]interface{} `json:"data,omitempty"`
+
+	// Event SendGrid's event type
+	//
+	// Example: delivered
+	Event    string             `json:"event"`
+	OutboxId openapi_types.UUID `json:"outbox_id"`
+
+	// Reason Why it bounced
+	Reason *string `json:"reason,omitempty"`
+}
+
 // EmailStatus defines model for EmailStatus.
 type EmailStatus string
 
@@ -436,12 +454,46 @@ type OutboxEmail struct {
 	LastError         *string             `json:"last_error,omitempty"`
 	ProviderMessageId *string             `json:"provider_message_id,omitempty"`
 	Recipient         string              `json:"recipient"`
-	Status            EmailStatus         `json:"status"`
-	Subject           string              `json:"subject"`
-	Template          string              `json:"template"`
-	Text              string              `json:"text"`
-	UpdatedAt         time.Time           `json:"updated_at"`
-	WorkerId          *openapi_types.UUID `json:"worker_id,omitempty"`
+	RecipientName     *string             `json:"recipient_name,omitempty"`
+
+	// RequestedBy Who asked for the resend (staff:<token id>)
+	RequestedBy *string `json:"requested_by,omitempty"`
+
+	// ResendOf The email this one sends again
+	ResendOf  *openapi_types.UUID `json:"resend_of,omitempty"`
+	Status    EmailStatus         `json:"status"`
+	Subject   string              `json:"subject"`
+	Template  string              `json:"template"`
+	Text      string              `json:"text"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
+}
+
+// OutboxEmailDetail defines model for OutboxEmailDetail.
+type OutboxEmailDetail struct {
+	AgencyId          *openapi_types.UUID `json:"agency_id,omitempty"`
+	Attempts          int                 `json:"attempts"`
+	CreatedAt         time.Time           `json:"created_at"`
+	Events            []EmailEvent        `json:"events"`
+	Html              string              `json:"html"`
+	Id                openapi_types.UUID  `json:"id"`
+	Key               string              `json:"key"`
+	LastError         *string             `json:"last_error,omitempty"`
+	ProviderMessageId *string             `json:"provider_message_id,omitempty"`
+	Recipient         string              `json:"recipient"`
+	RecipientName     *string             `json:"recipient_name,omitempty"`
+
+	// RequestedBy Who asked for the resend (staff:<token id>)
+	RequestedBy *string `json:"requested_by,omitempty"`
+
+	// ResendOf The email this one sends again
+	ResendOf  *openapi_types.UUID `json:"resend_of,omitempty"`
+	Status    EmailStatus         `json:"status"`
+	Subject   string              `json:"subject"`
+	Template  string              `json:"template"`
+	Text      string              `json:"text"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
 }
 
 // OutboxPage defines model for OutboxPage.
@@ -678,6 +730,12 @@ type ListOutboxParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ResendOutboxEmailParams defines parameters for ResendOutboxEmail.
+type ResendOutboxEmailParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListStaffTasksParams defines parameters for ListStaffTasks.
 type ListStaffTasksParams struct {
 	Open *bool `form:"open,omitempty" json:"open,omitempty"`
@@ -769,6 +827,12 @@ type ServerInterface interface {
 	// ListOutbox Emails, newest first, with their delivery status
 	// (GET /outbox)
 	ListOutbox(c *gin.Context, params ListOutboxParams)
+	// GetOutboxEmail One email, with everything SendGrid said about it
+	// (GET /outbox/{id})
+	GetOutboxEmail(c *gin.Context, id openapi_types.UUID)
+	// ResendOutboxEmail Send a failed, unknown or bounced email again (staff)
+	// (POST /outbox/{id}/resend)
+	ResendOutboxEmail(c *gin.Context, id openapi_types.UUID, params ResendOutboxEmailParams)
 	// GetPolicy The policy in force and every version
 	// (GET /policy)
 	GetPolicy(c *gin.Context)
@@ -1007,6 +1071,80 @@ func (siw *ServerInterfaceWrapper) ListOutbox(c *gin.Context) {
 	}
 
 	siw.Handler.ListOutbox(c, params)
+}
+
+// GetOutboxEmail operation middleware
+func (siw *ServerInterfaceWrapper) GetOutboxEmail(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetOutboxEmail(c, id)
+}
+
+// ResendOutboxEmail operation middleware
+func (siw *ServerInterfaceWrapper) ResendOutboxEmail(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResendOutboxEmailParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ResendOutboxEmail(c, id, params)
 }
 
 // GetPolicy operation middleware
@@ -1516,6 +1654,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/tokens", wrapper.CreateToken)
 	router.DELETE(options.BaseURL+"/tokens/:id", wrapper.RevokeToken)
 	router.GET(options.BaseURL+"/audit", wrapper.ListAudit)
+	router.GET(options.BaseURL+"/outbox/:id", wrapper.GetOutboxEmail)
+	router.POST(options.BaseURL+"/outbox/:id/resend", wrapper.ResendOutboxEmail)
 }
 
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
@@ -1523,92 +1663,107 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3HxbjxzHdfBfOejvA7SL9M4uL3Kg0UsokrY3kcUFubAeNMRsTfeZ6dJ2VzWrqnc4JhYQFSiIY+eCBPBT",
-	"bjDgAA7gBH6K4Yfkv4SibP2LoE71daZ6dmZ3RNN+m+mursu5X+tFEMkslwKF0cHwRZAzxTI0qOjf/UJp",
-	"qeyvGHWkeG64FMEwOE0QBD4344gGgJyCSRByhRdcFhpyNsNBEAbcDn5WoFoEYSBYhsEwcJ8EYaCjBDNm",
-	"J8/Y8w9RzEwSDG8fHYWBWeR2pDaKi1lweRkGxzFmuTQoosWf4WJ1Q/fEAgrBnxUI7ivYK3IwEm4fHUGU",
-	"MMUie6b994GBQqMWMOcmoU1rliGc4wKYiGEi44UdUCih6e2UK22ACT1HVZ8oQRajao7U2t2B3d66s2Vc",
-	"VP9v+U76Ic+4sR/6YJfSy/b0MU5ZkZpg+K6dmz3nWZHZP24l969ZhwuDM1S00MdSnaM6flCvlTOTNEvx",
-	"OAgDhc8KrjAOhkYV2F53KlXGTDAMioJGLh/k0n6scyk0EiWdKDlJMbM/IykMCjojy/OUR8wi8TB3I/7o",
-	"U20x+qK11v9XOA2Gwf87bEj10L3Vh9W8tGKXJh5/+z68d/fdP4ZyZojRMJ7q4DIMnhjM1+xluz3YyR6j",
-	"tmjwbMPyypxg/Y4GbZiILXmyqUHl6M9uxX5WTmdXuzeztET8qGSOynAHxUghMxiPmengIGYGDwzPcBUR",
-	"S7t5sfoeM8ZT7xseb4DpMDjnIvZ+7yjphYfIG7r6xBEaDS2nqrbU3XrYPvzTehty8ilGxq7mYHYs8sKh",
-	"M465/ZClJy0QTlmqMVyC6hKEuhx7FK4BWXvou3fXwAaFZcRPAszyVC4yFGasizyXynJzJIUlHiK91uOF",
-	"LEzSGZZlheBm0X5m/8rplEcWfHkxSXk0bi1Sv5ImQdWC2yqWthVUbRz60OfFkeMxx3BLpM0MzqRatKEV",
-	"c80mPOXGisCEn/NzmUnFvcewQETfxDN+gWLsULuOix8wg3aiuVSWQ8cXqLSfZ5YOXy+w+q0PBs2hxvYd",
-	"7ZEbzLSXh8oHTCm2uIJbhbFajk1SHMdcI9Nt5ptImSITdqAloojnjLYQyRi3YV73YnzOBPO+VRjJmeA/",
-	"wHg8WYxjGRlnP6xuoyRiCy6rdb2zzZkwejxDgYqlLbr2z2hVeqzYXIw1FxFuhnA/JVcSaBVWYUOpfpiv",
-	"2XVDpWuZ4zoybIfss3bVrm67776yhlYk0xQji07QKDQ3/AJhyiKjYe+3//by6y/++qsv/uP1Zz/68te/",
-	"/urPv3j9r78M4d7JyTEwZQZw+2jv9v6+ta92zrv4nGV5ag97++j2tw6O7gZhW9S9exS+QfauMGOpgTkN",
-	"d4GpzOv/1kAjOBb0N08Wmkcs9aIsY8+P3cR318iJ5vwJE+xc/kn5YPBp3oWEX4H1SJXa7CzJYkMps2Sg",
-	"oeaxVdpDMoTaX7yjIZURS2EmL1AJCx+wk1gSaU506+5twmev8GqGfv03P3792Q/ht3/1y9e/+LvuwW95",
-	"dXxHzDXzvHr5o1cv//vVy7999fkP4dXL/3z18t9fvfyHTSbsk4xdmDTkMwQGzT9oPofJwr5yE4SbSdbu",
-	"Io0scJC3VgQ4UwGkAkaWFJiEGSjncs4Qq9V3eJXPtl52d7fzsR0J5UhoRkLKDKr3Yc640cCs1wVc0E6e",
-	"FVgQMWykBViaPpoGw082ESJPwzXAohlhnqCAvW9BJoVJtIVYJhVatOQy5dFi/4Za5br6o4i5eSiM8jgO",
-	"bEkPN2iiN2Put+C38TOWvAUuzLdavFl7nmGQoUmkfz1ZmEj22B3knvpNjmcFatN3BiUL459RG2aKttnV",
-	"2qTz2Pxz+hwYZrHDSpYsT1itHVaudWun9erNoXtxesJmuIrSWqnUP9YRd4s4PFZlK5azwXlpPd9u70un",
-	"La5jwGg+ExiXuv5GDPvA6SZtrRIjY7aAvXuas8NTeb6Q+wM6z8rWaS6fuXBwdCsIuyywQv1h8PxgJg8q",
-	"KspzOXjgxtXPD3hGLhuF2CwhBzNukmIyiGR2aL84iFAYVPSbtvgw5TPuhP/1nNqI1zZQaXawPFfyAokS",
-	"6eBPvXqKldGPZW3tSMCC1X0+gCel8ddRDlZG5ynjAqy9pAcryuJKk6veu4/IHloh+qRm3epspBGIr5Ai",
-	"LO6X5coEU/t8ynhKAwpxLuRckPWV8gtU9HQiCxFh7AXJtzmm8UOlHHd04Ty177qU4xPvq9Ybal3y9Xpg",
-	"uAWaD3wwOda6wPhUnqNY3aHGSKHxB3EnyBQqMPbLATxJ5FyAFBG+D1KkC7B6N2E6Aa5BG6kwHvjOYqqF",
-	"13Gr293y6dynYbVJ3+E+kuIxCpyz9Dp8MOm4RI7Jgkq+e7GNIta7kENuLQKkteXImAGDKgMUsTMiuLGQ",
-	"NVLSW5hKFxKMCqUsZ0mBXY7cko8mCy9AHxVmIp8/rDyEJUuBjL/xhrE/ZgxmuelRotcJVyYmu1k0Ev2h",
-	"hJRpM8aKh1etCyUveIxqXLJZrzWBEc95NwThsyjW0UtbgpG57jDjDf9Y64/12C8Gn/u/KvJ4a7h3DJ6r",
-	"ovseA+ic8h71ftuQao5Y7rnEcssGqumoQzSdk/RT8i7sozZPfHMG0klS+s+VPNKRQhROXUkxkUyVuotF",
-	"hpOmnikWFxYGQcu1oUgBkoGQkmMh4h7VdUIeyZYyk0XnY0snsjDjmC16uJtpjVpTmHmmWISbDbVP1QVL",
-	"x8576hEcLGfWKe15a/VqfyAUnxsU1nxYu8RUpqmcj4u8NWo5DNsavkwQjVe4dpWMPR/HjKeLcSIL1R4k",
-	"imxSjvFFSjYIcnS+64t4vP7V594AiTR8LcZIHhIQFRoUlJpYIFM9wxVmXFjx2T+jNmw6XYM2bTC36DCJ",
-	"Qp3INPYCy+rPtRAvDE/5D1wuxTA1QzPOUUVdid129KywzxVOMTKFWoLhb372z69/9pev/+uffvOPP/YK",
-	"TTZbEjZbcNlUyWzTwOYChW/7y6aindEN9kmfZRqeI56ni3HE8l7qXFrAZ9mukmGLf32M0kWih1+75LlM",
-	"XJ59r/LZWjpYK4/65JqPQMNVSekRLOuYqSKhVTrsMkxH6Hk1C8l5a1T4VKEYT6W6OiNSKguy6GO22JQ4",
-	"y3D45srWrfP9Moq+QpkrLoLdS9icorViPyi+36QAtuBJnFr48wscb8Odea1kN4Hu0vGWlqxn8x6tqaJY",
-	"0tiW5jDeLpfo6iH8OpSplKO1mEU8jkuiWh8EsV9Z83pzMmi51Z7dcaENKwO4q+Z6ZUitBTgNujpCuC4O",
-	"aLhJcQ00r7IF6W01Tb2UD7dPLLufMn2+it3e/Oi16kGkwO0/mCy+kRKRfvDe2B9xtQgV4AmEV9aQtCp5",
-	"VpDQCgtsIhPIY6hV28aSZDu6ZgbHPaaBh6zbnqPKLGtvui0arw1zAcyNMrGMm5RrM86l5ku1R33mizv8",
-	"WiY55RmmXNzY3avm6YmIb+zQdefZJu2yDQMyw/r1mKvMW9lZXXlUG7NRGZ0fu1C7b6Wa/HzxkZliWSk4",
-	"uoGuE/cO7P5hL+bTKSoNVpsBMy6QSNWWxycnj8bfe/TR6XfHHz786Dun391fjqz3gqAJga1Kb1mUpk3l",
-	"VKd8itEiStspN1bE3BfvXsI0BR3KGWsZ4rDoRb8/4nodsVx9czNBS1GuQm+5dm+tj8ILeb7lZEqmW1b9",
-	"0RdLgZ8WOHoBf51wcHXUpQx0IsFa9C7NTTFp2NMUDS8TzqZk9P2BJ9e/tlSugUidhokzLioD31qzHOfe",
-	"WLQ/i0zT+YDycRkeul6gfE2UeZtSwHIa7/5czH1VSrarAtcmMeuBVoLaP9syWSUCt9B9jdjcRv9taS3U",
-	"hkKPGboh+5PRESOLKx25If+3Pxv3GmvbGSeN+dHlNWZNAy5m4yrLF0JlLGAcQv26gnsIBTn/zX+X4Ash",
-	"SqUmPdbouJXJfce9Vnj8GvYM4WjJqAmDdhFNC+0dgr4y8O1YaReB75Ipv6mY9yWl9grFzeKJXbF0aCjt",
-	"WFfYUwWPe1RPkBiTu3J6LqZylYyO81zC3pe/+uyrX/x8n7JoCcKERed1IdOUCqhm3HSKig7KiiZw6bkB",
-	"kN81ErHiFwjIoqSp1q8NCTCJksUsAZNwDfdOjofAhWHnGAI2afrQ7mEkKkKlhhKqXCqMzJjhETT4Dunt",
-	"vJbYg5EYiYcXqBZQeqsgEGMNZ/cKk0hVhrKG8IHL2I6Ko6M7EWkq+olnA3gsU9RDOHP65AwUsliHI3FG",
-	"iuYMWKol2F1rajrQIZyRKirfZEywGWqn/jTtz4Ui6CdNNhKU6be2FKRyNgDy3jUwhVC3W5z1dXWcDeHu",
-	"0RFlOdlIUKsN1ZhxDUIa+NMnjz4K4e7t224ENAMmCtm5BgaqSBH2CEmUFgerEuOR4ALOXPDhbD+Eu0fv",
-	"lVPYY7opYolulSk3RCo1kolBYc+iwh3PPbBnrtoztJtjLos0thPsD+AeKJxaQ6tGV5QwMUM9EkKahIvZ",
-	"AE4ePTmtXmtIpJCFgrOlZqGzYX9L0khc3ZM0ErWXWzIFYdsSaRMoC4bBrcERVVjlKFjOg2FwZ3A0uFPW",
-	"JhFTHlLqt6q8dRUDVq4QIo/jYBh8yLW5Vw1aavC5fXS0VUPNjYqZXHvMdd221R4dx3isnrYub/Xvoz54",
-	"q/0oDHSRZcx6gcEJU0ZgWUjJUcPe1z/56Zf/8/lXP/+Xr3/yU+v1GDbT5PI61yl4SlFE7YH5fTKEyxOH",
-	"nf68nrKEZsjhUtvc5dM6FvZBGVLaSQNUu/XmsosF651erpDKrR0v7cPpvTjGeAfIvBfHwCBvo3ThxeBl",
-	"GBzWyt01U5YYXSqaTzA6d5zslAiJNfdAL7TBDCImILLDYE9VRdIhVCWiIekYjcLsk5iyQlADEg1PGU+5",
-	"mDnxOIBHAnQRRah1S+hZgcuF1QtV9vmssbuc+HhHtxUbNKaaXY+JkRi1cQYKI+QXGI8CIIfbriAFKb85",
-	"WzgZ5SXrli30dlJ2tyfjDRN3ZZt5ehtxZu1lV7rm2lFp9Q+lW6i7xkpz5s25otoAMNGq/LPUQW6SpTau",
-	"oB2JqRjG0aCuGIbiMmsVDo1YoQ9fe2wTM96mVTW8ktjKNugNRrruXUeNN1COV1bykuXvE3rUek22Lxlp",
-	"KIyyKnYHYrAy+uzkWWEYCYvKuglB4NxaQc422SO7sq3oXMzD4VxSrc1apLtynG8Y677JajdtM2R0Srl+",
-	"3yipVT21lpRIpO+ChghaS7QS1mYvV1AW5C6gRoNfzTYJVy8FfQdNmWz9BqHXzrh7wNfk0m8ItFPrkjg/",
-	"jAugDDjJWafvKwO/x6Qseup+Y2YQMrYgl2iCVZQzZ9pY36ac1erw2h+hT7gGhXnKIlcJ3AX7SdEG++6V",
-	"8VLZwCa6+A2ju9XW79zB3dmfbv4KMTUluCyLQ856qUt23YFh+ny9g1fnofVm4td6lP4rKTqZqbpD68Yi",
-	"7SaeY5Nk353z6GC1A0aXB7HUFLlwLvwe6oilBAYdgutfKIVxCLqYzVDTu/0QLBKcPO2VmS38H77g8eVh",
-	"LMs8qt/vlFmeosEGYn5q2OmtIaukcXdVfj0oy+JvCO7vMXVOISILamNhDwSRPvi5sNha1jl1Q36H9F02",
-	"WeyOtl0scE9YbeN0ATVq6P0dYOBJCXq3RK/wWh8ZOS0bSN5K97GVpnzDrmO7I8iDV/d6BzikiVpsRJlT",
-	"h8r3W/RCDUR1d1GPhnKUQMLJcb2VP6t4f0xJ6R68/45kktvTLgDqZvJDtAdulUe9TjR9XI7ZSKXXOavN",
-	"LCOX8bM+zZJNxJSprgazM4dwzgQDqZwS67sg7Fnf/Vm3vB1Py6s+onoTd1yYJ1I3/VRV85WGCU6lQpfO",
-	"sbZT314ojesG+73LN9UP+vvmW7YSlGt9yxJRIcg0tj5hO6ro7Jmbs5Sl/9ZCuSuISBfUsU/JHqmgbEzy",
-	"R6nKf7Vo6vM6y4DdttqovortDaBk/RVlO4D2I1HHmVuefSVSrobvYZU/7Y+gn9ZJMOJoVQhd9046R+kd",
-	"7V6VVzSQl0TaiM8EF7ORIIeJ3GgrDko/N2aLRjIgRFK5w9KNbc7Fus8veAr3ZYwjQVfX3Lp7Z38IrqQO",
-	"mp7xECj6Fuvy2XsHd44GcEyBUeHywFYMLcqUY7XpOkFc7bwQ6VLwXuZGgywMuAOPRNlnOuMXLsXJIxyA",
-	"BZGFgMvNkrzFGJipIOAC+cZFEUaiXtcXq3/CZ6Jq7b8BbYdvi1XWvaZg8zjCem6gKwV3YBTzmSiprywj",
-	"2GsaA+F//+LvwbUGto2BJsy+hp0OhRQHyjVS97PW2WQxLCntjO6cUbHu5stlbg5kYYbdTRI5V/w+Em2N",
-	"OwCa1JHpWVWq4f6+o2GuuDEoSsoNYZ7wKIGs0GYkIpmhpdIUmTZd9nbDLctq2LtztN9mXBTx+60G65Go",
-	"O6ypfIES53Yfd4/ec3s+W+l3OKs3QjIBNAozElRfwjScleVdZz52eSjiPyRuWW6/f9v4xcjcoXW1ygb2",
-	"aioryUWqFULemJFaCdF+/rlHV2ywtBTHLbnNgOKmbXbeB6lCR6ju+lxXR20pdlqkaVh/0771yLpV1qid",
-	"JxLmTBjfxUlzxs1I0I1JA3hMl3VYcLiKIgauRnMAH0iTlAnbzg0ePqp+gBGPsXUpyR8Cba/csfKWEbej",
-	"JiJbd+VKN926VyfwNyZi02qg6LNi6yaLt9OOrbfXY8lWR6x9il35EQ/L1BTmlVe7WikYlvxE5lURc9NU",
-	"iJWZLsu3rLwAZDODuKkS7A/XVrXfN/ZA3hreXK5mf8tY8zHZRq4wsCXlU2SV3K/E+R4TpZ/Zy6WtKlnC",
-	"VlUf+8lTC12N6qLCY6HSYBgcspwfXtwi2JcTvuimwzVhsr42vFqr9bCKbrceuaDS5dPL/wsAAP//",
+	"3D3bjhvJdb9y0AmgGaSHM9JqHSz3JVpJXiuWVwNJsRAsBbLYfUiW2azqraoeihYErBw4iGPnggTwU24w",
+	"YAMO4AR+iuGH5F8sa+39i6BOVd/Iag45M5Jlv02zq+ty7tea51EiF7kUKIyO+s+jnCm2QIOKnm4XSktl",
+	"/0pRJ4rnhksR9aPHMwSBz8wwoQEgJ2BmCLnCMy4LDTmbYi+KI24Hf1agWkVxJNgCo37kPoniSCczXDA7",
+	"+YI9u49iamZR/8bJSRyZVW5HaqO4mEYvXsTRvRQXuTQoktXXcbW5oVtiBYXgnxUI7is4KHIwEm6cnEAy",
+	"Y4ol9kyHHwIDhUatYMnNjDat2QJhjitgIoWxTFd2QKGEprcTrrQBJvQSVXWiGbIUVX2kxu6O7Pa2nW3B",
+	"Rfl8PXTS+3zBjf0wBLuMXjanT3HCisxE/fft3OwZXxQL++BWck/1OlwYnKKihZ5INUd17061Vs7MrF6K",
+	"p1EcKfys4ArTqG9Ugc11J1ItmIn6UVHQyPWDvLAf61wKjURJp0qOM1zYPxMpDAo6I8vzjCfMIvE4dyP+",
+	"5FvaYvR5Y60/VjiJ+tEfHdekeuze6uNyXlqxTRMPv3obPrj5/p+CnxlSNIxnOnoRR48M5lv2st8e7GQP",
+	"UVs0BLZheWVJsL6mQRsmUkuebGJQOfqzW7Gf+ensaremlpaIH5XMURnuoJgoZAbTITMtHKTM4JHhC9xE",
+	"xNpunm++xwXjWfANT3fAdBzNuUiD3ztKeh4g8pquPnWERkP9VOWW2luPm4d/Wm1Djr+FibGrOZjdE3nh",
+	"0Jmm3H7IstMGCCcs0xivQXUNQm2OPYm3gKw59P2bW2CDwjLipxEu8kyuFijMUBd5LpXl5kQKSzxEeo2f",
+	"V7Iws9awxaIQ3Kyav9lHOZnwxIIvL8YZT4aNRapX0sxQNeC2iaV9BVUThyH0BXHkeMwx3BppM4NTqVZN",
+	"aKVcszHPuLEicMbnfC4XUvHgMSwQMTTxlJ+hGDrUbuPiO8ygnWgpleXQ4RkqHeaZtcNXC2x+G4JBfaih",
+	"fUd75AYXOshD/gemFFudw63CWC3HxhkOU66R6SbzjaXMkAk70BJRwnNGW0hkivswr3sxnDPBgm8VJnIq",
+	"+LcxHY5Xw1QmxtkPm9vwRGzBZbVucLYlE0YPpyhQsaxB1+EZrUpPFVuKoeYiwd0QHqbkUgJtwiquKTUM",
+	"8y27rql0K3NcRIZdIftsXbWt2267r6yhlcgsw8SiEzQKzQ0/Q5iwxGg4+O1PXn753b/74rv/9frz7//6",
+	"l7/84q+++/o/fh7DrdPTe8CU6cGNk4Mbh4fWvrpy3sVnbJFn9rA3Tm585ejkZhQ3Rd37J/FbZO8SM5Ya",
+	"mNNwZ5jJvHq2BhrBsaDHfLbSPGFZEGUL9uyem/jmFjlRn3/GBJvLP/M/9L6VtyERVmAdUqUyOz1Z7Chl",
+	"1gw01Dy1SrtPhlDzi2saMpmwDKbyDJWw8AE7iSWR+kTXb94gfHYKr3rol3//g9effw9++7c/f/2zf2wf",
+	"/HpQx7fEXD3Pq5fff/Xyf1+9/IdX3/kevHr5369e/uerl/+8y4RdkrENk5p8+sCgfoL6cxiv7Cs3Qbyb",
+	"ZG0vUssCB3lrRYAzFUAqYGRJgZkxA34u5wyxSn3H5/ls22V3eztP7EjwI6EeCRkzqD6EJeNGA7NeF3BB",
+	"O/mswIKIYSctwLLswSTqf7qLEHkabwEWzQjLGQo4+AospDAzbSG2kAotWnKZ8WR1eEmtclH9UaTc3BVG",
+	"BRwHtqaHazTRmyEPW/D7+Blr3gIX5isN3qw8zzhaoJnJ8HqyMInssDvIPQ2bHJ8VqE3XGZQsTHhGbZgp",
+	"mmZXY5POYwvPGXJgmMUO8yzpT1iuHZeudWOn1er1oTtxesqmuInSSqlUf2wj7gZxBKzKRixnh/PSeqHd",
+	"3pZOW1zEgNF8KjD1uv5SDHvH6SZtrRIjU7aCg1uas+PHcr6Shz06z8bWaa6QuXB0cj2K2yywQf1x9Oxo",
+	"Ko9KKspz2bvjxlW/H/EFuWwUYrOEHE25mRXjXiIXx/aLowSFQUV/0xbvZnzKnfC/mFOb8MoG8mYHy3Ml",
+	"z5AokQ7+NKinmI9+rGtrRwIWrO7zHjzyxl9LOVgZnWeMC7D2ku5tKItzTa5q7yEiu2uF6N2zoK/n5NV4",
+	"ZTeWfqx4ek1DkslkHvVFkWXrlPLECnJuYMbyHAWm64jujqkww7rx4WJl7aXGsrCqw85EgcYkY1rziQ84",
+	"xfDoG49PoRIJG4fGs6DmbByTRtD8LRMpxYyfocJg5EYWZiyfDXeM83QRxpPZygLRnTANMMeSaUiVzHNM",
+	"rbJMcYKKMG1xso77ek/lqUm4dlLCo0qIl1ROtgFJWKRYm/vLzjPDjHDMeEYDCjEXcinIDq/BVB4kxBxf",
+	"5Zild5VycrJNfBP7ri1DQop+045Hrb2E384WboH6gxBM7mldYPpYzlFs7lBjotCEw/ljZAoVGPtlDx7N",
+	"5FKAFAl+CFJkFsEaZkzPgGvQRipMe6GzmHLhbXLb7W79dO7TuNxk6HCfSPEQBS5ZdhGJOG45x07cRqWm",
+	"D2IbRaqvQiO5tQiQ1qonsxYMqgWgSJ05yY2FrJGS3sJEuuBwUihl+VoKbLPgnhJ1vAoC9AEx293SV1wT",
+	"puQG7CodmDG4yE2HOXWRwPXMLC4Xl8ZwUClj2gyx5OFNO1PJM56iGno267QrMeE5bwejAm+HnYE0bw2S",
+	"PxiSqhKYnmNa0YJCK9DgQBs2mfQHxcnJewkxDfCUnvAwLLbtZ0M5CfM9+SRgZlxbIgM7VgObMi6a2rAL",
+	"xrUJvY0tmoKa/FNHgMF4p3V3WIfBbvBZ+KsiT/cmr5aFf146K2DxzynRV+23SRD1Ef2ePTE3jP6KXVq8",
+	"0TrJOQx7h7JZu8umJq+/iNeZnVTt7u5EwwjbcCfWgOVn3jzN0+o8V+HgtI/3pjyc05kPgJVqRCcKUTgr",
+	"Q4qxZMqbHCwxnEztqWJpYXEaNWITFOpDsvAzMthE2mFxnFJIYU9Vx5L50NK9LMwwZasOocy0Rq0pTzRV",
+	"LMHdhtpf1RnLhi780SHvWc4SblYdb6051J3JwGcGhbX/ty4xkVkml8Mib4xaz6M0hq8TRB3W2brKgj0b",
+	"poxnq+FMFqo5SBSLsR8TCnXuEKVsfdcVsnz9i+8EI5zS8K0YIzVGQFRoUFBucYVMdQxXuODCar3uGUnv",
+	"bEGbNphbdJiZQj2TWRoEljV7tkK8MDzj33bJUMPUFM0wR5W0FW0zUmN1dK5wgokp1BoMf/Pjf3v94795",
+	"/T//+pt/+UFQCbDpmrDZg8smSi52zUysUIS2v27h2xnd4JD0WafhJeI8Ww0TlndS59oCIYdkkwwb/Bti",
+	"lDYSA/zaJs914grse5PPttLBVnnUJddCBBpvSsqAYNnGTCUJbdJhm2FaQi+oWUjOWyMppArFcCLV+SlN",
+	"ryzIEUvZalfi9Pms3ZWtW+ebPg12ngXg9hLXp2is2A2Kb9Y5vD14EicW/vwMh/twZ14p2V2gu27gtJes",
+	"ZgserS6DWtPYluYw3a8YIK1MwE0dylTG0To6Ih2mnqi2RzHtV9Yr2p0MGtGQwO640Ib5DMyml1UaUlsB",
+	"ToPOD/FvC+QbbjLcAs3zbEEfUXPTVEuFcPvIsvtjpueb2O0scLhQQZcUuP8H49UbqfHqBu+l/StXTFQC",
+	"nkB4bhFYoxRvAwmNaM4uMoE8hkq17SxJ9qNrZnDYYRoEyLrpCauFZe1dt0XjtWEuA7FTKQXjJuPaDHOp",
+	"+VrxYJf54g6/lUke8wVmXFza3Svn6Uhp7ezQtefZJ2+6DwPukC7Y2FlVOlgZs4lPrw1driy0UkV+obDW",
+	"VLGFFxztONCpewd2/3CQ8skElQarzYAZF/+lcul7p6cPht948Mnjrw3v3/3k48dfO9w5Y1JHLjeltyy8",
+	"aVM61RmfYLJKsmbOnBUpDyWs1jBNQRQ/YyVDHBaD6A8Hyi8ilstvLidoKThZ6D3X3hJjPJPzPSdTMtuz",
+	"bJe+WAtkNcDRCfiLRPHLo25GS61F7+pUXFT0QFMSw1eMGM/oh71Asc7WWtcaIlUeNV1QeJQMfGvNclwG",
+	"UwjhMhCaLgSUJz48dLH8xpbkwD61vH6a4P5cqmRTSjbLerdWIVQDrQS1D/syWSkC99B9tdjcR//taS1U",
+	"hkKHGboj+5PRkSJLSx25I/83Pxt2Gmv7GSe1+dHmNWZNAy6mwzJNH0NpLGAaQ/W6hHsMBTn/9bPLy8aQ",
+	"ZFKTHqt13MbkoeNeKNx/AXuGcLRm1MRRswqugfYWQZ8byHesdBWBb8+Ubyrm/YIysoXiZvXIrugdGsoW",
+	"Vy0yVILnfqommBmTu34YLiZyk4zu5bmEg1//4vMvfvbTQ0p+zhDGLJlXlYgTqoCcctOqCjzyJYngsqo9",
+	"IL9rIFLFzxCQJbO63aYyJMDMlCymM5founV6rw9cGDbHGLCus4ntHgaiJFQq1KDSw8LIBTM8gRrfMb1d",
+	"VhK7NxADcfcM1Qq8twoCMdUwulWYmVQ+lNWHj1yivZG/c8m7UQ8eygx1H0ZOn4xAIUt1PBAjUjQjYJmW",
+	"YHetqWtIxzAiVeTfLJhgU9RO/WnanwtF0J802UBQqY61pSCT0x6Q966BKYSqX2rU1ZY16sPNkxNKSLKB",
+	"oF45KhLlGoQ08OePHnwSw80bN9wIqAeMFbK5BgaqyBAOCElUzQBWJaYDwQWMXPBhdBjDzZMP/BT2mG6K",
+	"VKJbZcINkUqFZGJQOLCocMdzP9gzl/1V2s2xlEWW2gkOe3ALFE6soVWhK5kxMUU9EEKaGRfTHpw+ePS4",
+	"fK1hJoUsFIzWuv1G/e6ewoE4v6lwICov1zMFYdsSaR0oi/rR9d4J1ezkKFjOo370Xu+k954vLiSmPKaM",
+	"fVk67wo9rFwhRN5Lo350n2tzqxy01qF34+Rkr464S1Ujuv62i7ptm012jvFYNW1Vnx7eR3XwRv9gHOli",
+	"sWDWC4xOmTICfSU0Rw0HX/7wR7/+v+988dN///KHP6I0O5tqcnmd6xQ9pSiiDsD8NhnC/sRxq8G2I2Nb",
+	"Dzle63t98bSKhX3kQ0pX0sHY7J170caC9U5fbJDK9SteOoTTW2mK6RUg81aaAoO8idJVEIMv4ui4Uu6u",
+	"G9pjdK3rZYbJ3HGyUyIk1twPeqUNLiBhAhI7DA5U2eUQQ1njHZOO0SjMIYkpKwSpgk+tYMJ4xsXUicce",
+	"PBCgiyRBrRtCzwpcLqxeKLPPo9rucuLjmm4qNqhNNbseEwMxaOIMFCbIzzAdRL4ghMpBSPkt2crJqCBZ",
+	"N2yhd5Oy201Vb5m4S9ss0JyMU2svu4pD109Oq9+XbqH2Ghvd1ZfninIDwESjdNdSB7lJltq4gmYkpmQY",
+	"R4O6ZBiKy2xVODRigz5C/e11zHifXvP4XGLz9xjsMNK13ztqvIRyPLcUnyz/kNCjuxPI9iUjDYVRVsVe",
+	"gRgsjT47+aIwjIRFad3EIHBprSBnmxyQXdlUdC7m4XDuanS3It2V47xhrIcmq9y03ZDRKk37faOkRvXU",
+	"VlIikX4VNETQWqOVuDJ7uQJfR71qlLIH1ayjoOPnPH3RIKP2/keucmxkddHSmu+NancXAQeqQIMnOJ5J",
+	"OQeF1i/EFA5yJa3KxDQeiLLcPIaqyDv2xepxWZYew68+/8lhDDJLq3P1gG5u8HNzPRAa1RmmIAtjNXrl",
+	"SsbADIzIVzj2w/WxRpFOFU9HfeClJyjkQLjQ5LjYOA0zhUI4GD26+8mdjx/euzN8cvejrz148PXh6V98",
+	"dP/e7eHX7/6ldY2YSAfCeS4aCuHgEFtvaeqq67VhGVZsbf2c6ti+R2BhHUjnKTldP6pGjD4kt41aFcj/",
+	"svBxH9hjjHxp/Ij0xJSf2Xmct8LAyKNUevPCTRwyGz5G06zUC8uHK72J5M0zYLMcs+MCEAfoMp7gSyIv",
+	"z48PhJ/aMyGZkOS8VuQFmvEU2FgWBkgNn8uQx65iuNv+faK4QevNJzJflXf/uBMekOdbVcLG4Athy8t1",
+	"OGq31YEYVYXJI2sA2z1XvrEzi10tMjcwXtErt8dreiDwGUtMtjqSllCt8f1hw6+mnVzT1DGryJxZaWA0",
+	"0ZL5uA3FeRzlEt3qCkIUCnGBSWt9Z6uKnMuGWIXZCqQaiFxqzcfZClKeUmiCKYpBHYxch8kohpFvMbF/",
+	"lsxzSN7BmGqtzUBQrbXbFWXa7Jn6wEBjIkUdnXDRAk2xkQa4LAoG4qAQWekiEFKoS4NnmWuUTeNmk4Gb",
+	"CVNX5X3Yg6/yZw4gVUiFpamy8zmA8omHHSyVFNN+vcxUopXNqLCG/0BIYeWmMD24z8VclxkY+gKf5Vz5",
+	"FtoaZVLgNW3BGBIZD4lO3rLUiC/mwLTkzI03IWe6JIyFbuzRDUaW9HUFQsZKEmDgaDoGT9FWP3iKLqWb",
+	"JSffnnDYKWjqUqug7fgxGl9m9QbFdrPWLgDOuorukpCzePERWC6Aat+Iz52nX4b2OoJJRUejVsoMwoKt",
+	"SOKMseSunFmT5VY5q/Xeq0gkfcKtRMwzlrjWrTbYT4sm2K/eDV8rGNzFC3/L6G7cyOUCwVcXeXLzl4ip",
+	"KMHVVzjkbPe3iKWODNPz7aHdqgJN7+Z4ydx13G3eJteqSakuV7i0LXWZmHFdXnd1YWMHqytgdGdDTJz9",
+	"PZnAAeqEZQQGHXvR6d0waxNNp6jpnfU5chRODXbKzAb+nYWWSl9BFY44y0WeocEaYr8TM/vmpvy64/sY",
+	"LwnubzA1p+RQZb8BQaQLfi4htpV1Hrshv0P69l2xV0fbLgt4IKy2cbqAOmv14VXYBB70bolO4bU9J/LY",
+	"d/y+k4HjRoHSWw4aN1u4A3h1r68AhzRRg42oZsqh8sMGvZAvUbWDd2goRwlVPCdFK3828f6QytE68P47",
+	"kkluT1cBUDdTGKIdcCtj6dtE0xM/ZieVXlWr7GYZuVof6+2s2URMmdKztzPHMGeCWZvfRXY67vb9rOvq",
+	"2+vBFvX1Vcnd9iCB5UzqugG+7JbXMMaJVD76Zm2nrr1QAZcbHI4rv62rXH7fosqN0qStUWWPqCpq2swn",
+	"Onvm8ixl6b+xUO5KIbMVXbZFZR5SgW+xDuen/NN6qHnD6/Spun21UXWL8ltAyfbbha8onOgzzI2YfilS",
+	"zofvcVk51R07fFzFfIijVSF0dcGBc5SuaffK365GXhJpIz4VXEwHghwmcqOtOPB+bspWtWRASKRyh6XL",
+	"lp2LdZuf8QxuyxQHgm6dvH7zvcN+mUqor3uKgfJuqfa/fXD03kkP7lFKVLgKMCuGVr7YqNx0VRpW7rwR",
+	"k/NAlbnRIAsD7sAD4S8GoUg6uJ5Jl3awEHBVWSRvMQVmSgi4GLtxUYSBqNYNxc4e8akob+W6BG3H74pV",
+	"1r5hbPc4wnZuoNvAr8Ao5tMy0ukLCA/qKwHgV3/9T+AuBWgaA3WCfQs7HQspjpS7+aabtUbjVd9T2sgH",
+	"v3W7Uk7m5kgWpt/eJJFzye8D0dS4PaBJHZmOyiJN93hNw1JxY1B4yo1hOePJDBaFNgORyAVaKs2QadNm",
+	"bzfcsqyGg/dODpuMiyL9sBGsHojqShwqXKTQtd3HzZMP3J5HG52Oo2ojJBN8mJ0qS5mGkS/sHoXY5a5I",
+	"/5C4Zf2+pHeNX4zMHVo362vhoKIyTy5SbRDyzozUKIXq5p9bdDsey7w4bshtBhQ3bbLzIUgV12kMH28g",
+	"ip0UWRZX3zQvLLVulTVqlzMJSyZM6M7TJeNmIOiy0x48pHv2LDhcBpmB687owUfSzKq0VOPyvRBV38GE",
+	"p9i4T/APgbY3rkd8x4jbURORrbstsV1odVCV7u1MxKbROtllxVbtle+mHVttr8OSLY/YrsS4isIVX5SC",
+	"eenVbvYIxI0sPRVf1bXhPr1u+Zb5G9t2M4jr/oDucG3Z9XVpD+Sd4c31PrZ3jDUfusIASuc3pHyGrJT7",
+	"pTg/YML7mZ1c2uiPIWyVnTGfPrXQpZIhj8dCZVE/OmY5Pz67TrD3Ez5vF8JpwmT1H3/KtRo/ltHtxk8u",
+	"qPTi6Yv/DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
