@@ -184,6 +184,9 @@ func pageHeaders(c *gin.Context) {
 
 func (s *Server) page(c *gin.Context, status int, d pageData) {
 	d.Contact = s.Email.Contact
+	if d.For == d.Title {
+		d.For = "" // the heading says it already
+	}
 	var b bytes.Buffer
 	if err := linkTemplate.Execute(&b, d); err != nil {
 		logger(c).Error("render link page", "error", err.Error())

@@ -53,11 +53,13 @@ export IPPO_LINK_SECRET
 # there; the fake posts signed delivery events back to Ippo's Event Webhook,
 # whose verification key is the fake's.
 if [ "${SENDGRID:-}" = fake ]; then
-	export SENDGRID_API_KEY=SG.fake-development-key SENDGRID_API_HOST=http://127.0.0.1:9025
-	IPPO_SENDGRID_FAKE_EVENTS_URL=http://$IPPO_HTTP_ADDR/webhooks/sendgrid "$BIN/ippo" sendgrid-fake >"$DEV/sendgrid-fake.log" 2>&1 &
+	fake_port=${IPPO_SENDGRID_FAKE_PORT:-9025}
+	export SENDGRID_API_KEY=SG.fake-development-key SENDGRID_API_HOST=http://127.0.0.1:$fake_port
+	IPPO_SENDGRID_FAKE_ADDR=127.0.0.1:$fake_port IPPO_SENDGRID_FAKE_EVENTS_URL=http://$IPPO_HTTP_ADDR/webhooks/sendgrid \
+		"$BIN/ippo" sendgrid-fake >"$DEV/sendgrid-fake.log" 2>&1 &
 	fake_pid=$!
-	wait_port 9025 20 "the SendGrid fake"
-	SENDGRID_WEBHOOK_PUBLIC_KEY=$(curl -fsS http://127.0.0.1:9025/fake/webhook-public-key)
+	wait_port "$fake_port" 20 "the SendGrid fake"
+	SENDGRID_WEBHOOK_PUBLIC_KEY=$(curl -fsS "http://127.0.0.1:$fake_port/fake/webhook-public-key")
 	export SENDGRID_WEBHOOK_PUBLIC_KEY
 fi
 
