@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
@@ -715,4 +717,26 @@ func TestRateLimiter(t *testing.T) {
 	require.False(t, l.allow("10.0.0.1", now))
 	require.True(t, l.allow("10.0.0.2", now), "each client has its own count")
 	require.True(t, l.allow("10.0.0.1", now.Add(time.Minute)), "a new window")
+}
+
+// TestEveryAPIRouteHasAPermission walks the router: a route missing from
+// permissions is closed to everyone (the staff-tasks routes once were).
+func TestEveryAPIRouteHasAPermission(t *testing.T) {
+	s := &Server{Log: slog.New(slog.DiscardHandler)}
+	_, err := s.Handler()
+	require.NoError(t, err)
+	n := 0
+	for _, r := range s.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/api/v1/openapi.json" || r.Path == "/api/v1/docs" {
+			continue
+		}
+		n++
+		require.Contains(t, permissions, r.Method+" "+r.Path, "no role may use %s %s", r.Method, r.Path)
+	}
+	require.Positive(t, n)
+	for route := range permissions {
+		method, path, _ := strings.Cut(route, " ")
+		require.True(t, slices.ContainsFunc(s.Routes(), func(r gin.RouteInfo) bool { return r.Method == method && r.Path == path }),
+			"permissions lists %s, which is no route", route)
+	}
 }
