@@ -117,7 +117,7 @@ var linkSecret = []byte("api-test-link-secret-0123456789abcdef")
 // over HTTP, with a staff token and a SendGrid fake whose key signs
 // webhook events.
 type emailRig struct {
-	t        *testing.T
+	t        testing.TB
 	s        *Server
 	db       *postgres.DB
 	temporal *fakeTemporal
@@ -127,7 +127,7 @@ type emailRig struct {
 	signer   *links.Signer
 }
 
-func newEmailRig(t *testing.T) *emailRig {
+func newEmailRig(t testing.TB) *emailRig {
 	t.Helper()
 	db := pgtest.New(t)
 	signer, err := links.NewSigner(linkSecret)
@@ -739,4 +739,25 @@ func TestEveryAPIRouteHasAPermission(t *testing.T) {
 		require.True(t, slices.ContainsFunc(s.Routes(), func(r gin.RouteInfo) bool { return r.Method == method && r.Path == path }),
 			"permissions lists %s, which is no route", route)
 	}
+}
+
+// BenchmarkWebhookBatch measures one signed batch of delivered events (a
+// batch size SendGrid posts under load), each matched and recorded.
+func BenchmarkWebhookBatch(b *testing.B) {
+	const batch = 200
+	r := newEmailRig(b)
+	workerID := r.worker(termEnd)
+	for b.Loop() {
+		b.StopTimer()
+		events := make([]sendgridfake.Event, batch)
+		for i := range events {
+			events[i] = event(r.sentEmail(workerID, uuid.NewString()), "delivered", true)
+		}
+		b.StartTimer()
+		status, resp := r.webhook(time.Now(), events...)
+		if status != http.StatusOK {
+			b.Fatalf("webhook: %d %s", status, resp)
+		}
+	}
+	b.ReportMetric(float64(batch), "events/op")
 }
