@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -44,42 +45,96 @@ var outboxNamespace = uuid.MustParse("0b3c2f8e-52a4-4d2e-8f6a-7d3b0f6c9a41")
 // Notify writes the email to the outbox (once per key) and, when a Sender
 // is configured, sends it at most once.
 //
-// The exactly-once rule: an email is claimed (queued → sending) in
-// PostgreSQL before it is handed to SendGrid, and its outcome is recorded
-// after. A retry finds the record: sent, failed or held emails are never
-// sent again. An email found still "sending" means an earlier attempt was
-// interrupted between SendGrid and PostgreSQL (a crash, or a time-out after
-// the request left): SendGrid may have accepted it, and it has no
-// idempotency key to ask. Ippo then does not send it again: the email
-// becomes "unknown" and staff get a task to check (the Event Webhook turns
-// it into delivered if SendGrid did send it, via the outbox id in
-// custom_args). A duplicate is not worth risking; a missing email is caught
-// by a person.
+// # The exactly-once rule
+//
+// An email is written to the outbox under a key derived from the workflow
+// step that asked for it (its ID is derived from the key too), so a retry
+// or a replay finds the same row. Before the email is handed to SendGrid
+// it is claimed in PostgreSQL (queued → sending, one attempt counted), and
+// its outcome is recorded after:
+//
+//   - 2xx: sent, with SendGrid's message id. A retry finds "sent" (or
+//     "delivered") and sends nothing.
+//   - 429, 5xx, or no connection made: back to queued with the reason, and
+//     the activity fails so Temporal retries it with backoff (honouring a
+//     429's Retry-After). SendGrid took nothing, so sending again is safe.
+//   - any other 4xx: failed with SendGrid's reason and a staff task; never
+//     retried (the same request would be refused again).
+//   - the request left but no answer came (the connection dropped, the
+//     20-second send timeout ran out): unknown and a staff task. SendGrid
+//     may have taken it, and its v3 API has no idempotency key to ask
+//     with, so Ippo does not send it again.
+//   - an email found still "sending" when an attempt starts means an
+//     earlier attempt stopped between SendGrid and PostgreSQL (the worker
+//     crashed or was cut off): the same as no answer, unknown and a staff
+//     task, never resent automatically.
+//
+// Every email carries its outbox ID as a SendGrid custom argument, so the
+// Event Webhook can still turn an unknown email into delivered or bounced
+// (and closes the staff task when it is delivered); staff may also send a
+// failed, unknown or bounced email again (POST /api/v1/outbox/{id}/resend),
+// which writes a new keyed email rather than touching the first.
+//
+// The case it cannot cover: an email that SendGrid accepted but whose
+// answer was lost, when no Event Webhook event ever arrives for it (the
+// webhook is not configured, or SendGrid dropped the message without an
+// event). Ippo cannot tell it from an email that never left; it stays
+// "unknown" until a person checks (SendGrid's activity feed, or asking the
+// recipient) and resends or closes the task. The rule prefers a missing
+// email, which a person catches, to a duplicate, which nobody can take
+// back. The same holds for a crash after the claim but before the request
+// left: that email is also "unknown", though it surely never went.
 func (a *Activities) Notify(ctx context.Context, n Notice) (NoticeResult, error) {
 	c, err := a.compose(ctx, n)
 	if err != nil {
 		return NoticeResult{}, fmt.Errorf("compose %s: %w", n.Key, err)
 	}
 	e, err := a.DB.EnqueueEmail(ctx, ippo.OutboxEmail{
-		ID:        uuid.NewSHA1(outboxNamespace, []byte(n.Key)).String(),
-		Key:       n.Key,
-		Template:  string(n.Email),
-		WorkerID:  c.workerID,
-		AgencyID:  c.agencyID,
-		Recipient: c.to,
-		Subject:   c.subject,
-		Text:      c.text,
-		HTML:      c.html,
+		ID:            OutboxID(n.Key),
+		Key:           n.Key,
+		Template:      string(n.Email),
+		WorkerID:      c.workerID,
+		AgencyID:      c.agencyID,
+		Recipient:     c.to,
+		RecipientName: c.toName,
+		Subject:       c.subject,
+		Text:          c.text,
+		HTML:          c.html,
 	})
 	if err != nil {
 		return NoticeResult{}, err
 	}
+	return a.deliver(ctx, e)
+}
+
+// OutboxID is the ID of the email written under key.
+func OutboxID(key string) string { return uuid.NewSHA1(outboxNamespace, []byte(key)).String() }
+
+// DeliverEmail sends an email that is already in the outbox (a resend
+// staff asked for), by the same rule as Notify.
+func (a *Activities) DeliverEmail(ctx context.Context, outboxID string) (NoticeResult, error) {
+	e, err := a.DB.OutboxEmail(ctx, outboxID)
+	if ippo.ErrorCode(err) == ippo.ENOTFOUND {
+		return NoticeResult{}, nonRetryable(err)
+	}
+	if err != nil {
+		return NoticeResult{}, err
+	}
+	return a.deliver(ctx, e)
+}
+
+// deliver sends e as it is stored (never a fresh rendering, so what staff
+// read in the outbox is what went out) by the exactly-once rule above.
+func (a *Activities) deliver(ctx context.Context, e ippo.OutboxEmail) (NoticeResult, error) {
 	res := NoticeResult{OutboxID: e.ID, Status: e.Status}
 	if a.Sender == nil {
-		if _, err := a.DB.SetEmailStatus(ctx, e.ID, ippo.EmailHeld, "", "", ippo.EmailQueued); err != nil {
+		moved, err := a.DB.SetEmailStatus(ctx, e.ID, ippo.EmailHeld, "", "", ippo.EmailQueued)
+		if err != nil {
 			return res, err
 		}
-		res.Status = ippo.EmailHeld
+		if moved {
+			res.Status = ippo.EmailHeld
+		}
 		return res, nil
 	}
 	before, err := a.DB.ClaimSend(ctx, e.ID)
@@ -89,37 +144,49 @@ func (a *Activities) Notify(ctx context.Context, n Notice) (NoticeResult, error)
 	switch before {
 	case ippo.EmailQueued:
 	case ippo.EmailSending:
-		res.Status = ippo.EmailUnknown
-		return res, a.markForStaff(ctx, e, ippo.EmailUnknown, ippo.EmailSending,
+		res.Status, err = a.markForStaff(ctx, e, ippo.EmailUnknown, ippo.EmailSending,
 			"an earlier attempt was interrupted after it left for SendGrid; it was not sent again")
+		return res, err
 	default:
 		res.Status = before // sent, failed, unknown, held, delivered, bounced: done already
 		return res, nil
 	}
 
-	sendCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	msgID, sendErr := a.Sender.Send(sendCtx, Outgoing{
-		OutboxID: e.ID, To: c.to, ToName: c.toName, Subject: c.subject, Text: c.text, HTML: c.html, Category: string(n.Email),
+		OutboxID: e.ID, To: e.Recipient, ToName: e.RecipientName, Subject: e.Subject, Text: e.Text, HTML: e.HTML, Category: e.Template,
 	})
 	if sendErr == nil {
-		res.Status = ippo.EmailSent
-		return res, a.record(ctx, e.ID, ippo.EmailSent, msgID, "")
+		status, err := a.recordSent(ctx, e, msgID)
+		res.Status = status
+		return res, err
 	}
 	switch a.classify(sendErr) {
 	case SendPermanent:
-		res.Status = ippo.EmailFailed
-		return res, a.markForStaff(ctx, e, ippo.EmailFailed, ippo.EmailSending, sendErr.Error())
+		res.Status, err = a.markForStaff(ctx, e, ippo.EmailFailed, ippo.EmailSending, sendErr.Error())
+		return res, err
 	case SendAmbiguous:
-		res.Status = ippo.EmailUnknown
-		return res, a.markForStaff(ctx, e, ippo.EmailUnknown, ippo.EmailSending, sendErr.Error())
+		res.Status, err = a.markForStaff(ctx, e, ippo.EmailUnknown, ippo.EmailSending, sendErr.Error())
+		return res, err
 	default:
-		if err := a.record(ctx, e.ID, ippo.EmailQueued, "", sendErr.Error()); err != nil {
+		res.Status = ippo.EmailQueued
+		if err := a.record(ctx, e.ID, ippo.EmailQueued, sendErr.Error()); err != nil {
 			return res, err
 		}
-		return res, fmt.Errorf("send %s: %w", n.Key, sendErr) // Temporal retries with backoff
+		err := fmt.Errorf("send %s: %w", e.Key, sendErr) // Temporal retries with backoff
+		if d := retryAfter(sendErr); d > 0 {
+			return res, temporal.NewApplicationErrorWithOptions(err.Error(), "SendRetryable",
+				temporal.ApplicationErrorOptions{NextRetryDelay: d, Cause: sendErr})
+		}
+		return res, err
 	}
 }
+
+// sendTimeout bounds one request to SendGrid; it is well inside the
+// activity's 30-second start-to-close timeout, so an attempt records its
+// outcome before Temporal could start another.
+const sendTimeout = 20 * time.Second
 
 func (a *Activities) classify(err error) SendFailure {
 	if a.Classify != nil {
@@ -128,12 +195,49 @@ func (a *Activities) classify(err error) SendFailure {
 	return SendRetryable
 }
 
-// record writes a send's outcome, trying a few times before giving up:
-// losing it would turn a sent email into an "unknown" one.
-func (a *Activities) record(ctx context.Context, id, status, msgID, reason string) error {
+// recordSent records an accepted send. Losing this write would turn a
+// sent email into an unknown one, so it outlives a cancelled activity and
+// is tried a few times. If another attempt had already marked the email
+// unknown, its staff task is closed: the email did go.
+func (a *Activities) recordSent(ctx context.Context, e ippo.OutboxEmail, msgID string) (string, error) {
+	var (
+		from  string
+		moved bool
+	)
+	err := a.persist(ctx, func(ctx context.Context) (err error) {
+		from, moved, err = a.DB.RecordSent(ctx, e.ID, msgID)
+		return err
+	})
+	if err != nil {
+		return ippo.EmailSending, err
+	}
+	if !moved {
+		return from, nil // an Event Webhook event came first (delivered, bounced)
+	}
+	if from == ippo.EmailUnknown {
+		if _, err := a.DB.CompleteTaskByKey(context.WithoutCancel(ctx), postgres.OutboxTaskKey(e.ID, ippo.EmailUnknown), ippo.ActorSystem); err != nil {
+			return ippo.EmailSent, err
+		}
+	}
+	return ippo.EmailSent, nil
+}
+
+// record writes a send's outcome (from sending), the same way.
+func (a *Activities) record(ctx context.Context, id, status, reason string) error {
+	return a.persist(ctx, func(ctx context.Context) error {
+		_, err := a.DB.SetEmailStatus(ctx, id, status, "", reason, ippo.EmailSending)
+		return err
+	})
+}
+
+// persist runs write until it succeeds, five times at most, even if ctx
+// is cancelled meanwhile: what was sent must be written down.
+func (a *Activities) persist(ctx context.Context, write func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
 	var err error
 	for i := range 5 {
-		if _, err = a.DB.SetEmailStatus(ctx, id, status, msgID, reason, ippo.EmailSending); err == nil {
+		if err = write(ctx); err == nil {
 			return nil
 		}
 		select {
@@ -146,17 +250,29 @@ func (a *Activities) record(ctx context.Context, id, status, msgID, reason strin
 }
 
 // markForStaff records a final status and gives staff a task about it.
-func (a *Activities) markForStaff(ctx context.Context, e ippo.OutboxEmail, status, from, reason string) error {
-	if _, err := a.DB.SetEmailStatus(ctx, e.ID, status, "", reason, from); err != nil {
+// It returns the email's status after: if an Event Webhook event already
+// said what became of the email (delivered, bounced), that stands and no
+// task is needed.
+func (a *Activities) markForStaff(ctx context.Context, e ippo.OutboxEmail, status, from, reason string) (string, error) {
+	var moved bool
+	err := a.persist(ctx, func(ctx context.Context) (err error) {
+		moved, err = a.DB.SetEmailStatus(ctx, e.ID, status, "", reason, from)
 		return err
+	})
+	if err != nil {
+		return from, err
+	}
+	if !moved {
+		now, err := a.DB.OutboxEmail(context.WithoutCancel(ctx), e.ID)
+		return now.Status, err
 	}
 	title := "メールを送れませんでした"
 	if status == ippo.EmailUnknown {
 		title = "メールが届いたか確認してください"
 	}
-	return a.DB.CreateTask(ctx, ippo.StaffTask{
+	return status, a.DB.CreateTask(context.WithoutCancel(ctx), ippo.StaffTask{
 		ID:       uuid.NewSHA1(outboxNamespace, []byte(e.ID+"/"+status)).String(),
-		Key:      "outbox/" + e.ID + "/" + status,
+		Key:      postgres.OutboxTaskKey(e.ID, status),
 		Kind:     "email_" + status,
 		WorkerID: e.WorkerID,
 		Title:    title,

@@ -31,7 +31,7 @@ func TestBadBodiesOnEveryWrite(t *testing.T) {
 	}
 	before := e.snapshot()
 	for _, r := range e.srv.Routes() {
-		if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		if r.Method != http.MethodPost && r.Method != http.MethodPut || !strings.HasPrefix(r.Path, "/api/v1/") {
 			continue
 		}
 		path := strings.ReplaceAll(r.Path, ":id", worker)
@@ -63,5 +63,21 @@ func TestInvalidApplicantNamesEachField(t *testing.T) {
 		fields = append(fields, f.(map[string]any)["field"].(string))
 	}
 	require.ElementsMatch(t, []string{"municipality_code", "withdrawn_since", "supporting_body"}, fields)
+	require.Equal(t, before, e.snapshot())
+}
+
+// TestJunkOnPublicRoutes: the webhook and the signed-link pages answer
+// junk with a 4xx, never a 5xx, and change nothing.
+func TestJunkOnPublicRoutes(t *testing.T) {
+	e := newEnv(t)
+	before := e.snapshot()
+	for _, path := range []string{"/webhooks/sendgrid", "/l/not-a-token", "/l/" + strings.Repeat("x", 5000), "/l/eyJpZCI6IngifQ.AAAA"} {
+		for _, body := range []string{"", "hello", `{"a":1}`, `[{"event":"delivered"}]`} {
+			for _, method := range []string{"GET", "POST"} {
+				rec := e.call("", method, path, body)
+				require.Less(t, rec.Code, 500, "%s %s %q: %s", method, path, body, rec.Body.String())
+			}
+		}
+	}
 	require.Equal(t, before, e.snapshot())
 }

@@ -57,7 +57,7 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet}
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet, Email: api.EmailOptions{Links: signer}}
 	h, err := srv.Handler()
 	require.NoError(t, err)
 	srv.Start(ippo.Clock{})

@@ -645,6 +645,24 @@ type EligibilityInput struct {
 // EligibilityInputDecision defines model for EligibilityInput.Decision.
 type EligibilityInputDecision string
 
+// EmailEvent defines model for EmailEvent.
+type EmailEvent struct {
+	// At When it happened
+	At time.Time `json:"at"`
+
+	// Data bounce type and classification, SMTP status
+	Data *map[string]interface{} `json:"data,omitempty"`
+
+	// Event SendGrid's event type
+	//
+	// Example: delivered
+	Event    string             `json:"event"`
+	OutboxId openapi_types.UUID `json:"outbox_id"`
+
+	// Reason Why it bounced
+	Reason *string `json:"reason,omitempty"`
+}
+
 // EmailStatus defines model for EmailStatus.
 type EmailStatus string
 
@@ -740,12 +758,46 @@ type OutboxEmail struct {
 	LastError         *string             `json:"last_error,omitempty"`
 	ProviderMessageId *string             `json:"provider_message_id,omitempty"`
 	Recipient         string              `json:"recipient"`
-	Status            EmailStatus         `json:"status"`
-	Subject           string              `json:"subject"`
-	Template          string              `json:"template"`
-	Text              string              `json:"text"`
-	UpdatedAt         time.Time           `json:"updated_at"`
-	WorkerId          *openapi_types.UUID `json:"worker_id,omitempty"`
+	RecipientName     *string             `json:"recipient_name,omitempty"`
+
+	// RequestedBy Who asked for the resend (staff:<token id>)
+	RequestedBy *string `json:"requested_by,omitempty"`
+
+	// ResendOf The email this one sends again
+	ResendOf  *openapi_types.UUID `json:"resend_of,omitempty"`
+	Status    EmailStatus         `json:"status"`
+	Subject   string              `json:"subject"`
+	Template  string              `json:"template"`
+	Text      string              `json:"text"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
+}
+
+// OutboxEmailDetail defines model for OutboxEmailDetail.
+type OutboxEmailDetail struct {
+	AgencyId          *openapi_types.UUID `json:"agency_id,omitempty"`
+	Attempts          int                 `json:"attempts"`
+	CreatedAt         time.Time           `json:"created_at"`
+	Events            []EmailEvent        `json:"events"`
+	Html              string              `json:"html"`
+	Id                openapi_types.UUID  `json:"id"`
+	Key               string              `json:"key"`
+	LastError         *string             `json:"last_error,omitempty"`
+	ProviderMessageId *string             `json:"provider_message_id,omitempty"`
+	Recipient         string              `json:"recipient"`
+	RecipientName     *string             `json:"recipient_name,omitempty"`
+
+	// RequestedBy Who asked for the resend (staff:<token id>)
+	RequestedBy *string `json:"requested_by,omitempty"`
+
+	// ResendOf The email this one sends again
+	ResendOf  *openapi_types.UUID `json:"resend_of,omitempty"`
+	Status    EmailStatus         `json:"status"`
+	Subject   string              `json:"subject"`
+	Template  string              `json:"template"`
+	Text      string              `json:"text"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
 }
 
 // OutboxPage defines model for OutboxPage.
@@ -1160,6 +1212,12 @@ type ListOutboxParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ResendOutboxEmailParams defines parameters for ResendOutboxEmail.
+type ResendOutboxEmailParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListStaffTasksParams defines parameters for ListStaffTasks.
 type ListStaffTasksParams struct {
 	Open *bool `form:"open,omitempty" json:"open,omitempty"`
@@ -1338,6 +1396,12 @@ type ServerInterface interface {
 	// ListOutbox Emails, newest first, with their delivery status
 	// (GET /outbox)
 	ListOutbox(c *gin.Context, params ListOutboxParams)
+	// GetOutboxEmail One email, with everything SendGrid said about it
+	// (GET /outbox/{id})
+	GetOutboxEmail(c *gin.Context, id openapi_types.UUID)
+	// ResendOutboxEmail Send a failed, unknown or bounced email again (staff)
+	// (POST /outbox/{id}/resend)
+	ResendOutboxEmail(c *gin.Context, id openapi_types.UUID, params ResendOutboxEmailParams)
 	// GetPolicy The policy in force and every version
 	// (GET /policy)
 	GetPolicy(c *gin.Context)
@@ -1655,6 +1719,80 @@ func (siw *ServerInterfaceWrapper) ListOutbox(c *gin.Context) {
 	}
 
 	siw.Handler.ListOutbox(c, params)
+}
+
+// GetOutboxEmail operation middleware
+func (siw *ServerInterfaceWrapper) GetOutboxEmail(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetOutboxEmail(c, id)
+}
+
+// ResendOutboxEmail operation middleware
+func (siw *ServerInterfaceWrapper) ResendOutboxEmail(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResendOutboxEmailParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ResendOutboxEmail(c, id, params)
 }
 
 // GetPolicy operation middleware
@@ -2638,6 +2776,8 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/statements", wrapper.ListStatements)
 	router.GET(options.BaseURL+"/closes", wrapper.ListCloses)
 	router.POST(options.BaseURL+"/closes", wrapper.StartClose)
+	router.GET(options.BaseURL+"/outbox/:id", wrapper.GetOutboxEmail)
+	router.POST(options.BaseURL+"/outbox/:id/resend", wrapper.ResendOutboxEmail)
 }
 
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
@@ -2645,157 +2785,171 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"5L3/jyPHlRj+rxT48QfLQXq4s6OVHHFhIKvVylpH0g40awmBuOHUdD+S5WlWtaqqh8tTBpBsOLHPTi5I",
-	"gjvEuFzuDrgkF+DuYuBgG74g+cH/SdYrWf9FUO9Vf2U1h5zhrtbKb2R3dX159d6r970+6cVqnikJ0pre",
-	"8JNexjWfgwWN/+7l2ijtfiVgYi0yK5TsDXuPZsAkPLHjGBswNWF2BizTcC5UbljGpzDoRT3hGn+cg172",
-	"op7kc+gNe/RJL+qZeAZz7jqf8yfvgJzaWW94eHAQ9ewycy2N1UJOexcXUe9BAvNMWZDx8p/CcnVCd+WS",
-	"5VJ8nAOjr1g/z5hV7PDggMUzrnns1rR3h3GmweolWwg7w0kbPgd2BkvGZcJOVbJ0DXItDb6dCG0s49Is",
-	"QJcrmgFPQFdLqs1u301v3drmQhb/b4VW+o6YC+s+DMEuxZf17hOY8Dy1veGrrm/+RMzzuftDI9G/ahwh",
-	"LUxB40AfKn0G+sGb5VgZt7NqKJH0op6Gj3OhIekNrc6hPu5E6Tm3vWEvz7FleyEX7mOTKWkAMelIq9MU",
-	"5u5nrKQFiWvkWZaKmLtNvJlRi3/0PeN29JPaWN/QMOkNe//fzQpVb9Jbc7PoF0ds4sT7b91jr99+9ZvM",
-	"98wSsFykpncR9Y4tZGvmst0cXGfvg3HbEJiGo5UFwvqGYcZymTj05BMLmvDPTcV95rtzo909NSBjQILU",
-	"KgNtBYEx4RYum86brs1F1JtoNb+s7SMxh4eTN/nSfSCSDXY26p0JiQ1BOuT6qMfdZB1Wpm7gqAdcp8tx",
-	"Cvwceo8D32vgHryBV5nSFpIxt42puGXvWzGHXrTmo9MAYzCWTybDUX5w8Eps1RlIJhL8BxFT2m8M6xsx",
-	"lZCwVMizvdAYubQi3QqY1PN4I5he1CntIyK96vuIdt0Dvgmk5uoraKvT70Fs3Tw8Kj2QWU5oniTCwYan",
-	"RzXMmvDUQLQDZONp+nDSG360MaQet+nFYRFTMl0O2WIGEreILUSaOuLRto6BzQ85S/iSqckkYpxhL/iB",
-	"22YuGWIlI6yMdoC7zbEfZgTTiPF0wZfGHRVNzn+wDquuD7XaxMPAA5msIFodr4K4M3VH2ioXijXwbam0",
-	"Md0A6cOcEyxW3mzJllZe0IH2ySZEh01LQqMpNace1RffDbMrkVsTQpejTwmyetNXb2/AsmGepWo5B2nH",
-	"Js8cA3ELU9KdYXgC1h4vVW5njWbzeS6FXdafub9qMhGxA1+Wn6YiHtcGKV8pOwMdpKxil7aVl+p7GNq+",
-	"4B7RUU/nfgu1uYWp0ss6tBJh+KlIhXWS2EyciTM1V1oEl+GACKGOp+Ic5Ji2dhOGulDaCQrjc9AmTDOt",
-	"xZcDrH4bgkG1qLF7h3MUFuYmSEP+AdeaTrc11CqtE7b5aQrjRBjgpk58p0qlwKVr6JAoFhnHKcQqgW2I",
-	"l16Mz7jkHYJErKZS/AGei+NExZbUmNVpeCR24HLCf7C3BZfWjKcgQfO0htfhHp1mkWi+kGMjvBB3+YaH",
-	"MbngQKuwiipMDcN8zawrLF1LHFfhYTskn7WjNg+/e/SV0/dilaYQu+1kBqQRVpwDm/DYGtb/3X/57Msf",
-	"/uvPf/i3zz79yW9//evPf/DDZ3/+84jdPTp6wLi2A3Z40D/c23Nn985pF57weZa6xR4eHL62f3C7KSC8",
-	"ehC9QPIudsZhA6cT7hxSlZX/nZ6IcMzxbzZbGhHzNLhlc/7kAXV8ew2fqNY/45KfqX/iHwy+l7VEpeAB",
-	"1sFVSu3Xo8WGXKalJ4IRiTu0h6iP1b+4YViqYp6yqToHLR18mOvEoUi1olu3D3E/O5lX1fTLf/PTZ5/+",
-	"mP3uD3/+7G/+bXPht4JnfIPNVf08/ewnTz/7X08/+6On3/8xe/rZ3z397L8//ezfb9JhF2dswqRCnyHj",
-	"rPrHqs/Z6dK9og6izThrc5CKFxDknRTBSFRAoR0lKWZn3DLfF9lkeHl8R5eZjtbz7uZ0PnQtmW/Jqpao",
-	"S+g7bMGFNYzPgCdMSJzJxznkiAwbnQKbSfnERFYE/DqwsEcS8PuvsbmSdmYcxOZKg9uWTKUiXu5d81S5",
-	"6vlhSJl+xM3ZqhjE/dutdIc4Fc3TtvbqOagiGyocqZpOIRnPhcwt1MWm0sqGbTreqNz647Xr3dhJ2Wuk",
-	"sY00GmxSQnCNLhM1tmZldeWE/ZqCO58nwt6XVgdURt6SwKrF4BtvJ1l9ucW2trZNSPtajSvXwDsHO1Ph",
-	"8VRuY9UhcaJ9NCxsfpyDsV1r0Cq34R6N5TbvwI+G/WiDjaYt9MzYr7AYOypsu7WZlqNXi+7c0yM+Ddgi",
-	"S3Gi/LGOrdWQI6BP1JwJG6wXxwvN9l6qzJVMXchDL1vCu9ioPRv6tHM2x5ZrC8kq+LYZktBhkqrFRghB",
-	"XTc/Ck5QkVh1FYh5XkEs9Fon25skxBknvluV8CXr3zWC33ykzpZqb4CrW5n6m942uSJX7x/c6kVNjrHC",
-	"LKLek/2p2i+ILsvU4E1qVz7fF3O0baBLzO1TbyrsLD8dxGp+032xH4O0oPE3TvF+KqaCpKSrWX9iUSoL",
-	"hXUyy7RCe6UGXPg2Jsn3PUI4sNLnA3bstaSGFOWEmSzlAq2FyUamy7YdsZh7CMnuO2njuOR0xdpQdEI2",
-	"BOgRoV+Oic0gdc8nXKTYIJdnUi0kHl6pOAeNT09VLmNIgiB5C+AdISHst5wAsIki30vCl4a9pdV8MHik",
-	"IuaEfLaYiXjGlAQ2U7lOl0xzC2zBjYPTROkYVhVEPle5tOMlBPZhkiql+/4cZb/5E+rvN79krx3sBY+n",
-	"Tfw2haa5VvhwAxVzWn1r1ZUsEzg7/Lo2QDWRqA6LEDq8JSBN7mtNjL4Jxol716TqkIy6qoKCMf6IWo+o",
-	"NED1QWiCD4zJIXmkzghwLa4HsQYbRqxT4Bo0Qy/TgB3P1EIyJWO4gwZ55pSHGTczJgwzVmlIBqG12GLg",
-	"tZ4AbNReHX0aFZMMLe7d4tAJ2SMybi1ot5x//tHB/uuPP7l9sd8/+OjW/uuP/8Wtjw72Dx/vfWMTXvrP",
-	"gOt3/RF0DYaKXeAZuroPp+CONcv1FDpkaFRyTDcTDn3T3FPHswAVQOrLaVYqt6fqCSPRqbZ/FYQnQgoz",
-	"21Ij2U4W0HAuYDE2+XQKxk22i/7zrjeGhJKt5mgKcHT32WLxOpeSUCRRMuxPs8rydL0KRU062diVBKNS",
-	"9EUQNTtpQKex7PZ063OLmigZ3KQSKUOU+Z6S74OEBU+vIj2cNiyuREmlEzkIeZCJ2YX0RmN5nyP5XTWz",
-	"oOcMZEI2CmEdz7NKkVe2OHzjXGtHXQ43GnLMltJHh+P7oZ2BPgZ9Lrz1ZQvZtvqqudhn/+Pnz/7w77/4",
-	"xX/84hc/+/w//N3nf/T3bzz7s58wpZl/81//4Xd/8VN6U/My1zxhsZJWyJycbKeIEuU7qzlarBuCVM2S",
-	"BXDmBJaNVa4P6YOmkfabbeWrBc1i7bXxLoOuuZL+4L/deDWN/Wws6XCzJXUsBDn6/cJO3ZLr0AQ53tAg",
-	"5I7PedbFH69iqZrZ+fV84hB2aKXc2DEUQtiqpUOrc5GAHns5qdOyAbHIOk1z1YGwblvr6gEajWlngmYv",
-	"Ryu8w5Zi4Un4qzxLtob7dYN3zjAIsJxvHVLVEv2c/S7XDqUSj1oGutpKujF5F7aaOk08P2PN0cx7cQo2",
-	"aWIN4CUGJU8V114x5LEVqAZPNU9yB4NezcCO/ipA7Tul2J6kQy88Qrv4loyKx2djhycqt+OC/a5SNzcG",
-	"jEE2PtU8hs2auqf63IkUaMPvYBw847Gwy463TjHqdsfDEwvS6eZrh5io1AkveVZr1Q4GqItkLYSofBNr",
-	"R5nzJ+OEi3Q5dpp1vZHM56e+Tchft4GrrfFdl9/t2a++H3TTKSvW7hjyQwSiBgsSz+4lcN0ld8NcSMc+",
-	"u3vEsMQ122YsZG477EyDmak0CQLLiVlrIZ5bkYo/IGGDJNNxBjpucuy6MO2YfaZhArHNdQuGX/zVnz37",
-	"qx89++V/+uJPfxpkmnzaYjZbUNk2Ro8OXSBsqOiyQ7Rx2Ek76XIc86wTO9vKRMA0sYqGNfoNEUpzEwP0",
-	"2kTPNnIF5r1KZ2vxYC0/6uJrIQSNVjllgLGsI6YChVbxsEkwDaYXPFmQz6P+HjgK5RiteJdGltNhgRqo",
-	"k6I3RE4flLH5YUvjfOBjOS4ukWVpLlG1itqI3aD4oApE2YImYeLgL85hvA11ZuUhuwl0W8trDVn2Flxa",
-	"lVLQOrEdzpHLZfOINkoOCJ+hXKcCnMQsk3ERFL3ew+C+cuL15mhQs4sGZieksdyHEayK64UgtRbg2Ohy",
-	"b+U6n6QVNoVreKS9M5q6KYcK7e1xPIMkT6/ky1tF22sZOB6VWUAJX1LGhp8cE5VP4I53XSlNJpABwjJV",
-	"dnMMKNZ8nCrbVHBr0WFhrrBCNjTyOsjiKFsCloKIN06BmAfDrTTMlQXWf/an/+3Z3/5wz0FMSSPcoy8/",
-	"/dnnP/50r2Y5ocaoD7gmQame0gK2ys3whpFN7SctaBefF0OjytHz610L8+udSEU3tbMC46nH17altNnN",
-	"8z3xAuvYRBpbJUs6HG4YRs1ZzLOSIIkeBw1fsMpJQ1wv1xVHbECyKpe6Avl12147fVd8vinXW0cv+Y9O",
-	"w7adq53a12NVHdtXbt2lW1B+ssYVsBnPW+mpNZuoAfUmOIOb6ATPcCxbZ7z4lYLSlITtP+jAgeumzHQf",
-	"9Ne2jFFuRiECIAgvzakpPXHBuLJtUd1/slFKX+2b/DJHVYdPshYTGqfKbIkWqZBb8PUi8CFAktdxMUIg",
-	"2+4Nt1pGq62SqWMfUcSmSsgpU3LIeCUvUa8YS1H2jGnXqN2xqbKMM6v2ExWOqd3EhGFnoDRYETe3qx1y",
-	"RETPirAMjPxoLABDQ3xeO8LuDuOUSmmYBNdcQ5K7c2YG80EwkOP6zs263p6Bnos0DUhUhJzsN79ktcVj",
-	"iDJQZPCEceaBFjGtcplAwhK1kKz/zddfZ99i33x98Pr/H45G2Ybgy9abpdzVw9SKVFfeYOmhzVwhxg4w",
-	"raDLJS5aNCoTua139FZUvJZX7cIQXzG+52eGL8cw944/CGS2SmBaLRz+sNIXPiSSiFi5deVPt/URq21j",
-	"NJJ1jhuxwKbiB3n9f70RHtzUTV7+Za1NJ+RubnnE6jsejWR7xyM2ARjjprP+BOPArCqYwm/+RHML36J4",
-	"poh9TwkJyUgirxv17rBRby9iDUQp/voZlkgTsRJnBiMZoptaCYEVlKl56jc5qhAtSjPixlab7WwIayPL",
-	"VkwIdS+dno830COLaWH7jRS8MveKC5sKY8eZ8r70y0VJWvxag0RYAnw5ExO+ivSBLphRNojjGVcx5Vhu",
-	"zvzR06r3wtyr4nyOueWpmrK+sIY5XsSZg83e4PKEqLbu5wfsWs6VciJLJFnxR/2rX3/x4x9tksW0dW54",
-	"CwdamU4z7iQtLA6QqukNw6g5ix2rM83stqc/+NnTH/zPp9//VXueUTdmrarqTu532+XGvEOxkMJYpZds",
-	"mosEKLHLsS7GS4xpziPTSk00cO8T3ip5sonGwc0t7UMr03/77eG777JTsAsAyQ4OhgcHKLQe3na/mrHq",
-	"jbRA1zIUVnkrOrwY0s/Di2+EKNjNJvURzNeRH4p+OvIuNpYRmv1sk9yzDffjlneTFhUgWplZWdmgBHsh",
-	"wY8pQyE0UnnYhSJfpprPPddu4sERvWNu/qyfiMkEtGFOamDcUowvygYPjo4ejt99+N6jt8fv3H/v24/e",
-	"3msnJKwpZdNZGseo3JsIC9toKiYQL+O0ntLH86QsEOVULh9NIhN0HpCoHTCithCBAh9pwFJlp00OYkc4",
-	"VvoqJ2DxzfXsGhjelG+raneWGtBwrs62LUqk0i2LjuAXrYifGjg6AX+VI6lYavtYUGym0oSYMVVL6huM",
-	"Y/f5rtbzgeDJurZSRwWRMrklmQtZeHZ7Uc9J5sFY1XASK3YXAsqHlXG/DCzKJZl058r/sDmYwsqbyOK3",
-	"neXa/5xo4U383Oba/Qy5Hj70MUhXC9pdE/G6TdUT300QFkqfvaOm16sjto0Vd7vU2a0MYfRJB2NYa2RZ",
-	"l2r7cY6xGmE52QmDa0T8mnR66YqxbYfg/VyKhVW2i8LuXUy3PpnmIptJvtNWKnAHE/I49rwLjHW4gd6E",
-	"WMx5yrzKfQZZmeBGEGjIZLcGr0aboHGFMWWFiYOQX5hsAyzTKsljSKKST3JzdsMwJ30PerVKjAfRehRs",
-	"KzlSYS00X2sAmxU6D01xszpj11SjWJEZXkCW0G177cqjZhshu7AKAilivF66aW2+cdnQiaHuz7aiSCFH",
-	"bmGuqGTPbUwWWxp4SttOB7vbkCOhnSgBnhSKxoZSUv2zcacHaTt7UmUxalm2F1xgAZEiwzRihX3HUVv5",
-	"uoB7xHKMjav+U3JpYYBr6GcrnQcLP14levwKJijco5YdKurVK53Utr2B0JfGhRMp7cIc7YnyedmiLzB1",
-	"MdfCLo/diEWqH9fECXAa6BKiR2UHM2szKr0q5EStotGDLFOs/9tfffr53/z1HuYizYCd8visrDYzwSo3",
-	"U2EblV/2fdkZRklOA4bO4JFMtDgHBjyeVZVdS22M2ZlW+XTG7EwYdvfowZAJafkZRAyqFHG0cI9k6W7i",
-	"MkGrCM+tmnMrYlbtd4RvF6WsORjJkbx/DnrJfDAXkwCJYSd3cztT2lvFh+wNykitVT+l0qcnA/a+SsEM",
-	"2QlJ3SdMA09MNJInKI6fMJ4axdysDRaoNRE7QYHdv5lzyadgSEkwOD8KxsCf2NlIYpa5U0hZqqYDhsFt",
-	"hnENrCzNe9JVAfhkyG4fHGCuGB9JLMuMhYCEcYci+87xw/cidvvwkFqwqsGpBn5mGGc6T4H1cZMw7Zc5",
-	"xSEZSSHZCcXmnexF7PbB674Lt0zqIlFAo0yErZ13NwxDAmV9txW0PHrg1lyU8jXUx0LlaeI62Buwu0zD",
-	"xKmj5XbFMy6nYEZSKjsTcjpgRw+PHxWvDZspqXLNTlqFpU+G3eWrR/Ly+tXkeyDfPhEFOV7vHj2oglt6",
-	"w96twQFKQRlInonesPfK4GDwii8jgkR5EzOjivJo5O92fAU38kHSG/beEcbeLRq1ikEfHhxsVXz5WnVH",
-	"qIbpVW1fq/WcifB42W0pIYbnUS68Vqo66pl8Pud62Rv2jri2Eny1KwGG9b/847/87f/+/ud//Z+//OO/",
-	"RJ8snxr0UpD9qfcYg2xNAOb30FzgVxw1arl3xD5WTW62SqxfPC5DRd/wcS47KZZdr4960dwFq3O4WEGV",
-	"WzseOrSnd5MEkh1s5t0kYZxl9S1dBnfwIurdLA93Krzvd7RV2XAG8RlRMh0iyNbogVkaC3MWc8li14z1",
-	"dVHJLmJFHa8IzxgD0u4hm3JM0DBAHJ5wkQo5JfY4YA8lM3kcgzE1pkcxru5cKJKzTiq5i9jHDVM/2Fgl",
-	"qrnxuBzJUX3PmIYYxDkkox7l1bsRlMTDb8GXxKOCaF2ThV5OzG4WznzByF3IZoE6+DB18jKVTaGrC3D0",
-	"dxQN1BxjpZD/9amimADjslZ1xsf9aDxihWZ1c3ZBMISDpiAYNG6vPXC8+buFH6GrFOomk82vNYguRTZ/",
-	"ZcYGLemmB8LGaxyOlxbdQsk/xPTwmg6UfVFIA2m1O2J3wAYLoc91Ps8tR2ZRSDcRk7BwUhDJJn2UK+sH",
-	"HVmGac9Rb6tLGe01PHK0rXnKiphUUvUMiecYpsK49W47b0rxA9c8d45Nchs7WYzlGeNyWXxaXWqC/bK5",
-	"MAaSAbvvuqdHZqYWhi1mYGegR5LKHfjiF0xpligJEZuphRObl56xGiYsm3HfbRJ5KkDbiKONkZwAmPpn",
-	"oIHiWXANtfAXH/US1eRQH6czklXpEl88aVkULwkwWkdC9wjgG9FQWU6jRMadlZW5uDZdXEdorJWe2Z3g",
-	"6CF7ffLC2aXLAtH9rgvtd7akL8JgRPYWT23IkK3TIveaA+E2asbUEeo1DmMxwTpiMJgOsE7WKUyUhkZq",
-	"zEjCE2+kwUquXEh/5clEPHFksXCdzXkCPg7BveEidcoSDdxWkQpySaoRhxWik1q50MJaoKpLCBbC/hFV",
-	"h3ZPB6jwLWYidQOXS8Sl0Sor0g1RCFbzI8R4PkJErYLhRgLE4W5HLqoVdtxjQwBz22CKhtfGZhy3RDKp",
-	"FpecCFSCaa0YQPULnrMcEOqsNNxtBvJG7YvfN9miVm5irXDhax5dH1EQWi3pISoNIUK3T7hOxavKUA1i",
-	"0LfB+uzU5wi9eopyAHxV8vE1gValSVWZUcgZEVCFyafDyJB3VLpLuAU250s0kp1C4fXKuLGOgfteC2kL",
-	"LVT4ieOtkKU8ptp3TbAf5XWw756ztvKsN2GuL3i7a5eC0em3O4sE9V9sTIkJFLxEm7Oe66Kmv2+5OVtv",
-	"8ivTpTYUIVVGJQtXL7RrBHyVSSBfqVhY5YLtTiokWO2A0NV+ogzassmo2wcT8xTBYCJG1VQ9M45YrSzd",
-	"XsTcJqzIiU2eWdv/m5+I5OImlvSr2a1aJhvl1AALFcTC2LDTOwdXUeN2IGDAl5u7rgzO9Rk6DRyoMWUJ",
-	"JdN18KtVTwzqst85fvgei9UcMKs8Q/8KFeVFO1zClE5Asz652SKGl0Hu3WH3jj8Yyf4JQedbsTk/cTL3",
-	"yd04hswOmYUn9qZ7Wnq+FjOVQiHuShThJyKFaCS/++it/X9MRypnp0sLfsy5W61RzGTo2pkBYNCDW59B",
-	"bw/2+x2ecQkGRhKtjF0a5nG9ouIWWmY3YuxQ64zau+I4COtjsWDCGMxYj835HdaGMLnGHIkgGd47/qDr",
-	"DlSPyY01+Fg15FhRLzbnwVC43y8ZsZkMdeHLtDlYXaEPzE/qUEwQR+h+zQK3diBwooxUv7vT14MlhyER",
-	"UN/9yTj6i/cidEx62sXCBuDQYFX7dizh8sO0OEe/sgNvx2cdAdStO2IqTUopfkdybhG/pCaMAtocN824",
-	"FGBu4KiG9T//ix/99h9+sbfOHhJyPoSPsJfD71DlpbxglwNhx/P2pjW2cnnDUMiaj0TzW95BYBicsJ7C",
-	"qMlXSWJUynt38iRFZPQpRxn1LywHbvZ2sCPHXtyhIToVhktoyZcpfzmJqQqpf8HUVK87H9hXer2DPcSO",
-	"aqIrRvnTVt6p4QuWqS9r2HdohYQJqBCQPOtk/tV9fx8TKDr2/SvSA2hOuwAo9RSGaAfcCr/mOtb0oW+z",
-	"kYxcRg5uZo2guMtVYfcI70umaGBK5D7jkjtJBhXHLnH2464b78Mxwasp5mnlFVvM0Prva4MXhcRN5WQQ",
-	"Bu0VXXPBYFpqHLbovqgbYX7fZPVamOhae67fqFKCq8d27Eqac/hfG8hfrp0u8XI7DLlTmvnqyeFYAf+v",
-	"ZE1dll4fNrHtaUSfPXjzRWxJl86zKKNxrwnth7KM9qlZ0wuWcjl8bxaFUdbHZhSNrg7rMOcoL/JBxiUM",
-	"KWZd/OFr67P28N2hKFnu2G7Us1KRLtAlqt3ST27s2iX9JsKgBb7c3HXt8NhXrI8Yuny5XFK6rj89nN5e",
-	"2tgTviSBhxLomDAjWbCaAXsfjCVHNUiWywWkGKk2VSphmeaxFTEMMaKJVuOLAqVqAdrHPhelxYrkJOGz",
-	"hOEJXrdlMJaEyiSBGbAKRhjTZ0Am1A86UKgKcC24HJhPykmFPPMuGOEPakN+bpVbIxIYyaqaOgXlYT2W",
-	"kH3ufYiVTgpUuhalviRBebSUrybetKDIUEyeg/OOxE/XFXpx8PbcyN/C4oPrFIbd1QgLEyGe/fnP96KS",
-	"PMLqc4PFF4kK3aGqVZ1UFNp0Lk151UtZqBFf+Qtr0flU4LGQ05FEPxTyASfxefehW1YtwiRWmiCC2Eye",
-	"q3viXKTsnnKojhd537r9yt6woI/qYkAkQeybnr2+/8rBgD3ACERJCRdO0lz62P5i0mUmRjHzXKatKFmV",
-	"WSyiwWjBI+mvxZmKc8olEDEQhTsIULQKUiokjNsCAkSclpyzI1mOG4xEEVNZ3N/4dSDU5l2Um7tn15PM",
-	"sYVsF3YPMZXN8nD9Gkv9P//y33mWWtf3qnjWNeR0Uyq5r+nep27SOjldDj2mneAN3DoxzcQUldl9ldth",
-	"c5KIzoVIN5J1pWrAsFNC05PCM0R/b5gykoowN/KXIs5zY0cyVnNwWJoCN7ZJ3v6QQmms/8rBXp1wQSZ3",
-	"avdBjWR5IRTmCWGGipsHBmi5OZ+s1N0+KSeCPAHP+JHERC5u2InPozwJkct9mXydqKV9W9jLRi9WZbSt",
-	"q+lsrF9imUcXpVcQeWNCqmUedNPPXbxHlaeeHdf4NmcYjlIn5z2mdESIirjtq744jJ3kaRqV39TvgHeC",
-	"pDLoWmULLm3oGvkFF3Yk8f54J146qduBg1L3uJdCB+wNZWc+M6JxTWsIq9+EWCRQu3n264DbKxfpvmTI",
-	"TdiEaEv36jbzGvplpszGSIy1pPfrVbyDoVffRWVhmzvoGE+VnDodoIXLzN+RwJQcSRwemTaJKKkwtgjU",
-	"Mv5DHwOvJLC+kyfnmV1iwyGTSsLeYCTvMl8Y3UluxKcbZ5Tj9cZWWlFZFnbGHf6bVNG5UCRL9m8fHjLJ",
-	"5xT8uzcsvqxXlHUHhRO7KG+TL0kCDZHKUW4bd9Zd1+Sze7wPXKn3gqPUmnXqO8xOJeydsEqoU2Du8whg",
-	"8+oNlrxoDlZj47kBnyVdol5xe2FDUnPK0Iqg1qXylDW0ugJ2GtBo1p2PmgGWZe6yO+pEmvqgSfxgJPvc",
-	"ozYZUU2egTZQFMUras4X8fcJRl0uwRYx2Hs+l7xccQswjMsG5Ko8kapsfohivg32uCoj9jLaR7fC111b",
-	"sUo+5qG4ShcFR2f+MqRVM1Z+KVa15fyFbOCKmpSSypLNgUtmFbaOMHHCnUwYwTV0QrcBS901DVOEWPV8",
-	"ImFcXybXkIwkJm8YG7EiEWOuNDgBhrg0iuo1Tl1LuHczG8mTZqH+E39rShEw7EUtLN6PZbhTnjkqRntG",
-	"JYcRejOeJIblmVvlnBQLLluozPqkjkTs1mu0wD1MQsGe+EjiOTPhaWpomOLQuoRqRrLfcfLeDBy8ETMA",
-	"7OTou4/YuqP+xJ2bNUsdCxvq2AcFD+CpBp7UY7m1tzyOJLHcJGJG+aSywl5xBljaAIRmEzHNdTg27yjf",
-	"Gb3v/nBsXgj0cp+LlYW5otQdcB9ftL7JENrMpxHRfeWTLxSs2uWhXhfOeXXPzssVdvkVB5131YDfvK7O",
-	"cwi7rBpEjBsKfFQa4yF9HLL7S5tV7tUehkPu+CSe+3zIWjZgfwI+M7J2ru1tlhm5Qg6XB2oSInekPbww",
-	"Uela3kNf4m3HEZ93y8pxDjZVzEBZ43l3AaDIAMKV6qosMfIGooRGFa+ptqGTBJzgsrmvkRaG57QPSKwZ",
-	"lfwhjdndlMZaCk/9w4MD5uQp4FgP+/Dg1t5qLhT1fqWg05fQoBOqA/+CT/Amegfw1G9ZgT8OIXfqCrxs",
-	"/Nq41zVPYVcFWpZOtiI4ukEYVxcRbK1CeVdsTVnF/OXUHsvpdQh0xRJ3Hqt+3yepQlbE2q1WkYu8CRi1",
-	"gDwRtqoe5rnZYqaoLtwM5GZhOlUFue7EraKi8bXjol4a7tOu0fySWZNL+xav15rzMTANq22fSx/9trFh",
-	"2f3ZT9X0cunlHdfoeURmudFRHUlI6/9/Nj6rqMW9O+HqQ39/x84DtIqLQa4Qg/U21a9BK33iazP3bw1e",
-	"3aPSzNwU2YdUnrqyI9Wt/WjvQRvSns+1ovRxX70ntznFchVWk7rTO8Iv0DiExp+RLG1ECV+S38OQZlm6",
-	"rVsXpkd0D4qfCQJiJAuhrjDmJnxJdiWaoJcBqwqVfrJlTpJ2T0eyo5SyL0vifY6eBzj5UaraygorFsLH",
-	"gaRQfrDpKYAsDD9YwrlVHUVgBsFed9hXgaFfB6ZfL0r+FVRiQ0Jfpdh3UNvYRYC0mhKVYjmcwlzK+sXN",
-	"Y5RihypOVFQOD4l1tZK7uNNFsd2PHrudMaDPCxzIddob9m7yTNw8v4X75vv6pFlJxSAW+EfV4VR7WCRG",
-	"1x5RbsTF44v/GwAA//8=",
+	"5H39jyTHddi/UpgouBmkd25veZTCPQjI8e5InnTkLbgnHgzOZaa2+81MaXuqmlXVOzdmFiAlKJEsJQ6S",
+	"wEYEx7EN2IkD2I4AQxLkIPlB/4lPR4r/RVDvVfXHTPfszO7c8UT/trPdXR+v3vdXfdyJ1SxTEqQ1ncOP",
+	"OxnXfAYWNP66k2ujtPsrARNrkVmhZOew82gKTMJTO4zxBabGzE6BZRrOhMoNy/gE+p2oI9zLH+WgF52o",
+	"I/kMOocd+qQTdUw8hRl3g8/40wcgJ3baOTzY3486dpG5N43VQk465+dR534Cs0xZkPHi27BYXdBtuWC5",
+	"FB/lwOgr1s0zZhU72N9n8ZRrHrs99W4xzjRYvWBzYae4aMNnwE5hwbhM2IlKFu6FXEuDT8dCG8u4NHPQ",
+	"xY6mwBPQ5ZYqq9tzy1u3t5mQ4feNpp0+EDNh3YdNsEvxYXX4BMY8T23n8HU3Nn8qZvnM/aCZ6Fc5j5AW",
+	"JqBxosdKn4K+f7eYK+N2Wk4lkk7U0fBRLjQknUOrc6jOO1Z6xm3nsJPn+ObyRs7dxyZT0gBi0pFWJynM",
+	"3J+xkhYk7pFnWSpi7g7xekZv/IvvGneiH1fm+pqGceew88+ul6h6nZ6a62FcnLGOE++/dYe9cfP1bzA/",
+	"MkvAcpGaznnUObaQrVnLdmtwg70Pxh1DwzIcrcwR1tcMM5bLxKEnH1vQhH9uKe4zP5yb7faJARkDEqRW",
+	"GWgrCIwJt3DRcu66d86jzlir2UXvPhIzeDi+yxfuA5FscLJR51RIfBGkQ64PO9wt1mFl6iaOOsB1uhim",
+	"wM+g86Thew3cg7fhUaa0hWTIbW0pbtt7VsygE6356KSBMRjLx+PDQb6//1ps1SlIJhL8BRFT2h8M6xox",
+	"kZCwVMjTXtMcubQi3QqYNPJwI5ieVyntQyK98vuITt0Dvg6k+u5LaKuT70Js3To8Kt2XWU5oniTCwYan",
+	"RxXMGvPUQLQDZONp+nDcOfxwY0g9WaYXh0VMyXRxyOZTkHhEbC7S1BGPtlUMrH/IWcIXTI3HEeMMR8EP",
+	"3DFzyRArGWFltAPcrc/9MCOYRoync74wTlTUOf/+Oqy6OtQqC28GHshkBdGqeNWIOxMn0la5UKyBb0ul",
+	"teU2kD7MOMFi5cmWbGnlAQm0jzchOny1IDRaUn3pUXXz7TC7FLnVIXQx+hQgq776+s0NWDbMslQtZiDt",
+	"0OSZYyBuY0o6GYYSsPLvhcrttPbabJZLYRfV/7mfajwWsQNflp+kIh5WJikeKTsF3UhZ4ZS21ZeqZ9h0",
+	"fI1nRKKe5P4SanMLE6UXVWglwvATkQrrNLGpOBWnaqa0aNyGAyI0DTwRZyCHdLSbMNS50k5RGJ6BNs00",
+	"s7T5YoLVb5tgUG5q6J7hGoWFmWmkIf8PrjVJtzXUKq1TtvlJCsNEGOCmSnwnSqXApXvRIVEsMo5LiFUC",
+	"2xAvPRiecslbFIlYTaT4fZSLw0TFlsyY1WV4JHbgcsp/42hzLq0ZTkCC5mkFr5tHdJZFovlcDo3wStzF",
+	"B96MyYEDrcIqKjG1GeZrVl1i6VriuAwP2yH5rJ21Lvzu0FfO3otVmkLsjpMZkEZYcQZszGNrWPe3f/Xp",
+	"Fz/495/94G+ff/Lj3/zqV599/wfP/+xnEbt9dHSfcW377GC/e9DrOdm9c9qFp3yWpW6zB/sHX9/bv1lX",
+	"EF7fj14ieYeTcdjAScKdQaqy4rezExGOOf7MpgsjYp42HtmMP71PA99cwyfK/U+55KfqX/l/9L+bLalK",
+	"jQKshasU1q9Hiw25zJKdCEYkTmgfoj1W/eKaYamKecom6gy0dPBhbhCHIuWObtw8wPNsZV7lq1/8h588",
+	"/+RH7Ld/8LPnf/Mf6xu/0Sjja2yuHOfZpz9+9un/ffbpHz773o/Ys0//7tmn/+vZp/95kwHbOGMdJiX6",
+	"HDLOyl+s/JydLNwjGiDajLPWJyl5AUHeaRGMVAVU2lGTYnbKLfNjkU+GF+I7ush1tJ5315fz2L3J/Jus",
+	"fBNtCX2LzbmwhvEp8IQJiSv5KIcckWEjKbCZlk9MZEXBrwILRyQFv/t1NlPSTo2D2ExpcMeSqVTEi94V",
+	"pcpl5YchY/oRN6erahD3T7eyHeJU1KVt5dELMEU2NDhSNZlAMpwJmVuoqk2Flw3faXmicuvFa9uzodOy",
+	"12hjG1k0+EoBwTW2TFQ7mpXdFQv2e2o8+TwR9p60usFk5EsaWLkZfOL9JKsPtzjWpWMT0n69wpUr4J2B",
+	"narm+VRuY9WicaJ/tFnZ/CgHY9v2oFVum0c0ltu8BT9q/qMNDpqO0DNjv8MwdxR8u5WVFrOXm2490yM+",
+	"afBFFupE8cc6tlZBjgZ7ohJM2GC/OF/Tau+kylzK1YU89KItvIsvLa+GPm1dzbHl2kKyCr5tpiR0GKdq",
+	"vhFC0ND1jxoXqEitugzEPK8gFnolyXaXlDjj1HerEr5g3dtG8OuP1OlC9fq4u5Wl3/W+yRW9em//Rieq",
+	"c4wVZhF1nu5N1F4guixT/bv0XvH/PTFD3waGxNw5dSbCTvOTfqxm190XezFICxr/xiXeS8VEkJZ0Oe9P",
+	"LApjIXgns0wr9FdqwI1v45J83yOEAyt93mfH3kqqaVFOmclSLtBbmGzkulz2I4a1NyHZPadt3DtrdIoQ",
+	"ez9ZuIUlb2uRXDMsTlV82jmUeZouY8pjp/EIy6Y8y0BCsnzQ7RKfW95+HhTbqk91onKnY7mRMDAYp048",
+	"jn2AKGLH7z46YgUHXdk0nDWqmJVt4hvMi+cSixNIxRloaNQ4VG5P1NPhhvpJG2I8ni4cEGmHSQNxzLlh",
+	"iVZZBonTKhMYg8aTdmeyfPblmsKuURa1YsJxIfMClqMSjQIJMDZGf7lxppDiGXOR4gu5PJVqLlGNKcEU",
+	"NtJEHG8BPBASmiPYYwA2VhSFS/jCsLe0mvX7j1TEnLnH5lMRT5mSwKYq1+mCaW6BOegI6T6MYdVVwGcq",
+	"l3a4gAbAj1OldNdrVOzXf0zj/foX7Ov7vUZFZZMIXvA5rFVD3URhTatPrbqUjwpXh19XJigXElVh0YQO",
+	"bwlIk3tak8ivg3HsntX5e5O1suqMAGO8srKeZdEE5QdNC7xvTA7JI3VKgFuSfxBrsM2IdQJcg2YYb+yz",
+	"46maS6ZkDLcwNMOcGTnlZsqEYcYqDUm/aS82TLw2JoQvLe+OPo3CIps2925QP5o8Uxm3FrTbzr/+cH/v",
+	"jScf3zzf6+5/eGPvjSf/5saH+3sHT3pf20Sq/h5w/a5XRq4gWnEI1KZWz+EEnIJjuZ5AizWF5q5pZ/9N",
+	"3yyxbcstoCuAxnI2NvE9LwL6TTJgLKQw0y1t0+20Qg1nAuZDk08mYNxi2+g/b3tiSD3dao0mgKN9zCUW",
+	"r3MpCUUSJZsjq1ZZnq43pumVVjZ2KRW5EOEIovogNejUtr283OraojpKNh5SgZRNlPmeku+DhDlPL6NH",
+	"ntR870RJRTpBI+RBJmYXejzN5aPPFIHXzIKeMZAJeauEdTzPKkXx+SB841xrR10ON2qKy5Z6aEsKxEM7",
+	"BX0M+kx4P9wWVk75VX2zz//3z57/wd9//vP/+vnPf/rZf/m7z/7w7998/qc/duqSf/I//uG3f/4TelLJ",
+	"N6jERGMlrZA5hVtPECWKZ1ZzjF3UVOqKTxPg1CksGxvfj+mDurv+G8tm+BI0w94r810EXXMpS9J/u/Fu",
+	"audZ29LBZltq2Qhy9HshYrGk16EzelPV24nPWdbGHy/js5za2dWyI6A5tJlyY4cQlLBVn5dWZyIBPfR6",
+	"UquPC2KRtTppi6fD1nCu90y1ZHE9nirGzSkkBcvQ4KwF1m3P7+o120Tus6EaNytuyJWZnQqDar971zA+",
+	"4UJWTc02GJdybx32Vq0gjJIQAjb6eR1L4C3OQwtPm7/Ks2Rr9LpqttopZr0W660iRLlFv2aPzBXZW5DL",
+	"kke6spMLCPYupnZuLsKqtH4eLRM72rGb86OKh+P8AgbkR17dzZNiP7twtta396K8rUdTH4YN0s3EGsAr",
+	"ekqeKK69Pc9jK9CPNdE8yd2ZdioRMgw4A7rPUkrOS1rM+SMMbG0pX3h8OnR4r3I7DFJzlSlzY8AYlL4T",
+	"zWPY7FX3X33mNEEMwrXwe57xWNhFy1Nnz7bn08BTC9I4HWHdFGOVOp0zzypvLWfzVDXpJYQog4trZ5nx",
+	"p8OEi3QxnKpcV1+S+ezEv9MUcN8gVl77ri1w/vyX32uMsysr1p4YijEEogYLElWuBXDdZi7BTEgn9dpH",
+	"RLmz5tiMhcwdh51qMFOVJo3ActrxWojnVqTi90lHJINimIGO64K2agM5GZ1pGENsc70Ew8//8k+f/+UP",
+	"n//iv33+Jz9pFAJ8ssRstqCybXxVLSZcs3+pzX20jMNOSU0Xw5hnrdi5bAM2eJRW0bBCv02EUj/EBnqt",
+	"o+cycjWse5XO1uLBWn7UxteaEDRa5ZQNjGUdMQUUWsXDOsHUmF6jZEE+j26XBlEoh+h8vbA0hIQFOg6c",
+	"8bMhcvqsqs2FLc3zgU/GukgDoLVE5S4qM7aD4oMyk2wLmoSxg784g+E21JkVQnYT6C4rOPUpi9Eat1bW",
+	"BC1JbIdzFDPdPCU1KVTAVRnKdSrAGToyGYaqhvUhQveVs4o2R4OKO7thdUIay30e0KqVFRSptQDHly5O",
+	"N1iXVGCFTeEKKSU+XEXDFFM1ne1xPIUkTy8VjF9F2yv5pR4VZXwJX1DJlV8cE2Uo55aPPStNnqs+wjJV",
+	"W9gBYc/HqbJ1v0QlvbPFLlgmG5p5HWRxli0BS1UAG9cwzRrzJTXMlAXWff4n//P53/6g5yCmpBHuX198",
+	"8tPPfvRJr+LwopfRHnCvNGr1VNezVXGV92dt6vZagnb4PEyNJkfH73ctzK8mkcIwFVmBBRHDK7vAltnN",
+	"i5V4DfvYRBtbJUsSDtcMo9dZzLOCIIke+7UYv8rJQlyv1wUR26BZFVtdgfy6Y69I35WkjZTrrdMP/Ucn",
+	"zS65y0ntq7GqluMrju7CIyg+WRPB2YznrYy0tJqoBvU6OBsP0SmezcmorQUfl8oqVRK2/6AFB65a89Yu",
+	"6K/s6aPiqqACIAgvLIorAqiNiaHborr/ZKOa3Mo3+UXxxZZQciWpO06V2RItUiG34OshX6WBJK8SGYaG",
+	"ctk33W4Z7bbshhD7lEA2UUJOmJKHjJf6Eo2KKTDFyJgehdYdmyjLOLNqL1HNSfGbuDDsFJQGK+L6cS3n",
+	"DBLRs5BNgwk7tQ1gRo9vTIGwu8U41UIbJsG9riHJnZyZwqzfmH9z9Zh01W7PQM9EmjZoVISc7Ne/YJXN",
+	"Y40BUGr/mHHmgRYxrXKZQMISNZes+4033mDfZN94o//GP29OItqG4Iu3N6uZreaZhlp1XmPpTYe5Qowt",
+	"YFpBlwsi6+hUJnJbH58vqXgtr9qFI75kfC/ODV/MYe4cf9BQmi6BaTV3+MOKFIZDIomIFUdX/OmOPmKV",
+	"Y4wGsspxI9ZwqPhBXv1dfQkFNw2TFz/Z0qETctePPGLVE48GcvnEIzYGGOKhs+4Y0/esCkzh13+suYVv",
+	"UhpaxL6rhIRkIJHXDTq32KDTi1gNUcJPv8ICaSJW4Ex/IJvoptIDZAVlKgkWm4gqRIvCjbix12Y7H8La",
+	"hMAVF0I16qhnww3syLAsfH8jA68onuTCpsLYYaZ8CsTFqiRtfq1DolkDfDUri76M+p82mFE5l+MZl3Hl",
+	"WG5OvehZatjE3KMgn2NueaomrCusYY4XceZg0+tfXNG4bPv5Cdu2c6mi5gJJVuJR/+5Xn//oh5uUIW7d",
+	"3GEJB5bzIbjTtLC7R6om1wyj11nsWJ2pl6c++/5Pn33//zz73i+X1xm1Y9aqqe70fndcbs5blMIqjFV6",
+	"wSa5SIAqMx3rYrzAmPo6Mq3UWAP3MeGtqp/raNx4uIV/aGX577xz+O677ATsHECy/f3D/X1UWg9uur/q",
+	"xSa1ul73ZlM27I3o4PyQ/jw4/1oTBbvVpD7x/Cr6QxinpXBqYx2hPs421XnbcL8NqixWVla0JinAHjT4",
+	"IZUYNc1UCLumhKWJ5jPPtet4cETPmFs/6yZiPAZtmNMaGLeUmo26wf2jo4fDdx++9+id4YN777396J3e",
+	"xoUma3pbGZV7F2HwjaZiDPEiTqs1uTxPig5vzuTy2TEyweABqdoNTtQlRKB8VZqwMNnpkBuxoznF/TIS",
+	"MHxzNb8GZqXl25raa5LLztTptl3FVLpl1yD8YimDqQKOVsBfRiSFra6myU1VmhAzpnS4rsHyA1+wbj0f",
+	"aJSsa1vtlBApqtOSGebFoe3fiTpOM29MMW6uQsfhmoDyuHTuF4lFuSSX7kz5P2wOJnh5Exn+ttNc+z/H",
+	"WngXP7e5dn82hR4e+xyky+Var0lU3qZtkR+mERZKnz5Qk6s1AtzGi7td7ftWjjD6pIUxrHWyrKuV/yjH",
+	"XI1mPdkpg2tU/Ip2euGO8d0WxfuFdPsrfRfB7x2WW11MfZP1Kv3JUi1/CxPyOPaiOwS2hIHuQixmPGXe",
+	"5D6FrKhQJQjUdLIb/dejTdC4xJiiRcx+U1yYfAMs0yrJY0iigk9yc3rNMKd99zuVVqr70XoUXDZypMJm",
+	"hr5ZCL4WbB5a4maNAq9oRrHQ2iFAltBte+vKo+YyQrZhFTRU9vFq77W1DQOKF50a6n5sq4oEPXILd0Wp",
+	"e27jstjSwVP4dlrY3YYcCf1ECfAkGBobaknVz4atEaTt/Emlx2jJsz3nAjsAhRLxiAX/jqO24nGAe8Ry",
+	"zI0rf1NNcHDA1eyzlcEbO7deJhv+Ei4oPKMlP1TUqbYqqhx7DaEvzHMnUtqFO9oT5YvyRZ9jxWmuhV0c",
+	"uxlDhSbXxAlwGRgSon8VA0ytzah3spBjtYpG97NMse5vfvnJZ3/z1z0sIZsCO+HxadEuaoxtqibC1lo3",
+	"7fm+UYxq0/oMg8EDmWhxBgx4PC1bMxfWGLNTrfLJlOpAbh/dP2RCWn4KEYOyxwN6uAeyCDdxmaBXhOdW",
+	"zbgVMSvPO8Kn80LX7A/kQN47A71gPpmLSYDEsNHt3E6V9l7xQ/YmFRJXyluotmXUZ++rFMwhG5HWPWIa",
+	"eGKigRyhOj5iPDWKuVUb7DBtIjZChd0/mXHJJ2DISDC4PkrGwD9xsIHENhHOIGWpmvQZJrcZxjWworf2",
+	"qK2F9+iQ3dzfx3odPpDYVx07eQnjhCL71vHD9yJ28+CA3mDlCyca+KlhnOk8BdbFQ8JqbeYMh2QghWQj",
+	"ys0b9SJ2c/8NP4TbJg2RKKBZxsJW5N01w5BAWdcdBW2P/uH2HHpxGxpjrvI0cQP0+uw20zB25mhxXPGU",
+	"ywmYgZTKToWc9NnRw+NH4bFhUyVVrtloqTP86LC9//xAXtyAnmIPFNsnoqDA6+2j+2VyS+ewc6O/j1pQ",
+	"BpJnonPYea2/33/N9wFCoryOBW2hvyHFux1fwYO8n3QOOw+EsbfDS0vd3A/297fqnn6lxkHUhPiyvq/V",
+	"huxEeLwYttAQm9dRbLzSaz7qmHw243rROewccW0l+HZ1AgzrfvFHf/Gb//e9z/76v3/xR3+BMVk+MRil",
+	"IP9T5wkm2ZoGmN9Bd4HfcVS7jKEl97F85frSHQnnT4pU0Td9nstOut1XGxyf10/B6hzOV1Dlxo6nbjrT",
+	"20kCyQ4O83aSMM6y6pEuGk/wPOpcL4Q73ZzhT3SpNekU4lOiZBIiyNboH2ZhLMxYzCWL3Wusq0MryoiF",
+	"RnwRyhgD0vaQTTkmiN1j9IKNuUiFnBB77LOHkpk8jsGYCtOjHFcnF0Jx1qjUu4h9XDNVwcZKVc3Nx+VA",
+	"DqpnxjTEIM4gGXR8vSRWS6Lwm/MF8ahGtK7oQq8mZtc7375k5A66WcNFFjBx+jJ1u6G7R3D2B4omqs+x",
+	"chPH1akiLIBxWWkb5fN+NIpYoVnVnR0IhnDQBIJB5/ZagePd30v40XQXStVlsvm9JNGFyObvvNngTbqq",
+	"hbDxCsLxwq55qPk3MT28Zwd1X1TSQFrtROwO2GBQ+tzgs9xyZBZBu4mYhLnTgkg36aJeWRV05BmmM0e7",
+	"raplLO/hkaNtzVMWclLJ1DOknmOaCuPWh+28K8VPXIncOTbJbex0MZZnjMtF+LS8lQjHZTNhDCR9ds8N",
+	"T/8yUzU3bD4FOwU9kNSlwvcswQ5YSkLEpmru1OaFZ6yGOpH5YZPIUwH6RhxtDOQYwFQ/Aw2Uz4J7qKS/",
+	"+KyXqKKH+jydgSw7zvieV4vQc6aB0ToSukMA34iGii4oBTLurBvQ+ZXp4ipKY6Vj0O4URw/Zq5MXri5d",
+	"BET3py60P9mCvgiDEdmXeGpNh1ySFrm3HAi30TKmgdCucRiLBdYRg/6kj30OTmCsNNRKYwYSnnonDbZi",
+	"5kL6O4vG4qkji7kbbMYT8HkI7gkXqTOWaOJlEymQS1LOeFgiOpmVcy2sBWqWhWAh7B9Qe3f33z4afPOp",
+	"SN3ExRZxa7TLknSbKATbcRJivBglotKCdCMF4mC3M4d2oy0XURHA3DGY8OKVsRnnLZBMqvkFEoE6Z61V",
+	"A6h/wQvWA5oGKxx3m4G81svjd023qLSbWKtc+FZVV0cUhNaS9hAVjhChlyVcq+FFGHT9Y5GctyoWI2q1",
+	"MXL8AHlVpfemD4Zgyw72GE6mSp2ycJEW62ZaOSMKkmggQ/PLiBUtJyPfOjMKTTIj9o+f/FUvYipNin31",
+	"Gd775scWyML0GSRM5dbZeIVzMXLKzQi9R9f96+a6AZlMtEhGh45rkm9QqoGkkP5JvrIbbnMNrDs6vvfe",
+	"3bffv393+Pjem+88fPjt4dF33nxw/87w2/d+b9SLSC0hX5ZhuSQ4RGys9IR6fRrLMc2fFD3HzItt+46l",
+	"M34K3jVI1t+oeGN0Cx152DgVPXIOPvSB28bIN+ocIWefiDM3DvmvfNGANzhp4Cbu/TbYamuTZv6w03sM",
+	"XzwBVvvXtHBtAnTwMPseMlenx4fSD+2JEJ0KJKsDejHDRcL4icotE3YTgrxOLZbaPSKPtbBO6WGxyopg",
+	"KO2wi77QonVQxHznoHA1p3D6NPluR0UnpxGTfObWXBgG5Cih5k3COtXZx1tP1NNrxmk2PLbpYg+1DJ2n",
+	"cKtiVOBKrhm86EKjgbswjONAc24KFT1gLuKtKSCEWgwZBH32UKaLAp3DPRYa0gVTeiAzZYw4SRcsEQk6",
+	"q7nGqER3RP1uRxEb+Ya37s9APD30F51gcyo7kKiZ0aowgc3tCUt2IFay9FeT/9ig8lQBlzuCgezmMg1O",
+	"IzwU7Esq0pTut0iiavM+GgkS0gl7ffaWeEoAKZzsPEm0G48AKsYedmyulZwcltNMFKDV5VVPfH0gnXo4",
+	"B2n77IGQpyZE5PELeJoJ7W++KI9MSbhmHBibWMb7iCcvmWtEl3NpvSDFsNYNqkUvVNki8sfNrAr4tQMm",
+	"4zgJ44xwOmIeo5188BgduBuaGNTPrdfKaMreFI2649tgfV+KF8i2q81JGsBZth25IuTKAumyJhptIlSR",
+	"QrCnJbyQt7QmTrgFNuML5DgnEKgr405luR1GDX4W5Mf4ibOqIEt5TM2K62A/yqtg371NtdRhZROz6iUf",
+	"d+U+X7J7dxeLoPHDwRSYQGnLdDjr7S0kqT3Lzen6YF9RKL2h80hl1GN69S7qWqp3Uf75pTqEyirw3fmD",
+	"CFY7IHTSIcakf4/HrAsm5imCwUSedXozLGKVPsLO5shArniI6jyzcv6koWEP5op+thSsUbMsBQslxL4U",
+	"NftmQ6qg7w98Ve8b16eYLlDob+iTWge/SrvrRmPzW8cP32OxmgGqKxlmVtB9GhiBc6ZVApp1KcEmYniP",
+	"e+8Wu3P8wUB2RwSdb8bmbOQE4+h2HENmD5mFp/a6+2+R8zKfqhSCo0ui824sUogG8juP3tr7l6THc3ay",
+	"sODnnLndGsVMhkkdUwBMd3T7M5jngeN+i2dcgoGBxPhim2/5uNoCewv/cjti7NDfHC2fiuMgrIu3OxDG",
+	"YK+a2JzdYssQpqQYRyJIhneOPygu+1/aksfk2h58ljpyrKgTm7PGJPjfLe9QvQz63DecdbC6xBhYmdyi",
+	"eiKO0NX4Abd24GpCHal67b5v4E+pQkRAXfcj45gp1oswJcnTLrY0AocGq353xxIuFqZBjn5pAm/Hso4A",
+	"6vZd93PtSM8NmctqzCiV3XHTjEsB5hrOalj3sz//4W/+4ee9dZGQprSDZhH2amQclBWpLznZgLDjRefR",
+	"1I5ycc1QsrrPQfdH3kJgmJa4nsLolS+TxOjuld3pk5SL2aXuJGh/4f0tprcLO9yrOzRFq8FwAS35e2Ve",
+	"TWIqi+leMjVVLwpqOFd6vIMzxIEqqivW99FR3qrgC/rvikuHWqxCwoQihpKA0/lXz/19LJ1sOfcvyQ6g",
+	"Ne0CoDRSM0Rb4BYymtaxpsf+nY105KJmYDNvBFVcrCq7R1zb4E2nFi6nXHKnyVA0pUWd/ag284XVQKvN",
+	"ZdIyH2Y+xbi/v8wl3PxiyvQCYdBf0bYWLKOhl5tjuS/rMsffNV29UiCyNpLrD6rQ4KpZnbvS5hz+VybK",
+	"qJIwXeC91JhsrzTz90A0Zwn6X8vh3RVPr0+Y3FYa0Wf3776MI2mzeeZFHc4OQnjey1CJoweWcjF8r4eW",
+	"aOuzMsNLl4d1M+cobl5ExiUMGWZt/OErm63m4btDVbI4sd2YZ2Voz48b0QVemERECWzAdbpgKfAz9/Rk",
+	"wXxF/mZJaw6P/RVDEUaeMIMTG3V46eHs9sLHnvDFLX8NEDdKYn5FYDV99j4YSylqIFku55BijvpEqYRl",
+	"msdWYIxUht34doCpmoP2qQ2hqWgoSxa+Pwg8xZtyDWaRUoNEMD7Xg8gw5hJDzzQOBlCo/3+lrAxCBkoq",
+	"5KkPwQgvqA1luPk0kYEs71Gh7AjsxNYc6IyVTgIqXYlSX5F0fNrKl1NpEiiyKRvfwXlH6ifmGHBsTK7G",
+	"48hfm+fT6hUm3FcIC0sgn//ZzzCTh8ij2XyusfhQotieklF2SEelTefSFBdtFS2a8RFdAkHBp4DHQk4G",
+	"EuNQyAecxufDh25bldzSWGmCCGIzRa7uiDORsjvKoTrXts9u3Hytdxjoo7zTG0kQx6b/vbH32n6f3cfa",
+	"A0mllk7TXPiqvrDoogYzrLyS6uAJVmUW22cx2vBA+nsMMUHJ0y5RuIMA5akipULCuA0QIOK0FJwdyGLe",
+	"xhxUMZHh6vWvAqHWr5HfPDy7nmSOLWS78HuIiaw3hu1WWOo//tv/5Flq1d4rK1nWkNN1qeSepos620lr",
+	"dLI49Jg28jlFpl6SqjK7p3J7WF8konNQ6QayalT1GQ5KaDoKkSH6ec0UOdSEuZG/xXqWGzuQsZqBw9IU",
+	"uLF18vZCCrWx7mv7vSrhgkxuVXKABrK4wRMrhDEjyK0DU7PdmkcrN26MioUgT/DZS1jCzQ0b+Q4KoyZy",
+	"uSeTrxK1LF/v+qrRi1UZHetqITvrFljm0UXpFUTemJAqNYft9HM7y7Q646lnxxW+zRmmo1TJuceUjsrs",
+	"MB/mRIwd52kaFd+I0JEFckz+UwZDq2zOpWUTkKBrbQSwZ8VA8inwxKmXTut24KDEXO610D57U9lpke0H",
+	"ZalcE1bfhVgkcK8Cg68Able280oiN2EToq0Gn1laqWjsFjWyGyMx3iKxV72/ozH16jtoLGxzaTDjqZIT",
+	"nypexWXmb0diSg4kTo9Mm1SUVBgbErWM/9BXvykJrIvZqJld4IuHTCoJvf5A3mb+ShSnuRGfrskox+uN",
+	"La2ioiH8lDv8N6kiuRDaJHRvHhyEPFNhe4fhy2oveSconNpFHRv4wufNN5DKUW5rlwxf1eWze7xvuAP5",
+	"JWep1W+oaXE7FbDHdGFEnYC5LyKBzZs3mHxdn6zCxnMDJuQve9QL103XNDVnDK0oam0mT9E9sy1hpwaN",
+	"+o0zUT3Bsuha4kSdSFOfNIkfDGSXe9QmJ6rJM9AGQjvccNtMqLyjPO8F2FB91fNdZIodLwGGcVmDXFkh",
+	"Wl6Y01IncVw2EH0V/aNb4euuvVgFH/NQXKWLwNGZvwZx1Y2VX4hVy3r+XNZwRY0LTWXBZsAlswrfjrBk",
+	"0kkmzODCEiADloarO6YIsaqVxMK4sUyuIfHFAcZGLJRgzpQGp8AQl0ZVvcKpK6123MoGclS/omfk70sL",
+	"CcNe1cJre/ACjpRnjorRn1HqYYTejCeJYXnmdjkjw4LLJVRmXTJHInbj67TBHpaf4kh8IFHOjHmaGpom",
+	"CK0LqGYguy2S93qD4I2YAWCjo+88YutE/cjJzYqnjjU76tgHgQfwVANPqrnc2nseB5JYbhIxo3z1SPBX",
+	"nAI2NQKh2VhMct2cm3eU74zedy8c61cBvtpysfQwl5S6A+7jr6upM4Rl5lPL6L605GtKVm2LUK9L57x8",
+	"ZOfVSrv8kpPO225/2byj3gtIuyxfiBg3lPioNOZD+jxk95MOqzirHqZD7lgSz3wnhEofgO4YfE+Eilzr",
+	"bdYTYYUcLk7UJERuKXt4aarSlaKHvrnrjjM+bxc9Yx1sypyB4naH3SWAIgNo7lFb1odTNBA1NLrrgroa",
+	"O03AKS6bxxppYyinfUJixankhTT2daEGFoXy1D3Y32dOnwKON2Ec7N/ordZC0eiXSjp9BR06TTfAvGQJ",
+	"XkfvBjz1RxbwxyHkTkOBF81fmfeq7ikcKqBlEWQLydE1wri8imArd5O05dYU95e8mtZjsbwWhS5scee5",
+	"6vd8ewrIQq7dav/YqFKvj425yr6hnpvNp9TqwNk1m6XplL1j2wu3wl0GV86LemW4z/LtDK+YN7nwb/Fq",
+	"l1mfA1Pz2na59NlvGzuW3Y+9VE0u1l4euJdeRGaWmx3NkYSs/n+y+VnhFo7dKVeP/c1dO0/QCleCXSIH",
+	"6x3qXIde+sTfytC90X+9R5cycBOqD+liitKPVPX2o78HfUg9X2tF5eO+X0OOfWqUrrTBKYPe2IiGnEPo",
+	"/BnIwkeU8AXFPQxZlkXYesafDhMuwu3QEd2AFvpbOEAMZFDqgjM34QvyK9ECvQ5Y9qYOHSdCTZJ2/x3I",
+	"lksUfEMyH3P0PMDpj1JVdha8WAgfB5Jg/OCrJwAyOH7w8oalvmgCKwh67WlfAUO/Cky/eh3Jl9CDFQl9",
+	"lWIfoLWxiwRpNSEqxUZ4wV3KuuHOUSqxQxMnCneGNKl1lWb7eNKhzf6HT9zJYLcpjwO5TjuHnes8E9fP",
+	"buC5+bE+rvdQM4gF/l+lcKr8MxRGV/5FtRHnT87/fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

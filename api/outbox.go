@@ -1,10 +1,19 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/workflows"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 )
 
 // ListOutbox lists emails, newest first.
@@ -35,4 +44,66 @@ func (s *Server) ListOutbox(c *gin.Context, params ListOutboxParams) {
 		page["next_cursor"] = cursor(last.CreatedAt, last.ID)
 	}
 	c.JSON(http.StatusOK, page)
+}
+
+// GetOutboxEmail returns one email with its Event Webhook history.
+func (s *Server) GetOutboxEmail(c *gin.Context, id openapi_types.UUID) {
+	ctx := c.Request.Context()
+	e, err := s.DB.OutboxEmail(ctx, id.String())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	events, err := s.DB.EmailEvents(ctx, e.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, struct {
+		ippo.OutboxEmail
+		Events []ippo.EmailEvent `json:"events"`
+	}{e, nonNil(events)})
+}
+
+// ResendOutboxEmail sends a failed, unknown or bounced email again: a
+// copy in the outbox, sent by the Email workflow (which Temporal retries
+// while SendGrid is busy) under the copy's own key.
+func (s *Server) ResendOutboxEmail(c *gin.Context, id openapi_types.UUID, _ ResendOutboxEmailParams) {
+	ctx := c.Request.Context()
+	actor, _ := actorOf(c)
+	resend, created, err := s.DB.CreateResend(ctx, id.String(), actor.Ref())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if resend.WorkerID != "" {
+		c.Set(ctxWorkerID, resend.WorkerID) // the audit entry shows on the worker's timeline
+	}
+	if !created && resend.Status != ippo.EmailQueued {
+		fail(c, ippo.Errorf(ippo.ECONFLICT, "email %s was already sent again as %s (now %s); resend that one if it did not arrive either",
+			id, resend.ID, resend.Status))
+		return
+	}
+	// A copy still queued was written by a request whose workflow may not
+	// have started (Temporal was out of reach): starting it again is safe.
+	if err := s.startEmail(ctx, resend.ID, workflows.EmailInput{OutboxID: resend.ID}); err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, resend)
+}
+
+// startEmail starts the Email workflow for what, once: a workflow already
+// started for it (running or done) counts as started.
+func (s *Server) startEmail(ctx context.Context, what string, in workflows.EmailInput) error {
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    workflows.EmailWorkflowID(what),
+		TaskQueue:             s.TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, workflows.EmailWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err == nil || errors.As(err, &started) {
+		return nil
+	}
+	return errors.Join(errUnavailable, fmt.Errorf("start email workflow %s: %w", what, err))
 }

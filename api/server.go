@@ -23,6 +23,8 @@ type Server struct {
 	DB        *postgres.DB
 	Temporal  client.Client
 	TaskQueue string
+	// Email configures the signed-link pages and SendGrid's webhook.
+	Email EmailOptions
 	// Clock is the installation's program clock (IPPO_MONTH_LENGTH).
 	Clock ippo.Clock
 	Log   *slog.Logger
@@ -66,6 +68,8 @@ var permissions = map[string]Role{
 	"GET /api/v1/agencies":                          RoleViewer,
 	"POST /api/v1/agencies":                         RoleAdmin,
 	"GET /api/v1/outbox":                            RoleViewer,
+	"GET /api/v1/outbox/:id":                        RoleViewer,
+	"POST /api/v1/outbox/:id/resend":                RoleStaff,
 	"GET /api/v1/staff-tasks":                       RoleViewer,
 	"POST /api/v1/staff-tasks/:id/done":             RoleStaff,
 	"GET /api/v1/policy":                            RoleViewer,
@@ -131,6 +135,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})))
 	e.GET("/api/v1/openapi.json", s.openapiJSON)
 	e.GET("/api/v1/docs", s.docsPage)
+	s.emailRoutes(e) // SendGrid's webhook and the signed-link pages: no staff token
 
 	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), validateRequests(router), idempotency(s.DB))
 	RegisterHandlersWithOptions(v1, s, GinServerOptions{ErrorHandler: parameterError})

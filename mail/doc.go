@@ -41,6 +41,8 @@
 // retries: the caller (a Temporal activity) owns retries and decides with
 // IsRetryable, IsPermanent and IsAmbiguous. An ambiguous failure means the
 // request may have reached SendGrid; retrying it may send the email twice.
+// The outbox and the exactly-once rule built on these (and the one case it
+// cannot cover) are documented on activities.Notify.
 //
 // # Event Webhook
 //

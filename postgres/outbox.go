@@ -11,12 +11,14 @@ import (
 )
 
 const outboxColumns = `id::text, key, template, coalesce(worker_id::text, ''), coalesce(agency_id::text, ''),
-	recipient, subject, text_body, html_body, status, provider_message_id, attempts, last_error, created_at, updated_at`
+	recipient, recipient_name, subject, text_body, html_body, status, provider_message_id, attempts, last_error,
+	coalesce(resend_of::text, ''), requested_by, created_at, updated_at`
 
 func scanOutbox(row pgx.CollectableRow) (ippo.OutboxEmail, error) {
 	var e ippo.OutboxEmail
-	err := row.Scan(&e.ID, &e.Key, &e.Template, &e.WorkerID, &e.AgencyID, &e.Recipient, &e.Subject,
-		&e.Text, &e.HTML, &e.Status, &e.ProviderMessageID, &e.Attempts, &e.LastError, &e.CreatedAt, &e.UpdatedAt)
+	err := row.Scan(&e.ID, &e.Key, &e.Template, &e.WorkerID, &e.AgencyID, &e.Recipient, &e.RecipientName, &e.Subject,
+		&e.Text, &e.HTML, &e.Status, &e.ProviderMessageID, &e.Attempts, &e.LastError,
+		&e.ResendOf, &e.RequestedBy, &e.CreatedAt, &e.UpdatedAt)
 	return e, err
 }
 
@@ -32,11 +34,11 @@ func nullUUID(s string) any {
 func (db *DB) EnqueueEmail(ctx context.Context, e ippo.OutboxEmail) (ippo.OutboxEmail, error) {
 	now := db.now()
 	_, err := db.pool.Exec(ctx, `
-		INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, subject, text_body, html_body,
+		INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, recipient_name, subject, text_body, html_body,
 			status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $10)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $11)
 		ON CONFLICT (key) DO NOTHING`,
-		e.ID, e.Key, e.Template, nullUUID(e.WorkerID), nullUUID(e.AgencyID), e.Recipient, e.Subject, e.Text, e.HTML, now)
+		e.ID, e.Key, e.Template, nullUUID(e.WorkerID), nullUUID(e.AgencyID), e.Recipient, e.RecipientName, e.Subject, e.Text, e.HTML, now)
 	if err != nil {
 		return e, fmt.Errorf("enqueue email %s: %w", e.Key, err)
 	}

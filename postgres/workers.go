@@ -223,7 +223,10 @@ func (db *DB) Note(ctx context.Context, id string) (string, error) {
 	return body, err
 }
 
-// Timeline merges a worker's lifecycle steps, emails and audited requests in time order.
+// Timeline merges a worker's lifecycle steps, emails (with their current
+// status), what SendGrid said about them (email_<event>, at the time Ippo
+// heard it; SendGrid's own time, in whole seconds, is data.event_at), and
+// audited requests in time order.
 func (db *DB) Timeline(ctx context.Context, workerID string) ([]ippo.TimelineEntry, error) {
 	if _, err := db.Worker(ctx, workerID); err != nil {
 		return nil, err
@@ -239,6 +242,10 @@ func (db *DB) Timeline(ctx context.Context, workerID string) ([]ippo.TimelineEnt
 		SELECT created_at, NULL::timestamptz, 'email', template, 'system', '', '',
 		       jsonb_build_object('status', status, 'outbox_id', id, 'attempts', attempts), 0
 		  FROM outbox WHERE worker_id = $1
+		UNION ALL
+		SELECT ev.received_at, NULL::timestamptz, 'email', 'email_' || ev.event, 'sendgrid', '', ev.reason,
+		       ev.data || jsonb_build_object('outbox_id', o.id, 'template', o.template, 'event', ev.event, 'event_at', ev.at), ev.id
+		  FROM email_events ev JOIN outbox o ON o.id = ev.outbox_id WHERE o.worker_id = $1
 		UNION ALL
 		SELECT at, NULL::timestamptz, 'audit', method || ' ' || route, actor, '', '',
 		       jsonb_build_object('status', status, 'outcome', outcome, 'request_id', request_id), id

@@ -49,12 +49,18 @@ if [ -z "${IPPO_LINK_SECRET:-}" ]; then
 fi
 export IPPO_LINK_SECRET
 
-# SENDGRID=fake runs a local fake of SendGrid's API and sends every email there.
+# SENDGRID=fake runs a local fake of SendGrid's API and sends every email
+# there; the fake posts signed delivery events back to Ippo's Event Webhook,
+# whose verification key is the fake's.
 if [ "${SENDGRID:-}" = fake ]; then
-	export SENDGRID_API_KEY=SG.fake-development-key SENDGRID_API_HOST=http://127.0.0.1:9025
-	"$BIN/ippo" sendgrid-fake >"$DEV/sendgrid-fake.log" 2>&1 &
+	fake_port=${IPPO_SENDGRID_FAKE_PORT:-9025}
+	export SENDGRID_API_KEY=SG.fake-development-key SENDGRID_API_HOST=http://127.0.0.1:$fake_port
+	IPPO_SENDGRID_FAKE_ADDR=127.0.0.1:$fake_port IPPO_SENDGRID_FAKE_EVENTS_URL=http://$IPPO_HTTP_ADDR/webhooks/sendgrid \
+		"$BIN/ippo" sendgrid-fake >"$DEV/sendgrid-fake.log" 2>&1 &
 	fake_pid=$!
-	wait_port 9025 20 "the SendGrid fake"
+	wait_port "$fake_port" 20 "the SendGrid fake"
+	SENDGRID_WEBHOOK_PUBLIC_KEY=$(curl -fsS "http://127.0.0.1:$fake_port/fake/webhook-public-key")
+	export SENDGRID_WEBHOOK_PUBLIC_KEY
 fi
 
 log "migrating and seeding"
@@ -79,7 +85,7 @@ cat <<EOT
   PostgreSQL    $DATABASE_URL
   Admin token   $IPPO_BOOTSTRAP_ADMIN_TOKEN
   Month length  ${IPPO_MONTH_LENGTH:-real time}
-  Email         ${SENDGRID_API_HOST:-outbox only (GET /api/v1/outbox)}
+  Email         ${SENDGRID_API_HOST:-outbox only (GET /api/v1/outbox)}${SENDGRID_WEBHOOK_PUBLIC_KEY:+ (events: http://$IPPO_HTTP_ADDR/webhooks/sendgrid)}
   Logs          .dev/ippo.log
 
   Try: curl -H "Authorization: Bearer $IPPO_BOOTSTRAP_ADMIN_TOKEN" http://$IPPO_HTTP_ADDR/api/v1/agencies

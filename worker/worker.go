@@ -29,6 +29,8 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 // a replayer or a test environment).
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
+	// email outside lifecycles: resends and alerts to staff (issue 4)
+	r.RegisterWorkflowWithOptions(workflows.Email, workflow.RegisterOptions{Name: workflows.EmailWorkflow})
 	// schedule, attendance, work and the monthly close (issue 5)
 	r.RegisterWorkflowWithOptions(workflows.MonthlyClose, workflow.RegisterOptions{Name: workflows.MonthlyCloseWorkflow})
 

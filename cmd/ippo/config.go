@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ippo-center/ippo/mail"
 )
 
 // config is Ippo's configuration, read from the environment. Every
@@ -74,6 +76,11 @@ func loadConfig() (config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("IPPO_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("IPPO_LOG_LEVEL: %w", err)
+	}
+	if k := c.SendGridWebhookKey; k != "" {
+		if _, err := mail.ParseWebhookKey(k); err != nil {
+			return c, fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY: %w (copy the verification key from SendGrid's Event Webhook settings)", err)
+		}
 	}
 	if t := c.BootstrapAdminToken; t != "" && len(t) < 16 {
 		return c, fmt.Errorf("IPPO_BOOTSTRAP_ADMIN_TOKEN: use at least 16 characters")

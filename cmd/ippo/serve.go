@@ -47,7 +47,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 	}
 	defer tc.Close()
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry}
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry, Email: api.EmailOptions{
+		WebhookKey: cfg.SendGridWebhookKey,
+		Contact:    api.Contact{Name: cfg.MailFromName, Email: cfg.MailReplyTo},
+	}}
 	errc := make(chan error, 1)
 	var httpSrv *http.Server
 	if withAPI {
@@ -80,6 +83,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 		return shutdown(httpSrv, nil, log, err)
 	}
 	acts.Clock = clock
+	srv.Email.Links = acts.Links // before Start: the link pages open with the API
 	srv.Start(clock)
 	if clock.Compressed() {
 		log.Info("compressed program clock", "month_length", clock.MonthLength.String(), "program_today", clock.Today(time.Now()).String())

@@ -12,35 +12,6 @@ import (
 	"github.com/ippo-center/ippo/postgres"
 )
 
-// sendgridSender adapts mail.SendGrid to the activities' Sender.
-type sendgridSender struct {
-	sg      *mail.SendGrid
-	replyTo mail.Address
-}
-
-func (s sendgridSender) Send(ctx context.Context, m activities.Outgoing) (string, error) {
-	return s.sg.Send(ctx, mail.Message{
-		To:         mail.Address{Name: m.ToName, Email: m.To},
-		ReplyTo:    s.replyTo,
-		Subject:    m.Subject,
-		Text:       m.Text,
-		HTML:       m.HTML,
-		Categories: []string{m.Category},
-		CustomArgs: map[string]string{mail.OutboxIDArg: m.OutboxID},
-	})
-}
-
-func classifySend(err error) activities.SendFailure {
-	switch {
-	case mail.IsPermanent(err):
-		return activities.SendPermanent
-	case mail.IsAmbiguous(err):
-		return activities.SendAmbiguous
-	default:
-		return activities.SendRetryable
-	}
-}
-
 // newActivities wires the activities' dependencies from the configuration.
 func newActivities(ctx context.Context, cfg config, db *postgres.DB) (*activities.Activities, error) {
 	secret, err := linkSecret(ctx, cfg, db)
@@ -58,11 +29,11 @@ func newActivities(ctx context.Context, cfg config, db *postgres.DB) (*activitie
 		PublicURL: cfg.PublicURL,
 	}
 	if cfg.SendGridAPIKey != "" {
-		acts.Sender = sendgridSender{
-			sg:      &mail.SendGrid{APIKey: cfg.SendGridAPIKey, APIHost: cfg.SendGridAPIHost, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom}},
-			replyTo: mail.Address{Name: cfg.MailFromName, Email: cfg.MailReplyTo},
+		acts.Sender = activities.SendGrid{
+			Client:  &mail.SendGrid{APIKey: cfg.SendGridAPIKey, APIHost: cfg.SendGridAPIHost, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom}},
+			ReplyTo: mail.Address{Name: cfg.MailFromName, Email: cfg.MailReplyTo},
 		}
-		acts.Classify = classifySend
+		acts.Classify = activities.ClassifySendGrid
 	}
 	return acts, nil
 }

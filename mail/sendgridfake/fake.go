@@ -291,7 +291,9 @@ func (f *Fake) mailSend(w http.ResponseWriter, r *http.Request) {
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("X-RateLimit-Limit", "600")
 			w.Header().Set("X-RateLimit-Remaining", "0")
-			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Unix()+1, 10))
+			// Two seconds ahead, not one: a client reading it a moment later,
+			// across a second boundary, must still see a reset in the future.
+			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Unix()+2, 10))
 		}
 		writeErrors(w, status, apiError{Message: fmt.Sprintf("fake failure (%d %s)", status, http.StatusText(status))})
 		return

@@ -1,0 +1,763 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/links"
+	"github.com/ippo-center/ippo/mail"
+	"github.com/ippo-center/ippo/mail/sendgridfake"
+	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/postgres/pgtest"
+	"github.com/ippo-center/ippo/workflows"
+)
+
+// fakeTemporal records the workflows the API starts and the updates it
+// sends; any other call panics (the embedded client is nil).
+type fakeTemporal struct {
+	client.Client
+	mu       sync.Mutex
+	starts   []client.StartWorkflowOptions
+	inputs   []workflows.EmailInput
+	startErr error
+	updates  []client.UpdateWorkflowOptions
+	// update answers an update; nil answers the step as done.
+	update func(client.UpdateWorkflowOptions) (workflows.StepResult, error)
+}
+
+func (f *fakeTemporal) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.startErr != nil {
+		return nil, f.startErr
+	}
+	for _, s := range f.starts {
+		if s.ID == o.ID {
+			return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", "run")
+		}
+	}
+	f.starts = append(f.starts, o)
+	f.inputs = append(f.inputs, args[0].(workflows.EmailInput))
+	return nil, nil
+}
+
+func (f *fakeTemporal) UpdateWorkflow(_ context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	f.mu.Lock()
+	f.updates = append(f.updates, o)
+	answer := f.update
+	f.mu.Unlock()
+	if answer == nil {
+		e := o.Args[0].(workflows.EndContract)
+		return handle{res: workflows.StepResult{Phase: ippo.PhaseActive, Status: workflows.StatusEnding, EndsOn: e.EndsOn}}, nil
+	}
+	res, err := answer(o)
+	return handle{res: res, err: err}, nil
+}
+
+func (f *fakeTemporal) set(fn func(*fakeTemporal)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
+func (f *fakeTemporal) startIDs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for _, s := range f.starts {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func (f *fakeTemporal) updateCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.updates)
+}
+
+type handle struct {
+	res workflows.StepResult
+	err error
+}
+
+func (h handle) Get(_ context.Context, v any) error {
+	if h.err != nil {
+		return h.err
+	}
+	*v.(*workflows.StepResult) = h.res
+	return nil
+}
+func (handle) RunID() string      { return "run" }
+func (handle) UpdateID() string   { return "update" }
+func (handle) WorkflowID() string { return "workflow" }
+
+var linkSecret = []byte("api-test-link-secret-0123456789abcdef")
+
+// emailRig is the API on a fresh database with a fake Temporal, served
+// over HTTP, with a staff token and a SendGrid fake whose key signs
+// webhook events.
+type emailRig struct {
+	t        testing.TB
+	s        *Server
+	db       *postgres.DB
+	temporal *fakeTemporal
+	url      string
+	token    string
+	sendgrid *sendgridfake.Fake
+	signer   *links.Signer
+}
+
+func newEmailRig(t testing.TB) *emailRig {
+	t.Helper()
+	db := pgtest.New(t)
+	signer, err := links.NewSigner(linkSecret)
+	require.NoError(t, err)
+	sg := sendgridfake.New("SG.key")
+	r := &emailRig{t: t, db: db, temporal: &fakeTemporal{}, sendgrid: sg, signer: signer, token: "api-test-staff-token-" + uuid.NewString()}
+	r.s = &Server{DB: db, Temporal: r.temporal, TaskQueue: "test", Log: slog.New(slog.DiscardHandler), Email: EmailOptions{
+		Links: signer, WebhookKey: sg.WebhookPublicKey(),
+		Contact: Contact{Name: "デジタル就労支援センターKAMAKURA", Email: "staff@digikama.example.jp"},
+	}}
+	h, err := r.s.Handler()
+	require.NoError(t, err)
+	r.s.Start(ippo.Clock{})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
+	require.NoError(t, db.EnsureToken(context.Background(),
+		postgres.Token{ID: uuid.NewString(), Name: "支援員 テスト", Role: "staff", CreatedBy: "test"}, r.token))
+	return r
+}
+
+// worker registers an applicant whose contract runs to termEnd.
+func (r *emailRig) worker(termEnd ippo.Date) string {
+	r.t.Helper()
+	ctx := context.Background()
+	id := uuid.NewString()
+	require.NoError(r.t, r.db.CreateApplicant(ctx, id, ippo.Applicant{
+		Name: "鎌倉 花子", Email: "hanako@example.jp", MunicipalityCode: "14204", Category: ippo.CategoryDisability,
+		RecognizedByDoctor: true, DisabilityTypes: []ippo.DisabilityType{ippo.DisabilityMental},
+		Consent: ippo.CollectionConsent{GivenOn: ippo.Date{Year: 2026, Month: 1, Day: 5}, WordingVersion: "2026-01"},
+	}))
+	r.step(id, 1, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusUnderContract,
+		ContractStart: ippo.AddMonthsCivil(termEnd.AddDays(1), -6), ContractEnd: termEnd})
+	return id
+}
+
+func (r *emailRig) step(workerID string, seq int64, v ippo.WorkerView) {
+	r.t.Helper()
+	require.NoError(r.t, r.db.RecordStep(context.Background(), ippo.Step{
+		Key: fmt.Sprintf("worker/%s/step/%d", workerID, seq), WorkerID: workerID, Seq: seq,
+		At: time.Now(), ProgramAt: time.Now(), Kind: "test_step", Actor: ippo.ActorSystem, View: v,
+	}))
+}
+
+// sentEmail writes an email to the worker and records it as accepted by
+// SendGrid with message id msgID.
+func (r *emailRig) sentEmail(workerID, msgID string) ippo.OutboxEmail {
+	r.t.Helper()
+	ctx := context.Background()
+	key := "worker/" + workerID + "/step/1/application_received/" + uuid.NewString()
+	e, err := r.db.EnqueueEmail(ctx, ippo.OutboxEmail{ID: uuid.NewString(), Key: key, Template: "application_received",
+		WorkerID: workerID, Recipient: "hanako@example.jp", Subject: "件名", Text: "本文", HTML: "<p>本文</p>"})
+	require.NoError(r.t, err)
+	_, err = r.db.ClaimSend(ctx, e.ID)
+	require.NoError(r.t, err)
+	_, _, err = r.db.RecordSent(ctx, e.ID, msgID)
+	require.NoError(r.t, err)
+	return r.email(e.ID)
+}
+
+func (r *emailRig) email(id string) ippo.OutboxEmail {
+	r.t.Helper()
+	e, err := r.db.OutboxEmail(context.Background(), id)
+	require.NoError(r.t, err)
+	return e
+}
+
+func (r *emailRig) events(id string) []ippo.EmailEvent {
+	r.t.Helper()
+	evs, err := r.db.EmailEvents(context.Background(), id)
+	require.NoError(r.t, err)
+	return evs
+}
+
+// post sends body to path with headers and returns the status and body.
+func (r *emailRig) post(path, contentType, body string, headers map[string]string) (int, string) {
+	r.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, r.url+path, strings.NewReader(body))
+	require.NoError(r.t, err)
+	req.Header.Set("Content-Type", contentType)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return r.do(req)
+}
+
+func (r *emailRig) get(path string, auth bool) (int, string) {
+	r.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, r.url+path, nil)
+	require.NoError(r.t, err)
+	if auth {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	return r.do(req)
+}
+
+func (r *emailRig) do(req *http.Request) (int, string) {
+	r.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(r.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(r.t, err)
+	return resp.StatusCode, string(b)
+}
+
+// webhook posts events to the webhook signed by the SendGrid fake at time at.
+func (r *emailRig) webhook(at time.Time, events ...sendgridfake.Event) (int, string) {
+	r.t.Helper()
+	body, err := json.Marshal(events)
+	require.NoError(r.t, err)
+	sig, ts := r.sendgrid.Sign(body, at)
+	return r.post(WebhookPath, "application/json", string(body), map[string]string{mail.SignatureHeader: sig, mail.TimestampHeader: ts})
+}
+
+func event(e ippo.OutboxEmail, kind string, withOutboxID bool) sendgridfake.Event {
+	m := sendgridfake.Message{ID: e.ProviderMessageID, To: []string{e.Recipient}}
+	if withOutboxID {
+		m.CustomArgs = map[string]string{mail.OutboxIDArg: e.ID}
+	}
+	return m.Event(kind)
+}
+
+func TestWebhookRefusesWhatSendGridDidNotSign(t *testing.T) {
+	r := newEmailRig(t)
+	e := r.sentEmail(r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30}), "msg-1")
+	body, err := json.Marshal([]sendgridfake.Event{event(e, "bounce", true)})
+	require.NoError(t, err)
+	sig, ts := r.sendgrid.Sign(body, time.Now())
+	forger := sendgridfake.New("SG.key")
+	forgedSig, forgedTS := forger.Sign(body, time.Now())
+	staleSig, staleTS := r.sendgrid.Sign(body, time.Now().Add(-time.Hour))
+	futureSig, futureTS := r.sendgrid.Sign(body, time.Now().Add(time.Hour))
+	tampered := strings.Replace(string(body), "bounce", "delivered", 1)
+
+	for _, tc := range []struct {
+		name      string
+		body      string
+		sig, ts   string
+		noKey     bool
+		want      int
+		wantError string
+	}{
+		{name: "unsigned", body: string(body), want: http.StatusUnauthorized, wantError: "not signed"},
+		{name: "no timestamp", body: string(body), sig: sig, want: http.StatusUnauthorized, wantError: "not signed"},
+		{name: "signed with another key", body: string(body), sig: forgedSig, ts: forgedTS, want: http.StatusUnauthorized, wantError: "does not verify"},
+		{name: "body changed after signing", body: tampered, sig: sig, ts: ts, want: http.StatusUnauthorized, wantError: "does not verify"},
+		{name: "stale", body: string(body), sig: staleSig, ts: staleTS, want: http.StatusUnauthorized, wantError: "too old"},
+		{name: "from the future", body: string(body), sig: futureSig, ts: futureTS, want: http.StatusUnauthorized, wantError: "too old"},
+		{name: "no key configured", body: string(body), sig: sig, ts: ts, noKey: true, want: http.StatusForbidden, wantError: "SENDGRID_WEBHOOK_PUBLIC_KEY"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := r.s.Email.WebhookKey
+			if tc.noKey {
+				r.s.Email.WebhookKey = ""
+				defer func() { r.s.Email.WebhookKey = key }()
+			}
+			headers := map[string]string{}
+			if tc.sig != "" {
+				headers[mail.SignatureHeader] = tc.sig
+			}
+			if tc.ts != "" {
+				headers[mail.TimestampHeader] = tc.ts
+			}
+			status, resp := r.post(WebhookPath, "application/json", tc.body, headers)
+			require.Equal(t, tc.want, status, resp)
+			require.Contains(t, resp, tc.wantError)
+			require.Equal(t, ippo.EmailSent, r.email(e.ID).Status, "nothing changed")
+			require.Empty(t, r.events(e.ID))
+			require.Empty(t, r.temporal.startIDs(), "no alert")
+		})
+	}
+
+	// The same body, genuinely signed, is accepted.
+	status, resp := r.post(WebhookPath, "application/json", string(body), map[string]string{mail.SignatureHeader: sig, mail.TimestampHeader: ts})
+	require.Equal(t, http.StatusOK, status, resp)
+	require.Equal(t, ippo.EmailBounced, r.email(e.ID).Status)
+}
+
+func TestWebhookDeliveredOnceAndOnTheTimeline(t *testing.T) {
+	r := newEmailRig(t)
+	workerID := r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30})
+	e := r.sentEmail(workerID, "msg-delivered")
+
+	processed, delivered := event(e, "processed", true), event(e, "delivered", true)
+	status, resp := r.webhook(time.Now(), processed, delivered)
+	require.Equal(t, http.StatusOK, status, resp)
+	require.JSONEq(t, `{"received":2,"recorded":2,"unmatched":0}`, resp)
+	require.Equal(t, ippo.EmailDelivered, r.email(e.ID).Status)
+
+	// SendGrid delivers events at least once: a repeat changes nothing.
+	status, resp = r.webhook(time.Now(), delivered)
+	require.Equal(t, http.StatusOK, status, resp)
+	require.JSONEq(t, `{"received":1,"recorded":0,"unmatched":0}`, resp)
+	evs := r.events(e.ID)
+	require.Len(t, evs, 2)
+	require.Equal(t, "processed", evs[0].Event)
+	require.Equal(t, "delivered", evs[1].Event)
+
+	tl, err := r.db.Timeline(context.Background(), workerID)
+	require.NoError(t, err)
+	var kinds []string
+	for _, en := range tl {
+		if en.Source == "email" {
+			kinds = append(kinds, en.Kind)
+			if en.Kind == "application_received" {
+				require.Equal(t, ippo.EmailDelivered, en.Data["status"], "the email's status on the timeline")
+			}
+		}
+	}
+	require.ElementsMatch(t, []string{"application_received", "email_processed", "email_delivered"}, kinds)
+
+	// Through the API: the email with its events.
+	status, resp = r.get("/api/v1/outbox/"+e.ID, true)
+	require.Equal(t, http.StatusOK, status, resp)
+	var got struct {
+		Status string            `json:"status"`
+		Events []ippo.EmailEvent `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(resp), &got))
+	require.Equal(t, ippo.EmailDelivered, got.Status)
+	require.Len(t, got.Events, 2)
+}
+
+func TestWebhookMatchesByMessageIDAndIgnoresOthers(t *testing.T) {
+	r := newEmailRig(t)
+	e := r.sentEmail(r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30}), "msg-no-arg")
+	stranger := sendgridfake.Message{ID: "someone-elses", To: []string{"x@example.jp"}}.Event("delivered")
+	opened := event(e, "open", true)
+	status, resp := r.webhook(time.Now(), event(e, "delivered", false), stranger, opened)
+	require.Equal(t, http.StatusOK, status, resp)
+	require.JSONEq(t, `{"received":3,"recorded":1,"unmatched":1}`, resp)
+	require.Equal(t, ippo.EmailDelivered, r.email(e.ID).Status)
+	require.Len(t, r.events(e.ID), 1, "opens are not recorded")
+}
+
+func TestWebhookBounceAlertsStaffOnce(t *testing.T) {
+	r := newEmailRig(t)
+	workerID := r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30})
+	e := r.sentEmail(workerID, "msg-bounce")
+	bounce := event(e, "bounce", true)
+	bounce["reason"] = "550 5.1.1 The email account that you tried to reach does not exist"
+	bounce["type"] = "bounce"
+	bounce["bounce_classification"] = "Invalid Address"
+
+	// Temporal out of reach: 503, so SendGrid posts the batch again.
+	r.temporal.set(func(f *fakeTemporal) { f.startErr = serviceerror.NewUnavailable("temporal is down") })
+	status, resp := r.webhook(time.Now(), bounce)
+	require.Equal(t, http.StatusServiceUnavailable, status, resp)
+	require.Equal(t, ippo.EmailBounced, r.email(e.ID).Status)
+
+	r.temporal.set(func(f *fakeTemporal) { f.startErr = nil })
+	for range 2 {
+		status, resp = r.webhook(time.Now(), bounce)
+		require.Equal(t, http.StatusOK, status, resp)
+	}
+	require.Equal(t, []string{"email/alert/" + e.ID + "/bounced"}, r.temporal.startIDs(), "one alert email")
+	in := r.temporal.inputs[0]
+	require.NotNil(t, in.Alert)
+	require.Equal(t, e.ID, in.Alert.OutboxID)
+	require.Equal(t, ippo.EmailBounced, in.Alert.Status)
+
+	got := r.email(e.ID)
+	require.Contains(t, got.LastError, "does not exist")
+	evs := r.events(e.ID)
+	require.Len(t, evs, 1)
+	require.Equal(t, "Invalid Address", evs[0].Data["bounce_classification"])
+	tasks, err := r.db.Tasks(context.Background(), true, 10)
+	require.NoError(t, err)
+	require.Len(t, tasks, 1)
+	require.Equal(t, "email_bounced", tasks[0].Kind)
+	require.Equal(t, workerID, tasks[0].WorkerID)
+
+	// A delivery reported late never undoes the bounce.
+	status, _ = r.webhook(time.Now(), event(e, "delivered", true))
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, ippo.EmailBounced, r.email(e.ID).Status)
+}
+
+func TestWebhookRefusesMalformedSignedBody(t *testing.T) {
+	r := newEmailRig(t)
+	body := []byte(`{"not":"an array"}`)
+	sig, ts := r.sendgrid.Sign(body, time.Now())
+	status, resp := r.post(WebhookPath, "application/json", string(body), map[string]string{mail.SignatureHeader: sig, mail.TimestampHeader: ts})
+	require.Equal(t, http.StatusBadRequest, status, resp)
+}
+
+func TestResendThroughTheAPI(t *testing.T) {
+	r := newEmailRig(t)
+	ctx := context.Background()
+	workerID := r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30})
+	e := r.sentEmail(workerID, "msg-r")
+	auth := map[string]string{"Authorization": "Bearer " + r.token}
+
+	status, resp := r.post("/api/v1/outbox/"+e.ID+"/resend", "application/json", "", auth)
+	require.Equal(t, http.StatusConflict, status, resp)
+	require.Contains(t, resp, "only a failed, unknown or bounced email")
+
+	_, err := r.db.SetEmailStatus(ctx, e.ID, ippo.EmailFailed, "", "400 bad", ippo.EmailSent)
+	require.NoError(t, err)
+	status, resp = r.post("/api/v1/outbox/"+e.ID+"/resend", "application/json", "", auth)
+	require.Equal(t, http.StatusAccepted, status, resp)
+	var resend ippo.OutboxEmail
+	require.NoError(t, json.Unmarshal([]byte(resp), &resend))
+	require.Equal(t, e.ID, resend.ResendOf)
+	require.Equal(t, ippo.EmailQueued, resend.Status)
+	require.True(t, strings.HasPrefix(resend.RequestedBy, "staff:"))
+	require.Equal(t, []string{"email/" + resend.ID}, r.temporal.startIDs())
+	require.Equal(t, resend.ID, r.temporal.inputs[0].OutboxID)
+
+	// Still queued (its workflow may not have started): asked again, it is
+	// the same copy, and the workflow is not started twice.
+	status, resp = r.post("/api/v1/outbox/"+e.ID+"/resend", "application/json", "", auth)
+	require.Equal(t, http.StatusAccepted, status, resp)
+	require.Len(t, r.temporal.startIDs(), 1)
+	// Once the copy went, the first email is never sent a third time.
+	_, err = r.db.SetEmailStatus(ctx, resend.ID, ippo.EmailSent, "m2", "", ippo.EmailQueued)
+	require.NoError(t, err)
+	status, resp = r.post("/api/v1/outbox/"+e.ID+"/resend", "application/json", "", auth)
+	require.Equal(t, http.StatusConflict, status, resp)
+	require.Contains(t, resp, resend.ID)
+
+	status, resp = r.post("/api/v1/outbox/"+uuid.NewString()+"/resend", "application/json", "", auth)
+	require.Equal(t, http.StatusNotFound, status, resp)
+	status, _ = r.post("/api/v1/outbox/"+e.ID+"/resend", "application/json", "", nil)
+	require.Equal(t, http.StatusUnauthorized, status)
+
+	// The request is audited on the worker's timeline.
+	tl, err := r.db.Timeline(ctx, workerID)
+	require.NoError(t, err)
+	audited := 0
+	for _, en := range tl {
+		if en.Source == "audit" && en.Kind == "POST /api/v1/outbox/:id/resend" {
+			audited++
+		}
+	}
+	require.Equal(t, 3, audited)
+}
+
+func TestStaffTasksAreReachable(t *testing.T) {
+	r := newEmailRig(t)
+	status, resp := r.get("/api/v1/staff-tasks", true)
+	require.Equal(t, http.StatusOK, status, resp)
+}
+
+// --- signed-link pages ---
+
+var termEnd = ippo.Date{Year: 2026, Month: 9, Day: 30}
+
+func (r *emailRig) link(action links.Action, workerID, subject string, expires time.Time) (string, links.Claims) {
+	r.t.Helper()
+	c := links.Claims{ID: links.NewID(), Action: action, WorkerID: workerID, Subject: subject, ExpiresAt: expires}
+	tok, err := r.signer.Sign(c)
+	require.NoError(r.t, err)
+	return LinkPagesPath + "/" + tok, c
+}
+
+func (r *emailRig) submit(path string, form url.Values) (int, string) {
+	r.t.Helper()
+	return r.post(path, "application/x-www-form-urlencoded", form.Encode(), nil)
+}
+
+func TestOptOutLink(t *testing.T) {
+	r := newEmailRig(t)
+	workerID := r.worker(termEnd)
+	path, claims := r.link(links.ActionOptOut, workerID, termEnd.String(), time.Now().Add(time.Hour))
+
+	// GET shows what the link is for and a button, and acts on nothing.
+	for range 2 {
+		status, page := r.get(path, false)
+		require.Equal(t, http.StatusOK, status, page)
+		require.Contains(t, page, "契約を延長しないことのお申し出")
+		require.Contains(t, page, "2026年9月30日")
+		require.Contains(t, page, `<form method="post">`)
+		require.Contains(t, page, "延長しないことを申し出る")
+		require.NotContains(t, page, "鎌倉", "no personal data on the page")
+		require.NotContains(t, page, "hanako@")
+	}
+	require.Zero(t, r.temporal.updateCount(), "GET never acts")
+
+	status, page := r.submit(path, nil)
+	require.Equal(t, http.StatusOK, status, page)
+	require.Contains(t, page, "お申し出を受け付けました")
+	require.Contains(t, page, "2026年9月30日で終わり")
+	require.Equal(t, 1, r.temporal.updateCount())
+	u := r.temporal.updates[0]
+	require.Equal(t, workflows.WorkerWorkflowID(workerID), u.WorkflowID)
+	require.Equal(t, "link/"+claims.ID, u.UpdateID)
+	require.Equal(t, workflows.UpdateEndContract, u.UpdateName)
+	require.Equal(t, workflows.EndContract{By: workflows.ByWorker, EndsOn: termEnd, Actor: ippo.ActorWorker}, u.Args[0])
+
+	// Used: a clear page, and nothing is sent to the workflow again.
+	for _, open := range []func() (int, string){
+		func() (int, string) { return r.submit(path, nil) },
+		func() (int, string) { return r.get(path, false) },
+	} {
+		status, page = open()
+		require.Equal(t, http.StatusConflict, status, page)
+		require.Contains(t, page, "このリンクは使用済みです")
+		require.Contains(t, page, "お申し出を受け付けました")
+	}
+	require.Equal(t, 1, r.temporal.updateCount())
+}
+
+func TestLinkPagesForBadLinks(t *testing.T) {
+	r := newEmailRig(t)
+	workerID := r.worker(termEnd)
+	good, _ := r.link(links.ActionOptOut, workerID, termEnd.String(), time.Now().Add(time.Hour))
+	expired, _ := r.link(links.ActionOptOut, workerID, termEnd.String(), time.Now().Add(-time.Minute))
+	unknown, _ := r.link("take_a_holiday", workerID, "", time.Now().Add(time.Hour))
+	other, err := links.NewSigner([]byte("another-secret-entirely-0123456789abcdef"))
+	require.NoError(t, err)
+	forgedTok, err := other.Sign(links.Claims{ID: "x", Action: links.ActionOptOut, WorkerID: workerID, Subject: termEnd.String(), ExpiresAt: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	body, sig, _ := strings.Cut(strings.TrimPrefix(good, LinkPagesPath+"/"), ".")
+	b := []byte(body)
+	if b[5] == 'A' { // a character in the middle of the claims, changed
+		b[5] = 'B'
+	} else {
+		b[5] = 'A'
+	}
+	flipped := string(b) + "." + sig
+
+	for _, tc := range []struct {
+		name, path string
+		want       int
+		says       string
+	}{
+		{"expired", expired, http.StatusGone, "このリンクの期限が過ぎました"},
+		{"signed with another secret", LinkPagesPath + "/" + forgedTok, http.StatusBadRequest, "このリンクは使えません"},
+		{"payload changed", LinkPagesPath + "/" + flipped, http.StatusBadRequest, "このリンクは使えません"},
+		{"cut short", good[:len(good)-10], http.StatusBadRequest, "このリンクは使えません"},
+		{"not a token", LinkPagesPath + "/hello", http.StatusBadRequest, "このリンクは使えません"},
+		{"an action nobody handles", unknown, http.StatusNotFound, "このリンクは使えません"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, open := range []func() (int, string){
+				func() (int, string) { return r.get(tc.path, false) },
+				func() (int, string) { return r.submit(tc.path, nil) },
+			} {
+				status, page := open()
+				require.Equal(t, tc.want, status, page)
+				require.Contains(t, page, tc.says)
+				require.Contains(t, page, "何も変わっていません")
+				require.NotContains(t, page, "<form")
+			}
+		})
+	}
+	require.Zero(t, r.temporal.updateCount(), "no bad link reaches the workflow")
+}
+
+func TestOptOutLinkWhenItNoLongerFits(t *testing.T) {
+	r := newEmailRig(t)
+	ending := r.worker(termEnd)
+	r.step(ending, 2, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusEnding, ContractEnd: termEnd, EndsOn: termEnd})
+	ended := r.worker(termEnd)
+	r.step(ended, 2, ippo.WorkerView{Phase: ippo.PhaseEnded, Status: workflows.StatusClosed, ContractEnd: termEnd})
+	extended := r.worker(ippo.Date{Year: 2026, Month: 12, Day: 31})
+
+	for _, tc := range []struct {
+		name, workerID, says string
+	}{
+		{"the contract already ends", ending, "契約の終わる日は、もう決まっています"},
+		{"the contract has ended", ended, "このお申し出は、いまは受け付けていません"},
+		{"a link for an earlier term", extended, "このリンクは前の契約期間のものです"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, claims := r.link(links.ActionOptOut, tc.workerID, termEnd.String(), time.Now().Add(time.Hour))
+			status, page := r.get(path, false)
+			require.Equal(t, http.StatusConflict, status, page)
+			require.Contains(t, page, tc.says)
+			require.NotContains(t, page, "<form")
+			status, page = r.submit(path, nil)
+			require.Equal(t, http.StatusConflict, status, page)
+			require.Contains(t, page, tc.says)
+			_, err := r.db.LinkUse(context.Background(), claims.ID)
+			require.Error(t, err, "a refused link is not spent")
+		})
+	}
+	require.Zero(t, r.temporal.updateCount())
+}
+
+func TestOptOutLinkRefusedOrFailingInTheWorkflow(t *testing.T) {
+	r := newEmailRig(t)
+	workerID := r.worker(termEnd)
+	path, claims := r.link(links.ActionOptOut, workerID, termEnd.String(), time.Now().Add(time.Hour))
+
+	// Temporal is out of reach: a page that asks to try later; the link stays usable.
+	r.temporal.set(func(f *fakeTemporal) {
+		f.update = func(client.UpdateWorkflowOptions) (workflows.StepResult, error) {
+			return workflows.StepResult{}, serviceerror.NewUnavailable("down")
+		}
+	})
+	status, page := r.submit(path, nil)
+	require.Equal(t, http.StatusServiceUnavailable, status, page)
+	require.Contains(t, page, "時間をおいて")
+	_, err := r.db.LinkUse(context.Background(), claims.ID)
+	require.Error(t, err)
+
+	// The workflow refuses (the center gave notice meanwhile): the page says how it stands now.
+	r.temporal.set(func(f *fakeTemporal) {
+		f.update = func(client.UpdateWorkflowOptions) (workflows.StepResult, error) {
+			r.step(workerID, 2, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusEnding, ContractEnd: termEnd, EndsOn: termEnd})
+			return workflows.StepResult{}, temporal.NewApplicationError("the contract already ends", ippo.ECONFLICT)
+		}
+	})
+	status, page = r.submit(path, nil)
+	require.Equal(t, http.StatusConflict, status, page)
+	require.Contains(t, page, "契約の終わる日は、もう決まっています")
+	_, err = r.db.LinkUse(context.Background(), claims.ID)
+	require.Error(t, err, "nothing changed: the link is not spent")
+}
+
+// TestLinkFormFields registers an action with a form, as the absence and
+// self-assessment pages will: fields are checked before Perform runs, and
+// a page with errors keeps what was typed.
+func TestLinkFormFields(t *testing.T) {
+	r := newEmailRig(t)
+	var got []LinkForm
+	r.s.Email.actions["test_form"] = LinkAction{
+		Action: "test_form",
+		Title:  "テストのお知らせ",
+		Fields: []LinkField{
+			{Name: "kind", Label: "種類", Kind: FieldRadio, Required: true, Options: []LinkOption{{"absence", "お休み"}, {"late", "遅れて始める"}}},
+			{Name: "on", Label: "日付", Kind: FieldDate, Required: true},
+			{Name: "note", Label: "伝えたいこと", Kind: FieldTextarea, MaxLen: 10},
+		},
+		Button: "送る",
+		Perform: func(_ context.Context, _ links.Claims, f LinkForm) (LinkDone, error) {
+			got = append(got, f)
+			return LinkDone{Title: "受け付けました"}, nil
+		},
+	}
+	path, _ := r.link("test_form", uuid.NewString(), "", time.Now().Add(time.Hour))
+
+	status, page := r.get(path, false)
+	require.Equal(t, http.StatusOK, status, page)
+	require.Contains(t, page, `type="radio" name="kind" value="absence"`)
+	require.Contains(t, page, `type="date" name="on"`)
+	require.Contains(t, page, "伝えたいこと(任意)")
+
+	for _, tc := range []struct {
+		form url.Values
+		says []string
+	}{
+		{url.Values{}, []string{"ひとつ選んでください", "入力してください"}},
+		{url.Values{"kind": {"holiday"}, "on": {"2026-04-01"}}, []string{"選び直してください"}},
+		{url.Values{"kind": {"late"}, "on": {"4月1日"}}, []string{"日付を選んでください"}},
+		{url.Values{"kind": {"late"}, "on": {"2026-04-01"}, "note": {"とても長いお知らせの文章です"}}, []string{"10文字以内"}},
+	} {
+		status, page := r.submit(path, tc.form)
+		require.Equal(t, http.StatusUnprocessableEntity, status, page)
+		require.Contains(t, page, "まだ何も送られていません")
+		for _, s := range tc.says {
+			require.Contains(t, page, s)
+		}
+	}
+	status, page = r.submit(path, url.Values{"kind": {"late"}, "on": {"4月1日"}})
+	require.Contains(t, page, `value="late" checked`, "what was chosen stays")
+	require.Empty(t, got, "Perform never sees a form with errors")
+
+	status, page = r.submit(path, url.Values{"kind": {"absence"}, "on": {" 2026-04-01 "}, "note": {"体調不良です"}})
+	require.Equal(t, http.StatusOK, status, page)
+	require.Equal(t, []LinkForm{{"kind": "absence", "on": "2026-04-01", "note": "体調不良です"}}, got)
+	require.Equal(t, ippo.Date{Year: 2026, Month: 4, Day: 1}, got[0].Date("on"))
+}
+
+func TestLinkPagesAreNotCachedOrIndexed(t *testing.T) {
+	r := newEmailRig(t)
+	path, _ := r.link(links.ActionOptOut, r.worker(termEnd), termEnd.String(), time.Now().Add(time.Hour))
+	resp, err := http.Get(r.url + path)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	require.Equal(t, "no-referrer", resp.Header.Get("Referrer-Policy"))
+	require.Contains(t, resp.Header.Get("X-Robots-Tag"), "noindex")
+	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'none'")
+	require.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+}
+
+func TestRateLimiter(t *testing.T) {
+	l := newRateLimiter(3, time.Minute)
+	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		require.True(t, l.allow("10.0.0.1", now), "request %d", i)
+	}
+	require.False(t, l.allow("10.0.0.1", now))
+	require.True(t, l.allow("10.0.0.2", now), "each client has its own count")
+	require.True(t, l.allow("10.0.0.1", now.Add(time.Minute)), "a new window")
+}
+
+// TestEveryAPIRouteHasAPermission walks the router: a route missing from
+// permissions is closed to everyone (the staff-tasks routes once were).
+func TestEveryAPIRouteHasAPermission(t *testing.T) {
+	s := &Server{Log: slog.New(slog.DiscardHandler)}
+	_, err := s.Handler()
+	require.NoError(t, err)
+	n := 0
+	for _, r := range s.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Path == "/api/v1/openapi.json" || r.Path == "/api/v1/docs" {
+			continue
+		}
+		n++
+		require.Contains(t, permissions, r.Method+" "+r.Path, "no role may use %s %s", r.Method, r.Path)
+	}
+	require.Positive(t, n)
+	for route := range permissions {
+		method, path, _ := strings.Cut(route, " ")
+		require.True(t, slices.ContainsFunc(s.Routes(), func(r gin.RouteInfo) bool { return r.Method == method && r.Path == path }),
+			"permissions lists %s, which is no route", route)
+	}
+}
+
+// BenchmarkWebhookBatch measures one signed batch of delivered events (a
+// batch size SendGrid posts under load), each matched and recorded.
+func BenchmarkWebhookBatch(b *testing.B) {
+	const batch = 200
+	r := newEmailRig(b)
+	workerID := r.worker(termEnd)
+	for b.Loop() {
+		b.StopTimer()
+		events := make([]sendgridfake.Event, batch)
+		for i := range events {
+			events[i] = event(r.sentEmail(workerID, uuid.NewString()), "delivered", true)
+		}
+		b.StartTimer()
+		status, resp := r.webhook(time.Now(), events...)
+		if status != http.StatusOK {
+			b.Fatalf("webhook: %d %s", status, resp)
+		}
+	}
+	b.ReportMetric(float64(batch), "events/op")
+}

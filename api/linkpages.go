@@ -1,0 +1,497 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/links"
+	"github.com/ippo-center/ippo/postgres"
+	"github.com/jackc/pgx/v5"
+)
+
+// Signed-link pages.
+//
+// A link in an email (links.Signer) leads to GET /l/{token}: a small page
+// that says what the link is for and shows a form with a confirm button.
+// GET never acts — mail scanners and link previews open links on their own —
+// only POST /l/{token} does, once. The page framework handles everything
+// common to every action: verifying the token, the pages for a tampered,
+// expired, used or unknown link (each says so plainly and changes nothing),
+// the form fields and their checks, single use (recorded in PostgreSQL by
+// the link's ID), a rate limit per client, and headers that keep the token
+// out of caches, referrers and search engines. Pages show no personal data.
+//
+// # Adding an action
+//
+// An action is a LinkAction, registered in registerLinkActions (one line,
+// under the issue's comment). It names its links.Action, a Title (what the
+// link is for), optional Describe (paragraphs shown above the form, read
+// from PostgreSQL; a *LinkRefusal there shows the page without a form when
+// the action no longer fits), its form Fields (radio, text, textarea,
+// date; checked before Perform is called), the Button label, and Perform.
+// Perform acts and says what happened (LinkDone), or refuses kindly
+// (*LinkRefusal: nothing changed, the link stays usable), or fails (any
+// other error: nothing changed, the person is asked to try later). Perform
+// must be idempotent by the link's ID (claims.ID): if a process stops
+// after acting but before the use is recorded, the link is acted on again
+// two minutes later. A Temporal Update with UpdateID "link/"+claims.ID is.
+// Wording is Japanese, plain and kind; no page may blame the reader.
+
+// LinkAction is what one kind of signed link does.
+type LinkAction struct {
+	Action links.Action
+	// Title says what the link is for; every page about the link shows it.
+	Title string
+	// Describe returns the paragraphs above the form; nil shows none.
+	Describe func(ctx context.Context, c links.Claims) ([]string, error)
+	Fields   []LinkField
+	// Button is the confirm button's label.
+	Button  string
+	Perform func(ctx context.Context, c links.Claims, form LinkForm) (LinkDone, error)
+}
+
+// LinkFieldKind is how a form field is shown.
+type LinkFieldKind string
+
+const (
+	FieldRadio    LinkFieldKind = "radio"    // one of Options
+	FieldText     LinkFieldKind = "text"     // one line
+	FieldTextarea LinkFieldKind = "textarea" // free text
+	FieldDate     LinkFieldKind = "date"     // a date, read with ippo.ParseDate
+)
+
+// LinkField is one field of an action's form.
+type LinkField struct {
+	Name     string
+	Label    string
+	Hint     string
+	Kind     LinkFieldKind
+	Options  []LinkOption // FieldRadio
+	Required bool
+	// MaxLen bounds text in characters (default 2000).
+	MaxLen int
+}
+
+// LinkOption is one choice of a radio field.
+type LinkOption struct {
+	Value string
+	Label string
+}
+
+// LinkForm is the checked form: each field's trimmed value ("" if empty).
+type LinkForm map[string]string
+
+// Date returns a FieldDate's value (zero if empty).
+func (f LinkForm) Date(name string) ippo.Date {
+	d, _ := ippo.ParseDate(f[name])
+	return d
+}
+
+// LinkDone is the page after an action took effect.
+type LinkDone struct {
+	Title      string
+	Paragraphs []string
+}
+
+// LinkRefusal is a kind "not possible" page: the action does not fit (any
+// more) and nothing changed.
+type LinkRefusal struct {
+	Title      string
+	Paragraphs []string
+}
+
+func (r *LinkRefusal) Error() string { return "link refused: " + r.Title }
+
+// registerLinkActions lists the actions signed links may take.
+func (s *Server) registerLinkActions() map[links.Action]LinkAction {
+	actions := map[links.Action]LinkAction{}
+	add := func(a LinkAction) { actions[a.Action] = a }
+	// the worker declines the next extension (issue 4)
+	add(s.optOutAction())
+	// the worker reports an absence, late start or early leave (issue 5)
+
+	// the worker's self-assessment; an agency acknowledges a handoff (issue 6)
+
+	return actions
+}
+
+const (
+	// linkStaleAfter is when an unfinished use of a link is taken over.
+	linkStaleAfter = 2 * time.Minute
+	// linkRequestsPerMinute bounds the link requests of one client.
+	linkRequestsPerMinute = 60
+	// maxLinkForm bounds a link form's body.
+	maxLinkForm = 64 << 10
+	// linkActTimeout bounds an action, so a page always answers.
+	linkActTimeout = 30 * time.Second
+)
+
+//go:embed pages/link.html
+var pageFiles embed.FS
+
+var linkTemplate = template.Must(template.ParseFS(pageFiles, "pages/link.html"))
+
+type pageData struct {
+	For        string
+	Title      string
+	Paragraphs []string
+	Form       *formView
+	Contact    Contact
+}
+
+type formView struct {
+	Error  string
+	Fields []fieldView
+	Button string
+}
+
+type fieldView struct {
+	LinkField
+	Value   string
+	Error   string
+	Choices []choiceView
+}
+
+type choiceView struct {
+	Value, Label string
+	Checked      bool
+}
+
+// pageHeaders keeps link pages (whose URL is a credential) out of caches,
+// referrers, frames and search engines, and allows no outside assets.
+func pageHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	c.Next()
+}
+
+func (s *Server) page(c *gin.Context, status int, d pageData) {
+	d.Contact = s.Email.Contact
+	if d.For == d.Title {
+		d.For = "" // the heading says it already
+	}
+	var b bytes.Buffer
+	if err := linkTemplate.Execute(&b, d); err != nil {
+		logger(c).Error("render link page", "error", err.Error())
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("エラーが起きました。時間をおいて、もう一度お試しください。"))
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", b.Bytes())
+}
+
+func (s *Server) refusedPage(c *gin.Context, status int, forTitle string, r *LinkRefusal) {
+	s.page(c, status, pageData{For: forTitle, Title: r.Title, Paragraphs: r.Paragraphs})
+}
+
+func (s *Server) unavailablePage(c *gin.Context, forTitle string) {
+	c.Header("Retry-After", "60")
+	s.page(c, http.StatusServiceUnavailable, pageData{
+		For:   forTitle,
+		Title: "いまは受け付けられませんでした",
+		Paragraphs: []string{
+			"こちらのシステムの都合で、お申し出を受け付けられませんでした。何も変わっていません。",
+			"お手数ですが、時間をおいて、もう一度このリンクを開いてください。",
+		},
+	})
+}
+
+// linkFor verifies the token and finds its action. On failure it has
+// answered with the page that says why.
+func (s *Server) linkFor(c *gin.Context) (LinkAction, links.Claims, bool) {
+	if !s.started.Load() || s.Email.Links == nil {
+		s.unavailablePage(c, "")
+		return LinkAction{}, links.Claims{}, false
+	}
+	claims, err := s.Email.Links.Verify(c.Param("token"), time.Now())
+	act, known := s.Email.actions[claims.Action]
+	switch {
+	case errors.Is(err, links.ErrExpired) && known:
+		s.page(c, http.StatusGone, pageData{
+			For:   act.Title,
+			Title: "このリンクの期限が過ぎました",
+			Paragraphs: []string{
+				fmt.Sprintf("このリンクは %s までのものでした。いまは使えません。何も変わっていません。", japaneseTime(claims.ExpiresAt)),
+				"ご用件があれば、メールでお知らせください。",
+			},
+		})
+	case err != nil && !errors.Is(err, links.ErrExpired):
+		s.page(c, http.StatusBadRequest, pageData{
+			Title: "このリンクは使えません",
+			Paragraphs: []string{
+				"リンクが途中で切れているか、形が変わっているようです。何も変わっていません。",
+				"メールの中のリンクを、もう一度そのまま開いてみてください。うまくいかないときは、メールでお知らせください。",
+			},
+		})
+	case !known:
+		s.page(c, http.StatusNotFound, pageData{
+			Title:      "このリンクは使えません",
+			Paragraphs: []string{"このリンクで受け付けていたお申し出は、いまは扱っていません。何も変わっていません。ご用件があれば、メールでお知らせください。"},
+		})
+	default:
+		return act, claims, true
+	}
+	return LinkAction{}, links.Claims{}, false
+}
+
+// usedPage answers a link that has acted (or is acting).
+func (s *Server) usedPage(c *gin.Context, act LinkAction, use postgres.LinkUse) {
+	if use.State == postgres.LinkActing {
+		s.page(c, http.StatusConflict, pageData{
+			For:        act.Title,
+			Title:      "ただいま受け付けています",
+			Paragraphs: []string{"このリンクのお申し出を、いま受け付けているところです。少し待ってから、このページを開き直してください。"},
+		})
+		return
+	}
+	paras := []string{fmt.Sprintf("このリンクは %s に使われ、お申し出は受け付けられています。", japaneseTime(use.At))}
+	if use.Outcome != "" {
+		paras = append(paras, "そのときのお知らせ: "+use.Outcome)
+	}
+	paras = append(paras, "同じお申し出を、もう一度していただく必要はありません。")
+	s.page(c, http.StatusConflict, pageData{For: act.Title, Title: "このリンクは使用済みです", Paragraphs: paras})
+}
+
+// linkPage is GET /l/{token}: what the link is for, and its form. It
+// changes nothing.
+func (s *Server) linkPage(c *gin.Context) {
+	act, claims, ok := s.linkFor(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	use, err := s.DB.LinkUse(ctx, claims.ID)
+	switch {
+	case err == nil:
+		s.usedPage(c, act, use)
+		return
+	case !errors.Is(err, pgx.ErrNoRows):
+		logger(c).Error("link page", "action", string(claims.Action), "error", err.Error())
+		s.unavailablePage(c, act.Title)
+		return
+	}
+	var paras []string
+	if act.Describe != nil {
+		paras, err = act.Describe(ctx, claims)
+		if s.linkError(c, act, err) {
+			return
+		}
+	}
+	s.page(c, http.StatusOK, pageData{For: act.Title, Title: act.Title, Paragraphs: paras, Form: newFormView(act, nil, nil)})
+}
+
+// linkAct is POST /l/{token}: it checks the form, claims the link, acts,
+// and records the use, or releases the claim if nothing changed.
+func (s *Server) linkAct(c *gin.Context) {
+	act, claims, ok := s.linkFor(c)
+	if !ok {
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxLinkForm)
+	if err := c.Request.ParseForm(); err != nil {
+		s.page(c, http.StatusBadRequest, pageData{For: act.Title, Title: act.Title,
+			Paragraphs: []string{"送られた内容を読み取れませんでした。このページを開き直して、もう一度お試しください。"}})
+		return
+	}
+	form, problems := checkForm(act.Fields, c.Request.PostForm)
+	if len(problems) > 0 {
+		var paras []string
+		if act.Describe != nil {
+			var err error
+			if paras, err = act.Describe(c.Request.Context(), claims); s.linkError(c, act, err) {
+				return
+			}
+		}
+		s.page(c, http.StatusUnprocessableEntity, pageData{For: act.Title, Title: act.Title, Paragraphs: paras,
+			Form: newFormView(act, form, problems)})
+		return
+	}
+
+	// The bookkeeping finishes even if the person closes the page.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), linkActTimeout)
+	defer cancel()
+	use, claimed, err := s.DB.ClaimLink(ctx, claims.ID, string(claims.Action), claims.WorkerID, linkStaleAfter)
+	if err != nil {
+		logger(c).Error("claim link", "action", string(claims.Action), "error", err.Error())
+		s.unavailablePage(c, act.Title)
+		return
+	}
+	if !claimed {
+		s.usedPage(c, act, use)
+		return
+	}
+	done, err := act.Perform(ctx, claims, form)
+	if err != nil {
+		if rerr := s.DB.ReleaseLink(ctx, claims.ID); rerr != nil {
+			logger(c).Error("release link", "action", string(claims.Action), "error", rerr.Error())
+		}
+		s.linkError(c, act, err)
+		return
+	}
+	if err := s.DB.FinishLink(ctx, claims.ID, done.Title); err != nil {
+		// It acted; the claim turns stale and a retry acts again, idempotently.
+		logger(c).Error("finish link", "action", string(claims.Action), "error", err.Error())
+	}
+	logger(c).Info("link used", "action", string(claims.Action), "link_id", claims.ID)
+	s.page(c, http.StatusOK, pageData{For: act.Title, Title: done.Title, Paragraphs: done.Paragraphs})
+}
+
+// linkError answers err from Describe or Perform; it reports whether there
+// was one.
+func (s *Server) linkError(c *gin.Context, act LinkAction, err error) bool {
+	if err == nil {
+		return false
+	}
+	var refusal *LinkRefusal
+	if errors.As(err, &refusal) {
+		s.refusedPage(c, http.StatusConflict, act.Title, refusal)
+		return true
+	}
+	logger(c).Error("link action failed", "action", string(act.Action), "error", err.Error())
+	s.unavailablePage(c, act.Title)
+	return true
+}
+
+// checkForm checks the posted values against the fields and returns the
+// trimmed values and a message per field in error.
+func checkForm(fields []LinkField, values map[string][]string) (LinkForm, map[string]string) {
+	form := LinkForm{}
+	problems := map[string]string{}
+	for _, f := range fields {
+		var v string
+		if vs := values[f.Name]; len(vs) > 0 {
+			v = strings.TrimSpace(vs[0])
+		}
+		form[f.Name] = v
+		if v == "" {
+			if f.Required {
+				if f.Kind == FieldRadio {
+					problems[f.Name] = "ひとつ選んでください。"
+				} else {
+					problems[f.Name] = "入力してください。"
+				}
+			}
+			continue
+		}
+		switch f.Kind {
+		case FieldRadio:
+			if !slices.ContainsFunc(f.Options, func(o LinkOption) bool { return o.Value == v }) {
+				problems[f.Name] = "選び直してください。"
+			}
+		case FieldDate:
+			if _, err := ippo.ParseDate(v); err != nil {
+				problems[f.Name] = "日付を選んでください(例: 2026-04-01)。"
+			}
+		default:
+			if max := maxLen(f); utf8.RuneCountInString(v) > max {
+				problems[f.Name] = fmt.Sprintf("%d文字以内でお願いします(いまは%d文字です)。", max, utf8.RuneCountInString(v))
+			}
+		}
+	}
+	return form, problems
+}
+
+func maxLen(f LinkField) int {
+	if f.MaxLen > 0 {
+		return f.MaxLen
+	}
+	return 2000
+}
+
+func newFormView(act LinkAction, form LinkForm, problems map[string]string) *formView {
+	v := &formView{Button: act.Button}
+	if len(problems) > 0 {
+		v.Error = "入力の内容を確かめてください。まだ何も送られていません。"
+	}
+	for _, f := range act.Fields {
+		f.MaxLen = maxLen(f)
+		fv := fieldView{LinkField: f, Value: form[f.Name], Error: problems[f.Name]}
+		for _, o := range f.Options {
+			fv.Choices = append(fv.Choices, choiceView{Value: o.Value, Label: o.Label, Checked: o.Value == fv.Value})
+		}
+		v.Fields = append(v.Fields, fv)
+	}
+	return v
+}
+
+// japaneseTime is a time in Asia/Tokyo, e.g. 2026年9月30日 23時59分.
+func japaneseTime(t time.Time) string {
+	t = t.In(tokyo)
+	return fmt.Sprintf("%d年%d月%d日 %d時%02d分", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute())
+}
+
+var tokyo = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Tokyo"); err == nil {
+		return l
+	}
+	return time.FixedZone("JST", 9*60*60)
+}()
+
+// rateLimiter counts requests per client in fixed windows. It remembers
+// at most maxClients clients per window; beyond that new clients are not
+// counted rather than refused, so a flood of addresses cannot lock
+// everyone out.
+type rateLimiter struct {
+	mu     sync.Mutex
+	per    int
+	window time.Duration
+	start  time.Time
+	counts map[string]int
+}
+
+const maxClients = 10000
+
+func newRateLimiter(per int, window time.Duration) *rateLimiter {
+	return &rateLimiter{per: per, window: window, counts: map[string]int{}}
+}
+
+func (l *rateLimiter) allow(client string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.start) >= l.window {
+		l.start = now
+		clear(l.counts)
+	}
+	n, seen := l.counts[client]
+	if !seen && len(l.counts) >= maxClients {
+		return true
+	}
+	l.counts[client] = n + 1
+	return n < l.per
+}
+
+// limitRate answers 429 to a client over the limit. The client is the
+// connection's address: behind a reverse proxy that is the proxy, and the
+// limit is shared.
+func limitRate(l *rateLimiter) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
+		if err != nil {
+			host = c.Request.RemoteAddr
+		}
+		if !l.allow(host, time.Now()) {
+			c.Header("Retry-After", "60")
+			c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8",
+				[]byte("アクセスが集中しています。1分ほど待ってから、もう一度開いてください。"))
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
