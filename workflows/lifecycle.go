@@ -154,11 +154,20 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 	} else {
 		l.s.Run++
 	}
+	// A staff step can reach a new lifecycle in its very first workflow
+	// task. From appliedFirst on, the mutex is taken before the handlers
+	// exist, so the application is always the first step.
+	appliedFirst := workflow.GetVersion(ctx, changeAppliedFirst, workflow.DefaultVersion, 1) >= 1
+	if in.State == nil && appliedFirst {
+		l.mu.Lock(ctx)
+	}
 	if err := l.register(ctx); err != nil {
 		return err
 	}
 	if in.State == nil {
-		l.mu.Lock(ctx)
+		if !appliedFirst {
+			l.mu.Lock(ctx)
+		}
 		l.step(ctx, "applied", in.Actor, "", nil)
 		l.notify(ctx, activities.EmailApplicationReceived, activities.Facts{})
 		l.mu.Unlock()

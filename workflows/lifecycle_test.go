@@ -130,3 +130,17 @@ func TestContractTermsFollowTheCivilCode(t *testing.T) {
 		})
 	}
 }
+
+// TestAStepInTheFirstTaskComesAfterTheApplication: an approval that reaches
+// the lifecycle before it has run at all is recorded after "applied".
+func TestAStepInTheFirstTaskComesAfterTheApplication(t *testing.T) {
+	s := newScenario(t, "2026-03-20")
+	s.atTime(s.start, func(env *testsuite.TestWorkflowEnvironment) {
+		env.UpdateWorkflow(workflows.UpdateDecideEligibility, "first", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {},
+		}, approve())
+	})
+	s.update("2026-03-21", workflows.UpdateWithdraw, withdraw())
+	s.run()
+	require.Equal(t, []string{"applied", "eligibility_approved", "withdrawn"}, s.world.stepKinds())
+}
