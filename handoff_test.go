@@ -30,7 +30,12 @@ func TestValidateConsentRequest(t *testing.T) {
 	today := NewDate(2027, 3, 1)
 	give := ConsentRequest{Action: ConsentGive, AgencyID: "a-1", Purpose: PurposeGraduationHandoff,
 		Items: []ShareItem{ShareContact, ShareWorkHistory}, On: today, WordingVersion: " 2027-01 "}
-	with := func(f func(*ConsentRequest)) ConsentRequest { r := give; r.Items = append([]ShareItem(nil), give.Items...); f(&r); return r }
+	with := func(f func(*ConsentRequest)) ConsentRequest {
+		r := give
+		r.Items = append([]ShareItem(nil), give.Items...)
+		f(&r)
+		return r
+	}
 	tests := []struct {
 		name   string
 		r      ConsentRequest

@@ -55,6 +55,17 @@ type Facts struct {
 	NoticeDays      int       `json:",omitempty"`
 	// LinkExpires is the program date a signed link in the email stops working.
 	LinkExpires ippo.Date `json:",omitzero"`
+
+	// assessments, graduation and handoff (issue 6)
+	// On is the program date of the step, for the policy in force (the staff address).
+	On           ippo.Date `json:",omitzero"`
+	StaffMissing bool      `json:",omitempty"`
+	SelfMissing  bool      `json:",omitempty"`
+	StaffAverage float64   `json:",omitempty"`
+	SelfAverage  float64   `json:",omitempty"`
+	Threshold    float64   `json:",omitempty"`
+	HandoffID    string    `json:",omitempty"`
+	Months       int       `json:",omitempty"`
 }
 
 // NoticeResult says what became of an email.
