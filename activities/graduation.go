@@ -25,6 +25,13 @@ func (a *Activities) AcceptAssessment(ctx context.Context, r AssessmentAcceptanc
 	return nonRetryableIfNotFound(a.DB.AcceptAssessment(ctx, r.WorkerID, r.AssessmentID))
 }
 
+// HandoffProvision and HandoffChange are the store's requests, named here
+// so workflows need not import the store.
+type (
+	HandoffProvision = postgres.HandoffProvision
+	HandoffChange    = postgres.HandoffChange
+)
+
 // HandoffOutcome is what became of a handoff when it was to be sent: the
 // category names of what was provided, never the facts.
 type HandoffOutcome struct {
@@ -35,7 +42,7 @@ type HandoffOutcome struct {
 
 // ProvideHandoff checks the worker's consent at the moment of sending and
 // records the provision (or the cancellation); see postgres.ProvideHandoff.
-func (a *Activities) ProvideHandoff(ctx context.Context, p postgres.HandoffProvision) (HandoffOutcome, error) {
+func (a *Activities) ProvideHandoff(ctx context.Context, p HandoffProvision) (HandoffOutcome, error) {
 	h, err := a.DB.ProvideHandoff(ctx, p)
 	if err != nil {
 		return HandoffOutcome{}, nonRetryableIfNotFound(err)
@@ -45,7 +52,7 @@ func (a *Activities) ProvideHandoff(ctx context.Context, p postgres.HandoffProvi
 
 // ChangeHandoff records a handoff's later status (acknowledged, escalated,
 // consent withdrawn).
-func (a *Activities) ChangeHandoff(ctx context.Context, c postgres.HandoffChange) error {
+func (a *Activities) ChangeHandoff(ctx context.Context, c HandoffChange) error {
 	return a.DB.ChangeHandoff(ctx, c)
 }
 

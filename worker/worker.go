@@ -32,6 +32,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	// schedule, attendance, work and the monthly close (issue 5)
 
 	// assessments, consents, graduation and handoff (issue 6)
+	r.RegisterWorkflowWithOptions(workflows.ProvisionRetention, workflow.RegisterOptions{Name: workflows.ProvisionRetentionWorkflow})
 
 	// reports (issue 7)
 

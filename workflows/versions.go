@@ -5,5 +5,28 @@ package workflows
 // no workflow that started before the change can still be running (a
 // lifecycle continues as new at every extension, so one extension period
 // after deployment is enough for phases that extend; screening and
-// onboarding can last longer). None yet: the first histories under
-// testdata/ were recorded with the code as it is.
+// onboarding can last longer). The first histories under testdata/ (v1-*)
+// were recorded before any change.
+const (
+	// ChangeAssessmentCadence (issue 6) adds the assessment cadence to the
+	// active phase: timers that request a self-assessment, remind, and tell
+	// staff when a round is overdue. Those timers change the commands an
+	// active lifecycle emits, so each run asks once, when it starts
+	// (Lifecycle): version 1 runs the cadence, DefaultVersion does not.
+	//
+	// What a lifecycle that was running before the change does: its
+	// current run keeps the old behaviour to its end (assessments may still
+	// be recorded and a step-up is still recommended: those are new Updates
+	// that no old history contains). Its next run, which begins at the next
+	// extension, starts the cadence from that extension's first day, so the
+	// first assessment is due before the following extension — not at once
+	// for a contract signed long ago, which would flood staff with overdue
+	// notices on deployment. A worker still in screening or onboarding when
+	// the change is deployed signs in the old run and likewise gets the
+	// cadence from their first extension.
+	//
+	// Graduation, handoffs and follow-ups need no version: they start with
+	// an Update no old history contains, and the loop runs exactly as
+	// before for every other phase.
+	ChangeAssessmentCadence = "assessment-cadence"
+)
