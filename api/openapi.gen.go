@@ -23,31 +23,31 @@ import (
 
 // Defines values for AgencyInputKind.
 const (
-	CityOffice             AgencyInputKind = "city_office"
-	CommunitySupport       AgencyInputKind = "community_support"
-	ConsultationSupport    AgencyInputKind = "consultation_support"
-	EmploymentSupport      AgencyInputKind = "employment_support"
-	Other                  AgencyInputKind = "other"
-	PublicEmploymentOffice AgencyInputKind = "public_employment_office"
-	YouthSupport           AgencyInputKind = "youth_support"
+	AgencyInputKindCityOffice             AgencyInputKind = "city_office"
+	AgencyInputKindCommunitySupport       AgencyInputKind = "community_support"
+	AgencyInputKindConsultationSupport    AgencyInputKind = "consultation_support"
+	AgencyInputKindEmploymentSupport      AgencyInputKind = "employment_support"
+	AgencyInputKindOther                  AgencyInputKind = "other"
+	AgencyInputKindPublicEmploymentOffice AgencyInputKind = "public_employment_office"
+	AgencyInputKindYouthSupport           AgencyInputKind = "youth_support"
 )
 
 // Valid indicates whether the value is a known member of the AgencyInputKind enum.
 func (e AgencyInputKind) Valid() bool {
 	switch e {
-	case CityOffice:
+	case AgencyInputKindCityOffice:
 		return true
-	case CommunitySupport:
+	case AgencyInputKindCommunitySupport:
 		return true
-	case ConsultationSupport:
+	case AgencyInputKindConsultationSupport:
 		return true
-	case EmploymentSupport:
+	case AgencyInputKindEmploymentSupport:
 		return true
-	case Other:
+	case AgencyInputKindOther:
 		return true
-	case PublicEmploymentOffice:
+	case AgencyInputKindPublicEmploymentOffice:
 		return true
-	case YouthSupport:
+	case AgencyInputKindYouthSupport:
 		return true
 	default:
 		return false
@@ -114,6 +114,78 @@ func (e ApplicantInputDisabilityTypes) Valid() bool {
 	}
 }
 
+// Defines values for AssessmentBy.
+const (
+	AssessmentBySelf  AssessmentBy = "self"
+	AssessmentByStaff AssessmentBy = "staff"
+)
+
+// Valid indicates whether the value is a known member of the AssessmentBy enum.
+func (e AssessmentBy) Valid() bool {
+	switch e {
+	case AssessmentBySelf:
+		return true
+	case AssessmentByStaff:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AssessmentInputBy.
+const (
+	AssessmentInputBySelf  AssessmentInputBy = "self"
+	AssessmentInputByStaff AssessmentInputBy = "staff"
+)
+
+// Valid indicates whether the value is a known member of the AssessmentInputBy enum.
+func (e AssessmentInputBy) Valid() bool {
+	switch e {
+	case AssessmentInputBySelf:
+		return true
+	case AssessmentInputByStaff:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConsentInputAction.
+const (
+	Give     ConsentInputAction = "give"
+	Withdraw ConsentInputAction = "withdraw"
+)
+
+// Valid indicates whether the value is a known member of the ConsentInputAction enum.
+func (e ConsentInputAction) Valid() bool {
+	switch e {
+	case Give:
+		return true
+	case Withdraw:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConsentPurpose.
+const (
+	GraduationHandoff   ConsentPurpose = "graduation_handoff"
+	SupportCoordination ConsentPurpose = "support_coordination"
+)
+
+// Valid indicates whether the value is a known member of the ConsentPurpose enum.
+func (e ConsentPurpose) Valid() bool {
+	switch e {
+	case GraduationHandoff:
+		return true
+	case SupportCoordination:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EligibilityInputDecision.
 const (
 	Approve EligibilityInputDecision = "approve"
@@ -134,34 +206,121 @@ func (e EligibilityInputDecision) Valid() bool {
 
 // Defines values for EmailStatus.
 const (
-	Bounced   EmailStatus = "bounced"
-	Delivered EmailStatus = "delivered"
-	Failed    EmailStatus = "failed"
-	Held      EmailStatus = "held"
-	Queued    EmailStatus = "queued"
-	Sending   EmailStatus = "sending"
-	Sent      EmailStatus = "sent"
-	Unknown   EmailStatus = "unknown"
+	EmailStatusBounced   EmailStatus = "bounced"
+	EmailStatusDelivered EmailStatus = "delivered"
+	EmailStatusFailed    EmailStatus = "failed"
+	EmailStatusHeld      EmailStatus = "held"
+	EmailStatusQueued    EmailStatus = "queued"
+	EmailStatusSending   EmailStatus = "sending"
+	EmailStatusSent      EmailStatus = "sent"
+	EmailStatusUnknown   EmailStatus = "unknown"
 )
 
 // Valid indicates whether the value is a known member of the EmailStatus enum.
 func (e EmailStatus) Valid() bool {
 	switch e {
-	case Bounced:
+	case EmailStatusBounced:
 		return true
-	case Delivered:
+	case EmailStatusDelivered:
 		return true
-	case Failed:
+	case EmailStatusFailed:
 		return true
-	case Held:
+	case EmailStatusHeld:
 		return true
-	case Queued:
+	case EmailStatusQueued:
 		return true
-	case Sending:
+	case EmailStatusSending:
 		return true
-	case Sent:
+	case EmailStatusSent:
 		return true
-	case Unknown:
+	case EmailStatusUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GraduationInputDestination.
+const (
+	GraduationInputDestinationEmploymentTypeA   GraduationInputDestination = "employment_type_a"
+	GraduationInputDestinationEmploymentTypeB   GraduationInputDestination = "employment_type_b"
+	GraduationInputDestinationFreelance         GraduationInputDestination = "freelance"
+	GraduationInputDestinationGeneralEmployment GraduationInputDestination = "general_employment"
+	GraduationInputDestinationOther             GraduationInputDestination = "other"
+	GraduationInputDestinationTransitionSupport GraduationInputDestination = "transition_support"
+)
+
+// Valid indicates whether the value is a known member of the GraduationInputDestination enum.
+func (e GraduationInputDestination) Valid() bool {
+	switch e {
+	case GraduationInputDestinationEmploymentTypeA:
+		return true
+	case GraduationInputDestinationEmploymentTypeB:
+		return true
+	case GraduationInputDestinationFreelance:
+		return true
+	case GraduationInputDestinationGeneralEmployment:
+		return true
+	case GraduationInputDestinationOther:
+		return true
+	case GraduationInputDestinationTransitionSupport:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HandoffStatus.
+const (
+	HandoffStatusAcknowledged     HandoffStatus = "acknowledged"
+	HandoffStatusCancelled        HandoffStatus = "cancelled"
+	HandoffStatusConsentWithdrawn HandoffStatus = "consent_withdrawn"
+	HandoffStatusSent             HandoffStatus = "sent"
+	HandoffStatusUnacknowledged   HandoffStatus = "unacknowledged"
+)
+
+// Valid indicates whether the value is a known member of the HandoffStatus enum.
+func (e HandoffStatus) Valid() bool {
+	switch e {
+	case HandoffStatusAcknowledged:
+		return true
+	case HandoffStatusCancelled:
+		return true
+	case HandoffStatusConsentWithdrawn:
+		return true
+	case HandoffStatusSent:
+		return true
+	case HandoffStatusUnacknowledged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HandoffStateStatus.
+const (
+	HandoffStateStatusAcknowledged     HandoffStateStatus = "acknowledged"
+	HandoffStateStatusCancelled        HandoffStateStatus = "cancelled"
+	HandoffStateStatusConsentWithdrawn HandoffStateStatus = "consent_withdrawn"
+	HandoffStateStatusPending          HandoffStateStatus = "pending"
+	HandoffStateStatusSent             HandoffStateStatus = "sent"
+	HandoffStateStatusUnacknowledged   HandoffStateStatus = "unacknowledged"
+)
+
+// Valid indicates whether the value is a known member of the HandoffStateStatus enum.
+func (e HandoffStateStatus) Valid() bool {
+	switch e {
+	case HandoffStateStatusAcknowledged:
+		return true
+	case HandoffStateStatusCancelled:
+		return true
+	case HandoffStateStatusConsentWithdrawn:
+		return true
+	case HandoffStateStatusPending:
+		return true
+	case HandoffStateStatusSent:
+		return true
+	case HandoffStateStatusUnacknowledged:
 		return true
 	default:
 		return false
@@ -219,6 +378,33 @@ func (e Phase) Valid() bool {
 	}
 }
 
+// Defines values for ShareItem.
+const (
+	Assessments    ShareItem = "assessments"
+	Contact        ShareItem = "contact"
+	DisabilityType ShareItem = "disability_type"
+	HandoffNotes   ShareItem = "handoff_notes"
+	WorkHistory    ShareItem = "work_history"
+)
+
+// Valid indicates whether the value is a known member of the ShareItem enum.
+func (e ShareItem) Valid() bool {
+	switch e {
+	case Assessments:
+		return true
+	case Contact:
+		return true
+	case DisabilityType:
+		return true
+	case HandoffNotes:
+		return true
+	case WorkHistory:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TimelineEntrySource.
 const (
 	Audit     TimelineEntrySource = "audit"
@@ -242,23 +428,29 @@ func (e TimelineEntrySource) Valid() bool {
 
 // Defines values for TokenInputRole.
 const (
-	Admin  TokenInputRole = "admin"
-	Staff  TokenInputRole = "staff"
-	Viewer TokenInputRole = "viewer"
+	TokenInputRoleAdmin  TokenInputRole = "admin"
+	TokenInputRoleStaff  TokenInputRole = "staff"
+	TokenInputRoleViewer TokenInputRole = "viewer"
 )
 
 // Valid indicates whether the value is a known member of the TokenInputRole enum.
 func (e TokenInputRole) Valid() bool {
 	switch e {
-	case Admin:
+	case TokenInputRoleAdmin:
 		return true
-	case Staff:
+	case TokenInputRoleStaff:
 		return true
-	case Viewer:
+	case TokenInputRoleViewer:
 		return true
 	default:
 		return false
 	}
+}
+
+// AcknowledgementInput defines model for AcknowledgementInput.
+type AcknowledgementInput struct {
+	// Note How the acknowledgement reached staff.
+	Note *string `json:"note,omitempty"`
 }
 
 // Agency defines model for Agency.
@@ -355,6 +547,78 @@ type ApplicantInputCategory string
 // ApplicantInputDisabilityTypes defines model for ApplicantInput.DisabilityTypes.
 type ApplicantInputDisabilityTypes string
 
+// Assessment defines model for Assessment.
+type Assessment struct {
+	// Average Example: 3.75
+	Average   float32            `json:"average"`
+	By        AssessmentBy       `json:"by"`
+	Comment   *string            `json:"comment,omitempty"`
+	Comments  *DimensionComments `json:"comments,omitempty"`
+	CreatedAt time.Time          `json:"created_at"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// On Example: 2026-04-01
+	On         Date   `json:"on"`
+	RecordedBy string `json:"recorded_by"`
+
+	// Scores One score from 1 to 5 per dimension: 作業安定度, 作業遂行, 基本的労働習慣, 対人技能.
+	Scores Scores `json:"scores"`
+}
+
+// AssessmentBy defines model for Assessment.By.
+type AssessmentBy string
+
+// AssessmentHistory defines model for AssessmentHistory.
+type AssessmentHistory struct {
+	// Gap Self − staff per dimension.
+	Gap    *ScoreGap    `json:"gap,omitempty"`
+	Items  []Assessment `json:"items"`
+	Latest struct {
+		Self  *Assessment `json:"self,omitempty"`
+		Staff *Assessment `json:"staff,omitempty"`
+	} `json:"latest"`
+
+	// NextDue Example: 2026-04-01
+	NextDue *Date `json:"next_due,omitempty"`
+	StepUp  struct {
+		// Ready Both latest averages reach the threshold.
+		Ready bool `json:"ready"`
+
+		// Threshold Example: 4
+		Threshold float32 `json:"threshold"`
+	} `json:"step_up"`
+}
+
+// AssessmentInput defines model for AssessmentInput.
+type AssessmentInput struct {
+	By       AssessmentInputBy  `json:"by"`
+	Comment  *string            `json:"comment,omitempty"`
+	Comments *DimensionComments `json:"comments,omitempty"`
+
+	// On The day of the assessment; defaults to today. Not before the contract was signed.
+	On *Date `json:"on,omitempty"`
+
+	// Scores One score from 1 to 5 per dimension: 作業安定度, 作業遂行, 基本的労働習慣, 対人技能.
+	Scores Scores `json:"scores"`
+}
+
+// AssessmentInputBy defines model for AssessmentInput.By.
+type AssessmentInputBy string
+
+// AssessmentRecorded defines model for AssessmentRecorded.
+type AssessmentRecorded struct {
+	Assessment Assessment `json:"assessment"`
+
+	// NextDue Example: 2026-04-01
+	NextDue *Date `json:"next_due,omitempty"`
+	Phase   Phase `json:"phase"`
+
+	// RoundComplete This assessment completed the round in progress.
+	RoundComplete     bool   `json:"round_complete"`
+	Status            string `json:"status"`
+	StepUpRecommended bool   `json:"step_up_recommended"`
+}
+
 // AuditEntry defines model for AuditEntry.
 type AuditEntry struct {
 	Actor     string    `json:"actor"`
@@ -376,6 +640,52 @@ type AuditPage struct {
 	NextCursor *string      `json:"next_cursor,omitempty"`
 }
 
+// Consent defines model for Consent.
+type Consent struct {
+	AgencyId   openapi_types.UUID `json:"agency_id"`
+	AgencyName *string            `json:"agency_name,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
+
+	// GivenOn Example: 2026-04-01
+	GivenOn                  Date               `json:"given_on"`
+	GivenRecordedBy          string             `json:"given_recorded_by"`
+	Id                       openapi_types.UUID `json:"id"`
+	Items                    []ShareItem        `json:"items"`
+	Purpose                  ConsentPurpose     `json:"purpose"`
+	WithdrawalWordingVersion *string            `json:"withdrawal_wording_version,omitempty"`
+	WithdrawnAt              *time.Time         `json:"withdrawn_at,omitempty"`
+
+	// WithdrawnOn Example: 2026-04-01
+	WithdrawnOn         *Date              `json:"withdrawn_on,omitempty"`
+	WithdrawnRecordedBy *string            `json:"withdrawn_recorded_by,omitempty"`
+	WordingVersion      string             `json:"wording_version"`
+	WorkerId            openapi_types.UUID `json:"worker_id"`
+}
+
+// ConsentInput defines model for ConsentInput.
+type ConsentInput struct {
+	Action   ConsentInputAction `json:"action"`
+	AgencyId openapi_types.UUID `json:"agency_id"`
+
+	// Items give: what the worker agrees to share (at least one).
+	Items *[]ShareItem `json:"items,omitempty"`
+
+	// On The day the worker gave or withdrew the consent; defaults to today.
+	On      *Date          `json:"on,omitempty"`
+	Purpose ConsentPurpose `json:"purpose"`
+
+	// WordingVersion The version of the wording the worker was shown.
+	//
+	// Example: 2027-01
+	WordingVersion string `json:"wording_version"`
+}
+
+// ConsentInputAction defines model for ConsentInput.Action.
+type ConsentInputAction string
+
+// ConsentPurpose defines model for ConsentPurpose.
+type ConsentPurpose string
+
 // ContractInput defines model for ContractInput.
 type ContractInput struct {
 	// SignedOn Defaults to today (Asia/Tokyo).
@@ -384,6 +694,14 @@ type ContractInput struct {
 
 // Date Example: 2026-04-01
 type Date = ippo.Date
+
+// DimensionComments defines model for DimensionComments.
+type DimensionComments struct {
+	Execution     *string `json:"execution,omitempty"`
+	Habits        *string `json:"habits,omitempty"`
+	Interpersonal *string `json:"interpersonal,omitempty"`
+	Stability     *string `json:"stability,omitempty"`
+}
 
 // EligibilityInput defines model for EligibilityInput.
 type EligibilityInput struct {
@@ -405,6 +723,109 @@ type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
+
+// GraduationInput defines model for GraduationInput.
+type GraduationInput struct {
+	// Agencies The agencies to hand over to; each needs a consent in force for graduation_handoff. May be empty.
+	Agencies    []openapi_types.UUID       `json:"agencies"`
+	Destination GraduationInputDestination `json:"destination"`
+
+	// GraduatedOn Defaults to today; not in the future.
+	GraduatedOn *Date `json:"graduated_on,omitempty"`
+
+	// HandoffNotes What staff want the agencies to know; shared only where the consent names handoff_notes.
+	HandoffNotes *string `json:"handoff_notes,omitempty"`
+}
+
+// GraduationInputDestination defines model for GraduationInput.Destination.
+type GraduationInputDestination string
+
+// GraduationResult defines model for GraduationResult.
+type GraduationResult struct {
+	// EndsOn Example: 2026-04-01
+	EndsOn     *Date `json:"ends_on,omitempty"`
+	Graduation struct {
+		Destination string `json:"destination"`
+		FollowUps   []struct {
+			Done   bool `json:"done"`
+			Months int  `json:"months"`
+
+			// On Example: 2026-04-01
+			On Date `json:"on"`
+		} `json:"follow_ups"`
+
+		// GraduatedOn Example: 2026-04-01
+		GraduatedOn Date           `json:"graduated_on"`
+		Handoffs    []HandoffState `json:"handoffs"`
+	} `json:"graduation"`
+	Phase  Phase  `json:"phase"`
+	Status string `json:"status"`
+}
+
+// Handoff defines model for Handoff.
+type Handoff struct {
+	// AckBy Example: 2026-04-01
+	AckBy                 *Date              `json:"ack_by,omitempty"`
+	AcknowledgedAt        *time.Time         `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy        *string            `json:"acknowledged_by,omitempty"`
+	AgencyId              openapi_types.UUID `json:"agency_id"`
+	AgencyName            string             `json:"agency_name"`
+	ConsentId             openapi_types.UUID `json:"consent_id"`
+	ConsentWordingVersion *string            `json:"consent_wording_version,omitempty"`
+	CreatedBy             string             `json:"created_by"`
+	Destination           string             `json:"destination"`
+	EscalatedAt           *time.Time         `json:"escalated_at,omitempty"`
+
+	// GraduatedOn Example: 2026-04-01
+	GraduatedOn Date               `json:"graduated_on"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Items What was provided (the consent's items).
+	Items []ShareItem `json:"items"`
+
+	// KeepUntil Example: 2026-04-01
+	KeepUntil  *Date      `json:"keep_until,omitempty"`
+	ProvidedAt *time.Time `json:"provided_at,omitempty"`
+
+	// ProvidedOn Example: 2026-04-01
+	ProvidedOn *Date              `json:"provided_on,omitempty"`
+	Reason     *string            `json:"reason,omitempty"`
+	Status     HandoffStatus      `json:"status"`
+	UpdatedAt  time.Time          `json:"updated_at"`
+	WorkerId   openapi_types.UUID `json:"worker_id"`
+}
+
+// HandoffStatus defines model for Handoff.Status.
+type HandoffStatus string
+
+// HandoffAcknowledged defines model for HandoffAcknowledged.
+type HandoffAcknowledged struct {
+	AlreadyAcknowledged bool         `json:"already_acknowledged"`
+	Handoff             HandoffState `json:"handoff"`
+	Phase               Phase        `json:"phase"`
+	Status              string       `json:"status"`
+}
+
+// HandoffState defines model for HandoffState.
+type HandoffState struct {
+	// AckBy Example: 2026-04-01
+	AckBy     *Date              `json:"ack_by,omitempty"`
+	AgencyId  openapi_types.UUID `json:"agency_id"`
+	ConsentId openapi_types.UUID `json:"consent_id"`
+	Id        openapi_types.UUID `json:"id"`
+	Items     *[]ShareItem       `json:"items,omitempty"`
+
+	// KeepUntil Example: 2026-04-01
+	KeepUntil *Date   `json:"keep_until,omitempty"`
+	Reason    *string `json:"reason,omitempty"`
+
+	// SentOn Example: 2026-04-01
+	SentOn *Date              `json:"sent_on,omitempty"`
+	Status HandoffStateStatus `json:"status"`
+}
+
+// HandoffStateStatus defines model for HandoffState.Status.
+type HandoffStateStatus string
 
 // IssuedToken defines model for IssuedToken.
 type IssuedToken struct {
@@ -517,6 +938,28 @@ type Problem struct {
 	Title           string              `json:"title"`
 	Type            string              `json:"type"`
 }
+
+// ScoreGap Self − staff per dimension.
+type ScoreGap struct {
+	Execution     int `json:"execution"`
+	Habits        int `json:"habits"`
+	Interpersonal int `json:"interpersonal"`
+	Stability     int `json:"stability"`
+}
+
+// Scores One score from 1 to 5 per dimension: 作業安定度, 作業遂行, 基本的労働習慣, 対人技能.
+type Scores struct {
+	Execution     int `json:"execution"`
+	Habits        int `json:"habits"`
+	Interpersonal int `json:"interpersonal"`
+	Stability     int `json:"stability"`
+}
+
+// ShareItem work_history: when the worker used the program; assessments: the latest
+// staff and self scores (no comments); disability_type: disability types
+// and 難病 (要配慮個人情報); contact: the worker's email; handoff_notes: what
+// staff wrote for the handoff.
+type ShareItem string
 
 // StaffTask defines model for StaffTask.
 type StaffTask struct {
@@ -704,6 +1147,18 @@ type ListWorkersParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// RecordAssessmentParams defines parameters for RecordAssessment.
+type RecordAssessmentParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordConsentParams defines parameters for RecordConsent.
+type RecordConsentParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // SignContractParams defines parameters for SignContract.
 type SignContractParams struct {
 	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
@@ -718,6 +1173,18 @@ type EndContractParams struct {
 
 // DecideEligibilityParams defines parameters for DecideEligibility.
 type DecideEligibilityParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GraduateWorkerParams defines parameters for GraduateWorker.
+type GraduateWorkerParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AcknowledgeHandoffParams defines parameters for AcknowledgeHandoff.
+type AcknowledgeHandoffParams struct {
 	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -740,6 +1207,12 @@ type PutPolicyJSONRequestBody = PolicyVersion
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = TokenInput
 
+// RecordAssessmentJSONRequestBody defines body for RecordAssessment for application/json ContentType.
+type RecordAssessmentJSONRequestBody = AssessmentInput
+
+// RecordConsentJSONRequestBody defines body for RecordConsent for application/json ContentType.
+type RecordConsentJSONRequestBody = ConsentInput
+
 // SignContractJSONRequestBody defines body for SignContract for application/json ContentType.
 type SignContractJSONRequestBody = ContractInput
 
@@ -748,6 +1221,12 @@ type EndContractJSONRequestBody = NonRenewalInput
 
 // DecideEligibilityJSONRequestBody defines body for DecideEligibility for application/json ContentType.
 type DecideEligibilityJSONRequestBody = EligibilityInput
+
+// GraduateWorkerJSONRequestBody defines body for GraduateWorker for application/json ContentType.
+type GraduateWorkerJSONRequestBody = GraduationInput
+
+// AcknowledgeHandoffJSONRequestBody defines body for AcknowledgeHandoff for application/json ContentType.
+type AcknowledgeHandoffJSONRequestBody = AcknowledgementInput
 
 // WithdrawWorkerJSONRequestBody defines body for WithdrawWorker for application/json ContentType.
 type WithdrawWorkerJSONRequestBody = WithdrawalInput
@@ -796,6 +1275,18 @@ type ServerInterface interface {
 	// GetWorker One worker with their phase
 	// (GET /workers/{id})
 	GetWorker(c *gin.Context, id WorkerID)
+	// ListAssessments Assessment history, the latest staff and self assessments, and the gap between them
+	// (GET /workers/{id}/assessments)
+	ListAssessments(c *gin.Context, id WorkerID)
+	// RecordAssessment Record an assessment by staff or by the worker (self) (active)
+	// (POST /workers/{id}/assessments)
+	RecordAssessment(c *gin.Context, id WorkerID, params RecordAssessmentParams)
+	// ListConsents The worker's consents to share information with partner agencies, withdrawn ones included
+	// (GET /workers/{id}/consents)
+	ListConsents(c *gin.Context, id WorkerID)
+	// RecordConsent Record a consent given or withdrawn (any phase)
+	// (POST /workers/{id}/consents)
+	RecordConsent(c *gin.Context, id WorkerID, params RecordConsentParams)
 	// SignContract Sign the contract (onboarding → active)
 	// (POST /workers/{id}/contract)
 	SignContract(c *gin.Context, id WorkerID, params SignContractParams)
@@ -805,6 +1296,15 @@ type ServerInterface interface {
 	// DecideEligibility Approve or reject an applicant (screening)
 	// (POST /workers/{id}/eligibility)
 	DecideEligibility(c *gin.Context, id WorkerID, params DecideEligibilityParams)
+	// GraduateWorker Record a graduation and hand the worker over to partner agencies (active → graduated)
+	// (POST /workers/{id}/graduation)
+	GraduateWorker(c *gin.Context, id WorkerID, params GraduateWorkerParams)
+	// ListHandoffs The worker's handoffs and the records of what was provided, to whom and when
+	// (GET /workers/{id}/handoffs)
+	ListHandoffs(c *gin.Context, id WorkerID)
+	// AcknowledgeHandoff Record that an agency acknowledged a handoff it told staff about by other means
+	// (POST /workers/{id}/handoffs/{handoff_id}/acknowledgement)
+	AcknowledgeHandoff(c *gin.Context, id WorkerID, handoffId openapi_types.UUID, params AcknowledgeHandoffParams)
 	// GetTimeline Every step of the worker's lifecycle, email and audited request, with who and when
 	// (GET /workers/{id}/timeline)
 	GetTimeline(c *gin.Context, id WorkerID)
@@ -1249,6 +1749,154 @@ func (siw *ServerInterfaceWrapper) GetWorker(c *gin.Context) {
 	siw.Handler.GetWorker(c, id)
 }
 
+// ListAssessments operation middleware
+func (siw *ServerInterfaceWrapper) ListAssessments(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAssessments(c, id)
+}
+
+// RecordAssessment operation middleware
+func (siw *ServerInterfaceWrapper) RecordAssessment(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordAssessmentParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RecordAssessment(c, id, params)
+}
+
+// ListConsents operation middleware
+func (siw *ServerInterfaceWrapper) ListConsents(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListConsents(c, id)
+}
+
+// RecordConsent operation middleware
+func (siw *ServerInterfaceWrapper) RecordConsent(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordConsentParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RecordConsent(c, id, params)
+}
+
 // SignContract operation middleware
 func (siw *ServerInterfaceWrapper) SignContract(c *gin.Context) {
 
@@ -1396,6 +2044,138 @@ func (siw *ServerInterfaceWrapper) DecideEligibility(c *gin.Context) {
 	siw.Handler.DecideEligibility(c, id, params)
 }
 
+// GraduateWorker operation middleware
+func (siw *ServerInterfaceWrapper) GraduateWorker(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GraduateWorkerParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GraduateWorker(c, id, params)
+}
+
+// ListHandoffs operation middleware
+func (siw *ServerInterfaceWrapper) ListHandoffs(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListHandoffs(c, id)
+}
+
+// AcknowledgeHandoff operation middleware
+func (siw *ServerInterfaceWrapper) AcknowledgeHandoff(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "handoff_id" -------------
+	var handoffId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "handoff_id", c.Param("handoff_id"), &handoffId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter handoff_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcknowledgeHandoffParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AcknowledgeHandoff(c, id, handoffId, params)
+}
+
 // GetTimeline operation middleware
 func (siw *ServerInterfaceWrapper) GetTimeline(c *gin.Context) {
 
@@ -1516,6 +2296,13 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/tokens", wrapper.CreateToken)
 	router.DELETE(options.BaseURL+"/tokens/:id", wrapper.RevokeToken)
 	router.GET(options.BaseURL+"/audit", wrapper.ListAudit)
+	router.GET(options.BaseURL+"/workers/:id/assessments", wrapper.ListAssessments)
+	router.POST(options.BaseURL+"/workers/:id/assessments", wrapper.RecordAssessment)
+	router.GET(options.BaseURL+"/workers/:id/consents", wrapper.ListConsents)
+	router.POST(options.BaseURL+"/workers/:id/consents", wrapper.RecordConsent)
+	router.POST(options.BaseURL+"/workers/:id/graduation", wrapper.GraduateWorker)
+	router.GET(options.BaseURL+"/workers/:id/handoffs", wrapper.ListHandoffs)
+	router.POST(options.BaseURL+"/workers/:id/handoffs/:handoff_id/acknowledgement", wrapper.AcknowledgeHandoff)
 }
 
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
@@ -1523,92 +2310,141 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3HxbjxzHdfBfOejvA7SL9M4uL3Kg0UsokrY3kcUFubAeNMRsTfeZ6dJ2VzWrqnc4JhYQFSiIY+eCBPBT",
-	"bjDgAA7gBH6K4Yfkv4SibP2LoE71daZ6dmZ3RNN+m+mursu5X+tFEMkslwKF0cHwRZAzxTI0qOjf/UJp",
-	"qeyvGHWkeG64FMEwOE0QBD4344gGgJyCSRByhRdcFhpyNsNBEAbcDn5WoFoEYSBYhsEwcJ8EYaCjBDNm",
-	"J8/Y8w9RzEwSDG8fHYWBWeR2pDaKi1lweRkGxzFmuTQoosWf4WJ1Q/fEAgrBnxUI7ivYK3IwEm4fHUGU",
-	"MMUie6b994GBQqMWMOcmoU1rliGc4wKYiGEi44UdUCih6e2UK22ACT1HVZ8oQRajao7U2t2B3d66s2Vc",
-	"VP9v+U76Ic+4sR/6YJfSy/b0MU5ZkZpg+K6dmz3nWZHZP24l969ZhwuDM1S00MdSnaM6flCvlTOTNEvx",
-	"OAgDhc8KrjAOhkYV2F53KlXGTDAMioJGLh/k0n6scyk0EiWdKDlJMbM/IykMCjojy/OUR8wi8TB3I/7o",
-	"U20x+qK11v9XOA2Gwf87bEj10L3Vh9W8tGKXJh5/+z68d/fdP4ZyZojRMJ7q4DIMnhjM1+xluz3YyR6j",
-	"tmjwbMPyypxg/Y4GbZiILXmyqUHl6M9uxX5WTmdXuzeztET8qGSOynAHxUghMxiPmengIGYGDwzPcBUR",
-	"S7t5sfoeM8ZT7xseb4DpMDjnIvZ+7yjphYfIG7r6xBEaDS2nqrbU3XrYPvzTehty8ilGxq7mYHYs8sKh",
-	"M465/ZClJy0QTlmqMVyC6hKEuhx7FK4BWXvou3fXwAaFZcRPAszyVC4yFGasizyXynJzJIUlHiK91uOF",
-	"LEzSGZZlheBm0X5m/8rplEcWfHkxSXk0bi1Sv5ImQdWC2yqWthVUbRz60OfFkeMxx3BLpM0MzqRatKEV",
-	"c80mPOXGisCEn/NzmUnFvcewQETfxDN+gWLsULuOix8wg3aiuVSWQ8cXqLSfZ5YOXy+w+q0PBs2hxvYd",
-	"7ZEbzLSXh8oHTCm2uIJbhbFajk1SHMdcI9Nt5ptImSITdqAloojnjLYQyRi3YV73YnzOBPO+VRjJmeA/",
-	"wHg8WYxjGRlnP6xuoyRiCy6rdb2zzZkwejxDgYqlLbr2z2hVeqzYXIw1FxFuhnA/JVcSaBVWYUOpfpiv",
-	"2XVDpWuZ4zoybIfss3bVrm67776yhlYk0xQji07QKDQ3/AJhyiKjYe+3//by6y/++qsv/uP1Zz/68te/",
-	"/urPv3j9r78M4d7JyTEwZQZw+2jv9v6+ta92zrv4nGV5ag97++j2tw6O7gZhW9S9exS+QfauMGOpgTkN",
-	"d4GpzOv/1kAjOBb0N08Wmkcs9aIsY8+P3cR318iJ5vwJE+xc/kn5YPBp3oWEX4H1SJXa7CzJYkMps2Sg",
-	"oeaxVdpDMoTaX7yjIZURS2EmL1AJCx+wk1gSaU506+5twmev8GqGfv03P3792Q/ht3/1y9e/+LvuwW95",
-	"dXxHzDXzvHr5o1cv//vVy7999fkP4dXL/3z18t9fvfyHTSbsk4xdmDTkMwQGzT9oPofJwr5yE4SbSdbu",
-	"Io0scJC3VgQ4UwGkAkaWFJiEGSjncs4Qq9V3eJXPtl52d7fzsR0J5UhoRkLKDKr3Yc640cCs1wVc0E6e",
-	"FVgQMWykBViaPpoGw082ESJPwzXAohlhnqCAvW9BJoVJtIVYJhVatOQy5dFi/4Za5br6o4i5eSiM8jgO",
-	"bEkPN2iiN2Put+C38TOWvAUuzLdavFl7nmGQoUmkfz1ZmEj22B3knvpNjmcFatN3BiUL459RG2aKttnV",
-	"2qTz2Pxz+hwYZrHDSpYsT1itHVaudWun9erNoXtxesJmuIrSWqnUP9YRd4s4PFZlK5azwXlpPd9u70un",
-	"La5jwGg+ExiXuv5GDPvA6SZtrRIjY7aAvXuas8NTeb6Q+wM6z8rWaS6fuXBwdCsIuyywQv1h8PxgJg8q",
-	"KspzOXjgxtXPD3hGLhuF2CwhBzNukmIyiGR2aL84iFAYVPSbtvgw5TPuhP/1nNqI1zZQaXawPFfyAokS",
-	"6eBPvXqKldGPZW3tSMCC1X0+gCel8ddRDlZG5ynjAqy9pAcryuJKk6veu4/IHloh+qRm3epspBGIr5Ai",
-	"LO6X5coEU/t8ynhKAwpxLuRckPWV8gtU9HQiCxFh7AXJtzmm8UOlHHd04Ty177qU4xPvq9Ybal3y9Xpg",
-	"uAWaD3wwOda6wPhUnqNY3aHGSKHxB3EnyBQqMPbLATxJ5FyAFBG+D1KkC7B6N2E6Aa5BG6kwHvjOYqqF",
-	"13Gr293y6dynYbVJ3+E+kuIxCpyz9Dp8MOm4RI7Jgkq+e7GNIta7kENuLQKkteXImAGDKgMUsTMiuLGQ",
-	"NVLSW5hKFxKMCqUsZ0mBXY7cko8mCy9AHxVmIp8/rDyEJUuBjL/xhrE/ZgxmuelRotcJVyYmu1k0Ev2h",
-	"hJRpM8aKh1etCyUveIxqXLJZrzWBEc95NwThsyjW0UtbgpG57jDjDf9Y64/12C8Gn/u/KvJ4a7h3DJ6r",
-	"ovseA+ic8h71ftuQao5Y7rnEcssGqumoQzSdk/RT8i7sozZPfHMG0klS+s+VPNKRQhROXUkxkUyVuotF",
-	"hpOmnikWFxYGQcu1oUgBkoGQkmMh4h7VdUIeyZYyk0XnY0snsjDjmC16uJtpjVpTmHmmWISbDbVP1QVL",
-	"x8576hEcLGfWKe15a/VqfyAUnxsU1nxYu8RUpqmcj4u8NWo5DNsavkwQjVe4dpWMPR/HjKeLcSIL1R4k",
-	"imxSjvFFSjYIcnS+64t4vP7V594AiTR8LcZIHhIQFRoUlJpYIFM9wxVmXFjx2T+jNmw6XYM2bTC36DCJ",
-	"Qp3INPYCy+rPtRAvDE/5D1wuxTA1QzPOUUVdid129KywzxVOMTKFWoLhb372z69/9pev/+uffvOPP/YK",
-	"TTZbEjZbcNlUyWzTwOYChW/7y6aindEN9kmfZRqeI56ni3HE8l7qXFrAZ9mukmGLf32M0kWih1+75LlM",
-	"XJ59r/LZWjpYK4/65JqPQMNVSekRLOuYqSKhVTrsMkxH6Hk1C8l5a1T4VKEYT6W6OiNSKguy6GO22JQ4",
-	"y3D45srWrfP9Moq+QpkrLoLdS9icorViPyi+36QAtuBJnFr48wscb8Odea1kN4Hu0vGWlqxn8x6tqaJY",
-	"0tiW5jDeLpfo6iH8OpSplKO1mEU8jkuiWh8EsV9Z83pzMmi51Z7dcaENKwO4q+Z6ZUitBTgNujpCuC4O",
-	"aLhJcQ00r7IF6W01Tb2UD7dPLLufMn2+it3e/Oi16kGkwO0/mCy+kRKRfvDe2B9xtQgV4AmEV9aQtCp5",
-	"VpDQCgtsIhPIY6hV28aSZDu6ZgbHPaaBh6zbnqPKLGtvui0arw1zAcyNMrGMm5RrM86l5ku1R33mizv8",
-	"WiY55RmmXNzY3avm6YmIb+zQdefZJu2yDQMyw/r1mKvMW9lZXXlUG7NRGZ0fu1C7b6Wa/HzxkZliWSk4",
-	"uoGuE/cO7P5hL+bTKSoNVpsBMy6QSNWWxycnj8bfe/TR6XfHHz786Dun391fjqz3gqAJga1Kb1mUpk3l",
-	"VKd8itEiStspN1bE3BfvXsI0BR3KGWsZ4rDoRb8/4nodsVx9czNBS1GuQm+5dm+tj8ILeb7lZEqmW1b9",
-	"0RdLgZ8WOHoBf51wcHXUpQx0IsFa9C7NTTFp2NMUDS8TzqZk9P2BJ9e/tlSugUidhokzLioD31qzHOfe",
-	"WLQ/i0zT+YDycRkeul6gfE2UeZtSwHIa7/5czH1VSrarAtcmMeuBVoLaP9syWSUCt9B9jdjcRv9taS3U",
-	"hkKPGboh+5PRESOLKx25If+3Pxv3GmvbGSeN+dHlNWZNAy5m4yrLF0JlLGAcQv26gnsIBTn/zX+X4Ash",
-	"SqUmPdbouJXJfce9Vnj8GvYM4WjJqAmDdhFNC+0dgr4y8O1YaReB75Ipv6mY9yWl9grFzeKJXbF0aCjt",
-	"WFfYUwWPe1RPkBiTu3J6LqZylYyO81zC3pe/+uyrX/x8n7JoCcKERed1IdOUCqhm3HSKig7KiiZw6bkB",
-	"kN81ErHiFwjIoqSp1q8NCTCJksUsAZNwDfdOjofAhWHnGAI2afrQ7mEkKkKlhhKqXCqMzJjhETT4Dunt",
-	"vJbYg5EYiYcXqBZQeqsgEGMNZ/cKk0hVhrKG8IHL2I6Ko6M7EWkq+olnA3gsU9RDOHP65AwUsliHI3FG",
-	"iuYMWKol2F1rajrQIZyRKirfZEywGWqn/jTtz4Ui6CdNNhKU6be2FKRyNgDy3jUwhVC3W5z1dXWcDeHu",
-	"0RFlOdlIUKsN1ZhxDUIa+NMnjz4K4e7t224ENAMmCtm5BgaqSBH2CEmUFgerEuOR4ALOXPDhbD+Eu0fv",
-	"lVPYY7opYolulSk3RCo1kolBYc+iwh3PPbBnrtoztJtjLos0thPsD+AeKJxaQ6tGV5QwMUM9EkKahIvZ",
-	"AE4ePTmtXmtIpJCFgrOlZqGzYX9L0khc3ZM0ErWXWzIFYdsSaRMoC4bBrcERVVjlKFjOg2FwZ3A0uFPW",
-	"JhFTHlLqt6q8dRUDVq4QIo/jYBh8yLW5Vw1aavC5fXS0VUPNjYqZXHvMdd221R4dx3isnrYub/Xvoz54",
-	"q/0oDHSRZcx6gcEJU0ZgWUjJUcPe1z/56Zf/8/lXP/+Xr3/yU+v1GDbT5PI61yl4SlFE7YH5fTKEyxOH",
-	"nf68nrKEZsjhUtvc5dM6FvZBGVLaSQNUu/XmsosF651erpDKrR0v7cPpvTjGeAfIvBfHwCBvo3ThxeBl",
-	"GBzWyt01U5YYXSqaTzA6d5zslAiJNfdAL7TBDCImILLDYE9VRdIhVCWiIekYjcLsk5iyQlADEg1PGU+5",
-	"mDnxOIBHAnQRRah1S+hZgcuF1QtV9vmssbuc+HhHtxUbNKaaXY+JkRi1cQYKI+QXGI8CIIfbriAFKb85",
-	"WzgZ5SXrli30dlJ2tyfjDRN3ZZt5ehtxZu1lV7rm2lFp9Q+lW6i7xkpz5s25otoAMNGq/LPUQW6SpTau",
-	"oB2JqRjG0aCuGIbiMmsVDo1YoQ9fe2wTM96mVTW8ktjKNugNRrruXUeNN1COV1bykuXvE3rUek22Lxlp",
-	"KIyyKnYHYrAy+uzkWWEYCYvKuglB4NxaQc422SO7sq3oXMzD4VxSrc1apLtynG8Y677JajdtM2R0Srl+",
-	"3yipVT21lpRIpO+ChghaS7QS1mYvV1AW5C6gRoNfzTYJVy8FfQdNmWz9BqHXzrh7wNfk0m8ItFPrkjg/",
-	"jAugDDjJWafvKwO/x6Qseup+Y2YQMrYgl2iCVZQzZ9pY36ac1erw2h+hT7gGhXnKIlcJ3AX7SdEG++6V",
-	"8VLZwCa6+A2ju9XW79zB3dmfbv4KMTUluCyLQ856qUt23YFh+ny9g1fnofVm4td6lP4rKTqZqbpD68Yi",
-	"7SaeY5Nk353z6GC1A0aXB7HUFLlwLvwe6oilBAYdgutfKIVxCLqYzVDTu/0QLBKcPO2VmS38H77g8eVh",
-	"LMs8qt/vlFmeosEGYn5q2OmtIaukcXdVfj0oy+JvCO7vMXVOISILamNhDwSRPvi5sNha1jl1Q36H9F02",
-	"WeyOtl0scE9YbeN0ATVq6P0dYOBJCXq3RK/wWh8ZOS0bSN5K97GVpnzDrmO7I8iDV/d6BzikiVpsRJlT",
-	"h8r3W/RCDUR1d1GPhnKUQMLJcb2VP6t4f0xJ6R68/45kktvTLgDqZvJDtAdulUe9TjR9XI7ZSKXXOavN",
-	"LCOX8bM+zZJNxJSprgazM4dwzgQDqZwS67sg7Fnf/Vm3vB1Py6s+onoTd1yYJ1I3/VRV85WGCU6lQpfO",
-	"sbZT314ojesG+73LN9UP+vvmW7YSlGt9yxJRIcg0tj5hO6ro7Jmbs5Sl/9ZCuSuISBfUsU/JHqmgbEzy",
-	"R6nKf7Vo6vM6y4DdttqovortDaBk/RVlO4D2I1HHmVuefSVSrobvYZU/7Y+gn9ZJMOJoVQhd9046R+kd",
-	"7V6VVzSQl0TaiM8EF7ORIIeJ3GgrDko/N2aLRjIgRFK5w9KNbc7Fus8veAr3ZYwjQVfX3Lp7Z38IrqQO",
-	"mp7xECj6Fuvy2XsHd44GcEyBUeHywFYMLcqUY7XpOkFc7bwQ6VLwXuZGgywMuAOPRNlnOuMXLsXJIxyA",
-	"BZGFgMvNkrzFGJipIOAC+cZFEUaiXtcXq3/CZ6Jq7b8BbYdvi1XWvaZg8zjCem6gKwV3YBTzmSiprywj",
-	"2GsaA+F//+LvwbUGto2BJsy+hp0OhRQHyjVS97PW2WQxLCntjO6cUbHu5stlbg5kYYbdTRI5V/w+Em2N",
-	"OwCa1JHpWVWq4f6+o2GuuDEoSsoNYZ7wKIGs0GYkIpmhpdIUmTZd9nbDLctq2LtztN9mXBTx+60G65Go",
-	"O6ypfIES53Yfd4/ec3s+W+l3OKs3QjIBNAozElRfwjScleVdZz52eSjiPyRuWW6/f9v4xcjcoXW1ygb2",
-	"aioryUWqFULemJFaCdF+/rlHV2ywtBTHLbnNgOKmbXbeB6lCR6ju+lxXR20pdlqkaVh/0771yLpV1qid",
-	"JxLmTBjfxUlzxs1I0I1JA3hMl3VYcLiKIgauRnMAH0iTlAnbzg0ePqp+gBGPsXUpyR8Cba/csfKWEbej",
-	"JiJbd+VKN926VyfwNyZi02qg6LNi6yaLt9OOrbfXY8lWR6x9il35EQ/L1BTmlVe7WikYlvxE5lURc9NU",
-	"iJWZLsu3rLwAZDODuKkS7A/XVrXfN/ZA3hreXK5mf8tY8zHZRq4wsCXlU2SV3K/E+R4TpZ/Zy6WtKlnC",
-	"VlUf+8lTC12N6qLCY6HSYBgcspwfXtwi2JcTvuimwzVhsr42vFqr9bCKbrceuaDS5dPL/wsAAP//",
+	"3H1tjxxHethfKUwCcAbpnV2uyBM0+yV7FCUy0YkLkbA+aIiZmu6a6brtqWpVVe9wTBAQdVHgO5+T4Aw4",
+	"gHOJExtnwEHuDAMBYgiw/V9OIiX9i6Ceququ7q6endkdUjx9IbjT3fXyvL/VU097MV/mnBGmZG/0tJdj",
+	"gZdEEQF/3SmE5EL/LyEyFjRXlLPeqPcoJYiRJ2oSwwuIz5FKCcoFuaC8kCjHCzLsRT2qX/60IGLdi3oM",
+	"L0lv1DOf9KKejFOyxHrwJX7yAWELlfZGx0dHUU+tc/2mVIKyRe/Zs6h3PyHLnCvC4vW/J+v2gk7ZGhWM",
+	"floQZL5C/SJHiqPjoyMUp1jgWO9pcIIwEkSJNVpRlcKiJV4SdE7WCLMEzXiy1i8Ugkl4OqdCKoSZXBFR",
+	"7iglOCGi2pK3ugO9vE17W1Lm/r4Z2ukHdEmV/jAEuwwe+sMnZI6LTPVGt/XY+AldFkv9h5nJ/FXNQ5ki",
+	"CyJgoo+5OCfi/rvlXDlWaTUVTXpRT5BPCypI0hspURB/3jkXS6x6o15RwJvNjTzTH8ucM0mAks4En2Vk",
+	"qf8bc6YIgz3iPM9ojDUSD3Pzxr/5qdQYferN9a8FmfdGvX91WJHqoXkqD924MGOdJj567w5659btt5Ed",
+	"GSVEYZrJ3rOo91CRfMNadluDHuwjIjUaAsvQvLICWN+QSCrMEk2eeK6IMPSnl6I/s8Pp2U7jc8ZXGUkW",
+	"ZEmYus/ywqwxSageFmdngudEKKqhO8eZJFEv93562mNckTaf3OMrmBTXJ0CC4DgliV7ffK7pvE62QZ60",
+	"v/DZT0msNFBPF5oDQIrUlhILghVJJljVKCfBihwouiRt8mnA8Gn7OVlimgWf0GQL+ox655Qlwe8N/T8N",
+	"bLjihk8Me8Crdii3pPrSI3/zjzthdhUENyB0GcI8kPmv3r61ATaEafHxSY8s84yvNaFMZJHnXGgZFHOm",
+	"SR4Yxvt5zQuV1l5bLgtG1dr/Tf/J53Maa/DlxSyj8cSbpHzEVUqEB7c2lnYVrz4OQ+gL4shIBiMmGqSN",
+	"FVlwsfahlVCJZzSjSgvulJ7Tc77kgga3oYFIQgMv6AVhE4PaTbLnXayIHmjFhZYrkwsiZJhnGpsvJ2h/",
+	"G4JBtamJfgZrpIosZZCH7A9YCLy+hFuZ0roZzzIySagkWPrMN+M8I5jpFzURxTTHsISYJ2QX5jUPJueY",
+	"4eBTQWK+YPSPSTKZrScJj5WxetrLsESswaVtheBoK8yUnCwIIwJnHl2HR9SGSCLwik0kZTHZDuFhSnYS",
+	"qA2rqKLUMMw3rLqi0o3McRUZtkf22ThrXQneMV9p8zDmWUZijU4kCZNU0QuC5jhWEvW//dvn333xZy+/",
+	"+N2Lz/706y+/fPmzL178z3+I0OnZ2X2EhRqi46P+8WCgteXeeZc8wcs805s9Pjr+0cHRrbpKvn0UvUb2",
+	"dpjR1ICNhrsgGc/Lv7VZCXAs4M88XUsa4yyIsiV+ct8MfGuDnKj2n2KGz/m/tT8Mf5o3jJOgAuuQKqWx",
+	"bMliSynTMCuJpIlW2iOwpPwvbkiU8RhnaMEviGBgWelBNIlUO7p56xjw2Sm8qle/+0+/fPHZz9G3v/iH",
+	"F7/9L/WN3wzq+JqYq8b56vmffvX8n796/p+/+vzn6Kvnf//V8//91fM/32bALslYh0lFPiOEUfUXqj5H",
+	"s7V+ZAaItpOs9UkqWWAgr60IZEwFxAXCYEkhlWKF7FjGhcOl+o4u8zQ3y+76cj7WbyL7JqreRBlWRJyg",
+	"FaZKIqx9RUQZrOTTghRADFtpAZxlD+a90SfbCJHH0QZgwYholRKG+j9CS85UKjXEllwQjZacZzReD66p",
+	"Va6qP6QkUi6DRhC+IAIv6jzx1vDt2+UwrFjOtDsb9WY1HQJujPaTSTbvUBzLhkZuPZOXim+61CqDszvu",
+	"g2fRlXydLT2W7RWK5jqRAMsGdyhjLsil+3to3gp6PjONcdAudqyoRFZ9+ssdoBL/96hU1hZo6FOcb7XW",
+	"93EO4HR6q/zPpi89+gsYrpqXZYAygbB2GtmQ5A6fhDxsiLklBdmWEKQi+aTI2+sXBIdE7I+5SpHZM7L4",
+	"lCY2APJLpYLIlGdJWIaVj2sMe6vFrQ2Cqj6L7LradNKkQcBsiZ5qo5sp7Com6tUFy+Ue+bUkjREH11IS",
+	"j1KCErx24VtcAuoEWVNJaiNZ8QSvh+hDrtCMzLXSAPXLjZGFVlgiSReMJMNrC5fZuhIpm3H5kRUyAa1R",
+	"0yjbc+iuzJWn1qzcGJ+El/QuecGSiX4jI6HI3KOUSg8DyL2ZALDha21G5IIvBJEyzIFSYVWEXXLLIRMt",
+	"nDURWdA1x2jgw4Ol23A5S2tP4UmCaCwSqu4yFZL2uOF8V1uAJxMaDttdQ+FSpn7kGeRlkDzqLYlKeXg+",
+	"XqiYdwQbIJIejjN8WhCpuvYgeKFIB/YaiPUWaYLL4TFDuhtrXGJrh9sdurkjlwXwVuoh3G26E6dn1lyr",
+	"o3RHjVwRR0Aje2mnLfYL84VWe6cr8GbciMmWNpl9uzPsdBVzcNfwgXn/Mptvyw3thqqHKRZEu/MhTOWF",
+	"yPnlEtJi4sy+7flCOJtcHtb0XaddoFx9tUOgpvzmMmhvtW6fby/LpwX4uPo+8qi2gntUmkkbgkEh8rnU",
+	"Zrcou4o5hWOXsHAmlZ6/V8E2aFXtxpQl6dY1rJ5ohFYpVqBSDfgQXghCwMyRmphRHyuUESwV4oxAcG93",
+	"TqhiXLfbbLFHu83bxgJfQBTEgJGsnIkmO6y56zFom7rbC7QPnXFpv/HXDIZjylesHh87Pjp+++Do5q4R",
+	"T0tZXbywTRS0sVOfSAVOCpPqSjFLuHECTJRpEnMYGx4HyfeONZWvwjDGsp7sgWrebRIB6p9Kig8f8fM1",
+	"HwzDHieMFQpIGwzVZG2LF6Pek4MFP3AmS57z4bvmvfL3A7qEpCCUnmhE9xZUpcVsGPPlof7iICZMEQH/",
+	"hyW2naHdAEqekLjYPmua4hk1c1z+rjbKRE6E1AvZ7hOpXLJji9dDCLqb0QU1Q1wtixxT2ZDIOM8FvzCR",
+	"HJjmcTAwjGWI9T+yLKmpzHw+RA9ttqUWjQVvJsOUgWiQWxYd+Bxfrj3Ey3eXmGYPS7PZ7Q1CsGDTEijE",
+	"MP/TFnFKIAIxxzSDFwp2zviKQbojoxdEwK8zXrC45tVUIHmPkiy5K4SxTOtwnutndUYKxVPb6RIipbWp",
+	"NwPDTFB9EILJ+6UUu5Lq1nI1VHwA4t491XjWIhLxCyKQ4icIwkeMkEQi7FSSRv6ci5jof1Fbug7RT/Aa",
+	"zQgiy1yta1r4UvVfad/jo7b6TYhUTlb7Aj4Ut/ZKEvQwExz4baaXIDDkDmuFEHNBSIbZJXUMduuvSMKf",
+	"IMaVyz7MC1UIMjRCDaA8YVyF8Pkx5FAUns/RSnOqauBXM8aJsZcSxFm2RquUVGEhQLB2iSSqTXQlFq+w",
+	"FVUUuJm4bS1WiwcJS+QuflU5YHuoBhW10DrnWcZXkyKv+1KNQTjrKnaAHE3Y3d92Aw1I2iFt1B6mDkGx",
+	"yS5N+twGcBbp27uR98wHWlqT9iI2kkRtfd7UNRSENrpb9K4zsNZYXCtE5hFRaBV256Eo2Ln1LbeBuFfO",
+	"t1usofZhhy+754iIkQ/bDude38ahdl5rxz4u41kiY5ztHq25AoNcz48F6ax9J22l0YQkqO8J3hsSwXdX",
+	"dF2b/H9OSD4pmDJlGVuFxe2qdoJi+dEuSU5ngG6IlpZ5G6PQfXIHE6/xQ0ltLtADKW4WkyzrsPmKPNmZ",
+	"ZF5V4MdnvRqjRZuFZimsXLzIY6TaDjdIsFMfkG1plkFib4Ibb7U1X1oJxF00xmuS5pXvH9zRBviYlV5X",
+	"zO8kiXeUtK8/QLy7bNnE81A4zLbPjDdFRN50CPctLIK5GI99awxr1xeiqPtSFiR5xM8JCxUmxIKosIs2",
+	"I1iAT3ZO2BA9TPmKIc5icmJseKq0vS5TRCWSigvip/m92l438SYwm9W1Mv3wa+QWGdrch9p8Z2SFs+sn",
+	"603kqBSYQfnt+QTXcr3MXADIEcKmBgwpIpaIsMTUXlGlIas4h6fg+ILeLoTQDpO2yGskvqOrNFsHAfqg",
+	"UDP+5K4rrLxWsksp7Y53+CVXSXWlanm9QxwkbOplWKoJcZGYLmtDTGywpDMfS2Ka0646sUqEbKIXPw4F",
+	"VY4GM8GqebLMM9yRAVbkSfir78MCOYdDbuV6fUhVW7Rrtlj2tGhJRzWiudTSMJS8jwyzzxOvLsV85myS",
+	"0giNBSHM6BjOZhwLq3BwrEwSrDTMvIQYgwJrAmHeDOoxG2UVFVrPoJBz54zc+UTTCS/UJMHrDu6uCkEm",
+	"C4Fjst2rEBC/wNlkU0AjxjmObQQ88JSq9aT7/Ah5okw2YOMUZSzAe6t5esV7vUkQVTHtxlmW+MkkwTRb",
+	"T1JeCP+lqk41WGC+RW147buuQvEX//h5sK6cK7oRYyAPAYiCKMIgkLkmWHS8LsiSMi0+u0eE4OEGtLlC",
+	"oVrJYAtYWn9uhHihaEb/2ESOFRYLoiY5EXFdYvulMlrY54LMSawK0YDhN7/5Hy9+8ycv/t9//+bXvwwK",
+	"TbxoCJsduGwu+HJb23RNWGj5zYC/HtG8vE0gb0XIebaexDjvpM5mxDCQn2iToce/IUapIzHAr3XybBJX",
+	"YN1tPttIBxvlUZdcCxFo1JaUAcGyiZkcCbXpsM4wNaEX1Cwg5ztcSsomkFm51Bs2ygIs+gRv7YPaANz2",
+	"ytbM80c2bndZdNesJap24c3YDYo/qqKCu2SC5xr+9IJMduHOvFSy20C3sb3GlOVowa1VR+ab0ZSMr0wA",
+	"ZfsjmObwe1iHYpFRoi1mlkwSS1SbM/v6K21eb08GXnI0sDrKpML23EvbXN+t0HZzjeWmSkpFVUY2QPMy",
+	"WxCeumE2+vDleYWWo/6QZHP0+z/5lc2/5USgxFU8tI8a1ooZ2huqihfaz1rFCkEtXhUnXKKOqncjb1Xl",
+	"EprzdQJF7niY8wEjCArGkeYodBMpjm7XwTZCX//Tr1/+5rcvfvfzF7/7yxdf/m1kf/ju+eff/q9fRujF",
+	"X3358tf/55u//A8vfvF/X/zsz775l1+9/OJvIvTi7//56y+/fPmLz7792T9dAvqq88bmvhuNepItvwnV",
+	"lWz5abO+ZKvPXgFqyzhgi+C1LzpJzdmfkYmUeDVihbQV8FD4jpcnXo28NOcAzSGQMTMMg1mCpOYhc4oA",
+	"9RlH7pzF4AQ1DrqO/MOKcPJ1zPQI3/23v/nmv37RcQZ4cAKHH3CsRt5Sb0gEGvuknvQ2FYdudSvBvdCP",
+	"K3YYM3DrjJfow6NmoGhIN5ZvooZ6Jb1mUj/kHz7Ua3iE5Xlbp3QeZr9S8w7OyO4fXK9wubOfR7dQv3YU",
+	"xDSOcOIeQHhp7azXLOa6BQoQpygN6ld0bAUrMulwSDaeNwGznxicbLMseF8qLNTW1diYqoxKNcm5Kb7Z",
+	"Qks1MjohBD2iS5JRdu0gkxun4yTD1mGk+ji7HJfZhQGxwt2K1zR/aq2sbBNTutDuTNjEVK0GM71pvcVH",
+	"LSqrJbwVHHUlcWaeIb1+1E/ofE6ENBofK1uCRFWK7p+dPZj85MGHj+5NPrj74fuP7g2aRaqdINiUW+KF",
+	"daickM7onMTrOPPPR+MioeryvA+EOu2IpQwxWAyiP5znuYpYvqQ+YktBC7F1rZZ3mruzHkSQC36+42CC",
+	"Zzu2aIIvGuFmDxydgL9S5y271WbVBkcpzxLTkwAyYagP1e+uPk9ZRh8MA40ZNvY1qiBSlvAmS8pcWEH7",
+	"0JSsghmw8JF/GC4ElI/LozlXgcyG3NYufZvsMMH1mUxfW0r6LZw2Hj4rX9QSVP+xK5M5EbiD7qvE5i76",
+	"b0droTQUuvzB7djfnJIlOHE6ckv+9z+bdBprV63jqPMa1qYBZYuJqxCPkDMWSBKh8rGDe4QKCDlWf5ta",
+	"gAjFGZegxyod1xq8t6+yoCvYM+aQS7NMxe944qG9RtCXptsMK+0j3WaZ8lVl2qD4Iy4EVeuHekbr0ECx",
+	"Q9nEEcqMzE/lAKlSuenYSNmct8nofp5z1P/6Hz97+du/G0DuPiVohuPzsuvMHLrdLKiqdYA5sEXgyBQF",
+	"DBH4XWOWCHpBTDl86TKWhgRSqeDFIkUqpRKdnt0fIcoUPicRItURj0ivYczKs/faV4U2M4XiS6xojCp8",
+	"R/C0Okw5HLMxu3tBxBrZGJmtyp+eFirlwgbQR+jHpk5kXBwdvRWDpoL/kukQfcQz7dJOjT6ZIkFwIqMx",
+	"m4KimSKcSY70qiX0tZQRmoIqsk+WmEFLCRhUwvpMABT+C4ONGVSba1sKZXwxRBAzlAgLgsqOntOuxqHT",
+	"Ebp1dAQONh4z6OYKDYGohEr4f/fwwYcRunV8bN5A1QszQfC5RBiJIiOoD0iCIxVQyJ6MGWVoakKe00GE",
+	"bh29Y4fQ2zRDJJyYWeZU1eMCwKCor1Fhtmd+0Ht2HUClGWPFiyzRAwyG6BQJMof4h0NXnGK2IHLMGFcp",
+	"ZYshOnvw8JF7LFHKGS8Emjb60U5H3V1vTbhjc9tbCE9YN9owhQlmnJ7dr8LzvVHv5vAICtRzwnBOe6Pe",
+	"W8Oj4Vv2TDkw5aF/hmRh6pS0XDFnUpLeqPcBlerUvdToIXt8dLRTz9ZrHUI3vUyv6ra128AaxsPlsGUv",
+	"svA6yo17HW6jniyWS6y9wN4ZFooRUR3L6H/3F3/99b98/vLv/uq7v/hr7fUovJDg8hrXqfcYchcyAPM7",
+	"YAjbHUe1FtAdxVDVK4eNzszPHpcR+B/bkNJeeuz6fVKf1bGgvdNnLVK5ueepQzg9TRKS7AGZp0mCMMp9",
+	"lK6DGHwW9Q5L5W5OlFiMNjocpiQ+N5xslAiINfODXEtFlijGDMX6NdQXrqNdhFw/rwh0jCRMDUBMmdM8",
+	"BGh4jmlG2cKIxyF6wJAs4phI6cdtqUSUab3gal6mld1lxMcN6Ss2VJlqej7Mxmzs4wwJEhN6QZJxz4RZ",
+	"9QycgfJb4bWRUUGy9myhN5Oy6w00XzNxO9ss0D6bLLS9bI49mo7nMPsHPC7PUFRztPp/X58r3AIQZt6p",
+	"UYjvazdJUxsVyI/EOIYxNCgdw0BcZqPCgTda9BHqwO7X3m/fDT26lNhsp/0t3jQN4g01XkM5XtqBBSz/",
+	"kNCD7v5g+4KRRpgSWsXuQQw6o08PviwUBmHhrJsIMbLSVpCxTfpgV/qKzsQ8DM45VPhtRLopAnzFWA8N",
+	"Vrpp2yGjVkD6h0ZJXs3mRlICkb4PGgJoNWglKs1eKpA9zL1GJRrCarYq8whS0PtE2RKPVwg9v84nAL6q",
+	"gueaQHukXRLjh5XnsrWcNfq+ahUTNCmLjtMGCVYELfEaXKIZcVHOHEulfZuyPQir/BH4hEokSJ7h2Jw/",
+	"qIP9rPDBvn9l3ChW2kYXv2Z0ezdHGHdwf/anGd8hpjqhD1kWg5zNUhfsugOF5flmB6/MQ8vtxK/2KMO3",
+	"ntQyU1UTu8ffo+dYJdn35zwaWO2B0flBwiVELowL37eHXk28yPS+sMI4QrJYLIiEZ4MIaSQYedopMz38",
+	"Hz6lybNDd8K9w++0jQMriIWpYa8X07RJ41Zbfr1rD+NcE9w/weIcQkQa1ErDHgFEuuBnwmIbWeeReeV7",
+	"pG97tGt/tG1igX1GLtyNOHA8TA72gIGHFvRmik7htTky8sgeW3sj3UcvTfmaXUf/HGIAr+bxHnAIA3ls",
+	"BJlTg8oTj17g2GJ5prFDQxlKAOFkuN41Y63j/SNISnfg/XuSSWZN+wCoGSkM0Q64OY96k2j62L6zlUov",
+	"c1bbWUYm46d9moZNhIVyHeb0yBE6xwwjLowS67qD7tOuK9puBs9ZPm3VnGZrG+iSaJVyWZ3idEc+ZdUq",
+	"mUqwnbrWAmlc83LYu3xdrdX+0HxLL0G50be0iIoQzxJobO5FFY09c32W0vTvTZSbgohsDdcrQLKHC2SP",
+	"Q4ajVPavUjR1eZ02YLerNipv+3sNKNl8C94eoP2AVT0kK8/eiZTL4XvoF9VWsA4mbKqO3K5Falm+a4Ys",
+	"6aoRaxgz20i/qkuuqpVNiXI1eGT3sMB5vXZ9zPqydiJghEx5wAXxmm5ZYAg9tv5hCd+kdJESMYCI+pit",
+	"UqJSItCMq9Tr6S8VyQ+KvOrtXzp+oZg6REtrFclvIhm275S47F5GnyD24E9XRGMLuaMa7uuF6t7cUUkm",
+	"mhBmRK2IKYdfenRdRbx9w7W+ufd44RGRNMXwCbr5+8/+/PYIlQX9qN84GTGIUFnh7x6aUxKDaMxMwT/q",
+	"B89LDCJUOweA+v75iYFlDCcay5r84ZhNZ+sRgGJqeUzW0+fapvP4sG/NlnVO2QK6KrATk1avrtmE8lOb",
+	"KMooOy8HpgopzgdDdF+hmBcMmuWtsJ1zzHx+b/XcRx+70wlBTI5ZeWdGg8lMaOWGbHNbZEsI9I9UjpnX",
+	"Od91zHSNipm9nlPrFLOzvrZ0QV7kmArE5/765eBE79a4VbZyAJXFByHmNlcqnNZa/l+Ru6M3JrvWuPzj",
+	"deeO2/dVBFNt7tkebHs9FKTMKkqerS3lcKH/7xEVKJcB6psOBIMOKdPSnzY3vNkfuONe+v6UxHXiHO6G",
+	"gP1FOhxA6hbDnuL3pexzuKlamlNmfAkt00EI543ikaisEtPOM5GIsjgrElPAv4PWuWcvN/YnVLxV2qA9",
+	"dawdI5Ec6CdrVJ6ZHjM+R8FDVyMjzEhTObh+o8aDSjFLImugYTVmdkIoNDNdvSPtJ+pFQiP4pekya1uZ",
+	"9r27Hd/u3zThhTHjuTrgBSgEk58wVaEA4CJO/e0Ohmi6oBek0mS4rKRA/eMjPSacVuDMCO72Ak3phMvC",
+	"KD2AOfVw6+gdBI1kV1SSUYkyDReTElXcynmzN4iH6H0NtI51rzd0bFkd6LzoVoPe/vHR0eBEK3/TWlPP",
+	"Z08gm5o1TWKMK7Qm2qxl5oeyERYoOMJUOYCpxUMZZwujmKQ1qRt3UkeexlsQAwcIoWq1SLKs6kq7HiK4",
+	"uOqcQCmezSM5S8p2jhwzl9gIdqDvVIdODPwAdGHt2obXnNsqpWlbLH5cNrp5Fu1V+W6Y8316YYLYe1K3",
+	"JdvAbRrVRQxaovYxs0GAXfQr1Pd2V3g9Kos0IeIkCiZLv7S0NuGRve8Rsnjg8NEFA34ouQTCVZYxEhCI",
+	"3iVfwoAA5LpJAd6hFzRDd3iizWUtK2/eemswcjZ3dT1AhKA6JJH2t3cO3joCu1tpKxrqlBOJZmtbEusW",
+	"XRYwu5UXLGsUl/FcSaQlstnwmNnuaxr4UIJLYzJEGkQaAqZ2GCxmkmiJaiFgCs2UyXKPWTlvSBY8pAvm",
+	"bnH4gYgC70aK7WXBZh55qEi+j6QNXbD6FXP9ql0W+v1//BXa3VyFcQ4ZZwfCtBfsZi1wR833XQ6pMQhG",
+	"9UUCOVfRHz8iPEQwqCHTqTtKYP68IdFKUKUIs5QboVVK4xQtC6m08bAEM8DcSVPjFPO6ZlmJ+m8dDXzG",
+	"JSw58doOat1p+w6C2oTCbr0ObVTAmqetLiDTciHWSAItDucfsERTe/xoGmKXuyz5IXFLsynlm8Yvihu7",
+	"J3AKBPVLKrPkonVTg5C3ZiSvYLebf07h+hCcWXHshzAQ1PX47DxAXERV1webDweKnRdZFpXf+Fcoa7tc",
+	"W8qrlJsLCgK3MK8w1fZ/SnAyRB/BRSQaHO4eCnOG0BqOJppSu50kRNXvkpgmxLtw5YdA2637Y94w4jbU",
+	"BGRrrpOplwP3ywLzrYm4ca9Dp3llidaczily7XdMvT7a05OA+Nce7NRvrz1FfQsAcyPHYIju4jgtPWGG",
+	"ps4Ln4LERym+II1wZvDSlGn71pTpCIADQ4+ZFutgJDFbVGcOE83WkClF/VvHx5E941Su4RP6eDpwrhMr",
+	"DxqBL2kv8dHWrHO7/K0siJJ6esNMlR6E+AjU6devBgHry1mNDd8PYrYnyO5gzPSuGm/oZ66k0ClErQkj",
+	"F5TVipBniVnkmJUhBgMLm8rpa0850ttapXxpBNEgQuckVy1zeszKhm4IGrqVcEKmjiAZovegH9xBkZuz",
+	"FQeUSbTgNpI7Zk4ONhS5NXRNZV+F1hMzOMSbHUGDQQBVU3KIprWWL9PK4/c6IpQHhCBPXQUjDBIaI4Sk",
+	"nr1XhVw78fjGiLzmNUiv2RVuXVQT8k+dCDnxGwVJbXiplKzRykYm9+W+VkQHRJ16wRNwuMxdTq3AoQsc",
+	"g1Feir2tJbF/UUwwB3taRQZvOK7VVG75zRm4+pHjTC2GT1yv7RSMahdrMue/h8Gk5r3q4pg/xGC1u0dm",
+	"f8Hqe2W4z0ggLS+FIz5B0BInZN+h64rMLfk574vPTUjTv/WklNrmmHNK2K5kd/jUST+oCagrmA32rSN+",
+	"7wvv9DZxOg3yjgZ6VLjeYCp1WT4IDrf1mtFe7rRbFfBFfQx18esI4THLiFJEwCFhSWLO2hrUuHgSHR8d",
+	"IXPweBq6s2KqhyiDtQ4DkTa3tN1gi5uszlhhacwKCGxF+jtb3O8PCZHqQUiVeJeE3Ctv0riGOglU4lUY",
+	"vVZF3puTv6yj9XtRWKErXkIVV7Xn+9JNJsXAykSJT2gYlTkFBcaes/1m2u6drQ33oCXBTG4rHJTX/qur",
+	"BqtsEfZmlr+Uy+uoenFb3Hse8q49WEVy79bfRp+LyDoIYP4XCVVVfwNbIqK9+oBI31DOVWWxug8buCzD",
+	"D8eMbfZiesMcd59/PVMyI9hFhVywZ4sEidfjBbDlurt88lhDVxJx4fBYiKw36h3inB5e3ATY2wGf1g9z",
+	"SsCk/amay/vRnc3wfjIl0c8eP/v/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -59,14 +59,22 @@ var permissions = map[string]Role{
 	"GET /api/v1/agencies":                          RoleViewer,
 	"POST /api/v1/agencies":                         RoleAdmin,
 	"GET /api/v1/outbox":                            RoleViewer,
-	"GET /api/v1/tasks":                             RoleViewer,
-	"POST /api/v1/tasks/:id/done":                   RoleStaff,
+	"GET /api/v1/staff-tasks":                       RoleViewer,
+	"POST /api/v1/staff-tasks/:id/done":             RoleStaff,
 	"GET /api/v1/policy":                            RoleViewer,
 	"PUT /api/v1/policy":                            RoleAdmin,
 	"GET /api/v1/tokens":                            RoleAdmin,
 	"POST /api/v1/tokens":                           RoleAdmin,
 	"DELETE /api/v1/tokens/:id":                     RoleAdmin,
 	"GET /api/v1/audit":                             RoleAdmin,
+	// assessments, consents, graduation and handoff (issue 6)
+	"GET /api/v1/workers/:id/assessments":                           RoleViewer,
+	"POST /api/v1/workers/:id/assessments":                          RoleStaff,
+	"GET /api/v1/workers/:id/consents":                              RoleViewer,
+	"POST /api/v1/workers/:id/consents":                             RoleStaff,
+	"POST /api/v1/workers/:id/graduation":                           RoleStaff,
+	"GET /api/v1/workers/:id/handoffs":                              RoleViewer,
+	"POST /api/v1/workers/:id/handoffs/:handoff_id/acknowledgement": RoleStaff,
 }
 
 // Handler builds the HTTP handler: public routes (health, documentation)
