@@ -85,6 +85,12 @@ func (a *Activities) compose(ctx context.Context, n Notice) (composed, error) {
 			return out, err
 		}
 		d = mail.NonRenewalNotice{Center: center, Name: name, EndDate: f.TermEnd, Reason: reason, NoticeDays: f.NoticeDays}
+	case EmailSelfAssessmentRequest, EmailAssessmentOverdue, EmailStepUp, EmailStepUpStaff,
+		EmailAgencyHandoff, EmailHandoffNotAcked, EmailFollowUp:
+		// assessments, graduation and handoff (issue 6): compose_graduation.go
+		if d, err = a.composeGraduation(ctx, n, w, &out); err != nil {
+			return out, err
+		}
 	default:
 		return out, nonRetryable(fmt.Errorf("no template for email %q", n.Email))
 	}

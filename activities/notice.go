@@ -59,6 +59,17 @@ type Facts struct {
 	// Month is the closed month of a statement or a schedule review
 	// suggestion (issue 5); the figures are read from its stored statement.
 	Month ippo.YearMonth `json:",omitzero"`
+
+	// assessments, graduation and handoff (issue 6)
+	// On is the program date of the step, for the policy in force (the staff address).
+	On           ippo.Date `json:",omitzero"`
+	StaffMissing bool      `json:",omitempty"`
+	SelfMissing  bool      `json:",omitempty"`
+	StaffAverage float64   `json:",omitempty"`
+	SelfAverage  float64   `json:",omitempty"`
+	Threshold    float64   `json:",omitempty"`
+	HandoffID    string    `json:",omitempty"`
+	Months       int       `json:",omitempty"`
 }
 
 // NoticeResult says what became of an email.

@@ -65,31 +65,31 @@ func (e AbsenceInputKind) Valid() bool {
 
 // Defines values for AgencyInputKind.
 const (
-	CityOffice             AgencyInputKind = "city_office"
-	CommunitySupport       AgencyInputKind = "community_support"
-	ConsultationSupport    AgencyInputKind = "consultation_support"
-	EmploymentSupport      AgencyInputKind = "employment_support"
-	Other                  AgencyInputKind = "other"
-	PublicEmploymentOffice AgencyInputKind = "public_employment_office"
-	YouthSupport           AgencyInputKind = "youth_support"
+	AgencyInputKindCityOffice             AgencyInputKind = "city_office"
+	AgencyInputKindCommunitySupport       AgencyInputKind = "community_support"
+	AgencyInputKindConsultationSupport    AgencyInputKind = "consultation_support"
+	AgencyInputKindEmploymentSupport      AgencyInputKind = "employment_support"
+	AgencyInputKindOther                  AgencyInputKind = "other"
+	AgencyInputKindPublicEmploymentOffice AgencyInputKind = "public_employment_office"
+	AgencyInputKindYouthSupport           AgencyInputKind = "youth_support"
 )
 
 // Valid indicates whether the value is a known member of the AgencyInputKind enum.
 func (e AgencyInputKind) Valid() bool {
 	switch e {
-	case CityOffice:
+	case AgencyInputKindCityOffice:
 		return true
-	case CommunitySupport:
+	case AgencyInputKindCommunitySupport:
 		return true
-	case ConsultationSupport:
+	case AgencyInputKindConsultationSupport:
 		return true
-	case EmploymentSupport:
+	case AgencyInputKindEmploymentSupport:
 		return true
-	case Other:
+	case AgencyInputKindOther:
 		return true
-	case PublicEmploymentOffice:
+	case AgencyInputKindPublicEmploymentOffice:
 		return true
-	case YouthSupport:
+	case AgencyInputKindYouthSupport:
 		return true
 	default:
 		return false
@@ -156,6 +156,78 @@ func (e ApplicantInputDisabilityTypes) Valid() bool {
 	}
 }
 
+// Defines values for AssessmentBy.
+const (
+	AssessmentBySelf  AssessmentBy = "self"
+	AssessmentByStaff AssessmentBy = "staff"
+)
+
+// Valid indicates whether the value is a known member of the AssessmentBy enum.
+func (e AssessmentBy) Valid() bool {
+	switch e {
+	case AssessmentBySelf:
+		return true
+	case AssessmentByStaff:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AssessmentInputBy.
+const (
+	AssessmentInputBySelf  AssessmentInputBy = "self"
+	AssessmentInputByStaff AssessmentInputBy = "staff"
+)
+
+// Valid indicates whether the value is a known member of the AssessmentInputBy enum.
+func (e AssessmentInputBy) Valid() bool {
+	switch e {
+	case AssessmentInputBySelf:
+		return true
+	case AssessmentInputByStaff:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConsentInputAction.
+const (
+	Give     ConsentInputAction = "give"
+	Withdraw ConsentInputAction = "withdraw"
+)
+
+// Valid indicates whether the value is a known member of the ConsentInputAction enum.
+func (e ConsentInputAction) Valid() bool {
+	switch e {
+	case Give:
+		return true
+	case Withdraw:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConsentPurpose.
+const (
+	GraduationHandoff   ConsentPurpose = "graduation_handoff"
+	SupportCoordination ConsentPurpose = "support_coordination"
+)
+
+// Valid indicates whether the value is a known member of the ConsentPurpose enum.
+func (e ConsentPurpose) Valid() bool {
+	switch e {
+	case GraduationHandoff:
+		return true
+	case SupportCoordination:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EligibilityInputDecision.
 const (
 	Approve EligibilityInputDecision = "approve"
@@ -176,34 +248,121 @@ func (e EligibilityInputDecision) Valid() bool {
 
 // Defines values for EmailStatus.
 const (
-	Bounced   EmailStatus = "bounced"
-	Delivered EmailStatus = "delivered"
-	Failed    EmailStatus = "failed"
-	Held      EmailStatus = "held"
-	Queued    EmailStatus = "queued"
-	Sending   EmailStatus = "sending"
-	Sent      EmailStatus = "sent"
-	Unknown   EmailStatus = "unknown"
+	EmailStatusBounced   EmailStatus = "bounced"
+	EmailStatusDelivered EmailStatus = "delivered"
+	EmailStatusFailed    EmailStatus = "failed"
+	EmailStatusHeld      EmailStatus = "held"
+	EmailStatusQueued    EmailStatus = "queued"
+	EmailStatusSending   EmailStatus = "sending"
+	EmailStatusSent      EmailStatus = "sent"
+	EmailStatusUnknown   EmailStatus = "unknown"
 )
 
 // Valid indicates whether the value is a known member of the EmailStatus enum.
 func (e EmailStatus) Valid() bool {
 	switch e {
-	case Bounced:
+	case EmailStatusBounced:
 		return true
-	case Delivered:
+	case EmailStatusDelivered:
 		return true
-	case Failed:
+	case EmailStatusFailed:
 		return true
-	case Held:
+	case EmailStatusHeld:
 		return true
-	case Queued:
+	case EmailStatusQueued:
 		return true
-	case Sending:
+	case EmailStatusSending:
 		return true
-	case Sent:
+	case EmailStatusSent:
 		return true
-	case Unknown:
+	case EmailStatusUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GraduationInputDestination.
+const (
+	GraduationInputDestinationEmploymentTypeA   GraduationInputDestination = "employment_type_a"
+	GraduationInputDestinationEmploymentTypeB   GraduationInputDestination = "employment_type_b"
+	GraduationInputDestinationFreelance         GraduationInputDestination = "freelance"
+	GraduationInputDestinationGeneralEmployment GraduationInputDestination = "general_employment"
+	GraduationInputDestinationOther             GraduationInputDestination = "other"
+	GraduationInputDestinationTransitionSupport GraduationInputDestination = "transition_support"
+)
+
+// Valid indicates whether the value is a known member of the GraduationInputDestination enum.
+func (e GraduationInputDestination) Valid() bool {
+	switch e {
+	case GraduationInputDestinationEmploymentTypeA:
+		return true
+	case GraduationInputDestinationEmploymentTypeB:
+		return true
+	case GraduationInputDestinationFreelance:
+		return true
+	case GraduationInputDestinationGeneralEmployment:
+		return true
+	case GraduationInputDestinationOther:
+		return true
+	case GraduationInputDestinationTransitionSupport:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HandoffStatus.
+const (
+	HandoffStatusAcknowledged     HandoffStatus = "acknowledged"
+	HandoffStatusCancelled        HandoffStatus = "cancelled"
+	HandoffStatusConsentWithdrawn HandoffStatus = "consent_withdrawn"
+	HandoffStatusSent             HandoffStatus = "sent"
+	HandoffStatusUnacknowledged   HandoffStatus = "unacknowledged"
+)
+
+// Valid indicates whether the value is a known member of the HandoffStatus enum.
+func (e HandoffStatus) Valid() bool {
+	switch e {
+	case HandoffStatusAcknowledged:
+		return true
+	case HandoffStatusCancelled:
+		return true
+	case HandoffStatusConsentWithdrawn:
+		return true
+	case HandoffStatusSent:
+		return true
+	case HandoffStatusUnacknowledged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HandoffStateStatus.
+const (
+	HandoffStateStatusAcknowledged     HandoffStateStatus = "acknowledged"
+	HandoffStateStatusCancelled        HandoffStateStatus = "cancelled"
+	HandoffStateStatusConsentWithdrawn HandoffStateStatus = "consent_withdrawn"
+	HandoffStateStatusPending          HandoffStateStatus = "pending"
+	HandoffStateStatusSent             HandoffStateStatus = "sent"
+	HandoffStateStatusUnacknowledged   HandoffStateStatus = "unacknowledged"
+)
+
+// Valid indicates whether the value is a known member of the HandoffStateStatus enum.
+func (e HandoffStateStatus) Valid() bool {
+	switch e {
+	case HandoffStateStatusAcknowledged:
+		return true
+	case HandoffStateStatusCancelled:
+		return true
+	case HandoffStateStatusConsentWithdrawn:
+		return true
+	case HandoffStateStatusPending:
+		return true
+	case HandoffStateStatusSent:
+		return true
+	case HandoffStateStatusUnacknowledged:
 		return true
 	default:
 		return false
@@ -315,6 +474,33 @@ func (e ScheduleSlotMode) Valid() bool {
 	}
 }
 
+// Defines values for ShareItem.
+const (
+	ShareAssessments    ShareItem = "assessments"
+	ShareContact        ShareItem = "contact"
+	ShareDisabilityType ShareItem = "disability_type"
+	ShareHandoffNotes   ShareItem = "handoff_notes"
+	ShareWorkHistory    ShareItem = "work_history"
+)
+
+// Valid indicates whether the value is a known member of the ShareItem enum.
+func (e ShareItem) Valid() bool {
+	switch e {
+	case ShareAssessments:
+		return true
+	case ShareContact:
+		return true
+	case ShareDisabilityType:
+		return true
+	case ShareHandoffNotes:
+		return true
+	case ShareWorkHistory:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TimelineEntrySource.
 const (
 	Attendance TimelineEntrySource = "attendance"
@@ -347,19 +533,19 @@ func (e TimelineEntrySource) Valid() bool {
 
 // Defines values for TokenInputRole.
 const (
-	Admin  TokenInputRole = "admin"
-	Staff  TokenInputRole = "staff"
-	Viewer TokenInputRole = "viewer"
+	TokenInputRoleAdmin  TokenInputRole = "admin"
+	TokenInputRoleStaff  TokenInputRole = "staff"
+	TokenInputRoleViewer TokenInputRole = "viewer"
 )
 
 // Valid indicates whether the value is a known member of the TokenInputRole enum.
 func (e TokenInputRole) Valid() bool {
 	switch e {
-	case Admin:
+	case TokenInputRoleAdmin:
 		return true
-	case Staff:
+	case TokenInputRoleStaff:
 		return true
-	case Viewer:
+	case TokenInputRoleViewer:
 		return true
 	default:
 		return false
@@ -483,6 +669,12 @@ type AbsenceInput struct {
 // AbsenceInputKind a day off, a late start or an early leave
 type AbsenceInputKind string
 
+// AcknowledgementInput defines model for AcknowledgementInput.
+type AcknowledgementInput struct {
+	// Note How the acknowledgement reached staff.
+	Note *string `json:"note,omitempty"`
+}
+
 // Agency defines model for Agency.
 type Agency struct {
 	CreatedAt   time.Time          `json:"created_at"`
@@ -577,6 +769,78 @@ type ApplicantInputCategory string
 // ApplicantInputDisabilityTypes defines model for ApplicantInput.DisabilityTypes.
 type ApplicantInputDisabilityTypes string
 
+// Assessment defines model for Assessment.
+type Assessment struct {
+	// Average Example: 3.75
+	Average   float32            `json:"average"`
+	By        AssessmentBy       `json:"by"`
+	Comment   *string            `json:"comment,omitempty"`
+	Comments  *DimensionComments `json:"comments,omitempty"`
+	CreatedAt time.Time          `json:"created_at"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// On Example: 2026-04-01
+	On         Date   `json:"on"`
+	RecordedBy string `json:"recorded_by"`
+
+	// Scores One score from 1 to 5 per dimension: 作業安定度, 作業遂行, 基本的労働習慣, 対人技能.
+	Scores Scores `json:"scores"`
+}
+
+// AssessmentBy defines model for Assessment.By.
+type AssessmentBy string
+
+// AssessmentHistory defines model for AssessmentHistory.
+type AssessmentHistory struct {
+	// Gap Self − staff per dimension.
+	Gap    *ScoreGap    `json:"gap,omitempty"`
+	Items  []Assessment `json:"items"`
+	Latest struct {
+		Self  *Assessment `json:"self,omitempty"`
+		Staff *Assessment `json:"staff,omitempty"`
+	} `json:"latest"`
+
+	// NextDue Example: 2026-04-01
+	NextDue *Date `json:"next_due,omitempty"`
+	StepUp  struct {
+		// Ready Both latest averages reach the threshold.
+		Ready bool `json:"ready"`
+
+		// Threshold Example: 4
+		Threshold float32 `json:"threshold"`
+	} `json:"step_up"`
+}
+
+// AssessmentInput defines model for AssessmentInput.
+type AssessmentInput struct {
+	By       AssessmentInputBy  `json:"by"`
+	Comment  *string            `json:"comment,omitempty"`
+	Comments *DimensionComments `json:"comments,omitempty"`
+
+	// On The day of the assessment; defaults to today. Not before the contract was signed.
+	On *Date `json:"on,omitempty"`
+
+	// Scores One score from 1 to 5 per dimension: 作業安定度, 作業遂行, 基本的労働習慣, 対人技能.
+	Scores Scores `json:"scores"`
+}
+
+// AssessmentInputBy defines model for AssessmentInput.By.
+type AssessmentInputBy string
+
+// AssessmentRecorded defines model for AssessmentRecorded.
+type AssessmentRecorded struct {
+	Assessment Assessment `json:"assessment"`
+
+	// NextDue Example: 2026-04-01
+	NextDue *Date `json:"next_due,omitempty"`
+	Phase   Phase `json:"phase"`
+
+	// RoundComplete This assessment completed the round in progress.
+	RoundComplete     bool   `json:"round_complete"`
+	Status            string `json:"status"`
+	StepUpRecommended bool   `json:"step_up_recommended"`
+}
+
 // AssignedTask defines model for AssignedTask.
 type AssignedTask struct {
 	AssignedAt    time.Time          `json:"assigned_at"`
@@ -625,6 +889,52 @@ type CloseStarted struct {
 	WorkflowId string `json:"workflow_id"`
 }
 
+// Consent defines model for Consent.
+type Consent struct {
+	AgencyId   openapi_types.UUID `json:"agency_id"`
+	AgencyName *string            `json:"agency_name,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
+
+	// GivenOn Example: 2026-04-01
+	GivenOn                  Date               `json:"given_on"`
+	GivenRecordedBy          string             `json:"given_recorded_by"`
+	Id                       openapi_types.UUID `json:"id"`
+	Items                    []ShareItem        `json:"items"`
+	Purpose                  ConsentPurpose     `json:"purpose"`
+	WithdrawalWordingVersion *string            `json:"withdrawal_wording_version,omitempty"`
+	WithdrawnAt              *time.Time         `json:"withdrawn_at,omitempty"`
+
+	// WithdrawnOn Example: 2026-04-01
+	WithdrawnOn         *Date              `json:"withdrawn_on,omitempty"`
+	WithdrawnRecordedBy *string            `json:"withdrawn_recorded_by,omitempty"`
+	WordingVersion      string             `json:"wording_version"`
+	WorkerId            openapi_types.UUID `json:"worker_id"`
+}
+
+// ConsentInput defines model for ConsentInput.
+type ConsentInput struct {
+	Action   ConsentInputAction `json:"action"`
+	AgencyId openapi_types.UUID `json:"agency_id"`
+
+	// Items give: what the worker agrees to share (at least one).
+	Items *[]ShareItem `json:"items,omitempty"`
+
+	// On The day the worker gave or withdrew the consent; defaults to today.
+	On      *Date          `json:"on,omitempty"`
+	Purpose ConsentPurpose `json:"purpose"`
+
+	// WordingVersion The version of the wording the worker was shown.
+	//
+	// Example: 2027-01
+	WordingVersion string `json:"wording_version"`
+}
+
+// ConsentInputAction defines model for ConsentInput.Action.
+type ConsentInputAction string
+
+// ConsentPurpose defines model for ConsentPurpose.
+type ConsentPurpose string
+
 // ContractInput defines model for ContractInput.
 type ContractInput struct {
 	// SignedOn Defaults to today (Asia/Tokyo).
@@ -633,6 +943,14 @@ type ContractInput struct {
 
 // Date Example: 2026-04-01
 type Date = ippo.Date
+
+// DimensionComments defines model for DimensionComments.
+type DimensionComments struct {
+	Execution     *string `json:"execution,omitempty"`
+	Habits        *string `json:"habits,omitempty"`
+	Interpersonal *string `json:"interpersonal,omitempty"`
+	Stability     *string `json:"stability,omitempty"`
+}
 
 // EligibilityInput defines model for EligibilityInput.
 type EligibilityInput struct {
@@ -686,6 +1004,109 @@ type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
+
+// GraduationInput defines model for GraduationInput.
+type GraduationInput struct {
+	// Agencies The agencies to hand over to; each needs a consent in force for graduation_handoff. May be empty.
+	Agencies    []openapi_types.UUID       `json:"agencies"`
+	Destination GraduationInputDestination `json:"destination"`
+
+	// GraduatedOn Defaults to today; not in the future.
+	GraduatedOn *Date `json:"graduated_on,omitempty"`
+
+	// HandoffNotes What staff want the agencies to know; shared only where the consent names handoff_notes.
+	HandoffNotes *string `json:"handoff_notes,omitempty"`
+}
+
+// GraduationInputDestination defines model for GraduationInput.Destination.
+type GraduationInputDestination string
+
+// GraduationResult defines model for GraduationResult.
+type GraduationResult struct {
+	// EndsOn Example: 2026-04-01
+	EndsOn     *Date `json:"ends_on,omitempty"`
+	Graduation struct {
+		Destination string `json:"destination"`
+		FollowUps   []struct {
+			Done   bool `json:"done"`
+			Months int  `json:"months"`
+
+			// On Example: 2026-04-01
+			On Date `json:"on"`
+		} `json:"follow_ups"`
+
+		// GraduatedOn Example: 2026-04-01
+		GraduatedOn Date           `json:"graduated_on"`
+		Handoffs    []HandoffState `json:"handoffs"`
+	} `json:"graduation"`
+	Phase  Phase  `json:"phase"`
+	Status string `json:"status"`
+}
+
+// Handoff defines model for Handoff.
+type Handoff struct {
+	// AckBy Example: 2026-04-01
+	AckBy                 *Date              `json:"ack_by,omitempty"`
+	AcknowledgedAt        *time.Time         `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy        *string            `json:"acknowledged_by,omitempty"`
+	AgencyId              openapi_types.UUID `json:"agency_id"`
+	AgencyName            string             `json:"agency_name"`
+	ConsentId             openapi_types.UUID `json:"consent_id"`
+	ConsentWordingVersion *string            `json:"consent_wording_version,omitempty"`
+	CreatedBy             string             `json:"created_by"`
+	Destination           string             `json:"destination"`
+	EscalatedAt           *time.Time         `json:"escalated_at,omitempty"`
+
+	// GraduatedOn Example: 2026-04-01
+	GraduatedOn Date               `json:"graduated_on"`
+	Id          openapi_types.UUID `json:"id"`
+
+	// Items What was provided (the consent's items).
+	Items []ShareItem `json:"items"`
+
+	// KeepUntil Example: 2026-04-01
+	KeepUntil  *Date      `json:"keep_until,omitempty"`
+	ProvidedAt *time.Time `json:"provided_at,omitempty"`
+
+	// ProvidedOn Example: 2026-04-01
+	ProvidedOn *Date              `json:"provided_on,omitempty"`
+	Reason     *string            `json:"reason,omitempty"`
+	Status     HandoffStatus      `json:"status"`
+	UpdatedAt  time.Time          `json:"updated_at"`
+	WorkerId   openapi_types.UUID `json:"worker_id"`
+}
+
+// HandoffStatus defines model for Handoff.Status.
+type HandoffStatus string
+
+// HandoffAcknowledged defines model for HandoffAcknowledged.
+type HandoffAcknowledged struct {
+	AlreadyAcknowledged bool         `json:"already_acknowledged"`
+	Handoff             HandoffState `json:"handoff"`
+	Phase               Phase        `json:"phase"`
+	Status              string       `json:"status"`
+}
+
+// HandoffState defines model for HandoffState.
+type HandoffState struct {
+	// AckBy Example: 2026-04-01
+	AckBy     *Date              `json:"ack_by,omitempty"`
+	AgencyId  openapi_types.UUID `json:"agency_id"`
+	ConsentId openapi_types.UUID `json:"consent_id"`
+	Id        openapi_types.UUID `json:"id"`
+	Items     *[]ShareItem       `json:"items,omitempty"`
+
+	// KeepUntil Example: 2026-04-01
+	KeepUntil *Date   `json:"keep_until,omitempty"`
+	Reason    *string `json:"reason,omitempty"`
+
+	// SentOn Example: 2026-04-01
+	SentOn *Date              `json:"sent_on,omitempty"`
+	Status HandoffStateStatus `json:"status"`
+}
+
+// HandoffStateStatus defines model for HandoffState.Status.
+type HandoffStateStatus string
 
 // IssuedToken defines model for IssuedToken.
 type IssuedToken struct {
@@ -925,6 +1346,28 @@ type ScheduleVersion struct {
 	WeeklyHours   float64        `json:"weekly_hours"`
 	WeeklyMinutes int            `json:"weekly_minutes"`
 }
+
+// ScoreGap Self − staff per dimension.
+type ScoreGap struct {
+	Execution     int `json:"execution"`
+	Habits        int `json:"habits"`
+	Interpersonal int `json:"interpersonal"`
+	Stability     int `json:"stability"`
+}
+
+// Scores One score from 1 to 5 per dimension: 作業安定度, 作業遂行, 基本的労働習慣, 対人技能.
+type Scores struct {
+	Execution     int `json:"execution"`
+	Habits        int `json:"habits"`
+	Interpersonal int `json:"interpersonal"`
+	Stability     int `json:"stability"`
+}
+
+// ShareItem work_history: when the worker used the program; assessments: the latest
+// staff and self scores (no comments); disability_type: disability types
+// and 難病 (要配慮個人情報); contact: the worker's email; handoff_notes: what
+// staff wrote for the handoff.
+type ShareItem string
 
 // StaffTask defines model for StaffTask.
 type StaffTask struct {
@@ -1277,6 +1720,18 @@ type RecordAbsenceParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// RecordAssessmentParams defines parameters for RecordAssessment.
+type RecordAssessmentParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordConsentParams defines parameters for RecordConsent.
+type RecordConsentParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // SignContractParams defines parameters for SignContract.
 type SignContractParams struct {
 	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
@@ -1291,6 +1746,18 @@ type EndContractParams struct {
 
 // DecideEligibilityParams defines parameters for DecideEligibility.
 type DecideEligibilityParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GraduateWorkerParams defines parameters for GraduateWorker.
+type GraduateWorkerParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// AcknowledgeHandoffParams defines parameters for AcknowledgeHandoff.
+type AcknowledgeHandoffParams struct {
 	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -1349,6 +1816,12 @@ type CreateTokenJSONRequestBody = TokenInput
 // RecordAbsenceJSONRequestBody defines body for RecordAbsence for application/json ContentType.
 type RecordAbsenceJSONRequestBody = AbsenceInput
 
+// RecordAssessmentJSONRequestBody defines body for RecordAssessment for application/json ContentType.
+type RecordAssessmentJSONRequestBody = AssessmentInput
+
+// RecordConsentJSONRequestBody defines body for RecordConsent for application/json ContentType.
+type RecordConsentJSONRequestBody = ConsentInput
+
 // SignContractJSONRequestBody defines body for SignContract for application/json ContentType.
 type SignContractJSONRequestBody = ContractInput
 
@@ -1357,6 +1830,12 @@ type EndContractJSONRequestBody = NonRenewalInput
 
 // DecideEligibilityJSONRequestBody defines body for DecideEligibility for application/json ContentType.
 type DecideEligibilityJSONRequestBody = EligibilityInput
+
+// GraduateWorkerJSONRequestBody defines body for GraduateWorker for application/json ContentType.
+type GraduateWorkerJSONRequestBody = GraduationInput
+
+// AcknowledgeHandoffJSONRequestBody defines body for AcknowledgeHandoff for application/json ContentType.
+type AcknowledgeHandoffJSONRequestBody = AcknowledgementInput
 
 // PutOtherServicesJSONRequestBody defines body for PutOtherServices for application/json ContentType.
 type PutOtherServicesJSONRequestBody = OtherServicesInput
@@ -1444,6 +1923,18 @@ type ServerInterface interface {
 	// RecordAbsence Record a day off, a late start or an early leave (一報), any time
 	// (POST /workers/{id}/absences)
 	RecordAbsence(c *gin.Context, id WorkerID, params RecordAbsenceParams)
+	// ListAssessments Assessment history, the latest staff and self assessments, and the gap between them
+	// (GET /workers/{id}/assessments)
+	ListAssessments(c *gin.Context, id WorkerID)
+	// RecordAssessment Record an assessment by staff or by the worker (self) (active)
+	// (POST /workers/{id}/assessments)
+	RecordAssessment(c *gin.Context, id WorkerID, params RecordAssessmentParams)
+	// ListConsents The worker's consents to share information with partner agencies, withdrawn ones included
+	// (GET /workers/{id}/consents)
+	ListConsents(c *gin.Context, id WorkerID)
+	// RecordConsent Record a consent given or withdrawn (any phase)
+	// (POST /workers/{id}/consents)
+	RecordConsent(c *gin.Context, id WorkerID, params RecordConsentParams)
 	// SignContract Sign the contract (onboarding → active)
 	// (POST /workers/{id}/contract)
 	SignContract(c *gin.Context, id WorkerID, params SignContractParams)
@@ -1453,6 +1944,15 @@ type ServerInterface interface {
 	// DecideEligibility Approve or reject an applicant (screening)
 	// (POST /workers/{id}/eligibility)
 	DecideEligibility(c *gin.Context, id WorkerID, params DecideEligibilityParams)
+	// GraduateWorker Record a graduation and hand the worker over to partner agencies (active → graduated)
+	// (POST /workers/{id}/graduation)
+	GraduateWorker(c *gin.Context, id WorkerID, params GraduateWorkerParams)
+	// ListHandoffs The worker's handoffs and the records of what was provided, to whom and when
+	// (GET /workers/{id}/handoffs)
+	ListHandoffs(c *gin.Context, id WorkerID)
+	// AcknowledgeHandoff Record that an agency acknowledged a handoff it told staff about by other means
+	// (POST /workers/{id}/handoffs/{handoff_id}/acknowledgement)
+	AcknowledgeHandoff(c *gin.Context, id WorkerID, handoffId openapi_types.UUID, params AcknowledgeHandoffParams)
 	// PutOtherServices Record the other services the worker uses, and on which weekdays (onboarding or active)
 	// (PUT /workers/{id}/other-services)
 	PutOtherServices(c *gin.Context, id WorkerID)
@@ -2224,6 +2724,154 @@ func (siw *ServerInterfaceWrapper) RecordAbsence(c *gin.Context) {
 	siw.Handler.RecordAbsence(c, id, params)
 }
 
+// ListAssessments operation middleware
+func (siw *ServerInterfaceWrapper) ListAssessments(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListAssessments(c, id)
+}
+
+// RecordAssessment operation middleware
+func (siw *ServerInterfaceWrapper) RecordAssessment(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordAssessmentParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RecordAssessment(c, id, params)
+}
+
+// ListConsents operation middleware
+func (siw *ServerInterfaceWrapper) ListConsents(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListConsents(c, id)
+}
+
+// RecordConsent operation middleware
+func (siw *ServerInterfaceWrapper) RecordConsent(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordConsentParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RecordConsent(c, id, params)
+}
+
 // SignContract operation middleware
 func (siw *ServerInterfaceWrapper) SignContract(c *gin.Context) {
 
@@ -2369,6 +3017,138 @@ func (siw *ServerInterfaceWrapper) DecideEligibility(c *gin.Context) {
 	}
 
 	siw.Handler.DecideEligibility(c, id, params)
+}
+
+// GraduateWorker operation middleware
+func (siw *ServerInterfaceWrapper) GraduateWorker(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GraduateWorkerParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GraduateWorker(c, id, params)
+}
+
+// ListHandoffs operation middleware
+func (siw *ServerInterfaceWrapper) ListHandoffs(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListHandoffs(c, id)
+}
+
+// AcknowledgeHandoff operation middleware
+func (siw *ServerInterfaceWrapper) AcknowledgeHandoff(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Path parameter "handoff_id" -------------
+	var handoffId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "handoff_id", c.Param("handoff_id"), &handoffId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter handoff_id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcknowledgeHandoffParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AcknowledgeHandoff(c, id, handoffId, params)
 }
 
 // PutOtherServices operation middleware
@@ -2776,6 +3556,13 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/statements", wrapper.ListStatements)
 	router.GET(options.BaseURL+"/closes", wrapper.ListCloses)
 	router.POST(options.BaseURL+"/closes", wrapper.StartClose)
+	router.GET(options.BaseURL+"/workers/:id/assessments", wrapper.ListAssessments)
+	router.POST(options.BaseURL+"/workers/:id/assessments", wrapper.RecordAssessment)
+	router.GET(options.BaseURL+"/workers/:id/consents", wrapper.ListConsents)
+	router.POST(options.BaseURL+"/workers/:id/consents", wrapper.RecordConsent)
+	router.POST(options.BaseURL+"/workers/:id/graduation", wrapper.GraduateWorker)
+	router.GET(options.BaseURL+"/workers/:id/handoffs", wrapper.ListHandoffs)
+	router.POST(options.BaseURL+"/workers/:id/handoffs/:handoff_id/acknowledgement", wrapper.AcknowledgeHandoff)
 	router.GET(options.BaseURL+"/outbox/:id", wrapper.GetOutboxEmail)
 	router.POST(options.BaseURL+"/outbox/:id/resend", wrapper.ResendOutboxEmail)
 }
@@ -2785,171 +3572,222 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"5H39jyTHddi/UpgouBmkd25veZTCPQjI8e5InnTkLbgnHgzOZaa2+81MaXuqmlXVOzdmFiAlKJEsJQ6S",
-	"wEYEx7EN2IkD2I4AQxLkIPlB/4lPR4r/RVDvVfXHTPfszO7c8UT/trPdXR+v3vdXfdyJ1SxTEqQ1ncOP",
-	"OxnXfAYWNP66k2ujtPsrARNrkVmhZOew82gKTMJTO4zxBabGzE6BZRrOhMoNy/gE+p2oI9zLH+WgF52o",
-	"I/kMOocd+qQTdUw8hRl3g8/40wcgJ3baOTzY3486dpG5N43VQk465+dR534Cs0xZkPHi27BYXdBtuWC5",
-	"FB/lwOgr1s0zZhU72N9n8ZRrHrs99W4xzjRYvWBzYae4aMNnwE5hwbhM2IlKFu6FXEuDT8dCG8u4NHPQ",
-	"xY6mwBPQ5ZYqq9tzy1u3t5mQ4feNpp0+EDNh3YdNsEvxYXX4BMY8T23n8HU3Nn8qZvnM/aCZ6Fc5j5AW",
-	"JqBxosdKn4K+f7eYK+N2Wk4lkk7U0fBRLjQknUOrc6jOO1Z6xm3nsJPn+ObyRs7dxyZT0gBi0pFWJynM",
-	"3J+xkhYk7pFnWSpi7g7xekZv/IvvGneiH1fm+pqGceew88+ul6h6nZ6a62FcnLGOE++/dYe9cfP1bzA/",
-	"MkvAcpGaznnUObaQrVnLdmtwg70Pxh1DwzIcrcwR1tcMM5bLxKEnH1vQhH9uKe4zP5yb7faJARkDEqRW",
-	"GWgrCIwJt3DRcu66d86jzlir2UXvPhIzeDi+yxfuA5FscLJR51RIfBGkQ64PO9wt1mFl6iaOOsB1uhim",
-	"wM+g86Thew3cg7fhUaa0hWTIbW0pbtt7VsygE6356KSBMRjLx+PDQb6//1ps1SlIJhL8BRFT2h8M6xox",
-	"kZCwVMjTXtMcubQi3QqYNPJwI5ieVyntQyK98vuITt0Dvg6k+u5LaKuT70Js3To8Kt2XWU5oniTCwYan",
-	"RxXMGvPUQLQDZONp+nDcOfxwY0g9WaYXh0VMyXRxyOZTkHhEbC7S1BGPtlUMrH/IWcIXTI3HEeMMR8EP",
-	"3DFzyRArGWFltAPcrc/9MCOYRoync74wTlTUOf/+Oqy6OtQqC28GHshkBdGqeNWIOxMn0la5UKyBb0ul",
-	"teU2kD7MOMFi5cmWbGnlAQm0jzchOny1IDRaUn3pUXXz7TC7FLnVIXQx+hQgq776+s0NWDbMslQtZiDt",
-	"0OSZYyBuY0o6GYYSsPLvhcrttPbabJZLYRfV/7mfajwWsQNflp+kIh5WJikeKTsF3UhZ4ZS21ZeqZ9h0",
-	"fI1nRKKe5P4SanMLE6UXVWglwvATkQrrNLGpOBWnaqa0aNyGAyI0DTwRZyCHdLSbMNS50k5RGJ6BNs00",
-	"s7T5YoLVb5tgUG5q6J7hGoWFmWmkIf8PrjVJtzXUKq1TtvlJCsNEGOCmSnwnSqXApXvRIVEsMo5LiFUC",
-	"2xAvPRiecslbFIlYTaT4fZSLw0TFlsyY1WV4JHbgcsp/42hzLq0ZTkCC5mkFr5tHdJZFovlcDo3wStzF",
-	"B96MyYEDrcIqKjG1GeZrVl1i6VriuAwP2yH5rJ21Lvzu0FfO3otVmkLsjpMZkEZYcQZszGNrWPe3f/Xp",
-	"Fz/495/94G+ff/Lj3/zqV599/wfP/+xnEbt9dHSfcW377GC/e9DrOdm9c9qFp3yWpW6zB/sHX9/bv1lX",
-	"EF7fj14ieYeTcdjAScKdQaqy4rezExGOOf7MpgsjYp42HtmMP71PA99cwyfK/U+55KfqX/l/9L+bLalK",
-	"jQKshasU1q9Hiw25zJKdCEYkTmgfoj1W/eKaYamKecom6gy0dPBhbhCHIuWObtw8wPNsZV7lq1/8h588",
-	"/+RH7Ld/8LPnf/Mf6xu/0Sjja2yuHOfZpz9+9un/ffbpHz773o/Ys0//7tmn/+vZp/95kwHbOGMdJiX6",
-	"HDLOyl+s/JydLNwjGiDajLPWJyl5AUHeaRGMVAVU2lGTYnbKLfNjkU+GF+I7ush1tJ5315fz2L3J/Jus",
-	"fBNtCX2LzbmwhvEp8IQJiSv5KIcckWEjKbCZlk9MZEXBrwILRyQFv/t1NlPSTo2D2ExpcMeSqVTEi94V",
-	"pcpl5YchY/oRN6erahD3T7eyHeJU1KVt5dELMEU2NDhSNZlAMpwJmVuoqk2Flw3faXmicuvFa9uzodOy",
-	"12hjG1k0+EoBwTW2TFQ7mpXdFQv2e2o8+TwR9p60usFk5EsaWLkZfOL9JKsPtzjWpWMT0n69wpUr4J2B",
-	"narm+VRuY9WicaJ/tFnZ/CgHY9v2oFVum0c0ltu8BT9q/qMNDpqO0DNjv8MwdxR8u5WVFrOXm2490yM+",
-	"afBFFupE8cc6tlZBjgZ7ohJM2GC/OF/Tau+kylzK1YU89KItvIsvLa+GPm1dzbHl2kKyCr5tpiR0GKdq",
-	"vhFC0ND1jxoXqEitugzEPK8gFnolyXaXlDjj1HerEr5g3dtG8OuP1OlC9fq4u5Wl3/W+yRW9em//Rieq",
-	"c4wVZhF1nu5N1F4guixT/bv0XvH/PTFD3waGxNw5dSbCTvOTfqxm190XezFICxr/xiXeS8VEkJZ0Oe9P",
-	"LApjIXgns0wr9FdqwI1v45J83yOEAyt93mfH3kqqaVFOmclSLtBbmGzkulz2I4a1NyHZPadt3DtrdIoQ",
-	"ez9ZuIUlb2uRXDMsTlV82jmUeZouY8pjp/EIy6Y8y0BCsnzQ7RKfW95+HhTbqk91onKnY7mRMDAYp048",
-	"jn2AKGLH7z46YgUHXdk0nDWqmJVt4hvMi+cSixNIxRloaNQ4VG5P1NPhhvpJG2I8ni4cEGmHSQNxzLlh",
-	"iVZZBonTKhMYg8aTdmeyfPblmsKuURa1YsJxIfMClqMSjQIJMDZGf7lxppDiGXOR4gu5PJVqLlGNKcEU",
-	"NtJEHG8BPBASmiPYYwA2VhSFS/jCsLe0mvX7j1TEnLnH5lMRT5mSwKYq1+mCaW6BOegI6T6MYdVVwGcq",
-	"l3a4gAbAj1OldNdrVOzXf0zj/foX7Ov7vUZFZZMIXvA5rFVD3URhTatPrbqUjwpXh19XJigXElVh0YQO",
-	"bwlIk3tak8ivg3HsntX5e5O1suqMAGO8srKeZdEE5QdNC7xvTA7JI3VKgFuSfxBrsM2IdQJcg2YYb+yz",
-	"46maS6ZkDLcwNMOcGTnlZsqEYcYqDUm/aS82TLw2JoQvLe+OPo3CIps2925QP5o8Uxm3FrTbzr/+cH/v",
-	"jScf3zzf6+5/eGPvjSf/5saH+3sHT3pf20Sq/h5w/a5XRq4gWnEI1KZWz+EEnIJjuZ5AizWF5q5pZ/9N",
-	"3yyxbcstoCuAxnI2NvE9LwL6TTJgLKQw0y1t0+20Qg1nAuZDk08mYNxi2+g/b3tiSD3dao0mgKN9zCUW",
-	"r3MpCUUSJZsjq1ZZnq43pumVVjZ2KRW5EOEIovogNejUtr283OraojpKNh5SgZRNlPmeku+DhDlPL6NH",
-	"ntR870RJRTpBI+RBJmYXejzN5aPPFIHXzIKeMZAJeauEdTzPKkXx+SB841xrR10ON2qKy5Z6aEsKxEM7",
-	"BX0M+kx4P9wWVk75VX2zz//3z57/wd9//vP/+vnPf/rZf/m7z/7w7998/qc/duqSf/I//uG3f/4TelLJ",
-	"N6jERGMlrZA5hVtPECWKZ1ZzjF3UVOqKTxPg1CksGxvfj+mDurv+G8tm+BI0w94r810EXXMpS9J/u/Fu",
-	"audZ29LBZltq2Qhy9HshYrGk16EzelPV24nPWdbGHy/js5za2dWyI6A5tJlyY4cQlLBVn5dWZyIBPfR6",
-	"UquPC2KRtTppi6fD1nCu90y1ZHE9nirGzSkkBcvQ4KwF1m3P7+o120Tus6EaNytuyJWZnQqDar971zA+",
-	"4UJWTc02GJdybx32Vq0gjJIQAjb6eR1L4C3OQwtPm7/Ks2Rr9LpqttopZr0W660iRLlFv2aPzBXZW5DL",
-	"kke6spMLCPYupnZuLsKqtH4eLRM72rGb86OKh+P8AgbkR17dzZNiP7twtta396K8rUdTH4YN0s3EGsAr",
-	"ekqeKK69Pc9jK9CPNdE8yd2ZdioRMgw4A7rPUkrOS1rM+SMMbG0pX3h8OnR4r3I7DFJzlSlzY8AYlL4T",
-	"zWPY7FX3X33mNEEMwrXwe57xWNhFy1Nnz7bn08BTC9I4HWHdFGOVOp0zzypvLWfzVDXpJYQog4trZ5nx",
-	"p8OEi3QxnKpcV1+S+ezEv9MUcN8gVl77ri1w/vyX32uMsysr1p4YijEEogYLElWuBXDdZi7BTEgn9dpH",
-	"RLmz5tiMhcwdh51qMFOVJo3ActrxWojnVqTi90lHJINimIGO64K2agM5GZ1pGENsc70Ew8//8k+f/+UP",
-	"n//iv33+Jz9pFAJ8ssRstqCybXxVLSZcs3+pzX20jMNOSU0Xw5hnrdi5bAM2eJRW0bBCv02EUj/EBnqt",
-	"o+cycjWse5XO1uLBWn7UxteaEDRa5ZQNjGUdMQUUWsXDOsHUmF6jZEE+j26XBlEoh+h8vbA0hIQFOg6c",
-	"8bMhcvqsqs2FLc3zgU/GukgDoLVE5S4qM7aD4oMyk2wLmoSxg784g+E21JkVQnYT6C4rOPUpi9Eat1bW",
-	"BC1JbIdzFDPdPCU1KVTAVRnKdSrAGToyGYaqhvUhQveVs4o2R4OKO7thdUIay30e0KqVFRSptQDHly5O",
-	"N1iXVGCFTeEKKSU+XEXDFFM1ne1xPIUkTy8VjF9F2yv5pR4VZXwJX1DJlV8cE2Uo55aPPStNnqs+wjJV",
-	"W9gBYc/HqbJ1v0QlvbPFLlgmG5p5HWRxli0BS1UAG9cwzRrzJTXMlAXWff4n//P53/6g5yCmpBHuX198",
-	"8tPPfvRJr+LwopfRHnCvNGr1VNezVXGV92dt6vZagnb4PEyNJkfH73ctzK8mkcIwFVmBBRHDK7vAltnN",
-	"i5V4DfvYRBtbJUsSDtcMo9dZzLOCIIke+7UYv8rJQlyv1wUR26BZFVtdgfy6Y69I35WkjZTrrdMP/Ucn",
-	"zS65y0ntq7GqluMrju7CIyg+WRPB2YznrYy0tJqoBvU6OBsP0SmezcmorQUfl8oqVRK2/6AFB65a89Yu",
-	"6K/s6aPiqqACIAgvLIorAqiNiaHborr/ZKOa3Mo3+UXxxZZQciWpO06V2RItUiG34OshX6WBJK8SGYaG",
-	"ctk33W4Z7bbshhD7lEA2UUJOmJKHjJf6Eo2KKTDFyJgehdYdmyjLOLNqL1HNSfGbuDDsFJQGK+L6cS3n",
-	"DBLRs5BNgwk7tQ1gRo9vTIGwu8U41UIbJsG9riHJnZyZwqzfmH9z9Zh01W7PQM9EmjZoVISc7Ne/YJXN",
-	"Y40BUGr/mHHmgRYxrXKZQMISNZes+4033mDfZN94o//GP29OItqG4Iu3N6uZreaZhlp1XmPpTYe5Qowt",
-	"YFpBlwsi6+hUJnJbH58vqXgtr9qFI75kfC/ODV/MYe4cf9BQmi6BaTV3+MOKFIZDIomIFUdX/OmOPmKV",
-	"Y4wGsspxI9ZwqPhBXv1dfQkFNw2TFz/Z0qETctePPGLVE48GcvnEIzYGGOKhs+4Y0/esCkzh13+suYVv",
-	"UhpaxL6rhIRkIJHXDTq32KDTi1gNUcJPv8ICaSJW4Ex/IJvoptIDZAVlKgkWm4gqRIvCjbix12Y7H8La",
-	"hMAVF0I16qhnww3syLAsfH8jA68onuTCpsLYYaZ8CsTFqiRtfq1DolkDfDUri76M+p82mFE5l+MZl3Hl",
-	"WG5OvehZatjE3KMgn2NueaomrCusYY4XceZg0+tfXNG4bPv5Cdu2c6mi5gJJVuJR/+5Xn//oh5uUIW7d",
-	"3GEJB5bzIbjTtLC7R6om1wyj11nsWJ2pl6c++/5Pn33//zz73i+X1xm1Y9aqqe70fndcbs5blMIqjFV6",
-	"wSa5SIAqMx3rYrzAmPo6Mq3UWAP3MeGtqp/raNx4uIV/aGX577xz+O677ATsHECy/f3D/X1UWg9uur/q",
-	"xSa1ul73ZlM27I3o4PyQ/jw4/1oTBbvVpD7x/Cr6QxinpXBqYx2hPs421XnbcL8NqixWVla0JinAHjT4",
-	"IZUYNc1UCLumhKWJ5jPPtet4cETPmFs/6yZiPAZtmNMaGLeUmo26wf2jo4fDdx++9+id4YN777396J3e",
-	"xoUma3pbGZV7F2HwjaZiDPEiTqs1uTxPig5vzuTy2TEyweABqdoNTtQlRKB8VZqwMNnpkBuxoznF/TIS",
-	"MHxzNb8GZqXl25raa5LLztTptl3FVLpl1yD8YimDqQKOVsBfRiSFra6myU1VmhAzpnS4rsHyA1+wbj0f",
-	"aJSsa1vtlBApqtOSGebFoe3fiTpOM29MMW6uQsfhmoDyuHTuF4lFuSSX7kz5P2wOJnh5Exn+ttNc+z/H",
-	"WngXP7e5dn82hR4e+xyky+Var0lU3qZtkR+mERZKnz5Qk6s1AtzGi7td7ftWjjD6pIUxrHWyrKuV/yjH",
-	"XI1mPdkpg2tU/Ip2euGO8d0WxfuFdPsrfRfB7x2WW11MfZP1Kv3JUi1/CxPyOPaiOwS2hIHuQixmPGXe",
-	"5D6FrKhQJQjUdLIb/dejTdC4xJiiRcx+U1yYfAMs0yrJY0iigk9yc3rNMKd99zuVVqr70XoUXDZypMJm",
-	"hr5ZCL4WbB5a4maNAq9oRrHQ2iFAltBte+vKo+YyQrZhFTRU9vFq77W1DQOKF50a6n5sq4oEPXILd0Wp",
-	"e27jstjSwVP4dlrY3YYcCf1ECfAkGBobaknVz4atEaTt/Emlx2jJsz3nAjsAhRLxiAX/jqO24nGAe8Ry",
-	"zI0rf1NNcHDA1eyzlcEbO7deJhv+Ei4oPKMlP1TUqbYqqhx7DaEvzHMnUtqFO9oT5YvyRZ9jxWmuhV0c",
-	"uxlDhSbXxAlwGRgSon8VA0ytzah3spBjtYpG97NMse5vfvnJZ3/z1z0sIZsCO+HxadEuaoxtqibC1lo3",
-	"7fm+UYxq0/oMg8EDmWhxBgx4PC1bMxfWGLNTrfLJlOpAbh/dP2RCWn4KEYOyxwN6uAeyCDdxmaBXhOdW",
-	"zbgVMSvPO8Kn80LX7A/kQN47A71gPpmLSYDEsNHt3E6V9l7xQ/YmFRJXyluotmXUZ++rFMwhG5HWPWIa",
-	"eGKigRyhOj5iPDWKuVUb7DBtIjZChd0/mXHJJ2DISDC4PkrGwD9xsIHENhHOIGWpmvQZJrcZxjWworf2",
-	"qK2F9+iQ3dzfx3odPpDYVx07eQnjhCL71vHD9yJ28+CA3mDlCyca+KlhnOk8BdbFQ8JqbeYMh2QghWQj",
-	"ys0b9SJ2c/8NP4TbJg2RKKBZxsJW5N01w5BAWdcdBW2P/uH2HHpxGxpjrvI0cQP0+uw20zB25mhxXPGU",
-	"ywmYgZTKToWc9NnRw+NH4bFhUyVVrtloqTP86LC9//xAXtyAnmIPFNsnoqDA6+2j+2VyS+ewc6O/j1pQ",
-	"BpJnonPYea2/33/N9wFCoryOBW2hvyHFux1fwYO8n3QOOw+EsbfDS0vd3A/297fqnn6lxkHUhPiyvq/V",
-	"huxEeLwYttAQm9dRbLzSaz7qmHw243rROewccW0l+HZ1AgzrfvFHf/Gb//e9z/76v3/xR3+BMVk+MRil",
-	"IP9T5wkm2ZoGmN9Bd4HfcVS7jKEl97F85frSHQnnT4pU0Td9nstOut1XGxyf10/B6hzOV1Dlxo6nbjrT",
-	"20kCyQ4O83aSMM6y6pEuGk/wPOpcL4Q73ZzhT3SpNekU4lOiZBIiyNboH2ZhLMxYzCWL3Wusq0MryoiF",
-	"RnwRyhgD0vaQTTkmiN1j9IKNuUiFnBB77LOHkpk8jsGYCtOjHFcnF0Jx1qjUu4h9XDNVwcZKVc3Nx+VA",
-	"DqpnxjTEIM4gGXR8vSRWS6Lwm/MF8ahGtK7oQq8mZtc7375k5A66WcNFFjBx+jJ1u6G7R3D2B4omqs+x",
-	"chPH1akiLIBxWWkb5fN+NIpYoVnVnR0IhnDQBIJB5/ZagePd30v40XQXStVlsvm9JNGFyObvvNngTbqq",
-	"hbDxCsLxwq55qPk3MT28Zwd1X1TSQFrtROwO2GBQ+tzgs9xyZBZBu4mYhLnTgkg36aJeWRV05BmmM0e7",
-	"raplLO/hkaNtzVMWclLJ1DOknmOaCuPWh+28K8VPXIncOTbJbex0MZZnjMtF+LS8lQjHZTNhDCR9ds8N",
-	"T/8yUzU3bD4FOwU9kNSlwvcswQ5YSkLEpmru1OaFZ6yGOpH5YZPIUwH6RhxtDOQYwFQ/Aw2Uz4J7qKS/",
-	"+KyXqKKH+jydgSw7zvieV4vQc6aB0ToSukMA34iGii4oBTLurBvQ+ZXp4ipKY6Vj0O4URw/Zq5MXri5d",
-	"BET3py60P9mCvgiDEdmXeGpNh1ySFrm3HAi30TKmgdCucRiLBdYRg/6kj30OTmCsNNRKYwYSnnonDbZi",
-	"5kL6O4vG4qkji7kbbMYT8HkI7gkXqTOWaOJlEymQS1LOeFgiOpmVcy2sBWqWhWAh7B9Qe3f33z4afPOp",
-	"SN3ExRZxa7TLknSbKATbcRJivBglotKCdCMF4mC3M4d2oy0XURHA3DGY8OKVsRnnLZBMqvkFEoE6Z61V",
-	"A6h/wQvWA5oGKxx3m4G81svjd023qLSbWKtc+FZVV0cUhNaS9hAVjhChlyVcq+FFGHT9Y5GctyoWI2q1",
-	"MXL8AHlVpfemD4Zgyw72GE6mSp2ycJEW62ZaOSMKkmggQ/PLiBUtJyPfOjMKTTIj9o+f/FUvYipNin31",
-	"Gd775scWyML0GSRM5dbZeIVzMXLKzQi9R9f96+a6AZlMtEhGh45rkm9QqoGkkP5JvrIbbnMNrDs6vvfe",
-	"3bffv393+Pjem+88fPjt4dF33nxw/87w2/d+b9SLSC0hX5ZhuSQ4RGys9IR6fRrLMc2fFD3HzItt+46l",
-	"M34K3jVI1t+oeGN0Cx152DgVPXIOPvSB28bIN+ocIWefiDM3DvmvfNGANzhp4Cbu/TbYamuTZv6w03sM",
-	"XzwBVvvXtHBtAnTwMPseMlenx4fSD+2JEJ0KJKsDejHDRcL4icotE3YTgrxOLZbaPSKPtbBO6WGxyopg",
-	"KO2wi77QonVQxHznoHA1p3D6NPluR0UnpxGTfObWXBgG5Cih5k3COtXZx1tP1NNrxmk2PLbpYg+1DJ2n",
-	"cKtiVOBKrhm86EKjgbswjONAc24KFT1gLuKtKSCEWgwZBH32UKaLAp3DPRYa0gVTeiAzZYw4SRcsEQk6",
-	"q7nGqER3RP1uRxEb+Ya37s9APD30F51gcyo7kKiZ0aowgc3tCUt2IFay9FeT/9ig8lQBlzuCgezmMg1O",
-	"IzwU7Esq0pTut0iiavM+GgkS0gl7ffaWeEoAKZzsPEm0G48AKsYedmyulZwcltNMFKDV5VVPfH0gnXo4",
-	"B2n77IGQpyZE5PELeJoJ7W++KI9MSbhmHBibWMb7iCcvmWtEl3NpvSDFsNYNqkUvVNki8sfNrAr4tQMm",
-	"4zgJ44xwOmIeo5188BgduBuaGNTPrdfKaMreFI2649tgfV+KF8i2q81JGsBZth25IuTKAumyJhptIlSR",
-	"QrCnJbyQt7QmTrgFNuML5DgnEKgr405luR1GDX4W5Mf4ibOqIEt5TM2K62A/yqtg371NtdRhZROz6iUf",
-	"d+U+X7J7dxeLoPHDwRSYQGnLdDjr7S0kqT3Lzen6YF9RKL2h80hl1GN69S7qWqp3Uf75pTqEyirw3fmD",
-	"CFY7IHTSIcakf4/HrAsm5imCwUSedXozLGKVPsLO5shArniI6jyzcv6koWEP5op+thSsUbMsBQslxL4U",
-	"NftmQ6qg7w98Ve8b16eYLlDob+iTWge/SrvrRmPzW8cP32OxmgGqKxlmVtB9GhiBc6ZVApp1KcEmYniP",
-	"e+8Wu3P8wUB2RwSdb8bmbOQE4+h2HENmD5mFp/a6+2+R8zKfqhSCo0ui824sUogG8juP3tr7l6THc3ay",
-	"sODnnLndGsVMhkkdUwBMd3T7M5jngeN+i2dcgoGBxPhim2/5uNoCewv/cjti7NDfHC2fiuMgrIu3OxDG",
-	"YK+a2JzdYssQpqQYRyJIhneOPygu+1/aksfk2h58ljpyrKgTm7PGJPjfLe9QvQz63DecdbC6xBhYmdyi",
-	"eiKO0NX4Abd24GpCHal67b5v4E+pQkRAXfcj45gp1oswJcnTLrY0AocGq353xxIuFqZBjn5pAm/Hso4A",
-	"6vZd93PtSM8NmctqzCiV3XHTjEsB5hrOalj3sz//4W/+4ee9dZGQprSDZhH2amQclBWpLznZgLDjRefR",
-	"1I5ycc1QsrrPQfdH3kJgmJa4nsLolS+TxOjuld3pk5SL2aXuJGh/4f0tprcLO9yrOzRFq8FwAS35e2Ve",
-	"TWIqi+leMjVVLwpqOFd6vIMzxIEqqivW99FR3qrgC/rvikuHWqxCwoQihpKA0/lXz/19LJ1sOfcvyQ6g",
-	"Ne0CoDRSM0Rb4BYymtaxpsf+nY105KJmYDNvBFVcrCq7R1zb4E2nFi6nXHKnyVA0pUWd/ag284XVQKvN",
-	"ZdIyH2Y+xbi/v8wl3PxiyvQCYdBf0bYWLKOhl5tjuS/rMsffNV29UiCyNpLrD6rQ4KpZnbvS5hz+VybK",
-	"qJIwXeC91JhsrzTz90A0Zwn6X8vh3RVPr0+Y3FYa0Wf3776MI2mzeeZFHc4OQnjey1CJoweWcjF8r4eW",
-	"aOuzMsNLl4d1M+cobl5ExiUMGWZt/OErm63m4btDVbI4sd2YZ2Voz48b0QVemERECWzAdbpgKfAz9/Rk",
-	"wXxF/mZJaw6P/RVDEUaeMIMTG3V46eHs9sLHnvDFLX8NEDdKYn5FYDV99j4YSylqIFku55BijvpEqYRl",
-	"msdWYIxUht34doCpmoP2qQ2hqWgoSxa+Pwg8xZtyDWaRUoNEMD7Xg8gw5hJDzzQOBlCo/3+lrAxCBkoq",
-	"5KkPwQgvqA1luPk0kYEs71Gh7AjsxNYc6IyVTgIqXYlSX5F0fNrKl1NpEiiyKRvfwXlH6ifmGHBsTK7G",
-	"48hfm+fT6hUm3FcIC0sgn//ZzzCTh8ij2XyusfhQotieklF2SEelTefSFBdtFS2a8RFdAkHBp4DHQk4G",
-	"EuNQyAecxufDh25bldzSWGmCCGIzRa7uiDORsjvKoTrXts9u3Hytdxjoo7zTG0kQx6b/vbH32n6f3cfa",
-	"A0mllk7TXPiqvrDoogYzrLyS6uAJVmUW22cx2vBA+nsMMUHJ0y5RuIMA5akipULCuA0QIOK0FJwdyGLe",
-	"xhxUMZHh6vWvAqHWr5HfPDy7nmSOLWS78HuIiaw3hu1WWOo//tv/5Flq1d4rK1nWkNN1qeSepos620lr",
-	"dLI49Jg28jlFpl6SqjK7p3J7WF8konNQ6QayalT1GQ5KaDoKkSH6ec0UOdSEuZG/xXqWGzuQsZqBw9IU",
-	"uLF18vZCCrWx7mv7vSrhgkxuVXKABrK4wRMrhDEjyK0DU7PdmkcrN26MioUgT/DZS1jCzQ0b+Q4KoyZy",
-	"uSeTrxK1LF/v+qrRi1UZHetqITvrFljm0UXpFUTemJAqNYft9HM7y7Q646lnxxW+zRmmo1TJuceUjsrs",
-	"MB/mRIwd52kaFd+I0JEFckz+UwZDq2zOpWUTkKBrbQSwZ8VA8inwxKmXTut24KDEXO610D57U9lpke0H",
-	"ZalcE1bfhVgkcK8Cg68Able280oiN2EToq0Gn1laqWjsFjWyGyMx3iKxV72/ozH16jtoLGxzaTDjqZIT",
-	"nypexWXmb0diSg4kTo9Mm1SUVBgbErWM/9BXvykJrIvZqJld4IuHTCoJvf5A3mb+ShSnuRGfrskox+uN",
-	"La2ioiH8lDv8N6kiuRDaJHRvHhyEPFNhe4fhy2oveSconNpFHRv4wufNN5DKUW5rlwxf1eWze7xvuAP5",
-	"JWep1W+oaXE7FbDHdGFEnYC5LyKBzZs3mHxdn6zCxnMDJuQve9QL103XNDVnDK0oam0mT9E9sy1hpwaN",
-	"+o0zUT3Bsuha4kSdSFOfNIkfDGSXe9QmJ6rJM9AGQjvccNtMqLyjPO8F2FB91fNdZIodLwGGcVmDXFkh",
-	"Wl6Y01IncVw2EH0V/aNb4euuvVgFH/NQXKWLwNGZvwZx1Y2VX4hVy3r+XNZwRY0LTWXBZsAlswrfjrBk",
-	"0kkmzODCEiADloarO6YIsaqVxMK4sUyuIfHFAcZGLJRgzpQGp8AQl0ZVvcKpK6123MoGclS/omfk70sL",
-	"CcNe1cJre/ACjpRnjorRn1HqYYTejCeJYXnmdjkjw4LLJVRmXTJHInbj67TBHpaf4kh8IFHOjHmaGpom",
-	"CK0LqGYguy2S93qD4I2YAWCjo+88YutE/cjJzYqnjjU76tgHgQfwVANPqrnc2nseB5JYbhIxo3z1SPBX",
-	"nAI2NQKh2VhMct2cm3eU74zedy8c61cBvtpysfQwl5S6A+7jr6upM4Rl5lPL6L605GtKVm2LUK9L57x8",
-	"ZOfVSrv8kpPO225/2byj3gtIuyxfiBg3lPioNOZD+jxk95MOqzirHqZD7lgSz3wnhEofgO4YfE+Eilzr",
-	"bdYTYYUcLk7UJERuKXt4aarSlaKHvrnrjjM+bxc9Yx1sypyB4naH3SWAIgNo7lFb1odTNBA1NLrrgroa",
-	"O03AKS6bxxppYyinfUJixankhTT2daEGFoXy1D3Y32dOnwKON2Ec7N/ordZC0eiXSjp9BR06TTfAvGQJ",
-	"XkfvBjz1RxbwxyHkTkOBF81fmfeq7ikcKqBlEWQLydE1wri8imArd5O05dYU95e8mtZjsbwWhS5scee5",
-	"6vd8ewrIQq7dav/YqFKvj425yr6hnpvNp9TqwNk1m6XplL1j2wu3wl0GV86LemW4z/LtDK+YN7nwb/Fq",
-	"l1mfA1Pz2na59NlvGzuW3Y+9VE0u1l4euJdeRGaWmx3NkYSs/n+y+VnhFo7dKVeP/c1dO0/QCleCXSIH",
-	"6x3qXIde+sTfytC90X+9R5cycBOqD+liitKPVPX2o78HfUg9X2tF5eO+X0OOfWqUrrTBKYPe2IiGnEPo",
-	"/BnIwkeU8AXFPQxZlkXYesafDhMuwu3QEd2AFvpbOEAMZFDqgjM34QvyK9ECvQ5Y9qYOHSdCTZJ2/x3I",
-	"lksUfEMyH3P0PMDpj1JVdha8WAgfB5Jg/OCrJwAyOH7w8oalvmgCKwh67WlfAUO/Cky/eh3Jl9CDFQl9",
-	"lWIfoLWxiwRpNSEqxUZ4wV3KuuHOUSqxQxMnCneGNKl1lWb7eNKhzf6HT9zJYLcpjwO5TjuHnes8E9fP",
-	"buC5+bE+rvdQM4gF/l+lcKr8MxRGV/5FtRHnT87/fwAAAP//",
+	"5H37jxzHeeC/UpjLgTO43uFyRVmnXQQ4iqQkxpK4IGkTgUY3U9NdM9PenqpWVfUOJzoCkn2+8yuXQxIk",
+	"iM+XxAmSXA4XOwYMJ1AuyQ/+TyyTsv6LQ31fVXd1T/U8docirfttd7q7Hl997/oeH3RiMc8FZ1yrzvEH",
+	"nZxKOmeaSfjvZiGVkOavhKlYprlOBe8cdx7MGOHskR7G8AIRE6JnjOSSnaeiUCSnU9bvRJ3UvPx+weSy",
+	"E3U4nbPOcQc/6UQdFc/YnJrB5/TRW4xP9axzfHR4GHX0MjdvKi1TPu08fhx17iRsngvNeLz8MluuLugG",
+	"X5KCp+8XjOBXpFvkRAtydHhI4hmVNDZ76p0QSiTTckkWqZ7BohWdM3LGloTyhIxFsjQvFJIreDpJpdKE",
+	"crVgstzRjNGEyWpL3uoOzPLW7W2ecvf/tdBO30rnqTYfhmCXwUN/+IRNaJHpzvHLZmz6KJ0Xc/MPzoT/",
+	"VfOkXLMpkzDRQyHPmLxzq5wrp3pWTZUmnagj2ftFKlnSOdayYP68EyHnVHeOO0UBbzY38th8rHLBFQNM",
+	"OpVinLG5+TMWXDMOe6R5nqUxNYd4Ncc3/t3XlDnRD7y5fkOySee482+uVqh6FZ+qq25cmLGOE/dev0le",
+	"vf7yK8SOTBKmaZqpzuOoc1+zfM1adluDGeweU+YYAsswtLIAWF9RRGnKE4OedKKZRPwzSzGf2eHMbDfG",
+	"ivGYAUFKkTOpUwRjQjXbtJxb5p3HUWcixXzTuw/SObs7uUWX5oM02eJko85ZyuFFxg1yvduhZrEGKzMz",
+	"cdRhVGbLYcboOeu8F/heMmrBG3iUC6lZMqS6thSz7QOdzlknWvPROMAYlKaTyfGgODx8KdbijHGSJvAf",
+	"i4iQ9mBIV6VTzhKSpfysF5qj4DrNdgImjjzcCqaPfUp7F0mv+j7CU7eArwOpvvsK2mL8NRZrsw6LSnd4",
+	"XiCaJ0lqYEOzUw+zJjRTLNoDstEsuzvpHL+7NaTea9KLwSIieLY8JosZ43BEZJFmmSEeqX0MrH9ISUKX",
+	"REwmEaEERoEPzDFTTgArCWJltAfcrc99N0eYRoRmC7pURlTUOf/hOqy6PNS8hYeBx3iygmg+XgVxJz7j",
+	"YpGxZMrmjOuL4BAXiEP11b4pFsD7aH0CIhmNZywhQLXbwPBxaNVTI4hXeWcsGd2Vt9SWHWBYbE7xBFee",
+	"7MhMVx6gGP5gG1YBr5bsAZdUX3rkb/69VphdiEnUIbQZ6UuQ+a++fH0LQcPmeSaWBlGGqsgN2zMbE9xI",
+	"XpDb3s9LUehZ7bX5vOCpXvq/mX/FZJLGBnx5Mc7SeOhNUj4SesZkkB+4U9pVy/PPMHR8wTNCBQW1lQZq",
+	"U82mQi59aCWpouM0S7XRH2fpWXom5kKmwW0YILLQwNP0nPEhHu02YmAhpFFvhudMqjDNNDZfTrD6bQgG",
+	"1aaG5hmsMdVsroI0ZH+gUqJMXkOtXBsTgY4zNkxSxajyiW8sRMYoNy8aJIrTnMISYpGwXYgXHwzPKKct",
+	"6k8spjz9HZDmw0TEGo2v1WVYJDbgMiZLcLQF5VoNp4wzSTMPr8MjGnsokXTBhyq1qufmAw9jsuNAq7CK",
+	"KkwNw3zNqissXUscF+FheySftbPWheBN/MpYqbHIMhab4ySKcZXq9JyRCY21It1f/fVHn33zd59+80dP",
+	"PvzuLz/++Ok3vvnkz38SkRunp3cIlbpPjg67R72ekZZ7p132iM7zzGz26PDoSweH1+si+eXD6HMkb3cy",
+	"BhsoSrhzlom8/N9YtwDHAv7NZ0uVxjQLHtmcPrqDA19fwyeq/c8op2fiP9gf+l/LG8pJUIC1cJXSZrdo",
+	"sSWXaVi3TKWJEdrHoEn5X1xRJBMxzchUnDPJQbMygxgUqXZ07foRnGcr86pe/ey/fe/Jh98mv/rOT578",
+	"3X+vb/xaUMbX2Fw1zicfffeTj/7lk49+75Ovf5t88tGPP/nof3/y0R9sM2AbZ6zDpEKfY0JJ9R+pPifj",
+	"pXmEA0Tbcdb6JBUvQMgbLYKgqgCmBmhSRM+oJnYs9CTRUnxHmxxe63l3fTkPzZvEvkmqN8ECkidkQVOt",
+	"CJ0xmpCUw0reL1gByLCVFNjONkEmsmKW+MCCEdEs6X6JzAXXM2UgNheSmWPJRZbGy94lpcpF5YdSTKl5",
+	"UAmi50zSaZ0mXuq/8nI5DC/mYybNMOOaDAEzphN1FMsmLYJj3pDIK8/URvadzo3IEPym++BxdCFbZ0uL",
+	"ZXuBYqhOJqVjZmUkFQvJNu7vPr4VtHzG5sRButixovKw6tNvNoDK838zVdrqAg15SvOt1voGzQGcTm6V",
+	"f6z70sO/gOJqaFkFMBMQa6eRESV3+CRkYYPrPym2dg4pzfJhka+uXzIaYrGvCT0juGdiz1OhbwD4l55J",
+	"pmYiS8I8rHxcI9jrK9TaQKjqs8iuaxVPmjgIJ1seT7XR9Rh2ERX14oxls0V+KU6D7OBSQuLBjFnXHQrK",
+	"ElAnxKpKyijJWiR02SfvCE3GbGKEBohfgUoWWVBF0I3bvzRzGS8rlrL+LO9ZJhOQGjWJsj2F7kpc+cyq",
+	"lWuvSeAls0tR8GRo3shYyDP3YJYq7wSIezMBYMPXRo3IpZhKplSYApWmugib5JZChoY5GySyoGuO0TgP",
+	"D5Zuw+UsK3sKT9JyjIAwD6g6Cx4gPN1JiMZZ2irQn4H/cUuZnYnplCXDecoLzfyDKS8E4Z2WJ6LQlmG1",
+	"PRsWPNVrXDBbuTHhlRKCaxyYUe1oVnZXLtjuKXjyRZLq21yH5DxtuF2qzcATe6Wz+vDiqlbK9Zc8U8wD",
+	"75zpmQjPJwodixY3E1zlhj1M7xdM6bY9SFFo1kK3DZL2Flm76trioPEIrQVmd+jmjtw1tLdSj9TdplvP",
+	"9NQq6vUj3VEXq5AjoIt5cQ9b7BfmC632ZibUhW7lwHDatIW34aXmavDT1tXc11TqkCjbZUpEh0kmFlsh",
+	"BA5d/yi4wDYPNdrbwy0ZoX271T97ER69q58N399kHG25od0w+/6MSnZHs3kIsfNC5mKzKmFP4tS+7TkN",
+	"aDbc7P/3fQy7QLn6agePZvnNJmhvte493uhXWFvBPSrtiTVe0xD6bDRu7ZFdhNvQ2OkezvYw83cq2AbN",
+	"j92IskTduipqJjomixnVoHvaUA06lYyBPaAMMpMu1SRjVGkiOAMv+O6UUDmDX14liz0aON42pnBRLwmC",
+	"kS2cLaNazJ7LEegqdq8u0D50Vpj9xl8zWFgzseB1R/LR4dErB4fXdr0asJjVRgvbXBc0duojqaRJgXfC",
+	"M8oTgdYyumOHsYCx4XEQfW9am/IiBGMV0z1gza0mEpDuDZXSqw/E2VL0+mHXzC0bs7Nyc4MnVOO1K7QY",
+	"dR4dTMWB0/DyXPRv4Xvl7wfpHG7PIVTUHHRnmupZMe7HYn7VfHEQM66ZhL9hiateg90Ayh6xuNg+vGBG",
+	"xynOsfldo8PKnEllFrLdJ0q7W8EtXg8d0O0snaY4xMXCLeJUNTgyzXMpztHlCdPsErl0z5KkwTL8vE/u",
+	"22vJ2rUFmP0ZTSGoKFFbRufUwo3c2kO0fHtO0+z2eVjH0+gCMwtL3pBpckWROBPxWeeYF1nWJJyHM8ZJ",
+	"qsmM5jnjLGnifbu1TTVtPw8Mga1PNRYFjxkxI0H8cJwZ03Ri40gjcv/tB6ektF5WNs3Og3c63jbhDWJN",
+	"44qoE5al50yysIe+0GPxaFvp24YYD2dLA0TcYRLgFUYcJFLkOUuMJEvYhEk4aXMmzbOv1uR2DXZgKybc",
+	"L+1Nh+VwawXGIIMQWvzLjDNj4LSd0DSDFwp+xsWCgwuhApPbSIg4XmfsrZSzsGCcMEYmAoN1E7pU5HUp",
+	"5v3+AxERcW7E4iyNZ0b7IDNRyGxJJNUMhGXKzYcxW72bp3NRcD1csgDgJ5kQsmu9GeTnf4zj/fwfyJcO",
+	"e0EnwTaBvk4lXusCMhO5Na0+1eJCQSGwOvjam6BaSOTDIoQOr6csS25LieZ2HYwT86wu7kLXg6u3/0wp",
+	"6yhYz7JwguqD0ALfKHWNCynYRvsJxdIB7rmnhhsbRQYxTosTArchnLFEEeoUxxLhAF9XdaA+eZsuyZgR",
+	"Ns/1sqYrb2QTlY58dLiqJCdMaadR+WpY6BrWi7Azwwxp4LexWYKkEApTi+ubSMYyyjeE5dmtPyM97IRw",
+	"od1l+qTQhWR9VD0AykMudOg8H0JIgKaTCVkYeaob52uY1glaNQnE8JLFjFW3HHDAnM6ZIrWJLiSIq9OK",
+	"Kgxcj9w2w2GFBhlP1C7ej3LAQHZDHYtWjnUiskwshkVe93g0BhG8LXYPQg5a/Nj8QszNDmkvoWHqEBSb",
+	"5NLEz20AZw99e2fPm/iBkaRsdRFrUaK2Pm/q2hGENrrbZVTrPVFjcSs3Ph4ShVZhdx5y7Z9ZD9A2EPei",
+	"03fzCNY+bPE47dlvifxh2+Hc69u4vZxvqWUfm2iWqZhmu/tUL0Agl/M2AXc2SpuxpdKEJaTrMd4risB3",
+	"F3QwNen/jLF8uFVOUXnLa1e1ExTLj3aJ2WlNzlIrKrnVv310B/W78UOJbc4dCxFbPGZZ1qKPF3myM8o8",
+	"K/esT3o1QovWM82SWTmvrkdItR2u4WA3fECucrMM4lSGtPHWquSbVQxxF4nxOXHzykMX3NEa+OBKL8vm",
+	"d+LEO3Laz/8aZ3feso7mIQ+Gbx/o1WQRedNY3zezCF4we+RbI1i7vhBG3VGqYMkDccZ4KM4ulkyHTbQx",
+	"oxJssjPG++T+TCw4ETxmJ6jDp9ro62pGUkWUFpL5UWtenISbeG0CILy0ErgGv0ZukaHNve0ucEMB/TnV",
+	"mkmznf/47uHBq+99cP3xQffw3WsHr773n669e3hw9F7vN7ZxFf82o/Jte517CX8xDAH30avnMGZG+dRU",
+	"TllLPApECa9xMYe+aTjfDE+B2Ccci4yXBL1X1pHXD3nyJilP1WxHkbXbvbpk5ylbDFUxnRq5I3ibF6do",
+	"e6Lwgn+nNSoHjvYxGyQvC84RRRr2kI/tmmbrw5HwlVZn1IWCDKqIMQOi+iA16NS23Vyuv7aojpLBQyqR",
+	"MkSZ7xjDmrMFzS4fFYqUVKoyQch71vqlnCI4l001xnRrSTSTc8J4gkH+qTY8TwuBydjOhRoXUhrqMrhR",
+	"Ez47OjFa8t3v6hmT95k8T236wg5Xd9VX9c0++fufPPnOTz/92Z98+rPvP/3DHz/9vZ++9uRPv0uEJPbJ",
+	"3/zTr374PXziJZd7Tq1YcJ1y640bNxxepZ8reGILxs4SutxeO3iIH9Sddq9ssP/d3r35NkFXXeh61H67",
+	"9W5q51n3Q263pZaNAEe/7RK9LhVTpDWb52388SIRRTM9v1xSOQvb6hlVesicK73NXJRD6+1ujRJkcZq3",
+	"hrmWT9u9FTa2r6Vkx8OZIFSdsaRkGZIpw1W67cU8euGbLfPZUEzCihtwZaJnqYLLG/OuInRKU+5fGLbB",
+	"uJJ767DXv8uC5DJEwGCkrGEJtCX8UrNH4a+eh6V8BiWOyvX6CFFt0a7ZIrMne0tyacT0brCIPYK9BXV8",
+	"thdhPq0/jlb81+dOudmKH3n31Jt8qnbk1d28V+5nH+Gq9e09q3jVU+cLKJ0/sWTMKnqCjwWV1tCjscYQ",
+	"sdIh4oWLccjTZRAEkWEllqTFCXQK+YA7x6udDQ3ei0IPndRcZcpVPsFwKmnMtnsVwkXOjSa45iIhpjmN",
+	"bXxI4Gmql8P2MgTskcZYmbVTlD54761mEQRfk24gRJWTuXaWOX00TGiaLYczUUj/pSrdMZinvEWKce27",
+	"tnzjJ//49WB6stDp2hMDMQZAlEwzDirXklHZZi6xecqN1GsfEeTOmmNz+Sa1zLMVYBnteC3EC51m6e+g",
+	"jogGxTBnMq4LWt8GMjI6l2zCYl3IBgw//as/ffJX33ryD//z0x98LygE6LTBbHagsl0iDlpMuHCUQFsQ",
+	"QBOHjZKaLYcxzVuxs2kDBuICVtHQo98QodQPMUCvdfRsIldg3at0thYP1vKjNr4WQtBolVMGGMs6YnIo",
+	"tIqHdYKpMb2gZAE+3+LKTfkQIho2eqFRWIDjwBg/WyKnvfjaXtjiPF+192WbNABcS1TtwpuxHRRfrW7j",
+	"domTnBj4p+dsuAt15qWQ3Qa6TQWnPmU5WnBrVQHI5i1GJhZ4cbF9JZ+kVAFXZSiVWcqMocOToSthtz7u",
+	"1XxlrKLt0cALSgqsLuVKU1s+YdXK2i1fc33C1rq0LJ3qjF0iKc8GHeIwa33n9+MZS4rsQulMq2h76VB7",
+	"rNnqAu6VXRxJq4C8ExtQLSR6rjBjOBM72AFuz/czoRs5BIeb7IIm2eDM6yALs+wIWCyetnXBynmwzIxk",
+	"c6EZ6T75wf968qNv9gzEBFep+emzD7//9Nsf9jyHF74M9oB5JajVYxHHnSppWn/Wtm6vBrTd525qMDk6",
+	"dr9rYX45ieSG8WQFBKwNL+0Ca7KbZyvxAvvYRhtbJUsUDlcUwddJTPMqYNFmufiR2qJAC3FD2QYrYgOa",
+	"VbnVFcivO3ZP+q6E3mdU7pzAbT9qCZ+5mNS+HKtqOb7y6DYeQfnJmhuc7XjeykiN1UQ1qNfBGT5EW4Al",
+	"EFOfTcgvvvX7NgIzZ5IkLjNlNT67lnSyKlqrJJPVZytJJUF7skoi2QC46t3IW1W5hOZ8rUBRO1anu8uN",
+	"6BSSEXNg5BrRgrxcB9sx+eU//+DpX/3dkx99+8mPvv/k47+O7A+fffT1X/3wexF58mcfP/3B//n0+//5",
+	"yXd++uQbv/vpv/7+02/+ZUSe/Phffvnxx0+/8+GvvvHPG0BfVTRfX8+8kfez5Teh/J8tP23mAW312TM4",
+	"2jISZAXhF0KeDWdYzMhWA/Zy+QplS3pAJQ86P/GKfigsbIZVbQYcCYbyhChDQ1gWhXS5IK5wTO+ENCr3",
+	"HfvV16CU34CbET77H3/56R9/s6WoYe8EqrnQWB97S72i0FN/Ug97xsxQt7qFFN4Vowt3H3BPOfHhUTOV",
+	"gcvUl49xI2YlnWZY93uhSAgzx8E5lRCebSaDc3ko5Nmb5YTw043arPDTrXLqBzgz/HqznB7+tfFO7+AS",
+	"oIA9nUzCdUtaC4JeqACJ4Gz3Dy6X095aE7ndorn0lQYW33W2DoBwY1p1GSkSrCGyq0y3n+wUuUWh1uX6",
+	"QIqWmBkvOjDOhNoRLbKU76DAuvSqgO5xmRAYFigC/5rZLcHdVj0+yiJRU5HyKTGii1aGIY6K6c1uZOR3",
+	"wFumQhNKtDhIREvBsS18tXrGhGQ6jevH1cw0Qe2GuOQvzPbxNwAJaDZFG2B3QihW+FeEM/O6ZEkRQ9bI",
+	"vB9MF7t88I3voMyZnKdZFjAdETnJz/+BeJuHtBmGpR8nhBILtAhLS7GEJGLBSfeVV18lv0leebX/6r8N",
+	"57ztQvDl29vVVPdLkpQBwTXdNXSYK8TYAqYVdNkQQgS3Z0hu6wORKipey6v2ceNYMb5nd99YzqFu3v9q",
+	"oOECZ0SKBSikZazWMZJERMqjK/80Rx8R7xijAfc5bkQChwofFP7//ktgoeAwRfkvaRw6Inf9yCPin3g0",
+	"4M0Tj8iEsSEcOulOINtUC8cUfv7Hkmr2m5g1GZGviZSzZMCB1w06J2TQ6UWkhijuX7vCEmkiUuIMqkor",
+	"dON1trls3hegRXlf8oyK263NX11TlQ5udbZwmLllwftbebLKUjQ01Vmq9DAXNtZrs+nXCJQPUUlYA3wx",
+	"i9A9j1JxbTDDyn8XLcapqTqzoqfRhoyYR04+x1TTTExJN9WKGF5EiYFNr7+54nXTyWUnbNvOhYrel0iy",
+	"cvH+Xz/+9Nvf2qZM9c7NPxo4EEjBotizJhPTK4rg6yQ2rE7Vq8588o3vf/KN//vJ1/+xuc6oHbNWfZJG",
+	"7zfHZeY8wVh9NNjItEgThpW7DesitMSY+jpyKcREMmqDX3YqgVNH4+Dhlo7w1R46bx6//TYZM71gjJPD",
+	"w+PDQ1Baj66bv+qlYmp1382bobD/a9HR42P88+jxb4Qo2Kwms3USLqM/uHFaauxtrSPUx9mlkOMu3G+L",
+	"oiArKytb15Rgdxr8EAsEBdP1ZvW2I7XIzKmkc8u163hwis+IWT/pJulkwqRCpx3VNo/c6AZ3Tk/vDt++",
+	"+86DN4dv3X7njQdv9raui7IuQUgU9i7E+VmydMLiZZz5NdtpkZR9C43JZcMAeWIz+Q35bc7twcB8nLA0",
+	"2fGQg9gRzuW5iATckAO7bRVWqvSw2NXUXhNFey7Odu2VJ7Idu0rBF41QTQ8crYC/ULMwu9XVeOCZyBJk",
+	"xhj324U6ZK4Gg7Z8IChZ17ZiqiBSFlNK5il3ISydqGM082AuRbhLAQwXAsrD6hazjKAsON5dzYX9QxdM",
+	"ueushLu/9ayQ9s+JTO1dJtWFNH+G7lgflgUZL3IKazIydmlrZYcJwkLIs7fE9HLtLXe5rtqtTPJOjjD8",
+	"pIUxrHWyrCur/H5BG/dDnjZjlME1Kr6nnW7cMbzbong/kx6Wle/CXfC55fqLqW+yXtB52ij73MKELI49",
+	"676XLffdt1iczmlGrMl9xvKyoBpCoKaTXeu/HG2DxhXGlC2EDkMBMOgbILkUSRGzJCr5JFVnVxQx2ne/",
+	"411VHUbrUbBp5HABLTptMxl4zdk8uMTt2l9e0owirgq4gyyi2+7WlUXNJkK2YRULFKKifm++tbWlyxeN",
+	"Gmr+2VUVcXrkDu6KSvfcxWWxo4On9O203Ytvx5Gw/QGjiTM0ttSS/M+GrTdIF61o0PBsL2gKHaJcRcOI",
+	"OP+OobbysYN7RAoIAq7+x6x454Cr2Wcrg3f2VSDjAi4oLMraLNjgt7Lyjr2G0BsTepCU9uGOtkT5rHzR",
+	"UAYhLmSql/fNjC4VnUrkBLAMuBLCn8oBZlrn2BE85ROxikZ38lyQ7i//8cOnf/e3PciVnTEypvFZ2U5s",
+	"Am3MpqmutfY6sOXQCCbh9glcBg94ItNzhoXhyqvz0hojeiZFMZ1hwtuN0zvHJOWanrGIsKokKXi4B7y8",
+	"bqI8Aa8ILbSYU53GpDrvCJ5Wxb/7Az7gt8+ZXBIbtWrr041uFHompPWKH5PXsGKCl8eHSXyjPrknMqaO",
+	"yQi17hGRjCYqGvARqOMjQjMliFm1gr7pKiIjUNjtkznl0CsIBlWwPow6gz9hsAGHumvGICWZmPYJRPEq",
+	"QiUjZcf4UVtj+tExuX54CIEGdMDHIrGd3lIFNeF+6/7ddyJy/egI3yDVC2PJ6JkilMgiY6QLhwTFBaGk",
+	"WzLgKScjDEIe9SJy/fBVO4TZJg6RCIazTFJdj48AAiVdcxS4PfzB7Nl1mFc4xkIUWWIG6PXJDSLZBOJA",
+	"3HHFM8qnTA04F3qW8mmfnN69/8A9VmQmuCgkGd1J2DwXmvF4efBlthwdm30xLZfVjauic0bO2BLDPgAO",
+	"kulCcsRyDNGlXC2YtHcPeLePRIEXrzdO71RRfJ3jzrX+IWhBOeM0TzvHnZf6h/2XbMsIIMqrfjVFe99t",
+	"+ApWZ0w6x523UqVvuJcgRTQXXOEHR4eH4CAQXLtunh4afM0aRch1Lt1jAptUX9T39XilbAUSHi2HLTXE",
+	"8DrKjV91gfnA54r5nMpl57hzSqXmTFYFCruf/dFf/PJfv/70b//ssz/6C7iTpVMIdbG+KYhKyYUKwPwm",
+	"uAvsjs1pSTpnmhm9uSXIu3rlqodrX2bY+dzi42s2zmXr89p8HmgtPK6fgpYFe7yCKtf2PHXoTG8kCUv2",
+	"cJg3koRQkvtHugye4OOoc7UU7lhb0Z5oo3XtjMVnSMkoRICt4Q9qqTSbk5hyEpvXSFe6VqURcY0aI5Ax",
+	"inHdAzaFdS0Z4PCEplnKp8ge++QuJ6qIY6aUH78GwfxGLrgs1FGldyH7uKJ8wUYqVc3MR/mAD/wzI5LF",
+	"LD1nyaBjE8MhLRyE34IukUcF0drThV5MzK53Rv6ckdvpZqvIfY9Njb6MxZlnjCYMDem3RFxWE6zmaKpu",
+	"jy9PFW4BhHKvyrmN+5EgYlNJfHe2IxjEQeUIBpzbawWOdX838CM1YHi/YBAeiL7Pmsuk2v1G38tGZLuJ",
+	"SvAWb76VzlNtsfESwnFjgyXQ/ENMj+R0irovKGmMa2lE7B7YoFP6zODzQlNgFk67iQhnC6MFoW7SBb3S",
+	"F3ToGcYzB7vN1zKae3hgaFvSjLjgezT1FKrnEKZCqLbXdtaVYif2bu4Mm6Q6NroYKXJC+dJ9SnLJzlNR",
+	"KByXzFOlWNInt83w+JOaiYUiixnTMyYHHMvx2OJMULBdcBaRmVgYtXlpGavCwvl22CSyVAC+EUMbAz5h",
+	"TPmfMckwngX24IW/2KiXyNNDbZzOgFeltWyJ9qUrrhVgtIaEbiLAt6KhstxTiYx7K3v2+NJ0cRml0SuN",
+	"tj/F0UL28uQFq8uWDtHtqafSnmxJX4jBgOwNnlrTIRvSorCWA+I2WMY4ENg1BmOhkkREWH/ah4IuXpNQ",
+	"d+844OyRddJAq26ackInRgZM0keGLKDb0JwmzMYhmCc0zYyxhBM3TSRHLkk143GF6GhWLmSqNcOqgAAW",
+	"xP4BlvQ2v/bB4FvM0sxMXG4Rtoa7rEg3RCHQuQ0R49koEV63uq0UiKP9zuw60wXQ90GJE+YYlHvx0tgM",
+	"85ZIxsVig0TAEoFr1QAs1PKM9YDQYKXjbjuQ14oW/brpFl5dnbXKha3Jd3lEAWg1tIeodISksinhWg0v",
+	"xKCrH6TJ41bFYoQ1hUaGHwCv8lrF2MsQqE1EHrLxTIgzIlkuDEWQbi6FMaJYEg2469USkbJDSmQ7vUSu",
+	"p0tEfvHhX/ciIrKk3FefGHJb2LFTYGHynCVEFNrYeKVzMTLKzQi8R1ft6+qqYjyZyjQZHRuuib5BLgYc",
+	"r/THxcpuqC4kI93R/dvv3Hrj3p1bw4e3X3vz7t0vD0+/8tpbd24Ov3z7t0e9CNUS9GUpUnCEQ0QmQk6x",
+	"NY3SFML8UdEzzLzctm2wM6dnzLoG0foblW+MTsCRB31+wCNn4IMfmG2MbF+ZEXD2aXpuxrEpU5g0YA1O",
+	"HDjEvd9g2q/hFOYPti2qpeg06TSZ8C584tkToF+oq4VrI6Cdh9kWy7o8Pd7ldmhLhOBUQFnt0IsomiaE",
+	"jkWhSaq3IcirWEuu3SPyUKaaYSuWvLwMxR12wRda1kiLiC2RRqxnNDX6NPpuR2XJuhHhdO767wHt9WwK",
+	"Hk8A78ZLd986Fo+uKKPZ0FhnywPQMmSRsRPPqICVXFEE20YaglgqQmGgBVWliu4wF/BWlRACLQYNgj65",
+	"y7Nlic6ooqhCsmxJhBzwXCiVjrMlSdIEnNVUwq1Ed4TtmUYRGdn+TOZPRzw98BeNoQqfHnDQzHBVEMBm",
+	"9gQpOywWvPJXo/9YgfLkgcscwYB3C545pxEcChRgTrOMYCepyK9SiiOxBHXCXp+8nj5CgJROdpok0oyH",
+	"AE0nFnZkIQWfHlfTTAVTXucWeH3AjXq4YFz3yVspP1PuRh6+YI/y1KiJLkUTZxCcXVEGjCGWcQ/w5HPm",
+	"GtHFXFrPSDGslb1r0QtFvozscRMtHH7tgckYTkIoQZyOiMVoIx8sRjvuBiYGFq7stTKaqghPUHd8g2lb",
+	"gOcZsm2/ClMAnFV9pUtCrqoEURV/AJsIVKSqzW3weqFoqcGeUM3InC6B44yZo66cGpXlRtXalFd3U/CJ",
+	"sapYntEYq7LXwX5a+GDfv03VKCW1jVn1OR+3tY2BUYHdu7+7CBzfHUzVtwzClvFw1ttbQFIHmqqz9Zd9",
+	"ZaL0ls4jkWMx/RKK5X5rod5l+udzdQhVWeD78wchrPZA6KhDTFD/nkxI17YCwtgBZJ3WDIuIVzDd2Bw5",
+	"4yseojrP9M4fNTTX96vlDlLM84xpVkHsuajZ1wOhgrYQ+mW9b1SeQbhAqb+BT2od/Ly6/kFj87fu332H",
+	"xGLOQF3JIbIC27/CDZwxrRImSRcDbCKSGeu+d0Ju3v/qgHdHCJ3fjNX5yAjG0Y04Zrk+Jpo90lfNr2XM",
+	"y2ImMuYcXRycd5M0Y9GAf+XB6wf/HvV4SsZLzeycc7NbJYjKIahjxph2lSwUxHnAuL9Fc8qZYgMO94tt",
+	"vuX7fq3/HfzL7YixR39z1DwVw0GwN5XFGCjKFavzE9KEMAbFGBIBMrx5/6vQviqwJYvJtT3YKHXgWFEn",
+	"VufBIPhfL+9QPQ36sa2sbWB1gTEgM7lF9QQcuaI8V/A+XE2gI5UWSTm2DRVCAuqaf3IKkWK9CEKSLO1C",
+	"7TZm0GDV725YwmZh6uTocxN4e5Z1CFCz77qfa096rotcFhOCoeyGm+aUp0xdgVkV6T794bd++U8/6627",
+	"CQmFHYRF2IsRcVBlpH7OwQaIHc86jqZ2lMsrCoPVbQy6PfIWAoOwxPUUhq88TxLDJlP70ycxFrOL1UnA",
+	"/oJGVaq3Dzvcqjs4RavBsIGWbAOtF5OYqmS6z5ma/I5ogXPFx3s4QxjIU10hvw+P8sTDF/Dfld3VWqxC",
+	"xITyDiVhRudfPfd7kDrZcu7PyQ7ANe0DoDhSGKItcHMRTetY00P7zlY6cpkzsJ03AjMuVpXdUyq186Zj",
+	"CZczyqnRZPA2pUWdfb8288ZsoNXiMlkVD7OYwb2/7VrlWlypKrwgVeCvaFsLpNHgy+G73GBJ6kB/vVv4",
+	"3oVb6/266epegsjam1x7UKUG50d17kubM/jvTZRjJmG2JOOlDbYXktiGN+EoQftf83p3xdNrAyZ3lUb4",
+	"2Z1bn8eRtNk8izIPZw9XeNbL4N2jO5ayGb5XXUm09VGZ7qWLwzrMOcA2L+u0pQoNszb+8IWNVrPw3aMq",
+	"WZ7Yfsyz6mrPjhthp0IIIsIANkZltiQZo+fm6XhJbEb+dkFrBo9tL7UIbp4gghMKdVjpYez20see0OWJ",
+	"7XdGleAQX+FYTZ/cg2bTU7wmLPiCZRCjPhUiIbmksU7hjpS73dhygJlYMGlDG1z1ZJeWnNr6IOxRntGU",
+	"K4gixQKJTNlYDyTDmHK4esZx4AIFG514aWXMRaBkKT+zVzCpFdQKI9xsmMiAVw2jMDoCKrGFLzpjIROH",
+	"Spei1BckHB+38nwyTRxFhqLxDZz3pH5CjAGFDgxiMolsf1AbVi8g4N4jLEiBfPLnP4FIHiSPsPlcZ/Fe",
+	"Jd02B7bNiSrftOEPXmdBHLLu/KmCtwYcayCTqgRyVRgZqyFXg7tQ6SnN62WyB7yrasXHjwlm4J4zL07A",
+	"Epo0Y0PxTvhmlk5nTLoYJxvLTcZCzwyTiGdlft9BkZOyu095n9bm8a6XIX4RNY1qha6C8lqlwzBxb097",
+	"cPVUSGMrgkW1s6/XxPbmrsLdDSK48lzmQD2krpJK2oXH66LwkEhh3e2EXPvFh3/wMoQY28SmbqMIey8i",
+	"ZTFx9xALsveiAcfa4qQbLM3ei0it5Djp+qXae5YwnEgqy3/3B3w0Xh4DKEaWxlQ9Q9WY7R4ddq1lusxt",
+	"CHXKT1C0VM5tlCUYRgESxQ2caqKF6PXJHVcZjmixoHbOAffpXRQcqAHuhphSffLQRdkET3LA6TmT4C1v",
+	"EFnZvWKF2iKbpWt+NCLbrNMAJmlWpvBqCo+XLjgMwrUMv8hpKomY+OtXvROMlDSC3EaekzK/d424LEf4",
+	"QkjMcjfPR2iW01cy8nORnzWKGS8t5gjpQv8sUoFw6ZEu6lC9Fi6zIj9t+uV6E+mme+n5CYnLWCB2+ftM",
+	"lrEAeSbXRSXvc2dj2IeaUclIytFdZHg6MOG8kZ8dlYUY4P5ckZTHWZFgocEdpM6bFCqT1CbUYiV7GGIm",
+	"jXErkwPzZEnKRoEDLiYk2N/BC/vWge1am2hGOQZvQ2zpgNsJoZZDIXOhWOSCPW22zhIC+2Zg2XRvnJ7e",
+	"IVTqPjl6pXsNPchgRh2IAgQChn1hNCsAuIhn/nZ7fTKapueskmS0TFYm3aNDM6YNSkXGvbpAv9UYodoM",
+	"gNUZwQYyKtwiVey4PDIDFwz61MLyedwbuLzNvnpGxrrXGzK2LMBRFkyyiy2X0D06POydGOEPXSRAhNq2",
+	"exjAa1CMC02WTFs7VTJj88Usg/hGauNy7QBY7oJkgk9RMCmrUtP4jItFxpIpQ5XYq6LPEA4QmWLEorFf",
+	"oRQHgK9PXjPy9oxBtQsbnuc0qYUAU3HAXbyYx/6gav9MLHi7OHRs4AsgC+1WdhCEh/ueO8QWH5bdnR9H",
+	"exW+a+Z8Iz3He8p9mauObAzxQyhvxVG7xjAFpWsX+QoldNpTBqpWhXCpIAuuSru01DbhEXZjxeBI52cB",
+	"eiipBG4kLGEkwBDL3MdYSAQB8HWMrLyZnqcZuSkSoy4bXnnt+ku9Y6dzW6/jweE1cBHB2PjbqwcvHYLe",
+	"rY0WDaWAEkXGS1t1xi26rBHkVu6F4luyFbmG8s4ENzzgeFeBCTTWt4QeKAMBzKMEjZklhqNaCKDzSGPw",
+	"8ICX8wZzJNMpv+kO5YvBCmAvu/KC9TRyX7N8H/fy6ZTXG5d0PZffL/7L75Pd1VUY5yoX/EAyzhbYsStM",
+	"WmCO4vdtBikqBMf1RQI6V94f/9KvT2BQRNORi1zEf6+oMscXMTcii1kaz8i8UNooD3NQAzJGla6Tt3Wi",
+	"wm1B96XDnk+4jCcnXo6KkZ0CHWkgNiFjxawDUofNmkcrrW9H5UKskgRSHEqMUUVGtsLfKEQut3nyRaKW",
+	"dwS/h1jzYtKLFqj3BAqtkW6JZRZdjGxqIPLWhOTVxGmnnxu5UedpZtmx78IgkC7hk3OPCBlV2Us2DBcw",
+	"dlJkWVR+k7qKoayA5DSjKS9mgiyokbqMM1krcwc1FQeczhhN+uQeMzaZAQdaENTekljF0WWjsaqUSwir",
+	"b7E4TdhtDwZfANz2tvNCIjdiE6CtZDbz0au40y1rOG2NxFNJk6KsEtSuXlmkxQJ4RW7sjlEC92jw8egk",
+	"wP6NBTuyE7DEsEfStQDALrU9W2XFWcKcjJwVPgKOT2b0nDXcmSs2mdH0RtU+hta0GuEVHgyNTX1ASeI2",
+	"Vwnr9Y2XEAxDutePjiJbRrBcw7vpe6OeM524V6hCoWlnrHm+LM0ufytTBteelpgqOQj+EcjSddvAel2g",
+	"fTmtsWH7gc/2hNgdDLjZVeMN88xlajmBaCRh5JyyRhCKzFa1GfDSxYCwsFc5XWMpR2Zbi5mYIyPq2ZLL",
+	"TXV6wCUz9GbGWDIqyyolnGCoWNInrwtjGR8UOZYvO0i5IlNhPbkuH9SI89q6raKLl7nVsZ7g4OBvdggN",
+	"CgEko6g+GdW6S44qi9/r3FDW4INQpMoZgYfQGCGYYG6x+dKxJS8My3ujhPBzMYWr6W13rJB96ljIid+T",
+	"FLKu9YwtIRt4n+ZrhXSA1DPPeQIGF0TfihXHoXMcg1Jesr2tObHb1ppSWCXZVvnnqXL05hRc88hRpmHD",
+	"JzYxG8in8jVhieV+8FLzTbeUX09ntV3+Hp3Vb5buPuRAmDplkU8yqHO0b9d1heYW/Zz1JSbo0lxQhRgB",
+	"xZos18ZKwjPGd0W7qx847gcxAXUBs0a/dcjvfbFlJMsJhHThLR84h1flGkovV1CycviSLoV042VE6IBn",
+	"TGsmoQ6vLWvQHMeVNzg6PHT1IWgmGU2WQ+/VZATVqZyz1p1A5NJ9bPyqlRkLqlCtAMdWZL6zOdP+kOCp",
+	"7oVEyY3qLYewlxIngWDr6kSfR7WCZ3B/WT/W5yKw7Fl5SwneYtaf70s24RUDLy9KfESjpLxT0KDsOd0P",
+	"So+Ml0g9ZM4oV9syB/jkQDF5ntoY0GDhgK9AqNuTv//Jk+/89NOf/cmnP/v+0z/88dPf++lrT/70u4Z4",
+	"7JO/+adf/fB7+IRQI4ZsoSPf0i1vU+D6C1ZsFFl0YBqZ5coM2Ot7V7vR0GcXFO5cL+HFY8IFZ4b0bpAF",
+	"tgwiglsvTs2isPELZUxf2c54Ro11rDKhbTgCGg3GWHAXZ6nuHbsv/U7Izt7AeuN0aas+BfjAaaHvmn3e",
+	"d1C+pNDdP9nVlvdciM6V/mytsvDAK02IxW4AdRzmPovyCyVJsuZknq5YKKZc9R2LehYXVc2PCzd+TTdu",
+	"W8Be2futTVOsQaO0k8HkjurlQcqa+3BJk2W25Ad8MOBdalEblWFV5Ewq5po52iGUqxuZVBefWDuwZ3sg",
+	"lDtuAIZQXoNcFfBlvsiWJKZ5S5Wv+1X7uxcx5m4nfN234ljyMQvFVbpwHB1YazAIu9iIVYGwNB9XQElF",
+	"e30JMgcUVCHPIvCjGCEGSjREMiimcbh6WDUill8HN1VmLFVIltjSVkpHxPll5kKyPrlnuTQY/B6n9hpF",
+	"LMCdM2KTCavaWI9srIErd2MdsYb7Y/v4jOaGiiEat/LSInoTmiTOLzbHawfKG6hMuujjiMi1L+EGe6Ba",
+	"wkh0wEHOTGiWKZzGCa0NVDPg3RbJezUgeCOiGCOj0688IOtE/cjITS/OnITDzMlXHQ+w6rQXrCFt3PyA",
+	"I8tNIqKEixaxTh4XpJBKMkmnhQxXljgt9kbv+xeObmW/DnKxyo+oKHUP3OeWVX9qDKHJfGr1iC4s+UKl",
+	"VtryK9cVI7l4XtKLVTTkOZdMQvhe3NHyTIqGVC9EhCos2yEkVPOwVXTMv3hY5Vn1oJjHniXx3Nbx9qpY",
+	"dyfMuvs9udbbrqL3CjlsLjOCiNxStOvXwpl3w7Ym3HO9khtlx0MDmyrjtexNvr94VGAA4Q6LVYIM5rKB",
+	"hoad2rEnp9EEjOKyfaYcbgzktC2n4V05WyENXQlsELxTnrpHh4fE6FOMQh/3o8NrvVXvMI5+oZIpL+Dd",
+	"h9nHjfLEn4sEr6N3AE/tkTn82XdY4Mb5vXkvnwiUTrlDyzIEz5X2qSd4XFhF0F5n/bbM8LL7/otpPZbL",
+	"a1Ho3Bb3Hjp/2xZXZ7kLgF7tfhh51aahrUzV9c5ys8VMhG4h1iSZV4HX7WUHXWDsF+fmtdlb/AWLNfFd",
+	"zh5hYgZ3zWt7gZhe889BJqabtZe3zEvPoq6AmR3MkQSt/v9vqwu4HvL7U67MiADffSvUCzfw7hUE3sS+",
+	"S+ClT2xP8e61/ss9jG+hytXOxLbqlR/J9/aDvwd8SD1bKRCLH9tq4wV0WRDSa+JQxURhJg44h8D5M+Cl",
+	"jyihS7z3UGhZVrEw9NEwoWm2HNo6A5Cl6aqzG0AMuFPqnDM3oUv0K+ECrQ5YdVZ19dJdRT1pfoVcyVAL",
+	"cNtOh9UyRYz+yIW3M+fFAvgYkDjjB14dM8ad4wdajze6+qRQ/6rXnnbiMPSLwPT9ZvrPoYMgEPoqxb4F",
+	"1sY+yvuIKVIptHFy7lLStfhrC0SCiRO5jvchtc5rFQ0n7ZpEv/ueORnolWJxoJBZ57hzlebp1fNrcG52",
+	"rA/qHYAUYIH9qRJO3o+urK/3E1b2evze4/8XAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -70,14 +70,15 @@ var permissions = map[string]Role{
 	"GET /api/v1/outbox":                            RoleViewer,
 	"GET /api/v1/outbox/:id":                        RoleViewer,
 	"POST /api/v1/outbox/:id/resend":                RoleStaff,
-	"GET /api/v1/staff-tasks":                       RoleViewer,
-	"POST /api/v1/staff-tasks/:id/done":             RoleStaff,
-	"GET /api/v1/policy":                            RoleViewer,
-	"PUT /api/v1/policy":                            RoleAdmin,
-	"GET /api/v1/tokens":                            RoleAdmin,
-	"POST /api/v1/tokens":                           RoleAdmin,
-	"DELETE /api/v1/tokens/:id":                     RoleAdmin,
-	"GET /api/v1/audit":                             RoleAdmin,
+
+	"GET /api/v1/staff-tasks":           RoleViewer,
+	"POST /api/v1/staff-tasks/:id/done": RoleStaff,
+	"GET /api/v1/policy":                RoleViewer,
+	"PUT /api/v1/policy":                RoleAdmin,
+	"GET /api/v1/tokens":                RoleAdmin,
+	"POST /api/v1/tokens":               RoleAdmin,
+	"DELETE /api/v1/tokens/:id":         RoleAdmin,
+	"GET /api/v1/audit":                 RoleAdmin,
 
 	// schedule, attendance, work and the monthly close (issue 5)
 	"GET /api/v1/workers/:id/schedule":       RoleViewer,
@@ -95,6 +96,15 @@ var permissions = map[string]Role{
 	"GET /api/v1/statements":                 RoleViewer,
 	"GET /api/v1/closes":                     RoleViewer,
 	"POST /api/v1/closes":                    RoleAdmin,
+
+	// assessments, consents, graduation and handoff (issue 6)
+	"GET /api/v1/workers/:id/assessments":                           RoleViewer,
+	"POST /api/v1/workers/:id/assessments":                          RoleStaff,
+	"GET /api/v1/workers/:id/consents":                              RoleViewer,
+	"POST /api/v1/workers/:id/consents":                             RoleStaff,
+	"POST /api/v1/workers/:id/graduation":                           RoleStaff,
+	"GET /api/v1/workers/:id/handoffs":                              RoleViewer,
+	"POST /api/v1/workers/:id/handoffs/:handoff_id/acknowledgement": RoleStaff,
 }
 
 // Handler builds the HTTP handler: public routes (health, documentation)

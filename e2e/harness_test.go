@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -254,3 +255,14 @@ func applicant(email string) map[string]any {
 }
 
 var _ = context.Background
+
+// without returns kinds without the listed ones, in order.
+func without(kinds []string, drop ...string) []string {
+	var out []string
+	for _, k := range kinds {
+		if !slices.Contains(drop, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}

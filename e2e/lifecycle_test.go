@@ -41,16 +41,20 @@ func TestContractExtendsTwiceThenEnds(t *testing.T) {
 	require.EqualValues(t, 2, w["extensions"])
 	require.Equal(t, end3.String(), w["contract_end"])
 
+	// Nobody assesses in this test: the first round (due three months after
+	// signing) is asked for, reminded and escalated to staff, once.
 	require.Equal(t, []string{
 		"applied", "eligibility_approved", "contract_signed", "non_renewal_given",
+		"assessment_requested", "assessment_reminder_sent", "assessment_overdue",
 		"extension_reminder_sent", "contract_extended", "extension_reminder_sent", "contract_extended",
 		"contract_ended",
 	}, p.timelineKinds(id))
 	// Monthly statements come too (the month closes every three seconds);
 	// e2e/close_test.go checks those.
-	p.eventually(10*time.Second, "every email", func() bool { return len(p.lifecycleEmails(id)) == 8 })
+	p.eventually(10*time.Second, "every email", func() bool { return len(p.lifecycleEmails(id)) == 11 })
 	require.Equal(t, []string{
 		"application_received", "eligibility_approved", "contract_terms", "non_renewal_notice",
+		"self_assessment_request", "self_assessment_request", "assessment_overdue",
 		"extension_reminder", "contract_terms", "extension_reminder", "contract_terms",
 	}, templates(p.lifecycleEmails(id)))
 	for _, e := range p.lifecycleEmails(id) {

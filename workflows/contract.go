@@ -127,6 +127,7 @@ func (l *lifecycle) signContract(ctx workflow.Context, sc SignContract) (StepRes
 	c := &ContractState{SignedOn: on}
 	c.beginTerm(on, ippo.AddMonthsCivil(on, p.TermMonths), p)
 	l.s.Contract, l.s.Phase, l.s.Status = c, ippo.PhaseActive, StatusUnderContract
+	l.startCadence(p)
 	l.step(ctx, "contract_signed", sc.Actor, "", map[string]any{
 		"signed_on": on.String(), "term_end": c.TermEnd.String(), "rate_yen": c.RateYen,
 	})
@@ -270,6 +271,7 @@ func (l *lifecycle) contractOnTime(ctx workflow.Context) {
 	}
 	c.beginTerm(start, end, p)
 	c.Extensions++
+	l.cadenceAtExtension(p)
 	l.step(ctx, "contract_extended", ippo.ActorSystem, "", map[string]any{
 		"term_start": start.String(), "term_end": end.String(), "extensions": c.Extensions, "rate_yen": c.RateYen,
 	})

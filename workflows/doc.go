@@ -2,7 +2,11 @@
 // orchestration only. Every side effect is an activity (package activities).
 //
 // One entity workflow runs per worker (lifecycle.go): intake and eligibility,
-// the contract and its automatic extensions (contract.go). Its ID is
+// the contract and its automatic extensions (contract.go), assessments and
+// step-up recommendations (assessment.go), graduation with its handoffs to
+// partner agencies and follow-ups (graduation.go). Each provision record
+// is deleted when its retention ends by its own ProvisionRetention workflow
+// (retention.go), which outlives the lifecycle. The lifecycle's ID is
 // WorkerWorkflowID(id), "worker/<uuid>": never a name or an email. Its
 // inputs, state and history carry IDs, phases, dates and decisions; names,
 // contact details, health facts and free text stay in PostgreSQL.

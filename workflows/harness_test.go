@@ -35,17 +35,54 @@ type world struct {
 	// claim answers ClaimPlace; release answers ReleasePlace.
 	claim   activities.PlaceResult
 	promote []string
+
+	// assessments, consents and handoffs (issue 6)
+	accepted  []string                              // assessment ids accepted
+	consents  map[string]*fakeConsent               // by consent id
+	handoffs  map[string]*activities.HandoffOutcome // provisions by handoff id
+	provided  []activities.HandoffProvision         // every provision asked for, in order
+	changes   []activities.HandoffChange
+	todos     []activities.StaffTodo
+	deletions []activities.ProvisionDeletion
+	retention []retentionStart // retention workflows started
+	// onProvide runs before a provision is decided (to withdraw a consent
+	// mid-handoff, as a concurrent API request would).
+	onProvide func(p activities.HandoffProvision)
+}
+
+// fakeConsent is a consent as PostgreSQL holds it.
+type fakeConsent struct {
+	items     []ippo.ShareItem
+	withdrawn bool
+}
+
+// retentionStart is a ProvisionRetention workflow as the lifecycle started it.
+type retentionStart struct {
+	in workflows.ProvisionRetentionInput
+	at time.Time // real instant it started
+	id string
 }
 
 func newWorld() *world {
 	return &world{
 		policy: []ippo.PolicyVersion{{EffectiveFrom: ippo.Date{Year: 2022, Month: 10, Day: 1}, Policy: ippo.DefaultPolicy()}},
 		claim:  activities.PlaceResult{Granted: true},
+
+		consents: map[string]*fakeConsent{},
+		handoffs: map[string]*activities.HandoffOutcome{},
 	}
 }
 
 func (w *world) register(env *testsuite.TestWorkflowEnvironment) {
 	w.registerActivities(env)
+	// The retention workflow outlives the lifecycle; here it only records
+	// that it was started (TestProvisionRecordsAreDeletedAfterThreeYears runs the real one).
+	env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in workflows.ProvisionRetentionInput) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.retention = append(w.retention, retentionStart{in: in, at: workflow.Now(ctx), id: workflow.GetInfo(ctx).WorkflowExecution.ID})
+		return nil
+	}, workflow.RegisterOptions{Name: workflows.ProvisionRetentionWorkflow})
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, workflows.SignalPlaceGranted, mock.Anything).Return(
 		func(_, workflowID, _, _ string, _ any) error {
 			w.mu.Lock()
@@ -96,6 +133,75 @@ func (w *world) registerActivities(r interface {
 		w.releases = append(w.releases, r)
 		return w.promote, nil
 	})
+	reg("AcceptAssessment", func(_ context.Context, r activities.AssessmentAcceptance) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !slices.Contains(w.accepted, r.AssessmentID) {
+			w.accepted = append(w.accepted, r.AssessmentID)
+		}
+		return nil
+	})
+	reg("ProvideHandoff", func(_ context.Context, p activities.HandoffProvision) (activities.HandoffOutcome, error) {
+		if w.onProvide != nil {
+			w.onProvide(p)
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if h, ok := w.handoffs[p.ID]; ok {
+			return *h, nil
+		}
+		w.provided = append(w.provided, p)
+		c := w.consents[p.ConsentID]
+		out := activities.HandoffOutcome{Status: ippo.HandoffSent}
+		switch {
+		case c == nil:
+			out = activities.HandoffOutcome{Status: ippo.HandoffCancelled, Reason: "no_consent"}
+		case c.withdrawn:
+			out = activities.HandoffOutcome{Status: ippo.HandoffCancelled, Reason: "consent_withdrawn"}
+		default:
+			out.Items = c.items
+		}
+		w.handoffs[p.ID] = &out
+		return out, nil
+	})
+	reg("ChangeHandoff", func(_ context.Context, c activities.HandoffChange) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.changes = append(w.changes, c)
+		return nil
+	})
+	reg("CreateStaffTodo", func(_ context.Context, t activities.StaffTodo) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if slices.ContainsFunc(w.todos, func(x activities.StaffTodo) bool { return x.Key == t.Key }) {
+			return fmt.Errorf("to-do %s asked for twice", t.Key)
+		}
+		w.todos = append(w.todos, t)
+		return nil
+	})
+	reg("DeleteProvision", func(_ context.Context, d activities.ProvisionDeletion) (bool, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.deletions = append(w.deletions, d)
+		_, ok := w.handoffs[d.HandoffID]
+		delete(w.handoffs, d.HandoffID)
+		return ok, nil
+	})
+}
+
+// consent records a consent in the fake PostgreSQL and returns its id.
+func (w *world) consent(id string, items ...ippo.ShareItem) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.consents[id] = &fakeConsent{items: items}
+	return id
+}
+
+// withdraw records a consent's withdrawal in the fake PostgreSQL.
+func (w *world) withdraw(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.consents[id].withdrawn = true
 }
 
 func (w *world) stepKinds() []string {
@@ -165,6 +271,7 @@ type action struct {
 type outcome struct {
 	ran    bool
 	result workflows.StepResult
+	value  any // the update's own result (AssessmentResult, GraduationResult, …)
 	err    error
 }
 
@@ -221,9 +328,9 @@ func (s *scenario) update(date, name string, arg any) *outcome {
 			OnAccept: func() {},
 			OnReject: func(err error) { o.ran, o.err = true, err },
 			OnComplete: func(v any, err error) {
-				o.ran, o.err = true, err
-				if err == nil {
-					o.result = v.(workflows.StepResult)
+				o.ran, o.err, o.value = true, err, v
+				if r, ok := v.(workflows.StepResult); ok && err == nil {
+					o.result = r
 				}
 			},
 		}, arg)
@@ -233,6 +340,21 @@ func (s *scenario) update(date, name string, arg any) *outcome {
 
 func (s *scenario) signal(date, name string) {
 	s.at(date, func(env *testsuite.TestWorkflowEnvironment) { env.SignalWorkflow(name, nil) })
+}
+
+// signalWith sends a signal with a payload on date.
+func (s *scenario) signalWith(date, name string, arg any) {
+	s.at(date, func(env *testsuite.TestWorkflowEnvironment) { env.SignalWorkflow(name, arg) })
+}
+
+// valueOf returns an accepted update's own result.
+func valueOf[T any](t *testing.T, o *outcome) T {
+	t.Helper()
+	require.True(t, o.ran, "the update never ran")
+	require.NoError(t, o.err)
+	v, ok := o.value.(T)
+	require.True(t, ok, "the update answered %T", o.value)
+	return v
 }
 
 // run executes the lifecycle to its end (or until after the last action),

@@ -22,8 +22,11 @@ import (
 //   - UpdateSignContract (SignContract) → StepResult
 //   - UpdateEndContract (EndContract) → StepResult: center's non-renewal or worker's opt-out
 //   - UpdateWithdraw (Withdraw) → StepResult
+//   - UpdateRecordAssessment, UpdateGraduate, UpdateAcknowledgeHandoff:
+//     see assessment.go and graduation.go (issue 6)
 //
-// Signals: SignalPlaceGranted (no payload): a place came free for a waitlisted worker.
+// Signals: SignalPlaceGranted (no payload): a place came free for a waitlisted worker;
+// SignalConsentWithdrawn (graduation.go).
 // Query: QueryState → LifecycleState.
 const (
 	LifecycleWorkflow       = "Lifecycle"
@@ -80,6 +83,9 @@ type LifecycleState struct {
 	Place            string
 	WaitlistPosition int            `json:",omitempty"`
 	Contract         *ContractState `json:",omitempty"`
+	// Assessments and Graduation: assessment.go and graduation.go (issue 6).
+	Assessments *AssessmentState `json:",omitempty"`
+	Graduation  *GraduationState `json:",omitempty"`
 }
 
 // StepResult answers a staff step with the worker's standing after it.
@@ -133,6 +139,10 @@ type lifecycle struct {
 	can    bool // continue as new at the next safe point
 	places workflow.ReceiveChannel
 	log    log.Logger
+	// withdrawals receives SignalConsentWithdrawn.
+	withdrawals workflow.ReceiveChannel
+	// cadence: this run keeps the assessment cadence (ChangeAssessmentCadence).
+	cadence bool
 }
 
 // Lifecycle is one worker's lifecycle, from application to the end.
@@ -142,6 +152,8 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 		mu:     workflow.NewMutex(ctx),
 		places: workflow.GetSignalChannel(ctx, SignalPlaceGranted),
 		log:    workflow.GetLogger(ctx),
+
+		withdrawals: workflow.GetSignalChannel(ctx, SignalConsentWithdrawn),
 	}
 	if l.s == nil {
 		l.s = &LifecycleState{
@@ -164,6 +176,7 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 	if err := l.register(ctx); err != nil {
 		return err
 	}
+	l.cadence = workflow.GetVersion(ctx, ChangeAssessmentCadence, workflow.DefaultVersion, 1) >= 1
 	if in.State == nil {
 		if !appliedFirst {
 			l.mu.Lock(ctx)
@@ -171,11 +184,19 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 		l.step(ctx, "applied", in.Actor, "", nil)
 		l.notify(ctx, activities.EmailApplicationReceived, activities.Facts{})
 		l.mu.Unlock()
+	} else if l.cadence && l.s.Phase == ippo.PhaseActive && (l.s.Assessments == nil || l.s.Assessments.DueOn.IsZero()) {
+		// A lifecycle older than the cadence: it starts from this term.
+		l.mu.Lock(ctx)
+		var p ippo.Policy
+		if err := execute(ctx, a.PolicyAt, l.today(ctx)).Get(ctx, &p); err == nil {
+			l.startCadence(p)
+		}
+		l.mu.Unlock()
 	}
 
-	for !l.s.Phase.Final() {
+	for l.open() {
 		wake, _ := l.nextWake()
-		changed := func() bool { return l.dirty || l.places.Len() > 0 }
+		changed := func() bool { return l.dirty || l.places.Len() > 0 || l.withdrawals.Len() > 0 }
 		if wake.IsZero() {
 			if err := workflow.Await(ctx, changed); err != nil {
 				return err
@@ -186,13 +207,14 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 		l.mu.Lock(ctx)
 		l.dirty = false
 		l.receivePlaces(ctx)
+		l.receiveWithdrawals(ctx)
 		l.onTime(ctx)
 		l.mu.Unlock()
-		if (l.can || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) && !l.s.Phase.Final() {
+		if (l.can || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) && l.open() {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return err
 			}
-			if l.places.Len() > 0 || l.dirty {
+			if l.places.Len() > 0 || l.withdrawals.Len() > 0 || l.dirty {
 				continue // handle what arrived meanwhile before handing over
 			}
 			return workflow.NewContinueAsNewError(ctx, LifecycleWorkflow, LifecycleInput{
@@ -219,6 +241,9 @@ func (l *lifecycle) register(ctx workflow.Context) error {
 		{UpdateSignContract, l.signContract, l.validateSignContract},
 		{UpdateEndContract, l.endContract, l.validateEndContract},
 		{UpdateWithdraw, l.withdraw, l.validateWithdraw},
+		{UpdateRecordAssessment, l.recordAssessment, l.validateRecordAssessment},
+		{UpdateGraduate, l.graduate, l.validateGraduate},
+		{UpdateAcknowledgeHandoff, l.acknowledgeHandoff, l.validateAcknowledgeHandoff},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
@@ -254,6 +279,8 @@ func (l *lifecycle) nextWake() (time.Time, string) {
 			consider(c.TermEnd.AddDays(1).Start(), "contract_extension")
 		}
 	}
+	l.assessmentWake(consider)
+	l.graduationWake(consider)
 	return at, kind
 }
 
@@ -261,6 +288,12 @@ func (l *lifecycle) nextWake() (time.Time, string) {
 func (l *lifecycle) onTime(ctx workflow.Context) {
 	if l.s.Phase == ippo.PhaseActive {
 		l.contractOnTime(ctx)
+	}
+	if l.s.Phase == ippo.PhaseActive {
+		l.assessmentOnTime(ctx)
+	}
+	if l.s.Phase == ippo.PhaseGraduated {
+		l.graduationOnTime(ctx)
 	}
 }
 
@@ -273,7 +306,7 @@ func (l *lifecycle) view() ippo.WorkerView {
 			v.EndsOn = c.Ending.EndsOn
 		}
 	}
-	if !l.s.Phase.Final() {
+	if l.open() {
 		if at, kind := l.nextWake(); !at.IsZero() {
 			v.NextDeadline, v.NextDeadlineKind = at, kind
 		}
@@ -354,9 +387,11 @@ func (l *lifecycle) allowed() []string {
 	case l.s.Phase == ippo.PhaseOnboarding:
 		return []string{"contract", "withdrawal"}
 	case l.s.Phase == ippo.PhaseActive && l.s.Contract != nil && l.s.Contract.Ending != nil:
-		return []string{"withdrawal"}
+		return []string{"withdrawal", "assessments", "graduation"}
 	case l.s.Phase == ippo.PhaseActive:
-		return []string{"non-renewal", "withdrawal"}
+		return []string{"non-renewal", "withdrawal", "assessments", "graduation"}
+	case l.s.Phase == ippo.PhaseGraduated && l.open():
+		return []string{"handoff acknowledgement"}
 	}
 	return nil
 }

@@ -42,10 +42,16 @@ func TestRecordHistories(t *testing.T) {
 		update string
 		arg    any
 		signal string
+		// signalArg is the signal's payload, if any.
+		signalArg any
+		// argOf builds the update's argument when it is sent (dates of the
+		// day, the worker's handoff IDs).
+		argOf func(workerID string) any
 	}
 	scenarios := []struct {
 		name  string
 		claim activities.PlaceResult
+		setup func(w *world)
 		steps []step
 		until func(st workflows.LifecycleState) bool
 	}{
@@ -69,6 +75,26 @@ func TestRecordHistories(t *testing.T) {
 			{update: workflows.UpdateSignContract, arg: workflows.SignContract{Actor: "staff:a"}},
 			{update: workflows.UpdateEndContract, arg: workflows.EndContract{By: workflows.ByCenter, NoteID: "n", Actor: "staff:a"}},
 		}},
+		// issue 6: the assessment cadence, a step-up, graduation with one
+		// handoff sent and one cancelled, an acknowledgement, a consent
+		// withdrawn after a handoff, follow-ups, completion.
+		{name: "assessed-graduated-handed-over", claim: activities.PlaceResult{Granted: true}, setup: func(w *world) {
+			w.consent("c-a", ippo.ShareWorkHistory, ippo.ShareAssessments)
+			w.consent("c-b", ippo.ShareContact)
+			w.consent("c-c", ippo.ShareWorkHistory)
+			w.withdraw("c-c")
+		}, steps: []step{
+			{update: workflows.UpdateDecideEligibility, arg: approve()},
+			{update: workflows.UpdateSignContract, arg: workflows.SignContract{Actor: "staff:a"}},
+			{wait: func(st workflows.LifecycleState) bool { return st.Assessments != nil && st.Assessments.Requested },
+				update: workflows.UpdateRecordAssessment, argOf: recordNow(ippo.AssessorStaff, clock)},
+			{update: workflows.UpdateRecordAssessment, argOf: recordNow(ippo.AssessorSelf, clock)},
+			{update: workflows.UpdateGraduate, arg: graduate(handoffTo(agencyA, "c-a"), handoffTo(agencyB, "c-b"), handoffTo(agencyC, "c-c"))},
+			{update: workflows.UpdateAcknowledgeHandoff, argOf: func(workerID string) any {
+				return workflows.AcknowledgeHandoff{HandoffID: workflows.HandoffID(workerID, agencyA), Actor: ippo.ActorAgency}
+			}},
+			{signal: workflows.SignalConsentWithdrawn, signalArg: workflows.ConsentWithdrawn{ConsentID: "c-b", Actor: "staff:a"}},
+		}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -78,8 +104,12 @@ func TestRecordHistories(t *testing.T) {
 			queue := "record-" + uuid.NewString()
 			w := newWorld()
 			w.claim = sc.claim
+			if sc.setup != nil {
+				sc.setup(w)
+			}
 			wk := worker.New(c, queue, worker.Options{})
 			wk.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
+			wk.RegisterWorkflowWithOptions(workflows.ProvisionRetention, workflow.RegisterOptions{Name: workflows.ProvisionRetentionWorkflow})
 			w.registerActivities(wk)
 			require.NoError(t, wk.Start())
 			defer wk.Stop()
@@ -100,12 +130,16 @@ func TestRecordHistories(t *testing.T) {
 					time.Sleep(200 * time.Millisecond)
 				}
 				if s.signal != "" {
-					require.NoError(t, c.SignalWorkflow(ctx, workflows.WorkerWorkflowID(id), "", s.signal, nil))
+					require.NoError(t, c.SignalWorkflow(ctx, workflows.WorkerWorkflowID(id), "", s.signal, s.signalArg))
 					continue
+				}
+				arg := s.arg
+				if s.argOf != nil {
+					arg = s.argOf(id)
 				}
 				h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 					WorkflowID: workflows.WorkerWorkflowID(id), UpdateID: fmt.Sprint(i), UpdateName: s.update,
-					Args: []any{s.arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+					Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 				})
 				require.NoError(t, err)
 				require.NoError(t, h.Get(ctx, nil))
@@ -136,5 +170,14 @@ func TestRecordHistories(t *testing.T) {
 				runID = next.GetNewExecutionRunId()
 			}
 		})
+	}
+}
+
+// recordNow builds an assessment made the day it is sent (on clock), above
+// the step-up threshold.
+func recordNow(by ippo.Assessor, clock ippo.Clock) func(string) any {
+	return func(string) any {
+		return workflows.RecordAssessment{AssessmentID: uuid.NewString(), By: by, On: clock.Today(time.Now()),
+			Scores: ippo.PerDimension[int]{Stability: 4, Execution: 4, Habits: 5, Interpersonal: 4}, Actor: "staff:a"}
 	}
 }

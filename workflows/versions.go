@@ -12,4 +12,26 @@ const (
 	// changeAppliedFirst: the "applied" step is recorded before any staff
 	// step, even one that reaches the lifecycle in its first workflow task.
 	changeAppliedFirst = "applied-first"
+
+	// ChangeAssessmentCadence (issue 6) adds the assessment cadence to the
+	// active phase: timers that request a self-assessment, remind, and tell
+	// staff when a round is overdue. Those timers change the commands an
+	// active lifecycle emits, so each run asks once, when it starts
+	// (Lifecycle): version 1 runs the cadence, DefaultVersion does not.
+	//
+	// What a lifecycle that was running before the change does: its
+	// current run keeps the old behaviour to its end (assessments may still
+	// be recorded and a step-up is still recommended: those are new Updates
+	// that no old history contains). Its next run, which begins at the next
+	// extension, starts the cadence from that extension's first day, so the
+	// first assessment is due before the following extension — not at once
+	// for a contract signed long ago, which would flood staff with overdue
+	// notices on deployment. A worker still in screening or onboarding when
+	// the change is deployed signs in the old run and likewise gets the
+	// cadence from their first extension.
+	//
+	// Graduation, handoffs and follow-ups need no version: they start with
+	// an Update no old history contains, and the loop runs exactly as
+	// before for every other phase.
+	ChangeAssessmentCadence = "assessment-cadence"
 )

@@ -1,0 +1,196 @@
+package e2e_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/stretchr/testify/require"
+)
+
+// TestFromIntakeToTheLastFollowUp: with a three-second month, a worker is
+// registered, signs, is asked for a self-assessment, is assessed by staff
+// and by themself, gets a step-up recommendation, graduates and is handed
+// over to the two agencies they consented to (a third, without consent, is
+// refused by name and nothing is sent), one agency acknowledges, the other
+// is escalated to staff and then loses the worker's consent, three
+// follow-ups go out and the lifecycle completes. Every email in the outbox
+// and every step on the timeline is checked.
+func TestFromIntakeToTheLastFollowUp(t *testing.T) {
+	t.Parallel()
+	p := start(t, options{monthLength: "3s"})
+
+	id := p.do("POST", "/api/v1/applicants", applicant("hanako.grad@example.jp"), http.StatusCreated)["id"].(string)
+	path := "/api/v1/workers/" + id
+	// Assessments belong to the active phase.
+	early := p.do("POST", path+"/assessments", map[string]any{"by": "staff", "scores": scores(4, 4, 4, 4)}, http.StatusConflict)
+	require.Equal(t, "screening", early["phase"])
+	p.do("POST", path+"/eligibility", map[string]any{"decision": "approve"}, http.StatusOK)
+	signed := p.do("POST", path+"/contract", map[string]any{}, http.StatusOK)
+	require.Equal(t, "active", signed["phase"])
+
+	agencies := map[string]string{}
+	for _, a := range p.do("GET", "/api/v1/agencies", nil, http.StatusOK)["items"].([]any) {
+		m := a.(map[string]any)
+		agencies[m["name"].(string)] = m["id"].(string)
+	}
+	hw, saposute, traim, threeplus := agencies["ハローワーク藤沢"], agencies["湘南・横浜若者サポートステーション"], agencies["とらいむ"], agencies["スリー・プラス"]
+	consent := func(action, agency string, want int, items ...string) map[string]any {
+		body := map[string]any{"action": action, "agency_id": agency, "purpose": "graduation_handoff", "wording_version": "2026-01"}
+		if items != nil {
+			body["items"] = items
+		}
+		return p.do("POST", path+"/consents", body, want)
+	}
+	consent("give", hw, http.StatusCreated, "work_history", "assessments", "contact")
+	consent("give", saposute, http.StatusCreated, "work_history")
+	consent("give", traim, http.StatusCreated, "contact")
+	again := consent("give", hw, http.StatusConflict, "contact")
+	require.Contains(t, again["detail"], "already in force")
+	bad := consent("give", hw, http.StatusUnprocessableEntity, "diagnosis")
+	require.Equal(t, "items[0]", bad["errors"].([]any)[0].(map[string]any)["field"])
+	withdrawn := consent("withdraw", traim, http.StatusOK)
+	require.NotEmpty(t, withdrawn["withdrawn_on"])
+	require.Len(t, p.do("GET", path+"/consents", nil, http.StatusOK)["items"], 3)
+
+	// The cadence asks for a self-assessment about a month before the first
+	// round is due (three months after signing).
+	p.eventually(20*time.Second, "the self-assessment request", func() bool {
+		return slices.Contains(p.timelineKinds(id), "assessment_requested")
+	})
+	staff := p.do("POST", path+"/assessments", map[string]any{"by": "staff", "scores": scores(4, 4, 4, 4),
+		"comments": map[string]any{"habits": "毎日同じ時間に始められている"}}, http.StatusCreated)
+	require.False(t, staff["step_up_recommended"].(bool))
+	require.False(t, staff["round_complete"].(bool))
+	self := p.do("POST", path+"/assessments", map[string]any{"by": "self", "scores": scores(4, 5, 4, 4)}, http.StatusCreated)
+	require.True(t, self["step_up_recommended"].(bool), "both averages reach 4.0")
+	require.True(t, self["round_complete"].(bool))
+	require.Equal(t, "active", self["phase"], "a recommendation is not a graduation")
+	invalid := p.do("POST", path+"/assessments", map[string]any{"by": "self", "scores": scores(4, 5, 4, 6)}, http.StatusUnprocessableEntity)
+	require.Equal(t, "scores.interpersonal", invalid["errors"].([]any)[0].(map[string]any)["field"])
+	history := p.do("GET", path+"/assessments", nil, http.StatusOK)
+	require.Len(t, history["items"], 2)
+	require.Equal(t, map[string]any{"stability": 0.0, "execution": 1.0, "habits": 0.0, "interpersonal": 0.0}, history["gap"])
+	require.Equal(t, map[string]any{"threshold": 4.0, "ready": true}, history["step_up"])
+	require.NotEmpty(t, history["next_due"])
+
+	// An agency without the worker's consent is refused by name, and then
+	// nothing goes to any agency.
+	refused := p.do("POST", path+"/graduation", map[string]any{"destination": "general_employment", "agencies": []string{hw, threeplus, traim}}, http.StatusUnprocessableEntity)
+	fields := refused["errors"].([]any)
+	require.Len(t, fields, 2)
+	require.Equal(t, "agencies[1]", fields[0].(map[string]any)["field"])
+	require.Contains(t, fields[0].(map[string]any)["message"], "スリー・プラス")
+	require.Contains(t, fields[1].(map[string]any)["message"], "とらいむ", "a withdrawn consent is no consent")
+	require.NotContains(t, templates(p.outbox(id)), "agency_handoff")
+
+	graduated := p.do("POST", path+"/graduation", map[string]any{"destination": "general_employment", "agencies": []string{hw, saposute},
+		"handoff_notes": "連絡はメールでお願いします"}, http.StatusOK)
+	require.Equal(t, "graduated", graduated["phase"])
+	handoffs := graduated["graduation"].(map[string]any)["handoffs"].([]any)
+	require.Len(t, handoffs, 2)
+	hA, hB := handoffs[0].(map[string]any), handoffs[1].(map[string]any)
+	require.Equal(t, "sent", hA["status"])
+	require.Equal(t, []any{"work_history", "assessments", "contact"}, hA["items"])
+	require.Equal(t, []any{"work_history"}, hB["items"])
+	acked := p.do("POST", path+"/handoffs/"+hA["id"].(string)+"/acknowledgement", map[string]any{"note": "電話で受け取りを確認"}, http.StatusOK)
+	require.Equal(t, "acknowledged", acked["handoff"].(map[string]any)["status"])
+	again = p.do("POST", path+"/handoffs/"+hA["id"].(string)+"/acknowledgement", map[string]any{}, http.StatusOK)
+	require.True(t, again["already_acknowledged"].(bool))
+
+	// B does not acknowledge within 14 days: staff are told. After the
+	// first follow-up (a month after graduation; the next is two months
+	// later), the worker withdraws B's consent, and staff are asked to tell B.
+	p.eventually(20*time.Second, "the first follow-up", func() bool {
+		return slices.Contains(p.timelineKinds(id), "follow_up_check_in")
+	})
+	consent("withdraw", saposute, http.StatusOK)
+	p.eventually(60*time.Second, "the last follow-up", func() bool {
+		return slices.Contains(p.timelineKinds(id), "lifecycle_completed")
+	})
+
+	require.Equal(t, []string{
+		"applied", "eligibility_approved", "contract_signed",
+		"consent_given", "consent_given", "consent_given", "consent_withdrawn",
+		"assessment_requested", "assessment_recorded", "assessment_recorded", "step_up_recommended",
+		"graduated", "handoff_sent", "handoff_sent", "handoff_acknowledged",
+		"handoff_unacknowledged", "follow_up_check_in", "consent_withdrawn", "handoff_consent_withdrawn",
+		"follow_up_check_in", "follow_up_check_in", "lifecycle_completed",
+	}, p.timelineKinds(id))
+	w := p.do("GET", path, nil, http.StatusOK)
+	require.Equal(t, "graduated", w["phase"])
+	require.Equal(t, "closed", w["status"])
+
+	emails := p.lifecycleEmails(id) // monthly statements: e2e/close_test.go
+	require.Equal(t, []string{
+		"application_received", "eligibility_approved", "contract_terms", "self_assessment_request",
+		"step_up_recommendation", "step_up_recommendation_staff", "agency_handoff", "agency_handoff",
+		"handoff_not_acknowledged", "follow_up_check_in", "follow_up_check_in", "follow_up_check_in",
+	}, templates(emails))
+	to := func(e map[string]any) string { return e["recipient"].(string) }
+	for _, i := range []int{0, 1, 2, 3, 4, 9, 10, 11} {
+		require.Equal(t, "hanako.grad@example.jp", to(emails[i]), emails[i]["template"])
+	}
+	require.Equal(t, "staff@digikama.example.jp", to(emails[5]))
+	require.Equal(t, "staff@digikama.example.jp", to(emails[8]))
+	require.Contains(t, emails[3]["text"], "/l/", "the self-assessment request carries its signed link")
+	require.Contains(t, emails[4]["text"], "4.0")
+	a, b := emails[6], emails[7]
+	require.Equal(t, "hw-fujisawa@example.jp", to(a))
+	require.Equal(t, "saposute@example.jp", to(b))
+	require.Contains(t, a["text"], "アセスメントの結果")
+	require.Contains(t, a["text"], "hanako.grad@example.jp")
+	require.Contains(t, a["text"], p.base+"/l/", "the acknowledgement link")
+	require.Contains(t, b["text"], "当センターの利用の経過")
+	for _, never := range []string{"hanako.grad@example.jp", "アセスメント", "精神障害", "連絡はメールでお願いします"} {
+		require.NotContains(t, b["text"], never, "B agreed to its work history only")
+	}
+	require.NotContains(t, a["text"], "精神障害", "nobody consented to the disability type")
+	require.NotContains(t, emails[8]["text"], "鎌倉 花子", "staff escalations name the worker by ID")
+	require.Contains(t, emails[8]["text"], id)
+	require.Contains(t, emails[9]["text"], "1か月")
+	require.Contains(t, emails[11]["text"], "6か月")
+	for _, e := range emails {
+		require.Equal(t, "held", e["status"])
+	}
+	// Nothing ever went to the agencies without consent.
+	for _, e := range p.do("GET", "/api/v1/outbox?limit=500", nil, http.StatusOK)["items"].([]any) {
+		r := e.(map[string]any)["recipient"].(string)
+		require.NotContains(t, []string{"threeplus@example.jp", "traim@example.jp"}, r)
+	}
+
+	// The records of what was provided, to whom and when.
+	list := p.do("GET", path+"/handoffs", nil, http.StatusOK)["items"].([]any)
+	require.Len(t, list, 2)
+	ra, rb := list[0].(map[string]any), list[1].(map[string]any)
+	require.Equal(t, "ハローワーク藤沢", ra["agency_name"])
+	require.Equal(t, "acknowledged", ra["status"])
+	require.Equal(t, "consent_withdrawn", rb["status"])
+	require.NotEmpty(t, rb["escalated_at"])
+	provided, err := ippo.ParseDate(ra["provided_on"].(string))
+	require.NoError(t, err)
+	require.Equal(t, ippo.ProvisionKeptUntil(provided, 3).String(), ra["keep_until"])
+
+	var kinds []string
+	for _, task := range p.do("GET", "/api/v1/staff-tasks", nil, http.StatusOK)["items"].([]any) {
+		m := task.(map[string]any)
+		if m["worker_id"] == id {
+			kinds = append(kinds, m["kind"].(string))
+			require.NotContains(t, m["body"], "鎌倉 花子")
+		}
+	}
+	slices.Sort(kinds)
+	require.Equal(t, []string{"handoff_consent_withdrawn", "handoff_unacknowledged"}, kinds)
+
+	// The lifecycle is over: steps are refused with the phase.
+	over := p.do("POST", path+"/graduation", map[string]any{"destination": "other", "agencies": []string{}}, http.StatusConflict)
+	require.Equal(t, "graduated", over["phase"])
+	require.True(t, strings.HasPrefix(over["type"].(string), "/api/v1/docs#problem-"))
+}
+
+func scores(stability, execution, habits, interpersonal int) map[string]any {
+	return map[string]any{"stability": stability, "execution": execution, "habits": habits, "interpersonal": interpersonal}
+}
