@@ -17,7 +17,7 @@ bench: ## benchmarks (they measure; no test asserts a timing)
 	@IPPO_BENCH=1 scripts/test.sh -run '^$$' -bench . -benchmem
 
 histories: ## record new workflow histories for the replay tests (after a versioned change)
-	@IPPO_RECORD_HISTORIES=1 scripts/test.sh -run TestRecordHistories ./workflows
+	@IPPO_RECORD_HISTORIES=1 PKGS=./workflows scripts/test.sh -run TestRecordHistories
 
 clean-dev: ## forget the development data (stops nothing)
 	rm -rf .dev

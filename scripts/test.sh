@@ -19,10 +19,10 @@ export IPPO_TEST_REQUIRE_INFRA=1
 
 if [ -n "${IPPO_BENCH:-}" ]; then
 	# Benchmarks measure speed: no race detector.
-	go test -count=1 -timeout 30m "$@" ./...
+	go test -count=1 -timeout 30m "$@" ${PKGS:-./...}
 	exit
 fi
 log "go vet"
 go vet ./...
 log "go test -race ./..."
-go test -race -count=1 -timeout 20m "$@" ./...
+go test -race -count=1 -timeout 20m "$@" ${PKGS:-./...}
