@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/ippo-center/ippo"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -81,4 +83,22 @@ func TestPolicyChangesAreValidatedAndDated(t *testing.T) {
 		}
 	}
 	require.Equal(t, 4, puts, "every attempt is audited, refused ones too")
+}
+
+func TestListWorkersByContractEnd(t *testing.T) {
+	e := newEnv(t)
+	id := e.json("staff", "POST", "/api/v1/applicants", applicant("ends@example.jp"), 201)["id"].(string)
+	e.json("staff", "POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, 200)
+	signed := e.json("staff", "POST", "/api/v1/workers/"+id+"/contract", map[string]any{}, 200)
+	end := signed["term_end"].(string)
+	e.eventually("the read model", func() bool {
+		return e.json("viewer", "GET", "/api/v1/workers/"+id, nil, 200)["contract_end"] == end
+	})
+	after, _ := ippo.ParseDate(end)
+	in := e.json("viewer", "GET", "/api/v1/workers?ends_before="+after.AddDays(1).String(), nil, 200)
+	require.Len(t, in["items"], 1)
+	out := e.json("viewer", "GET", "/api/v1/workers?ends_before="+end, nil, 200)
+	require.Empty(t, out["items"], "ends before, not on")
+	p := e.json("viewer", "GET", "/api/v1/workers?ends_before=2026-02-30", nil, 422)
+	require.Equal(t, "ends_before", p["errors"].([]any)[0].(map[string]any)["field"])
 }

@@ -14,10 +14,12 @@ func (s *Server) today() ippo.Date { return s.Clock.Today(time.Now()) }
 // ListWorkers lists workers, oldest application first.
 func (s *Server) ListWorkers(c *gin.Context, params ListWorkersParams) {
 	f := postgres.WorkerFilter{
-		Phase:      ippo.Phase(deref(params.Phase)),
-		Query:      deref(params.Q),
-		EndsBefore: deref(params.EndsBefore),
-		Limit:      deref(params.Limit),
+		Phase: ippo.Phase(deref(params.Phase)),
+		Query: deref(params.Q),
+		Limit: deref(params.Limit),
+	}
+	if d := params.EndsBefore; d != nil {
+		f.EndsBefore = ippo.Date{Year: d.Year(), Month: d.Month(), Day: d.Day()}
 	}
 	if f.Limit == 0 {
 		f.Limit = 50
