@@ -585,6 +585,24 @@ func (e Weekday) Valid() bool {
 	}
 }
 
+// Defines values for GetMonthlyReportParamsFormat.
+const (
+	GetMonthlyReportParamsFormatCsv  GetMonthlyReportParamsFormat = "csv"
+	GetMonthlyReportParamsFormatJson GetMonthlyReportParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the GetMonthlyReportParamsFormat enum.
+func (e GetMonthlyReportParamsFormat) Valid() bool {
+	switch e {
+	case GetMonthlyReportParamsFormatCsv:
+		return true
+	case GetMonthlyReportParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListStatementsParamsFormat.
 const (
 	ListStatementsParamsFormatCsv  ListStatementsParamsFormat = "csv"
@@ -1141,6 +1159,44 @@ type MonthClose struct {
 // MonthCloseStatus defines model for MonthClose.Status.
 type MonthCloseStatus string
 
+// MonthlyReport defines model for MonthlyReport.
+type MonthlyReport struct {
+	ActualMinutes int            `json:"actual_minutes"`
+	Approved      int            `json:"approved"`
+	Categories    map[string]int `json:"categories"`
+
+	// Closed Whether the month's close has finished (hours and fees are final).
+	Closed                 bool           `json:"closed"`
+	DeclaredMinutes        int            `json:"declared_minutes"`
+	DisabilityTypes        map[string]int `json:"disability_types"`
+	FeesYen                int            `json:"fees_yen"`
+	Graduations            map[string]int `json:"graduations"`
+	HandoffsAcknowledged   int            `json:"handoffs_acknowledged"`
+	HandoffsCancelled      int            `json:"handoffs_cancelled"`
+	HandoffsSent           int            `json:"handoffs_sent"`
+	HandoffsUnacknowledged int            `json:"handoffs_unacknowledged"`
+	IntractableDisease     int            `json:"intractable_disease"`
+
+	// Month Example: 2026-04
+	Month         string `json:"month"`
+	Municipality  string `json:"municipality"`
+	NotApproved   int    `json:"not_approved"`
+	Registrations int    `json:"registrations"`
+
+	// Rows The figures in Japanese, as the city reads them.
+	Rows []struct {
+		Label string `json:"label"`
+		Value string `json:"value"`
+	} `json:"rows"`
+	Statements         int `json:"statements"`
+	UtilizationBuckets []struct {
+		Count int    `json:"count"`
+		Label string `json:"label"`
+	} `json:"utilization_buckets"`
+	Waitlisted     int            `json:"waitlisted"`
+	WorkersByPhase map[string]int `json:"workers_by_phase"`
+}
+
 // NonRenewalInput defines model for NonRenewalInput.
 type NonRenewalInput struct {
 	By NonRenewalInputBy `json:"by"`
@@ -1661,6 +1717,17 @@ type ResendOutboxEmailParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetMonthlyReportParams defines parameters for GetMonthlyReport.
+type GetMonthlyReportParams struct {
+	Month string `form:"month" json:"month"`
+
+	// Format json (the default) or csv; Accept: text/csv also asks for CSV.
+	Format *GetMonthlyReportParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetMonthlyReportParamsFormat defines parameters for GetMonthlyReport.
+type GetMonthlyReportParamsFormat string
+
 // ListStaffTasksParams defines parameters for ListStaffTasks.
 type ListStaffTasksParams struct {
 	Open *bool `form:"open,omitempty" json:"open,omitempty"`
@@ -1887,6 +1954,9 @@ type ServerInterface interface {
 	// PutPolicy Add a policy version in force from a date (admin)
 	// (PUT /policy)
 	PutPolicy(c *gin.Context)
+	// GetMonthlyReport The month's report for the city (counts only), JSON or CSV
+	// (GET /reports/monthly)
+	GetMonthlyReport(c *gin.Context, params GetMonthlyReportParams)
 	// ListStaffTasks To-dos for staff (escalations, failed emails, suggestions), open first
 	// (GET /staff-tasks)
 	ListStaffTasks(c *gin.Context, params ListStaffTasksParams)
@@ -2319,6 +2389,41 @@ func (siw *ServerInterfaceWrapper) PutPolicy(c *gin.Context) {
 	}
 
 	siw.Handler.PutPolicy(c)
+}
+
+// GetMonthlyReport operation middleware
+func (siw *ServerInterfaceWrapper) GetMonthlyReport(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMonthlyReportParams
+
+	// ------------- Required query parameter "month" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "month", c.Request.URL.Query(), &params.Month, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter month: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", c.Request.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter format: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetMonthlyReport(c, params)
 }
 
 // ListStaffTasks operation middleware
@@ -3565,6 +3670,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/workers/:id/handoffs/:handoff_id/acknowledgement", wrapper.AcknowledgeHandoff)
 	router.GET(options.BaseURL+"/outbox/:id", wrapper.GetOutboxEmail)
 	router.POST(options.BaseURL+"/outbox/:id/resend", wrapper.ResendOutboxEmail)
+	router.GET(options.BaseURL+"/reports/monthly", wrapper.GetMonthlyReport)
 }
 
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
@@ -3572,222 +3678,232 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"5H37jxzHeeC/UpjLgTO43uFyRVmnXQQ4iqQkxpRIkLQJQ6ObqemumWlvT1WrqnqHEx0ByT7f+ZXLIQkS",
-	"xOdL4gRJLoeLHQOGE8iX5Af/J5ZJWf/Fob6vqru6p3oeu0OR0v22O91dj6++d32P9zuxmOeCM65V5/j9",
-	"Tk4lnTPNJPx3vZBKSPNXwlQs01yngneOOw9mjHD2SA9jeIGICdEzRnLJzlJRKJLTKet3ok5qXn6vYHLZ",
-	"iTqczlnnuIOfdKKOimdsTs3gc/roNuNTPescHx0eRh29zM2bSsuUTzuPH0edWwmb50IzHi+/zJarC7rG",
-	"l6Tg6XsFI/gV6RY50YIcHR6SeEYljc2eeieEEsm0XJJFqmewaEXnjJyyJaE8IWORLM0LheQKnk5SqTSh",
-	"XC2YLHc0YzRhstqSt7oDs7x1e5un3P1/JbTT2+k81ebDEOwyeOgPn7AJLTLdOX7ZjE0fpfNibv7BmfC/",
-	"ap6UazZlEiZ6KOQpk7dulHPlVM+qqdKkE3Uke69IJUs6x1oWzJ93IuSc6s5xpyjgzeZGHpuPVS64YoBJ",
-	"d6UYZ2xu/owF14zDHmmeZ2lMzSFezvGNf/d1ZU70fW+u35Js0jnu/JvLFapexqfqshsXZqzjxL3Xr5NX",
-	"r778CrEjk4Rpmmaq8zjq3NcsX7OW3dZgBrvHlDmGwDIMrSwA1pcUUZryxKAnnWgmEf/MUsxndjgz27Wx",
-	"YjxmQJBS5EzqFMGYUM02LeeGeedx1JlIMd/07oN0zu5MbtCl+SBNtjjZqHOacniRcYNc73SoWazBysxM",
-	"HHUYldlymDF6xjrvBr6XjFrwBh7lQmqWDKmuLcVs+0Cnc9aJ1nw0DjAGpelkcjwoDg9firU4ZZykCfzH",
-	"IiKkPRjSVemUs4RkKT/theYouE6znYCJIw+3guljn9LeQdKrvo/w1C3g60Cq776Cthh/ncXarMOi0i2e",
-	"F4jmSZIa2NDsrodZE5opFu0B2WiW3Zl0jt/ZGlLvNunFYBERPFsek8WMcTgiskizzBCP1D4G1j+kJKFL",
-	"IiaTiFACo8AH5pgpJ4CVBLEy2gPu1ue+kyNMI0KzBV0qIyrqnP9wHVZdHGrewsPAYzxZQTQfr4K4E59y",
-	"schYMmVzxvV5cIgLxKH6at8UC+B9tD4BkYzGM5YQoNptYPg4tOqpEcSrvDOWjO7KW2rLDjAsNqd4gitP",
-	"dmSmKw9QDL+/DauAV0v2gEuqLz3yN/9uK8zOxSTqENqM9CXI/FdfvrqFoGHzPBNLgyhDVeSG7ZmNCW4k",
-	"L8ht7+elKPSs9tp8XvBUL/3fzL9iMkljA768GGdpPPQmKR8JPWMyyA/cKe2q5flnGDq+4BmhgoLaSgO1",
-	"qWZTIZc+tJJU0XGapdroj7P0ND0VcyHT4DYMEFlo4Gl6xvgQj3YbMbAQ0qg3wzMmVZhmGpsvJ1j9NgSD",
-	"alND8wzWmGo2V0Easj9QKVEmr6FWro2JQMcZGyapYlT5xDcWImOUmxcNEsVpTmEJsUjYLsSLD4anlNMW",
-	"9ScWU57+LkjzYSJijcbX6jIsEhtwGZMlONqCcq2GU8aZpJmH1+ERjT2USLrgQ5Va1XPzgYcx2XGgVVhF",
-	"FaaGYb5m1RWWriWO8/CwPZLP2lnrQvA6fmWs1FhkGYvNcRLFuEp1esbIhMZake5v/ubDT7/1e0+/9eMn",
-	"H3zv1x999PSb33ryFz+NyLW7d28RKnWfHB12j3o9Iy33TrvsEZ3nmdns0eHRlw4Or9ZF8suH0WdI3u5k",
-	"DDZQlHBnLBN5+b+xbgGOBfybz5YqjWkWPLI5fXQLB766hk9U+59RTk/Ff7A/9L+eN5SToABr4SqlzW7R",
-	"Yksu07BumUoTI7SPQZPyv7ikSCZimpGpOGOSg2ZlBjEoUu3oytUjOM9W5lW9+ul/+/6TD75DfvPdnz75",
-	"+/9e3/iVoIyvsblqnI8//N7HH/7Lxx/+/sff+A75+MOffPzh//74wz/cZsA2zliHSYU+x4SS6j9SfU7G",
-	"S/MIB4i246z1SSpegJA3WgRBVQFMDdCkiJ5RTexY6EmipfiONjm81vPu+nIemjeJfZNUb4IFJE/IgqZa",
-	"ETpjNCEph5W8V7ACkGErKbCdbYJMZMUs8YEFI6JZ0v0SmQuuZ8pAbC4kM8eSiyyNl70LSpXzyg+lmFLz",
-	"oBJEz5ik0zpNvNR/5eVyGF7Mx0yaYcY1GQJmTCfqKJZNWgTHvCGRV56pjew7nRuRIfh198Hj6Fy2zpYW",
-	"y/YCxVCdTErHzMpIKhaSbdzffXwraPmMzYmDdLFjReVh1affbACV5/9mqrTVBRrylOZbrfUNmgM4ndwq",
-	"/1j3pYd/AcXV0LIKYCYg1k4jI0ru8EnIwgbXf1Js7RxSmuXDIl9dv2Q0xGJfE3pGcM/EnqdC3wDwLz2T",
-	"TM1EloR5WPm4RrBXV6i1gVDVZ5Fd1yqeNHEQTrY8nmqj6zHsPCrq+RnLZov8QpwG2cGFhMSDGbOuOxSU",
-	"JaBOiFWVlFGStUjosk/eFpqM2cQIDRC/ApUssqCKoBu3f2HmMl5WLGX9Wd6zTCYgNWoSZXsK3ZW48plV",
-	"K9dek8BLZpei4MnQvJGxkGfuwSxV3gkQ92YCwIavjRqRSzGVTKkwBSpNdRE2yS2FDA1zNkhkQdcco3Ee",
-	"HizdhstZVvYUnqTlGAFhHlB1GjxAeLqTEI2ztFWgPwP/45YyOxPTKUuG85QXmvkHU14IwjstT0ShLcNq",
-	"ezYseKrXuGC2cmPCKyUE1zgwo9rRrOyuXLDdU/DkiyTVN7kOyXnacLtUm4En9kpn9eH5Va2U6y95ppgH",
-	"3jnTMxGeTxQ6Fi1uJrjKDXuY3iuY0m17kKLQrIVuGyTtLbJ21bXFQeMRWgvM7tDNHblraG+lHqm7Tbee",
-	"6V2rqNePdEddrEKOgC7mxT1ssV+YL7Ta65lQ57qVA8Np0xbegpeaq8FPW1dzX1OpQ6JslykRHSaZWGyF",
-	"EDh0/aPgAts81GhvD7dkhPbtVv/seXj0rn42fH+TcbTlhnbD7PszKtktzeYhxM4LmYvNqoQ9ibv2bc9p",
-	"QLPhZv+/72PYBcrVVzt4NMtvNkF7q3Xv8Ua/wtoK7lFpT6zxmobQZ6Nxa4/sPNyGxk73cLaHmb9TwTZo",
-	"fuxGlCXq1lVRM9ExWcyoBt3ThmrQqWQM7AFlkJl0qSYZo0oTwRl4wXenhMoZ/PIqWezRwPG2MYWLekkQ",
-	"jGzhbBnVYvZcjEBXsXt1gfahs8LsN/6awcKaiQWvO5KPDo9eOTi8suvVgMWsNlrY5rqgsVMfSSVNCrwT",
-	"nlGeCLSW0R07jAWMDY+D6Hvd2pTnIRirmO4Ba240kYB0r6mUXn4gTpei1w+7Zm7YmJ2Vmxs8oRqvXaHF",
-	"qPPoYCoOnIaX56J/A98rfz9I53B7DqGi5qA701TPinE/FvPL5ouDmHHNJPwNS1z1GuwGUPaIxcX24QUz",
-	"Ok5xjs3vGh1W5kwqs5DtPlHa3Qpu8XrogG5m6TTFIc4XbhGnqsGRaZ5LcYYuT5hml8ile5YkDZbh531y",
-	"315L1q4twOzPaApBRYnaMjqnFm7k1h6i5ZtzmmY3z8I6nkYXmFlY8oZMk0uKxJmITzvHvMiyJuE8nDFO",
-	"Uk1mNM8ZZ0kT79utbapp+3lgCGx9qrEoeMyIGQnih+PMmKYTG0cakftvPbhLSutlZdPsLHin420T3iDW",
-	"NK6IOmFZesYkC3voCz0Wj7aVvm2I8XC2NEDEHSYBXmHEQSJFnrPESLKETZiEkzZn0jz7ak1u12AHtmLC",
-	"/dLedFgOt1ZgDDIIocW/zDgzBk7bCU0zeKHgp1wsOLgQKjC5jYSI43XGbqechQXjhDEyERism9ClIq9L",
-	"Me/3H4iIiDMjFmdpPDPaB5mJQmZLIqlmICxTbj6M2erdPJ2LguvhkgUAP8mEkF3rzSC//BMc75f/SL50",
-	"2As6CbYJ9HUq8VoXkJnIrWn1qRbnCgqB1cHX3gTVQiIfFiF0eD1lWXJTSjS362CcmGd1cRe6Hly9/WdK",
-	"WUfBepaFE1QfhBb4RqlrnEvBNtpPKJYOcM89NdzYKDKIcVqcELgN4YwlilCnOJYIB/i6qgP1yVt0ScaM",
-	"sHmulzVdeSObqHTko8NVJTlhSjuNylfDQtewXoSdGWZIA7+NzRIkhVCYWlzfRDKWUb4hLM9u/RnpYSeE",
-	"C+0u0yeFLiTro+oBUB5yoUPn+RBCAjSdTMjCyFPdOF/DtE7QqkkghpcsZqy65YAD5nTOFKlNdC5BXJ1W",
-	"VGHgeuS2GQ4rNMh4onbxfpQDBrIb6li0cqwTkWViMSzyusejMYjgbbF7EHLQ4sfm52Judkh7CQ1Th6DY",
-	"JJcmfm4DOHvo2zt73sQPjCRlq4tYixK19XlT144gtNHdLqNa74kai1u58fGQKLQKu/OQa//UeoC2gbgX",
-	"nb6bR7D2YYvHac9+S+QP2w7nXt/G7eV8Sy372ESzTMU0292neg4CuZi3CbizUdqMLZUmLCFdj/FeUgS+",
-	"O6eDqUn/p4zlw61yispbXruqnaBYfrRLzE5rcpZaUcmt/u2jO6jfjR9KbHPuWIjY4jHLshZ9vMiTnVHm",
-	"WblnfdKrEVq0nmmWzMp5dT1Cqu1wDQe75gNylZtlEKcypI23ViXfrGKIu0iMz4ibVx664I7WwAdXelE2",
-	"vxMn3pHTfvbXOLvzlnU0D3kwfPtAryaLyJvG+r6ZRfCC2SPfGsHa9YUw6pZSBUseiFPGQ3F2sWQ6bKKN",
-	"GZVgk50y3if3Z2LBieAxO0EdPtVGX1czkiqitJDMj1rz4iTcxGsTAOGllcA1+DVyiwxt7i13gRsK6M+p",
-	"1kya7fzHdw4PXn33/auPD7qH71w5ePXd/3TlncODo3d7v7WNq/hrjMq37HXuBfzFMATcR6+ew5gZ5VNT",
-	"OWUt8SgQJbzGxRz6puF8MzwFYp9wLDJeEvReWUdeP+TJm6Q8VbMdRdZu9+qSnaVsMVTFdGrkjuBtXpyi",
-	"7YnCC/6d1qgcONrHbJC8LDhHFGnYQz62a5qtD0fCV1qdUecKMqgixgyI6oPUoFPbdnO5/tqiOkoGD6lE",
-	"yhBlvm0Ma84WNLt4VChSUqnKBCHvWesXcorgXDbVGNOtJdFMzgnjCQb5p9rwPC0EJmM7F2pcSGmoy+BG",
-	"Tfjs6MRoyXe/o2dM3mfyLLXpCztc3VVf1Tf75B9++uS7P/vk53/6yc9/8PSPfvL093/22pM/+x4Rktgn",
-	"f/uL3/zo+/jESy73nFqx4Drl1hs3bji8Sj9X8MQWjJ0mdLm9dvAQP6g77V7ZYP+7vXvzbYKuOtf1qP12",
-	"693UzrPuh9xuSy0bAY5+0yV6XSimSGs2z9v443kiimZ6frGkcha21TOq9JA5V3qbuSiH1tvdGiXI4jRv",
-	"DXMtn7Z7K2xsX0vJjoczQag6ZUnJMiRThqt024t59MI3W+azoZiEFTfgykTPUgWXN+ZdReiUpty/MGyD",
-	"cSX31mGvf5cFyWWIgMFIWcMSaEv4pWaPwl89D0v5FEoclev1EaLaol2zRWZP9pbk0ojp3WARewR7A+r4",
-	"bC/CfFp/HK34r8+ccrMVP/LuqTf5VO3Iq7t5t9zPPsJV69t7VvGqd50voHT+xJIxq+gJPhZUWkOPxhpD",
-	"xEqHiBcuxiFPl0EQRIaVWJIWJ9BdyAfcOV7tdGjwXhR66KTmKlOu8gmGU0ljtt2rEC5yZjTBNRcJMc1p",
-	"bONDAk9TvRy2lyFgjzTGyqydovTBe281iyD4mnQDIaqczLWzzOmjYULTbDmciUL6L1XpjsE85S1SjGvf",
-	"teUbP/mnbwTTk4VO154YiDEAomSacVC5lozKNnOJzVNupF77iCB31hybyzepZZ6tAMtox2shXug0S38X",
-	"dUQ0KIY5k3Fd0Po2kJHRuWQTFutCNmD4yV//2ZO//vaTf/yfn/zw+0EhQKcNZrMDle0ScdBiwoWjBNqC",
-	"AJo4bJTUbDmMad6KnU0bMBAXsIqGHv2GCKV+iAF6raNnE7kC616ls7V4sJYftfG1EIJGq5wywFjWEZND",
-	"oVU8rBNMjekFJQvw+RZXbsqHENGw0QuNwgIcB8b42RI57cXX9sIW5/mqvS/bpAHgWqJqF96M7aD4anUb",
-	"t0uc5MTAPz1jw12oMy+F7DbQbSo49SnL0YJbqwpANm8xMrHAi4vtK/kkpQq4KkOpzFJmDB2eDF0Ju/Vx",
-	"r+YrYxVtjwZeUFJgdSlXmtryCatW1m75musTttalZelUZ+wCSXk26BCHWes7vx/PWFJk50pnWkXbC4fa",
-	"Y81WF3Cv7OJIWgXkndiAaiHRc4UZw5nYwQ5we76fCd3IITjcZBc0yQZnXgdZmGVHwGLxtK0LVs6DZWYk",
-	"mwvNSPfJD//Xkx9/q2cgJrhKzU+ffvCDp9/5oOc5vPBlsAfMK0GtHos47lRJ0/qztnV7NaDtPndTg8nR",
-	"sftdC/OLSSQ3jCcrIGBteGEXWJPdPFuJF9jHNtrYKlmicLikCL5OYppXAYs2y8WP1BYFWogbyjZYERvQ",
-	"rMqtrkB+3bF70ncl9D6jcucEbvtRS/jM+aT2xVhVy/GVR7fxCMpP1tzgbMfzVkZqrCaqQb0OzvAh2gIs",
-	"gZj6bEJ+9e0/sBGYOZMkcZkpq/HZtaSTVdFaJZmsPltJKgnak1USyQbAVe9G3qrKJTTnawWK2rE63R1u",
-	"RKeQjJgDI1eIFuTlOtiOya//+YdP//rvn/z4O09+/IMnH/1NZH/49MNv/OZH34/Ikz//6OkP/88nP/jP",
-	"T777syff/L1P/vUPnn7rryLy5Cf/8uuPPnr63Q9+881/3gD6qqL5+nrmjbyfLb8J5f9s+WkzD2irz57B",
-	"0ZaRICsIvxDydDjDYka2GrCXy1coW9IDKnnQ+YlX9ENhYTOsajPgSDCUJ0QZGsKyKKTLBXGFY3onpFG5",
-	"79ivvgal/AbcjPDp//irT/7kWy1FDXsnUM2FxvrYW+olhZ76k3rYM2aGutUtpPCuGF24+4B7yokPj5qp",
-	"DFymvnyMGzEr6TTDut8NRUKYOQ7OqITwbDMZnMtDIU/fLCeEn67VZoWfbpRTP8CZ4dfr5fTwr413ehuX",
-	"AAXs6WQSrlvSWhD0XAVIBGe7f3CxnPbWmsjtFs2FrzSw+K6zdQCEG9Oqy0iRYA2RXWW6/WSnyC0KtS7X",
-	"B1K0xMx40YFxJtSOaJGlfAcF1qVXBXSPi4TAsEAR+NfMbgnuturxURaJmoqUT4kRXbQyDHFUTG92IyO/",
-	"A94yFZpQosVBIloKjm3hq9UzJiTTaVw/rmamCWo3xCV/YbaPvwFIQLMp2gC7E0Kxwr8inJnXJUuKGLJG",
-	"5v1gutjFg298B2XO5DzNsoDpiMhJfvmPxNs8pM0wLP04IZRYoEVYWoolJBELTrqvvPoq+W3yyqv9V/9t",
-	"OOdtF4Iv396uprpfkqQMCK7prqHDXCHGFjCtoMuGECK4PUNyWx+IVFHxWl61jxvHivE9u/vGcg51/f5X",
-	"Aw0XOCNSLEAhLWO1jpEkIlIeXfmnOfqIeMcYDbjPcSMSOFT4oPD/918CCwWHKcp/SePQEbnrRx4R/8Sj",
-	"AW+eeEQmjA3h0El3AtmmWjim8Ms/kVSz38asyYh8XaScJQMOvG7QOSGDTi8iNURx/9oVlkgTkRJnUFVa",
-	"oRuvs81F874ALcr7kmdU3G5t/uqaqnRwq7OFw8wtC97fypNVlqKhqc5SpYe5sLFem02/RqB8iErCGuCL",
-	"WYTueZSKa4MZVv47bzFOTdWpFT2NNmTEPHLyOaaaZmJKuqlWxPAiSgxsev3NFa+bTi47Ydt2zlX0vkSS",
-	"lYv3//rRJ9/59jZlqndu/tHAgUAKFsWeNZmYXlIEXyexYXWqXnXm42/+4ONv/t+Pv/FPzXVG7Zi16pM0",
-	"er85LjPnCcbqo8FGpkWaMKzcbVgXoSXG1NeRSyEmklEb/LJTCZw6GgcPt3SEr/bQefP4rbfImOkFY5wc",
-	"Hh4fHoLSenTV/FUvFVOr+27eDIX9X4mOHh/jn0ePfytEwWY1ma2TcBH9wY3TUmNvax2hPs4uhRx34X5b",
-	"FAVZWVnZuqYEu9Pgh1ggKJiuN6u3HalFZk4lnVuuXceDu/iMmPWTbpJOJkwqdNpRbfPIjW5w6+7dO8O3",
-	"7rz94M3h7Ztvv/Hgzd7WdVHWJQiJwt6FOD9Llk5YvIwzv2Y7LZKyb6ExuWwYIE9sJr8hv825PRiYjxOW",
-	"JjsechA7wrk855GAG3Jgt63CSpUeFrua2muiaM/E6a698kS2Y1cp+KIRqumBoxXw52oWZre6Gg88E1mC",
-	"zBjjfrtQh8zVYNCWDwQl69pWTBVEymJKyTzlLoSlE3WMZh7MpQh3KYDhQkB5WN1ilhGUBce7q7mwf+iC",
-	"KXedlXD3t54V0v45kam9y6S6kObP0B3rw7Ig43lOYU1Gxi5trewwQVgIeXpbTC/W3nKX66rdyiTv5AjD",
-	"T1oYw1ony7qyyu8VtHE/5GkzRhlco+J72unGHcO7LYr3M+lhWfku3AWfW66/mPom6wWdp42yzy1MyOLY",
-	"s+572XLffYPF6ZxmxJrcpywvC6ohBGo62ZX+y9E2aFxhTNlC6DAUAIO+AZJLkRQxS6KST1J1ekkRo333",
-	"O95V1WG0HgWbRg4X0KLTNpOB15zNg0vcrv3lBc0o4qqAO8giuu1uXVnUbCJkG1axQCEq6vfmW1tbunzR",
-	"qKHmn11VEadH7uCuqHTPXVwWOzp4St9O2734dhwJ2x8wmjhDY0styf9s2HqDdN6KBg3P9oKm0CHKVTSM",
-	"iPPvGGorHzu4R6SAIODqf8yKdw64mn22MnhnXwUyzuGCwqKszYINfisr79hrCL0xoQdJaR/uaEuUz8oX",
-	"DWUQ4kKmennfzOhS0alETgDLgCsh/KkcYKZ1jh3BUz4Rq2h0K88F6f76nz54+vd/14Nc2RkjYxqflu3E",
-	"JtDGbJrqWmuvA1sOjWASbp/AZfCAJzI9Y1gYrrw6L60xomdSFNMZJrxdu3vrmKRc01MWEVaVJAUP94CX",
-	"102UJ+AVoYUWc6rTmFTnHcHTqvh3f8AH/OYZk0tio1ZtfbrRtULPhLRe8WPyGlZM8PL4MIlv1Cf3RMbU",
-	"MRmh1j0iktFERQM+AnV8RGimBDGrVtA3XUVkBAq7fTKnHHoFwaAK1odRZ/AnDDbgUHfNGKQkE9M+gShe",
-	"RahkpOwYP2prTD86JlcPDyHQgA74WCS201uqoCbc79y/83ZErh4d4RukemEsGT1VhBJZZIx04ZCguCCU",
-	"dEsGPOVkhEHIo15Erh6+aocw28QhEsFwlkmq6/ERQKCka44Ct4c/mD27DvMKx1iIIkvMAL0+uUYkm0Ac",
-	"iDuueEb5lKkB50LPUj7tk7t37j9wjxWZCS4KSUa3EjbPhWY8Xh58mS1Hx2ZfTMtldeOq6JyRU7bEsA+A",
-	"g2S6kByxHEN0KVcLJu3dA97tI1Hgxeu1u7eqKL7OcedK/xC0oJxxmqed485L/cP+S7ZlBBDlZb+aor3v",
-	"NnwFqzMmnePO7VTpa+4lSBHNBVf4wdHhITgIBNeum6eHBl+3RhFynQv3mMAm1ef1fT1eKVuBhEfLYUsN",
-	"MbyOcuOXXWA+8LliPqdy2Tnu3KVScyarAoXdT//4L3/9r994+nd//ukf/yXcydIphLpY3xREpeRCBWB+",
-	"HdwFdsfmtCSdM82M3twS5F29ctnDtS8z7Hxu8fE1G+ey9XltPg+0Fh7XT0HLgj1eQZUre546dKbXkoQl",
-	"ezjMa0lCKMn9I10GT/Bx1LlcCnesrWhPtNG6dsbiU6RkFCLA1vAHtVSazUlMOYnNa6QrXavSiLhGjRHI",
-	"GMW47gGbwrqWDHB4QtMs5VNkj31yhxNVxDFTyo9fg2B+IxdcFuqo0ruQfVxSvmAjlapm5qN8wAf+mRHJ",
-	"YpaesWTQsYnhkBYOwm9Bl8ijgmjt6UIvJmbXOyN/xsjtdLNV5L7HpkZfxuLMM0YThob0bRGX1QSrOZqq",
-	"2+OLU4VbAKHcq3Ju434kiNhUEt+d7QgGcVA5ggHn9lqBY93fDfxIDRjeKxiEB6Lvs+YyqXa/0feyEdmu",
-	"oxK8xZu303mqLTZeQDhubLAEmn+I6ZGcTlH3BSWNcS2NiN0DG3RKnxl8XmgKzMJpNxHhbGG0INRNuqBX",
-	"+oIOPcN45mC3+VpGcw8PDG1LmhEXfI+mnkL1HMJUCNX22s66UuzE3s2dYZNUx0YXI0VOKF+6T0ku2Vkq",
-	"CoXjknmqFEv65KYZHn9SM7FQZDFjesbkgGM5HlucCQq2C84iMhMLozYvLWNVWDjfDptElgrAN2JoY8An",
-	"jCn/MyYZxrPAHrzwFxv1Enl6qI3TGfCqtJYt0b50xbUCjNaQ0HUE+FY0VJZ7KpFxb2XPHl+YLi6iNHql",
-	"0fanOFrIXpy8YHXZ0iG6PfVU2pMt6QsxGJC9wVNrOmRDWhTWckDcBssYBwK7xmAsVJKICOtP+1DQxWsS",
-	"6u4dB5w9sk4aaNVNU07oxMiASfrIkAV0G5rThNk4BPOEppkxlnDiponkyCWpZjyuEB3NyoVMtWZYFRDA",
-	"gtg/wJLe5tc+GHyLWZqZicstwtZwlxXphigEOrchYjwbJcLrVreVAnG035ldZ7oA+j4occIcg3IvXhib",
-	"Yd4SybhYbJAIWCJwrRqAhVqesR4QGqx03G0H8lrRos+bbuHV1VmrXNiafBdHFIBWQ3uISkdIKpsSrtXw",
-	"Qgy6/H6aPG5VLEZYU2hk+AHwKq9VjL0MgdpE5CEbz4Q4JZLlwlAE6eZSGCOKJdGAu14tESk7pES200vk",
-	"erpE5Fcf/E0vIiJLyn31iSG3hR07BRYmz1hCRKGNjVc6FyOj3IzAe3TZvq4uK8aTqUyT0bHhmugb5GLA",
-	"8Up/XKzshupCMtId3b/59o037t26MXx487U379z58vDuV167fev68Ms3vzbqRaiWoC9LkYIjHCIyEXKK",
-	"rWmUphDmj4qeYebltm2DnTk9ZdY1iNbfqHxjdAKOPOjzAx45Ax/8wGxjZPvKjICzT9MzM45NmcKkAWtw",
-	"4sAh7v0G034NpzB/sG1RLUWnSafJhHfhE8+eAP1CXS1cGwHtPMy2WNbF6fEOt0NbIgSnAspqh15E0TQh",
-	"dCwKTVK9DUFexlpy7R6RhzLVDFux5OVlKO6wC77QskZaRGyJNGI9o6nRp9F3OypL1o0Ip3PXfw9or2dT",
-	"8HgCeDdeuvvWsXh0SRnNhsY6Wx6AliGLjJ14RgWs5JIi2DbSEMRSEQoDLagqVXSHuYC3qoQQaDFoEPTJ",
-	"HZ4tS3RGFUUVkmVLIuSA50KpdJwtSZIm4KymEm4luiNszzSKyMj2ZzJ/OuLpgb9oDFX49ICDZoarggA2",
-	"sydI2WGx4JW/Gv3HCpQnD1zmCAa8W/DMOY3gUKAAc5plBDtJRX6VUhyJJagT9vrk9fQRAqR0stMkkWY8",
-	"BGg6sbAjCyn49LiaZiqY8jq3wOsDbtTDBeO6T26n/FS5G3n4gj3KU6MmuhRNnEFwdkkZMIZYxj3Ak8+Y",
-	"a0Tnc2k9I8WwVvauRS8U+TKyx020cPi1ByZjOAmhBHE6IhajjXywGO24G5gYWLiy18poqiI8Qd3xDaZt",
-	"AZ5nyLb9KkwBcFb1lS4IuaoSRFX8AWwiUJGqNrfB64WipQZ7QjUjc7oEjjNmjrpyalSWa1VrU17dTcEn",
-	"xqpieUZjrMpeB/vdwgf7/m2qRimpbcyqz/i4rW0MjArs3v3dReD47mCqvmUQtoyHs97eApI60FSdrr/s",
-	"KxOlt3QeiRyL6ZdQLPdbC/Uu0z+fq0OoygLfnz8IYbUHQkcdYoL692RCurYVEMYOIOu0ZlhEvILpxubI",
-	"GV/xENV5pnf+qKG5vl8td5BinmdMswpiz0XNvhoIFbSF0C/qfaPyFMIFSv0NfFLr4OfV9Q8am79z/87b",
-	"JBZzBupKDpEV2P4VbuCMaZUwSboYYBORzFj3vRNy/f5XB7w7Quj8dqzORkYwjq7FMcv1MdHskb5sfi1j",
-	"XhYzkTHn6OLgvJukGYsG/CsPXj/496jHUzJeambnnJvdKkFUDkEdM8a0q2ShIM4Dxv0dmlPOFBtwuF9s",
-	"8y3f92v97+BfbkeMPfqbo+apGA6CvaksxkBRrlidnZAmhDEoxpAIkOH1+1+F9lWBLVlMru3BRqkDx4o6",
-	"sToLBsF/vrxD9TTox7aytoHVOcaAzOQW1RNw5JLyXMH7cDWBjlRaJOXYNlQICahr/skpRIr1IghJsrQL",
-	"tduYQYNVv7thCZuFqZOjz03g7VnWIUDNvut+rj3puS5yWUwIhrIbbppTnjJ1CWZVpPv0R9/+9S9+3lt3",
-	"ExIKOwiLsBcj4qDKSP2Mgw0QO551HE3tKJeXFAar2xh0e+QtBAZhiespDF95niSGTab2p09iLGYXq5OA",
-	"/QWNqlRvH3a4VXdwilaDYQMt2QZaLyYxVcl0nzE1+R3RAueKj/dwhjCQp7pCfh8e5YmHL+C/K7urtViF",
-	"iAnlHUrCjM6/eu73IHWy5dyfkx2Aa9oHQHGkMERb4OYimtaxpof2na105DJnYDtvBGZcrCq7d6nUzpuO",
-	"JVxOKadGk8HblBZ19r3azBuzgVaLy2RVPMxiBvf+tmuVa3GlqvCCVFl/xde+9rWvHbz11sGNG722hUFO",
-	"DX4ZvtgN16f+vKnZXm7H2ktYC+NS+fIDMveliBnU9SbKMQkwW5Lx0sbJC0lsr5pwgJ/9r3kzu+KktbGO",
-	"uwoS/OzWjc/iSNrMlUWZQrOH2zfrIPCuwB032Azfy66a2fqASvfS+WEdJnowq8sSa6lCm6qNmr+wgWYW",
-	"vnvUAssT249lVd3K2XEjbDII8T8Ye8aozJYkY/TMPB0viU2m3y7ezOCxbYMWwaURBF9CjQ3L+I3JXbrH",
-	"E7o8sa3KqBIcQiMcq+mTe9Aneoo3fAVfsAzCy6dCJCSXNNYpXG9ytxtbyS8TCyZtVIIrfOwyilNb2oM9",
-	"yjOacgUBoFjbkCkbpoFkGFMOt8Y4Dtx9YI8SLyOMueCRLOWn9vYktTJWYXCajfAY8KrXEwY2QBG18B1l",
-	"LGTiUOlClPqCRNLjVp5PkoijyFAgvYHznjRHCA+g0DxBTCaRbe1pI+IFxMp7hAXZi0/+4qcQhIPkEbZ8",
-	"6yzeK4Lb5nu26UzlmzZywWsKiEPW/TZV3NWAY/liUlUvrmoaYyHjanAX5Tyleb3C9YB3Va1u+DHB5Nkz",
-	"5l3xW0KTZmyouwnfzNLpjEkXnmTDsMlY6JlhEvGsTM07KHJSNuYpr8LanNX1CsIvoqZRrdAVP16rdBgm",
-	"7u1pD16aCmlsMa+odvb1ctbe3FWkukEEV1nLHKiH1FU+SLvweF0UHhIpLJmdkCu/+uAPX4boYJuT1G3U",
-	"T+9FpKwD7h5iLfVeNOBYFpx0g1XVexGpVQsnXb/Kes8ShhNJZeXu/oCPxstjAMXI0piqJ5cai9ujw641",
-	"Kpe5jX5O+QmKlsovjbIEIyBAoriBU020EL0+ueWKuhEtFtTOOeA+vYuCAzXAtQ5Tqk8eugCZ4EkOOD1j",
-	"EhzdDSIrG0+sUFtkE2zNj0Zkm3UawCTNohJeOeDx0sV1QaSV4Rc5TSURE3/9qneCQY5GkNugcVKm5q4R",
-	"l+UIXwiJWe7m+QjNcvpKRn4m8rNGMeOlxRwhXdSeRSoQLj3SRR2q18JlVuSnzZxcbyJddy89PyFxEQvE",
-	"Ln+feS4WIM/kpqfkfe5sDPtQMyoZSTk6dwxPByacN1Kro7KGAlx9K5LyOCsSrBG4g9R5k0JRkdqEWqwk",
-	"/kK4ozFuZXJgnixJ2eNvwMWEBFszeBHbOrBdaxPNKMe4awgLHXA7IZRhKGQuFItcnKZNtFlCTN4MLJvu",
-	"tbt3bxEqdZ8cvdK9gs5fMKMORAECASO2MBAVAFzEM3+7vT4ZTdMzVkkyWuYZk+7RoRnTxpMi415doN8l",
-	"jFBtBsDCimADGRVukSp2XB6ZgQvGa2ph+TzuDbzVZl89I2Pd6w0ZW9bOKGsd2cWWS+geHR72TozwhwYQ",
-	"IEJtxzyMvTUoxoUmS6atnSqZsflilkFoIrUhtXYArFRBMsGnKJiUValpfMrFImPJlKFK7BXAZwgHCCox",
-	"YtHYr1BFA8DXJ68ZeXvKoFCFjaxzmtRCgKk44C7Uy2N/UHB/Jha8XRw6NvAFkIV2KzsIwsN9zx1iiw/L",
-	"xsyPo70K3zVzvpGe4RXjvsxVRzaG+CEKt+KoXWOYgtK1i3yF6jft0f5Vl0G4D5AFV6VdWmqb8AgbqWJc",
-	"o/OzAD2UVAKXCZYwEmCIZdpiLCSCAPg6XjJcT8/SjFwXiVGXDa+8cvWl3rHTua3X8eDwCriIYGz87dWD",
-	"lw5B79ZGi4YqPoki46UtGOMWXZb3cSv3ougt2YpcQ2VmghsecCxDhLkv1reEHigDAUyBBI2ZJYajWgig",
-	"80hj3O+Al/MG0xvTKb/uDuWLwQpgL7vygvU0cl+zfB9X6umU13uOdD2X36/+yx+Q3dVVGOcyF/xAMs4W",
-	"2GwrTFpgjuL3bQYpKgTH9UUCOlfeH/++rk9gUETTkQs6xH8vqTI9FzE3IotZGs/IvFDaKA9zUAMyRpWu",
-	"k7d1osJtQfelw55PuIwnJ156iZGdAh1pIDYh2cSsA7J+zZpHK11rR+VCrJIEUhyqg1FFRrY43yhELjd5",
-	"8kWilrcFv4dY82LSixao9wRqpJFuiWUWXYxsaiDy1oTklbNpp59ruVHnaWbZse/CIJDp4JNzjwgZVYlH",
-	"NoIWMHZSZFlUfpO6Yp+sgLwyoykvZoIsqJG6jDNZq1AH5RAHnM4YTfrkHjM2mQEHWhDU3pJYxdElkrGq",
-	"CksIq2+wOE3YTQ8GXwDc9rbzQiI3YhOgrWQ2adErltMtyy9tjcRTSZOiLPDTrl5ZpMXadUVu7I5RAvdo",
-	"8PHoJMD+jQU7shOwxLBH0rUAwAazPVsgxVnCnIycFT4Cjk9m9Iw13JkrNpnR9EbVPobWtBrhFR4Mjf14",
-	"QEniNs0IS+2NlxDHQrpXj44iWwGwXMM76bujnjOduFdjQqFpZ6x5vizNLn8rUwbXnpaYKjkI/hFIsHXb",
-	"wFJboH05rbFh+4HP9oTYHQy42VXjDfPMJVk5gWgkYeScskYQiswWpBnw0sWAsLBXOV1jKUdmW4uZmCMj",
-	"6tlqyU11esAlM/RmxlgyKssCI5xglFfSJ68LYxkfFDlWHjtIuSJTYT25LpXTiPPauq2ii5e51bGe4ODg",
-	"b3YIDQoB5JGoPhnVGkOOKovfa7pQls+DKKLKGYGH0BghmBtusfnCsSUvDMt7o4TwczGFq+ltY6uQfepY",
-	"yInfThQSpvWMLSGRd5/ma4V0gNQzz3kCBhcEzooVx6FzHINSXrK9rTmx29aaKlYl2Vap46ly9OYUXPPI",
-	"UaZhwyc2pxrIp/I1YXXkfvBS8023lM+ns9ouf4/O6jdLdx9yIMx6ssgnGZQo2rfrukJzi37O+hITdGku",
-	"qEKMgDpLlmtjEeAZ47ui3eX3HfeDmIC6gFmj3zrk977YMpLlBEK68JYPnMOrcg2ll6sFWTl8SZdCpvAy",
-	"InTAM6Y1k1BC11YkaI7jKhMcHR660g40k4wmy6H3ajKCwlLOWetOIHKZOjb01MqMBVWoVoBjKzLf2XRn",
-	"f0jwVPdCouRa9ZZD2AuJk0CcdHWiz6PQwDO4v6wf63MRWPasvKUEbzHrz/clm/CKgZcXJT6iUVLeKWhQ",
-	"9pzuB1VDxkukHjJnlKttmQN8cqCYPEttDGgw5/8rEOr25B9++uS7P/vk53/6yc9/8PSPfvL093/22pM/",
-	"+54hHvvkb3/xmx99H58QasSQrVHkW7rlbQpcf8GKjSKLDkwjs1yFAHt978ouGvrsgsKd6yW8eEy44MyQ",
-	"3jWywG4/RHDrxalZFDZ+oYzpKzsRz6ixjlUmtA1HQKPBGAvu4izVvWP3pd/E2NkbWCqcLm3BpgAfuFvo",
-	"O2af9x2ULyh09092teU9F6JzVTtbCyQ88KoKYp0aQB2Huc+ickJJkqw5Wb2vv3KFcyzqWVxUNT8u3Pg1",
-	"3bhtAXtl27Y2TbEGjdJOBpM7qlf2KMvlwyVNltlqHfDBgHepRW1UhlWRM6mY68Noh1Cu5GNSXXxi2b+e",
-	"bV9Q7rgBGEJ5DXJVwJf5IluSmOYtBbruV53rXsSYu53wdd+KY8nHLBRX6cJxdGCtwSDsYiNWBcLSfFwB",
-	"JRXt9SXIHFBQhTyNwI9ihBgo0RDJoJjG4eph1YhYfgnbVJmxVCFZYqtSKR0R55eZC8n65J7l0mDwe5za",
-	"6/GwAHfOiE0mrOpAPbKxBq5SjXXEGu6Pnd8zmhsqhmjcykuL6E1okji/2ByvHShvoDLpoo8jIle+hBvs",
-	"gWoJI9EBBzkzoVmmcBontDZQzYB3WyTv5YDgjYhijIzufuUBWSfqR0ZuenHmJBxmTr7qeIBVp71gDWnj",
-	"5gccWW4SESVctIh18rgghVSSSTotZLgoxN1ib/S+f+HoVvZ5kItVfkRFqXvgPjes+lNjCE3mUysldG7J",
-	"F6qS0pYaua6OyPnzkl6seh/PudoRwvf8jpZnUu+jeiEiVGHFDSGhEIctgGP+xcMqz6oHdTj2LInntgS3",
-	"V4C6O2HW3e/Jtd52xbhXyGFzhRBE5JZ6W58LZ94121Vwz6VGrpXNCg1sqozXsq34/uJRgQGEmyNWCTKY",
-	"ywYaGjZZx3aaRhMwisv2mXK4MZDTthKGd+VshTQ0FLBB8E556h4dHhKjTzEKLdiPDq/0Vr3DOPq5qp28",
-	"gHcfZh/XyhN/LhK8jt4BPLVH5vBn32GBG+f35r14IlA65Q4tyxA8V5WnnuBxbhVBe03x2zLDy8b5L6b1",
-	"WC6vRaFzW9x76PxNWxed5S4AerVxYeQVioaOMFXDOsvNFjMRuoVYk2ReBV63Vwx0gbFfnJvXZlvwFyzW",
-	"xHc5e4SJGdw1r+05YnrNPweZmG7WXm6bl55FXQEzO5gjCVr9/99WF3Dt3/enXJkRAb77VqgXbuDdKwi8",
-	"iS2TwEuf2Hbg3Sv9l3sY30KVK3uJHdErP5Lv7Qd/D/iQerbIH9YttoXCC2iQIKTXf6GKicJMHHAOgfNn",
-	"wEsfUUKXeO+h0LKsYmHoo2FC02w5tHUGIEvTFVY3gBhwp9Q5Z25Cl+hXwgVaHbBqiupKnbtieNL8CrmS",
-	"oe7dthMOq2WKGP2RC29nzosF8DEgccYPvDpmjDvHD3QNbzTkSaF0Va897cRh6BeB6ft98J9D8z8g9FWK",
-	"vQ3Wxj7K+4gpUil0YHLuUtK1+GtrO4KJE7lm9SG1zuvyDCft+ju/8645GWhzYnGgkFnnuHOZ5unlsytw",
-	"bnas9+vNexRggf2pEk7ej64ir/cTFuV6/O7j/xcAAP//",
+	"7H17kxzHfdhX6do4hd3y3OJwBMXwrlwVEABJWCSBAiChVFxmt3emd3d0s93D7p5brBlUkVKY6OU4Zbvs",
+	"sqzYlh3bcSqWrCqV7KJi+w99E1EAxW+R6t+ve6ZntmcfdwsCZPLf3c5MP3/v53udWMxzwRnXqnP8Xien",
+	"ks6ZZhL+u15IJaT5K2EqlmmuU8E7x537M0Y4e6iHMbxAxIToGSO5ZGepKBTJ6ZT1O1EnNS+/WzC57EQd",
+	"Tuesc9zBTzpRR8UzNqdm8Dl9+AbjUz3rHB8dHkYdvczNm0rLlE87jx5FnVsJm+dCMx4vv8yWqwu6xpek",
+	"4Om7BSP4FekWOdGCHB0eknhGJY3NnnonhBLJtFySRapnsGhF54ycsiWhPCFjkSzNC4XkCp5OUqk0oVwt",
+	"mCx3NGM0YbLakre6A7O8dXubp9z9fyW00zfSearNh6Gzy+ChP3zCJrTIdOf4RTM2fZjOi7n5B2fC/6p5",
+	"Uq7ZlEmY6IGQp0zeulHOlVM9q6ZKk07UkezdIpUs6RxrWTB/3omQc6o7x52igDebG3lkPla54IoBJN2R",
+	"YpyxufkzFlwzDnukeZ6lMTWXeDnHN37z68rc6HveXL8h2aRz3Pk3lytQvYxP1WU3LsxYh4m7r14nL199",
+	"8SViRyYJ0zTNVOdR1LmnWb5mLbutwQx2lylzDYFlGFxZwFlfUkRpyhMDnnSimUT4M0sxn9nhzGzXxorx",
+	"mAFCSpEzqVM8xoRqtmk5N8w7j6LORIr5pnfvp3N2e3KDLs0HabLFzUad05TDi4wb4Hq7Q81iDVRmZuKo",
+	"w6jMlsOM0TPWeSfwvWTUHm/gUS6kZsmQ6tpSzLYPdDpnnWjNR+MAYVCaTibHg+Lw8IVYi1PGSZrAfywi",
+	"QtqLIV2VTjlLSJby015ojoLrNNvpMHHk4VZn+sjHtLcR9arvI7x1e/D1Q6rvvjptMf46i7VZhwWlWzwv",
+	"EMyTJDVnQ7M7HmRNaKZYtAdgo1l2e9I5fnvrk3qniS8Giojg2fKYLGaMwxWRRZplBnmk9iGw/iElCV0S",
+	"MZlEhBIYBT4w10w5AagkCJXRHmC3PvftHM80IjRb0KUyrKJO+Q/XQdXFT81bePjwGE9WAM2HqyDsxKdc",
+	"LDKWTNmccX0eGOICYai+2tfFAmgfrU9AJKPxjCUEsHabM3wUWvXUMOJV2hlLRnelLbVlBwgWm1O8wZUn",
+	"OxLTlQfIht/bhlTAqyV5wCXVlx75m3+n9czORSTqJ7QZ6Msj81998eoWjIbN80wsDaAMVZEbsmc2Jrjh",
+	"vMC3vZ+XotCz2mvzecFTvfR/M/+KySSNzfHlxThL46E3SflI6BmTQXrgbmlXKc+/w9D1Be8IBRSUVhqg",
+	"TTWbCrn0TytJFR2nWaqN/DhLT9NTMRcyDW7DHCILDTxNzxgf4tVuwwYWQhrxZnjGpArjTGPz5QSr34bO",
+	"oNrU0DyDNaaazVUQh+wPVErkyWuwlWujItBxxoZJqhhVPvKNhcgY5eZFA0RxmlNYQiwStgvy4oPhKeW0",
+	"RfyJxZSnvwPcfJiIWKPytboMC8TmuIzKEhxtQblWwynjTNLMg+vwiEYfSiRd8KFKrei5+cLDkOwo0OpZ",
+	"RRWkhs98zaorKF2LHOehYXtEn7Wz1pngdfzKaKmxyDIWm+skinGV6vSMkQmNtSLdX//NB59++LtPPvzR",
+	"4/e/+6uPPnryzQ8f/8VPInLtzp1bhErdJ0eH3aNez3DLveMue0jneWY2e3R49KWDw6t1lvziYfQZore7",
+	"GQMNFDncGctEXv5vtFs4xwL+zWdLlcY0C17ZnD68hQNfXUMnqv3PKKen4t/bH/pfzxvCSZCBtVCVUme3",
+	"YLEllWlot0yliWHaxyBJ+V9cUiQTMc3IVJwxyUGyMoMYEKl2dOXqEdxnK/GqXv30v37v8fvfJr/+zk8e",
+	"//1/q2/8SpDH18hcNc7HH3z34w/+5eMPfu/jb3ybfPzBjz/+4H99/MEfbDNgG2Wsn0kFPseEkuo/Un1O",
+	"xkvzCAeItqOs9UkqWoAnb6QIgqICqBogSRE9o5rYsdCSREv2HW0yeK2n3fXlPDBvEvsmqd4EDUiekAVN",
+	"tSJ0xmhCUg4rebdgBQDDVlxgO90EiciKWuIfFoyIakn3S2QuuJ4pc2JzIZm5llxkabzsXZCrnJd/KMWU",
+	"mgeFIHrGJJ3WceKF/ksvlsPwYj5m0gwzrvEQUGM6UUexbNLCOOYNjrzyTG0k3+ncsAzBr7sPHkXn0nW2",
+	"1Fi2ZygG62RSGmZWRlKxkGzj/u7hW0HNZ2xuHLiLHSsqL6s+/WYFqLz/11OlrSzQ4Kc032qtr9EcjtPx",
+	"rfKPdV968BcQXA0uqwBkAmDtNDKC5A6fhDRsMP0nxdbGIaVZPizy1fVLRkMk9hWhZwT3TOx9KrQNAP3S",
+	"M8nUTGRJmIaVj2sIe3UFWxsAVX0W2XWtwkkTBuFmy+upNroews4jop6fsGzWyC9EaZAcXIhJ3J8xa7pD",
+	"Rlke1AmxopIyQrIWCV32yVtCkzGbGKYB7FegkEUWVBE04/YvTFzGy4qkrL/Lu5bIBLhGjaNsj6G7Ilc+",
+	"s2LlWjcJvGR2KQqeDM0bGQtZ5u7PUuXdAHFvJnDY8LURI3IpppIpFcZApakuwiq5xZChIc4GiOzRNcdo",
+	"3Id3lm7D5SwrewpP0nKNADD3qToNXiA83YmJxlnaytCfgv1xS56diemUJcN5ygvN/IspHYLwTssTUWhL",
+	"sNqeDQue6jUmmK3MmPBKeYJrDJhR7WpWdlcu2O4pePNFkuqbXIf4PG2YXarNwBPr0ll9eH5RK+X6S54q",
+	"5h3vnOmZCM8nCh2LFjMTuHLDFqZ3C6Z02x6kKDRrwdsGSnuLrLm6trhovEKrgdkdurkj54b2Vuqhutt0",
+	"653esYJ6/Up3lMUq4AjIYl7cwxb7hflCq72eCXUurxwoTpu28Ca81FwNftq6mnuaSh1iZbtMieAwycRi",
+	"K4DAoesfBRfYZqFGfXu4JSG0b7faZ89Do3e1s+H7m5SjLTe0G2Tfm1HJbmk2DwF2XshcbBYl7E3csW97",
+	"RgOaDTfb/30bwy6nXH21g0Wz/GbTaW+17j169Cuorc49KvWJNVbTEPhsVG7tlZ2H2tDYyR5O9zDzd6qz",
+	"DaofuyFlCbp1UdRMdEwWM6pB9rShGnQqGQN9QBlgJl2qScao0kRwBlbw3TGhMga/uIoWe1RwvG1MwVEv",
+	"CR4jWzhdRrWoPRdD0FXoXl2gfei0MPuNv2bQsGZiweuG5KPDo5cODq/s6hqwkNWGC9u4Cxo79YFU0qRA",
+	"n/CM8kSgtozm2GEsYGx4HATf61anPA/CWMF0D1BzowkEpHtNpfTyfXG6FL1+2DRzw8bsrHhu8IZqtHYF",
+	"F6POw4OpOHASXp6L/g18r/z9IJ2D9xxCRc1Fd6apnhXjfizml80XBzHjmkn4G5a4ajXY7UDZQxYX24cX",
+	"zOg4xTk2v2tkWJkzqcxCtvtEaecV3OL10AXdzNJpikOcL9wiTlWDItM8l+IMTZ4wzS6RS3ctShoow8/7",
+	"5J51S9bcFqD2ZzSFoKJEbRmdUws3cmsP4fLNOU2zm2dhGU+jCcwsLHlNpsklReJMxKedY15kWRNxHswY",
+	"J6kmM5rnjLOkCfft2jbVtP0+MAS2PtVYFDxmxIwE8cNxZlTTiY0jjci9N+/fIaX2srJpdhb06XjbhDeI",
+	"VY0rpE5Ylp4xycIW+kKPxcNtuW8bYDyYLc0h4g6TAK0w7CCRIs9ZYjhZwiZMwk2bO2nefbUmt2vQA1sh",
+	"4V6pbzooB68VKIMMQmjxLzPOjIHRdkLTDF4o+CkXCw4mhOqY3EZCyPEqY2+knIUZ44QxMhEYrJvQpSKv",
+	"SjHv9++LiIgzwxZnaTwz0geZiUJmSyKpZsAsU24+jNmqb57ORcH1cMkCBz/JhJBda80gv/hjHO8X/0i+",
+	"dNgLGgm2CfR1IvFaE5CZyK1p9akW5woKgdXB194E1UIi/yxC4PBqyrLkppSobtePcWKe1dldyD246v1n",
+	"SllDwXqShRNUH4QW+Fopa5xLwDbSTyiWDmDPPTXU2AgyCHFanBDwhnDGEkWoExxLgAN4XZWB+uRNuiRj",
+	"Rtg818uarLyRTFQy8tHhqpCcMKWdROWLYSE3rBdhZ4YZ0sBvY7MESSEUphbXN5GMZZRvCMuzW39KctgJ",
+	"4UI7Z/qk0IVkfRQ94JSHXOjQfT6AkABNJxOyMPxUN+7XEK0T1GoSiOElixmrvBxwwZzOmSK1ic7FiKvb",
+	"iioIXA/cNsNhBQcZT9Qu1o9ywEB2Qx2KVq51IrJMLIZFXrd4NAYRvC12D0IOWuzY/FzEzQ5pndAwdegU",
+	"m+jShM9tDs5e+vbGntfxA8NJ2eoi1oJEbX3e1LUrCG10N2dUq5+osbgVj48HRKFV2J2HTPun1gK0zYl7",
+	"0em7WQRrH7ZYnPZst0T6sO1w7vVtzF7OttSyj004y1RMs91tqudAkItZm4A6G6HN6FJpwhLS9QjvJUXg",
+	"u3MamJr4f8pYPtwqp6j08tpV7XSK5Ue7xOy0JmepFZHcyt8+uIP43fihhDZnjoWILR6zLGuRx4s82Rlk",
+	"npZ51ke9GqJF64lmSaycVddDpNoO11Cwa/5BrlKzDOJUhrTx1irnm1UEcReO8RlR88pCF9zRmvPBlV6U",
+	"zO9EiXektJ+9G2d32rIO5yEPhm8f6NUkEXlTWd83sQg6mD30rSGsXV8Iom4pVbDkvjhlPBRnF0umwyra",
+	"mFEJOtkp431ybyYWnAgesxOU4VNt5HU1I6kiSgvJ/Kg1L07CTbw2ARBeWglcg18jt8jQ5t50DtxQQH9O",
+	"tWbSbOc/vH148PI77119dNA9fPvKwcvv/Mcrbx8eHL3T+41tTMVfY1S+ad25F7AXwxDgj169hzEzwqem",
+	"cspa4lEgSniNiTn0TcP4ZmgKxD7hWGS8JGi9soa8fsiSN0l5qmY7sqzd/OqSnaVsMVTFdGr4juBtVpyi",
+	"7YlCB/9Oa1TuONrHbKC8LDhHEGnoQz60a5qtD0fCV1qNUecKMqgixswR1QepnU5t283l+muL6iAZvKQS",
+	"KFsxM1veZSWWNN2vxaaTsub/JPzUhsa78bZGipWVxgYlk5DgzPTM1jKAg0bjvGKG7BGHF6Q7E4VUYCSf",
+	"MKYIlcw8pFkvHEOYsDijclPQWihh6AJ7NCtrh7lK67zoPE6hbhPdvG/LVysmuP49VY8/DL3SYLrBl9dn",
+	"RPohaut4yyrJ88yz4QxJoYfrIVqyaaq0pOtIoFi0GFQn6bSQDEzzv01zypliEaGqyuQxAij8O6+penW0",
+	"zOiYhRNJz2hWbGFXxgHc69uYjDbR4UKnWfo7aO4dF/Ep0+uMZLEo2qCkbW8tO8CRttnBgqY6S5Vuu1dU",
+	"wNRwvByWise5cayFA1gi1oDDJkx5NLUBkIFV1jbWYBwrRCxqUnSP5oTvsEbBAwSvLY/WJ1ZN6tBGgNpJ",
+	"RJAOWTwL3f1bgt9lnC1odvFkBxQQy6MPChSeEfpCtn6cy1bQwCoikmgm54TxBHPXUm1EeS0E1hhxnsG4",
+	"kNIIjUbkqelUO9rmW8q43DY89h6TZ2nMdo1Iqb6qb/bxP/zk8Xd++snP/uSTn33/yR/++Mnv/fSVx3/2",
+	"XSIksU/+9ue//uH38IlXM8Xz1cSC65RbJ9O44ccp3TfBG1swdprQ5fZK7wP8oO6LemmDWdvt3Ztv0+mq",
+	"c0X92G+33k3tPuvute221LIRUFRuuvzlC4XKas3meRu7OU+g7EzPL1YrhYVFhowqPWTOQ9xmBZVD68Rt",
+	"DX5ncZq3Zm+UT9uN8DZkvaUS1YOZIFSdsqQkGZIpQ1W67TWqeuGADfPZUEzCEg4oG0TPUgUxCeZdReiU",
+	"ptyPg2k740qdWwe9fogG5EwjAAYTQAxJoC1ZBZo9DH/1LAzAp1C5r1yvDxDVFu2aLTB7KmWJLo1UlQ2G",
+	"Xg9hb0B5uu1ZmI/rj6IVt+yZkxW3okde+NUmV6EdeXU375T72UcWRn17TysN446TNEufRiwZs/YLwceC",
+	"Smu/pLHGyOfSzu9FQXOQwxjE9mVYYCxp8W3cgTT3ncOwT4cG7kWhh45rBiwBZZrccCppzLZ7FaIgz4xM",
+	"usY/HtOcxnWdzX9q5NH26jrsocYQ0LVTlK5l761mbZ9Vgb8EiKrUwNpZ5vThMKFpthyCQcJ7qcriD5bf",
+	"2KJyRu27tjIaj//pG8GqG0Kna28M2BgcomSacRC5lozKNhWYzVNuuF77iMB31lybS6OsJVSvHJaRjtee",
+	"uK/VoJ1smDMZt5opFoZH55JNWKwL2TjDT/76zx7/9bce/+N//+QH3wsyATptEJsdsGyXQLoWK1E4+K0t",
+	"tm1FRWbsNFsOY5q3QmdTsQ2Eu62CoYe/IUSpX2IAX+vg2QSuwLpX8WwtHKylR210LQSg0SqlDBCWdcjk",
+	"QGgVDusIUyN6Qc4CdL7FQ5nyIQTqbXSuIrMAe7hRfrYEThvPsT2zxXm+asNANkkAuJao2oU3Y/tRfLUK",
+	"Mtkl/H9izj89Y8NdsDMvmew2p9sUcOpTlqMFt1bVNW465zOxQFPX9gXqklIEXOWhVGYpM4oOT4auMuv6",
+	"dA7zldGKtgcDL9Y2sLqUK01tVaBVLWu3MgTr85DXZRvrVGfsArnmNpYeh1nrEr4Xz1hSZOfK0l0F2wtn",
+	"kGEpcpdHpuziSFrFmZ/YPCEh0XKFhTAysYMe4PZ8LxO6kRp3uEkvaKINzrzuZGGWHQ8Wa4JuXYd5Hqye",
+	"JtlcaEa6j3/wPx//6MOeOTHBVWp++vT97z/59vs9z+CFL4M+YF4JSvVYm3inAtHWnrWt2atx2u5zNzWo",
+	"HB2737VnfjGO5IbxeAXEYQ8vbAJrkpuny/EC+9hGGltFS2QOlxTB10lM8yoO3yZv+glIokANcUM1Isti",
+	"A5JVudWVk1937R73XckoQx/FbnVJ7EctUaHn49oXI1Ut11de3cYrKD9Z43LejuatjNRYTVQ79fpxhi/R",
+	"1hULpIplE/LLb/2+TSzImSSJS7hcTTuq5VKGHMQudzLoD67nSgb1ySo3csPBVe9G3qrKJTTnaz0UtWPR",
+	"1dvcsE4hGTEXRq4QLciL9WM7Jr/65x88+eu/f/yjbz/+0fcff/Q3kf3h0w++8esffi8ij//8oyc/+N+f",
+	"fP8/Pf7OTx9/83c/+dfff/LhX0Xk8Y//5VcfffTkO+//+pv/vOHoq0Yd69t0NNJZt/wmlNa65afN9Nat",
+	"PnsKV1sGOK4A/ELI0+EMa/TZIvdeinqhbKUqKFBF5ydeLSuF9TqxWNuAI8JQnhBlcAirfZEuF8TVQ+ud",
+	"kIa79dgvKgr+1wE3I3z6p3/1yR9/2FKrt3cCRcporI+9pV5SaKk/qWfzYMEDt7qFFJ6L0WVxDbgnnPjn",
+	"UVOVA95iDIc0K+k0s5XeCQX4mTkOzqiErCMzGdzLAyFPXy8nhJ+u1WaFn26UU9/HmeHX6+X08K8N430L",
+	"lwB9WehkEi7H1Vrn+lx1tQRnu39wsVItraX+2zWaC7s0sKa803XgCDdWCykDIIPhaLvydPvJTgHJ20S9",
+	"tYSCehFkGOux0y1nKd9BgHVZwwHZ4yKRnaEgu1fMbgnutmpdVdY+nIqUT4lhXbRSDHFUrNrhRkZ6B7Rl",
+	"KjShRIuDRLTU0dzCVqtnTEim07h+Xc0ESpRuiMtpxiRWfwOQV20rj8DZnRCKjWsU4cy8LllSxKwMzGoL",
+	"GL1ITKlvoMyZnKdZFlAdETjJL/6ReJuHbFCGFY0nhBJ7aBFWTGQJScSCk+5LL79Mfou89HL/5X8bTuXe",
+	"BeHLt7drFeJX2irzXGqya+gyAwFLwWNaAZcNkbHgPUN0Wx9fW2HxWlq1D49jRfienr+xnENdv/fVQB8h",
+	"zogUCxBIy0iyY0SJiJRXV/5prj4i3jVGA+5T3IgELhU+KPz//ZdAQ8FhivJf0rh0BO76lUfEv/FowJs3",
+	"HpEJY0O4dNKdQBEFLRxR+MUfS6rZb2ExgIh8XaScJQMOtG7QOSGDTi8iNUBx/9oVlkATkRJmUFRawRuv",
+	"YdtF05kBLEp/yVOq2bq2LMOaYqvg1dnCYOaWBe9vZckqK6zZ0MdhLmys12bVr5H/FcKSsAT4fNZWfRYV",
+	"UNvODAvanrfGtKbq1LKeRndNYh45/hxTTTMxJd1UK2JoESXmbHr9zY0cmkYuO2Hbds7Vy6UEkhXH+3/5",
+	"6JNvf2ub7gs797RqwEAgs5hiK7ZMTC8pgq8TCJ1W9WJqH3/z+x9/8/98/I1/aq4zaoesVZukkfvNdZk5",
+	"TzAFDRU2Mi3ShGG4uyFdhJYQU19HLoWYSEZt8MtOld3qYBy83NIQvtoa7vXjN98kY6YXjHFyeHh8eAhC",
+	"69FV81e9AlqtnYl5M5TNdiU6enSMfx49+o0QBpvVZLb8z0XkBzdOS+nYrWWE+ji71CfehfptUetqZWVl",
+	"R7by2J0EP8S6d8Es9Fk9d6QWmTmVdG6pdh0O7uAzYtZPukk6mTCp0GhHtS2PYmSDW3fu3B6+efut+68P",
+	"37j51mv3X+9tXe5rXd6rKKwvxNlZsnTC4mWc+a1IaJGU7XiNymXDAHliC9QY9Nucsor5ZjhhqbLjJQeh",
+	"I5yieh4OuKG0w7bFxanSw2JXVXtNFO2ZON21BazIdmyWCF80QjW942g9+HP1wLRbXY0HnokMk40wfZh0",
+	"obymKy2kLR0Icta1HQarEylrBCbzlLsQlk7UMZJ5MJci3HwHhgsdyoPKi1lGUBYcfVdzYf/QBVPOnZVw",
+	"97eeFdL+OZGp9WVSXUjzZ8jH+qCsM3yeW1iTkbFLt0Y7TPAshDx9Q0wv1rV5F3fVbtX/dzKE4ScthGGt",
+	"kWVdt4B3i/bEPxAG14j4nnS6ccfwbovg/VRaM1e2C+fgc8v1F1PfZL1PwbTRzaCFCFkYe9rtnFv83TdY",
+	"nM5pRqzKfcrysk4onkBNJrvSfzHaBowriCk74x2GAmDQNkByKZIiZklU0kmqTi8pYqTvfsdzVR1G60Gw",
+	"qeRwAZ2nbY80eM3pPLjE7bo6X1CNIq65hTtZBLfdtSsLmk2AbIMqFqivSP2Ws2tbJpQvYkJ6lu4qijg5",
+	"cgdzRSV77mKy2NHAU9p22vzi21Ek7OrDaOIUjS2lJP+zYasH6byFehqW7QVNofGhK9QbkSq1NSLlY3fu",
+	"ESkgCLj6H4u9OANcTT9bGbyzr7pP5zBBYa3xZh0iv0Ojd+01gN6Y0IOotA9ztEXKp2WLhuo+cSFTvbxn",
+	"ZnQVVqhESgDLAJcQ/lQOMNM67zx6BIEGE7EKRrfyXJDur/7p/Sd//3c9yJWdMTKm8WnZJXMC3Tmnqa51",
+	"rDywVT4JJuH2CTiDBzyR6RnDeqel67zUxoieSVFMZ5jwdu3OrWOSck1PWURYVWkbLNwDXrqbKE/AKkIL",
+	"LeZUpzGp7juCp1VPi/6AD/jNMyaXxEat2rKro2uFnglpreLH5BUsBOTl8WES36hP7oqMqWMyQql7hEUG",
+	"ogEfgTg+IjRTgphVK6I0y1VERiCw2ydzyqEFHgyKNTQw6gz+hMEGHMqJGoWUZGLaJxDFi2U27r56nbx8",
+	"9cWXyMhCuFnv5Rwjl3/z60rw0TG5engIgQZ0wMcisQ1MUwWlTn/73u23InL16AjfINULY8noqSKUyCJj",
+	"pAuXBDVzoVJpMuApJyMMQh71InL18GU7hNkmDpEIhrNMUl2PjwAEJV1zFbg9/MHsGSJgzUnhGAtRZIkZ",
+	"oNcn14hkE4gDcdcVzyifMjXgXOhZyqd9cuf2vfvusSIzwUUhyehWwua50IzHy4Mvs+Xo2OyLabmsPK6K",
+	"zhk5ZUsM+4BzkEwXkiOUY4gu5WrBpPU9oG8fkQIdr9fu3Kqi+DrHnSv9Q5CCcsZpnnaOOy/0D/sv2E5I",
+	"gJSX/SLB1t9t6AoWHU46x503UqWvuZcgRTQXXOEHR4eHWPKBa9ek2gODr1ulCKnOhVsnQYrxuW1fj1aq",
+	"MSHi0XLYUkIMr6Pc+GUXmA90rpjPqVx2jjt3qNScyarubvfTP/rLX/3rN5783Z9/+kd/CT5ZOoVQF2ub",
+	"gqiUXKjAmV8Hc4HdsbktSedMMyM3twR5V69c9mDty2wJEd8WHl+xcS5b39fm+0Bt4VH9FrQs2KMVULmy",
+	"56lDd3otSViyh8u8liSEkty/0mXwBh9Fncslc8dqKPZGGx3ZZyw+RUxGJgJkDX9QS6XZnMSUk9i8RrrS",
+	"deCOiOs/HAGPUYzrHpApLNfMAIYnNM1SPkXy2Ce3OVFFHDOl/Pg1COY3fMFloY4quQvJxyXlMzZSiWpm",
+	"PsoHfODfGZEsZukZSwYdmxgOaeHA/BZ0iTQqCNaeLPR8Qna94f9nDNxONlsF7rtQScb2HJgxmjBUpN8Q",
+	"cVkkt5qjKbo9ujhWuAUQyr3mHTbuRwKLTSXxzdkOYWxpG4cwYNxey3Cs+bsBH6k5hncLBuGBaPusmUyq",
+	"3W+0vWwEtusoBG/x5hvpPNUWGi/AHDf2DQTJP0T0SE6nKPuCkMa4hpI+eyCDTugzg88LTYFYOOkmIpwt",
+	"jBSEskkX5Eqf0aFlGO8c9DZfymju4b7BbUkz4oLvUdVTKJ5DmAqh2rrtrCnFTux57gyZpDo2shgpckL5",
+	"0n1KcsnOUlG4EnLzVCmW9MlNMzz+pGZiocgCq84NOJbjsTUHoQ+J4CwiM7EwYvPSElaF/WDssElksaCs",
+	"STfgE8aU/xmTDONZYA9e+IuNeok8OdTG6Qx4VTHSdh5ZupqRAUJrUOg6HvhWOFRWMSyBcW/VPB9dGC8u",
+	"IjR6FT/3Jzjak704etkKjQ7Q7a2n0t5siV8IwQDsDZpakyEb3KKwmgPCNmjGOBDoNQZioZJERFh/2oeC",
+	"Ll7va+d3HHD20BppjHI1pSkndGJ4wCR9aNACmujNacJsHIJ5QtPMKEs4cVNFcuiSVDMeV4COauVCploz",
+	"LHYLx4LQP8BOFebXPih8i1mamYnLLcLWcJcV6oYwBBqSImA8HSHCa8K6lQBxtN+ZXcPVAPjeL2HCXINy",
+	"L14YmmHeEsi4WGzgCFj5dq0YgIVanrIcEBqsNNxtd+S1okWfN9nCq6uzVriwpWYvDihwWg3pISoNIals",
+	"crhWxQsh6PJ7afKoVbAYYU2hkaEHQKu8DmjWGQK1icgDNp4JcUok1MtlCenmUhgliiXRgLsWZBEpG39F",
+	"toFZ5FqVReSX7/9NLyIiS8p99YlBt4UdOwUSJs9YQkShjY5XGhcjI9yMwHp02b6uLivGk6lMk9GxoZpo",
+	"G+RiwNGlPy5WdkN1IRnpju7dfOvGa3dv3Rg+uPnK67dvf3l45yuvvHHr+vDLN7826kUolqAtS5GC4zlE",
+	"ZCLkFDuuKU0hzB8FPUPMy23bvnFzesqsaRC1v1H5xugEDHnQvg4scuZ88AOzjZFtlzYCyj5Nz8w4NmUK",
+	"kwaswokDh6j3a0z7NZzC9MF2+7YYDdhfJ8K70Imnj4B+oa4Wqo0H7SzMtljWxfHxNrdDWyQEowLyagde",
+	"RNE0IXQsCk1SvQ1CXsZacu0WkQcy1Qw7jOWlMxR32AVbaFkjLSK2RBqxltHUyNNoux2VJetGhNO5aysL",
+	"uNezKXg8AbgbL52/dSweXlJGsqGxzpYHIGXIImMnnlIBK7mkCHZDNgixVITCQAuqShHdQS7ArSpPCKQY",
+	"VAj65DbPliU4o4iiCsmyJRFywHOhVDrOliRJEzBWUwleie4Iuw6OIjKybQfNnw55emAvGkMVPj3gIJnh",
+	"qiCAzewJUnZYLHhlr0b7sQLhyTsucwUD3i145oxGcCnQVyDNMoINEiO/SimOxBKUCXt98mr6EA+kNLLT",
+	"JJFmPDzQdGLPjiyk4NPjapqpYMprSAavD7gRDxeM6z55I+Wnynnk4Qv2ME+NmOhSNHEGwdklZY4xRDLu",
+	"Apx8xlQjOp9J6ykJhrWydy1yociXkb1uooWDrz0QGUNJCCUI0xGxEG34g4VoR91AxcDClb1WQlMV4QnK",
+	"jq8xbQvwPEWy7VdhChxnVV/pgidXVYKoij+ATgQiUtW9PeheKFpaiyRUMzKnS6A4Y+awK6dGZLlWdezm",
+	"lW8KPjFaFcszGmOzkfqx3yn8Y9+/TtUoJbWNWvUZX7fVjYFQgd67P18Eju8upmrHCWHLeDnr9S0UbNXl",
+	"OVodWiXmu37BcoS0gFegJMg2p9IZw8ZL9KWiG9PCj3MzZKnhQbrW0IHx5MRFfWH7BsdZfcuYyiWjCe52",
+	"pR3EiYt6Ak8JgaUPeNdLqD8mVWm6XrSSao8yVVXsnNhi5wNO54JPy81BUEqVWhraiVccnYyXRnEoG3nB",
+	"LK7YuaGuedNl6B9pn4B5CAwiA26RGh8p0l2NTUdNw0pOEOyQ2joAZbyXETZsRZmqwpy5MRqwviIkV8ZX",
+	"Z6fqD/i1piHJEBEwJpElQ6Mp+slPwKy0mIEdqDQ5cKEHvOzeoYxgpQTpjlBeOiYQYjg6JoG2HiiOzFOl",
+	"Uj7ttagG9cYnOxlA21n9Hg2iURPjDCHCnoCWVEDVqFidnZBrccxyfUw0e6gvx+oMozaoOlUQ7XD93leh",
+	"l0RgS1Y2qe3BhlED4Ys6sToLRWk/TVWnfjWPbJ1ms7H6GPXz+fQvPvzkT38UPX7/fxApFop0v3L/1YN/",
+	"h8oKJeOlNnqmwcw5laeBwtZhWUfaReyFQTsaYFGvLN1vSEwXs7FAMO9FEPJC8O5a5RsQfw60uee1BrKy",
+	"qMWWhn6RYz8v76Dt1mtpOWWq/jM13lcVO/Znu8ez2sOdo743QVvJZEK6thspxnmhmGtNZhHxejb1ImIu",
+	"YcWa33r/qE271sMt8SLC0CbNqhN7JiaRq4Gwbtu04qKeEipPIbSr1LXBf7Du/LyWNkExB9AwFnNkuzlE",
+	"waW8jJZILEnpYjBkRLJ0nureiUHbAe+O8HR+K1ZnI4PMoyahHpXxiYuZyJhzSnDgiJM0Y9GAryNjhiWi",
+	"0KNmjGlXdUhBTB6M65oMDTjEgrT5Ae/5XWP+PyvciRV+ziz59ZIV7dx1qzGgikQL63TczkOzPbgFQJ8t",
+	"rUfl2DasExGoa/7JKUT1Ol6KuAt1NlmDq1ofqSEJm5mp46PPjOHtmdfhgZp9130SexJ5XJaJmBBMOzLU",
+	"NKc8ZeoSzKpI98kPv/Wrn/+st85rHQoRC7Ow5yM6rKoe8BkHhiF0PO2Yx9pVGk0REotsvpC98hYEgxDy",
+	"9RiGrzxLFMM+t/uTJzFuvouVpMBWBr1yVW8fNlMr7uAUrcadDbhke/g+n8hUJT5/xtjkN2UO3Cs+3sMd",
+	"wkCe6Aq52HiVJx68gK+lbPDcYsFDSCj93QkzMv/qvd+FNPeWe39GegCuaR8HiiOFT7Tl3Fz06TrS9MC+",
+	"s5WMXOZ3bWc5xuy4VWH3DpXaeT6x3NYp5dRIMuj5bhFn363NvDFzc7UQWFbFLlrbnO0w6NoRqioULFXW",
+	"tvy1r33tawdvvnlw40avbWGQ/4hfhoNwwr0EPm9itpeHtzZgxp5xKXz5wfP7EsQM6HoT5ZiwnS1LO7yB",
+	"JttXLByMbf9rRtGsWFVtXPqujAQ/u3Xjs7iSNnVlUaY77iFSwhoIvHAlRw02n+9lV3lyffC7e+n8Zx1G",
+	"elCry3KYqbKOhhZs/sIGBdvz3aMUWN7YfjSrKoLCjhthQ1iI1bQuOSqzJckYPTNPx0tiC59sFxts4Ni2",
+	"rIzAwQ+B8lAPyRJ+o3KXrsyELk9sW0mqBIcwNkdq+uQueLimGI1R8AXLIBVoKkRCckljnUIoCne7sVVX",
+	"M7Fg0kaQuSL1zg+Y2jJM7GGe0ZQr5/ExGr6yIXWIhjHlEOGD44D3C/tJedm7zAX6ZSk/tT621PJYhYHE",
+	"NhpvwKu+fBiEBgUvw/EksZCJA6ULYepzkvWEW3k2CX0OI0NJT+ac9yQ5QigXhUY3YjKJbBtmm70kIK/J",
+	"QyzINH/8Fz+BgElEj7DmWyfxXsHyNtuzTT0t37RRZl4DVxyybrepYmQHHEvNk6rSfFV/HovOV4O7jJQp",
+	"zevdCAa8q2o9Ho4JFjo4Y144lkU0acaGGsnwzSydzph0oaQ2ZYaMhZ4ZIhHPyjTqgyInZRO1MmyhzVhd",
+	"r/b+PEoa1Qpdofq1Qoch4t6e9mClqYDGFl6Mandfbz3gzV1lFRlAcFUQzYV6QF3l7rUzj1dF4QGRwvYG",
+	"Cbnyy/f/4EXI5LCRFd1Gr4teRMqeDe4h9r3oRQOOLRxIN9gBoxeRWmcH0vU7YvQsYjiWVHZZ6A/4aLw8",
+	"hqMYWRxT9UIARuP28LBrlcplbjNVUn6CrKWySyMvwdgJ4Chu4FQTLUSvT265ApxEiwW1cw64j++igIgT",
+	"dOswpfrkgQtmDN7kgNMzJsHQ3UCyMqRjBdsiWwzB/GhYtlmnOZikWQDIK90+XroYXIiKNfQip6kkYuKv",
+	"X/VOMCDdMHKb4EPKMgpr2GU5wheCY5a7eTZMs5y+4pGfCf+sYcx4aSFHSBdhbYEKmEuPdFGG6rVQmRX+",
+	"abPc16tI191Lz45JXEQDscvfZ06iPZCn4ukpaZ+7G0M+1IxKRlKOxh1D04EIN2PaorLeDbi+FUl5nBUJ",
+	"1nPdgeu8TqEAVG1CLVaKNEBoulFuZXJgnixJ2Y91wMWEBNvoeNk1OrBdqxPNKMccGYh7G3A7IZTMKWQu",
+	"FItcTL1NilxC/PQMNJvutTt3bhEqdZ8cvdS9gsZfUKMORAEMAaNrMQgODriIZ/52e30ymqZnrOJktKwJ",
+	"QbpHh2ZMG/uPhHt1gX5HR0K1GQCL4IIOZES4RarYcXll5lwwtl4LS+dxb2CtNvvqGR7rXm/w2LLOUVmX",
+	"zi62XEL36PCwd2KYvw2KTDWx3U0xuNCAGBcawgpRT5XM6HwxyyCMnNr0BzsAVhUimeBTZEzKitQ0PuVi",
+	"kbFkylAk9pqVMDwHCCoxbNHor1DxCI6vT14x/PaUQVEhGwXtJKmFAFVxwF1Yrkf+oDnKTCx4Ozt0ZOAL",
+	"wAvtVnZghIf7njtEFh+UTfQfRXtlvmvmfC09QxfjvtRVhzYG+SFjoqKoXaOYgtC1C3+F6OX2zKyqIyz4",
+	"A2TBVamXltImPLLRyGVUtpGNAR9KLAFngkWMBAhimWIeC4lHAHQdnQzX07M0I9dFYsRlQyuvXH2hd+xk",
+	"bmt1PDi8AiYiGBt/e/nghUOQu7WRoqHiWoLx17VFl6XY3Mq9jCeLtiLXUEWf4IYHHEvGYZ6itS2hBcqc",
+	"AEYluyhrqt0JoPFIY47GgJfzBlPR0ym/7i7li0EKYC+70oL1OHJPs3wfLvV0yuv9obqeye+X//n3ye7i",
+	"KoxzmQt+IBlnC2yMGEYtUEfx+zaFFAWC4/oiAZwr64/vr+sTGBTBdOSCDvHfS6ospYCQG5HFLI1nZF4o",
+	"bYSHOYgBGaNK19HbGlHBW9B94bDnIy7kOVSpgIZ3CjSkAduExECzDqjQYNY8WukwPioXYoUk4OJQyZEq",
+	"MrKFVEchdLnJky8Strwl+F2EmucTX7RAuSdQz5J0Syiz4GJ4UwOQt0YkL8moHX+u5Uacp5klx74Jg0BW",
+	"mo/OPSJkVCWJuhQaA7GTIsui8pvUFWZmBeQSGUl5MRNkQQ3XZZzJWjVRSGcacDpjNOmTu8zoZOY4UIOg",
+	"1ktiBUeX9MuqilkhqL7B4jRhN70z+ALAtred5xK4EZoAbCWzCeZeYbNuWSpvayCusr/Wi1cWaLHOaJEb",
+	"vWPkZYqNTgLk32iwIzsBSwx5JF17ANgMvGeLWTlNmJOR08JHQPHJjJ6xhjlzRSczkt6o2sfQqlYjdOHB",
+	"0Ng7DYQkzrx0LzJeQhwL6V49OopstdZyDW+n74x6TnXiXj0ghaqd0eb5slS7/K1MGbg9LTJVfBDsI1AM",
+	"wW0DyyKC9OWkxobuBzbbE2J3MOBmV403zDOXEOsYouGEkTPKGkYoMls8DJLz0MSAZ2FdOV2jKUdmW4uZ",
+	"mCMh6tnK9k1xesAlM/hmxlgyKsssSE4wyivpk1eF0YwPihyrRB6kXJGpKFP7HB1sMHIr6KIzt7rWExwc",
+	"7M0OoEEggDwS1SejWhPfUaXxew1yyrxFiCKqjBF4CY0Rgsl6FpovHFvy3JC818oTfiaqcDW9bUIY0k8d",
+	"CTnxWz9DcQs9Y0sourBP9bUCujIBtqZwQeBsIBnWGo5BKC/J3taU2G1rTcXBEm2rMh+pcvjmBFzzyGGm",
+	"IcMntv4FoE9la8JK9v2gU/N1t5TPp7HaLn+PxurXS3MfUiDMerLAJxmUk9u36boCcwt+TvsSEzRpLqhC",
+	"iICaeJZqY8H2GeO7gt3l9xz1g5iAOoNZI9864Pe+2DKS5QRCutDLB8bhVb6G3MvV7a0MvqRLoarDMiJ0",
+	"wDOmNZNQ7txWj2mO46rIHB0eujI8NJOMJsuh92oygiKAzljrbiBymTo29NTyjAVVKFaAYSsy39nSFP6Q",
+	"YKkO5n1fq95yAHshdhKIk65u9FkUhXkK/sv6tT4ThmXvyltK0ItZf74v3oQuBl46SnxAo6T0KWgQ9pzs",
+	"BxWexkvEHjJnlKttiQN8cqCYPEttDGiwPstXINTt8T/85PF3fvrJz/7kk599/8kf/vjJ7/30lcd/9l2D",
+	"PPbJ3/781z/8Hj4h1LAhW0/O13RLbwq4v2DFRpBFAyZU47DVXKz73pXINfjZBYE710t48ZhwwVkPqj8s",
+	"sDMbEdxacWoahY1fKGP6yq7xM2q0Y5UJbcMRUGkwyoJznKW6d+y+9BvOO30D2zrQpS2uF6ADdwp92+zz",
+	"njvlCzLd/aNdbXnPBOlcjY/WYjb3vQqwWFMMQMdB7tOoclOiJGtO5smKhWLKFTmzoGdhUdXsuODxa5px",
+	"2wL2yhabbZJi7TRKPRlU7qhehalsbQJOmiyzlZXggwHvUgvatqRNkTOpmOuZa4dQrqpKUjk+sURrz7aa",
+	"KXfcOBhCee3kqoAv80W2JDHNWyqm3Ku6jD6PMXc7weu+BceSjtlTXMULR9GBtAaDsIuNUBUIS/NhBYRU",
+	"1NeXwHNAQBXyNAI7imFiIERDJINiGoerh1UjYPlFlVJlxlKFZImtIKh0RJxdZi4k65O7lkqDwu9Raq8f",
+	"zwLMOSM2mTBAuuFEivnIxhq4qmLWEGuovwKdL6O5wWKIxq2stAjehCaJs4vN0e1AeQOUSRdtHBG58iXc",
+	"YA9ESxiJDjjwmQnNMoXTOKa1AWsGvNvCeS8HGG9EFGNkdOcr98k6Vj8yfNOLMyfhMHPyVUcDrDjtBWtI",
+	"Gzc/4Ehyk4go4aJFrJHHBSmkkkzSaSHDRSHuFHvD9/0zR7eyzwNfrPIjKkzdA/W5YcWfGkFoEp9a2bdz",
+	"c75QlZS21Mh1dUTOn5f0xSp9dcFqR3i+5ze0PJV6H9ULEaGqrF7VrQrgmH/xssq76kEdjj1zYleGzmsW",
+	"0C0rBnp8rbdd44QVdNhcIQQBuaXe1ufCmHfNdoDdc6mRa2VjWXM2VcYr/IxFXPYVjwoEINzItkqQwVw2",
+	"kNCgvS7B1sdGEjCCy/aZcrgx4NO2EobncrZMGpq/2CB4Jzx1jw4PiZGnGE2M9HZ0eKW3ah3G0c9V7eQ5",
+	"9H2YfVwrb/yZcPA6eAfg1F6Zg599hwVunN+b9+KJQOmUO7AsQ/BcVZ56gse5RQSDR66vcFtm+H33zvOp",
+	"PZbLaxHo3Bb3Hjp/0/awYLkLgF5tMht5Rf2he1fVXNRSs8VMhLwQa5LMq8Dr9oqBLjD2i+N5fVDu+rmM",
+	"NfFNzh5iYgZ3zWp7jphe889BJqabpZc3zEtPo66AmR3UkQS1/v9nqwvYU96jcGVGhPPdt0C9cAPvXkHg",
+	"dazNDFb6hMXpnGake6X/Yg/jW6hyZS9TXkA8yd2AtR/sPWBD6tkif1hj3jZ1KKCZjZBer5wqJgozccA4",
+	"BMafAS9tRAldot9DoWZZxcLQh8OEptlyaOsMQJama4JhDmLAnVDnjLkJXaJdCRdoZcCqgbVrS+GK4Uks",
+	"bx0WUF3XMlbLFMGa2N7OnBULzscciVN+4NUxY9wZfrqpVs3maSmUruq1p504CP0iEH3cyjNr1AqIvoqx",
+	"b4C2sY/yPgKLz2O3PGcuJV0Lv7a2I6g4EXm3oFmqlyGxzuvIDzftevG//Y65GWhJZWGgkFnnuHOZ5unl",
+	"sytwb3as9+qN1hRAgf2pYk7ej64ir/cTFuV69M6j/xsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -105,6 +105,9 @@ var permissions = map[string]Role{
 	"POST /api/v1/workers/:id/graduation":                           RoleStaff,
 	"GET /api/v1/workers/:id/handoffs":                              RoleViewer,
 	"POST /api/v1/workers/:id/handoffs/:handoff_id/acknowledgement": RoleStaff,
+
+	// reports
+	"GET /api/v1/reports/monthly": RoleViewer,
 }
 
 // Handler builds the HTTP handler: public routes (health, documentation)

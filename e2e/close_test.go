@@ -128,6 +128,29 @@ func TestMonthlyCloseSendsTheStatement(t *testing.T) {
 	require.Equal(t, 2, closeEmails, "nothing is sent twice")
 	p.do("POST", "/api/v1/closes", map[string]any{"month": today().YearMonth().Next().String()}, http.StatusUnprocessableEntity)
 
+	// The city's report for the month follows the close, once, to the
+	// policy's city contact; the API answers the same figures.
+	var report map[string]any
+	p.eventually(15*time.Second, "the city's report of "+month.String(), func() bool {
+		for _, e := range p.do("GET", "/api/v1/outbox?limit=500", nil, http.StatusOK)["items"].([]any) {
+			if m := e.(map[string]any); m["key"] == "report/"+month.String()+"/city" {
+				report = m
+				return true
+			}
+		}
+		return false
+	})
+	require.Equal(t, "city_monthly_report", report["template"])
+	require.Equal(t, "shuro@city.kamakura.example.jp", report["recipient"])
+	require.Contains(t, report["text"], "稼働時間の合計: 1時間")
+	require.NotContains(t, report["text"], "鎌倉 花子", "counts only, never a person")
+	figures := p.do("GET", "/api/v1/reports/monthly?month="+month.String(), nil, http.StatusOK)
+	require.Equal(t, true, figures["closed"])
+	require.EqualValues(t, 60, figures["actual_minutes"])
+	require.EqualValues(t, 1225, figures["fees_yen"])
+	require.EqualValues(t, 1, figures["categories"].(map[string]any)["disability"])
+	p.do("GET", "/api/v1/reports/monthly?month="+today().YearMonth().String(), nil, http.StatusUnprocessableEntity)
+
 	// The month is closed: it takes no more work.
 	problem := p.do("POST", path+"/work-logs", map[string]any{"date": logged.String(), "hours": 1, "task_id": task}, http.StatusConflict)
 	require.Contains(t, problem["detail"], "is closed")

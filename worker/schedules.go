@@ -18,7 +18,47 @@ import (
 // close a new clock and interval). It is idempotent: every worker process
 // calls it at start, and all converge on the same schedules.
 func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string, clock ippo.Clock) error {
-	return ensureSchedule(ctx, c, MonthlyCloseSchedule(taskQueue, clock))
+	if err := ensureSchedule(ctx, c, MonthlyCloseSchedule(taskQueue, clock)); err != nil {
+		return err
+	}
+	return ensureSchedule(ctx, c, MonthlyReportSchedule(taskQueue, clock))
+}
+
+// MonthlyReportSchedule emails the city's report: at 09:00 Asia/Tokyo on
+// the first day of every month (the close started at 00:00; the report
+// waits for it), or, when IPPO_MONTH_LENGTH compresses time, every month
+// length, half a month after each close.
+func MonthlyReportSchedule(taskQueue string, clock ippo.Clock) client.ScheduleOptions {
+	spec := client.ScheduleSpec{
+		Calendars: []client.ScheduleCalendarSpec{{
+			Second:     []client.ScheduleRange{{Start: 0}},
+			Minute:     []client.ScheduleRange{{Start: 0}},
+			Hour:       []client.ScheduleRange{{Start: 9}},
+			DayOfMonth: []client.ScheduleRange{{Start: 1}},
+			Month:      []client.ScheduleRange{{Start: 1, End: 12}},
+			DayOfWeek:  []client.ScheduleRange{{Start: 0, End: 6}},
+			Comment:    "the first day of each month, 09:00 Asia/Tokyo",
+		}},
+		TimeZoneName: "Asia/Tokyo",
+	}
+	catchup := 28 * 24 * time.Hour
+	if clock.Compressed() {
+		spec = client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: clock.MonthLength, Offset: clock.MonthLength / 2}}}
+		catchup = max(clock.MonthLength, 10*time.Second)
+	}
+	return client.ScheduleOptions{
+		ID:   workflows.MonthlyReportScheduleID(taskQueue),
+		Spec: spec,
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.MonthlyReportWorkflowID(taskQueue),
+			Workflow:  workflows.MonthlyReportWorkflow,
+			Args:      []any{workflows.MonthlyReportInput{Clock: clock}},
+			TaskQueue: taskQueue,
+		},
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: catchup,
+		Note:          "Ippo's monthly report to the city",
+	}
 }
 
 // MonthlyCloseSchedule is the schedule that closes each month: at 00:00

@@ -1,0 +1,68 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/mail"
+	"go.temporal.io/sdk/temporal"
+)
+
+// ErrMonthNotClosed says a month's close has not finished; the report
+// activity is retried until it has.
+var ErrMonthNotClosed = errors.New("the month's close has not finished yet")
+
+// CityReportKey is the outbox key of the city's report for month m.
+func CityReportKey(m ippo.YearMonth) string { return "report/" + m.String() + "/city" }
+
+// SendCityReport emails the month's report to the city contact in the
+// policy (once per month, by the exactly-once rule of Notify). It waits
+// for the month's close, whose statements give the hours and fees: until
+// then it fails with ErrMonthNotClosed and Temporal retries it.
+func (a *Activities) SendCityReport(ctx context.Context, m ippo.YearMonth) (NoticeResult, error) {
+	closed, err := a.DB.MonthClosed(ctx, m)
+	if err != nil {
+		return NoticeResult{}, err
+	}
+	if !closed {
+		return NoticeResult{}, temporal.NewApplicationError(ErrMonthNotClosed.Error(), "month_not_closed")
+	}
+	p, err := a.DB.PolicyAt(ctx, m.Last())
+	if err != nil {
+		return NoticeResult{}, err
+	}
+	report, err := a.DB.MonthlyReport(ctx, m, p.MunicipalityName)
+	if err != nil {
+		return NoticeResult{}, err
+	}
+	var lines []mail.Line
+	for _, r := range report.Rows() {
+		lines = append(lines, mail.Line{Label: r.Label, Value: r.Value})
+	}
+	rendered, err := mail.Render(mail.CityMonthlyReport{
+		Center:    a.Center,
+		Recipient: p.MunicipalityName + " ご担当者様",
+		Month:     m,
+		Rows:      lines,
+		CSV:       report.CSV(),
+	})
+	if err != nil {
+		return NoticeResult{}, nonRetryable(err)
+	}
+	key := CityReportKey(m)
+	e, err := a.DB.EnqueueEmail(ctx, ippo.OutboxEmail{
+		ID:        OutboxID(key),
+		Key:       key,
+		Template:  string(mail.TemplateCityMonthlyReport),
+		Recipient: p.CityEmail,
+		Subject:   rendered.Subject,
+		Text:      rendered.Text,
+		HTML:      rendered.HTML,
+	})
+	if err != nil {
+		return NoticeResult{}, fmt.Errorf("enqueue city report %s: %w", m, err)
+	}
+	return a.deliver(ctx, e)
+}

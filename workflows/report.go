@@ -1,0 +1,59 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The monthly report's contract.
+//
+// Task queue: the worker's. Workflow ID: MonthlyReportWorkflowID(queue),
+// started by the Temporal Schedule MonthlyReportScheduleID(queue) on the
+// first day of each month at 09:00 Asia/Tokyo (or half a month length
+// after each close when IPPO_MONTH_LENGTH compresses time). It waits for
+// the month's close and emails the city's report once.
+const MonthlyReportWorkflow = "MonthlyReport"
+
+// MonthlyReportScheduleID is the schedule's ID; MonthlyReportWorkflowID the
+// ID of the workflow it starts (the server appends the start time).
+func MonthlyReportScheduleID(taskQueue string) string { return "monthly-report/" + taskQueue }
+func MonthlyReportWorkflowID(taskQueue string) string { return "monthly-report/" + taskQueue }
+
+// MonthlyReportInput names the program clock, and optionally the month
+// (zero: the month that ended before the scheduled start).
+type MonthlyReportInput struct {
+	Clock ippo.Clock
+	Month ippo.YearMonth `json:",omitzero"`
+}
+
+// reportOptions wait for the close: retried every few seconds at first,
+// then every ten minutes, for up to three days; a close that has not
+// finished by then is for staff to look at (GET /api/v1/closes).
+var reportOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    time.Minute,
+	ScheduleToCloseTimeout: 72 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    2 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Minute,
+	},
+}
+
+// MonthlyReport emails the city's report for the month that just ended.
+func MonthlyReport(ctx workflow.Context, in MonthlyReportInput) (activities.NoticeResult, error) {
+	m := in.Month
+	if m == (ippo.YearMonth{}) {
+		at := workflow.Now(ctx)
+		if t, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTime); ok && !t.IsZero() {
+			at = t
+		}
+		m = in.Clock.Today(at).YearMonth().Prev()
+	}
+	var res activities.NoticeResult
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions), a.SendCityReport, m).Get(ctx, &res)
+	return res, err
+}
