@@ -102,3 +102,19 @@ func TestListWorkersByContractEnd(t *testing.T) {
 	p := e.json("viewer", "GET", "/api/v1/workers?ends_before=2026-02-30", nil, 422)
 	require.Equal(t, "ends_before", p["errors"].([]any)[0].(map[string]any)["field"])
 }
+
+func TestEachTokenHasARequestBudget(t *testing.T) {
+	e := newEnv(t)
+	e.srv.RatePerSecond, e.srv.RateBurst, e.srv.Metrics = 0.5, 3, nil
+	h, err := e.srv.Handler()
+	require.NoError(t, err)
+	e.h = h
+	for range 3 {
+		e.json("viewer", "GET", "/api/v1/agencies", nil, 200)
+	}
+	rec := e.call("viewer", "GET", "/api/v1/agencies", nil)
+	require.Equal(t, 429, rec.Code, rec.Body.String())
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	require.NotEmpty(t, rec.Header().Get("Retry-After"))
+	e.json("staff", "GET", "/api/v1/agencies", nil, 200) // another token has its own budget
+}

@@ -31,6 +31,10 @@ type Server struct {
 	// Metrics is the Prometheus registry served at /metrics (HTTP metrics
 	// are added to it; the Temporal SDK's may be too). Nil: a new one.
 	Metrics *prometheus.Registry
+	// RatePerSecond and RateBurst bound each staff token's requests
+	// (zero: 20 a second with bursts of 200); beyond them, 429.
+	RatePerSecond float64
+	RateBurst     int
 
 	doc     *openapi3.T
 	engine  *gin.Engine
@@ -150,7 +154,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	e.GET("/api/v1/docs", s.docsPage)
 	s.emailRoutes(e) // SendGrid's webhook and the signed-link pages: no staff token
 
-	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), validateRequests(router), idempotency(s.DB))
+	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), newTokenLimiter(s.RatePerSecond, s.RateBurst).middleware(), validateRequests(router), idempotency(s.DB))
 	RegisterHandlersWithOptions(v1, s, GinServerOptions{ErrorHandler: parameterError})
 	s.engine = e
 	return e, nil
