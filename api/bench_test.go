@@ -29,7 +29,7 @@ func BenchmarkWorkerReads(b *testing.B) {
 	require.NoError(b, db.Seed(ctx))
 	ids := seedWorkers(b, url, 12000)
 
-	srv := &api.Server{DB: db, Log: quiet}
+	srv := &api.Server{DB: db, Log: quiet, RatePerSecond: 1e9, RateBurst: 1 << 30} // measure the reads, not the budget
 	h, err := srv.Handler()
 	require.NoError(b, err)
 	srv.Start(ippo.Clock{})
