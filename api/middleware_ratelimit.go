@@ -13,8 +13,8 @@ import (
 // Default request budget of one staff token: a person clicking through a
 // console stays far below it; a runaway script is slowed, not the API.
 const (
-	defaultRatePerSecond = 20
-	defaultRateBurst     = 200
+	defaultRatePerSecond = 50
+	defaultRateBurst     = 500
 )
 
 // tokenLimiter keeps one token bucket per staff token.

@@ -32,7 +32,7 @@ type Server struct {
 	// are added to it; the Temporal SDK's may be too). Nil: a new one.
 	Metrics *prometheus.Registry
 	// RatePerSecond and RateBurst bound each staff token's requests
-	// (zero: 20 a second with bursts of 200); beyond them, 429.
+	// (zero: 50 a second with bursts of 500); beyond them, 429.
 	RatePerSecond float64
 	RateBurst     int
 
