@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
@@ -38,12 +39,7 @@ func (s *Server) ListOutbox(c *gin.Context, params ListOutboxParams) {
 		fail(c, err)
 		return
 	}
-	page := gin.H{"items": nonNil(items)}
-	if len(items) == f.Limit {
-		last := items[len(items)-1]
-		page["next_cursor"] = cursor(last.CreatedAt, last.ID)
-	}
-	c.JSON(http.StatusOK, page)
+	writePage(c, items, f.Limit, func(x ippo.OutboxEmail) (time.Time, string) { return x.CreatedAt, x.ID })
 }
 
 // GetOutboxEmail returns one email with its Event Webhook history.

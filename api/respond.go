@@ -71,3 +71,13 @@ func deref[T any](p *T) T {
 }
 
 func trimmed(p *string) string { return strings.TrimSpace(deref(p)) }
+
+// writePage answers a page of items ordered by (time, id); a full page
+// carries the cursor of its last item.
+func writePage[T any](c *gin.Context, items []T, limit int, key func(T) (time.Time, string)) {
+	page := gin.H{"items": nonNil(items)}
+	if len(items) == limit && limit > 0 {
+		page["next_cursor"] = cursor(key(items[len(items)-1]))
+	}
+	c.JSON(http.StatusOK, page)
+}

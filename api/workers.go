@@ -37,12 +37,7 @@ func (s *Server) ListWorkers(c *gin.Context, params ListWorkersParams) {
 		fail(c, err)
 		return
 	}
-	page := gin.H{"items": nonNil(items)}
-	if len(items) == f.Limit {
-		last := items[len(items)-1]
-		page["next_cursor"] = cursor(last.AppliedAt, last.ID)
-	}
-	c.JSON(http.StatusOK, page)
+	writePage(c, items, f.Limit, func(x ippo.Worker) (time.Time, string) { return x.AppliedAt, x.ID })
 }
 
 // GetWorker returns one worker with their phase from the read model.
