@@ -118,3 +118,26 @@ func TestEachTokenHasARequestBudget(t *testing.T) {
 	require.NotEmpty(t, rec.Header().Get("Retry-After"))
 	e.json("staff", "GET", "/api/v1/agencies", nil, 200) // another token has its own budget
 }
+
+func TestListsPageWithCursors(t *testing.T) {
+	e := newEnv(t)
+	for _, m := range []string{"p1@example.jp", "p2@example.jp", "p3@example.jp"} {
+		e.json("staff", "POST", "/api/v1/applicants", applicant(m), 201)
+	}
+	first := e.json("viewer", "GET", "/api/v1/workers?limit=2", nil, 200)
+	require.Len(t, first["items"], 2)
+	next, ok := first["next_cursor"].(string)
+	require.True(t, ok, "a full page has a cursor")
+	second := e.json("viewer", "GET", "/api/v1/workers?limit=2&cursor="+next, nil, 200)
+	require.Len(t, second["items"], 1)
+	require.NotContains(t, second, "next_cursor")
+	seen := map[any]bool{}
+	for _, page := range []map[string]any{first, second} {
+		for _, w := range page["items"].([]any) {
+			seen[w.(map[string]any)["id"]] = true
+		}
+	}
+	require.Len(t, seen, 3)
+	p := e.json("viewer", "GET", "/api/v1/workers?cursor=not-ours", nil, 422)
+	require.Equal(t, "cursor", p["errors"].([]any)[0].(map[string]any)["field"])
+}
