@@ -69,6 +69,12 @@ type instance struct {
 type options struct {
 	monthLength string
 	env         []string
+	// temporal is the Temporal address (default: the shared dev server);
+	// databaseURL the database (default: a fresh one, migrated and seeded).
+	temporal    string
+	databaseURL string
+	// unready: do not wait for /readyz (the test waits for what it expects).
+	unready bool
 }
 
 // start runs `ippo migrate`, `ippo seed` and `ippo serve` on a fresh
@@ -76,8 +82,13 @@ type options struct {
 func start(t *testing.T, o options) *instance {
 	t.Helper()
 	bin := ippoBinary(t)
-	dev := temporaltest.Server(t)
-	dbURL := pgtest.NewDatabase(t)
+	temporal, dbURL := o.temporal, o.databaseURL
+	if temporal == "" {
+		temporal = temporaltest.Server(t).FrontendHostPort()
+	}
+	if dbURL == "" {
+		dbURL = pgtest.NewDatabase(t)
+	}
 	port := freePort(t)
 	p := &instance{
 		t:     t,
@@ -88,7 +99,7 @@ func start(t *testing.T, o options) *instance {
 	}
 	p.env = append(os.Environ(),
 		"DATABASE_URL="+dbURL,
-		"TEMPORAL_ADDRESS="+dev.FrontendHostPort(),
+		"TEMPORAL_ADDRESS="+temporal,
 		"TEMPORAL_NAMESPACE=default",
 		"IPPO_TASK_QUEUE=e2e-"+uuid.NewString(),
 		"IPPO_HTTP_ADDR="+port,
@@ -100,6 +111,9 @@ func start(t *testing.T, o options) *instance {
 	)
 	p.env = append(p.env, o.env...)
 	for _, sub := range []string{"migrate", "seed"} {
+		if o.databaseURL != "" {
+			break // the test's own database, as it is
+		}
 		cmd := exec.Command(bin, sub)
 		cmd.Env = p.env
 		out, err := cmd.CombinedOutput()
@@ -116,10 +130,12 @@ func start(t *testing.T, o options) *instance {
 			t.Logf("ippo logs:\n%s", tail(p.logs.String(), 60))
 		}
 	})
-	p.eventually(30*time.Second, "ready", func() bool {
-		status, _ := p.raw("GET", "/readyz", nil, false)
-		return status == http.StatusOK
-	})
+	if !o.unready {
+		p.eventually(30*time.Second, "ready", func() bool {
+			status, _ := p.raw("GET", "/readyz", nil, false)
+			return status == http.StatusOK
+		})
+	}
 	return p
 }
 

@@ -91,8 +91,16 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 
 	var w sdkworker.Worker
 	if withWorker {
-		w = ippoworker.New(tc, cfg.TaskQueue, acts)
-		if err := retry(ctx, log, "start temporal worker", w.Start); err != nil {
+		// A worker whose Start failed cannot be started again: each try
+		// builds a new one.
+		if err := retry(ctx, log, "start temporal worker", func() error {
+			w = ippoworker.New(tc, cfg.TaskQueue, acts)
+			if err := w.Start(); err != nil {
+				w = nil
+				return err
+			}
+			return nil
+		}); err != nil {
 			return shutdown(httpSrv, nil, log, err)
 		}
 		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
