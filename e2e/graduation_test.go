@@ -145,6 +145,7 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	require.Contains(t, a["text"], "hanako.grad@example.jp")
 	require.Contains(t, a["text"], p.base+"/l/", "the acknowledgement link")
 	require.Contains(t, b["text"], "当センターの利用の経過")
+	requireHistoriesClean(t, id, "鎌倉 花子", "hanako.grad@example.jp", "毎日同じ時間に始められている", "連絡はメールでお願いします")
 	for _, never := range []string{"hanako.grad@example.jp", "アセスメント", "精神障害", "連絡はメールでお願いします"} {
 		require.NotContains(t, b["text"], never, "B agreed to its work history only")
 	}

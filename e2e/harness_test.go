@@ -3,14 +3,18 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -281,4 +285,40 @@ func without(kinds []string, drop ...string) []string {
 		}
 	}
 	return out
+}
+
+// requireHistoriesClean reads every run of the worker's lifecycle from the
+// Temporal server, decodes every payload, and fails if any holds one of the
+// secrets: names, emails, health facts and free text stay in PostgreSQL.
+func requireHistoriesClean(t *testing.T, workerID string, secrets ...string) {
+	t.Helper()
+	c := temporaltest.Server(t).Client()
+	ctx := context.Background()
+	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowId = '%s'", "worker/"+workerID),
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, resp.Executions, "the lifecycle's runs")
+	payload := regexp.MustCompile(`"data":\s*"([A-Za-z0-9+/=]*)"`)
+	for _, ex := range resp.Executions {
+		it := c.GetWorkflowHistory(ctx, ex.Execution.WorkflowId, ex.Execution.RunId, false, 0)
+		var all strings.Builder
+		for it.HasNext() {
+			e, err := it.Next()
+			require.NoError(t, err)
+			b, err := protojson.Marshal(e)
+			require.NoError(t, err)
+			all.Write(b)
+			for _, m := range payload.FindAllSubmatch(b, -1) {
+				decoded, err := base64.StdEncoding.DecodeString(string(m[1]))
+				require.NoError(t, err)
+				all.Write(decoded)
+			}
+		}
+		text := all.String()
+		require.Contains(t, text, `"WorkerID":"`+workerID+`"`, "the check reads decoded payloads")
+		for _, s := range secrets {
+			require.NotContains(t, text, s, "run %s of worker/%s", ex.Execution.RunId, workerID)
+		}
+	}
 }

@@ -41,6 +41,12 @@ func TestSpine(t *testing.T) {
 
 	// The same email registered twice while the first lifecycle is open is refused.
 	p.do("POST", "/api/v1/applicants", applicant("hanako@example.jp"), http.StatusConflict)
-	// Nothing about the worker's name is in the workflow: its ID is worker/<uuid>.
+	// Nothing personal reached Temporal: the lifecycle is worker/<uuid>.
+	requireHistoriesClean(t, id, "鎌倉 花子", "かまくら はなこ", "hanako@example.jp", "mental")
+
+	// SIGTERM: in-flight requests finish, the worker stops polling, and
+	// ippo exits cleanly.
 	p.stop()
+	require.Equal(t, 0, p.cmd.ProcessState.ExitCode(), "exit status after SIGTERM")
+	require.Contains(t, p.logs.String(), `"msg":"shutting down"`)
 }
