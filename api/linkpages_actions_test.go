@@ -380,6 +380,7 @@ func TestSelfAssessmentLink(t *testing.T) {
 	status, page := e.page(http.MethodGet, path, nil)
 	require.Equal(t, http.StatusOK, status, page)
 	require.Contains(t, page, "ふり返り(自己評価)の入力")
+	require.NotContains(t, page, "この回のふり返りは")
 	for _, s := range []string{"作業安定度", "作業遂行", "基本的労働習慣", "対人技能", "予定した作業を、無理なく続けられているか",
 		"連絡や時間の約束など、働くうえでの習慣", `name="interpersonal" value="5"`, `class="inline"`, due.Japanese(), "正解や、よい・わるいはありません"} {
 		require.Contains(t, page, s)
@@ -435,8 +436,13 @@ func TestSelfAssessmentLink(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "the second copy is removed again")
 
-	// A double click on a second link: one assessment.
+	// A second link for the round (the reminder's) says the first was
+	// received; a double click on it records one assessment.
 	second, _ := e.link(links.ActionSelfAssessment, id, due.String(), time.Now().Add(time.Hour))
+	status, page = e.page(http.MethodGet, second, nil)
+	require.Equal(t, http.StatusOK, status, page)
+	require.Contains(t, page, "この回のふり返りは、"+e.srv.Clock.Today(time.Now()).Japanese()+"の分を受け付けています")
+	require.Contains(t, page, "<form")
 	var (
 		wg       sync.WaitGroup
 		statuses [2]int

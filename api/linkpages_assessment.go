@@ -62,10 +62,31 @@ func (s *Server) describeSelfAssessment(ctx context.Context, c links.Claims) ([]
 		"これまでの作業をふり返って、次の4つについて、1から5の数字で、いまのご自身の感じ方に近いものを選んでください。1は「まだむずかしいと感じる」、5は「よくできていると感じる」です。",
 		"正解や、よい・わるいはありません。いまのご自身をふり返り、これからの仕事を一緒に考えるためのものです。スタッフも、同じ4つについて評価をしています。",
 	}
-	if due, err := ippo.ParseDate(c.Subject); err == nil {
-		paras = append(paras, fmt.Sprintf("入力の期限の目安は%sです。体調がすぐれないときは、無理をせず、落ち着いてからで大丈夫です。期限を過ぎてしまっても、心配はいりません。", due.Japanese()))
+	due, err := ippo.ParseDate(c.Subject)
+	if err != nil {
+		return paras, nil
+	}
+	paras = append(paras, fmt.Sprintf("入力の期限の目安は%sです。体調がすぐれないときは、無理をせず、落ち着いてからで大丈夫です。期限を過ぎてしまっても、心配はいりません。", due.Japanese()))
+	// The request and its reminder each carry a link: the second one says
+	// the first was received, and still takes a changed mind.
+	if on := s.selfAssessedSince(ctx, c.WorkerID, ippo.AddMonthsCivil(due, -ippo.AssessmentLeadMonths)); !on.IsZero() {
+		paras = append(paras, fmt.Sprintf("この回のふり返りは、%sの分を受け付けています。あらためて入力していただく必要はありません。入力し直したいときは、このページから送っていただけます(新しいほうを使います)。", on.Japanese()))
 	}
 	return paras, nil
+}
+
+// selfAssessedSince returns the date of the worker's latest
+// self-assessment on or after from, or zero (also when it cannot tell:
+// the page is still worth showing).
+func (s *Server) selfAssessedSince(ctx context.Context, workerID string, from ippo.Date) ippo.Date {
+	records, err := s.DB.Assessments(ctx, workerID)
+	if err != nil {
+		return ippo.Date{}
+	}
+	if _, self := ippo.Latest(records); self != nil && !self.On.Before(from) {
+		return self.On
+	}
+	return ippo.Date{}
 }
 
 // selfAssessmentFits refuses kindly, on the read model, when the worker is
