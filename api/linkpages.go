@@ -32,7 +32,8 @@ import (
 // common to every action: verifying the token, the pages for a tampered,
 // expired, used or unknown link (each says so plainly and changes nothing),
 // the form fields and their checks, single use (recorded in PostgreSQL by
-// the link's ID), a rate limit per client, and headers that keep the token
+// the link's ID, or by the form's nonce for a reusable link: see below), a
+// rate limit per client, and headers that keep the token
 // out of caches, referrers and search engines. Pages show no personal data.
 //
 // # Adding an action
