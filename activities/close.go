@@ -281,6 +281,9 @@ func (a *Activities) composeMonth(ctx context.Context, e Email, w ippo.Worker, m
 		}, nil
 	}
 	d := mail.MonthlyStatement{Center: center, Name: name, Month: m, TotalHours: hours(s.TotalMinutes), TotalYen: s.TotalYen}
+	if d.AbsenceURL, d.AbsenceUntil, err = a.statementAbsenceLink(w); err != nil {
+		return nil, err
+	}
 	for _, l := range s.Lines {
 		d.Lines = append(d.Lines, mail.FeeLine{From: l.From, To: l.To, Hours: hours(l.Minutes), YenPerHour: l.RateYen, Amount: l.AmountYen})
 	}

@@ -64,11 +64,16 @@ func (a *Activities) compose(ctx context.Context, n Notice) (composed, error) {
 		if err != nil {
 			return out, err
 		}
+		absence, err := a.absenceLink(w.ID, f.TermEnd)
+		if err != nil {
+			return out, err
+		}
 		d = mail.ContractTerms{
 			Center: center, Name: name, Kind: kind, TermStart: f.TermStart, TermEnd: f.TermEnd,
 			HourlyYen: f.RateYen, RateBasis: mail.RateBasisMinimumWage(p.WagePrefecture),
 			WorkContent: mail.WorkContentIT, Place: mail.PlaceRemoteOrOnSite, PaymentTerms: a.paymentTerms(),
 			NextExtension: f.NextStart, ExtensionMonths: f.ExtensionMonths, OptOutURL: optOut,
+			AbsenceURL: absence,
 		}
 	case EmailExtensionReminder:
 		optOut, err := a.link(links.ActionOptOut, w.ID, f.TermEnd.String(), f.OptOutBy)
@@ -116,6 +121,42 @@ func (a *Activities) link(action links.Action, workerID, subject string, until i
 		return "", nonRetryable(err)
 	}
 	return a.PublicURL + "/l/" + tok, nil
+}
+
+// absenceLink signs the link a worker reports an absence, a late start or
+// an early leave with (links.ActionAbsence), valid to the end of until.
+// The link is reusable: every submission of its page records one notice
+// (see api/linkpages_absence.go), so one link serves a whole term. Its
+// Subject is the last day it is meant for. It is a convenience in emails
+// about something else: without a signer configured (some tests) the
+// email goes without it, never held back.
+func (a *Activities) absenceLink(workerID string, until ippo.Date) (string, error) {
+	if a.Links == nil || until.IsZero() {
+		return "", nil
+	}
+	return a.link(links.ActionAbsence, workerID, until.String(), until)
+}
+
+// statementAbsenceLink is the absence link for a monthly statement: while
+// the worker is active, valid to the day the contract ends (the end of
+// the current term, or the earlier day it was set to end); none once the
+// worker has left.
+func (a *Activities) statementAbsenceLink(w ippo.Worker) (string, ippo.Date, error) {
+	if w.Phase != ippo.PhaseActive || w.ContractEnd.IsZero() {
+		return "", ippo.Date{}, nil
+	}
+	until := w.ContractEnd
+	if !w.EndsOn.IsZero() && w.EndsOn.Before(until) {
+		until = w.EndsOn
+	}
+	if until.Before(a.Clock.Today(time.Now())) {
+		return "", ippo.Date{}, nil
+	}
+	url, err := a.absenceLink(w.ID, until)
+	if url == "" || err != nil {
+		return "", ippo.Date{}, err
+	}
+	return url, until, nil
 }
 
 func (a *Activities) paymentTerms() string {

@@ -37,6 +37,7 @@ type env struct {
 	srv    *api.Server
 	h      http.Handler
 	tokens map[string]string // role → secret
+	signer *links.Signer     // signs the links the activities put in emails
 }
 
 func newEnv(t *testing.T) *env {
@@ -61,7 +62,7 @@ func newEnv(t *testing.T) *env {
 	h, err := srv.Handler()
 	require.NoError(t, err)
 	srv.Start(ippo.Clock{})
-	e := &env{t: t, db: db, srv: srv, h: h, tokens: map[string]string{}}
+	e := &env{t: t, db: db, srv: srv, h: h, tokens: map[string]string{}, signer: signer}
 	for _, role := range []string{"admin", "staff", "viewer"} {
 		secret := api.NewTokenSecret()
 		_, err := db.CreateToken(context.Background(), postgres.Token{ID: uuid.NewString(), Name: role + " tester", Role: role, CreatedBy: "test"}, secret)

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -31,7 +32,8 @@ import (
 // common to every action: verifying the token, the pages for a tampered,
 // expired, used or unknown link (each says so plainly and changes nothing),
 // the form fields and their checks, single use (recorded in PostgreSQL by
-// the link's ID), a rate limit per client, and headers that keep the token
+// the link's ID, or by the form's nonce for a reusable link: see below), a
+// rate limit per client, and headers that keep the token
 // out of caches, referrers and search engines. Pages show no personal data.
 //
 // # Adding an action
@@ -49,6 +51,23 @@ import (
 // after acting but before the use is recorded, the link is acted on again
 // two minutes later. A Temporal Update with UpdateID "link/"+claims.ID is.
 // Wording is Japanese, plain and kind; no page may blame the reader.
+//
+// Optional: Prefill gives the form's starting values (today's date);
+// Check adds checks across fields (a time needed by one choice only),
+// run after the fields' own checks and, like them, before anything acts.
+//
+// # Single use and reusable links
+//
+// A link acts once, by default: its use is recorded under claims.ID and
+// every later request gets the "used" page. A Reusable action (the
+// absence notice: a worker may rest more than once in a term) acts once
+// per submitted form instead: GET puts a fresh random nonce in a hidden
+// field, and the use recorded is claims.ID + "/" + nonce, so a double
+// click, a reload or a retried POST of the same form acts once, while the
+// same link opened again gives a new form that acts again. Perform sees
+// that use ID as claims.ID, so "idempotent by claims.ID" holds for both
+// kinds. A POST without a well-formed nonce acts on nothing and shows the
+// form again with one.
 
 // LinkAction is what one kind of signed link does.
 type LinkAction struct {
@@ -58,9 +77,16 @@ type LinkAction struct {
 	// Describe returns the paragraphs above the form; nil shows none.
 	Describe func(ctx context.Context, c links.Claims) ([]string, error)
 	Fields   []LinkField
+	// Prefill returns the values the form starts with; nil starts empty.
+	Prefill func(ctx context.Context, c links.Claims) LinkForm
+	// Check returns a message per field for problems across fields of a
+	// form whose fields each passed their own checks; nil checks nothing.
+	Check func(form LinkForm) map[string]string
 	// Button is the confirm button's label.
-	Button  string
-	Perform func(ctx context.Context, c links.Claims, form LinkForm) (LinkDone, error)
+	Button string
+	// Reusable makes each submitted form one use, instead of the link.
+	Reusable bool
+	Perform  func(ctx context.Context, c links.Claims, form LinkForm) (LinkDone, error)
 }
 
 // LinkFieldKind is how a form field is shown.
@@ -71,6 +97,7 @@ const (
 	FieldText     LinkFieldKind = "text"     // one line
 	FieldTextarea LinkFieldKind = "textarea" // free text
 	FieldDate     LinkFieldKind = "date"     // a date, read with ippo.ParseDate
+	FieldTime     LinkFieldKind = "time"     // a time of day HH:MM, read with ippo.ParseTimeOfDay
 )
 
 // LinkField is one field of an action's form.
@@ -81,8 +108,15 @@ type LinkField struct {
 	Kind     LinkFieldKind
 	Options  []LinkOption // FieldRadio
 	Required bool
+	// RequiredWhen, for a field that is not Required, says when it is
+	// needed all the same (a Check enforces it); the label shows it in
+	// place of (任意).
+	RequiredWhen string
 	// MaxLen bounds text in characters (default 2000).
 	MaxLen int
+	// Inline shows a radio field's choices side by side (short labels,
+	// such as the scores 1 to 5).
+	Inline bool
 }
 
 // LinkOption is one choice of a radio field.
@@ -98,6 +132,15 @@ type LinkForm map[string]string
 func (f LinkForm) Date(name string) ippo.Date {
 	d, _ := ippo.ParseDate(f[name])
 	return d
+}
+
+// Time returns a FieldTime's value, or nil if empty.
+func (f LinkForm) Time(name string) *ippo.TimeOfDay {
+	t, err := ippo.ParseTimeOfDay(f[name])
+	if err != nil {
+		return nil
+	}
+	return &t
 }
 
 // LinkDone is the page after an action took effect.
@@ -122,9 +165,10 @@ func (s *Server) registerLinkActions() map[links.Action]LinkAction {
 	// the worker declines the next extension (issue 4)
 	add(s.optOutAction())
 	// the worker reports an absence, late start or early leave (issue 5)
-
+	add(s.absenceAction())
 	// the worker's self-assessment; an agency acknowledges a handoff (issue 6)
-
+	add(s.selfAssessmentAction())
+	add(s.agencyAckAction())
 	return actions
 }
 
@@ -137,6 +181,11 @@ const (
 	maxLinkForm = 64 << 10
 	// linkActTimeout bounds an action, so a page always answers.
 	linkActTimeout = 30 * time.Second
+	// linkAwait is how long a request waits for another one acting on the
+	// same use (a double click) to finish, so it can say how that went.
+	linkAwait = 5 * time.Second
+	// useField is the hidden field with a reusable link's form nonce.
+	useField = "use"
 )
 
 //go:embed pages/link.html
@@ -156,6 +205,8 @@ type formView struct {
 	Error  string
 	Fields []fieldView
 	Button string
+	// Use is a reusable link's form nonce (useField).
+	Use string
 }
 
 type fieldView struct {
@@ -260,6 +311,15 @@ func (s *Server) usedPage(c *gin.Context, act LinkAction, use postgres.LinkUse) 
 		})
 		return
 	}
+	if act.Reusable {
+		paras := []string{fmt.Sprintf("この内容は %s に受け付けています。同じお知らせを、もう一度送っていただく必要はありません。", japaneseTime(use.At))}
+		if use.Outcome != "" {
+			paras = append(paras, "そのときのお知らせ: "+use.Outcome)
+		}
+		paras = append(paras, "ほかのことを知らせるときは、メールのリンクをもう一度開いてください。")
+		s.page(c, http.StatusConflict, pageData{For: act.Title, Title: "このお知らせは受け付けています", Paragraphs: paras})
+		return
+	}
 	paras := []string{fmt.Sprintf("このリンクは %s に使われ、お申し出は受け付けられています。", japaneseTime(use.At))}
 	if use.Outcome != "" {
 		paras = append(paras, "そのときのお知らせ: "+use.Outcome)
@@ -276,25 +336,39 @@ func (s *Server) linkPage(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	use, err := s.DB.LinkUse(ctx, claims.ID)
-	switch {
-	case err == nil:
-		s.usedPage(c, act, use)
-		return
-	case !errors.Is(err, pgx.ErrNoRows):
-		logger(c).Error("link page", "action", string(claims.Action), "error", err.Error())
-		s.unavailablePage(c, act.Title)
-		return
+	if !act.Reusable {
+		use, err := s.DB.LinkUse(ctx, claims.ID)
+		switch {
+		case err == nil:
+			s.usedPage(c, act, use)
+			return
+		case !errors.Is(err, pgx.ErrNoRows):
+			logger(c).Error("link page", "action", string(claims.Action), "error", err.Error())
+			s.unavailablePage(c, act.Title)
+			return
+		}
 	}
 	var paras []string
 	if act.Describe != nil {
+		var err error
 		paras, err = act.Describe(ctx, claims)
 		if s.linkError(c, act, err) {
 			return
 		}
 	}
-	s.page(c, http.StatusOK, pageData{For: act.Title, Title: act.Title, Paragraphs: paras, Form: newFormView(act, nil, nil)})
+	var form LinkForm
+	if act.Prefill != nil {
+		form = act.Prefill(ctx, claims)
+	}
+	view := newFormView(act, form, nil)
+	if act.Reusable {
+		view.Use = links.NewID()
+	}
+	s.page(c, http.StatusOK, pageData{For: act.Title, Title: act.Title, Paragraphs: paras, Form: view})
 }
+
+// formNonce matches the nonces links.NewID makes (useField).
+var formNonce = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 
 // linkAct is POST /l/{token}: it checks the form, claims the link, acts,
 // and records the use, or releases the claim if nothing changed.
@@ -310,7 +384,12 @@ func (s *Server) linkAct(c *gin.Context) {
 		return
 	}
 	form, problems := checkForm(act.Fields, c.Request.PostForm)
-	if len(problems) > 0 {
+	if len(problems) == 0 && act.Check != nil {
+		problems = act.Check(form)
+	}
+	nonce := c.Request.PostForm.Get(useField)
+	freshNonce := act.Reusable && !formNonce.MatchString(nonce)
+	if len(problems) > 0 || freshNonce {
 		var paras []string
 		if act.Describe != nil {
 			var err error
@@ -318,38 +397,81 @@ func (s *Server) linkAct(c *gin.Context) {
 				return
 			}
 		}
-		s.page(c, http.StatusUnprocessableEntity, pageData{For: act.Title, Title: act.Title, Paragraphs: paras,
-			Form: newFormView(act, form, problems)})
+		view := newFormView(act, form, problems)
+		if act.Reusable {
+			if freshNonce {
+				nonce = links.NewID()
+				if view.Error == "" {
+					view.Error = "内容を確かめて、もう一度ボタンを押してください。まだ何も送られていません。"
+				}
+			}
+			view.Use = nonce
+		}
+		s.page(c, http.StatusUnprocessableEntity, pageData{For: act.Title, Title: act.Title, Paragraphs: paras, Form: view})
 		return
+	}
+	useID := claims.ID
+	if act.Reusable {
+		useID = claims.ID + "/" + nonce
 	}
 
 	// The bookkeeping finishes even if the person closes the page.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), linkActTimeout)
 	defer cancel()
-	use, claimed, err := s.DB.ClaimLink(ctx, claims.ID, string(claims.Action), claims.WorkerID, linkStaleAfter)
+	use, claimed, err := s.DB.ClaimLink(ctx, useID, string(claims.Action), claims.WorkerID, linkStaleAfter)
 	if err != nil {
 		logger(c).Error("claim link", "action", string(claims.Action), "error", err.Error())
 		s.unavailablePage(c, act.Title)
 		return
 	}
 	if !claimed {
-		s.usedPage(c, act, use)
+		s.usedPage(c, act, s.awaitLink(ctx, use))
 		return
 	}
-	done, err := act.Perform(ctx, claims, form)
+	perform := claims
+	perform.ID = useID
+	done, err := act.Perform(ctx, perform, form)
 	if err != nil {
-		if rerr := s.DB.ReleaseLink(ctx, claims.ID); rerr != nil {
+		if rerr := s.DB.ReleaseLink(ctx, useID); rerr != nil {
 			logger(c).Error("release link", "action", string(claims.Action), "error", rerr.Error())
 		}
 		s.linkError(c, act, err)
 		return
 	}
-	if err := s.DB.FinishLink(ctx, claims.ID, done.Title); err != nil {
+	if err := s.DB.FinishLink(ctx, useID, done.Title); err != nil {
 		// It acted; the claim turns stale and a retry acts again, idempotently.
 		logger(c).Error("finish link", "action", string(claims.Action), "error", err.Error())
 	}
 	logger(c).Info("link used", "action", string(claims.Action), "link_id", claims.ID)
 	s.page(c, http.StatusOK, pageData{For: act.Title, Title: done.Title, Paragraphs: done.Paragraphs})
+}
+
+// awaitLink waits, up to linkAwait, for a use another request is acting
+// on (a double click, a reload) to finish, and returns it as it then
+// stands: the person sees what came of the first request rather than a
+// page asking them to try again.
+func (s *Server) awaitLink(ctx context.Context, use postgres.LinkUse) postgres.LinkUse {
+	deadline := time.NewTimer(linkAwait)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for use.State == postgres.LinkActing {
+		select {
+		case <-ctx.Done():
+			return use
+		case <-deadline.C:
+			return use
+		case <-tick.C:
+		}
+		now, err := s.DB.LinkUse(ctx, use.LinkID)
+		if err != nil {
+			// Released (the other request changed nothing) or unreadable:
+			// the "acting" page asks to try again in a moment.
+			return use
+		}
+		use = now
+	}
+	return use
 }
 
 // linkError answers err from Describe or Perform; it reports whether there
@@ -397,6 +519,10 @@ func checkForm(fields []LinkField, values map[string][]string) (LinkForm, map[st
 		case FieldDate:
 			if _, err := ippo.ParseDate(v); err != nil {
 				problems[f.Name] = "日付を選んでください(例: 2026-04-01)。"
+			}
+		case FieldTime:
+			if _, err := ippo.ParseTimeOfDay(v); err != nil {
+				problems[f.Name] = "時刻を選んでください(例: 10:30)。"
 			}
 		default:
 			if max := maxLen(f); utf8.RuneCountInString(v) > max {

@@ -93,6 +93,8 @@ func TestMonthlyCloseSendsTheStatement(t *testing.T) {
 		if e["template"] == "monthly_statement" {
 			require.Contains(t, e["text"], "鎌倉 花子 様")
 			require.Contains(t, e["text"], "1時間 × 1,225円 = 1,225円")
+			require.Contains(t, e["text"], "体調がすぐれない日は")
+			require.Contains(t, e["text"], p.base+"/l/", "the statement carries the absence link")
 		}
 	}
 

@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -13,12 +15,14 @@ import (
 
 // TestFromIntakeToTheLastFollowUp: with a three-second month, a worker is
 // registered, signs, is asked for a self-assessment, is assessed by staff
-// and by themself, gets a step-up recommendation, graduates and is handed
-// over to the two agencies they consented to (a third, without consent, is
-// refused by name and nothing is sent), one agency acknowledges, the other
-// is escalated to staff and then loses the worker's consent, three
-// follow-ups go out and the lifecycle completes. Every email in the outbox
-// and every step on the timeline is checked.
+// and by themself (through the signed link in the self-assessment
+// request), gets a step-up recommendation, graduates and is handed over to
+// the two agencies they consented to (a third, without consent, is refused
+// by name and nothing is sent), one agency acknowledges through the signed
+// link in its handoff email, the other is escalated to staff and then
+// loses the worker's consent, three follow-ups go out and the lifecycle
+// completes. Every email in the outbox and every step on the timeline is
+// checked.
 func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	t.Parallel()
 	p := start(t, options{monthLength: "3s"})
@@ -65,14 +69,30 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 		"comments": map[string]any{"habits": "毎日同じ時間に始められている"}}, http.StatusCreated)
 	require.False(t, staff["step_up_recommended"].(bool))
 	require.False(t, staff["round_complete"].(bool))
-	self := p.do("POST", path+"/assessments", map[string]any{"by": "self", "scores": scores(4, 5, 4, 4)}, http.StatusCreated)
-	require.True(t, self["step_up_recommended"].(bool), "both averages reach 4.0")
-	require.True(t, self["round_complete"].(bool))
-	require.Equal(t, "active", self["phase"], "a recommendation is not a graduation")
+	// The worker answers through the link in the request email: the page
+	// asks for the four scores, and records once.
+	selfLink := p.linkIn(p.emailTo(id, "self_assessment_request", "hanako.grad@example.jp"))
+	status, page := browse(t, http.MethodGet, selfLink, nil)
+	require.Equal(t, http.StatusOK, status, page)
+	require.Contains(t, page, "作業安定度")
+	selfForm := url.Values{"stability": {"4"}, "execution": {"5"}, "habits": {"4"}, "interpersonal": {"4"}, "comment": {"少しずつ慣れてきました"}}
+	status, page = browse(t, http.MethodPost, selfLink, selfForm)
+	require.Equal(t, http.StatusOK, status, page)
+	require.Contains(t, page, "ふり返りを受け付けました")
+	status, page = browse(t, http.MethodPost, selfLink, selfForm)
+	require.Equal(t, http.StatusConflict, status, page)
+	require.Contains(t, page, "このリンクは使用済みです")
+	p.eventually(10*time.Second, "the step-up recommendation", func() bool {
+		return slices.Contains(p.timelineKinds(id), "step_up_recommended")
+	})
+	require.Equal(t, "active", p.do("GET", path, nil, http.StatusOK)["phase"], "a recommendation is not a graduation")
 	invalid := p.do("POST", path+"/assessments", map[string]any{"by": "self", "scores": scores(4, 5, 4, 6)}, http.StatusUnprocessableEntity)
 	require.Equal(t, "scores.interpersonal", invalid["errors"].([]any)[0].(map[string]any)["field"])
 	history := p.do("GET", path+"/assessments", nil, http.StatusOK)
 	require.Len(t, history["items"], 2)
+	self := history["latest"].(map[string]any)["self"].(map[string]any)
+	require.Equal(t, ippo.ActorWorker, self["recorded_by"])
+	require.Equal(t, "少しずつ慣れてきました", self["comment"])
 	require.Equal(t, map[string]any{"stability": 0.0, "execution": 1.0, "habits": 0.0, "interpersonal": 0.0}, history["gap"])
 	require.Equal(t, map[string]any{"threshold": 4.0, "ready": true}, history["step_up"])
 	require.NotEmpty(t, history["next_due"])
@@ -96,8 +116,18 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	require.Equal(t, "sent", hA["status"])
 	require.Equal(t, []any{"work_history", "assessments", "contact"}, hA["items"])
 	require.Equal(t, []any{"work_history"}, hB["items"])
-	acked := p.do("POST", path+"/handoffs/"+hA["id"].(string)+"/acknowledgement", map[string]any{"note": "電話で受け取りを確認"}, http.StatusOK)
-	require.Equal(t, "acknowledged", acked["handoff"].(map[string]any)["status"])
+	// A acknowledges through the link in its email (the page shows nothing
+	// about the worker); B does not.
+	ackLink := p.linkIn(p.emailTo(id, "agency_handoff", "hw-fujisawa@example.jp"))
+	status, page = browse(t, http.MethodPost, ackLink, url.Values{})
+	require.Equal(t, http.StatusOK, status, page)
+	require.Contains(t, page, "受け取りのご確認、ありがとうございました")
+	status, page = browse(t, http.MethodGet, ackLink, nil)
+	require.Equal(t, http.StatusConflict, status, page)
+	require.Contains(t, page, "このリンクは使用済みです")
+	for _, never := range []string{"鎌倉", "hanako.grad@example.jp", id} {
+		require.NotContains(t, page, never)
+	}
 	again = p.do("POST", path+"/handoffs/"+hA["id"].(string)+"/acknowledgement", map[string]any{}, http.StatusOK)
 	require.True(t, again["already_acknowledged"].(bool))
 
@@ -123,6 +153,17 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	w := p.do("GET", path, nil, http.StatusOK)
 	require.Equal(t, "graduated", w["phase"])
 	require.Equal(t, "closed", w["status"])
+	actors := map[string][]string{}
+	for _, x := range p.do("GET", path+"/timeline", nil, http.StatusOK)["items"].([]any) {
+		e := x.(map[string]any)
+		if k := e["kind"].(string); k == "assessment_recorded" || k == "handoff_acknowledged" {
+			actors[k] = append(actors[k], e["actor"].(string))
+		}
+	}
+	require.Len(t, actors["assessment_recorded"], 2)
+	require.NotEqual(t, ippo.ActorWorker, actors["assessment_recorded"][0], "staff assessed first")
+	require.Equal(t, ippo.ActorWorker, actors["assessment_recorded"][1], "then the worker, through the link")
+	require.Equal(t, []string{ippo.ActorAgency}, actors["handoff_acknowledged"])
 
 	emails := p.lifecycleEmails(id) // monthly statements: e2e/close_test.go
 	require.Equal(t, []string{
@@ -169,6 +210,7 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	ra, rb := list[0].(map[string]any), list[1].(map[string]any)
 	require.Equal(t, "ハローワーク藤沢", ra["agency_name"])
 	require.Equal(t, "acknowledged", ra["status"])
+	require.Equal(t, ippo.ActorAgency, ra["acknowledged_by"])
 	require.Equal(t, "consent_withdrawn", rb["status"])
 	require.NotEmpty(t, rb["escalated_at"])
 	provided, err := ippo.ParseDate(ra["provided_on"].(string))
@@ -190,6 +232,30 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	over := p.do("POST", path+"/graduation", map[string]any{"destination": "other", "agencies": []string{}}, http.StatusConflict)
 	require.Equal(t, "graduated", over["phase"])
 	require.True(t, strings.HasPrefix(over["type"].(string), "/api/v1/docs#problem-"))
+}
+
+// emailTo returns the worker's one email of template sent to recipient.
+func (p *instance) emailTo(id, template, recipient string) map[string]any {
+	p.t.Helper()
+	var found []map[string]any
+	for _, e := range p.outbox(id) {
+		if e["template"] == template && e["recipient"] == recipient {
+			found = append(found, e)
+		}
+	}
+	require.Len(p.t, found, 1, "%s to %s", template, recipient)
+	return found[0]
+}
+
+// linkIn returns the one signed link in an email's text, and checks the
+// HTML carries it too.
+func (p *instance) linkIn(email map[string]any) string {
+	p.t.Helper()
+	text := email["text"].(string)
+	found := regexp.MustCompile(regexp.QuoteMeta(p.base)+`/l/[A-Za-z0-9_.-]+`).FindAllString(text, -1)
+	require.Len(p.t, found, 1, "one link in %s:\n%s", email["template"], text)
+	require.Contains(p.t, email["html"], `href="`+found[0]+`"`)
+	return found[0]
 }
 
 func scores(stability, execution, habits, interpersonal int) map[string]any {

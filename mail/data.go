@@ -162,6 +162,10 @@ type ContractTerms struct {
 	ExtensionMonths int
 	// OptOutURL is the signed link to decline the extension.
 	OptOutURL string
+	// AbsenceURL, optional, is the signed link to report an absence, a
+	// late start or an early leave; it works, as often as needed, until
+	// TermEnd.
+	AbsenceURL string
 }
 
 func (ContractTerms) Template() Template { return TemplateContractTerms }
@@ -187,6 +191,9 @@ func (d ContractTerms) validate(c *checker) {
 	c.that(d.NextExtension.After(d.TermEnd), "NextExtension", "must be after TermEnd")
 	c.that(d.ExtensionMonths > 0, "ExtensionMonths", "must be positive")
 	c.link("OptOutURL", d.OptOutURL)
+	if d.AbsenceURL != "" {
+		c.link("AbsenceURL", d.AbsenceURL)
+	}
 }
 
 // ExtensionReminder reminds a worker that the contract will extend by
@@ -404,6 +411,11 @@ type MonthlyStatement struct {
 	TotalYen   int
 	// PaymentDate is shown when set.
 	PaymentDate ippo.Date
+	// AbsenceURL, optional, is the signed link to report an absence, a
+	// late start or an early leave; it works, as often as needed, until
+	// AbsenceUntil (required with it).
+	AbsenceURL   string
+	AbsenceUntil ippo.Date
 }
 
 func (MonthlyStatement) Template() Template { return TemplateMonthlyStatement }
@@ -419,6 +431,11 @@ func (d MonthlyStatement) validate(c *checker) {
 	}
 	c.that(math.Abs(hours-d.TotalHours) < 0.005, "TotalHours", "must be the sum of the lines")
 	c.that(yen == d.TotalYen, "TotalYen", "must be the sum of the lines")
+	if d.AbsenceURL != "" {
+		c.link("AbsenceURL", d.AbsenceURL)
+		c.date("AbsenceUntil", d.AbsenceUntil)
+	}
+	c.that(d.AbsenceURL != "" || d.AbsenceUntil.IsZero(), "AbsenceUntil", "is only for an AbsenceURL")
 }
 
 // CityMonthlyReport is the monthly report to the city: figure rows and,

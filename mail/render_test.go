@@ -259,15 +259,18 @@ func TestEveryGivenFieldIsShown(t *testing.T) {
 // label is not shown either.
 func TestOptionalFieldsLeaveNoTrace(t *testing.T) {
 	bare := Center{Name: "センター", Email: "c@example.jp"}
+	noAbsence := sampleNamed(t, "contract_terms_signing").(ContractTerms)
+	noAbsence.AbsenceURL = ""
 	cases := []struct {
 		data   Data
 		absent []string
 	}{
+		{noAbsence, []string{"一報は、次のリンク", "何度でも", "/l/absence/"}},
 		{NonRenewalNotice{Center: bare, Name: "山田", EndDate: ippo.NewDate(2026, 12, 31), NoticeDays: 30}, []string{"理由:", "<strong>理由"}},
 		{EligibilityApproved{Center: bare, Name: "山田", Waitlisted: true}, []string{"番目"}},
 		{CityMonthlyReport{Center: bare, Month: ippo.YearMonth{Year: 2026, Month: 4}, Rows: []Line{{"a", "1"}}}, []string{"CSV", "<pre"}},
 		{StaffTask{Center: bare, Title: "t", Body: "b"}, []string{"ワーカー:", "<a href"}},
-		{MonthlyStatement{Center: bare, Name: "山田", Month: ippo.YearMonth{Year: 2026, Month: 4}}, []string{"お支払い予定日", "期間ごとに"}},
+		{MonthlyStatement{Center: bare, Name: "山田", Month: ippo.YearMonth{Year: 2026, Month: 4}}, []string{"お支払い予定日", "期間ごとに", "体調について", "何度でも"}},
 		{ApplicationReceived{Center: bare, Name: "山田", Received: ippo.NewDate(2026, 4, 1)}, []string{"運営", "https://"}},
 	}
 	for _, c := range cases {
@@ -387,6 +390,15 @@ func TestRenderValidates(t *testing.T) {
 	ct = get("contract_terms_signing").(ContractTerms)
 	ct.PaymentTerms = " "
 	bad["no payment terms"] = ct
+	ct = get("contract_terms_signing").(ContractTerms)
+	ct.AbsenceURL = "javascript:alert(1)"
+	bad["absence link not http"] = ct
+	st = get("monthly_statement").(MonthlyStatement)
+	st.AbsenceUntil = ippo.Date{}
+	bad["absence link without its last day"] = st
+	st = get("monthly_statement").(MonthlyStatement)
+	st.AbsenceURL = ""
+	bad["absence last day without a link"] = st
 
 	nr := get("non_renewal_notice").(NonRenewalNotice)
 	nr.NoticeDays = 29

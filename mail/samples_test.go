@@ -34,7 +34,8 @@ func samples() []sample {
 			WorkContent: WorkContentIT, Place: PlaceRemoteOrOnSite,
 			PaymentTerms:  "毎月末日締め、翌月末日までに、ご指定の口座へ振り込みます。",
 			NextExtension: d(2026, 10, 1), ExtensionMonths: 3,
-			OptOutURL: "https://ippo.example.jp/l/opt-out/eyJpZCI6IjEifQ.c2lnbmF0dXJl",
+			OptOutURL:  "https://ippo.example.jp/l/opt-out/eyJpZCI6IjEifQ.c2lnbmF0dXJl",
+			AbsenceURL: "https://ippo.example.jp/l/absence/eyJpZCI6IjUifQ.c2lnbmF0dXJl",
 		}},
 		{"contract_terms_extension", ContractTerms{
 			Center: center, Name: "山田 花子", Kind: ContractExtension,
@@ -43,7 +44,8 @@ func samples() []sample {
 			WorkContent: WorkContentIT, Place: PlaceRemoteOrOnSite,
 			PaymentTerms:  "毎月末日締め、翌月末日までに、ご指定の口座へ振り込みます。",
 			NextExtension: d(2027, 1, 1), ExtensionMonths: 3,
-			OptOutURL: "https://ippo.example.jp/l/opt-out/eyJpZCI6IjIifQ.c2lnbmF0dXJl",
+			OptOutURL:  "https://ippo.example.jp/l/opt-out/eyJpZCI6IjIifQ.c2lnbmF0dXJl",
+			AbsenceURL: "https://ippo.example.jp/l/absence/eyJpZCI6IjYifQ.c2lnbmF0dXJl",
 		}},
 		{"extension_reminder", ExtensionReminder{
 			Center: center, Name: "山田 花子",
@@ -84,6 +86,8 @@ func samples() []sample {
 				{From: d(2025, 10, 4), To: d(2025, 10, 31), Hours: 32.5, YenPerHour: 1225, Amount: 39812},
 			},
 			TotalHours: 36.5, TotalYen: 44460, PaymentDate: d(2025, 11, 28),
+			AbsenceURL:   "https://ippo.example.jp/l/absence/eyJpZCI6IjcifQ.c2lnbmF0dXJl",
+			AbsenceUntil: d(2026, 3, 31),
 		}},
 		{"monthly_statement_no_hours", MonthlyStatement{Center: center, Name: "山田 花子", Month: ippo.YearMonth{Year: 2026, Month: 1}}},
 		{"city_monthly_report", CityMonthlyReport{

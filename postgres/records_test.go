@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/ippo-center/ippo/postgres/pgtest"
@@ -185,6 +186,40 @@ func TestRecordAbsence(t *testing.T) {
 	screening := newWorker(t, db, worker{phase: ippo.PhaseScreening})
 	_, err = db.RecordAbsence(ctx, screening, ippo.Absence{Date: day("2026-04-13"), Kind: ippo.AbsenceAbsent}, ippo.ActorWorker)
 	require.Equal(t, ippo.ECONFLICT, domainError(t, err).Code)
+}
+
+// TestRecordAbsenceOnce: the same ID records one absence however often it
+// is asked, keeps the first notice, and is not checked against the phase
+// again; a refused notice leaves the ID free.
+func TestRecordAbsenceOnce(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	id := newWorker(t, db, active("2026-04-01"))
+	other := newWorker(t, db, active("2026-04-01"))
+	key := uuid.NewString()
+	eleven := ippo.NewTimeOfDay(11, 0)
+
+	_, _, err := db.RecordAbsenceOnce(ctx, key, id, ippo.Absence{Date: day("2026-04-13"), Kind: ippo.AbsenceLate}, ippo.ActorWorker)
+	require.Equal(t, []string{"from"}, fieldNames(t, err))
+	first, existed, err := db.RecordAbsenceOnce(ctx, key, id, ippo.Absence{Date: day("2026-04-13"), Kind: ippo.AbsenceLate, From: &eleven, Reason: "朝は体が重いため"}, ippo.ActorWorker)
+	require.NoError(t, err)
+	require.False(t, existed)
+	require.Equal(t, key, first.ID)
+	again, existed, err := db.RecordAbsenceOnce(ctx, key, id, ippo.Absence{Date: day("2026-04-14"), Kind: ippo.AbsenceAbsent}, ippo.ActorWorker)
+	require.NoError(t, err)
+	require.True(t, existed)
+	require.Equal(t, day("2026-04-13"), again.Date, "the first notice stands")
+	require.Equal(t, eleven, *again.From)
+	require.Equal(t, "朝は体が重いため", again.Reason)
+
+	_, _, err = db.RecordAbsenceOnce(ctx, key, other, ippo.Absence{Date: day("2026-04-13"), Kind: ippo.AbsenceAbsent}, ippo.ActorWorker)
+	require.Equal(t, ippo.ECONFLICT, domainError(t, err).Code)
+	list, err := db.Absences(ctx, id, nil)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	list, err = db.Absences(ctx, other, nil)
+	require.NoError(t, err)
+	require.Empty(t, list)
 }
 
 func TestCatalogAndAssignment(t *testing.T) {
