@@ -26,6 +26,15 @@ import (
 func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	t.Parallel()
 	p := start(t, options{monthLength: "3s"})
+	// 25 program days (2.5 s) for an agency to acknowledge, so the link
+	// is followed in time on a loaded machine, and follow-ups 2, 4 and 6
+	// months after graduation, so the unacknowledged handoff is escalated
+	// well before the first (the expected order below relies on it).
+	st := p.do("GET", "/api/v1/policy", nil, http.StatusOK)
+	policy := st["in_force"].(map[string]any)
+	policy["ack_timeout_days"] = 25
+	policy["follow_up_months"] = []int{2, 4, 6}
+	p.do("PUT", "/api/v1/policy", map[string]any{"effective_from": st["today"], "policy": policy}, http.StatusOK)
 
 	id := p.do("POST", "/api/v1/applicants", applicant("hanako.grad@example.jp"), http.StatusCreated)["id"].(string)
 	path := "/api/v1/workers/" + id
@@ -131,8 +140,8 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	again = p.do("POST", path+"/handoffs/"+hA["id"].(string)+"/acknowledgement", map[string]any{}, http.StatusOK)
 	require.True(t, again["already_acknowledged"].(bool))
 
-	// B does not acknowledge within 14 days: staff are told. After the
-	// first follow-up (a month after graduation; the next is two months
+	// B does not acknowledge within 25 days: staff are told. After the
+	// first follow-up (two months after graduation; the next is two months
 	// later), the worker withdraws B's consent, and staff are asked to tell B.
 	p.eventually(20*time.Second, "the first follow-up", func() bool {
 		return slices.Contains(p.timelineKinds(id), "follow_up_check_in")
@@ -193,7 +202,7 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	require.NotContains(t, a["text"], "精神障害", "nobody consented to the disability type")
 	require.NotContains(t, emails[8]["text"], "鎌倉 花子", "staff escalations name the worker by ID")
 	require.Contains(t, emails[8]["text"], id)
-	require.Contains(t, emails[9]["text"], "1か月")
+	require.Contains(t, emails[9]["text"], "2か月")
 	require.Contains(t, emails[11]["text"], "6か月")
 	for _, e := range emails {
 		require.Equal(t, "held", e["status"])

@@ -31,16 +31,23 @@ type MonthlyReportInput struct {
 }
 
 // reportOptions wait for the close: retried every few seconds at first,
-// then every ten minutes, for up to three days; a close that has not
-// finished by then is for staff to look at (GET /api/v1/closes).
-var reportOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    time.Minute,
-	ScheduleToCloseTimeout: 72 * time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    2 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    10 * time.Minute,
-	},
+// then every ten minutes (a program day on a compressed clock), for up to
+// three days; a close that has not finished by then is for staff to look
+// at (GET /api/v1/closes).
+func reportOptions(clock ippo.Clock) workflow.ActivityOptions {
+	every := 10 * time.Minute
+	if clock.Compressed() {
+		every = max(clock.MonthLength/30, time.Second)
+	}
+	return workflow.ActivityOptions{
+		StartToCloseTimeout:    time.Minute,
+		ScheduleToCloseTimeout: 72 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    min(2*time.Second, every),
+			BackoffCoefficient: 2,
+			MaximumInterval:    every,
+		},
+	}
 }
 
 // MonthlyReport emails the city's report for the month that just ended.
@@ -54,6 +61,6 @@ func MonthlyReport(ctx workflow.Context, in MonthlyReportInput) (activities.Noti
 		m = in.Clock.Today(at).YearMonth().Prev()
 	}
 	var res activities.NoticeResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions), a.SendCityReport, m).Get(ctx, &res)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions(in.Clock)), a.SendCityReport, m).Get(ctx, &res)
 	return res, err
 }
