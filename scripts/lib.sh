@@ -10,6 +10,12 @@ TEMPORAL_CLI_VERSION=v1.5.1
 
 PG_PORT=${IPPO_PG_PORT:-55432}
 PG_DATA="$DEV/pg"
+# PostgreSQL runs as the postgres user, who must reach the data folder. A
+# checkout under a private home (/root is 0700) keeps its cluster in the
+# postgres user's home instead, one per checkout.
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
+	PG_DATA="$(getent passwd postgres | cut -d: -f6)/ippo-$(printf %s "$ROOT" | md5sum | cut -c1-12)/pg"
+fi
 TEMPORAL_PORT=${IPPO_TEMPORAL_PORT:-7233}
 TEMPORAL_UI_PORT=${IPPO_TEMPORAL_UI_PORT:-8233}
 

@@ -14,6 +14,7 @@ start)
 		log "creating a PostgreSQL cluster in $PG_DATA"
 		mkdir -p "$PG_DATA"
 		chmod 700 "$PG_DATA"
+		[ "$PG_DATA" = "$DEV/pg" ] || log "(the postgres user cannot reach $ROOT, so the cluster lives in $PG_DATA)"
 		[ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DATA"
 		# trust on loopback only: a development cluster that listens on 127.0.0.1.
 		as_postgres "$bindir/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
