@@ -30,7 +30,7 @@ pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1;
 # as_postgres runs a command as the postgres user (PostgreSQL refuses root).
 as_postgres() {
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@") # from a folder the postgres user may enter
 	else
 		"$@"
 	fi
