@@ -685,7 +685,7 @@ func TestLinkFormFields(t *testing.T) {
 			require.Contains(t, page, s)
 		}
 	}
-	status, page = r.submit(path, url.Values{"kind": {"late"}, "on": {"4月1日"}})
+	_, page = r.submit(path, url.Values{"kind": {"late"}, "on": {"4月1日"}})
 	require.Contains(t, page, `value="late" checked`, "what was chosen stays")
 	require.Empty(t, got, "Perform never sees a form with errors")
 
