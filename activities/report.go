@@ -17,6 +17,41 @@ var ErrMonthNotClosed = errors.New("the month's close has not finished yet")
 // CityReportKey is the outbox key of the city's report for month m.
 func CityReportKey(m ippo.YearMonth) string { return "report/" + m.String() + "/city" }
 
+// ReportCatchUpMonths is how many months before the one it is for a
+// monthly report looks back for closed months whose report was never sent.
+const ReportCatchUpMonths = 3
+
+// UnreportedMonths returns the months of the ReportCatchUpMonths before m
+// whose close has finished but whose city report is not in the outbox,
+// oldest first: a report that did not run (its schedule found the previous
+// one still waiting for a late close, or the compressed program clock
+// passed over a short month) is sent by the next.
+func (a *Activities) UnreportedMonths(ctx context.Context, m ippo.YearMonth) ([]ippo.YearMonth, error) {
+	first := m
+	for range ReportCatchUpMonths {
+		first = first.Prev()
+	}
+	closed, err := a.DB.ClosedMonths(ctx, first, m.Prev())
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(closed))
+	for i, c := range closed {
+		keys[i] = CityReportKey(c)
+	}
+	sent, err := a.DB.OutboxStatuses(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var out []ippo.YearMonth
+	for _, c := range closed {
+		if _, ok := sent[CityReportKey(c)]; !ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 // SendCityReport emails the month's report to the city contact in the
 // policy (once per month, by the exactly-once rule of Notify). It waits
 // for the month's close, whose statements give the hours and fees: until
@@ -27,7 +62,7 @@ func (a *Activities) SendCityReport(ctx context.Context, m ippo.YearMonth) (Noti
 		return NoticeResult{}, err
 	}
 	if !closed {
-		return NoticeResult{}, temporal.NewApplicationError(ErrMonthNotClosed.Error(), "month_not_closed")
+		return NoticeResult{}, temporal.NewApplicationError(fmt.Sprintf("%s: %v", m, ErrMonthNotClosed), "month_not_closed")
 	}
 	p, err := a.DB.PolicyAt(ctx, m.Last())
 	if err != nil {

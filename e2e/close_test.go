@@ -84,7 +84,7 @@ func TestMonthlyCloseSendsTheStatement(t *testing.T) {
 				emails = append(emails, e)
 			}
 		}
-		return len(emails) == 2
+		return len(emails) == 2 && settled(emails)
 	})
 	require.ElementsMatch(t, []string{"monthly_statement", "schedule_review_suggestion"}, templates(emails))
 	for _, e := range emails {

@@ -174,6 +174,7 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	require.Equal(t, ippo.ActorWorker, actors["assessment_recorded"][1], "then the worker, through the link")
 	require.Equal(t, []string{ippo.ActorAgency}, actors["handoff_acknowledged"])
 
+	p.eventually(10*time.Second, "every email handed on", func() bool { return settled(p.lifecycleEmails(id)) })
 	emails := p.lifecycleEmails(id) // monthly statements: e2e/close_test.go
 	require.Equal(t, []string{
 		"application_received", "eligibility_approved", "contract_terms", "self_assessment_request",

@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"go.temporal.io/api/workflowservice/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 	"io"
 	"net"
 	"net/http"
@@ -24,9 +22,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/postgres/pgtest"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 var (
@@ -247,6 +248,13 @@ func (p *instance) outbox(id string) []map[string]any {
 		out = append(out, items[i].(map[string]any))
 	}
 	return out
+}
+
+// settled reports whether every email has been handed on: each is written
+// to the outbox first, then sent (or held), so a test that has counted them
+// waits for this before it reads their status.
+func settled(emails []map[string]any) bool {
+	return !slices.ContainsFunc(emails, func(e map[string]any) bool { return e["status"] == ippo.EmailQueued })
 }
 
 func templates(emails []map[string]any) []string {

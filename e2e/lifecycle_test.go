@@ -51,7 +51,10 @@ func TestContractExtendsTwiceThenEnds(t *testing.T) {
 	}, p.timelineKinds(id))
 	// Monthly statements come too (the month closes every three seconds);
 	// e2e/close_test.go checks those.
-	p.eventually(10*time.Second, "every email", func() bool { return len(p.lifecycleEmails(id)) == 11 })
+	p.eventually(10*time.Second, "every email", func() bool {
+		emails := p.lifecycleEmails(id)
+		return len(emails) == 11 && settled(emails)
+	})
 	require.Equal(t, []string{
 		"application_received", "eligibility_approved", "contract_terms", "non_renewal_notice",
 		"self_assessment_request", "self_assessment_request", "assessment_overdue",

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ippo-center/ippo"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // MonthlyReport computes the city's report for month m from the timeline
@@ -163,4 +164,23 @@ func (db *DB) MonthClosed(ctx context.Context, m ippo.YearMonth) (bool, error) {
 	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM month_closes WHERE month = $1 AND status = 'done')`,
 		date(m.First())).Scan(&done)
 	return done, err
+}
+
+// ClosedMonths returns the months from first to last (both included) whose
+// close has finished, oldest first.
+func (db *DB) ClosedMonths(ctx context.Context, first, last ippo.YearMonth) ([]ippo.YearMonth, error) {
+	rows, err := db.pool.Query(ctx, `SELECT month FROM month_closes WHERE status = 'done' AND month BETWEEN $1 AND $2 ORDER BY month`,
+		date(first.First()), date(last.First()))
+	if err != nil {
+		return nil, fmt.Errorf("closed months: %w", err)
+	}
+	months, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.YearMonth, error) {
+		var d pgtype.Date
+		err := row.Scan(&d)
+		return fromDate(d).YearMonth(), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("closed months: %w", err)
+	}
+	return months, nil
 }

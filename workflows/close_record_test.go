@@ -2,7 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,8 +11,6 @@ import (
 	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/workflows"
 	"github.com/stretchr/testify/require"
-	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -29,14 +26,8 @@ const closeHistories = "testdata/histories/close"
 // TestRecordHistories, it runs only with IPPO_RECORD_HISTORIES=1 (make
 // histories).
 func TestRecordHistoriesMonthlyClose(t *testing.T) {
-	if os.Getenv("IPPO_RECORD_HISTORIES") == "" {
-		t.Skip("set IPPO_RECORD_HISTORIES=1 (make histories) to record new histories")
-	}
+	tag := recordingTag(t)
 	c := temporaltest.Server(t).Client()
-	tag := os.Getenv("IPPO_HISTORY_TAG")
-	if tag == "" {
-		tag = time.Now().Format("20060102")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	queue := "record-close-" + uuid.NewString()
@@ -56,31 +47,12 @@ func TestRecordHistoriesMonthlyClose(t *testing.T) {
 	require.NoError(t, run.Get(ctx, &res))
 	require.Equal(t, 2400, res.Workers)
 
-	hist := &historypb.History{}
-	it := c.GetWorkflowHistory(ctx, id, run.GetRunID(), false, 0)
-	for it.HasNext() {
-		e, err := it.Next()
-		require.NoError(t, err)
-		hist.Events = append(hist.Events, e)
-	}
-	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(closeHistories, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(closeHistories, tag+"-monthly-close-run1.json"), b, 0o644))
+	saveHistory(ctx, t, c, id, run.GetRunID(), filepath.Join(closeHistories, tag+"-monthly-close-run1.json"))
 }
 
 // TestReplayMonthlyCloseHistories replays every saved monthly close with
 // today's code: a change the closes already running would not survive
 // fails here (put it behind workflow.GetVersion, see versions.go).
 func TestReplayMonthlyCloseHistories(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(closeHistories, "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no saved monthly close histories: run `make histories`")
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(workflows.MonthlyClose, workflow.RegisterOptions{Name: workflows.MonthlyCloseWorkflow})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
+	replayHistories(t, filepath.Join(closeHistories, "*.json"), workflows.MonthlyClose, workflows.MonthlyCloseWorkflow)
 }

@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,8 +13,6 @@ import (
 	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/workflows"
 	"github.com/stretchr/testify/require"
-	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -27,14 +24,8 @@ import (
 // with IPPO_RECORD_HISTORIES=1 (make histories): saved histories are the
 // record of what running workflows did, and are added to, not rewritten.
 func TestRecordHistories(t *testing.T) {
-	if os.Getenv("IPPO_RECORD_HISTORIES") == "" {
-		t.Skip("set IPPO_RECORD_HISTORIES=1 (make histories) to record new histories")
-	}
+	tag := recordingTag(t)
 	c := temporaltest.Server(t).Client()
-	tag := os.Getenv("IPPO_HISTORY_TAG")
-	if tag == "" {
-		tag = time.Now().Format("20060102")
-	}
 	clock := ippo.Clock{Anchor: time.Now().Truncate(time.Second), MonthLength: 3 * time.Second}
 
 	type step struct {
@@ -149,18 +140,8 @@ func TestRecordHistories(t *testing.T) {
 			for n := 1; ; n++ {
 				desc := c.GetWorkflow(ctx, workflows.WorkerWorkflowID(id), runID)
 				err := desc.Get(ctx, nil)
-				hist := &historypb.History{}
-				it := c.GetWorkflowHistory(ctx, workflows.WorkerWorkflowID(id), runID, false, 0)
-				for it.HasNext() {
-					e, err := it.Next()
-					require.NoError(t, err)
-					hist.Events = append(hist.Events, e)
-				}
-				b, merr := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
-				require.NoError(t, merr)
 				file := filepath.Join("testdata", "histories", fmt.Sprintf("%s-%s-run%d.json", tag, sc.name, n))
-				require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
-				require.NoError(t, os.WriteFile(file, b, 0o644))
+				hist := saveHistory(ctx, t, c, workflows.WorkerWorkflowID(id), runID, file)
 				last := hist.Events[len(hist.Events)-1]
 				next := last.GetWorkflowExecutionContinuedAsNewEventAttributes()
 				if next == nil {

@@ -15,16 +15,7 @@ import (
 // running lifecycles would not survive fails here: put it behind
 // workflow.GetVersion (versions.go).
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob("testdata/histories/*.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "no saved histories: run `make histories`")
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
+	replayHistories(t, "testdata/histories/*.json", workflows.Lifecycle, workflows.LifecycleWorkflow)
 }
 
 // TestReplayDetectsAnUnversionedChange proves the replay test can fail: a

@@ -32,16 +32,20 @@ type MonthlyReportInput struct {
 
 // reportOptions wait for the close: retried every few seconds at first,
 // then every ten minutes (a program day on a compressed clock), for up to
-// three days; a close that has not finished by then is for staff to look
-// at (GET /api/v1/closes).
+// three days, or most of a month length on a compressed clock, so the wait
+// is over before the schedule starts the next report (which would be
+// skipped while this one still runs). A close that has not finished by then
+// is for staff to look at (GET /api/v1/closes); the next report sends the
+// month's once it has.
 func reportOptions(clock ippo.Clock) workflow.ActivityOptions {
-	every := 10 * time.Minute
+	every, wait := 10*time.Minute, 72*time.Hour
 	if clock.Compressed() {
 		every = max(clock.MonthLength/30, time.Second)
+		wait = max(clock.MonthLength*4/5, 2*time.Second)
 	}
 	return workflow.ActivityOptions{
 		StartToCloseTimeout:    time.Minute,
-		ScheduleToCloseTimeout: 72 * time.Hour,
+		ScheduleToCloseTimeout: wait,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    min(2*time.Second, every),
 			BackoffCoefficient: 2,
@@ -50,7 +54,10 @@ func reportOptions(clock ippo.Clock) workflow.ActivityOptions {
 	}
 }
 
-// MonthlyReport emails the city's report for the month that just ended.
+// MonthlyReport emails the city's report for the month that just ended,
+// once its close has finished; first it sends the reports of the months
+// before it that are closed but were never reported (see
+// activities.UnreportedMonths).
 func MonthlyReport(ctx workflow.Context, in MonthlyReportInput) (activities.NoticeResult, error) {
 	m := in.Month
 	if m == (ippo.YearMonth{}) {
@@ -59,6 +66,18 @@ func MonthlyReport(ctx workflow.Context, in MonthlyReportInput) (activities.Noti
 			at = t
 		}
 		m = in.Clock.Today(at).YearMonth().Prev()
+	}
+	if workflow.GetVersion(ctx, changeReportCatchUp, workflow.DefaultVersion, 1) == 1 {
+		var missed []ippo.YearMonth
+		if err := execute(ctx, a.UnreportedMonths, m).Get(ctx, &missed); err != nil {
+			return activities.NoticeResult{}, err
+		}
+		for _, earlier := range missed {
+			if err := execute(ctx, a.SendCityReport, earlier).Get(ctx, nil); err != nil {
+				return activities.NoticeResult{}, err
+			}
+			workflow.GetLogger(ctx).Info("sent a missed city report", "month", earlier.String())
+		}
 	}
 	var res activities.NoticeResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reportOptions(in.Clock)), a.SendCityReport, m).Get(ctx, &res)

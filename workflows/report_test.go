@@ -1,7 +1,6 @@
 package workflows_test
 
 import (
-	"context"
 	"log/slog"
 	"testing"
 	"time"
@@ -10,36 +9,74 @@ import (
 	"github.com/ippo-center/ippo/activities"
 	"github.com/ippo-center/ippo/workflows"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 )
+
+func reportEnv(t *testing.T, w *reportWorld) *testsuite.TestWorkflowEnvironment {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.MonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflow})
+	w.register(env)
+	return env
+}
 
 // TestMonthlyReportWaitsForTheClose: started on the first of May, the
 // report is for April; it is retried until April's close has finished,
 // then sent once.
 func TestMonthlyReportWaitsForTheClose(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := suite.NewTestWorkflowEnvironment()
+	w := newReportWorld()
+	env := reportEnv(t, w)
 	env.SetStartTime(day("2026-05-01").Start().Add(9 * time.Hour))
-	env.RegisterWorkflowWithOptions(workflows.MonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflow})
-	var asked []ippo.YearMonth
-	env.RegisterActivityWithOptions(func(_ context.Context, m ippo.YearMonth) (activities.NoticeResult, error) {
-		asked = append(asked, m)
-		if len(asked) < 3 {
-			return activities.NoticeResult{}, temporal.NewApplicationError(activities.ErrMonthNotClosed.Error(), "month_not_closed")
-		}
-		return activities.NoticeResult{OutboxID: "o", Status: ippo.EmailSent}, nil
-	}, activity.RegisterOptions{Name: "SendCityReport"})
+	w.closesAt = map[ippo.YearMonth]int{ym(2026, 4): 3}
 
 	env.ExecuteWorkflow(workflows.MonthlyReportWorkflow, workflows.MonthlyReportInput{})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	var res activities.NoticeResult
 	require.NoError(t, env.GetWorkflowResult(&res))
-	require.Equal(t, ippo.EmailSent, res.Status)
-	require.Equal(t, []ippo.YearMonth{{Year: 2026, Month: 4}, {Year: 2026, Month: 4}, {Year: 2026, Month: 4}}, asked)
+	require.Equal(t, ippo.EmailHeld, res.Status)
+	require.Equal(t, []ippo.YearMonth{ym(2026, 4), ym(2026, 4), ym(2026, 4)}, w.asked)
+	require.Equal(t, []ippo.YearMonth{ym(2026, 4)}, w.sentMonths())
+}
+
+// TestMonthlyReportCatchesUp: a report that never ran (its schedule firing
+// was skipped while an earlier report waited) is sent by the next one,
+// before its own month's, and a month already reported is not sent again.
+func TestMonthlyReportCatchesUp(t *testing.T) {
+	w := newReportWorld(ym(2025, 12), ym(2026, 2), ym(2026, 3), ym(2026, 4))
+	w.sent = []ippo.YearMonth{ym(2026, 2)}
+	env := reportEnv(t, w)
+	env.SetStartTime(day("2026-05-01").Start().Add(9 * time.Hour))
+
+	env.ExecuteWorkflow(workflows.MonthlyReportWorkflow, workflows.MonthlyReportInput{})
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, []ippo.YearMonth{ym(2026, 2), ym(2026, 3), ym(2026, 4)}, w.sentMonths(),
+		"March caught up, then April; December is further back than the catch-up looks")
+}
+
+// TestMonthlyReportGivesUpBeforeTheNext: on a compressed clock, a close
+// that does not finish ends the report's wait within the month length, so
+// the schedule's next report is not skipped; that one sends both.
+func TestMonthlyReportGivesUpBeforeTheNext(t *testing.T) {
+	w := newReportWorld()
+	env := reportEnv(t, w)
+	clock := ippo.Clock{Anchor: day("2026-05-01").Start(), MonthLength: 3 * time.Second}
+	env.SetStartTime(clock.Anchor)
+
+	env.ExecuteWorkflow(workflows.MonthlyReportWorkflow, workflows.MonthlyReportInput{Clock: clock})
+	require.Error(t, env.GetWorkflowError(), "April's close never finished")
+	require.Empty(t, w.sentMonths())
+	require.Less(t, env.Now().Sub(clock.Anchor), clock.MonthLength)
+
+	w.close(ym(2026, 4))
+	w.close(ym(2026, 5))
+	next := reportEnv(t, w)
+	next.SetStartTime(clock.Real(day("2026-06-01").Start()))
+	next.ExecuteWorkflow(workflows.MonthlyReportWorkflow, workflows.MonthlyReportInput{Clock: clock})
+	require.NoError(t, next.GetWorkflowError())
+	require.Equal(t, []ippo.YearMonth{ym(2026, 4), ym(2026, 5)}, w.sentMonths())
 }

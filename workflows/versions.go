@@ -34,4 +34,11 @@ const (
 	// an Update no old history contains, and the loop runs exactly as
 	// before for every other phase.
 	ChangeAssessmentCadence = "assessment-cadence"
+
+	// changeReportCatchUp: the monthly report first sends the reports of
+	// closed months that never got one (a schedule firing skipped while an
+	// earlier report waited for a late close), and waits for its own
+	// month's close for a bounded time. A report already waiting when this
+	// is deployed finishes the old way; the next one catches up.
+	changeReportCatchUp = "report-catch-up"
 )

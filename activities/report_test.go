@@ -1,0 +1,51 @@
+package activities_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+)
+
+// TestUnreportedMonths: a report looks back three months for closed months
+// whose city report was never sent — not at months still open, not at
+// months already reported, not further back.
+func TestUnreportedMonths(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ym := func(y int, m time.Month) ippo.YearMonth { return ippo.YearMonth{Year: y, Month: m} }
+	for _, m := range []ippo.YearMonth{ym(2026, 1), ym(2026, 2), ym(2026, 3), ym(2026, 5)} {
+		require.NoError(t, f.db.BeginClose(ctx, m, "close"))
+		require.NoError(t, f.db.FinishClose(ctx, m))
+	}
+	require.NoError(t, f.db.BeginClose(ctx, ym(2026, 4), "close")) // still running
+
+	_, err := f.acts.SendCityReport(ctx, ym(2026, 2))
+	require.NoError(t, err)
+	_, err = f.acts.SendCityReport(ctx, ym(2026, 4))
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	require.Equal(t, "month_not_closed", appErr.Type())
+	require.Contains(t, appErr.Error(), "2026-04", "the error names the month")
+
+	got, err := f.acts.UnreportedMonths(ctx, ym(2026, 5))
+	require.NoError(t, err)
+	require.Equal(t, []ippo.YearMonth{ym(2026, 3)}, got, "January is too far back, February reported, April open")
+
+	got, err = f.acts.UnreportedMonths(ctx, ym(2026, 6))
+	require.NoError(t, err)
+	require.Equal(t, []ippo.YearMonth{ym(2026, 3), ym(2026, 5)}, got)
+
+	_, err = f.acts.SendCityReport(ctx, ym(2026, 3))
+	require.NoError(t, err)
+	got, err = f.acts.UnreportedMonths(ctx, ym(2026, 6))
+	require.NoError(t, err)
+	require.Equal(t, []ippo.YearMonth{ym(2026, 5)}, got, "a report sent is not sent again")
+	sent, err := f.db.OutboxStatuses(ctx, []string{activities.CityReportKey(ym(2026, 3))})
+	require.NoError(t, err)
+	require.Equal(t, ippo.EmailHeld, sent[activities.CityReportKey(ym(2026, 3))], "kept in the outbox without SendGrid")
+}
