@@ -26,9 +26,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-[ "$("$ROOT/scripts/postgres.sh" start)" = started ] && started+=(postgres)
+pg=$("$ROOT/scripts/postgres.sh" start)
+[ "$pg" = started ] && started+=(postgres)
 "$ROOT/scripts/postgres.sh" createdb ippo
-[ "$("$ROOT/scripts/temporal.sh" start)" = started ] && started+=(temporal)
+tm=$("$ROOT/scripts/temporal.sh" start)
+[ "$tm" = started ] && started+=(temporal)
 
 log "building ippo"
 go build -o "$BIN/ippo" ./cmd/ippo

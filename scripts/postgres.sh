@@ -23,6 +23,9 @@ start)
 		echo running
 		exit 0
 	fi
+	if port_open "$PG_PORT"; then
+		die "127.0.0.1:$PG_PORT is taken by another program (another checkout's cluster?): set IPPO_PG_PORT to a free port"
+	fi
 	as_postgres "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 start \
 		-o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$PG_DATA' -c synchronous_commit=off -c max_connections=200" >/dev/null
 	echo started

@@ -10,7 +10,8 @@ cd "$ROOT"
 "$ROOT/scripts/install.sh"
 
 started=""
-[ "$("$ROOT/scripts/postgres.sh" start)" = started ] && started=yes
+pg=$("$ROOT/scripts/postgres.sh" start)
+[ "$pg" = started ] && started=yes
 trap '[ -n "$started" ] && "$ROOT/scripts/postgres.sh" stop' EXIT
 
 export IPPO_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
