@@ -157,3 +157,14 @@ type Worker struct {
 	AppliedAt        time.Time `json:"applied_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
 }
+
+// EmailInUse is the conflict of an intake whose email belongs to a worker
+// whose lifecycle is open (other, if known).
+func EmailInUse(other string) *Error {
+	msg, field := "someone with this email is already registered and their lifecycle is open", "is already used by a worker whose lifecycle is open"
+	if other != "" {
+		msg += " (worker " + other + ")"
+		field = "is already used by worker " + other
+	}
+	return &Error{Code: ECONFLICT, Message: msg, Fields: []FieldError{{Field: "email", Message: field}}}
+}

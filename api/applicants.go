@@ -50,8 +50,7 @@ func (s *Server) CreateApplicant(c *gin.Context, _ CreateApplicantParams) {
 		fail(c, errors.Join(errUnavailable, err))
 		return
 	} else if other != "" {
-		fail(c, &ippo.Error{Code: ippo.ECONFLICT, Message: "someone with this email is already registered and their lifecycle is open (worker " + other + ")",
-			Fields: []ippo.FieldError{{Field: "email", Message: "is already used by worker " + other}}})
+		fail(c, ippo.EmailInUse(other))
 		return
 	}
 

@@ -155,7 +155,7 @@ func (r *emailRig) worker(termEnd ippo.Date) string {
 	ctx := context.Background()
 	id := uuid.NewString()
 	require.NoError(r.t, r.db.CreateApplicant(ctx, id, ippo.Applicant{
-		Name: "鎌倉 花子", Email: "hanako@example.jp", MunicipalityCode: "14204", Category: ippo.CategoryDisability,
+		Name: "鎌倉 花子", Email: "hanako+" + id[:8] + "@example.jp", MunicipalityCode: "14204", Category: ippo.CategoryDisability,
 		RecognizedByDoctor: true, DisabilityTypes: []ippo.DisabilityType{ippo.DisabilityMental},
 		Consent: ippo.CollectionConsent{GivenOn: ippo.Date{Year: 2026, Month: 1, Day: 5}, WordingVersion: "2026-01"},
 	}))

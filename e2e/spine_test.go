@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,8 +40,19 @@ func TestSpine(t *testing.T) {
 	require.Equal(t, "held", mail["status"], "no SendGrid key: kept in the outbox")
 	require.Contains(t, mail["text"], "鎌倉 花子")
 
-	// The same email registered twice while the first lifecycle is open is refused.
-	p.do("POST", "/api/v1/applicants", applicant("hanako@example.jp"), http.StatusConflict)
+	// The same email registered twice while the first lifecycle is open is
+	// refused, naming the field, and so is the second of two intakes that
+	// race: one lifecycle per person.
+	problem := p.do("POST", "/api/v1/applicants", applicant("hanako@example.jp"), http.StatusConflict)
+	require.Equal(t, "email", problem["errors"].([]any)[0].(map[string]any)["field"])
+	statuses := make([]int, 4)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() { statuses[i], _ = p.raw("POST", "/api/v1/applicants", applicant("race@example.jp"), true) })
+	}
+	wg.Wait()
+	slices.Sort(statuses)
+	require.Equal(t, []int{http.StatusCreated, http.StatusConflict, http.StatusConflict, http.StatusConflict}, statuses)
 	// Nothing personal reached Temporal: the lifecycle is worker/<uuid>.
 	requireHistoriesClean(t, id, "鎌倉 花子", "かまくら はなこ", "hanako@example.jp", "mental")
 

@@ -92,6 +92,12 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
+// violates reports whether err is a unique violation of the named index.
+func violates(err error, index string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == index
+}
+
 // date converts a domain date for a date column (NULL when zero). Dates
 // travel as UTC midnights, which pgx reads and writes without shifting.
 func date(d ippo.Date) pgtype.Date {

@@ -29,6 +29,9 @@ func (db *DB) CreateApplicant(ctx context.Context, id string, a ippo.Applicant) 
 		a.RecognizedByDoctor, types, date(a.WithdrawnSince), a.SupportingBody,
 		a.IntractableDisease, a.WantsGeneralEmployment, date(a.Consent.GivenOn), a.Consent.WordingVersion,
 		db.now())
+	if violates(err, "workers_open_email") {
+		return ippo.EmailInUse("")
+	}
 	if isUniqueViolation(err) {
 		return ippo.Errorf(ippo.ECONFLICT, "worker %s already exists", id)
 	}
@@ -288,12 +291,13 @@ func (db *DB) Timeline(ctx context.Context, workerID string) ([]ippo.TimelineEnt
 }
 
 // OpenWorkerByEmail returns the id of a worker with this email whose
-// lifecycle is still open (not withdrawn, ineligible or ended), or "".
+// lifecycle is still open (not closed: a graduate is open until the last
+// follow-up), or "".
 func (db *DB) OpenWorkerByEmail(ctx context.Context, email string) (string, error) {
 	var id string
 	err := db.pool.QueryRow(ctx, `
 		SELECT id::text FROM workers
-		 WHERE lower(email) = lower($1) AND phase NOT IN ('withdrawn', 'ineligible', 'ended')
+		 WHERE lower(email) = lower($1) AND status <> 'closed'
 		 LIMIT 1`, email).Scan(&id)
 	if err == pgx.ErrNoRows {
 		return "", nil

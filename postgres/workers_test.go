@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,4 +128,53 @@ func TestClockAnchorIsSharedAndResetByANewMonthLength(t *testing.T) {
 	real, err := db.Clock(ctx, 0)
 	require.NoError(t, err)
 	require.False(t, real.Compressed())
+}
+
+// TestOneOpenLifecyclePerEmail: an email belongs to one open lifecycle at a
+// time, even when two intakes race; once that lifecycle is closed (a
+// graduate's follow-ups done), the person may apply again.
+func TestOneOpenLifecyclePerEmail(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	first := uuid.NewString()
+	require.NoError(t, db.CreateApplicant(ctx, first, applicant("again@example.jp", false)))
+
+	err := db.CreateApplicant(ctx, uuid.NewString(), applicant("Again@Example.jp", false))
+	require.Equal(t, ippo.ECONFLICT, ippo.ErrorCode(err))
+	var e *ippo.Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, "email", e.Fields[0].Field, "the problem names the field")
+
+	// Two intakes of a new email at once: one lifecycle.
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() { errs[i] = db.CreateApplicant(ctx, uuid.NewString(), applicant("race@example.jp", false)) })
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range errs {
+		if err == nil {
+			created++
+		} else {
+			require.Equal(t, ippo.ECONFLICT, ippo.ErrorCode(err))
+		}
+	}
+	require.Equal(t, 1, created)
+
+	view := func(phase ippo.Phase, status string) ippo.WorkerView {
+		return ippo.WorkerView{Phase: phase, Status: status}
+	}
+	require.NoError(t, db.RecordStep(ctx, ippo.Step{Key: "g1", WorkerID: first, Seq: 1, At: time.Now(), ProgramAt: time.Now(),
+		Kind: "graduated", Actor: "system", View: view(ippo.PhaseGraduated, "following_up")}))
+	other, err := db.OpenWorkerByEmail(ctx, "again@example.jp")
+	require.NoError(t, err)
+	require.Equal(t, first, other, "a graduate in follow-up is still open")
+
+	require.NoError(t, db.RecordStep(ctx, ippo.Step{Key: "g2", WorkerID: first, Seq: 2, At: time.Now(), ProgramAt: time.Now(),
+		Kind: "lifecycle_completed", Actor: "system", View: view(ippo.PhaseGraduated, "closed")}))
+	other, err = db.OpenWorkerByEmail(ctx, "again@example.jp")
+	require.NoError(t, err)
+	require.Empty(t, other)
+	require.NoError(t, db.CreateApplicant(ctx, uuid.NewString(), applicant("again@example.jp", false)), "the graduate comes back")
 }
