@@ -761,3 +761,35 @@ func BenchmarkWebhookBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(batch), "events/op")
 }
+
+// TestLinkRateLimitPerClient: the link pages' limit counts the connection's
+// address, so a forged X-Forwarded-For does not help; behind a trusted
+// proxy, it counts the client the proxy names.
+func TestLinkRateLimitPerClient(t *testing.T) {
+	open := func(h http.Handler, remote, forwarded string) int {
+		req := httptest.NewRequest(http.MethodGet, LinkPagesPath+"/not-a-token", nil)
+		req.RemoteAddr = remote + ":40000"
+		req.Header.Set("X-Forwarded-For", forwarded)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	direct, err := (&Server{Log: slog.New(slog.DiscardHandler)}).Handler()
+	require.NoError(t, err)
+	for i := range linkRequestsPerMinute {
+		require.NotEqual(t, http.StatusTooManyRequests, open(direct, "198.51.100.7", fmt.Sprintf("203.0.113.%d", i)))
+	}
+	require.Equal(t, http.StatusTooManyRequests, open(direct, "198.51.100.7", "203.0.113.250"), "a forged header is ignored")
+	require.NotEqual(t, http.StatusTooManyRequests, open(direct, "198.51.100.8", ""), "another client")
+
+	proxied, err := (&Server{Log: slog.New(slog.DiscardHandler), TrustedProxies: []string{"10.0.0.0/8"}}).Handler()
+	require.NoError(t, err)
+	for range linkRequestsPerMinute {
+		require.NotEqual(t, http.StatusTooManyRequests, open(proxied, "10.0.0.2", "203.0.113.1"))
+	}
+	require.Equal(t, http.StatusTooManyRequests, open(proxied, "10.0.0.2", "203.0.113.1"))
+	require.NotEqual(t, http.StatusTooManyRequests, open(proxied, "10.0.0.2", "203.0.113.2"), "the proxy's other clients are not held back")
+
+	_, err = (&Server{Log: slog.New(slog.DiscardHandler), TrustedProxies: []string{"not-an-address"}}).Handler()
+	require.Error(t, err)
+}

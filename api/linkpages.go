@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -603,15 +602,11 @@ func (l *rateLimiter) allow(client string, now time.Time) bool {
 }
 
 // limitRate answers 429 to a client over the limit. The client is the
-// connection's address: behind a reverse proxy that is the proxy, and the
-// limit is shared.
+// connection's address, or behind a trusted reverse proxy
+// (Server.TrustedProxies) the address the proxy forwarded.
 func limitRate(l *rateLimiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-		if err != nil {
-			host = c.Request.RemoteAddr
-		}
-		if !l.allow(host, time.Now()) {
+		if !l.allow(c.ClientIP(), time.Now()) {
 			c.Header("Retry-After", "60")
 			c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8",
 				[]byte("アクセスが集中しています。1分ほど待ってから、もう一度開いてください。"))

@@ -35,6 +35,10 @@ type Server struct {
 	// (zero: 50 a second with bursts of 500); beyond them, 429.
 	RatePerSecond float64
 	RateBurst     int
+	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For names the client; none by default, so the client is
+	// the connection's address and the header cannot be forged.
+	TrustedProxies []string
 
 	doc     *openapi3.T
 	engine  *gin.Engine
@@ -137,6 +141,9 @@ func (s *Server) Handler() (http.Handler, error) {
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	if err := e.SetTrustedProxies(s.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.Use(requestIDs(s.Log), metrics.middleware(), accessLog(), recoverPanics())

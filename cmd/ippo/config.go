@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -45,6 +46,10 @@ type config struct {
 	LinkSecret string
 	// IPPO_LOG_LEVEL: debug, info (default), warn, error.
 	LogLevel slog.Level
+	// IPPO_TRUSTED_PROXIES: the reverse proxies in front of Ippo, as IPs or
+	// CIDRs separated by commas; their X-Forwarded-For names the client of
+	// the link pages' rate limit. Unset: none is trusted.
+	TrustedProxies []string
 }
 
 func loadConfig() (config, error) {
@@ -73,6 +78,17 @@ func loadConfig() (config, error) {
 			return c, fmt.Errorf("IPPO_MONTH_LENGTH=%q: at least 3s, so a program day (a thirtieth) is 100ms or more", s)
 		}
 		c.MonthLength = d
+	}
+	for p := range strings.SplitSeq(os.Getenv("IPPO_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return c, fmt.Errorf("IPPO_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR such as 10.0.0.0/8", p)
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("IPPO_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("IPPO_LOG_LEVEL: %w", err)

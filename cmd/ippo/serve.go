@@ -47,7 +47,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 	}
 	defer tc.Close()
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry, Email: api.EmailOptions{
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry, TrustedProxies: cfg.TrustedProxies, Email: api.EmailOptions{
 		WebhookKey: cfg.SendGridWebhookKey,
 		Contact:    api.Contact{Name: cfg.MailFromName, Email: cfg.MailReplyTo},
 	}}
