@@ -2,6 +2,7 @@ package ippo
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -22,6 +23,25 @@ type CloseInput struct {
 	// Wages must be in ascending order of From, as Policy.Validate requires.
 	Wages         WageTable `json:"wages"`
 	TargetPercent int       `json:"target_percent"`
+	// Late is work on days of months closed before, logged after their
+	// statements were issued: it is paid with this statement, each at the
+	// rate in force on its day. It counts towards neither the month's hours
+	// nor its utilization.
+	Late []LateWork `json:"late,omitempty"`
+}
+
+// LateWork is a late work log with the hourly rate in force on its day.
+type LateWork struct {
+	LogID   string `json:"work_log_id"`
+	Date    Date   `json:"date"`
+	Minutes int    `json:"minutes"`
+	RateYen int    `json:"rate_yen"`
+}
+
+// LateLine is the fee for a late work log: floor(minutes × rate ÷ 60).
+type LateLine struct {
+	LateWork
+	AmountYen int `json:"amount_yen"`
 }
 
 // FeeLine is the fee for the logged minutes of the days From..To (both
@@ -60,6 +80,13 @@ type MonthFigures struct {
 	// TotalYen the sum of the lines' amounts.
 	TotalMinutes int `json:"total_minutes"`
 	TotalYen     int `json:"total_yen"`
+	// LateLines pay the late work of earlier months (CloseInput.Late), by
+	// day; LateMinutes and LateYen are their sums.
+	LateLines   []LateLine `json:"late_lines"`
+	LateMinutes int        `json:"late_minutes"`
+	LateYen     int        `json:"late_yen"`
+	// PayableYen is what the statement pays: TotalYen and LateYen.
+	PayableYen int `json:"payable_yen"`
 }
 
 // UtilizationText renders the utilization as "79.9%", or "-" when nothing
@@ -146,6 +173,24 @@ func CloseMonth(in CloseInput) (MonthFigures, error) {
 		m.UtilizationPermille = m.ActualMinutes * 1000 / t
 		m.BelowTarget = m.ActualMinutes*100 < in.TargetPercent*t
 	}
+
+	m.LateLines = []LateLine{}
+	for _, l := range in.Late {
+		switch {
+		case !l.Date.Before(first):
+			return MonthFigures{}, fmt.Errorf("close %s: late work of %s is not from an earlier month", in.Month, l.Date)
+		case l.Minutes <= 0:
+			return MonthFigures{}, fmt.Errorf("close %s: the late log of %s has %d minutes", in.Month, l.Date, l.Minutes)
+		case l.RateYen <= 0:
+			return MonthFigures{}, fmt.Errorf("close %s: no wage rate is in force on %s; add one to the policy's wage table", in.Month, l.Date)
+		}
+		line := LateLine{LateWork: l, AmountYen: l.Minutes * l.RateYen / 60}
+		m.LateLines = append(m.LateLines, line)
+		m.LateMinutes += l.Minutes
+		m.LateYen += line.AmountYen
+	}
+	slices.SortStableFunc(m.LateLines, func(a, b LateLine) int { return a.Date.Compare(b.Date) })
+	m.PayableYen = m.TotalYen + m.LateYen
 	return m, nil
 }
 

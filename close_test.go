@@ -150,14 +150,15 @@ func TestCloseMonthZeroSlots(t *testing.T) {
 	require.Equal(t, "-", m.UtilizationText())
 	require.Equal(t, []FeeLine{{From: april2026(1), To: april2026(30), RateYen: 1225, Minutes: 90, AmountYen: 1837}}, m.Lines) // 1.5 h × 1225 = 1837.5
 	require.Equal(t, 1837, m.TotalYen)
+	require.Equal(t, 1837, m.PayableYen)
 
 	empty, err := CloseMonth(CloseInput{Month: YearMonth{2026, 4}, ActiveFrom: april2026(1), Wages: DefaultPolicy().Wages, TargetPercent: 80})
 	require.NoError(t, err)
-	require.Equal(t, MonthFigures{Month: YearMonth{2026, 4}, TargetPercent: 80, Lines: []FeeLine{}}, empty)
+	require.Equal(t, MonthFigures{Month: YearMonth{2026, 4}, TargetPercent: 80, Lines: []FeeLine{}, LateLines: []LateLine{}}, empty)
 	b, err := json.Marshal(empty)
 	require.NoError(t, err)
 	require.JSONEq(t, `{"month":"2026-04","theoretical_minutes":0,"actual_minutes":0,"utilization_permille":0,"target_percent":80,
-		"below_target":false,"lines":[],"total_minutes":0,"total_yen":0}`, string(b))
+		"below_target":false,"lines":[],"total_minutes":0,"total_yen":0,"late_lines":[],"late_minutes":0,"late_yen":0,"payable_yen":0}`, string(b))
 }
 
 // October 2025 in Kanagawa: ¥1,162 until the 3rd, ¥1,225 from the 4th.
@@ -388,5 +389,44 @@ func BenchmarkCloseMonth(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/workers, "ns/worker")
 	if yen == 0 {
 		b.Fatal("no fee computed")
+	}
+}
+
+// TestCloseMonthPaysLateWork: work logged late for closed months is paid
+// with the statement, each day at its own rate, without touching the
+// month's hours or utilization; nonsense late work is refused.
+func TestCloseMonthPaysLateWork(t *testing.T) {
+	in := CloseInput{
+		Month: YearMonth{2026, 4}, Schedules: mondays150, ActiveFrom: NewDate(2025, 9, 1),
+		Logs: logsOn(120, april2026(6)), Wages: DefaultPolicy().Wages, TargetPercent: 80,
+		Late: []LateWork{
+			{LogID: "b", Date: NewDate(2026, 3, 30), Minutes: 90, RateYen: 1225},
+			{LogID: "a", Date: NewDate(2025, 10, 3), Minutes: 61, RateYen: 1162},
+		},
+	}
+	m, err := CloseMonth(in)
+	require.NoError(t, err)
+	require.Equal(t, 120, m.ActualMinutes, "late work is not the month's work")
+	require.Equal(t, 200, m.UtilizationPermille)
+	require.Equal(t, 2450, m.TotalYen)
+	require.Equal(t, []LateLine{
+		{LateWork: LateWork{LogID: "a", Date: NewDate(2025, 10, 3), Minutes: 61, RateYen: 1162}, AmountYen: 1181}, // 61 × 1162 / 60 = 1181.36…
+		{LateWork: LateWork{LogID: "b", Date: NewDate(2026, 3, 30), Minutes: 90, RateYen: 1225}, AmountYen: 1837}, // 1837.5
+	}, m.LateLines, "oldest first, each floored")
+	require.Equal(t, 151, m.LateMinutes)
+	require.Equal(t, 3018, m.LateYen)
+	require.Equal(t, 2450+3018, m.PayableYen)
+
+	for name, late := range map[string]LateWork{
+		"not an earlier month": {Date: april2026(2), Minutes: 60, RateYen: 1225},
+		"no minutes":           {Date: NewDate(2026, 3, 2), Minutes: 0, RateYen: 1225},
+		"no rate":              {Date: NewDate(2026, 3, 2), Minutes: 60},
+	} {
+		t.Run(name, func(t *testing.T) {
+			bad := in
+			bad.Late = []LateWork{late}
+			_, err := CloseMonth(bad)
+			require.Error(t, err)
+		})
 	}
 }

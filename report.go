@@ -19,7 +19,10 @@ type MonthlyReport struct {
 	// WorkersByPhase at the month's end, with every phase present.
 	WorkersByPhase map[Phase]int `json:"workers_by_phase"`
 	Waitlisted     int           `json:"waitlisted"`
-	// Work in the month, from the monthly close's statements.
+	// Work in the month, from the monthly close's statements of workers
+	// under contract in the month. FeesYen is what the month's statements
+	// pay, late work of earlier months included (a statement that pays only
+	// late work, after the contract ended, adds to it and to nothing else).
 	Statements         int     `json:"statements"`
 	DeclaredMinutes    int     `json:"declared_minutes"`
 	ActualMinutes      int     `json:"actual_minutes"`

@@ -21,6 +21,10 @@ type WorkLog struct {
 	Output int `json:"output"`
 	// Quality is a free note on the quality of the output.
 	Quality string `json:"quality,omitempty"`
+	// Late marks work on a day of a month already closed, logged after its
+	// statement was issued: it is paid with the next statement (see
+	// CloseInput.Late).
+	Late bool `json:"late,omitempty"`
 }
 
 // HoursToMinutes converts hours typed as a decimal to whole minutes, rounded

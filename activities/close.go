@@ -123,9 +123,12 @@ func (a *Activities) ClosePage(ctx context.Context, in ClosePageInput) (ClosePag
 	)
 	for i, c := range cands {
 		ids[i] = c.WorkerID
+		for j, l := range c.Late {
+			c.Late[j].RateYen = ippo.PolicyAt(versions, l.Date).Wages.RateOn(l.Date) // as WagesOver does for the day's month
+		}
 		fig, err := ippo.CloseMonth(ippo.CloseInput{
 			Month: m, Schedules: c.Schedules, ActiveFrom: c.ActiveFrom, ActiveUntil: c.ActiveUntil,
-			Logs: c.Logs, Wages: wages, TargetPercent: target,
+			Logs: c.Logs, Wages: wages, TargetPercent: target, Late: c.Late,
 		})
 		if err != nil {
 			failures[c.WorkerID] = err
@@ -280,12 +283,16 @@ func (a *Activities) composeMonth(ctx context.Context, e Email, w ippo.Worker, m
 			Percent: s.UtilizationPermille / 10, TargetPercent: s.TargetPercent,
 		}, nil
 	}
-	d := mail.MonthlyStatement{Center: center, Name: name, Month: m, TotalHours: hours(s.TotalMinutes), TotalYen: s.TotalYen}
+	d := mail.MonthlyStatement{Center: center, Name: name, Month: m, TotalHours: hours(s.TotalMinutes), TotalYen: s.TotalYen,
+		LateYen: s.LateYen}
 	if d.AbsenceURL, d.AbsenceUntil, err = a.statementAbsenceLink(w); err != nil {
 		return nil, err
 	}
 	for _, l := range s.Lines {
 		d.Lines = append(d.Lines, mail.FeeLine{From: l.From, To: l.To, Hours: hours(l.Minutes), YenPerHour: l.RateYen, Amount: l.AmountYen})
+	}
+	for _, l := range s.LateLines {
+		d.Late = append(d.Late, mail.FeeLine{From: l.Date, To: l.Date, Hours: hours(l.Minutes), YenPerHour: l.RateYen, Amount: l.AmountYen})
 	}
 	return d, nil
 }

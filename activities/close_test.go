@@ -405,3 +405,68 @@ func TestClosePagesCoverEveryWorker(t *testing.T) {
 	require.Contains(t, e.Text, "この月の作業時間はありませんでした。")
 	require.True(t, strings.HasPrefix(e.Key, "close/2026-04/"), e.Key)
 }
+
+// Work logged late for a closed month is paid once, by the worker's next
+// statement — also to someone whose contract has ended — and a late log
+// that arrives after that statement waits for the one after.
+func TestCloseLateWork(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	may, june := april.Next(), april.Next().Next()
+	a := f.add(member{signed: "2026-01-05", slots: mondays("10:00", "12:30"), logs: map[string]int{"2026-04-06": 60}})
+	b := f.add(member{signed: "2026-01-05", slots: mondays("10:00", "12:30"), logs: map[string]int{"2026-04-06": 30}, leftOn: "2026-04-14"})
+	f.close(april, 500)
+
+	logWork := func(id, on string, minutes int, late bool) (postgres.WorkLogRecord, error) {
+		return f.db.RecordWorkLog(ctx, id, ippo.WorkLog{Date: day(on), Minutes: minutes, TaskID: f.task, Late: late}, day("2026-05-10"), "staff:a")
+	}
+	_, err := logWork(a, "2026-04-20", 60, false)
+	require.Equal(t, ippo.ECONFLICT, ippo.ErrorCode(err))
+	require.ErrorContains(t, err, `"late": true`, "the refusal says how to have it paid")
+	_, err = logWork(a, "2026-05-04", 60, true)
+	var e *ippo.Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, "late", e.Fields[0].Field, "late is only for closed months")
+
+	lateA, err := logWork(a, "2026-04-13", 90, true)
+	require.NoError(t, err)
+	_, err = logWork(b, "2026-04-13", 60, true)
+	require.NoError(t, err)
+	_, err = logWork(a, "2026-05-04", 60, false)
+	require.NoError(t, err)
+	require.Equal(t, 60, f.statement(a, april).ActualMinutes, "April's statement stays as issued")
+
+	f.close(may, 500)
+	sa := f.statement(a, may)
+	require.Equal(t, 60, sa.ActualMinutes, "late work is not May's work")
+	require.Equal(t, []ippo.LateLine{{LateWork: ippo.LateWork{LogID: lateA.ID, Date: day("2026-04-13"), Minutes: 90, RateYen: 1225}, AmountYen: 1837}}, sa.LateLines)
+	require.Equal(t, 1225+1837, sa.PayableYen)
+	sb := f.statement(b, may)
+	require.Zero(t, sb.ActualMinutes)
+	require.Equal(t, 1225, sb.LateYen, "paid after the contract ended")
+	mails := f.emails(b)
+	require.Equal(t, "monthly_statement", mails[len(mails)-1].Template)
+	require.Contains(t, mails[len(mails)-1].Text, "あとから記録したもの")
+	require.Contains(t, mails[len(mails)-1].Text, "今回のお支払い額: 1,225円")
+	logs, err := f.db.WorkLogs(ctx, a, &april)
+	require.NoError(t, err)
+	for _, l := range logs {
+		if l.ID == lateA.ID {
+			require.Equal(t, &may, l.SettledIn)
+		}
+	}
+
+	// A late log after May's statement: a rerun of May keeps the
+	// statement as issued, and June pays it.
+	lateA2, err := logWork(a, "2026-04-27", 30, true)
+	require.NoError(t, err)
+	f.close(may, 500)
+	require.Equal(t, sa, f.statement(a, may))
+	f.close(june, 500)
+	sj := f.statement(a, june)
+	require.Len(t, sj.LateLines, 1)
+	require.Equal(t, lateA2.ID, sj.LateLines[0].LogID)
+	require.Equal(t, 612, sj.LateYen) // 30 × 1225 / 60 = 612.5
+	_, err = f.db.Statement(ctx, b, june)
+	require.Equal(t, ippo.ENOTFOUND, ippo.ErrorCode(err), "nothing left to pay b in June")
+}

@@ -238,7 +238,8 @@ func (s *Server) RecordWorkLog(c *gin.Context, id WorkerID, _ RecordWorkLogParam
 		fail(c, err)
 		return
 	}
-	w := ippo.WorkLog{Date: in.Date, Minutes: minutes, TaskID: strings.TrimSpace(in.TaskId), Output: deref(in.Output), Quality: deref(in.Quality)}
+	w := ippo.WorkLog{Date: in.Date, Minutes: minutes, TaskID: strings.TrimSpace(in.TaskId), Output: deref(in.Output), Quality: deref(in.Quality),
+		Late: deref(in.Late)}
 	actor, _ := actorOf(c)
 	r, err := s.DB.RecordWorkLog(c.Request.Context(), id.String(), w, s.today(), actor.Ref())
 	if err != nil {

@@ -101,6 +101,7 @@ var statementHeader = []string{
 	"month", "worker_id", "worker_name", "active_from", "active_until", "theoretical_minutes", "actual_minutes",
 	"theoretical_hours", "actual_hours", "utilization_percent", "target_percent", "below_target", "review_suggested",
 	"fee_lines", "total_minutes", "total_hours", "total_yen", "closed_at",
+	"late_lines", "late_minutes", "late_yen", "payable_yen",
 }
 
 // startCSV answers with a CSV file: UTF-8 with a byte order mark, so
@@ -120,6 +121,10 @@ func writeStatementRow(w *csv.Writer, s ippo.Statement) {
 	for i, l := range s.Lines {
 		lines[i] = fmt.Sprintf("%s..%s %d×%d=%d", l.From, l.To, l.Minutes, l.RateYen, l.AmountYen)
 	}
+	late := make([]string, len(s.LateLines))
+	for i, l := range s.LateLines {
+		late[i] = fmt.Sprintf("%s %d×%d=%d", l.Date, l.Minutes, l.RateYen, l.AmountYen)
+	}
 	util := ""
 	if s.TheoreticalMinutes > 0 {
 		util = fmt.Sprintf("%d.%d", s.UtilizationPermille/10, s.UtilizationPermille%10)
@@ -130,6 +135,7 @@ func writeStatementRow(w *csv.Writer, s ippo.Statement) {
 		hoursText(s.TheoreticalMinutes), hoursText(s.ActualMinutes), util, strconv.Itoa(s.TargetPercent),
 		strconv.FormatBool(s.BelowTarget), strconv.FormatBool(s.ReviewSuggested), strings.Join(lines, "; "),
 		strconv.Itoa(s.TotalMinutes), hoursText(s.TotalMinutes), strconv.Itoa(s.TotalYen), s.ClosedAt.UTC().Format(time.RFC3339),
+		strings.Join(late, "; "), strconv.Itoa(s.LateMinutes), strconv.Itoa(s.LateYen), strconv.Itoa(s.PayableYen),
 	})
 }
 

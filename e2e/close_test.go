@@ -153,9 +153,25 @@ func TestMonthlyCloseSendsTheStatement(t *testing.T) {
 	require.EqualValues(t, 1, figures["categories"].(map[string]any)["disability"])
 	p.do("GET", "/api/v1/reports/monthly?month="+today().YearMonth().String(), nil, http.StatusUnprocessableEntity)
 
-	// The month is closed: it takes no more work.
+	// The month is closed: it takes no more work, unless staff mark it
+	// late; then a later statement pays it, once.
 	problem := p.do("POST", path+"/work-logs", map[string]any{"date": logged.String(), "hours": 1, "task_id": task}, http.StatusConflict)
 	require.Contains(t, problem["detail"], "is closed")
+	late := p.do("POST", path+"/work-logs", map[string]any{"date": logged.String(), "hours": 0.5, "task_id": task, "late": true}, http.StatusCreated)
+	var paidBy map[string]any
+	p.eventually(20*time.Second, "a statement paying the late work", func() bool {
+		for _, s := range p.do("GET", path+"/statements", nil, http.StatusOK)["items"].([]any) {
+			if m := s.(map[string]any); m["late_yen"] != float64(0) {
+				paidBy = m
+				return true
+			}
+		}
+		return false
+	})
+	require.NotEqual(t, month.String(), paidBy["month"])
+	require.EqualValues(t, 612, paidBy["late_yen"], "half an hour at ¥1,225, floored")
+	require.Equal(t, late["id"], paidBy["late_lines"].([]any)[0].(map[string]any)["work_log_id"])
+	require.EqualValues(t, paidBy["total_yen"].(float64)+612, paidBy["payable_yen"])
 
 	kinds := map[string]bool{}
 	for _, e := range p.do("GET", path+"/timeline", nil, http.StatusOK)["items"].([]any) {

@@ -409,6 +409,10 @@ type MonthlyStatement struct {
 	Lines      []FeeLine
 	TotalHours float64
 	TotalYen   int
+	// Late pays, one line a day, work of earlier months that was recorded
+	// after their statements; LateYen is their sum.
+	Late    []FeeLine
+	LateYen int
 	// PaymentDate is shown when set.
 	PaymentDate ippo.Date
 	// AbsenceURL, optional, is the signed link to report an absence, a
@@ -419,6 +423,10 @@ type MonthlyStatement struct {
 }
 
 func (MonthlyStatement) Template() Template { return TemplateMonthlyStatement }
+
+// PayableYen is what the statement pays: the month's fee and the late work.
+func (d MonthlyStatement) PayableYen() int { return d.TotalYen + d.LateYen }
+
 func (d MonthlyStatement) validate(c *checker) {
 	c.text("Name", d.Name)
 	c.month("Month", d.Month)
@@ -431,6 +439,13 @@ func (d MonthlyStatement) validate(c *checker) {
 	}
 	c.that(math.Abs(hours-d.TotalHours) < 0.005, "TotalHours", "must be the sum of the lines")
 	c.that(yen == d.TotalYen, "TotalYen", "must be the sum of the lines")
+	late := 0
+	for _, l := range d.Late {
+		c.that(!l.From.IsZero() && l.From.Before(d.Month.First()), "Late", "need a day before the month")
+		c.that(l.Hours > 0 && l.YenPerHour > 0 && l.Amount >= 0, "Late", "need hours, a positive fee and an amount")
+		late += l.Amount
+	}
+	c.that(late == d.LateYen, "LateYen", "must be the sum of the late lines")
 	if d.AbsenceURL != "" {
 		c.link("AbsenceURL", d.AbsenceURL)
 		c.date("AbsenceUntil", d.AbsenceUntil)

@@ -380,6 +380,12 @@ func TestRenderValidates(t *testing.T) {
 	st = get("monthly_statement").(MonthlyStatement)
 	st.TotalHours += 0.5
 	bad["total hours off"] = st
+	st = get("monthly_statement_late").(MonthlyStatement)
+	st.LateYen++
+	bad["late yen off"] = st
+	st = get("monthly_statement_late").(MonthlyStatement)
+	st.Late[0].From = st.Month.First()
+	bad["late work of the month itself"] = st
 
 	ct := get("contract_terms_signing").(ContractTerms)
 	ct.NextExtension = ct.TermEnd

@@ -90,6 +90,16 @@ func samples() []sample {
 			AbsenceUntil: d(2026, 3, 31),
 		}},
 		{"monthly_statement_no_hours", MonthlyStatement{Center: center, Name: "山田 花子", Month: ippo.YearMonth{Year: 2026, Month: 1}}},
+		{"monthly_statement_late", MonthlyStatement{
+			Center: center, Name: "山田 花子", Month: ippo.YearMonth{Year: 2026, Month: 5},
+			Lines:      []FeeLine{{From: d(2026, 5, 1), To: d(2026, 5, 31), Hours: 6, YenPerHour: 1225, Amount: 7350}},
+			TotalHours: 6, TotalYen: 7350,
+			Late: []FeeLine{
+				{From: d(2026, 4, 20), To: d(2026, 4, 20), Hours: 1.5, YenPerHour: 1225, Amount: 1837},
+				{From: d(2026, 4, 27), To: d(2026, 4, 27), Hours: 2, YenPerHour: 1225, Amount: 2450},
+			},
+			LateYen: 4287,
+		}},
 		{"city_monthly_report", CityMonthlyReport{
 			Center: center, Recipient: "鎌倉市 健康福祉部 ご担当者様", Month: ippo.YearMonth{Year: 2026, Month: 4},
 			Rows: []Line{

@@ -116,24 +116,32 @@ type CloseCandidate struct {
 	ActiveFrom  ippo.Date
 	ActiveUntil ippo.Date
 	Schedules   ippo.Schedules
-	// Logs are the worker's work logs dated in the month.
+	// Logs are the worker's work logs dated in the month (late ones
+	// excepted: those are paid by a later statement).
 	Logs []ippo.WorkLog
+	// Late is the late work the statement pays: logged late for an earlier
+	// closed month and not paid yet (or paid by this month's statement).
+	// The close fills in each day's rate.
+	Late []ippo.LateWork
 }
 
 // CloseCandidates returns up to limit workers that month m closes, in id
-// order after afterID ("" for the first page), with their schedules and the
-// month's work logs: three queries for a whole page.
+// order after afterID ("" for the first page), with their schedules, the
+// month's work logs and their late work: four queries for a whole page. A
+// worker whose contract was over before the month is a candidate only
+// with late work to pay.
 func (db *DB) CloseCandidates(ctx context.Context, m ippo.YearMonth, afterID string, limit int) ([]CloseCandidate, error) {
 	if afterID == "" {
 		afterID = "00000000-0000-0000-0000-000000000000"
 	}
 	rows, err := db.pool.Query(ctx, `
-		SELECT id, contract_start, until FROM (
-			SELECT w.id::text AS id, w.contract_start, `+contractUntilSQL+` AS until
+		SELECT id::text, contract_start, until FROM (
+			SELECT w.id, w.contract_start, `+contractUntilSQL+` AS until
 			  FROM workers w
 			 WHERE w.contract_start IS NOT NULL AND w.contract_start <= $2 AND w.id > $3
 		) c
 		 WHERE until IS NULL OR until >= $1
+		    OR EXISTS (SELECT 1 FROM work_logs l WHERE l.worker_id = c.id AND l.late AND l.settled_month IS NULL AND l.on_date < $1)
 		 ORDER BY id LIMIT $4`, date(m.First()), date(m.Last()), afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("close candidates of %s: %w", m, err)
@@ -181,7 +189,7 @@ func (db *DB) CloseCandidates(ctx context.Context, m ippo.YearMonth, afterID str
 	}
 
 	rows, err = db.pool.Query(ctx, `SELECT worker_id::text, on_date, minutes, task_id::text FROM work_logs
-		WHERE worker_id = ANY($1::uuid[]) AND on_date BETWEEN $2 AND $3 ORDER BY worker_id, on_date, id`,
+		WHERE worker_id = ANY($1::uuid[]) AND on_date BETWEEN $2 AND $3 AND NOT late ORDER BY worker_id, on_date, id`,
 		ids, date(m.First()), date(m.Last()))
 	if err != nil {
 		return nil, fmt.Errorf("work logs for the close of %s: %w", m, err)
@@ -199,12 +207,30 @@ func (db *DB) CloseCandidates(ctx context.Context, m ippo.YearMonth, afterID str
 	if err != nil {
 		return nil, fmt.Errorf("work logs for the close of %s: %w", m, err)
 	}
+
+	rows, err = db.pool.Query(ctx, `SELECT worker_id::text, id::text, on_date, minutes FROM work_logs
+		WHERE worker_id = ANY($1::uuid[]) AND late AND ((settled_month IS NULL AND on_date < $2) OR settled_month = $2)
+		ORDER BY worker_id, on_date, id`, ids, date(m.First()))
+	if err != nil {
+		return nil, fmt.Errorf("late work for the close of %s: %w", m, err)
+	}
+	var logID string
+	_, err = pgx.ForEachRow(rows, []any{&id, &logID, &on, &minutes}, func() error {
+		c := &cands[index[id]]
+		c.Late = append(c.Late, ippo.LateWork{LogID: logID, Date: fromDate(on), Minutes: minutes})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("late work for the close of %s: %w", m, err)
+	}
 	return cands, nil
 }
 
 // InsertStatements writes statements that do not exist yet; one that does
-// is kept as it was (a rerun of the close changes nothing). It returns how
-// many were new.
+// is kept as it was (a rerun of the close changes nothing). A new
+// statement marks the late work it pays as settled in its month, in the
+// same statement, so late work is paid once: by the statement that was
+// written, never by one that was kept. It returns how many were new.
 func (db *DB) InsertStatements(ctx context.Context, ss []ippo.Statement) (int, error) {
 	if len(ss) == 0 {
 		return 0, nil
@@ -212,27 +238,43 @@ func (db *DB) InsertStatements(ctx context.Context, ss []ippo.Statement) (int, e
 	b := &pgx.Batch{}
 	now := db.now()
 	for _, s := range ss {
-		lines, err := json.Marshal(nonNilLines(s.Lines))
+		lines, err := json.Marshal(nonNil(s.Lines))
 		if err != nil {
 			return 0, err
 		}
-		b.Queue(`INSERT INTO statements (month, worker_id, active_from, active_until, theoretical_minutes, actual_minutes,
-				utilization_permille, target_percent, below_target, review_suggested, lines, total_minutes, total_yen, closed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-			ON CONFLICT (month, worker_id) DO NOTHING`,
+		late, err := json.Marshal(nonNil(s.LateLines))
+		if err != nil {
+			return 0, err
+		}
+		logIDs := make([]string, len(s.LateLines))
+		for i, l := range s.LateLines {
+			logIDs[i] = l.LogID
+		}
+		b.Queue(`WITH written AS (
+				INSERT INTO statements (month, worker_id, active_from, active_until, theoretical_minutes, actual_minutes,
+					utilization_permille, target_percent, below_target, review_suggested, lines, total_minutes, total_yen, closed_at,
+					late_lines, late_minutes, late_yen)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+				ON CONFLICT (month, worker_id) DO NOTHING RETURNING worker_id
+			), settled AS (
+				UPDATE work_logs SET settled_month = $1
+				 WHERE id = ANY($18::uuid[]) AND settled_month IS NULL AND EXISTS (SELECT 1 FROM written)
+			)
+			SELECT count(*) FROM written`,
 			date(s.Month.First()), s.WorkerID, date(s.ActiveFrom), date(s.ActiveUntil), s.TheoreticalMinutes, s.ActualMinutes,
-			s.UtilizationPermille, s.TargetPercent, s.BelowTarget, s.ReviewSuggested, lines, s.TotalMinutes, s.TotalYen, now)
+			s.UtilizationPermille, s.TargetPercent, s.BelowTarget, s.ReviewSuggested, lines, s.TotalMinutes, s.TotalYen, now,
+			late, s.LateMinutes, s.LateYen, logIDs)
 	}
 	created := 0
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		br := tx.SendBatch(ctx, b)
 		for range ss {
-			tag, err := br.Exec()
-			if err != nil {
+			var n int
+			if err := br.QueryRow().Scan(&n); err != nil {
 				br.Close()
 				return err
 			}
-			created += int(tag.RowsAffected())
+			created += n
 		}
 		return br.Close()
 	})
@@ -242,26 +284,26 @@ func (db *DB) InsertStatements(ctx context.Context, ss []ippo.Statement) (int, e
 	return created, nil
 }
 
-func nonNilLines(l []ippo.FeeLine) []ippo.FeeLine {
+func nonNil[T any](l []T) []T {
 	if l == nil {
-		return []ippo.FeeLine{}
+		return []T{}
 	}
 	return l
 }
 
 const statementColumns = `s.month, s.worker_id::text, w.name, s.active_from, s.active_until, s.theoretical_minutes,
 	s.actual_minutes, s.utilization_permille, s.target_percent, s.below_target, s.review_suggested, s.lines,
-	s.total_minutes, s.total_yen, s.closed_at`
+	s.total_minutes, s.total_yen, s.closed_at, s.late_lines, s.late_minutes, s.late_yen`
 
 func scanStatement(row pgx.CollectableRow) (ippo.Statement, error) {
 	var (
 		s                  ippo.Statement
 		month, from, until pgtype.Date
-		lines              []byte
+		lines, late        []byte
 	)
 	err := row.Scan(&month, &s.WorkerID, &s.WorkerName, &from, &until, &s.TheoreticalMinutes, &s.ActualMinutes,
 		&s.UtilizationPermille, &s.TargetPercent, &s.BelowTarget, &s.ReviewSuggested, &lines,
-		&s.TotalMinutes, &s.TotalYen, &s.ClosedAt)
+		&s.TotalMinutes, &s.TotalYen, &s.ClosedAt, &late, &s.LateMinutes, &s.LateYen)
 	if err != nil {
 		return s, err
 	}
@@ -269,6 +311,10 @@ func scanStatement(row pgx.CollectableRow) (ippo.Statement, error) {
 	if err := json.Unmarshal(lines, &s.Lines); err != nil {
 		return s, fmt.Errorf("statement lines of %s %s: %w", s.WorkerID, s.Month, err)
 	}
+	if err := json.Unmarshal(late, &s.LateLines); err != nil {
+		return s, fmt.Errorf("statement late lines of %s %s: %w", s.WorkerID, s.Month, err)
+	}
+	s.PayableYen = s.TotalYen + s.LateYen
 	return s, nil
 }
 

@@ -127,20 +127,27 @@ func (db *DB) MonthlyReport(ctx context.Context, m ippo.YearMonth, municipality 
 		// Work from the month's statements.
 		bands := map[string]int{}
 		rows, err = tx.Query(ctx, `
-			SELECT theoretical_minutes, actual_minutes, utilization_permille, total_yen
+			SELECT theoretical_minutes, actual_minutes, utilization_permille, total_yen + late_yen,
+			       active_until IS NULL OR active_until >= month
 			  FROM statements WHERE month = $1`, date(m.First()))
 		if err != nil {
 			return fmt.Errorf("statements: %w", err)
 		}
 		for rows.Next() {
-			var theo, actual, perm, yen int
-			if err := rows.Scan(&theo, &actual, &perm, &yen); err != nil {
+			var (
+				theo, actual, perm, yen int
+				covered                 bool
+			)
+			if err := rows.Scan(&theo, &actual, &perm, &yen, &covered); err != nil {
 				return err
+			}
+			r.FeesYen += yen
+			if !covered {
+				continue // late work only, after the contract ended
 			}
 			r.Statements++
 			r.DeclaredMinutes += theo
 			r.ActualMinutes += actual
-			r.FeesYen += yen
 			bands[ippo.UtilizationBand(theo, perm)]++
 		}
 		if err := rows.Err(); err != nil {

@@ -68,8 +68,11 @@ func TestMonthlyReportOfASeededMonth(t *testing.T) {
 			Month: april, TheoreticalMinutes: theo, ActualMinutes: actual, UtilizationPermille: perm, TargetPercent: 80,
 			TotalMinutes: actual, TotalYen: yen}}
 	}
+	g := person(disabled) // left in March; April's statement pays only work logged late
+	lateOnly := ippo.Statement{WorkerID: g, ActiveFrom: ippo.NewDate(2026, 1, 5), ActiveUntil: ippo.NewDate(2026, 3, 31), ClosedAt: time.Now(),
+		MonthFigures: ippo.MonthFigures{Month: april, TargetPercent: 80, LateMinutes: 30, LateYen: 612}}
 	_, err := db.InsertStatements(ctx, []ippo.Statement{
-		statement(a, 600, 480, 800, 9800), statement(d, 300, 100, 333, 2041), statement(c, 0, 0, 0, 0),
+		statement(a, 600, 480, 800, 9800), statement(d, 300, 100, 333, 2041), statement(c, 0, 0, 0, 0), lateOnly,
 	})
 	require.NoError(t, err)
 
@@ -95,7 +98,7 @@ func TestMonthlyReportOfASeededMonth(t *testing.T) {
 	require.Equal(t, 3, r.Statements)
 	require.Equal(t, 900, r.DeclaredMinutes)
 	require.Equal(t, 580, r.ActualMinutes)
-	require.Equal(t, 11841, r.FeesYen)
+	require.Equal(t, 11841+612, r.FeesYen, "late work paid in April counts in April's fees, and in nothing else")
 	require.Equal(t, []ippo.Count{{Label: "100%以上", Count: 0}, {Label: "80%以上100%未満", Count: 1}, {Label: "50%以上80%未満", Count: 0}, {Label: "50%未満", Count: 1}, {Label: "申告時間なし", Count: 1}}, r.UtilizationBuckets)
 	require.Equal(t, map[ippo.Category]int{ippo.CategoryDisability: 1}, r.Categories, "only a is under contract at the month's end")
 	require.Equal(t, map[ippo.DisabilityType]int{ippo.DisabilityMental: 1, ippo.DisabilityDevelopmental: 1}, r.DisabilityTypes)

@@ -22,6 +22,8 @@ type WorkLogRecord struct {
 	TaskClient string    `json:"task_client"`
 	LoggedAt   time.Time `json:"logged_at"`
 	LoggedBy   string    `json:"logged_by"`
+	// SettledIn is, for late work, the month whose statement paid it.
+	SettledIn *ippo.YearMonth `json:"settled_in,omitempty"`
 }
 
 // closeGate is the advisory lock (with the month as second key) that
@@ -36,8 +38,9 @@ func monthKey(m ippo.YearMonth) int32 { return int32(m.Year*100 + int(m.Month)) 
 // already there, within the policy's max_daily_hours; a known task) it
 // requires a task assigned to the worker and a date within the contract.
 // A worker without a contract is an ECONFLICT, and so is a date in a month
-// that has been closed (its statements are issued and fixed). A refused
-// log changes nothing.
+// that has been closed (its statements are issued and fixed), unless the log
+// is marked late: then it is paid with the worker's next statement. Late is
+// only for closed months. A refused log changes nothing.
 func (db *DB) RecordWorkLog(ctx context.Context, workerID string, w ippo.WorkLog, today ippo.Date, by string) (WorkLogRecord, error) {
 	w.Quality = strings.TrimSpace(w.Quality)
 	if id, ok := canonicalUUID(w.TaskID); ok {
@@ -100,19 +103,24 @@ func (db *DB) RecordWorkLog(ctx context.Context, workerID string, w ippo.WorkLog
 		var closedAt time.Time
 		err = tx.QueryRow(ctx, `SELECT started_at FROM month_closes WHERE month = $1`, date(w.Date.YearMonth().First())).Scan(&closedAt)
 		switch {
-		case err == nil:
+		case err == nil && !w.Late:
 			return &ippo.Error{Code: ippo.ECONFLICT, Phase: st.Phase, Details: map[string]string{"closed_month": w.Date.YearMonth().String()},
-				Message: fmt.Sprintf("%s is closed: its statements were issued (close started %s), so work on %s can no longer be logged",
+				Message: fmt.Sprintf("%s is closed: its statements were issued (close started %s), so work on %s is not in them; "+
+					"send the log again with \"late\": true to have it paid with the worker's next statement",
 					w.Date.YearMonth(), closedAt.In(ippo.Tokyo).Format("2006-01-02 15:04"), w.Date)}
-		case err != pgx.ErrNoRows:
+		case err == pgx.ErrNoRows && w.Late:
+			var f ippo.Fields
+			f.Add("late", "is only for work on a day of a closed month; %s is open, so log it without \"late\"", w.Date.YearMonth())
+			return f.Err()
+		case err != nil && err != pgx.ErrNoRows:
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT type, client FROM client_tasks WHERE id = $1`, w.TaskID).Scan(&r.TaskType, &r.TaskClient); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO work_logs (id, worker_id, on_date, minutes, task_id, output, quality, logged_at, logged_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			r.ID, workerID, date(w.Date), w.Minutes, w.TaskID, w.Output, w.Quality, r.LoggedAt, by)
+		_, err = tx.Exec(ctx, `INSERT INTO work_logs (id, worker_id, on_date, minutes, task_id, output, quality, logged_at, logged_by, late)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			r.ID, workerID, date(w.Date), w.Minutes, w.TaskID, w.Output, w.Quality, r.LoggedAt, by, w.Late)
 		return err
 	})
 	if err != nil {
@@ -132,7 +140,8 @@ func (db *DB) WorkLogs(ctx context.Context, workerID string, month *ippo.YearMon
 		from, to = month.First(), month.Last()
 	}
 	rows, err := db.pool.Query(ctx, `
-		SELECT l.id::text, l.on_date, l.minutes, l.task_id::text, l.output, l.quality, t.type, t.client, l.logged_at, l.logged_by
+		SELECT l.id::text, l.on_date, l.minutes, l.task_id::text, l.output, l.quality, t.type, t.client, l.logged_at, l.logged_by,
+		       l.late, l.settled_month
 		  FROM work_logs l JOIN client_tasks t ON t.id = l.task_id
 		 WHERE l.worker_id = $1 AND l.on_date BETWEEN $2 AND $3
 		 ORDER BY l.on_date, l.logged_at, l.id`, workerID, date(from), date(to))
@@ -141,11 +150,16 @@ func (db *DB) WorkLogs(ctx context.Context, workerID string, month *ippo.YearMon
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (WorkLogRecord, error) {
 		var (
-			r  = WorkLogRecord{WorkerID: workerID}
-			on pgtype.Date
+			r           = WorkLogRecord{WorkerID: workerID}
+			on, settled pgtype.Date
 		)
-		err := row.Scan(&r.ID, &on, &r.Minutes, &r.TaskID, &r.Output, &r.Quality, &r.TaskType, &r.TaskClient, &r.LoggedAt, &r.LoggedBy)
+		err := row.Scan(&r.ID, &on, &r.Minutes, &r.TaskID, &r.Output, &r.Quality, &r.TaskType, &r.TaskClient, &r.LoggedAt, &r.LoggedBy,
+			&r.Late, &settled)
 		r.Date = fromDate(on)
+		if d := fromDate(settled); !d.IsZero() {
+			m := d.YearMonth()
+			r.SettledIn = &m
+		}
 		return r, err
 	})
 }
