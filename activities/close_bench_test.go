@@ -62,7 +62,7 @@ func forget(b *testing.B, url string) {
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(b, err)
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `TRUNCATE statements, month_closes, outbox, staff_tasks`)
+	_, err = conn.Exec(ctx, `TRUNCATE statements, month_closes, email_events, outbox, staff_tasks`)
 	require.NoError(b, err)
 }
 
