@@ -147,6 +147,16 @@ func (m YearMonth) Next() YearMonth {
 }
 func (m YearMonth) Prev() YearMonth { return m.First().AddDays(-1).YearMonth() }
 
+// AddMonths returns the month n months after m (before it when n < 0).
+func (m YearMonth) AddMonths(n int) YearMonth {
+	i := m.Year*12 + int(m.Month) - 1 + n
+	y := i / 12
+	if i%12 < 0 {
+		y--
+	}
+	return YearMonth{y, time.Month(i - y*12 + 1)}
+}
+
 func (m YearMonth) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
 func (m *YearMonth) UnmarshalText(b []byte) error {

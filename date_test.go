@@ -69,6 +69,9 @@ func TestDateArithmetic(t *testing.T) {
 	require.True(t, d("2026-03-01").After(d("2026-02-28")))
 	require.Equal(t, "2026-02", d("2026-03-01").YearMonth().Prev().String())
 	require.Equal(t, "2027-01", YearMonth{2026, 12}.Next().String())
+	for n, want := range map[int]string{0: "2026-03", 1: "2026-04", 10: "2027-01", -2: "2026-01", -3: "2025-12", -15: "2024-12", -27: "2023-12"} {
+		require.Equal(t, want, YearMonth{2026, 3}.AddMonths(n).String(), "%+d months", n)
+	}
 	require.Equal(t, "2026-02-28", YearMonth{2026, 2}.Last().String())
 	require.Equal(t, "2026年4月1日", d("2026-04-01").Japanese())
 }

@@ -27,11 +27,7 @@ const ReportCatchUpMonths = 3
 // one still waiting for a late close, or the compressed program clock
 // passed over a short month) is sent by the next.
 func (a *Activities) UnreportedMonths(ctx context.Context, m ippo.YearMonth) ([]ippo.YearMonth, error) {
-	first := m
-	for range ReportCatchUpMonths {
-		first = first.Prev()
-	}
-	closed, err := a.DB.ClosedMonths(ctx, first, m.Prev())
+	closed, err := a.DB.ClosedMonths(ctx, m.AddMonths(-ReportCatchUpMonths), m.Prev())
 	if err != nil {
 		return nil, err
 	}

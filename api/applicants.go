@@ -46,14 +46,6 @@ func (s *Server) CreateApplicant(c *gin.Context, _ CreateApplicantParams) {
 		fail(c, err)
 		return
 	}
-	if other, err := s.DB.OpenWorkerByEmail(ctx, a.Email); err != nil {
-		fail(c, errors.Join(errUnavailable, err))
-		return
-	} else if other != "" {
-		fail(c, ippo.EmailInUse(other))
-		return
-	}
-
 	id := uuid.NewString()
 	if err := s.DB.CreateApplicant(ctx, id, a); err != nil {
 		fail(c, err)

@@ -73,25 +73,10 @@ func (db *DB) PendingCloseMonths(ctx context.Context, upTo ippo.YearMonth, limit
 	if d := fromDate(first); !d.IsZero() && d.Before(upTo.First()) {
 		start = d.YearMonth()
 	}
-	if limit > 0 {
-		earliest := upTo
-		for range limit - 1 {
-			earliest = earliest.Prev()
-		}
-		if start.First().Before(earliest.First()) {
-			start = earliest
-		}
+	if earliest := upTo.AddMonths(1 - limit); limit > 0 && start.First().Before(earliest.First()) {
+		start = earliest
 	}
-	rows, err := db.pool.Query(ctx, `SELECT month FROM month_closes WHERE status = 'done' AND month BETWEEN $1 AND $2`,
-		date(start.First()), date(upTo.First()))
-	if err != nil {
-		return nil, fmt.Errorf("pending closes: %w", err)
-	}
-	done, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.YearMonth, error) {
-		var d pgtype.Date
-		err := row.Scan(&d)
-		return fromDate(d).YearMonth(), err
-	})
+	done, err := db.ClosedMonths(ctx, start, upTo)
 	if err != nil {
 		return nil, fmt.Errorf("pending closes: %w", err)
 	}

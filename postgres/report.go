@@ -167,10 +167,8 @@ func (db *DB) MonthlyReport(ctx context.Context, m ippo.YearMonth, municipality 
 
 // MonthClosed reports whether month m's close has finished.
 func (db *DB) MonthClosed(ctx context.Context, m ippo.YearMonth) (bool, error) {
-	var done bool
-	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM month_closes WHERE month = $1 AND status = 'done')`,
-		date(m.First())).Scan(&done)
-	return done, err
+	done, err := db.ClosedMonths(ctx, m, m)
+	return len(done) == 1, err
 }
 
 // ClosedMonths returns the months from first to last (both included) whose

@@ -30,7 +30,8 @@ func (db *DB) CreateApplicant(ctx context.Context, id string, a ippo.Applicant) 
 		a.IntractableDisease, a.WantsGeneralEmployment, date(a.Consent.GivenOn), a.Consent.WordingVersion,
 		db.now())
 	if violates(err, "workers_open_email") {
-		return ippo.EmailInUse("")
+		other, _ := db.OpenWorkerByEmail(ctx, a.Email) // to name it; "" if it closed meanwhile
+		return ippo.EmailInUse(other)
 	}
 	if isUniqueViolation(err) {
 		return ippo.Errorf(ippo.ECONFLICT, "worker %s already exists", id)

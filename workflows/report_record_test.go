@@ -115,7 +115,7 @@ func (w *reportWorld) register(r interface {
 	r.RegisterActivityWithOptions(func(_ context.Context, m ippo.YearMonth) ([]ippo.YearMonth, error) {
 		defer w.lock()()
 		var out []ippo.YearMonth
-		for c := m.Prev().Prev().Prev(); c != m; c = c.Next() {
+		for c := m.AddMonths(-activities.ReportCatchUpMonths); c != m; c = c.Next() {
 			if w.closed[c] && !slices.Contains(w.sent, c) {
 				out = append(out, c)
 			}
