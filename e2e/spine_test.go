@@ -33,7 +33,8 @@ func TestSpine(t *testing.T) {
 	require.Len(t, list["items"], 1)
 
 	p.eventually(20*time.Second, "the applied step and the email", func() bool {
-		return slices.Contains(p.timelineKinds(id), "applied") && len(p.outbox(id)) == 1 && settled(p.outbox(id))
+		emails := p.outbox(id)
+		return slices.Contains(p.timelineKinds(id), "applied") && len(emails) == 1 && settled(emails)
 	})
 	mail := p.outbox(id)[0]
 	require.Equal(t, "application_received", mail["template"])

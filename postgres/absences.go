@@ -93,10 +93,7 @@ func (db *DB) Absences(ctx context.Context, workerID string, month *ippo.YearMon
 	if _, err := db.Worker(ctx, workerID); err != nil {
 		return nil, err
 	}
-	from, to := ippo.Date{Year: 1, Month: 1, Day: 1}, ippo.Date{Year: 9999, Month: 12, Day: 31}
-	if month != nil {
-		from, to = month.First(), month.Last()
-	}
+	from, to := daysOf(month)
 	rows, err := db.pool.Query(ctx, `
 		SELECT `+absenceColumns+`
 		  FROM absences WHERE worker_id = $1 AND on_date BETWEEN $2 AND $3

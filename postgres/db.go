@@ -148,3 +148,12 @@ func (db *DB) CountRows(ctx context.Context, table string) (int, error) {
 	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{table}.Sanitize()).Scan(&n)
 	return n, err
 }
+
+// daysOf returns the first and last day of month, or every day there is
+// when month is nil (a list of all months).
+func daysOf(month *ippo.YearMonth) (first, last ippo.Date) {
+	if month == nil {
+		return ippo.Date{Year: 1, Month: 1, Day: 1}, ippo.Date{Year: 9999, Month: 12, Day: 31}
+	}
+	return month.First(), month.Last()
+}

@@ -135,10 +135,7 @@ func (db *DB) WorkLogs(ctx context.Context, workerID string, month *ippo.YearMon
 	if _, err := db.Worker(ctx, workerID); err != nil {
 		return nil, err
 	}
-	from, to := ippo.Date{Year: 1, Month: 1, Day: 1}, ippo.Date{Year: 9999, Month: 12, Day: 31}
-	if month != nil {
-		from, to = month.First(), month.Last()
-	}
+	from, to := daysOf(month)
 	rows, err := db.pool.Query(ctx, `
 		SELECT l.id::text, l.on_date, l.minutes, l.task_id::text, l.output, l.quality, t.type, t.client, l.logged_at, l.logged_by,
 		       l.late, l.settled_month
