@@ -28,7 +28,7 @@ func (s *Server) GraduateWorker(c *gin.Context, id WorkerID, _ GraduateWorkerPar
 // ListHandoffs lists the worker's handoffs with the records of what was
 // provided, to whom and when (until each record's retention ends).
 func (s *Server) ListHandoffs(c *gin.Context, id WorkerID) {
-	items, err := s.DB.Handoffs(c.Request.Context(), id.String())
+	items, err := s.app().Handoffs(c.Request.Context(), id.String())
 	if err != nil {
 		fail(c, err)
 		return
