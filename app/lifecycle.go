@@ -243,3 +243,8 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, workerID, stepID string
 		return standingOf(r), err
 	})
 }
+
+// StepsFitting lists the lifecycle steps that fit the worker's phase and
+// status in the read model (ippo.Transitions), for a face to offer; the
+// lifecycle itself decides again when the step is sent.
+func StepsFitting(w ippo.Worker) []ippo.LifecycleStep { return ippo.StepsAllowed(w.Phase, w.Status) }
