@@ -14,14 +14,14 @@ import (
 	"github.com/ippo-center/ippo/workflows"
 )
 
-// Client tasks (案件, ippo.Task in the domain, /tasks in the API) are the
-// paid work clients give the center; staff to-dos (ippo.StaffTask,
+// Client tasks (案件, ippo.ClientTask in the domain, /tasks in the API) are the
+// paid work clients give the center; staff to-dos (ippo.StaffTodo,
 // /staff-tasks) are reminders for staff that the lifecycle raises. Neither
 // is a Temporal task.
 
 // ClientTasks lists the catalog of client tasks.
-func (a *App) ClientTasks(ctx context.Context) ([]ippo.Task, error) {
-	return a.DB.CatalogTasks(ctx)
+func (a *App) ClientTasks(ctx context.Context) ([]ippo.ClientTask, error) {
+	return a.DB.ClientTasks(ctx)
 }
 
 // ClientTask is a client's task as staff add it to the catalog.
@@ -30,29 +30,29 @@ type ClientTask struct {
 }
 
 // CreateClientTask adds a client's task to the catalog.
-func (a *App) CreateClientTask(ctx context.Context, actor Actor, in ClientTask) (ippo.Task, error) {
-	return a.DB.CreateCatalogTask(ctx, ippo.Task{Type: in.Type, Client: in.Client, Description: in.Description, OutputUnit: in.OutputUnit}, actor.Ref())
+func (a *App) CreateClientTask(ctx context.Context, actor Actor, in ClientTask) (ippo.ClientTask, error) {
+	return a.DB.CreateClientTask(ctx, ippo.ClientTask{Type: in.Type, Client: in.Client, Description: in.Description, OutputUnit: in.OutputUnit}, actor.Ref())
 }
 
 // WorkerClientTasks lists the client tasks assigned to the worker.
-func (a *App) WorkerClientTasks(ctx context.Context, workerID string) ([]ippo.AssignedTask, error) {
-	return a.DB.WorkerTasks(ctx, workerID)
+func (a *App) WorkerClientTasks(ctx context.Context, workerID string) ([]ippo.ClientAssignment, error) {
+	return a.DB.WorkerClientTasks(ctx, workerID)
 }
 
 // AssignClientTask assigns a catalog task to the worker; created is false
 // when it was assigned already (the assignment is answered again).
-func (a *App) AssignClientTask(ctx context.Context, actor Actor, workerID, taskID string) (ippo.AssignedTask, bool, error) {
-	return a.DB.AssignTask(ctx, workerID, strings.TrimSpace(taskID), actor.Ref())
+func (a *App) AssignClientTask(ctx context.Context, actor Actor, workerID, taskID string) (ippo.ClientAssignment, bool, error) {
+	return a.DB.AssignClientTask(ctx, workerID, strings.TrimSpace(taskID), actor.Ref())
 }
 
 // StaffTodos lists staff to-dos, open ones only or all, open ones first.
-func (a *App) StaffTodos(ctx context.Context, openOnly bool) ([]ippo.StaffTask, error) {
-	return a.DB.Tasks(ctx, openOnly, 200)
+func (a *App) StaffTodos(ctx context.Context, openOnly bool) ([]ippo.StaffTodo, error) {
+	return a.DB.StaffTodos(ctx, openOnly, 200)
 }
 
 // CompleteStaffTodo marks a staff to-do done.
 func (a *App) CompleteStaffTodo(ctx context.Context, actor Actor, id string) error {
-	return a.DB.CompleteTask(ctx, id, actor.Ref())
+	return a.DB.CompleteStaffTodo(ctx, id, actor.Ref())
 }
 
 // Agencies lists the partner agencies.
