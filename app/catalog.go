@@ -160,11 +160,7 @@ type Token struct {
 // Tokens lists staff tokens.
 func (a *App) Tokens(ctx context.Context) ([]Token, error) {
 	rows, err := a.DB.Tokens(ctx)
-	out := make([]Token, len(rows))
-	for i, t := range rows {
-		out[i] = Token(t)
-	}
-	return out, err
+	return mapped(rows, err, func(t postgres.Token) Token { return Token(t) })
 }
 
 // NewTokenSecret returns a fresh bearer token: 256 random bits.

@@ -35,11 +35,7 @@ type MonthClose struct {
 // Closes lists the monthly closes (of one month, or the latest).
 func (a *App) Closes(ctx context.Context, month *ippo.YearMonth) ([]MonthClose, error) {
 	rows, err := a.DB.MonthCloses(ctx, month, 0)
-	out := make([]MonthClose, len(rows))
-	for i, r := range rows {
-		out[i] = MonthClose(r)
-	}
-	return out, err
+	return mapped(rows, err, func(r postgres.MonthClose) MonthClose { return MonthClose(r) })
 }
 
 // StartClose starts the close of a month that has ended, on demand; it

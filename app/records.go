@@ -100,11 +100,7 @@ func (a *App) RecordAbsence(ctx context.Context, actor Actor, workerID string, i
 // Absences lists the worker's absences, of one month or all.
 func (a *App) Absences(ctx context.Context, workerID string, month *ippo.YearMonth) ([]AbsenceRecord, error) {
 	rows, err := a.DB.Absences(ctx, workerID, month)
-	out := make([]AbsenceRecord, len(rows))
-	for i, r := range rows {
-		out[i] = absenceOf(r)
-	}
-	return out, err
+	return mapped(rows, err, absenceOf)
 }
 
 // WorkLog is work done on a day, as staff log it.
@@ -154,11 +150,20 @@ func (a *App) RecordWorkLog(ctx context.Context, actor Actor, workerID string, i
 // WorkLogs lists the worker's work logs, of one month or all.
 func (a *App) WorkLogs(ctx context.Context, workerID string, month *ippo.YearMonth) ([]WorkLogRecord, error) {
 	rows, err := a.DB.WorkLogs(ctx, workerID, month)
-	out := make([]WorkLogRecord, len(rows))
-	for i, r := range rows {
-		out[i] = workLogOf(r)
+	return mapped(rows, err, workLogOf)
+}
+
+// mapped turns the store's rows into the app's own records: a list of
+// none is empty, not nil, so a face renders [] rather than null.
+func mapped[R, T any](rows []R, err error, of func(R) T) ([]T, error) {
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = of(r)
+	}
+	return out, nil
 }
 
 // Slot is one weekly slot as staff type it: times of day "HH:MM".
