@@ -74,24 +74,28 @@ func (a *App) Graduate(ctx context.Context, actor Actor, workerID, stepID string
 	return stepWithNote(ctx, a, actor, workerID, in.HandoffNotes, func(noteID string) (Graduated, error) {
 		g.NoteID = noteID
 		r, err := update[workflows.GraduationResult](ctx, a, workerID, stepID, workflows.UpdateGraduate, g)
-		var out Graduated
-		out.Standing = standingOf(r.StepResult)
-		out.Graduation.Destination, out.Graduation.On = r.Graduation.Destination, r.Graduation.On
-		// Keep an empty list empty (not null) in the JSON the faces render.
-		if r.Graduation.Handoffs != nil {
-			out.Graduation.Handoffs = make([]Handoff, 0, len(r.Graduation.Handoffs))
-		}
-		if r.Graduation.FollowUps != nil {
-			out.Graduation.FollowUps = make([]FollowUp, 0, len(r.Graduation.FollowUps))
-		}
-		for _, h := range r.Graduation.Handoffs {
-			out.Graduation.Handoffs = append(out.Graduation.Handoffs, handoffOf(h))
-		}
-		for _, f := range r.Graduation.FollowUps {
-			out.Graduation.FollowUps = append(out.Graduation.FollowUps, FollowUp(f))
-		}
-		return out, err
+		return graduatedOf(r), err
 	})
+}
+
+func graduatedOf(r workflows.GraduationResult) Graduated {
+	var out Graduated
+	out.Standing = standingOf(r.StepResult)
+	out.Graduation.Destination, out.Graduation.On = r.Graduation.Destination, r.Graduation.On
+	// Keep an empty list empty (not null) in the JSON the faces render.
+	if r.Graduation.Handoffs != nil {
+		out.Graduation.Handoffs = make([]Handoff, 0, len(r.Graduation.Handoffs))
+	}
+	if r.Graduation.FollowUps != nil {
+		out.Graduation.FollowUps = make([]FollowUp, 0, len(r.Graduation.FollowUps))
+	}
+	for _, h := range r.Graduation.Handoffs {
+		out.Graduation.Handoffs = append(out.Graduation.Handoffs, handoffOf(h))
+	}
+	for _, f := range r.Graduation.FollowUps {
+		out.Graduation.FollowUps = append(out.Graduation.FollowUps, FollowUp(f))
+	}
+	return out
 }
 
 // consentedHandoffs pairs each agency with the worker's consent in force
