@@ -50,6 +50,17 @@ type Policy struct {
 	// StaffEmail receives tasks and escalations; CityEmail the monthly report.
 	StaffEmail string `json:"staff_email"`
 	CityEmail  string `json:"city_email"`
+	// Matching weighs task suggestions; nil (versions written before it
+	// existed, or a PUT without it) means DefaultMatchPolicy.
+	Matching *MatchPolicy `json:"matching,omitempty"`
+}
+
+// MatchPolicy returns the matching weights in force.
+func (p Policy) MatchPolicy() MatchPolicy {
+	if p.Matching == nil {
+		return DefaultMatchPolicy()
+	}
+	return *p.Matching
 }
 
 // WageRate is an hourly fee in yen from a date on.
@@ -164,6 +175,9 @@ func (p Policy) Validate() error {
 		if _, err := mail.ParseAddress(addr); err != nil {
 			f.Add(field, "must be an email address")
 		}
+	}
+	if p.Matching != nil {
+		p.Matching.Validate(&f)
 	}
 	slices.SortFunc(f, func(a, b FieldError) int { return cmpString(a.Field, b.Field) })
 	return f.Err()

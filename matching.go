@@ -1,0 +1,407 @@
+package ippo
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Matching suggests workers for a client task (案件) with the reasons a
+// staff member would say aloud. It is a request, never an order: the ranking
+// only decides whom staff ask first, and a decline is never held against
+// anyone (declines are not an input at all).
+//
+// The score is a sum of eight bounded terms, each a weight (policy data,
+// MatchPolicy) times a value between 0 and 1, minus the avoided-type weight:
+//
+//	experience   w × min(1, Σ recency / 3), recency = 1 / (1 + age in days / 180)
+//	output       w × min(1, (output per hour / median of the candidates) / 2)
+//	quality      w × (average delivered quality − 1) / 4
+//	pace         w × min(1, (estimated / taken minutes) / 2)
+//	availability w × min(1, free minutes in the window / expected minutes)
+//	liked        w when the worker listed the type as liked
+//	avoided      −w when the worker listed it as rather avoided
+//	fairness     w / (1 + requests and assignments in the last FairnessDays)
+//
+// Unknown values are neutral, not zero: a worker with no history on the type
+// gets half of output, quality and pace (the middle of the range, "assumed
+// typical"), and the full fairness term, so a newcomer is never ranked out
+// by having no past. Health facts and categories are never an input: the
+// Candidate type has no field for them.
+
+// MatchPolicy holds the weights of the score and the request timing. It is
+// part of the effective-dated Policy.
+type MatchPolicy struct {
+	Experience   float64 `json:"experience"`
+	Output       float64 `json:"output"`
+	Quality      float64 `json:"quality"`
+	Pace         float64 `json:"pace"`
+	Availability float64 `json:"availability"`
+	Liked        float64 `json:"liked"`
+	Avoided      float64 `json:"avoided"`
+	Fairness     float64 `json:"fairness"`
+	// FairnessDays is how far back requests and assignments count against
+	// being asked first again.
+	FairnessDays int `json:"fairness_days"`
+	// AnswerDays is how long a request waits for an answer before staff get
+	// a to-do and the next suggestion is offered.
+	AnswerDays int `json:"answer_days"`
+}
+
+// DefaultMatchPolicy weighs availability and spreading opportunities as
+// much as experience: the program exists to give people work they can fit
+// into their week, and "All for one" means the same few are not always
+// asked first. Output and quality count less than experience because they
+// are known only for people who have already had chances.
+func DefaultMatchPolicy() MatchPolicy {
+	return MatchPolicy{
+		Experience: 3, Output: 1, Quality: 1.5, Pace: 1, Availability: 3,
+		Liked: 1, Avoided: 2, Fairness: 3,
+		FairnessDays: 30, AnswerDays: 3,
+	}
+}
+
+// Validate names each value at fault; field names carry the "matching."
+// prefix the policy document uses.
+func (m MatchPolicy) Validate(f *Fields) {
+	for name, w := range map[string]float64{
+		"experience": m.Experience, "output": m.Output, "quality": m.Quality, "pace": m.Pace,
+		"availability": m.Availability, "liked": m.Liked, "avoided": m.Avoided, "fairness": m.Fairness,
+	} {
+		if w < 0 || w > 10 || math.IsNaN(w) {
+			f.Add("matching."+name, "must be between 0 and 10")
+		}
+	}
+	if m.FairnessDays < 1 || m.FairnessDays > 365 {
+		f.Add("matching.fairness_days", "must be between 1 and 365")
+	}
+	if m.AnswerDays < 1 || m.AnswerDays > 30 {
+		f.Add("matching.answer_days", "must be between 1 and 30")
+	}
+}
+
+// MatchTask is what the ranking needs of a task: its type, the hours it is
+// expected to take and the window it must be done in (Start to Due, both
+// included).
+type MatchTask struct {
+	Type            string
+	ExpectedMinutes int
+	Start, Due      Date
+}
+
+// PastJob is one delivered task of the same type.
+type PastJob struct {
+	On Date
+	// Minutes is the time taken, EstimateMinutes the task's expected time
+	// (0: none was given).
+	Minutes, EstimateMinutes int
+	Output                   int
+	// Quality is staff's 1–5 at delivery; 0 when not recorded.
+	Quality int
+}
+
+// Candidate is an active worker as the ranking sees them: no name, no
+// health facts, no category.
+type Candidate struct {
+	WorkerID string
+	// History holds the worker's delivered tasks of the task's type.
+	History []PastJob
+	// Schedule is the declared weekly schedule in force at the window's start.
+	Schedule Schedule
+	// OtherServiceDays are weekdays another service is used: never free.
+	OtherServiceDays []time.Weekday
+	// AbsentDays are days in the window the worker has said they will rest.
+	AbsentDays []Date
+	// AssignedMinutes is the expected time of tasks already assigned and
+	// not yet delivered.
+	AssignedMinutes int
+	Likes, Avoids   []string
+	// RecentRequests counts requests and assignments in the last FairnessDays.
+	RecentRequests int
+}
+
+// MatchTerm is one part of a score, with its reason in Japanese.
+type MatchTerm struct {
+	Name   string  `json:"name"`
+	Points float64 `json:"points"`
+	Reason string  `json:"reason"`
+}
+
+// Suggestion is a ranked candidate.
+type Suggestion struct {
+	WorkerID string  `json:"worker_id"`
+	Rank     int     `json:"rank"`
+	Score    float64 `json:"score"`
+	// FreeMinutes is the declared time free in the window after rests,
+	// other services and assigned work.
+	FreeMinutes int         `json:"free_minutes"`
+	Terms       []MatchTerm `json:"terms"`
+}
+
+// Recency is how much a job of that age counts towards experience: 1 today,
+// ½ after half a year, ⅓ after a year.
+func Recency(ageDays int) float64 { return 1 / (1 + float64(max(ageDays, 0))/180) }
+
+// FreeMinutes is the declared time in the window [Start, Due] that is not
+// on an other-service day or a notified rest day, with each calendar week
+// (Monday to Sunday) capped at weeklyCapHours, minus the expected time of
+// work already assigned.
+func FreeMinutes(t MatchTask, c Candidate, weeklyCapHours float64) int {
+	if t.Due.Before(t.Start) {
+		return 0
+	}
+	capMinutes := int(weeklyCapHours * 60)
+	total, week := 0, 0
+	for d := t.Start; !d.After(t.Due); d = d.AddDays(1) {
+		if d.Weekday() == time.Monday && d != t.Start {
+			total += min(week, capMinutes)
+			week = 0
+		}
+		if slices.Contains(c.OtherServiceDays, d.Weekday()) || slices.Contains(c.AbsentDays, d) {
+			continue
+		}
+		week += c.Schedule.MinutesOn(d.Weekday())
+	}
+	total += min(week, capMinutes)
+	return max(total-c.AssignedMinutes, 0)
+}
+
+// Rank scores every candidate for the task and returns them best first; ties
+// go to fewer recent requests, then to the worker id, so the order is
+// deterministic. Nobody is left out: a low score only means later.
+func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64, today Date) []Suggestion {
+	rates := make([]float64, 0, len(cands))
+	for _, c := range cands {
+		if r, ok := outputPerHour(c.History); ok {
+			rates = append(rates, r)
+		}
+	}
+	median := medianOf(rates)
+	out := make([]Suggestion, len(cands))
+	recent := make(map[string]int, len(cands))
+	for i, c := range cands {
+		out[i] = score(t, c, w, weeklyCapHours, today, median)
+		recent[c.WorkerID] = c.RecentRequests
+	}
+	slices.SortFunc(out, func(a, b Suggestion) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(recent[a.WorkerID], recent[b.WorkerID]), cmp.Compare(a.WorkerID, b.WorkerID))
+	})
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out
+}
+
+func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, today Date, median float64) Suggestion {
+	kind := TaskTypeJapanese(t.Type)
+	s := Suggestion{WorkerID: c.WorkerID}
+	add := func(name string, weight, value float64, reason string) {
+		s.Terms = append(s.Terms, MatchTerm{Name: name, Points: round2(weight * value), Reason: reason})
+	}
+
+	// Experience, recent jobs counting more.
+	if len(c.History) == 0 {
+		add("experience", w.Experience, 0, fmt.Sprintf("%sはまだ経験がありません（初めての方にもご案内しています）", kind))
+	} else {
+		sum, last := 0.0, c.History[0].On
+		for _, j := range c.History {
+			sum += Recency(j.On.DaysUntil(today))
+			if j.On.After(last) {
+				last = j.On
+			}
+		}
+		add("experience", w.Experience, math.Min(1, sum/3),
+			fmt.Sprintf("%sの経験が%d件あります（最近は%d年%d月）", kind, len(c.History), last.Year, last.Month))
+	}
+
+	// Output per hour against the other candidates.
+	if r, ok := outputPerHour(c.History); ok && median > 0 {
+		ratio := r / median
+		reason := "1時間あたりの成果はほかの方と同じくらいです"
+		switch {
+		case ratio >= 1.2:
+			reason = "1時間あたりの成果が多めです"
+		case ratio <= 0.8:
+			reason = "1時間あたりの成果はゆっくりめです"
+		}
+		add("output", w.Output, math.Min(1, ratio/2), reason)
+	} else {
+		add("output", w.Output, 0.5, "1時間あたりの成果はまだ記録がありません")
+	}
+
+	// Quality staff recorded at delivery.
+	qsum, qn := 0, 0
+	for _, j := range c.History {
+		if j.Quality >= 1 && j.Quality <= 5 {
+			qsum, qn = qsum+j.Quality, qn+1
+		}
+	}
+	if qn > 0 {
+		avg := float64(qsum) / float64(qn)
+		add("quality", w.Quality, (avg-1)/4, fmt.Sprintf("仕上がりの評価は平均%.1f（5段階）です", avg))
+	} else {
+		add("quality", w.Quality, 0.5, "仕上がりの評価はまだありません")
+	}
+
+	// Time taken against the estimate.
+	est, took := 0, 0
+	for _, j := range c.History {
+		if j.EstimateMinutes > 0 && j.Minutes > 0 {
+			est, took = est+j.EstimateMinutes, took+j.Minutes
+		}
+	}
+	if took > 0 {
+		ratio := float64(est) / float64(took)
+		reason := "見込みの時間どおりに仕上げています"
+		switch {
+		case ratio >= 1.1:
+			reason = "見込みより早めに仕上げています"
+		case ratio <= 0.9:
+			reason = "見込みより時間をかけて丁寧に仕上げています"
+		}
+		add("pace", w.Pace, math.Min(1, ratio/2), reason)
+	} else {
+		add("pace", w.Pace, 0.5, "見込み時間との比較はまだありません")
+	}
+
+	// Free hours in the window.
+	s.FreeMinutes = FreeMinutes(t, c, weeklyCapHours)
+	switch {
+	case s.FreeMinutes == 0:
+		add("availability", w.Availability, 0, "期間内に予定の空きがありません")
+	case t.ExpectedMinutes <= 0:
+		add("availability", w.Availability, 1, fmt.Sprintf("期間内に%sの空きがあります", HoursJapanese(s.FreeMinutes)))
+	default:
+		add("availability", w.Availability, math.Min(1, float64(s.FreeMinutes)/float64(t.ExpectedMinutes)),
+			fmt.Sprintf("期間内に%sの空きがあります（見込み%s）", HoursJapanese(s.FreeMinutes), HoursJapanese(t.ExpectedMinutes)))
+	}
+
+	// The worker's own wishes.
+	switch {
+	case slices.Contains(c.Likes, t.Type):
+		add("preference", w.Liked, 1, fmt.Sprintf("%sを好きな作業に挙げています", kind))
+	case slices.Contains(c.Avoids, t.Type):
+		add("preference", w.Avoided, -1, fmt.Sprintf("%sはできれば控えたい作業に挙げています", kind))
+	default:
+		add("preference", 0, 0, fmt.Sprintf("%sについての希望は特にありません", kind))
+	}
+
+	// Spreading opportunities.
+	reason := fmt.Sprintf("この%d日間に依頼がないので、先にご案内しています", w.FairnessDays)
+	if c.RecentRequests > 0 {
+		reason = fmt.Sprintf("この%d日間に%d件の依頼・担当がありました", w.FairnessDays, c.RecentRequests)
+	}
+	add("fairness", w.Fairness, 1/float64(1+max(c.RecentRequests, 0)), reason)
+
+	for _, term := range s.Terms {
+		s.Score += term.Points
+	}
+	s.Score = round2(s.Score)
+	return s
+}
+
+func outputPerHour(h []PastJob) (float64, bool) {
+	out, minutes := 0, 0
+	for _, j := range h {
+		if j.Output > 0 && j.Minutes > 0 {
+			out, minutes = out+j.Output, minutes+j.Minutes
+		}
+	}
+	if minutes == 0 {
+		return 0, false
+	}
+	return float64(out) * 60 / float64(minutes), true
+}
+
+func medianOf(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// taskTypes names the usual task types in Japanese; other types are shown
+// as staff typed them.
+var taskTypes = map[string]string{
+	"proofreading":  "校正",
+	"data_entry":    "データ入力",
+	"transcription": "文字起こし",
+	"design":        "デザイン",
+	"web":           "Web更新",
+	"research":      "調べもの",
+}
+
+// TaskTypeJapanese names a task type for reasons and emails.
+func TaskTypeJapanese(t string) string {
+	if j, ok := taskTypes[t]; ok {
+		return j
+	}
+	return "「" + t + "」"
+}
+
+// TaskPreference is the worker's own list of task types they like and would
+// rather avoid; it only moves them up or down the list, never out of it.
+type TaskPreference struct {
+	Likes  []string `json:"likes"`
+	Avoids []string `json:"avoids"`
+}
+
+// Normalize trims, drops empty entries and repeats, and sorts.
+func (p *TaskPreference) Normalize() {
+	clean := func(xs []string) []string {
+		out := []string{}
+		for _, x := range xs {
+			if x = strings.TrimSpace(x); x != "" {
+				out = append(out, x)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	p.Likes, p.Avoids = clean(p.Likes), clean(p.Avoids)
+}
+
+// ValidateTaskPreference checks a normalized preference: at most 20 types
+// each, each a task type of at most 50 characters, none both liked and
+// avoided.
+func ValidateTaskPreference(p TaskPreference) error {
+	var f Fields
+	for field, xs := range map[string][]string{"likes": p.Likes, "avoids": p.Avoids} {
+		if len(xs) > 20 {
+			f.Add(field, "must list at most 20 task types")
+		}
+		for i, x := range xs {
+			if len([]rune(x)) > 50 {
+				f.Add(fmt.Sprintf("%s[%d]", field, i), "must be at most 50 characters")
+			}
+		}
+	}
+	for _, x := range p.Likes {
+		if slices.Contains(p.Avoids, x) {
+			f.Add("avoids", "%q is also in likes; a type can be one or the other", x)
+		}
+	}
+	slices.SortFunc(f, func(a, b FieldError) int { return cmpString(a.Field, b.Field) })
+	return f.Err()
+}
+
+// HoursJapanese renders minutes as "12時間" or "2時間30分".
+func HoursJapanese(minutes int) string {
+	if minutes%60 == 0 {
+		return fmt.Sprintf("%d時間", minutes/60)
+	}
+	if minutes < 60 {
+		return fmt.Sprintf("%d分", minutes)
+	}
+	return fmt.Sprintf("%d時間%d分", minutes/60, minutes%60)
+}

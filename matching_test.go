@@ -1,0 +1,217 @@
+package ippo
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A two-week window from Monday 2026-12-07 to Sunday 2026-12-20.
+var (
+	matchToday = NewDate(2026, 12, 1)
+	matchTask  = MatchTask{Type: "proofreading", ExpectedMinutes: 600, Start: NewDate(2026, 12, 7), Due: NewDate(2026, 12, 20)}
+	// Mon/Wed/Fri 10:00–12:00: six hours a week.
+	monWedFri = Schedule{EffectiveFrom: NewDate(2026, 4, 1), Slots: []Slot{
+		{Weekday: time.Monday, Start: NewTimeOfDay(10, 0), End: NewTimeOfDay(12, 0), Mode: ModeRemote},
+		{Weekday: time.Wednesday, Start: NewTimeOfDay(10, 0), End: NewTimeOfDay(12, 0), Mode: ModeRemote},
+		{Weekday: time.Friday, Start: NewTimeOfDay(10, 0), End: NewTimeOfDay(12, 0), Mode: ModeRemote},
+	}}
+)
+
+func termOf(t *testing.T, s Suggestion, name string) MatchTerm {
+	t.Helper()
+	for _, term := range s.Terms {
+		if term.Name == name {
+			return term
+		}
+	}
+	t.Fatalf("no term %q in %+v", name, s.Terms)
+	return MatchTerm{}
+}
+
+func TestRecency(t *testing.T) {
+	// A job today counts fully, half a year ago half, a year ago a third;
+	// a date in the future (a typing slip) counts as today.
+	require.Equal(t, 1.0, Recency(0))
+	require.Equal(t, 0.5, Recency(180))
+	require.InDelta(t, 1.0/3, Recency(360), 1e-9)
+	require.Equal(t, 1.0, Recency(-5))
+}
+
+func TestFreeMinutes(t *testing.T) {
+	tests := []struct {
+		why  string
+		c    Candidate
+		cap  float64
+		want int
+	}{
+		{"two weeks of Mon/Wed/Fri two-hour slots are twelve hours", Candidate{Schedule: monWedFri}, 16, 720},
+		{"a notified rest on Wednesday the 9th takes its two hours off", Candidate{Schedule: monWedFri, AbsentDays: []Date{NewDate(2026, 12, 9)}}, 16, 600},
+		{"Fridays at another service are never free", Candidate{Schedule: monWedFri, OtherServiceDays: []time.Weekday{time.Friday}}, 16, 480},
+		{"a weekly cap of 4 hours caps each week's six", Candidate{Schedule: monWedFri}, 4, 480},
+		{"five hours already assigned come off", Candidate{Schedule: monWedFri, AssignedMinutes: 300}, 16, 420},
+		{"more assigned than declared leaves nothing, not less than nothing", Candidate{Schedule: monWedFri, AssignedMinutes: 5000}, 16, 0},
+		{"no declared schedule has no free time", Candidate{}, 16, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.why, func(t *testing.T) {
+			require.Equal(t, tt.want, FreeMinutes(matchTask, tt.c, tt.cap))
+		})
+	}
+	// A window that ends before it starts has no time at all.
+	require.Zero(t, FreeMinutes(MatchTask{Start: matchTask.Due, Due: matchTask.Start}, Candidate{Schedule: monWedFri}, 16))
+}
+
+func TestRankTerms(t *testing.T) {
+	w := DefaultMatchPolicy()
+	// Peers make the output median 10 pages an hour.
+	peers := []Candidate{
+		{WorkerID: "p1", History: []PastJob{{On: NewDate(2026, 6, 1), Minutes: 60, Output: 10}}},
+		{WorkerID: "p2", History: []PastJob{{On: NewDate(2026, 6, 1), Minutes: 60, Output: 10}}},
+	}
+	tests := []struct {
+		why        string
+		c          Candidate
+		term       string
+		wantPoints float64
+		wantReason string
+	}{
+		{"no history: no experience points, and the reason says newcomers are asked too",
+			Candidate{}, "experience", 0, "校正はまだ経験がありません"},
+		{"three jobs today saturate experience at its full weight",
+			Candidate{History: []PastJob{{On: matchToday}, {On: matchToday}, {On: matchToday}}}, "experience", 3, "校正の経験が3件あります（最近は2026年12月）"},
+		{"one job half a year ago counts ½ of the 3 that saturate: 3 × ½ / 3",
+			Candidate{History: []PastJob{{On: matchToday.AddDays(-180)}}}, "experience", 0.5, "校正の経験が1件あります（最近は2026年6月）"},
+		{"no recorded output is neutral: half the weight",
+			Candidate{}, "output", 0.5, "まだ記録がありません"},
+		{"twice the median output per hour gets the full weight",
+			Candidate{History: []PastJob{{On: matchToday, Minutes: 60, Output: 20}}}, "output", 1, "多めです"},
+		{"half the median gets a quarter and a kind word",
+			Candidate{History: []PastJob{{On: matchToday, Minutes: 60, Output: 5}}}, "output", 0.25, "ゆっくりめです"},
+		{"no quality recorded is neutral: half of 1.5",
+			Candidate{}, "quality", 0.75, "まだありません"},
+		{"an average of 5 gets the full 1.5",
+			Candidate{History: []PastJob{{On: matchToday, Quality: 5}, {On: matchToday, Quality: 5}}}, "quality", 1.5, "平均5.0"},
+		{"an average of 3 is the middle of 1–5: half",
+			Candidate{History: []PastJob{{On: matchToday, Quality: 2}, {On: matchToday, Quality: 4}}}, "quality", 0.75, "平均3.0"},
+		{"taking the estimated time is half the pace weight",
+			Candidate{History: []PastJob{{On: matchToday, Minutes: 120, EstimateMinutes: 120}}}, "pace", 0.5, "見込みの時間どおり"},
+		{"twice as fast as the estimate is the full weight",
+			Candidate{History: []PastJob{{On: matchToday, Minutes: 60, EstimateMinutes: 120}}}, "pace", 1, "早めに"},
+		{"12 free hours cover the expected 10: full availability",
+			Candidate{Schedule: monWedFri}, "availability", 3, "期間内に12時間の空きがあります（見込み10時間）"},
+		{"5 free hours cover half of 10: half of 3",
+			Candidate{Schedule: monWedFri, AssignedMinutes: 420}, "availability", 1.5, "5時間の空き"},
+		{"no free time: nothing, said plainly",
+			Candidate{}, "availability", 0, "予定の空きがありません"},
+		{"a liked type adds its weight",
+			Candidate{Likes: []string{"proofreading"}}, "preference", 1, "校正を好きな作業に挙げています"},
+		{"a type to avoid takes its weight off",
+			Candidate{Avoids: []string{"proofreading"}}, "preference", -2, "控えたい作業"},
+		{"no wish either way is neutral",
+			Candidate{Likes: []string{"data_entry"}}, "preference", 0, "希望は特にありません"},
+		{"nobody asked lately: the full fairness weight",
+			Candidate{}, "fairness", 3, "この30日間に依頼がないので"},
+		{"two requests lately: a third of it",
+			Candidate{RecentRequests: 2}, "fairness", 1, "この30日間に2件の依頼・担当がありました"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.why, func(t *testing.T) {
+			tt.c.WorkerID = "w"
+			ranked := Rank(matchTask, append([]Candidate{tt.c}, peers...), w, 16, matchToday)
+			var got Suggestion
+			for _, s := range ranked {
+				if s.WorkerID == "w" {
+					got = s
+				}
+			}
+			term := termOf(t, got, tt.term)
+			require.Equal(t, tt.wantPoints, term.Points)
+			require.Contains(t, term.Reason, tt.wantReason)
+			sum := 0.0
+			for _, term := range got.Terms {
+				sum += term.Points
+			}
+			require.InDelta(t, sum, got.Score, 0.011, "the score is the sum of its terms")
+		})
+	}
+}
+
+func TestRankOrder(t *testing.T) {
+	w := DefaultMatchPolicy()
+	veteran := Candidate{WorkerID: "c-veteran", Schedule: monWedFri, RecentRequests: 4,
+		History: []PastJob{{On: matchToday, Minutes: 60, Output: 10, Quality: 4, EstimateMinutes: 60}, {On: matchToday}, {On: matchToday}}}
+	newcomer := Candidate{WorkerID: "b-newcomer", Schedule: monWedFri}
+	busy := Candidate{WorkerID: "a-busy", AssignedMinutes: 10000, Schedule: monWedFri}
+	got := Rank(matchTask, []Candidate{busy, veteran, newcomer}, w, 16, matchToday)
+	ids := []string{got[0].WorkerID, got[1].WorkerID, got[2].WorkerID}
+	// The veteran asked four times lately scores 3 (experience) + .5
+	// (output at the median) + 1.13 (quality 4) + .5 (on estimate) + 3
+	// (free) + .6 (fairness 3/5) = 8.73; the newcomer 0 + .5 + .75 + .5 +
+	// 3 + 3 = 7.75 (neutral history, full fairness): experience wins with
+	// the default weights, but the newcomer comes before the worker whose
+	// week is full, and nobody is left out.
+	require.Equal(t, []string{"c-veteran", "b-newcomer", "a-busy"}, ids)
+	require.Equal(t, []int{1, 2, 3}, []int{got[0].Rank, got[1].Rank, got[2].Rank})
+	require.Equal(t, 8.73, got[0].Score)
+	require.Equal(t, 7.75, got[1].Score)
+
+	// Asked as often as the veteran, and with the same history, a second
+	// veteran ties; a tie goes to fewer recent requests, then the id.
+	twin := veteran
+	twin.WorkerID, twin.RecentRequests = "d-twin", 4
+	got = Rank(matchTask, []Candidate{twin, veteran}, w, 16, matchToday)
+	require.Equal(t, "c-veteran", got[0].WorkerID)
+	require.Equal(t, got[0].Score, got[1].Score)
+
+	// Doubling the fairness weight (policy data) puts the newcomer first.
+	w.Fairness = 6
+	got = Rank(matchTask, []Candidate{veteran, newcomer}, w, 16, matchToday)
+	require.Equal(t, "b-newcomer", got[0].WorkerID)
+
+	// Every reason is Japanese and names no health fact: the candidate has
+	// no field for one, and reasons speak of work only.
+	for _, s := range got {
+		for _, term := range s.Terms {
+			require.NotEmpty(t, term.Reason)
+			require.False(t, strings.ContainsAny(term.Reason, "abcdefghijklmnopqrstuvwxyz"), term.Reason)
+		}
+	}
+}
+
+func TestMatchPolicyValidate(t *testing.T) {
+	p := DefaultPolicy()
+	require.NoError(t, p.Validate())
+	require.Equal(t, DefaultMatchPolicy(), p.MatchPolicy(), "no matching section means the defaults")
+	bad := DefaultMatchPolicy()
+	bad.Fairness, bad.AnswerDays = -1, 0
+	p.Matching = &bad
+	err := p.Validate()
+	require.Error(t, err)
+	fields := []string{}
+	for _, f := range err.(*Error).Fields {
+		fields = append(fields, f.Field)
+	}
+	require.Equal(t, []string{"matching.answer_days", "matching.fairness"}, fields)
+}
+
+func TestTaskPreference(t *testing.T) {
+	p := TaskPreference{Likes: []string{" proofreading", "data_entry", "proofreading", ""}, Avoids: nil}
+	p.Normalize()
+	require.Equal(t, []string{"data_entry", "proofreading"}, p.Likes)
+	require.Equal(t, []string{}, p.Avoids)
+	require.NoError(t, ValidateTaskPreference(p))
+
+	p.Avoids = []string{"proofreading"}
+	err := ValidateTaskPreference(p)
+	require.ErrorContains(t, err, "also in likes")
+	require.Equal(t, "avoids", err.(*Error).Fields[0].Field)
+}
+
+func TestHoursJapanese(t *testing.T) {
+	require.Equal(t, "12時間", HoursJapanese(720))
+	require.Equal(t, "2時間30分", HoursJapanese(150))
+	require.Equal(t, "45分", HoursJapanese(45))
+}
