@@ -103,12 +103,62 @@ type PastJob struct {
 	Quality int
 }
 
+// TypeHistory sums a worker's delivered tasks of one type. The store sums
+// it in SQL for many workers at once; Add is the same sum, one job at a
+// time, and the store's tests compare the two.
+type TypeHistory struct {
+	Jobs int
+	// Recency is the sum of Recency over the jobs' ages; Last the latest.
+	Recency float64
+	Last    Date
+	// Output and OutputMinutes cover jobs with both an output and a time.
+	Output, OutputMinutes int
+	// EstimatedMinutes and TakenMinutes cover jobs with both.
+	EstimatedMinutes, TakenMinutes int
+	QualitySum, QualityN           int
+}
+
+// Add counts one job as of today.
+func (h *TypeHistory) Add(j PastJob, today Date) {
+	h.Jobs++
+	h.Recency += Recency(j.On.DaysUntil(today))
+	if j.On.After(h.Last) {
+		h.Last = j.On
+	}
+	if j.Output > 0 && j.Minutes > 0 {
+		h.Output, h.OutputMinutes = h.Output+j.Output, h.OutputMinutes+j.Minutes
+	}
+	if j.EstimateMinutes > 0 && j.Minutes > 0 {
+		h.EstimatedMinutes, h.TakenMinutes = h.EstimatedMinutes+j.EstimateMinutes, h.TakenMinutes+j.Minutes
+	}
+	if j.Quality >= 1 && j.Quality <= 5 {
+		h.QualitySum, h.QualityN = h.QualitySum+j.Quality, h.QualityN+1
+	}
+}
+
+// HistoryOf sums jobs as of today.
+func HistoryOf(today Date, jobs ...PastJob) TypeHistory {
+	var h TypeHistory
+	for _, j := range jobs {
+		h.Add(j, today)
+	}
+	return h
+}
+
+// OutputPerHour is output per hour over the jobs that recorded both.
+func (h TypeHistory) OutputPerHour() (float64, bool) {
+	if h.OutputMinutes == 0 {
+		return 0, false
+	}
+	return float64(h.Output) * 60 / float64(h.OutputMinutes), true
+}
+
 // Candidate is an active worker as the ranking sees them: no name, no
 // health facts, no category.
 type Candidate struct {
 	WorkerID string
-	// History holds the worker's delivered tasks of the task's type.
-	History []PastJob
+	// History sums the worker's delivered tasks of the task's type.
+	History TypeHistory
 	// Schedule is the declared weekly schedule in force at the window's start.
 	Schedule Schedule
 	// OtherServiceDays are weekdays another service is used: never free.
@@ -175,7 +225,7 @@ func FreeMinutes(t MatchTask, c Candidate, weeklyCapHours float64) int {
 func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64, today Date) []Suggestion {
 	rates := make([]float64, 0, len(cands))
 	for _, c := range cands {
-		if r, ok := outputPerHour(c.History); ok {
+		if r, ok := c.History.OutputPerHour(); ok {
 			rates = append(rates, r)
 		}
 	}
@@ -202,23 +252,17 @@ func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, toda
 		s.Terms = append(s.Terms, MatchTerm{Name: name, Points: round2(weight * value), Reason: reason})
 	}
 
+	h := c.History
 	// Experience, recent jobs counting more.
-	if len(c.History) == 0 {
+	if h.Jobs == 0 {
 		add("experience", w.Experience, 0, fmt.Sprintf("%sはまだ経験がありません（初めての方にもご案内しています）", kind))
 	} else {
-		sum, last := 0.0, c.History[0].On
-		for _, j := range c.History {
-			sum += Recency(j.On.DaysUntil(today))
-			if j.On.After(last) {
-				last = j.On
-			}
-		}
-		add("experience", w.Experience, math.Min(1, sum/3),
-			fmt.Sprintf("%sの経験が%d件あります（最近は%d年%d月）", kind, len(c.History), last.Year, last.Month))
+		add("experience", w.Experience, math.Min(1, h.Recency/3),
+			fmt.Sprintf("%sの経験が%d件あります（最近は%d年%d月）", kind, h.Jobs, h.Last.Year, h.Last.Month))
 	}
 
 	// Output per hour against the other candidates.
-	if r, ok := outputPerHour(c.History); ok && median > 0 {
+	if r, ok := h.OutputPerHour(); ok && median > 0 {
 		ratio := r / median
 		reason := "1時間あたりの成果はほかの方と同じくらいです"
 		switch {
@@ -233,28 +277,16 @@ func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, toda
 	}
 
 	// Quality staff recorded at delivery.
-	qsum, qn := 0, 0
-	for _, j := range c.History {
-		if j.Quality >= 1 && j.Quality <= 5 {
-			qsum, qn = qsum+j.Quality, qn+1
-		}
-	}
-	if qn > 0 {
-		avg := float64(qsum) / float64(qn)
+	if h.QualityN > 0 {
+		avg := float64(h.QualitySum) / float64(h.QualityN)
 		add("quality", w.Quality, (avg-1)/4, fmt.Sprintf("仕上がりの評価は平均%.1f（5段階）です", avg))
 	} else {
 		add("quality", w.Quality, 0.5, "仕上がりの評価はまだありません")
 	}
 
 	// Time taken against the estimate.
-	est, took := 0, 0
-	for _, j := range c.History {
-		if j.EstimateMinutes > 0 && j.Minutes > 0 {
-			est, took = est+j.EstimateMinutes, took+j.Minutes
-		}
-	}
-	if took > 0 {
-		ratio := float64(est) / float64(took)
+	if h.TakenMinutes > 0 {
+		ratio := float64(h.EstimatedMinutes) / float64(h.TakenMinutes)
 		reason := "見込みの時間どおりに仕上げています"
 		switch {
 		case ratio >= 1.1:
@@ -301,19 +333,6 @@ func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, toda
 	}
 	s.Score = round2(s.Score)
 	return s
-}
-
-func outputPerHour(h []PastJob) (float64, bool) {
-	out, minutes := 0, 0
-	for _, j := range h {
-		if j.Output > 0 && j.Minutes > 0 {
-			out, minutes = out+j.Output, minutes+j.Minutes
-		}
-	}
-	if minutes == 0 {
-		return 0, false
-	}
-	return float64(out) * 60 / float64(minutes), true
 }
 
 func medianOf(xs []float64) float64 {

@@ -68,8 +68,8 @@ func TestRankTerms(t *testing.T) {
 	w := DefaultMatchPolicy()
 	// Peers make the output median 10 pages an hour.
 	peers := []Candidate{
-		{WorkerID: "p1", History: []PastJob{{On: NewDate(2026, 6, 1), Minutes: 60, Output: 10}}},
-		{WorkerID: "p2", History: []PastJob{{On: NewDate(2026, 6, 1), Minutes: 60, Output: 10}}},
+		{WorkerID: "p1", History: HistoryOf(matchToday, PastJob{On: NewDate(2026, 6, 1), Minutes: 60, Output: 10})},
+		{WorkerID: "p2", History: HistoryOf(matchToday, PastJob{On: NewDate(2026, 6, 1), Minutes: 60, Output: 10})},
 	}
 	tests := []struct {
 		why        string
@@ -81,25 +81,25 @@ func TestRankTerms(t *testing.T) {
 		{"no history: no experience points, and the reason says newcomers are asked too",
 			Candidate{}, "experience", 0, "校正はまだ経験がありません"},
 		{"three jobs today saturate experience at its full weight",
-			Candidate{History: []PastJob{{On: matchToday}, {On: matchToday}, {On: matchToday}}}, "experience", 3, "校正の経験が3件あります（最近は2026年12月）"},
+			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday}, PastJob{On: matchToday}, PastJob{On: matchToday})}, "experience", 3, "校正の経験が3件あります（最近は2026年12月）"},
 		{"one job half a year ago counts ½ of the 3 that saturate: 3 × ½ / 3",
-			Candidate{History: []PastJob{{On: matchToday.AddDays(-180)}}}, "experience", 0.5, "校正の経験が1件あります（最近は2026年6月）"},
+			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday.AddDays(-180)})}, "experience", 0.5, "校正の経験が1件あります（最近は2026年6月）"},
 		{"no recorded output is neutral: half the weight",
 			Candidate{}, "output", 0.5, "まだ記録がありません"},
 		{"twice the median output per hour gets the full weight",
-			Candidate{History: []PastJob{{On: matchToday, Minutes: 60, Output: 20}}}, "output", 1, "多めです"},
+			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday, Minutes: 60, Output: 20})}, "output", 1, "多めです"},
 		{"half the median gets a quarter and a kind word",
-			Candidate{History: []PastJob{{On: matchToday, Minutes: 60, Output: 5}}}, "output", 0.25, "ゆっくりめです"},
+			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday, Minutes: 60, Output: 5})}, "output", 0.25, "ゆっくりめです"},
 		{"no quality recorded is neutral: half of 1.5",
 			Candidate{}, "quality", 0.75, "まだありません"},
 		{"an average of 5 gets the full 1.5",
-			Candidate{History: []PastJob{{On: matchToday, Quality: 5}, {On: matchToday, Quality: 5}}}, "quality", 1.5, "平均5.0"},
+			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday, Quality: 5}, PastJob{On: matchToday, Quality: 5})}, "quality", 1.5, "平均5.0"},
 		{"an average of 3 is the middle of 1–5: half",
-			Candidate{History: []PastJob{{On: matchToday, Quality: 2}, {On: matchToday, Quality: 4}}}, "quality", 0.75, "平均3.0"},
+			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday, Quality: 2}, PastJob{On: matchToday, Quality: 4})}, "quality", 0.75, "平均3.0"},
 		{"taking the estimated time is half the pace weight",
-			Candidate{History: []PastJob{{On: matchToday, Minutes: 120, EstimateMinutes: 120}}}, "pace", 0.5, "見込みの時間どおり"},
+			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday, Minutes: 120, EstimateMinutes: 120})}, "pace", 0.5, "見込みの時間どおり"},
 		{"twice as fast as the estimate is the full weight",
-			Candidate{History: []PastJob{{On: matchToday, Minutes: 60, EstimateMinutes: 120}}}, "pace", 1, "早めに"},
+			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday, Minutes: 60, EstimateMinutes: 120})}, "pace", 1, "早めに"},
 		{"12 free hours cover the expected 10: full availability",
 			Candidate{Schedule: monWedFri}, "availability", 3, "期間内に12時間の空きがあります（見込み10時間）"},
 		{"5 free hours cover half of 10: half of 3",
@@ -142,7 +142,7 @@ func TestRankTerms(t *testing.T) {
 func TestRankOrder(t *testing.T) {
 	w := DefaultMatchPolicy()
 	veteran := Candidate{WorkerID: "c-veteran", Schedule: monWedFri, RecentRequests: 4,
-		History: []PastJob{{On: matchToday, Minutes: 60, Output: 10, Quality: 4, EstimateMinutes: 60}, {On: matchToday}, {On: matchToday}}}
+		History: HistoryOf(matchToday, PastJob{On: matchToday, Minutes: 60, Output: 10, Quality: 4, EstimateMinutes: 60}, PastJob{On: matchToday}, PastJob{On: matchToday})}
 	newcomer := Candidate{WorkerID: "b-newcomer", Schedule: monWedFri}
 	busy := Candidate{WorkerID: "a-busy", AssignedMinutes: 10000, Schedule: monWedFri}
 	got := Rank(matchTask, []Candidate{busy, veteran, newcomer}, w, 16, matchToday)
