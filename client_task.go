@@ -20,7 +20,72 @@ type ClientTask struct {
 	Description string    `json:"description"`
 	OutputUnit  string    `json:"output_unit,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
+
+	// The terms a request states (issue 14), optional in the catalog:
+	// the expected time, and the window from StartsOn to DueOn.
+	ExpectedMinutes int  `json:"expected_minutes,omitempty"`
+	StartsOn        Date `json:"starts_on,omitzero"`
+	DueOn           Date `json:"due_on,omitzero"`
+	// Status is where the task's workflow stands; Assignee the worker
+	// who accepted it (or staff chose), once assigned.
+	Status   TaskStatus `json:"status"`
+	Assignee string     `json:"assignee,omitempty"`
 }
+
+// TaskStatus is the state of a client task's own workflow (task/<id>).
+type TaskStatus string
+
+const (
+	TaskOpen      TaskStatus = "open"
+	TaskRequested TaskStatus = "requested"
+	TaskAssigned  TaskStatus = "assigned"
+	TaskDelivered TaskStatus = "delivered"
+	TaskClosed    TaskStatus = "closed"
+	TaskCancelled TaskStatus = "cancelled"
+)
+
+// MatchTask is what the ranking needs of the task; a task without a window
+// is matched from today for two weeks.
+func (t ClientTask) MatchTask(today Date) MatchTask {
+	m := MatchTask{Type: t.Type, ExpectedMinutes: t.ExpectedMinutes, Start: t.StartsOn, Due: t.DueOn}
+	if m.Start.IsZero() || m.Start.Before(today) {
+		m.Start = today
+	}
+	if m.Due.IsZero() {
+		m.Due = m.Start.AddDays(13)
+	}
+	return m
+}
+
+// TaskStep is one step of a client task's workflow as it records it: an
+// entry on the task's timeline (and the worker's, when it concerns one)
+// and the change it makes. IDs, numbers and dates only.
+type TaskStep struct {
+	// Key identifies the step across retries (task/<id>/<kind>/<worker>…).
+	Key       string    `json:"key"`
+	TaskID    string    `json:"task_id"`
+	WorkerID  string    `json:"worker_id,omitempty"`
+	At        time.Time `json:"at"`
+	ProgramAt time.Time `json:"program_at"`
+	Kind      string    `json:"kind"`
+	Actor     string    `json:"actor"`
+	NoteID    string    `json:"note_id,omitempty"`
+	// Output and Quality are a delivery's record.
+	Output  int `json:"output,omitempty"`
+	Quality int `json:"quality,omitempty"`
+}
+
+// Task step kinds, as the timelines show them.
+const (
+	TaskStepRequested  = "task_requested"
+	TaskStepDeclined   = "task_declined"
+	TaskStepUnanswered = "task_unanswered"
+	TaskStepAssigned   = "task_assigned"
+	TaskStepTaken      = "task_taken_by_another"
+	TaskStepDelivered  = "task_delivered"
+	TaskStepClosed     = "task_closed"
+	TaskStepCancelled  = "task_cancelled"
+)
 
 // Normalize trims the text fields.
 func (t *ClientTask) Normalize() {
@@ -46,6 +111,12 @@ func ValidateClientTask(t ClientTask) error {
 	check("client", t.Client, true, 200)
 	check("description", t.Description, false, MaxNoteLength)
 	check("output_unit", t.OutputUnit, false, 20)
+	if t.ExpectedMinutes < 0 || t.ExpectedMinutes > 1000*60 {
+		f.Add("expected_hours", "must be between 0 and 1000 hours")
+	}
+	if !t.StartsOn.IsZero() && !t.DueOn.IsZero() && t.DueOn.Before(t.StartsOn) {
+		f.Add("due_on", "must not be before starts_on")
+	}
 	return f.Err()
 }
 

@@ -7,17 +7,24 @@ import (
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // The clients' tasks (案件) live in client_tasks, a catalog staff assign
 // workers from. They are not the staff's to-dos (CreateStaffTodo, StaffTodos and
 // the staff_tasks table) nor Temporal tasks.
 
-const catalogColumns = `t.id::text, t.type, t.client, t.description, t.output_unit, t.created_at`
+const catalogColumns = `t.id::text, t.type, t.client, t.description, t.output_unit, t.created_at,
+	coalesce(t.expected_minutes, 0), t.starts_on, t.due_on, t.status, coalesce(t.assignee::text, '')`
 
 func scanClientTask(row pgx.CollectableRow) (ippo.ClientTask, error) {
-	var t ippo.ClientTask
-	err := row.Scan(&t.ID, &t.Type, &t.Client, &t.Description, &t.OutputUnit, &t.CreatedAt)
+	var (
+		t          ippo.ClientTask
+		start, due pgtype.Date
+	)
+	err := row.Scan(&t.ID, &t.Type, &t.Client, &t.Description, &t.OutputUnit, &t.CreatedAt,
+		&t.ExpectedMinutes, &start, &due, &t.Status, &t.Assignee)
+	t.StartsOn, t.DueOn = fromDate(start), fromDate(due)
 	return t, err
 }
 
@@ -29,8 +36,15 @@ func (db *DB) CreateClientTask(ctx context.Context, t ippo.ClientTask, by string
 		return t, err
 	}
 	t.ID, t.CreatedAt = uuid.NewString(), db.now()
-	_, err := db.pool.Exec(ctx, `INSERT INTO client_tasks (id, type, client, description, output_unit, created_at, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, t.Type, t.Client, t.Description, t.OutputUnit, t.CreatedAt, by)
+	t.Status = ippo.TaskOpen
+	var expected any
+	if t.ExpectedMinutes > 0 {
+		expected = t.ExpectedMinutes
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO client_tasks (id, type, client, description, output_unit, created_at, created_by,
+		expected_minutes, starts_on, due_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, t.ID, t.Type, t.Client, t.Description, t.OutputUnit, t.CreatedAt, by,
+		expected, date(t.StartsOn), date(t.DueOn))
 	if err != nil {
 		return t, fmt.Errorf("create catalog task: %w", err)
 	}
@@ -116,8 +130,11 @@ func (db *DB) WorkerClientTasks(ctx context.Context, workerID string) ([]ippo.Cl
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.ClientAssignment, error) {
 		var a ippo.ClientAssignment
+		var start, due pgtype.Date
 		err := row.Scan(&a.ID, &a.Type, &a.Client, &a.Description, &a.OutputUnit, &a.CreatedAt,
+			&a.ExpectedMinutes, &start, &due, &a.Status, &a.Assignee,
 			&a.AssignedAt, &a.LoggedMinutes, &a.Output, &a.Logs)
+		a.StartsOn, a.DueOn = fromDate(start), fromDate(due)
 		return a, err
 	})
 }

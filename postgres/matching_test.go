@@ -1,0 +1,164 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/postgres/pgtest"
+	"github.com/stretchr/testify/require"
+)
+
+func newTask(t *testing.T, db *postgres.DB, typ string, expected int) ippo.ClientTask {
+	t.Helper()
+	task, err := db.CreateClientTask(context.Background(), ippo.ClientTask{Type: typ, Client: "鎌倉商事", ExpectedMinutes: expected,
+		StartsOn: day("2026-12-07"), DueOn: day("2026-12-20")}, "staff:test")
+	require.NoError(t, err)
+	return task
+}
+
+// deliver runs a task through request, assignment and delivery as the
+// task workflow records them, with minutes logged by the worker.
+func deliver(t *testing.T, db *postgres.DB, task ippo.ClientTask, workerID string, on ippo.Date, minutes, output, quality int) {
+	t.Helper()
+	ctx := context.Background()
+	at := on.Start().Add(9 * time.Hour)
+	step := func(kind string) ippo.TaskStep {
+		return ippo.TaskStep{Key: "task/" + task.ID + "/" + kind + "/" + workerID, TaskID: task.ID, WorkerID: workerID,
+			At: at, ProgramAt: at, Kind: kind, Actor: "staff:test", Output: output, Quality: quality}
+	}
+	require.NoError(t, db.RecordTaskStep(ctx, step(ippo.TaskStepRequested)))
+	require.NoError(t, db.RecordTaskStep(ctx, step(ippo.TaskStepAssigned)))
+	if minutes > 0 {
+		_, err := db.RecordWorkLog(ctx, workerID, ippo.WorkLog{Date: on, Minutes: minutes, TaskID: task.ID, Output: output}, on, "staff:test")
+		require.NoError(t, err)
+	}
+	require.NoError(t, db.RecordTaskStep(ctx, step(ippo.TaskStepDelivered)))
+}
+
+func TestMatchCandidates(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	today := day("2026-12-01")
+
+	veteran := newWorker(t, db, active("2026-04-01"))
+	newcomer := newWorker(t, db, active("2026-04-01"))
+	gone := newWorker(t, db, worker{phase: ippo.PhaseWithdrawn, start: day("2026-04-01"), left: day("2026-06-01")})
+
+	// The veteran delivered two proofreading tasks (one half a year ago)
+	// and a data-entry task that must not count for proofreading.
+	deliver(t, db, newTask(t, db, "proofreading", 120), veteran, day("2026-06-04"), 150, 30, 4)
+	deliver(t, db, newTask(t, db, "proofreading", 60), veteran, day("2026-11-25"), 60, 12, 5)
+	deliver(t, db, newTask(t, db, "data_entry", 60), veteran, day("2026-11-26"), 60, 100, 2)
+	want := ippo.HistoryOf(today,
+		ippo.PastJob{On: day("2026-06-04"), Minutes: 150, EstimateMinutes: 120, Output: 30, Quality: 4},
+		ippo.PastJob{On: day("2026-11-25"), Minutes: 60, EstimateMinutes: 60, Output: 12, Quality: 5})
+
+	// Schedules, another service on Fridays, a rest on the 9th, a liked
+	// type, and a task assigned and not yet delivered.
+	for _, id := range []string{veteran, newcomer} {
+		_, err := db.DeclareSchedule(ctx, id, ippo.Schedule{EffectiveFrom: day("2026-04-01"), Slots: []ippo.Slot{
+			slot(time.Monday, "10:00", "12:00"), slot(time.Wednesday, "10:00", "12:00")}}, day("2026-04-01"), "staff:test")
+		require.NoError(t, err)
+	}
+	require.NoError(t, db.PutOtherServices(ctx, newcomer, []ippo.OtherService{{Kind: ippo.ServiceContinuationB, Weekdays: []time.Weekday{time.Friday}}}, "staff:test"))
+	_, err := db.RecordAbsence(ctx, newcomer, ippo.Absence{Date: day("2026-12-09"), Kind: ippo.AbsenceAbsent}, "worker")
+	require.NoError(t, err)
+	_, err = db.PutTaskPreference(ctx, newcomer, ippo.TaskPreference{Likes: []string{"proofreading"}}, "staff:test")
+	require.NoError(t, err)
+	open := newTask(t, db, "web", 240)
+	at := today.Start().Add(9 * time.Hour)
+	require.NoError(t, db.RecordTaskStep(ctx, ippo.TaskStep{Key: "k1", TaskID: open.ID, WorkerID: veteran, At: at, ProgramAt: at, Kind: ippo.TaskStepRequested, Actor: "staff:test"}))
+	require.NoError(t, db.RecordTaskStep(ctx, ippo.TaskStep{Key: "k2", TaskID: open.ID, WorkerID: veteran, At: at, ProgramAt: at, Kind: ippo.TaskStepAssigned, Actor: "staff:test"}))
+
+	task := ippo.MatchTask{Type: "proofreading", ExpectedMinutes: 300, Start: day("2026-12-07"), Due: day("2026-12-20")}
+	cands, err := db.MatchCandidates(ctx, task, today, today.AddDays(-30).Start())
+	require.NoError(t, err)
+	byID := map[string]ippo.Candidate{}
+	for _, c := range cands {
+		byID[c.WorkerID] = c
+	}
+	require.NotContains(t, byID, gone, "only active workers are candidates")
+	require.Len(t, byID, 2)
+
+	v, n := byID[veteran], byID[newcomer]
+	// SQL sums the history as the domain does, recency included.
+	require.Equal(t, want.Jobs, v.History.Jobs)
+	require.InDelta(t, want.Recency, v.History.Recency, 1e-9)
+	want.Recency = v.History.Recency
+	require.Equal(t, want, v.History)
+	require.Zero(t, n.History.Jobs)
+	// Three requests since 2026-11-01: the proofreading task of 11-25, the
+	// data entry of 11-26 and the web task today; June's is too old.
+	require.Equal(t, 3, v.RecentRequests)
+	require.Zero(t, n.RecentRequests)
+	require.Equal(t, 240, v.AssignedMinutes, "the web task is assigned and not delivered")
+	require.Len(t, v.Schedule.Slots, 2)
+	require.Equal(t, []time.Weekday{time.Friday}, n.OtherServiceDays)
+	require.Equal(t, []ippo.Date{day("2026-12-09")}, n.AbsentDays)
+	require.Equal(t, []string{"proofreading"}, n.Likes)
+
+	// The ranking on what the store read: two weeks of Mon/Wed two-hour
+	// slots is 8 hours; the newcomer rests on the 9th (6 hours), the
+	// veteran has 4 hours assigned (4 hours).
+	ranked := ippo.Rank(task, cands, ippo.DefaultMatchPolicy(), 16, today)
+	free := map[string]int{}
+	for _, s := range ranked {
+		free[s.WorkerID] = s.FreeMinutes
+	}
+	require.Equal(t, map[string]int{veteran: 240, newcomer: 360}, free)
+}
+
+func TestRecordTaskStepOnce(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	w := newWorker(t, db, active("2026-04-01"))
+	task := newTask(t, db, "proofreading", 120)
+	at := day("2026-12-01").Start()
+	s := ippo.TaskStep{Key: "task/" + task.ID + "/request/" + w, TaskID: task.ID, WorkerID: w, At: at, ProgramAt: at, Kind: ippo.TaskStepRequested, Actor: "staff:test"}
+	require.NoError(t, db.RecordTaskStep(ctx, s))
+	require.NoError(t, db.RecordTaskStep(ctx, s), "a retry changes nothing more")
+	events, err := db.TaskTimeline(ctx, task.ID)
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	require.Equal(t, ippo.TaskStepRequested, events[0].Kind)
+	reqs, err := db.TaskRequests(ctx, task.ID)
+	require.NoError(t, err)
+	require.Len(t, reqs, 1)
+	require.Equal(t, "waiting", reqs[0].Answer)
+	got, err := db.ClientTask(ctx, task.ID)
+	require.NoError(t, err)
+	require.Equal(t, ippo.TaskRequested, got.Status)
+
+	s.Key, s.Kind = s.Key+"/declined", ippo.TaskStepDeclined
+	require.NoError(t, db.RecordTaskStep(ctx, s))
+	reqs, err = db.TaskRequests(ctx, task.ID)
+	require.NoError(t, err)
+	require.Equal(t, "declined", reqs[0].Answer)
+
+	_, err = db.ClientTask(ctx, "not-a-uuid")
+	require.Equal(t, ippo.ENOTFOUND, ippo.ErrorCode(err))
+}
+
+func TestTaskPreferenceStore(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	w := newWorker(t, db, active("2026-04-01"))
+	p, err := db.TaskPreference(ctx, w)
+	require.NoError(t, err)
+	require.Equal(t, ippo.TaskPreference{Likes: []string{}, Avoids: []string{}}, p)
+
+	_, err = db.PutTaskPreference(ctx, w, ippo.TaskPreference{Likes: []string{"web"}, Avoids: []string{"web"}}, "staff:test")
+	require.Equal(t, []string{"avoids"}, fieldNames(t, err))
+	p, err = db.TaskPreference(ctx, w)
+	require.NoError(t, err)
+	require.Empty(t, p.Likes, "a refused preference changes nothing")
+
+	_, err = db.PutTaskPreference(ctx, w, ippo.TaskPreference{Likes: []string{" web", "design"}, Avoids: []string{"data_entry"}}, "staff:test")
+	require.NoError(t, err)
+	p, err = db.TaskPreference(ctx, w)
+	require.NoError(t, err)
+	require.Equal(t, ippo.TaskPreference{Likes: []string{"design", "web"}, Avoids: []string{"data_entry"}}, p)
+}
