@@ -17,7 +17,7 @@ import (
 // The score is a sum of eight bounded terms, each a weight (policy data,
 // MatchPolicy) times a value between 0 and 1, minus the avoided-type weight:
 //
-//	experience   w × min(1, Σ recency / 3), recency = 1 / (1 + age in days / 180)
+//	experience   w × min(1, Σ recency / 3), recency = 2^(−age in days / 180)
 //	output       w × min(1, (output per hour / median of the candidates) / 2)
 //	quality      w × (average delivered quality − 1) / 4
 //	pace         w × min(1, (estimated / taken minutes) / 2)
@@ -159,8 +159,9 @@ type Candidate struct {
 	WorkerID string
 	// History sums the worker's delivered tasks of the task's type.
 	History TypeHistory
-	// Schedule is the declared weekly schedule in force at the window's start.
-	Schedule Schedule
+	// Weekly is the declared minutes on each weekday (Sunday first) of the
+	// schedule in force at the window's start.
+	Weekly [7]int
 	// OtherServiceDays are weekdays another service is used: never free.
 	OtherServiceDays []time.Weekday
 	// AbsentDays are days in the window the worker has said they will rest.
@@ -191,9 +192,44 @@ type Suggestion struct {
 	Terms       []MatchTerm `json:"terms"`
 }
 
+// RecencyHalfLifeDays is how long it takes a job to count half as much.
+const RecencyHalfLifeDays = 180
+
 // Recency is how much a job of that age counts towards experience: 1 today,
-// ½ after half a year, ⅓ after a year.
-func Recency(ageDays int) float64 { return 1 / (1 + float64(max(ageDays, 0))/180) }
+// ½ after half a year, ¼ after a year. An exponential decay, so the sum
+// over many jobs can be kept as one number and aged at read time (see
+// RecencyOf), which is what keeps the ranking fast over years of history.
+func Recency(ageDays int) float64 {
+	return math.Exp2(-float64(max(ageDays, 0)) / RecencyHalfLifeDays)
+}
+
+// RecencyEpoch anchors the stored decay sums.
+var RecencyEpoch = NewDate(2020, 1, 1)
+
+// RecencyWeight is a job's weight relative to RecencyEpoch, 2^(days since
+// the epoch / half-life): the store adds these up per worker and type.
+func RecencyWeight(on Date) float64 {
+	return math.Exp2(float64(RecencyEpoch.DaysUntil(on)) / RecencyHalfLifeDays)
+}
+
+// RecencyOf turns a sum of RecencyWeight into the sum of Recency as of
+// today. Jobs dated after today (a typing slip) count a little more than
+// 1 here, where Recency would cap them; the store never has such jobs, as
+// deliveries are dated on the day they are recorded.
+func RecencyOf(weightSum float64, today Date) float64 {
+	return weightSum * math.Exp2(-float64(RecencyEpoch.DaysUntil(today))/RecencyHalfLifeDays)
+}
+
+// WeekdayMinutes is the declared minutes on each weekday, Sunday first.
+func WeekdayMinutes(s Schedule) [7]int {
+	var out [7]int
+	for _, sl := range s.Slots {
+		if sl.Weekday >= time.Sunday && sl.Weekday <= time.Saturday {
+			out[sl.Weekday] += sl.Minutes()
+		}
+	}
+	return out
+}
 
 // FreeMinutes is the declared time in the window [Start, Due] that is not
 // on an other-service day or a notified rest day, with each calendar week
@@ -213,7 +249,7 @@ func FreeMinutes(t MatchTask, c Candidate, weeklyCapHours float64) int {
 		if slices.Contains(c.OtherServiceDays, d.Weekday()) || slices.Contains(c.AbsentDays, d) {
 			continue
 		}
-		week += c.Schedule.MinutesOn(d.Weekday())
+		week += c.Weekly[d.Weekday()]
 	}
 	total += min(week, capMinutes)
 	return max(total-c.AssignedMinutes, 0)

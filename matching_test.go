@@ -32,12 +32,21 @@ func termOf(t *testing.T, s Suggestion, name string) MatchTerm {
 }
 
 func TestRecency(t *testing.T) {
-	// A job today counts fully, half a year ago half, a year ago a third;
-	// a date in the future (a typing slip) counts as today.
+	// A job today counts fully, half a year ago half, a year ago a
+	// quarter; a date in the future (a typing slip) counts as today.
 	require.Equal(t, 1.0, Recency(0))
 	require.Equal(t, 0.5, Recency(180))
-	require.InDelta(t, 1.0/3, Recency(360), 1e-9)
+	require.InDelta(t, 0.25, Recency(360), 1e-9)
 	require.Equal(t, 1.0, Recency(-5))
+	// The stored form: weights summed once, aged at read time, give the
+	// same sum as Recency on each job.
+	jobs := []Date{NewDate(2025, 1, 10), NewDate(2026, 6, 4), NewDate(2026, 11, 30)}
+	sum, want := 0.0, 0.0
+	for _, d := range jobs {
+		sum += RecencyWeight(d)
+		want += Recency(d.DaysUntil(matchToday))
+	}
+	require.InDelta(t, want, RecencyOf(sum, matchToday), 1e-9)
 }
 
 func TestFreeMinutes(t *testing.T) {
@@ -47,12 +56,12 @@ func TestFreeMinutes(t *testing.T) {
 		cap  float64
 		want int
 	}{
-		{"two weeks of Mon/Wed/Fri two-hour slots are twelve hours", Candidate{Schedule: monWedFri}, 16, 720},
-		{"a notified rest on Wednesday the 9th takes its two hours off", Candidate{Schedule: monWedFri, AbsentDays: []Date{NewDate(2026, 12, 9)}}, 16, 600},
-		{"Fridays at another service are never free", Candidate{Schedule: monWedFri, OtherServiceDays: []time.Weekday{time.Friday}}, 16, 480},
-		{"a weekly cap of 4 hours caps each week's six", Candidate{Schedule: monWedFri}, 4, 480},
-		{"five hours already assigned come off", Candidate{Schedule: monWedFri, AssignedMinutes: 300}, 16, 420},
-		{"more assigned than declared leaves nothing, not less than nothing", Candidate{Schedule: monWedFri, AssignedMinutes: 5000}, 16, 0},
+		{"two weeks of Mon/Wed/Fri two-hour slots are twelve hours", Candidate{Weekly: WeekdayMinutes(monWedFri)}, 16, 720},
+		{"a notified rest on Wednesday the 9th takes its two hours off", Candidate{Weekly: WeekdayMinutes(monWedFri), AbsentDays: []Date{NewDate(2026, 12, 9)}}, 16, 600},
+		{"Fridays at another service are never free", Candidate{Weekly: WeekdayMinutes(monWedFri), OtherServiceDays: []time.Weekday{time.Friday}}, 16, 480},
+		{"a weekly cap of 4 hours caps each week's six", Candidate{Weekly: WeekdayMinutes(monWedFri)}, 4, 480},
+		{"five hours already assigned come off", Candidate{Weekly: WeekdayMinutes(monWedFri), AssignedMinutes: 300}, 16, 420},
+		{"more assigned than declared leaves nothing, not less than nothing", Candidate{Weekly: WeekdayMinutes(monWedFri), AssignedMinutes: 5000}, 16, 0},
 		{"no declared schedule has no free time", Candidate{}, 16, 0},
 	}
 	for _, tt := range tests {
@@ -61,7 +70,7 @@ func TestFreeMinutes(t *testing.T) {
 		})
 	}
 	// A window that ends before it starts has no time at all.
-	require.Zero(t, FreeMinutes(MatchTask{Start: matchTask.Due, Due: matchTask.Start}, Candidate{Schedule: monWedFri}, 16))
+	require.Zero(t, FreeMinutes(MatchTask{Start: matchTask.Due, Due: matchTask.Start}, Candidate{Weekly: WeekdayMinutes(monWedFri)}, 16))
 }
 
 func TestRankTerms(t *testing.T) {
@@ -101,9 +110,9 @@ func TestRankTerms(t *testing.T) {
 		{"twice as fast as the estimate is the full weight",
 			Candidate{History: HistoryOf(matchToday, PastJob{On: matchToday, Minutes: 60, EstimateMinutes: 120})}, "pace", 1, "早めに"},
 		{"12 free hours cover the expected 10: full availability",
-			Candidate{Schedule: monWedFri}, "availability", 3, "期間内に12時間の空きがあります（見込み10時間）"},
+			Candidate{Weekly: WeekdayMinutes(monWedFri)}, "availability", 3, "期間内に12時間の空きがあります（見込み10時間）"},
 		{"5 free hours cover half of 10: half of 3",
-			Candidate{Schedule: monWedFri, AssignedMinutes: 420}, "availability", 1.5, "5時間の空き"},
+			Candidate{Weekly: WeekdayMinutes(monWedFri), AssignedMinutes: 420}, "availability", 1.5, "5時間の空き"},
 		{"no free time: nothing, said plainly",
 			Candidate{}, "availability", 0, "予定の空きがありません"},
 		{"a liked type adds its weight",
@@ -141,10 +150,10 @@ func TestRankTerms(t *testing.T) {
 
 func TestRankOrder(t *testing.T) {
 	w := DefaultMatchPolicy()
-	veteran := Candidate{WorkerID: "c-veteran", Schedule: monWedFri, RecentRequests: 4,
+	veteran := Candidate{WorkerID: "c-veteran", Weekly: WeekdayMinutes(monWedFri), RecentRequests: 4,
 		History: HistoryOf(matchToday, PastJob{On: matchToday, Minutes: 60, Output: 10, Quality: 4, EstimateMinutes: 60}, PastJob{On: matchToday}, PastJob{On: matchToday})}
-	newcomer := Candidate{WorkerID: "b-newcomer", Schedule: monWedFri}
-	busy := Candidate{WorkerID: "a-busy", AssignedMinutes: 10000, Schedule: monWedFri}
+	newcomer := Candidate{WorkerID: "b-newcomer", Weekly: WeekdayMinutes(monWedFri)}
+	busy := Candidate{WorkerID: "a-busy", AssignedMinutes: 10000, Weekly: WeekdayMinutes(monWedFri)}
 	got := Rank(matchTask, []Candidate{busy, veteran, newcomer}, w, 16, matchToday)
 	ids := []string{got[0].WorkerID, got[1].WorkerID, got[2].WorkerID}
 	// The veteran asked four times lately scores 3 (experience) + .5

@@ -68,8 +68,8 @@ func (db *DB) PutTaskPreference(ctx context.Context, workerID string, p ippo.Tas
 }
 
 // MatchCandidates reads every active worker as the ranking sees them for
-// task t: the history of t.Type summed per worker in SQL (the same sums as
-// ippo.TypeHistory.Add, recency included), the schedule in force on
+// task t: the history of t.Type as summed at each delivery (the same sums
+// as ippo.TypeHistory.Add, recency aged to today), the schedule in force on
 // t.Start, other-service days, rests notified in the window, the expected
 // time of tasks assigned and not delivered, preferences, and requests since
 // since. Eight queries in one batch; each is a scan of one index range or
@@ -95,27 +95,20 @@ func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.
 		})
 		return err
 	})
-	// Recency is 1 / (1 + age/180), age in days and never negative, as in
-	// ippo.Recency.
 	b.Queue(`
-		SELECT worker_id::text, count(*),
-		       sum(1.0 / (1 + greatest($2::date - delivered_on, 0) / 180.0))::float8,
-		       max(delivered_on),
-		       coalesce(sum(output) FILTER (WHERE output > 0 AND minutes > 0), 0),
-		       coalesce(sum(minutes) FILTER (WHERE output > 0 AND minutes > 0), 0),
-		       coalesce(sum(estimate_minutes) FILTER (WHERE estimate_minutes > 0 AND minutes > 0), 0),
-		       coalesce(sum(minutes) FILTER (WHERE estimate_minutes > 0 AND minutes > 0), 0),
-		       sum(quality), count(*)
-		  FROM task_deliveries WHERE type = $1 GROUP BY worker_id`, t.Type, date(today)).Query(func(rows pgx.Rows) error {
+		SELECT worker_id::text, jobs, recency_weight, last_on, output, output_minutes,
+		       estimated_minutes, taken_minutes, quality_sum, quality_n
+		  FROM task_type_history WHERE type = $1`, t.Type).Query(func(rows pgx.Rows) error {
 		var (
-			id   string
-			h    ippo.TypeHistory
-			last pgtype.Date
+			id     string
+			h      ippo.TypeHistory
+			weight float64
+			last   pgtype.Date
 		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &h.Jobs, &h.Recency, &last, &h.Output, &h.OutputMinutes,
+		_, err := pgx.ForEachRow(rows, []any{&id, &h.Jobs, &weight, &last, &h.Output, &h.OutputMinutes,
 			&h.EstimatedMinutes, &h.TakenMinutes, &h.QualitySum, &h.QualityN}, func() error {
 			if c := get(id); c != nil {
-				h.Last = fromDate(last)
+				h.Last, h.Recency = fromDate(last), ippo.RecencyOf(weight, today)
 				c.History = h
 			}
 			return nil
@@ -123,18 +116,19 @@ func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.
 		return err
 	})
 	b.Queue(`
-		SELECT DISTINCT ON (s.worker_id) s.worker_id::text, s.slots
+		SELECT DISTINCT ON (s.worker_id) s.worker_id::text, s.weekday_minutes
 		  FROM schedules s JOIN workers w ON w.id = s.worker_id AND w.phase = 'active'
 		 WHERE s.superseded_at IS NULL AND s.effective_from <= $1
 		 ORDER BY s.worker_id, s.effective_from DESC, s.id DESC`, date(t.Start)).Query(func(rows pgx.Rows) error {
 		var (
-			id    string
-			slots []byte
+			id      string
+			minutes []int32
 		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &slots}, func() error {
-			if c := get(id); c != nil {
-				c.Schedule.EffectiveFrom = t.Start
-				return json.Unmarshal(slots, &c.Schedule.Slots)
+		_, err := pgx.ForEachRow(rows, []any{&id, &minutes}, func() error {
+			if c := get(id); c != nil && len(minutes) == 7 {
+				for i, m := range minutes {
+					c.Weekly[i] = int(m)
+				}
 			}
 			return nil
 		})
@@ -297,12 +291,33 @@ func (db *DB) RecordTaskStep(ctx context.Context, s ippo.TaskStep) error {
 			exec(`INSERT INTO task_assignments (worker_id, task_id, assigned_at, assigned_by) VALUES ($1, $2, $3, $4)
 				ON CONFLICT DO NOTHING`, s.WorkerID, s.TaskID, s.At, s.Actor)
 		case ippo.TaskStepDelivered:
-			// The time taken is what the worker logged on the task.
-			exec(`INSERT INTO task_deliveries (task_id, worker_id, type, delivered_on, minutes, estimate_minutes, output, quality, recorded_at, recorded_by)
+			// The time taken is what the worker logged on the task. The
+			// delivery is added to the worker's sums for its type, which
+			// the next ranking reads.
+			on := ippo.DateOf(s.ProgramAt)
+			exec(`WITH d AS (
+				INSERT INTO task_deliveries (task_id, worker_id, type, delivered_on, minutes, estimate_minutes, output, quality, recorded_at, recorded_by)
 				SELECT t.id, $2, t.type, $3, coalesce((SELECT sum(minutes) FROM work_logs l WHERE l.task_id = t.id AND l.worker_id = $2), 0),
 				       coalesce(t.expected_minutes, 0), $4, $5, $6, $7
-				  FROM client_tasks t WHERE t.id = $1 ON CONFLICT DO NOTHING`,
-				s.TaskID, s.WorkerID, date(ippo.DateOf(s.ProgramAt)), s.Output, s.Quality, s.At, s.Actor)
+				  FROM client_tasks t WHERE t.id = $1 ON CONFLICT DO NOTHING
+				RETURNING *)
+				INSERT INTO task_type_history AS h (type, worker_id, jobs, recency_weight, last_on, output, output_minutes,
+					estimated_minutes, taken_minutes, quality_sum, quality_n)
+				SELECT type, worker_id, 1, $8, delivered_on,
+				       CASE WHEN output > 0 AND minutes > 0 THEN output ELSE 0 END,
+				       CASE WHEN output > 0 AND minutes > 0 THEN minutes ELSE 0 END,
+				       CASE WHEN estimate_minutes > 0 AND minutes > 0 THEN estimate_minutes ELSE 0 END,
+				       CASE WHEN estimate_minutes > 0 AND minutes > 0 THEN minutes ELSE 0 END,
+				       quality, 1
+				  FROM d
+				ON CONFLICT (type, worker_id) DO UPDATE SET jobs = h.jobs + 1,
+				       recency_weight = h.recency_weight + excluded.recency_weight,
+				       last_on = greatest(h.last_on, excluded.last_on),
+				       output = h.output + excluded.output, output_minutes = h.output_minutes + excluded.output_minutes,
+				       estimated_minutes = h.estimated_minutes + excluded.estimated_minutes,
+				       taken_minutes = h.taken_minutes + excluded.taken_minutes,
+				       quality_sum = h.quality_sum + excluded.quality_sum, quality_n = h.quality_n + excluded.quality_n`,
+				s.TaskID, s.WorkerID, date(on), s.Output, s.Quality, s.At, s.Actor, ippo.RecencyWeight(on))
 			exec(`UPDATE client_tasks SET status = 'delivered' WHERE id = $1`, s.TaskID)
 		case ippo.TaskStepClosed:
 			exec(`UPDATE client_tasks SET status = 'closed' WHERE id = $1`, s.TaskID)

@@ -95,7 +95,7 @@ func TestMatchCandidates(t *testing.T) {
 	require.Equal(t, 3, v.RecentRequests)
 	require.Zero(t, n.RecentRequests)
 	require.Equal(t, 240, v.AssignedMinutes, "the web task is assigned and not delivered")
-	require.Len(t, v.Schedule.Slots, 2)
+	require.Equal(t, [7]int{0, 120, 0, 120, 0, 0, 0}, v.Weekly, "PostgreSQL's weekday minutes are ippo.WeekdayMinutes")
 	require.Equal(t, []time.Weekday{time.Friday}, n.OtherServiceDays)
 	require.Equal(t, []ippo.Date{day("2026-12-09")}, n.AbsentDays)
 	require.Equal(t, []string{"proofreading"}, n.Likes)

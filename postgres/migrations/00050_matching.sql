@@ -51,7 +51,41 @@ CREATE TABLE task_deliveries (
     recorded_at      timestamptz NOT NULL,
     recorded_by      text NOT NULL
 );
-CREATE INDEX task_deliveries_type ON task_deliveries (type, worker_id) INCLUDE (delivered_on, minutes, estimate_minutes, output, quality);
+
+-- The deliveries summed per worker and type, kept as each delivery is
+-- recorded, so ranking over years of history reads one row per worker.
+-- recency_weight sums 2^(days from 2020-01-01 to the delivery / 180)
+-- (ippo.RecencyWeight); the ranking ages it to today (ippo.RecencyOf).
+-- The other sums are ippo.TypeHistory's.
+CREATE TABLE task_type_history (
+    type              text NOT NULL,
+    worker_id         uuid NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+    jobs              integer NOT NULL,
+    recency_weight    double precision NOT NULL,
+    last_on           date NOT NULL,
+    output            integer NOT NULL,
+    output_minutes    integer NOT NULL,
+    estimated_minutes integer NOT NULL,
+    taken_minutes     integer NOT NULL,
+    quality_sum       integer NOT NULL,
+    quality_n         integer NOT NULL,
+    PRIMARY KEY (type, worker_id)
+);
+
+-- Each schedule's declared minutes per weekday (Sunday first), computed by
+-- PostgreSQL from the slots as ippo.WeekdayMinutes does, so the ranking
+-- reads seven numbers per worker instead of decoding every schedule.
+-- +goose StatementBegin
+CREATE FUNCTION ippo_weekday_minutes(slots jsonb) RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT array_agg(coalesce(x.m, 0) ORDER BY d)
+      FROM generate_series(0, 6) d
+      LEFT JOIN (SELECT (s->>'weekday')::int AS wd,
+                        sum(greatest(0, (split_part(s->>'end', ':', 1)::int * 60 + split_part(s->>'end', ':', 2)::int)
+                                      - (split_part(s->>'start', ':', 1)::int * 60 + split_part(s->>'start', ':', 2)::int)))::int AS m
+                   FROM jsonb_array_elements(slots) s GROUP BY 1) x ON x.wd = d
+$$;
+-- +goose StatementEnd
+ALTER TABLE schedules ADD COLUMN weekday_minutes integer[] GENERATED ALWAYS AS (ippo_weekday_minutes(slots)) STORED;
 
 -- A task's own timeline (every step, with who and when); steps that concern
 -- a worker also go on the worker's timeline (worker_events).
@@ -72,7 +106,9 @@ CREATE INDEX absences_date ON absences (on_date, worker_id);
 
 -- +goose Down
 DROP INDEX absences_date;
-DROP TABLE task_events, task_deliveries, task_requests, task_preferences;
+ALTER TABLE schedules DROP COLUMN weekday_minutes;
+DROP FUNCTION ippo_weekday_minutes(jsonb);
+DROP TABLE task_events, task_type_history, task_deliveries, task_requests, task_preferences;
 DROP INDEX client_tasks_assigned;
 ALTER TABLE client_tasks DROP COLUMN expected_minutes, DROP COLUMN starts_on, DROP COLUMN due_on,
     DROP COLUMN status, DROP COLUMN assignee;
