@@ -40,6 +40,10 @@ const (
 	TemplateMonthlyStatement          Template = "monthly_statement"
 	TemplateCityMonthlyReport         Template = "city_monthly_report"
 	TemplateStaffTask                 Template = "staff_task"
+	// client tasks (issue 14)
+	TemplateTaskRequest     Template = "task_request"
+	TemplateTaskTaken       Template = "task_taken"
+	TemplateTaskDueReminder Template = "task_due_reminder"
 )
 
 // Audience is who reads an email; it picks the footer and the tone.
@@ -77,6 +81,9 @@ var catalog = []struct {
 	{TemplateMonthlyStatement, AudienceWorker, MonthlyStatement{}},
 	{TemplateCityMonthlyReport, AudienceCity, CityMonthlyReport{}},
 	{TemplateStaffTask, AudienceStaff, StaffTodo{}},
+	{TemplateTaskRequest, AudienceWorker, TaskRequest{}},
+	{TemplateTaskTaken, AudienceWorker, TaskTaken{}},
+	{TemplateTaskDueReminder, AudienceWorker, TaskDueReminder{}},
 }
 
 // Templates returns every template, in catalog order.

@@ -21,6 +21,16 @@ type sample struct {
 func samples() []sample {
 	d := ippo.NewDate
 	return []sample{
+		{"task_request", TaskRequest{Center: center, Name: "山田 花子", Kind: "校正", Description: "商品説明文(20ページ)の誤字脱字の確認",
+			ExpectedHours: "10時間", StartsOn: d(2026, 12, 7), DueOn: d(2026, 12, 20), HourlyYen: 1225,
+			RateBasis: RateBasisMinimumWage("神奈川県"), PaymentTerms: "毎月末日締め、翌月末日までに、ご指定の口座へ振り込みます。",
+			AnswerBy: d(2026, 12, 4), AnswerURL: "https://ippo.example.jp/l/eyJpZCI6IjcifQ.c2lnbmF0dXJl"}},
+		{"task_request_due_only", TaskRequest{Center: center, Name: "山田 花子", Kind: "データ入力",
+			DueOn: d(2026, 12, 20), HourlyYen: 1225,
+			RateBasis: RateBasisMinimumWage("神奈川県"), PaymentTerms: "毎月末日締め、翌月末日までに、ご指定の口座へ振り込みます。",
+			AnswerBy: d(2026, 12, 4), AnswerURL: "https://ippo.example.jp/l/eyJpZCI6IjgifQ.c2lnbmF0dXJl"}},
+		{"task_taken", TaskTaken{Center: center, Name: "山田 花子", Kind: "校正"}},
+		{"task_due_reminder", TaskDueReminder{Center: center, Name: "山田 花子", Kind: "校正", DueOn: d(2026, 12, 20)}},
 		{"application_received", ApplicationReceived{Center: center, Name: "山田 花子", Received: d(2026, 4, 1)}},
 		{"eligibility_approved", EligibilityApproved{Center: center, Name: "山田 花子"}},
 		{"eligibility_approved_waitlisted", EligibilityApproved{Center: center, Name: "山田 花子", Waitlisted: true, Position: 3}},
