@@ -96,6 +96,11 @@ func (a *Activities) compose(ctx context.Context, n Notice) (composed, error) {
 		if d, err = a.composeGraduation(ctx, n, w, &out); err != nil {
 			return out, err
 		}
+	case EmailTaskRequest, EmailTaskTaken, EmailTaskDueReminder:
+		// client tasks (issue 14): compose_task.go
+		if d, err = a.composeTask(ctx, n, w); err != nil {
+			return out, err
+		}
 	default:
 		return out, nonRetryable(fmt.Errorf("no template for email %q", n.Email))
 	}

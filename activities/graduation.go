@@ -86,6 +86,8 @@ type StaffTodo struct {
 	SelfMissing  bool      `json:",omitempty"`
 	// HandoffID is the handoff (handoff_*).
 	HandoffID string `json:",omitempty"`
+	// TaskID is the client task (task_*, issue 14).
+	TaskID string `json:",omitempty"`
 }
 
 // CreateStaffTodo words and records a staff to-do. It names the worker by
@@ -122,6 +124,10 @@ func (a *Activities) CreateStaffTodo(ctx context.Context, t StaffTodo) error {
 			task.Title = "引き継ぎ先への提供の同意が撤回されました"
 			task.Body = fmt.Sprintf("ワーカー %s は、%s への情報提供の同意を撤回しました。%s に提供済みの情報の取り扱い(以後の利用の停止など)を、機関と相談してください。",
 				t.WorkerID, h.AgencyName, h.ProvidedOn.Japanese())
+		}
+	case TodoTaskUnanswered, TodoTaskOverdue:
+		if err := a.taskTodo(ctx, t, &task); err != nil {
+			return err
 		}
 	default:
 		return nonRetryable(fmt.Errorf("unknown staff to-do %q", t.Kind))

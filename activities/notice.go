@@ -24,6 +24,10 @@ const (
 	EmailFollowUp              Email = "follow_up_check_in"
 	EmailMonthlyStatement      Email = "monthly_statement"
 	EmailCityReport            Email = "city_monthly_report"
+	// client tasks (issue 14): compose_task.go
+	EmailTaskRequest     Email = "task_request"
+	EmailTaskTaken       Email = "task_taken"
+	EmailTaskDueReminder Email = "task_due_reminder"
 )
 
 // Notice asks for one email. It carries IDs, dates and numbers only; the
@@ -70,6 +74,11 @@ type Facts struct {
 	Threshold    float64   `json:",omitempty"`
 	HandoffID    string    `json:",omitempty"`
 	Months       int       `json:",omitempty"`
+
+	// TaskID is the client task of a task email (issue 14); AnswerBy the
+	// day staff hope for an answer to a request by.
+	TaskID   string    `json:",omitempty"`
+	AnswerBy ippo.Date `json:",omitzero"`
 }
 
 // NoticeResult says what became of an email.

@@ -22,6 +22,7 @@ const (
 	ActionSelfAssessment Action = "self_assessment" // fill in a self-assessment
 	ActionOptOut         Action = "opt_out"         // decline the next contract extension
 	ActionAgencyAck      Action = "agency_ack"      // a partner agency acknowledges a handoff
+	ActionTaskAnswer     Action = "task_answer"     // a worker accepts or declines a client task (Subject: its ID)
 )
 
 // Claims is what a link says. Every value is an opaque ID: the token is

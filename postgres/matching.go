@@ -222,7 +222,24 @@ func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.
 	return cands, nil
 }
 
-// TaskRequest is one request of a task and its answer.
+// RankTask ranks every active worker for the task as of today, under the
+// policy in force today (weights, fairness window, weekly cap).
+func (db *DB) RankTask(ctx context.Context, task ippo.ClientTask, today ippo.Date) ([]ippo.Suggestion, error) {
+	p, err := db.PolicyAt(ctx, today)
+	if err != nil {
+		return nil, err
+	}
+	w := p.MatchPolicy()
+	mt := task.MatchTask(today)
+	cands, err := db.MatchCandidates(ctx, mt, today, today.AddDays(-w.FairnessDays).Start())
+	if err != nil {
+		return nil, err
+	}
+	return ippo.Rank(mt, cands, w, p.WeeklyCapHours, today), nil
+}
+
+// TaskRequest is one request of a task and its answer; times are program
+// time.
 type TaskRequest struct {
 	WorkerID    string     `json:"worker_id"`
 	RequestedAt time.Time  `json:"requested_at"`
@@ -277,15 +294,16 @@ func (db *DB) RecordTaskStep(ctx context.Context, s ippo.TaskStep) error {
 		}
 		switch s.Kind {
 		case ippo.TaskStepRequested:
+			// Requests are dated in program time, as the fairness window is.
 			exec(`INSERT INTO task_requests (task_id, worker_id, requested_at, requested_by) VALUES ($1, $2, $3, $4)
-				ON CONFLICT DO NOTHING`, s.TaskID, s.WorkerID, s.At, s.Actor)
+				ON CONFLICT DO NOTHING`, s.TaskID, s.WorkerID, s.ProgramAt, s.Actor)
 			exec(`UPDATE client_tasks SET status = 'requested' WHERE id = $1 AND status = 'open'`, s.TaskID)
 		case ippo.TaskStepDeclined, ippo.TaskStepUnanswered, ippo.TaskStepTaken:
 			answer := map[string]string{ippo.TaskStepDeclined: "declined", ippo.TaskStepUnanswered: "unanswered", ippo.TaskStepTaken: "taken"}[s.Kind]
 			exec(`UPDATE task_requests SET answer = $3, answered_at = $4, reason_note = $5
-				WHERE task_id = $1 AND worker_id = $2`, s.TaskID, s.WorkerID, answer, s.At, note)
+				WHERE task_id = $1 AND worker_id = $2`, s.TaskID, s.WorkerID, answer, s.ProgramAt, note)
 		case ippo.TaskStepAssigned:
-			exec(`UPDATE task_requests SET answer = 'accepted', answered_at = $3 WHERE task_id = $1 AND worker_id = $2`, s.TaskID, s.WorkerID, s.At)
+			exec(`UPDATE task_requests SET answer = 'accepted', answered_at = $3 WHERE task_id = $1 AND worker_id = $2`, s.TaskID, s.WorkerID, s.ProgramAt)
 			exec(`UPDATE client_tasks SET status = 'assigned', assignee = $2 WHERE id = $1`, s.TaskID, s.WorkerID)
 			// The existing assignment record, so the worker's work logs may name the task.
 			exec(`INSERT INTO task_assignments (worker_id, task_id, assigned_at, assigned_by) VALUES ($1, $2, $3, $4)
@@ -322,7 +340,7 @@ func (db *DB) RecordTaskStep(ctx context.Context, s ippo.TaskStep) error {
 		case ippo.TaskStepClosed:
 			exec(`UPDATE client_tasks SET status = 'closed' WHERE id = $1`, s.TaskID)
 		case ippo.TaskStepCancelled:
-			exec(`UPDATE task_requests SET answer = 'withdrawn', answered_at = $2 WHERE task_id = $1 AND answer = 'waiting'`, s.TaskID, s.At)
+			exec(`UPDATE task_requests SET answer = 'withdrawn', answered_at = $2 WHERE task_id = $1 AND answer = 'waiting'`, s.TaskID, s.ProgramAt)
 			exec(`UPDATE client_tasks SET status = 'cancelled' WHERE id = $1`, s.TaskID)
 		}
 		return err

@@ -40,5 +40,8 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	// reports (issue 7)
 	r.RegisterWorkflowWithOptions(workflows.MonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflow})
 
+	// client tasks: requests, answers, delivery (issue 14)
+	r.RegisterWorkflowWithOptions(workflows.ClientTask, workflow.RegisterOptions{Name: workflows.ClientTaskWorkflow})
+
 	r.RegisterActivity(acts)
 }

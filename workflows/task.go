@@ -256,7 +256,9 @@ func (t *clientTask) request(ctx workflow.Context, r RequestTask) (TaskResult, e
 		t.step(ctx, ippo.TaskStepRequested, id, r.Actor, ippo.TaskStep{})
 		// The link works until the due date: a late answer still counts
 		// while nobody has taken the task.
-		t.notify(ctx, activities.EmailTaskRequest, id, activities.Facts{DueOn: t.s.Due, LinkExpires: t.linkUntil(ctx)})
+		t.notify(ctx, activities.EmailTaskRequest, id, activities.Facts{
+			On: t.today(ctx), DueOn: t.s.Due, LinkExpires: t.linkUntil(ctx), AnswerBy: ippo.DateOf(answerBy).AddDays(-1),
+		})
 	}
 	t.dirty = true
 	return t.result(), nil

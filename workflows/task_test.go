@@ -1,0 +1,219 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/workflows"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+)
+
+// taskWorld is what the task workflow's fake activities record.
+type taskWorld struct {
+	mu      sync.Mutex
+	steps   []ippo.TaskStep
+	notices []activities.Notice
+	todos   []activities.StaffTodo
+}
+
+func (w *taskWorld) register(r interface {
+	RegisterActivityWithOptions(any, activity.RegisterOptions)
+}) {
+	reg := func(name string, fn any) { r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
+	reg("PolicyAt", func(_ context.Context, d ippo.Date) (ippo.Policy, error) { return ippo.DefaultPolicy(), nil })
+	reg("RecordTaskStep", func(_ context.Context, s ippo.TaskStep) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !slices.ContainsFunc(w.steps, func(x ippo.TaskStep) bool { return x.Key == s.Key }) {
+			w.steps = append(w.steps, s)
+		}
+		return nil
+	})
+	reg("Notify", func(_ context.Context, n activities.Notice) (activities.NoticeResult, error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if slices.ContainsFunc(w.notices, func(x activities.Notice) bool { return x.Key == n.Key }) {
+			return activities.NoticeResult{}, fmt.Errorf("email %s asked for twice", n.Key)
+		}
+		w.notices = append(w.notices, n)
+		return activities.NoticeResult{Status: ippo.EmailHeld}, nil
+	})
+	reg("CreateStaffTodo", func(_ context.Context, t activities.StaffTodo) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if slices.ContainsFunc(w.todos, func(x activities.StaffTodo) bool { return x.Key == t.Key }) {
+			return fmt.Errorf("to-do %s asked for twice", t.Key)
+		}
+		w.todos = append(w.todos, t)
+		return nil
+	})
+}
+
+func (w *taskWorld) kinds() []string {
+	var out []string
+	for _, s := range w.steps {
+		out = append(out, s.Kind+" "+s.WorkerID)
+	}
+	return out
+}
+
+func (w *taskWorld) emails() []string {
+	var out []string
+	for _, n := range w.notices {
+		out = append(out, string(n.Email)+" "+n.WorkerID)
+	}
+	return out
+}
+
+// taskUpdate is an update sent at a program instant and what it answered.
+type taskUpdate struct {
+	at     time.Time
+	name   string
+	arg    any
+	result workflows.TaskResult
+	err    error
+}
+
+// TestTaskFromRequestToClose: two workers asked, one declines, the other
+// stays silent (a staff to-do); a third asked later accepts (the silent one
+// is told kindly it is taken, and a late acceptance is answered "taken");
+// the assignee is reminded the day before the due date, staff get a to-do
+// the day after it, then the delivery and the close end the workflow.
+func TestTaskFromRequestToClose(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	w := &taskWorld{}
+	w.register(env)
+	env.RegisterWorkflowWithOptions(workflows.ClientTask, workflow.RegisterOptions{Name: workflows.ClientTaskWorkflow})
+	start := day("2026-12-01").Start().Add(9 * time.Hour)
+	env.SetStartTime(start)
+
+	due := day("2026-12-20")
+	at := func(d string, hour int) time.Time { return day(d).Start().Add(time.Duration(hour) * time.Hour) }
+	updates := []*taskUpdate{
+		{at: at("2026-12-01", 10), name: workflows.UpdateDeliverTask, arg: workflows.DeliverTask{Output: 1, Quality: 3, Actor: "staff:a"}},
+		{at: at("2026-12-01", 11), name: workflows.UpdateRequestTask, arg: workflows.RequestTask{WorkerIDs: []string{"w1", "w2"}, Actor: "staff:a"}},
+		{at: at("2026-12-01", 12), name: workflows.UpdateRequestTask, arg: workflows.RequestTask{WorkerIDs: []string{"w2"}, Actor: "staff:a"}},
+		{at: at("2026-12-02", 10), name: workflows.UpdateAnswerTask, arg: workflows.AnswerTask{WorkerID: "w1", NoteID: "note-1", Actor: "worker"}},
+		{at: at("2026-12-05", 10), name: workflows.UpdateRequestTask, arg: workflows.RequestTask{WorkerIDs: []string{"w3"}, Actor: "staff:a"}},
+		{at: at("2026-12-05", 11), name: workflows.UpdateAnswerTask, arg: workflows.AnswerTask{WorkerID: "w3", Accept: true, Actor: "worker"}},
+		{at: at("2026-12-05", 12), name: workflows.UpdateAnswerTask, arg: workflows.AnswerTask{WorkerID: "w1", Accept: true, Actor: "worker"}},
+		{at: at("2026-12-22", 10), name: workflows.UpdateDeliverTask, arg: workflows.DeliverTask{Output: 20, Quality: 9, Actor: "staff:a"}},
+		{at: at("2026-12-22", 11), name: workflows.UpdateDeliverTask, arg: workflows.DeliverTask{Output: 20, Quality: 4, Actor: "staff:a"}},
+		{at: at("2026-12-22", 12), name: workflows.UpdateCloseTask, arg: workflows.TaskStepBy{Actor: "staff:a"}},
+	}
+	for i, u := range updates {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(u.name, fmt.Sprint("u", i), &testsuite.TestUpdateCallback{
+				OnAccept: func() {},
+				OnReject: func(err error) { u.err = err },
+				OnComplete: func(r any, err error) {
+					if err != nil {
+						u.err = err
+						return
+					}
+					u.result = r.(workflows.TaskResult)
+				},
+			}, u.arg)
+		}, u.at.Sub(start))
+	}
+	env.ExecuteWorkflow(workflows.ClientTaskWorkflow, workflows.ClientTaskInput{TaskID: "t1", Due: due})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+
+	code := func(err error) string {
+		require.Error(t, err)
+		return err.Error()
+	}
+	require.Contains(t, code(updates[0].err), "a delivery is recorded once it is assigned", "nothing to deliver while open")
+	require.NoError(t, updates[1].err)
+	require.Equal(t, ippo.TaskRequested, updates[1].result.Status)
+	require.Contains(t, code(updates[2].err), "type: invalid", "asking the same worker twice is refused")
+	require.NoError(t, updates[3].err)
+	require.NoError(t, updates[5].err)
+	require.Equal(t, workflows.TaskResult{Status: ippo.TaskAssigned, Assignee: "w3"}, updates[5].result)
+	require.NoError(t, updates[6].err)
+	require.True(t, updates[6].result.Taken, "a later acceptance is told the task is taken")
+	require.Equal(t, "w3", updates[6].result.Assignee)
+	require.Contains(t, code(updates[7].err), "type: invalid", "quality 9 is refused")
+	require.NoError(t, updates[8].err)
+	require.Equal(t, ippo.TaskDelivered, updates[8].result.Status)
+	require.Equal(t, ippo.TaskClosed, updates[9].result.Status)
+
+	require.Equal(t, []string{
+		"task_requested w1", "task_requested w2",
+		"task_declined w1",
+		"task_unanswered w2",
+		"task_requested w3",
+		"task_assigned w3", "task_taken_by_another w2",
+		"task_delivered w3",
+		"task_closed ",
+	}, w.kinds())
+	require.Equal(t, "note-1", w.steps[2].NoteID, "the decline's reason travels as a note id")
+	require.Equal(t, 20, w.steps[7].Output)
+	require.Equal(t, 4, w.steps[7].Quality)
+	// w2 was asked on 12-01 with three answer days: silent until 12-05 00:00.
+	require.Equal(t, day("2026-12-05"), ippo.DateOf(w.steps[3].ProgramAt))
+
+	require.Equal(t, []string{
+		"task_request w1", "task_request w2", "task_request w3",
+		"task_taken w2",
+		"task_due_reminder w3",
+	}, w.emails())
+	require.Equal(t, day("2026-12-04"), w.notices[0].Facts.AnswerBy)
+	require.Equal(t, due, w.notices[0].Facts.LinkExpires)
+	require.Equal(t, "t1", w.notices[0].Facts.TaskID)
+	require.Equal(t, due, w.notices[4].Facts.DueOn)
+
+	require.Len(t, w.todos, 2)
+	require.Equal(t, activities.TodoTaskUnanswered, w.todos[0].Kind)
+	require.Equal(t, "w2", w.todos[0].WorkerID)
+	require.Equal(t, activities.TodoTaskOverdue, w.todos[1].Kind)
+	require.Equal(t, due, w.todos[1].DueOn)
+	// Every key differs: no email or to-do twice.
+	keys := map[string]bool{}
+	for _, n := range w.notices {
+		require.False(t, keys[n.Key], n.Key)
+		keys[n.Key] = true
+	}
+}
+
+// TestTaskCancel: a task can be cancelled before its delivery; the
+// workflow ends and waiting requests lapse.
+func TestTaskCancel(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	w := &taskWorld{}
+	w.register(env)
+	env.RegisterWorkflowWithOptions(workflows.ClientTask, workflow.RegisterOptions{Name: workflows.ClientTaskWorkflow})
+	env.SetStartTime(day("2026-12-01").Start().Add(9 * time.Hour))
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(workflows.UpdateRequestTask, "r", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {}},
+			workflows.RequestTask{WorkerIDs: []string{"w1"}, Actor: "staff:a"})
+	}, time.Hour)
+	var state workflows.ClientTaskState
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(workflows.UpdateCancelTask, "c", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {}},
+			workflows.TaskStepBy{Actor: "staff:a"})
+	}, 2*time.Hour)
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(workflows.QueryTaskState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&state))
+	}, 90*time.Minute)
+	env.ExecuteWorkflow(workflows.ClientTaskWorkflow, workflows.ClientTaskInput{TaskID: "t2", Due: day("2026-12-20")})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	require.Equal(t, ippo.TaskRequested, state.Status)
+	require.Equal(t, []string{"task_requested w1", "task_cancelled "}, w.kinds())
+	require.Empty(t, w.todos, "a cancelled task asks nobody for anything more")
+}
