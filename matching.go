@@ -257,8 +257,10 @@ func FreeMinutes(t MatchTask, c Candidate, weeklyCapHours float64) int {
 
 // Rank scores every candidate for the task and returns them best first; ties
 // go to fewer recent requests, then to the worker id, so the order is
-// deterministic. Nobody is left out: a low score only means later.
-func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64, today Date) []Suggestion {
+// deterministic. Nobody is left out: a low score only means later. The
+// first explain suggestions carry their reasons (words cost more than
+// numbers, and staff read the top of the list); the others only points.
+func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64, today Date, explain int) []Suggestion {
 	rates := make([]float64, 0, len(cands))
 	for _, c := range cands {
 		if r, ok := c.History.OutputPerHour(); ok {
@@ -266,23 +268,38 @@ func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64,
 		}
 	}
 	median := medianOf(rates)
-	out := make([]Suggestion, len(cands))
-	recent := make(map[string]int, len(cands))
-	for i, c := range cands {
-		out[i] = score(t, c, w, weeklyCapHours, today, median)
-		recent[c.WorkerID] = c.RecentRequests
+	type scored struct {
+		s Suggestion
+		i int
 	}
-	slices.SortFunc(out, func(a, b Suggestion) int {
-		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(recent[a.WorkerID], recent[b.WorkerID]), cmp.Compare(a.WorkerID, b.WorkerID))
+	all := make([]scored, len(cands))
+	for i, c := range cands {
+		all[i] = scored{score(t, c, w, weeklyCapHours, today, median, false), i}
+	}
+	slices.SortFunc(all, func(a, b scored) int {
+		return cmp.Or(cmp.Compare(b.s.Score, a.s.Score),
+			cmp.Compare(cands[a.i].RecentRequests, cands[b.i].RecentRequests), cmp.Compare(a.s.WorkerID, b.s.WorkerID))
 	})
-	for i := range out {
-		out[i].Rank = i + 1
+	out := make([]Suggestion, len(all))
+	for r, x := range all {
+		if r < explain {
+			x.s = score(t, cands[x.i], w, weeklyCapHours, today, median, true)
+		}
+		out[r] = x.s
+		out[r].Rank = r + 1
 	}
 	return out
 }
 
-func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, today Date, median float64) Suggestion {
+// score adds up the terms; with explain it also words each term's reason.
+func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, today Date, median float64, explain bool) Suggestion {
 	kind := TaskTypeJapanese(t.Type)
+	sprintf := func(format string, args ...any) string {
+		if !explain {
+			return ""
+		}
+		return fmt.Sprintf(format, args...)
+	}
 	s := Suggestion{WorkerID: c.WorkerID}
 	add := func(name string, weight, value float64, reason string) {
 		s.Terms = append(s.Terms, MatchTerm{Name: name, Points: round2(weight * value), Reason: reason})
@@ -291,10 +308,10 @@ func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, toda
 	h := c.History
 	// Experience, recent jobs counting more.
 	if h.Jobs == 0 {
-		add("experience", w.Experience, 0, fmt.Sprintf("%sはまだ経験がありません（初めての方にもご案内しています）", kind))
+		add("experience", w.Experience, 0, sprintf("%sはまだ経験がありません（初めての方にもご案内しています）", kind))
 	} else {
 		add("experience", w.Experience, math.Min(1, h.Recency/3),
-			fmt.Sprintf("%sの経験が%d件あります（最近は%d年%d月）", kind, h.Jobs, h.Last.Year, h.Last.Month))
+			sprintf("%sの経験が%d件あります（最近は%d年%d月）", kind, h.Jobs, h.Last.Year, h.Last.Month))
 	}
 
 	// Output per hour against the other candidates.
@@ -315,7 +332,7 @@ func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, toda
 	// Quality staff recorded at delivery.
 	if h.QualityN > 0 {
 		avg := float64(h.QualitySum) / float64(h.QualityN)
-		add("quality", w.Quality, (avg-1)/4, fmt.Sprintf("仕上がりの評価は平均%.1f（5段階）です", avg))
+		add("quality", w.Quality, (avg-1)/4, sprintf("仕上がりの評価は平均%.1f（5段階）です", avg))
 	} else {
 		add("quality", w.Quality, 0.5, "仕上がりの評価はまだありません")
 	}
@@ -341,26 +358,26 @@ func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, toda
 	case s.FreeMinutes == 0:
 		add("availability", w.Availability, 0, "期間内に予定の空きがありません")
 	case t.ExpectedMinutes <= 0:
-		add("availability", w.Availability, 1, fmt.Sprintf("期間内に%sの空きがあります", HoursJapanese(s.FreeMinutes)))
+		add("availability", w.Availability, 1, sprintf("期間内に%sの空きがあります", HoursJapanese(s.FreeMinutes)))
 	default:
 		add("availability", w.Availability, math.Min(1, float64(s.FreeMinutes)/float64(t.ExpectedMinutes)),
-			fmt.Sprintf("期間内に%sの空きがあります（見込み%s）", HoursJapanese(s.FreeMinutes), HoursJapanese(t.ExpectedMinutes)))
+			sprintf("期間内に%sの空きがあります（見込み%s）", HoursJapanese(s.FreeMinutes), HoursJapanese(t.ExpectedMinutes)))
 	}
 
 	// The worker's own wishes.
 	switch {
 	case slices.Contains(c.Likes, t.Type):
-		add("preference", w.Liked, 1, fmt.Sprintf("%sを好きな作業に挙げています", kind))
+		add("preference", w.Liked, 1, sprintf("%sを好きな作業に挙げています", kind))
 	case slices.Contains(c.Avoids, t.Type):
-		add("preference", w.Avoided, -1, fmt.Sprintf("%sはできれば控えたい作業に挙げています", kind))
+		add("preference", w.Avoided, -1, sprintf("%sはできれば控えたい作業に挙げています", kind))
 	default:
-		add("preference", 0, 0, fmt.Sprintf("%sについての希望は特にありません", kind))
+		add("preference", 0, 0, sprintf("%sについての希望は特にありません", kind))
 	}
 
 	// Spreading opportunities.
-	reason := fmt.Sprintf("この%d日間に依頼がないので、先にご案内しています", w.FairnessDays)
+	reason := sprintf("この%d日間に依頼がないので、先にご案内しています", w.FairnessDays)
 	if c.RecentRequests > 0 {
-		reason = fmt.Sprintf("この%d日間に%d件の依頼・担当がありました", w.FairnessDays, c.RecentRequests)
+		reason = sprintf("この%d日間に%d件の依頼・担当がありました", w.FairnessDays, c.RecentRequests)
 	}
 	add("fairness", w.Fairness, 1/float64(1+max(c.RecentRequests, 0)), reason)
 

@@ -129,7 +129,7 @@ func TestRankTerms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.why, func(t *testing.T) {
 			tt.c.WorkerID = "w"
-			ranked := Rank(matchTask, append([]Candidate{tt.c}, peers...), w, 16, matchToday)
+			ranked := Rank(matchTask, append([]Candidate{tt.c}, peers...), w, 16, matchToday, 1<<30)
 			var got Suggestion
 			for _, s := range ranked {
 				if s.WorkerID == "w" {
@@ -154,7 +154,7 @@ func TestRankOrder(t *testing.T) {
 		History: HistoryOf(matchToday, PastJob{On: matchToday, Minutes: 60, Output: 10, Quality: 4, EstimateMinutes: 60}, PastJob{On: matchToday}, PastJob{On: matchToday})}
 	newcomer := Candidate{WorkerID: "b-newcomer", Weekly: WeekdayMinutes(monWedFri)}
 	busy := Candidate{WorkerID: "a-busy", AssignedMinutes: 10000, Weekly: WeekdayMinutes(monWedFri)}
-	got := Rank(matchTask, []Candidate{busy, veteran, newcomer}, w, 16, matchToday)
+	got := Rank(matchTask, []Candidate{busy, veteran, newcomer}, w, 16, matchToday, 1<<30)
 	ids := []string{got[0].WorkerID, got[1].WorkerID, got[2].WorkerID}
 	// The veteran asked four times lately scores 3 (experience) + .5
 	// (output at the median) + 1.13 (quality 4) + .5 (on estimate) + 3
@@ -166,18 +166,26 @@ func TestRankOrder(t *testing.T) {
 	require.Equal(t, []int{1, 2, 3}, []int{got[0].Rank, got[1].Rank, got[2].Rank})
 	require.Equal(t, 8.73, got[0].Score)
 	require.Equal(t, 7.75, got[1].Score)
+	all := got
 
 	// Asked as often as the veteran, and with the same history, a second
 	// veteran ties; a tie goes to fewer recent requests, then the id.
 	twin := veteran
 	twin.WorkerID, twin.RecentRequests = "d-twin", 4
-	got = Rank(matchTask, []Candidate{twin, veteran}, w, 16, matchToday)
+	got = Rank(matchTask, []Candidate{twin, veteran}, w, 16, matchToday, 1<<30)
 	require.Equal(t, "c-veteran", got[0].WorkerID)
 	require.Equal(t, got[0].Score, got[1].Score)
 
+	// Only the first explain suggestions are worded; the rest carry the
+	// same points without reasons.
+	brief := Rank(matchTask, []Candidate{busy, veteran, newcomer}, w, 16, matchToday, 1)
+	require.NotEmpty(t, brief[0].Terms[0].Reason)
+	require.Empty(t, brief[1].Terms[0].Reason)
+	require.Equal(t, all[1].Score, brief[1].Score)
+
 	// Doubling the fairness weight (policy data) puts the newcomer first.
 	w.Fairness = 6
-	got = Rank(matchTask, []Candidate{veteran, newcomer}, w, 16, matchToday)
+	got = Rank(matchTask, []Candidate{veteran, newcomer}, w, 16, matchToday, 1<<30)
 	require.Equal(t, "b-newcomer", got[0].WorkerID)
 
 	// Every reason is Japanese and names no health fact: the candidate has

@@ -85,7 +85,7 @@ func (a *Activities) taskTodo(ctx context.Context, t StaffTodo, out *ippo.StaffT
 	for _, r := range reqs {
 		asked[r.WorkerID] = true
 	}
-	ranked, err := a.DB.RankTask(ctx, task, a.Clock.Today(time.Now()))
+	ranked, err := a.DB.RankTask(ctx, task, a.Clock.Today(time.Now()), 1<<30)
 	if err != nil {
 		return err
 	}

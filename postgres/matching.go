@@ -116,10 +116,9 @@ func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.
 		return err
 	})
 	b.Queue(`
-		SELECT DISTINCT ON (s.worker_id) s.worker_id::text, s.weekday_minutes
-		  FROM schedules s JOIN workers w ON w.id = s.worker_id AND w.phase = 'active'
-		 WHERE s.superseded_at IS NULL AND s.effective_from <= $1
-		 ORDER BY s.worker_id, s.effective_from DESC, s.id DESC`, date(t.Start)).Query(func(rows pgx.Rows) error {
+		SELECT DISTINCT ON (worker_id) worker_id::text, weekday_minutes FROM schedules
+		 WHERE superseded_at IS NULL AND effective_from <= $1
+		 ORDER BY worker_id DESC, effective_from DESC, id DESC`, date(t.Start)).Query(func(rows pgx.Rows) error {
 		var (
 			id      string
 			minutes []int32
@@ -223,8 +222,9 @@ func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.
 }
 
 // RankTask ranks every active worker for the task as of today, under the
-// policy in force today (weights, fairness window, weekly cap).
-func (db *DB) RankTask(ctx context.Context, task ippo.ClientTask, today ippo.Date) ([]ippo.Suggestion, error) {
+// policy in force today (weights, fairness window, weekly cap); the first
+// explain carry their reasons.
+func (db *DB) RankTask(ctx context.Context, task ippo.ClientTask, today ippo.Date, explain int) ([]ippo.Suggestion, error) {
 	p, err := db.PolicyAt(ctx, today)
 	if err != nil {
 		return nil, err
@@ -235,7 +235,7 @@ func (db *DB) RankTask(ctx context.Context, task ippo.ClientTask, today ippo.Dat
 	if err != nil {
 		return nil, err
 	}
-	return ippo.Rank(mt, cands, w, p.WeeklyCapHours, today), nil
+	return ippo.Rank(mt, cands, w, p.WeeklyCapHours, today, explain), nil
 }
 
 // TaskRequest is one request of a task and its answer; times are program

@@ -103,7 +103,7 @@ func TestMatchCandidates(t *testing.T) {
 	// The ranking on what the store read: two weeks of Mon/Wed two-hour
 	// slots is 8 hours; the newcomer rests on the 9th (6 hours), the
 	// veteran has 4 hours assigned (4 hours).
-	ranked := ippo.Rank(task, cands, ippo.DefaultMatchPolicy(), 16, today)
+	ranked := ippo.Rank(task, cands, ippo.DefaultMatchPolicy(), 16, today, 1<<30)
 	free := map[string]int{}
 	for _, s := range ranked {
 		free[s.WorkerID] = s.FreeMinutes
