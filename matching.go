@@ -236,20 +236,45 @@ func WeekdayMinutes(s Schedule) [7]int {
 // (Monday to Sunday) capped at weeklyCapHours, minus the expected time of
 // work already assigned.
 func FreeMinutes(t MatchTask, c Candidate, weeklyCapHours float64) int {
-	if t.Due.Before(t.Start) {
+	return windowOf(t).free(c, weeklyCapHours)
+}
+
+// window is a task's days, worked out once per ranking rather than once
+// per candidate (calendar arithmetic is the costly part of a ranking).
+type window []struct {
+	d       Date
+	wd      time.Weekday
+	newWeek bool // a Monday after the first day
+}
+
+func windowOf(t MatchTask) window {
+	var w window
+	for d := t.Start; !d.After(t.Due); d = d.AddDays(1) {
+		wd := d.Weekday()
+		w = append(w, struct {
+			d       Date
+			wd      time.Weekday
+			newWeek bool
+		}{d, wd, wd == time.Monday && d != t.Start})
+	}
+	return w
+}
+
+func (w window) free(c Candidate, weeklyCapHours float64) int {
+	if len(w) == 0 {
 		return 0
 	}
 	capMinutes := int(weeklyCapHours * 60)
 	total, week := 0, 0
-	for d := t.Start; !d.After(t.Due); d = d.AddDays(1) {
-		if d.Weekday() == time.Monday && d != t.Start {
+	for _, day := range w {
+		if day.newWeek {
 			total += min(week, capMinutes)
 			week = 0
 		}
-		if slices.Contains(c.OtherServiceDays, d.Weekday()) || slices.Contains(c.AbsentDays, d) {
+		if slices.Contains(c.OtherServiceDays, day.wd) || slices.Contains(c.AbsentDays, day.d) {
 			continue
 		}
-		week += c.Weekly[d.Weekday()]
+		week += c.Weekly[day.wd]
 	}
 	total += min(week, capMinutes)
 	return max(total-c.AssignedMinutes, 0)
@@ -272,9 +297,10 @@ func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64,
 		s Suggestion
 		i int
 	}
+	win := windowOf(t)
 	all := make([]scored, len(cands))
 	for i, c := range cands {
-		all[i] = scored{score(t, c, w, weeklyCapHours, today, median, false), i}
+		all[i] = scored{score(t, win, c, w, weeklyCapHours, today, median, false), i}
 	}
 	slices.SortFunc(all, func(a, b scored) int {
 		return cmp.Or(cmp.Compare(b.s.Score, a.s.Score),
@@ -283,7 +309,7 @@ func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64,
 	out := make([]Suggestion, len(all))
 	for r, x := range all {
 		if r < explain {
-			x.s = score(t, cands[x.i], w, weeklyCapHours, today, median, true)
+			x.s = score(t, win, cands[x.i], w, weeklyCapHours, today, median, true)
 		}
 		out[r] = x.s
 		out[r].Rank = r + 1
@@ -292,7 +318,7 @@ func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64,
 }
 
 // score adds up the terms; with explain it also words each term's reason.
-func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, today Date, median float64, explain bool) Suggestion {
+func score(t MatchTask, win window, c Candidate, w MatchPolicy, weeklyCapHours float64, today Date, median float64, explain bool) Suggestion {
 	kind := TaskTypeJapanese(t.Type)
 	sprintf := func(format string, args ...any) string {
 		if !explain {
@@ -300,7 +326,7 @@ func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, toda
 		}
 		return fmt.Sprintf(format, args...)
 	}
-	s := Suggestion{WorkerID: c.WorkerID}
+	s := Suggestion{WorkerID: c.WorkerID, Terms: make([]MatchTerm, 0, 7)}
 	add := func(name string, weight, value float64, reason string) {
 		s.Terms = append(s.Terms, MatchTerm{Name: name, Points: round2(weight * value), Reason: reason})
 	}
@@ -353,7 +379,7 @@ func score(t MatchTask, c Candidate, w MatchPolicy, weeklyCapHours float64, toda
 	}
 
 	// Free hours in the window.
-	s.FreeMinutes = FreeMinutes(t, c, weeklyCapHours)
+	s.FreeMinutes = win.free(c, weeklyCapHours)
 	switch {
 	case s.FreeMinutes == 0:
 		add("availability", w.Availability, 0, "期間内に予定の空きがありません")

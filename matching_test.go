@@ -1,6 +1,7 @@
 package ippo
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -231,4 +232,20 @@ func TestHoursJapanese(t *testing.T) {
 	require.Equal(t, "12時間", HoursJapanese(720))
 	require.Equal(t, "2時間30分", HoursJapanese(150))
 	require.Equal(t, "45分", HoursJapanese(45))
+}
+
+// BenchmarkRank scores 12,000 candidates with two years of history, the
+// domain's part of a ranking (no I/O); it measures, asserts no timing.
+func BenchmarkRank(b *testing.B) {
+	cands := make([]Candidate, 12_000)
+	for i := range cands {
+		cands[i] = Candidate{WorkerID: fmt.Sprintf("w%05d", i), Weekly: WeekdayMinutes(monWedFri), RecentRequests: i % 4,
+			History: HistoryOf(matchToday, PastJob{On: matchToday.AddDays(-i % 700), Minutes: 90 + i%60, EstimateMinutes: 120, Output: 10 + i%20, Quality: 1 + i%5})}
+		if i%5 == 0 {
+			cands[i].AbsentDays = []Date{NewDate(2026, 12, 9)}
+		}
+	}
+	for b.Loop() {
+		Rank(matchTask, cands, DefaultMatchPolicy(), 16, matchToday, 20)
+	}
 }

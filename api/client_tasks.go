@@ -29,6 +29,7 @@ func (s *Server) CreateTask(c *gin.Context, _ CreateTaskParams) {
 	actor, _ := actorOf(c)
 	t, err := s.app().CreateClientTask(c.Request.Context(), actor, app.ClientTask{
 		Type: in.Type, Client: in.Client, Description: deref(in.Description), OutputUnit: deref(in.OutputUnit),
+		ExpectedMinutes: expectedMinutes(in.ExpectedHours), StartsOn: deref(in.StartsOn), DueOn: deref(in.DueOn),
 	})
 	if err != nil {
 		fail(c, err)

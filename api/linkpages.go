@@ -168,6 +168,8 @@ func (s *Server) registerLinkActions() map[links.Action]LinkAction {
 	// the worker's self-assessment; an agency acknowledges a handoff (issue 6)
 	add(s.selfAssessmentAction())
 	add(s.agencyAckAction())
+	// the worker accepts or declines a client task (issue 14)
+	add(s.taskAnswerAction())
 	return actions
 }
 

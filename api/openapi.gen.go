@@ -369,6 +369,39 @@ func (e HandoffStateStatus) Valid() bool {
 	}
 }
 
+// Defines values for MatchTermName.
+const (
+	Availability MatchTermName = "availability"
+	Experience   MatchTermName = "experience"
+	Fairness     MatchTermName = "fairness"
+	Output       MatchTermName = "output"
+	Pace         MatchTermName = "pace"
+	Preference   MatchTermName = "preference"
+	Quality      MatchTermName = "quality"
+)
+
+// Valid indicates whether the value is a known member of the MatchTermName enum.
+func (e MatchTermName) Valid() bool {
+	switch e {
+	case Availability:
+		return true
+	case Experience:
+		return true
+	case Fairness:
+		return true
+	case Output:
+		return true
+	case Pace:
+		return true
+	case Preference:
+		return true
+	case Quality:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MonthCloseStatus.
 const (
 	Done    MonthCloseStatus = "done"
@@ -425,31 +458,31 @@ func (e OtherServiceService) Valid() bool {
 
 // Defines values for Phase.
 const (
-	Active     Phase = "active"
-	Ended      Phase = "ended"
-	Graduated  Phase = "graduated"
-	Ineligible Phase = "ineligible"
-	Onboarding Phase = "onboarding"
-	Screening  Phase = "screening"
-	Withdrawn  Phase = "withdrawn"
+	PhaseActive     Phase = "active"
+	PhaseEnded      Phase = "ended"
+	PhaseGraduated  Phase = "graduated"
+	PhaseIneligible Phase = "ineligible"
+	PhaseOnboarding Phase = "onboarding"
+	PhaseScreening  Phase = "screening"
+	PhaseWithdrawn  Phase = "withdrawn"
 )
 
 // Valid indicates whether the value is a known member of the Phase enum.
 func (e Phase) Valid() bool {
 	switch e {
-	case Active:
+	case PhaseActive:
 		return true
-	case Ended:
+	case PhaseEnded:
 		return true
-	case Graduated:
+	case PhaseGraduated:
 		return true
-	case Ineligible:
+	case PhaseIneligible:
 		return true
-	case Onboarding:
+	case PhaseOnboarding:
 		return true
-	case Screening:
+	case PhaseScreening:
 		return true
-	case Withdrawn:
+	case PhaseWithdrawn:
 		return true
 	default:
 		return false
@@ -495,6 +528,96 @@ func (e ShareItem) Valid() bool {
 	case ShareHandoffNotes:
 		return true
 	case ShareWorkHistory:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskStatus.
+const (
+	TaskStatusAssigned  TaskStatus = "assigned"
+	TaskStatusCancelled TaskStatus = "cancelled"
+	TaskStatusClosed    TaskStatus = "closed"
+	TaskStatusDelivered TaskStatus = "delivered"
+	TaskStatusOpen      TaskStatus = "open"
+	TaskStatusRequested TaskStatus = "requested"
+)
+
+// Valid indicates whether the value is a known member of the TaskStatus enum.
+func (e TaskStatus) Valid() bool {
+	switch e {
+	case TaskStatusAssigned:
+		return true
+	case TaskStatusCancelled:
+		return true
+	case TaskStatusClosed:
+		return true
+	case TaskStatusDelivered:
+		return true
+	case TaskStatusOpen:
+		return true
+	case TaskStatusRequested:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskRequestAnswer.
+const (
+	TaskRequestAnswerAccepted   TaskRequestAnswer = "accepted"
+	TaskRequestAnswerDeclined   TaskRequestAnswer = "declined"
+	TaskRequestAnswerTaken      TaskRequestAnswer = "taken"
+	TaskRequestAnswerUnanswered TaskRequestAnswer = "unanswered"
+	TaskRequestAnswerWaiting    TaskRequestAnswer = "waiting"
+	TaskRequestAnswerWithdrawn  TaskRequestAnswer = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the TaskRequestAnswer enum.
+func (e TaskRequestAnswer) Valid() bool {
+	switch e {
+	case TaskRequestAnswerAccepted:
+		return true
+	case TaskRequestAnswerDeclined:
+		return true
+	case TaskRequestAnswerTaken:
+		return true
+	case TaskRequestAnswerUnanswered:
+		return true
+	case TaskRequestAnswerWaiting:
+		return true
+	case TaskRequestAnswerWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskStandingStatus.
+const (
+	TaskStandingStatusAssigned  TaskStandingStatus = "assigned"
+	TaskStandingStatusCancelled TaskStandingStatus = "cancelled"
+	TaskStandingStatusClosed    TaskStandingStatus = "closed"
+	TaskStandingStatusDelivered TaskStandingStatus = "delivered"
+	TaskStandingStatusOpen      TaskStandingStatus = "open"
+	TaskStandingStatusRequested TaskStandingStatus = "requested"
+)
+
+// Valid indicates whether the value is a known member of the TaskStandingStatus enum.
+func (e TaskStandingStatus) Valid() bool {
+	switch e {
+	case TaskStandingStatusAssigned:
+		return true
+	case TaskStandingStatusCancelled:
+		return true
+	case TaskStandingStatusClosed:
+		return true
+	case TaskStandingStatusDelivered:
+		return true
+	case TaskStandingStatusOpen:
+		return true
+	case TaskStandingStatusRequested:
 		return true
 	default:
 		return false
@@ -1133,6 +1256,35 @@ type IssuedToken struct {
 	Token  Token  `json:"token"`
 }
 
+// MatchPolicy The suggestion score's weights (0–10 each) and timing; see README, Matching.
+type MatchPolicy struct {
+	// AnswerDays How long a request waits before staff get a to-do and the next suggestion.
+	AnswerDays   int     `json:"answer_days"`
+	Availability float32 `json:"availability"`
+	Avoided      float32 `json:"avoided"`
+	Experience   float32 `json:"experience"`
+	Fairness     float32 `json:"fairness"`
+
+	// FairnessDays How far back requests and assignments lower the rank.
+	FairnessDays int     `json:"fairness_days"`
+	Liked        float32 `json:"liked"`
+	Output       float32 `json:"output"`
+	Pace         float32 `json:"pace"`
+	Quality      float32 `json:"quality"`
+}
+
+// MatchTerm defines model for MatchTerm.
+type MatchTerm struct {
+	Name   MatchTermName `json:"name"`
+	Points float32       `json:"points"`
+
+	// Reason In plain Japanese, as a staff member would say it (empty past the first `limit`).
+	Reason string `json:"reason"`
+}
+
+// MatchTermName defines model for MatchTerm.Name.
+type MatchTermName string
+
 // Month Example: 2026-04
 type Month = ippo.YearMonth
 
@@ -1288,15 +1440,18 @@ type Phase string
 
 // Policy defines model for Policy.
 type Policy struct {
-	AckTimeoutDays           int     `json:"ack_timeout_days"`
-	AssessmentGraceDays      int     `json:"assessment_grace_days"`
-	AssessmentIntervalMonths int     `json:"assessment_interval_months"`
-	Capacity                 int     `json:"capacity"`
-	CityEmail                string  `json:"city_email"`
-	ExtensionMonths          int     `json:"extension_months"`
-	FollowUpMonths           []int   `json:"follow_up_months"`
-	HikikomoriMonths         int     `json:"hikikomori_months"`
-	MaxDailyHours            float32 `json:"max_daily_hours"`
+	AckTimeoutDays           int    `json:"ack_timeout_days"`
+	AssessmentGraceDays      int    `json:"assessment_grace_days"`
+	AssessmentIntervalMonths int    `json:"assessment_interval_months"`
+	Capacity                 int    `json:"capacity"`
+	CityEmail                string `json:"city_email"`
+	ExtensionMonths          int    `json:"extension_months"`
+	FollowUpMonths           []int  `json:"follow_up_months"`
+	HikikomoriMonths         int    `json:"hikikomori_months"`
+
+	// Matching The suggestion score's weights (0–10 each) and timing; see README, Matching.
+	Matching      *MatchPolicy `json:"matching,omitempty"`
+	MaxDailyHours float32      `json:"max_daily_hours"`
 
 	// MunicipalityCode Example: 14204
 	MunicipalityCode string `json:"municipality_code"`
@@ -1520,12 +1675,30 @@ type StepResult struct {
 
 // Task defines model for Task.
 type Task struct {
-	Client      string             `json:"client"`
-	CreatedAt   time.Time          `json:"created_at"`
-	Description string             `json:"description"`
-	Id          openapi_types.UUID `json:"id"`
-	OutputUnit  *string            `json:"output_unit,omitempty"`
-	Type        string             `json:"type"`
+	Assignee    *openapi_types.UUID `json:"assignee,omitempty"`
+	Client      string              `json:"client"`
+	CreatedAt   time.Time           `json:"created_at"`
+	Description string              `json:"description"`
+
+	// DueOn Example: 2026-04-01
+	DueOn           *Date              `json:"due_on,omitempty"`
+	ExpectedMinutes *int               `json:"expected_minutes,omitempty"`
+	Id              openapi_types.UUID `json:"id"`
+	OutputUnit      *string            `json:"output_unit,omitempty"`
+
+	// StartsOn Example: 2026-04-01
+	StartsOn *Date      `json:"starts_on,omitempty"`
+	Status   TaskStatus `json:"status"`
+	Type     string     `json:"type"`
+}
+
+// TaskStatus defines model for Task.Status.
+type TaskStatus string
+
+// TaskAssignToInput defines model for TaskAssignToInput.
+type TaskAssignToInput struct {
+	// WorkerId A worker who was asked for the task.
+	WorkerId string `json:"worker_id"`
 }
 
 // TaskAssignmentInput defines model for TaskAssignmentInput.
@@ -1534,21 +1707,112 @@ type TaskAssignmentInput struct {
 	TaskId string `json:"task_id"`
 }
 
+// TaskDeliveryInput defines model for TaskDeliveryInput.
+type TaskDeliveryInput struct {
+	// Output The amount delivered, in the task's output unit.
+	Output int `json:"output"`
+
+	// Quality Staff's judgement of the quality
+	Quality int `json:"quality"`
+}
+
 // TaskInput defines model for TaskInput.
 type TaskInput struct {
 	// Client Example: 鎌倉出版
 	Client      string  `json:"client"`
 	Description *string `json:"description,omitempty"`
 
+	// DueOn Example: 2026-04-01
+	DueOn *Date `json:"due_on,omitempty"`
+
+	// ExpectedHours The time the task is expected to take (stated in requests; used for availability).
+	//
+	// Example: 10
+	ExpectedHours *float32 `json:"expected_hours,omitempty"`
+
 	// OutputUnit What a work log's output counts.
 	//
 	// Example: ページ
 	OutputUnit *string `json:"output_unit,omitempty"`
 
+	// StartsOn Example: 2026-04-01
+	StartsOn *Date `json:"starts_on,omitempty"`
+
 	// Type The kind of work; its history guides the next assignment.
 	//
 	// Example: proofreading
 	Type string `json:"type"`
+}
+
+// TaskPreference defines model for TaskPreference.
+type TaskPreference struct {
+	// Avoids Example: ["design"]
+	Avoids []string `json:"avoids"`
+
+	// Likes Example: ["proofreading"]
+	Likes []string `json:"likes"`
+}
+
+// TaskRequest defines model for TaskRequest.
+type TaskRequest struct {
+	Answer     TaskRequestAnswer `json:"answer"`
+	AnsweredAt *time.Time        `json:"answered_at,omitempty"`
+
+	// RequestedAt Program time.
+	RequestedAt time.Time          `json:"requested_at"`
+	RequestedBy string             `json:"requested_by"`
+	WorkerId    openapi_types.UUID `json:"worker_id"`
+}
+
+// TaskRequestAnswer defines model for TaskRequest.Answer.
+type TaskRequestAnswer string
+
+// TaskRequestInput defines model for TaskRequestInput.
+type TaskRequestInput struct {
+	WorkerIds []string `json:"worker_ids"`
+}
+
+// TaskStanding defines model for TaskStanding.
+type TaskStanding struct {
+	Assignee *openapi_types.UUID `json:"assignee,omitempty"`
+	Status   TaskStandingStatus  `json:"status"`
+
+	// Taken An acceptance came after someone else's; nothing changed.
+	Taken *bool `json:"taken,omitempty"`
+}
+
+// TaskStandingStatus defines model for TaskStanding.Status.
+type TaskStandingStatus string
+
+// TaskSuggestion defines model for TaskSuggestion.
+type TaskSuggestion struct {
+	// Asked The worker's answer when already asked for this task (waiting, declined, …).
+	Asked *string `json:"asked,omitempty"`
+
+	// FreeMinutes Declared time free in the window after rests
+	FreeMinutes int                `json:"free_minutes"`
+	Rank        int                `json:"rank"`
+	Score       float32            `json:"score"`
+	Terms       []MatchTerm        `json:"terms"`
+	WorkerId    openapi_types.UUID `json:"worker_id"`
+}
+
+// TaskSuggestions defines model for TaskSuggestions.
+type TaskSuggestions struct {
+	Suggestions []TaskSuggestion `json:"suggestions"`
+	Task        Task             `json:"task"`
+
+	// Total Active workers ranked.
+	Total int `json:"total"`
+
+	// Weights The suggestion score's weights (0–10 each) and timing; see README, Matching.
+	Weights MatchPolicy `json:"weights"`
+
+	// WindowDue Example: 2026-04-01
+	WindowDue Date `json:"window_due"`
+
+	// WindowStart Example: 2026-04-01
+	WindowStart Date `json:"window_start"`
 }
 
 // TimeOfDay HH:MM between 00:00 and 24:00 (Asia/Tokyo).
@@ -1699,6 +1963,9 @@ type IdempotencyKey = string
 // Limit defines model for Limit.
 type Limit = int
 
+// TaskID defines model for TaskID.
+type TaskID = openapi_types.UUID
+
 // WorkerID defines model for WorkerID.
 type WorkerID = openapi_types.UUID
 
@@ -1784,6 +2051,41 @@ type CreateTaskParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// AssignTaskToParams defines parameters for AssignTaskTo.
+type AssignTaskToParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CancelTaskParams defines parameters for CancelTask.
+type CancelTaskParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CloseTaskParams defines parameters for CloseTask.
+type CloseTaskParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeliverTaskParams defines parameters for DeliverTask.
+type DeliverTaskParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RequestTaskParams defines parameters for RequestTask.
+type RequestTaskParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetTaskSuggestionsParams defines parameters for GetTaskSuggestions.
+type GetTaskSuggestionsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // CreateTokenParams defines parameters for CreateToken.
 type CreateTokenParams struct {
 	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
@@ -1859,6 +2161,12 @@ type AcknowledgeHandoffParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// PutPreferencesParams defines parameters for PutPreferences.
+type PutPreferencesParams struct {
+	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListWorkerStatementsParams defines parameters for ListWorkerStatements.
 type ListWorkerStatementsParams struct {
 	// Format json (the default) or csv; Accept: text/csv also asks for CSV.
@@ -1907,6 +2215,15 @@ type PutPolicyJSONRequestBody = PolicyVersion
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = TaskInput
 
+// AssignTaskToJSONRequestBody defines body for AssignTaskTo for application/json ContentType.
+type AssignTaskToJSONRequestBody = TaskAssignToInput
+
+// DeliverTaskJSONRequestBody defines body for DeliverTask for application/json ContentType.
+type DeliverTaskJSONRequestBody = TaskDeliveryInput
+
+// RequestTaskJSONRequestBody defines body for RequestTask for application/json ContentType.
+type RequestTaskJSONRequestBody = TaskRequestInput
+
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = TokenInput
 
@@ -1936,6 +2253,9 @@ type AcknowledgeHandoffJSONRequestBody = AcknowledgementInput
 
 // PutOtherServicesJSONRequestBody defines body for PutOtherServices for application/json ContentType.
 type PutOtherServicesJSONRequestBody = OtherServicesInput
+
+// PutPreferencesJSONRequestBody defines body for PutPreferences for application/json ContentType.
+type PutPreferencesJSONRequestBody = TaskPreference
 
 // PutScheduleJSONRequestBody defines body for PutSchedule for application/json ContentType.
 type PutScheduleJSONRequestBody = ScheduleInput
@@ -2002,6 +2322,30 @@ type ServerInterface interface {
 	// CreateTask Add a client company's task to the catalog
 	// (POST /tasks)
 	CreateTask(c *gin.Context, params CreateTaskParams)
+	// AssignTaskTo Staff choose one of the workers asked (as if they had accepted)
+	// (POST /tasks/{id}/assignment)
+	AssignTaskTo(c *gin.Context, id TaskID, params AssignTaskToParams)
+	// CancelTask Cancel a task that has not been delivered; waiting requests lapse
+	// (POST /tasks/{id}/cancellation)
+	CancelTask(c *gin.Context, id TaskID, params CancelTaskParams)
+	// CloseTask Close a delivered task
+	// (POST /tasks/{id}/close)
+	CloseTask(c *gin.Context, id TaskID, params CloseTaskParams)
+	// DeliverTask Record the delivery of an assigned task (output and quality 1–5)
+	// (POST /tasks/{id}/delivery)
+	DeliverTask(c *gin.Context, id TaskID, params DeliverTaskParams)
+	// ListTaskRequests Who was asked for the task, and their answers
+	// (GET /tasks/{id}/requests)
+	ListTaskRequests(c *gin.Context, id TaskID)
+	// RequestTask Ask one or more active workers to take the task (a request, never an order)
+	// (POST /tasks/{id}/requests)
+	RequestTask(c *gin.Context, id TaskID, params RequestTaskParams)
+	// GetTaskSuggestions The active workers ranked for a task, with the reasons a staff member would say aloud
+	// (GET /tasks/{id}/suggestions)
+	GetTaskSuggestions(c *gin.Context, id TaskID, params GetTaskSuggestionsParams)
+	// GetTaskTimeline Every step of the task, with who and when
+	// (GET /tasks/{id}/timeline)
+	GetTaskTimeline(c *gin.Context, id TaskID)
 	// ListTokens Staff tokens (admin)
 	// (GET /tokens)
 	ListTokens(c *gin.Context)
@@ -2056,6 +2400,12 @@ type ServerInterface interface {
 	// PutOtherServices Record the other services the worker uses, and on which weekdays (onboarding or active)
 	// (PUT /workers/{id}/other-services)
 	PutOtherServices(c *gin.Context, id WorkerID)
+	// GetPreferences The task types the worker likes and would rather avoid
+	// (GET /workers/{id}/preferences)
+	GetPreferences(c *gin.Context, id WorkerID)
+	// PutPreferences Replace the worker's task preference (it moves them up or down a ranking, never out)
+	// (PUT /workers/{id}/preferences)
+	PutPreferences(c *gin.Context, id WorkerID, params PutPreferencesParams)
 	// GetSchedule The worker's declared weekly schedule and other-service days
 	// (GET /workers/{id}/schedule)
 	GetSchedule(c *gin.Context, id WorkerID)
@@ -2610,6 +2960,337 @@ func (siw *ServerInterfaceWrapper) CreateTask(c *gin.Context) {
 	}
 
 	siw.Handler.CreateTask(c, params)
+}
+
+// AssignTaskTo operation middleware
+func (siw *ServerInterfaceWrapper) AssignTaskTo(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AssignTaskToParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.AssignTaskTo(c, id, params)
+}
+
+// CancelTask operation middleware
+func (siw *ServerInterfaceWrapper) CancelTask(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CancelTaskParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CancelTask(c, id, params)
+}
+
+// CloseTask operation middleware
+func (siw *ServerInterfaceWrapper) CloseTask(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CloseTaskParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.CloseTask(c, id, params)
+}
+
+// DeliverTask operation middleware
+func (siw *ServerInterfaceWrapper) DeliverTask(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeliverTaskParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.DeliverTask(c, id, params)
+}
+
+// ListTaskRequests operation middleware
+func (siw *ServerInterfaceWrapper) ListTaskRequests(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ListTaskRequests(c, id)
+}
+
+// RequestTask operation middleware
+func (siw *ServerInterfaceWrapper) RequestTask(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestTaskParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.RequestTask(c, id, params)
+}
+
+// GetTaskSuggestions operation middleware
+func (siw *ServerInterfaceWrapper) GetTaskSuggestions(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTaskSuggestionsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", c.Request.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter limit: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetTaskSuggestions(c, id, params)
+}
+
+// GetTaskTimeline operation middleware
+func (siw *ServerInterfaceWrapper) GetTaskTimeline(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetTaskTimeline(c, id)
 }
 
 // ListTokens operation middleware
@@ -3311,6 +3992,80 @@ func (siw *ServerInterfaceWrapper) PutOtherServices(c *gin.Context) {
 	siw.Handler.PutOtherServices(c, id)
 }
 
+// GetPreferences operation middleware
+func (siw *ServerInterfaceWrapper) GetPreferences(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetPreferences(c, id)
+}
+
+// PutPreferences operation middleware
+func (siw *ServerInterfaceWrapper) PutPreferences(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id WorkerID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", c.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter id: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PutPreferencesParams
+
+	headers := c.Request.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandler(c, fmt.Errorf("Expected one value for Idempotency-Key, got %d", n), http.StatusBadRequest)
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err), http.StatusBadRequest)
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.PutPreferences(c, id, params)
+}
+
 // GetSchedule operation middleware
 func (siw *ServerInterfaceWrapper) GetSchedule(c *gin.Context) {
 
@@ -3688,6 +4443,16 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/workers/:id/statements", wrapper.ListWorkerStatements)
 	router.GET(options.BaseURL+"/tasks", wrapper.ListTasks)
 	router.POST(options.BaseURL+"/tasks", wrapper.CreateTask)
+	router.GET(options.BaseURL+"/tasks/:id/suggestions", wrapper.GetTaskSuggestions)
+	router.GET(options.BaseURL+"/tasks/:id/requests", wrapper.ListTaskRequests)
+	router.POST(options.BaseURL+"/tasks/:id/requests", wrapper.RequestTask)
+	router.POST(options.BaseURL+"/tasks/:id/assignment", wrapper.AssignTaskTo)
+	router.POST(options.BaseURL+"/tasks/:id/delivery", wrapper.DeliverTask)
+	router.POST(options.BaseURL+"/tasks/:id/close", wrapper.CloseTask)
+	router.POST(options.BaseURL+"/tasks/:id/cancellation", wrapper.CancelTask)
+	router.GET(options.BaseURL+"/tasks/:id/timeline", wrapper.GetTaskTimeline)
+	router.GET(options.BaseURL+"/workers/:id/preferences", wrapper.GetPreferences)
+	router.PUT(options.BaseURL+"/workers/:id/preferences", wrapper.PutPreferences)
 	router.GET(options.BaseURL+"/statements", wrapper.ListStatements)
 	router.GET(options.BaseURL+"/closes", wrapper.ListCloses)
 	router.POST(options.BaseURL+"/closes", wrapper.StartClose)
@@ -3708,237 +4473,269 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17kxzHfdhX6do4hd3y3OEAgmJ4V64KCIAkLJJAAZBQKi6z27vTuzu62e5hd88t1gyqSClM9HKcsl12",
-	"WVZsy47tOBVLVpVKdtGx/Ye/iSiA4rdI9e/X3dMz27OPuwVBMfnvbmemn7/3873OWMwLwRnXqnP8Xqeg",
-	"ks6ZZhL+u1FKJaT5K2VqLLNCZ4J3jjsPZoxw9kgPxvACEROiZ4wUkp1lolSkoFN22Ek6mXn53ZLJZSfp",
-	"cDpnneMOftJJOmo8Y3NqBp/TR28wPtWzzvHVo6Oko5eFeVNpmfFp5/HjpHM7ZfNCaMbHyy+z5eqCrvMl",
-	"KXn2bskIfkW6ZUG0IFePjsh4RiUdmz31Tgglkmm5JItMz2DRis4ZOWVLQnlKRiJdmhdKyRU8nWRSaUK5",
-	"WjDpdzRjNGWy2lKwugOzvHV7m2fc/X8lttM3snmmzYexs8vhYTh8yia0zHXn+EUzNn2Uzcu5+Qdnwv+q",
-	"eTKu2ZRJmOihkKdM3r7p5yqonlVTZWkn6Uj2bplJlnaOtSxZOO9EyDnVneNOWcKbzY08Nh+rQnDFAJLu",
-	"SjHK2dz8ORZcMw57pEWRZ2NqLvFygW/8+teVudH3grl+TbJJ57jzby5XoHoZn6rLblyYsQ4T9169QV6+",
-	"9uJLxI5MUqZplqvO46RzX7NizVp2W4MZ7B5T5hoiyzC4soCzvqSI0pSnBjzpRDOJ8GeWYj6zw5nZro8U",
-	"42MGCClFwaTO8BhTqtmm5dw07zxOOhMp5pvefZDN2Z3JTbo0H2TpFjebdE4zDi8yboDr7Q41izVQmZuJ",
-	"kw6jMl8OckbPWOedyPeSUXu8kUeFkJqlA6prSzHbPtDZnHWSNR+NIoRBaTqZHPfLo6MXxlqcMk6yFP5j",
-	"CRHSXgzpqmzKWUryjJ/2YnOUXGf5ToeJIw+2OtPHIaa9jahXfZ/grduDrx9SfffVaYvR19lYm3VYULrN",
-	"ixLBPE0zczY0vxtA1oTmiiV7ADaa53cmneO3tz6pd5r4YqCICJ4vj8lixjhcEVlkeW6QR+oQAusfUpLS",
-	"JRGTSUIogVHgA3PNlBOASoJQmewBdutz3ynwTBNC8wVdKsMq6pT/aB1UXfzUgoXHD4/xdAXQQriKws74",
-	"lItFztIpmzOuzwNDXCAM1Vf7ulgA7aP1CYhkdDxjKQGs3eYMH8dWPTWMeJV2jiWju9KW2rIjBIvNKd7g",
-	"ypMdienKA2TD721DKuBVTx5wSfWlJ+Hm32k9s3MRifoJbQZ6f2Thqy9e24LRsHmRi6UBlIEqC0P2zMYE",
-	"N5wX+Hbw81KUelZ7bT4veaaX4W/mXzGZZGNzfEU5yrPxIJjEPxJ6xmSUHrhb2lXKC+8wdn3RO0IBBaWV",
-	"BmhTzaZCLsPTSjNFR1meaSM/zrLT7FTMhcyi2zCHyGIDT7Mzxgd4tduwgYWQRrwZnDGp4jjT2LyfYPXb",
-	"2BlUmxqYZ7DGTLO5iuKQ/YFKiTx5DbZybVQEOsrZIM0UoypEvpEQOaPcvGiAaJwVFJYwFinbBXnxweCU",
-	"ctoi/ozFlGe/Bdx8kIqxRuVrdRkWiM1xGZUlOtqCcq0GU8aZpHkA1/ERjT6USrrgA5VZ0XPzhcch2VGg",
-	"1bNKKkiNn/maVVdQuhY5zkPD9og+a2etM8Eb+JXRUsciz9nYXCdRjKtMZ2eMTOhYK9L95V998OmHv/30",
-	"wx89ef+7v/joo6ff/PDJn/0kIdfv3r1NqNSH5OpR92qvZ7jl3nGXPaLzIjebvXp09UsHR9fqLPnFo+Qz",
-	"RG93MwYaKHK4M5aLwv9vtFs4xxL+LWZLlY1pHr2yOX10Gwe+toZOVPufUU5Pxb+3Pxx+vWgIJ1EG1kJV",
-	"vM5uwWJLKtPQbpnKUsO0j0GSCr+4pEguxjQnU3HGJAfJygxiQKTa0ZVrV+E+W4lX9eqn//V7T97/Nvnl",
-	"d37y5G//W33jV6I8vkbmqnE+/uC7H3/wzx9/8Dsff+Pb5OMPfvzxB//r4w9+b5sB2yhj/Uwq8DkmlFT/",
-	"kepzMlqaRzhAsh1lrU9S0QI8eSNFEBQVQNUASYroGdXEjoWWJOrZd7LJ4LWedteX89C8SeybpHoTNCB5",
-	"QhY004rQGaMpyTis5N2SlQAMW3GB7XQTJCIrakl4WDAiqiXdL5G54HqmzInNhWTmWgqRZ+Nl74Jc5bz8",
-	"Qymm1DwqBNEzJum0jhMvHL70oh+Gl/MRk2aYUY2HgBrTSTqK5ZMWxjFvcOSVZ2oj+c7mhmUIfsN98Dg5",
-	"l66zpcayPUMxWCdTb5hZGUmNhWQb93cf34pqPiNz48Bd7FiJv6z69JsVIH//r2dKW1mgwU9psdVaX6MF",
-	"HKfjW/6PdV8G8BcRXA0uqwhkAmDtNDKC5A6fxDRsMP2n5dbGIaVZMSiL1fVLRmMk9hWhZwT3TOx9KrQN",
-	"AP3SM8nUTORpnIb5xzWEvbaCrQ2Aqj5L7LpW4aQJg3Cz/nqqja6HsPOIqOcnLJs18gtRGiQHF2ISD2bM",
-	"mu6QUfqDOiFWVFJGSNYipctD8pbQZMQmhmkA+xUoZJEFVQTNuIcXJi6jZUVS1t/lPUtkIlyjxlG2x9Bd",
-	"kauYWbFyrZsEXjK7FCVPB+aNnMUscw9mmQpugLg3Uzhs+NqIEYUUU8mUimOg0lSXcZXcYsjAEGcDRPbo",
-	"mmM07iM4S7dhP8vKnuKTtFwjAMwDqk6jFwhPd2Ki4zxrZejPwP64Jc/OxXTK0sE846Vm4cV4hyC80/JE",
-	"lNoSrLZng5Jneo0JZiszJrziT3CNATOpXc3K7vyC7Z6iN1+mmb7FdYzP04bZpdoMPLEundWH5xe1Mq6/",
-	"FKhiwfHOmZ6J+Hyi1GPRYmYCV27cwvRuyZRu24MUpWYteNtA6WCRNVfXFheNV2g1MLtDN3fi3NDBSgNU",
-	"d5tuvdO7VlCvX+mOslgFHBFZLIh72GK/MF9stTdyoc7llQPFadMW3oSXmqvBT1tXc19TqWOsbJcpERwm",
-	"uVhsBRA4dP2j6ALbLNSobw+2JIT27Vb77Hlo9K52Nnx/k3K05YZ2g+z7MyrZbc3mMcAuSlmIzaKEvYm7",
-	"9u3AaEDzwWb7f2hj2OWUq692sGj6bzad9lbr3qNHv4La6twTr0+ssZrGwGejcmuv7DzUho6d7OF0DzN/",
-	"pzrbqPqxG1J60K2LomaiY7KYUQ2ypw3VoFPJGOgDygAz6VJNckaVJoIzsILvjgmVMfjFVbTYo4ITbGMK",
-	"jnpJ8BjZwukyqkXtuRiCrkL36gLtQ6eF2W/CNYOGNRMLXjckXz26+tLB0ZVdXQMWstpwYRt3QWOnIZBK",
-	"mpboE55RngrUltEcOxgLGBseR8H3htUpz4MwVjDdA9TcbAIB6V5XGb38QJwuRe8wbpq5aWN2Vjw3eEM1",
-	"WruCi0nn0cFUHDgJryjE4U18z/9+kM3Bew6houaiO9NMz8rR4VjML5svDsaMaybhb1jiqtVgtwNlj9i4",
-	"3D68YEZHGc6x+V0jw8qCSWUWst0nSjuv4Bavxy7oVp5NMxzifOEW40w1KDItCinO0OQJ0+wSuXTPoqSB",
-	"Mvz8kNy3bsma2wLU/pxmEFSUqi2jc2rhRm7tMVy+NadZfussLuNpNIGZhaWvySy9pMg4F+PTzjEv87yJ",
-	"OA9njJNMkxktCsZZ2oT7dm2batp+HxgCW59qJEo+ZsSMBPHD49yophMbR5qQ+28+uEu89rKyaXYW9ekE",
-	"24Q3iFWNK6ROWZ6dMcniFvpSj8SjbblvG2A8nC3NIeIO0witMOwglaIoWGo4WcomTMJNmztp3n21Jrdr",
-	"0ANbIeG+1zcdlIPXCpRBBiG0+JcZZ8bAaDuhWQ4vlPyUiwUHE0J1TG4jMeR4lbE3Ms7ijHHCGJkIDNZN",
-	"6VKRV6WYHx4+EAkRZ4YtzrLxzEgfZCZKmS+JpJoBs8y4+XDMVn3zdC5KrgdLFjn4SS6E7FprBvnXP8Tx",
-	"/vXvyZeOelEjwTaBvk4kXmsCMhO5Na0+1eJcQSGwOvg6mKBaSBKeRQwcXs1Ynt6SEtXt+jFOzLM6u4u5",
-	"B1e9/0wpayhYT7JwguqD2AJf87LGuQRsI/3EYukA9txTQ42NIIMQp8UJAW8IZyxVhDrB0QMcwOuqDHRI",
-	"3qRLMmKEzQu9rMnKG8lEJSNfPVoVklOmtJOoQjEs5oYNIuzMMAMa+W1kliAphMLU4vomkrGc8g1heXbr",
-	"z0gOOyFcaOdMn5S6lOwQRQ845QEXOnafDyEkQNPJhCwMP9WN+zVE6wS1mhRieMlixiovB1wwp3OmSG2i",
-	"czHi6raSCgLXA7fNcFjBQcZTtYv1ww8YyW6oQ9HKtU5EnovFoCzqFo/GIIK3xe5ByEGLHZufi7jZIa0T",
-	"GqaOnWITXZrwuc3B2Uvf3tjzOn5gOClbXcRakKitL5i6dgWxje7mjGr1EzUWt+LxCYAotgq785hp/9Ra",
-	"gLY58SA6fTeLYO3DFovTnu2WSB+2Hc69vo3Zy9mWWvaxCWeZGtN8d5vqORDkYtYmoM5GaDO6VJaylHQD",
-	"wntJEfjunAamJv6fMlYMtsop8l5eu6qdTtF/tEvMTmtylloRya38HYI7iN+NHzy0OXMsRGzxMcvzFnm8",
-	"LNKdQeZZmWdD1KshWrKeaHpi5ay6ASLVdriGgl0PD3KVmuUQpzKgjbdWOd+sIoi7cIzPiJpXFrrojtac",
-	"D670omR+J0q8I6X97N04u9OWdTgPeTB8+0CvJokomsr6volF1MEcoG8NYe36YhB1W6mSpQ/EKeOxOLux",
-	"ZDquoo0YlaCTnTJ+SO7PxIITwcfsBGX4TBt5Xc1IpojSQrIwai2Ik3ATr00AhJdWAtfg18QtMra5N50D",
-	"NxbQX1CtmTTb+Q9vHx28/M571x4fdI/evnLw8jv/8crbRwdX3+n92jam4q8xKt+07twL2IthCPBHr97D",
-	"iBnhU1M5ZS3xKBAlvMbEHPumYXwzNAVin3AsMloStF5ZQ95hzJI3yXimZjuyrN386pKdZWwxUOV0aviO",
-	"4G1WnLLtiUIH/05rVO442sdsoLwsOUcQaehDIbRrmq8PR8JXWo1R5woyqCLGzBHVB6mdTm3bzeWGa0vq",
-	"IBm9JA+UrZiZL+8xjyVN92u56aSs+T+NP7Wh8W68rZFiZaVjg5JpTHBmemZrGcBBo3FeMUP2iMML0p2J",
-	"Uiowkk8YU4RKZh7SvBePIUzZOKdyU9BaLGHoAns0K2uHuUrrvOg8TqFuE92Cb/2rFRNc/56qxx/GXmkw",
-	"3ejL6zMiwxC1dbxlleQF5tl4hqTQg/UQLdk0U1rSdSRQLFoMqpNsWkoGpvnfpAXlTLGEUFVl8hgBFP6d",
-	"11S9OlrmdMTiiaRnNC+3sCvjAO71bUxGm+hwqbM8+y00947K8SnT64xkY1G2QUnb3lp2gCNts4MFzXSe",
-	"Kd12r6iAqcFoOfCKx7lxrIUDWCLWgMMmTAU0tQGQkVXWNtZgHCtELGlS9IDmxO+wRsEjBK8tjzYkVk3q",
-	"0EaA2klElA5ZPIvd/VuC32OcLWh+8WQHFBD90UcFisAIfSFbP85lK2hgFRFJNJNzwniKuWuZNqK8FgJr",
-	"jDjP4LiU0giNRuSp6VQ72uZbyrjcMTz2PpNn2ZjtGpFSfVXf7JO/+8mT7/z0k5/90Sc/+/7T3//x09/5",
-	"6StP/uS7REhin/z1P/7yh9/DJ0HNlMBXMxZcZ9w6mUYNP45330RvbMHYaUqX2yu9D/GDui/qpQ1mbbf3",
-	"YL5Np6vOFfVjv916N7X7rLvXtttSy0ZAUbnl8pcvFCqrNZsXbezmPIGyMz2/WK0UFhcZcqr0gDkPcZsV",
-	"VA6sE7c1+J2Ns6I1e8M/bTfC25D1lkpUD2eCUHXKUk8yJFOGqnTba1T14gEb5rOBmMQlHFA2iJ5lCmIS",
-	"zLuK0CnNeBgH03bGlTq3DnrDEA3ImUYAjCaAGJJAW7IKNHsU/+p5GIBPoXKfX28IENUW7ZotMAcqpUeX",
-	"RqrKBkNvgLA3oTzd9iwsxPXHyYpb9szJilvRoyD8apOr0I68upt3/H72kYVR396zSsO46yRN79MYS8as",
-	"/ULwkaDS2i/pWGPks7fzB1HQHOQwBrF9ORYYS1t8G3chzX3nMOzTgYF7UeqB45oRS4BPkxtMJR2z7V6F",
-	"KMgzI5Ou8Y+PaUHHdZ0tfGrk0fbqOuyRxhDQtVN413LwVrO2z6rA7wGiKjWwdpY5fTRIaZYvB2CQCF6q",
-	"svij5Te2qJxR+66tjMaTf/hGtOqG0NnaGwM2BocomWYcRK4lo7JNBWbzjBuu1z4i8J011+bSKGsJ1SuH",
-	"ZaTjtSceajVoJxsUTI5bzRQLw6MLySZsrEvZOMNP/vJPnvzlt578/X//5AffizIBOm0Qmx2wbJdAuhYr",
-	"UTz4rS22bUVFZuw0Xw7GtGiFzqZiGwl3WwXDAH9jiFK/xAi+1sGzCVyRda/i2Vo4WEuP2uhaDECTVUoZ",
-	"ISzrkMmB0Coc1hGmRvSinAXofIuHMuMDCNTb6FxFZgH2cKP8bAmcNp5je2aL83zVhoFskgBwLUm1i2DG",
-	"9qP4ahVkskv4/8Scf3bGBrtgZ+GZ7Dan2xRw6lP60aJbq+oaN53zuVigqWv7AnWpFwFXeSiVecaMosPT",
-	"gavMuj6dw3xltKLtwSCItY2sLuNKU1sVaFXL2q0Mwfo85HXZxjrTObtArrmNpcdh1rqE749nLC3zc2Xp",
-	"roLthTPIsBS5yyNTdnEkq+LMT2yekJBoucJCGLnYQQ9we76fC91IjTvapBc00QZnXneyMMuOB4s1Qbeu",
-	"wzyPVk+TbC40I90nP/ifT370Yc+cmOAqMz99+v73n377/V5g8MKXQR8wr0SleqxNvFOBaGvP2tbs1Tht",
-	"97mbGlSOjt3v2jO/GEdywwS8AuKwBxc2gTXJzbPleJF9bCONraIlModLiuDrZEyLKg7fJm+GCUiiRA1x",
-	"QzUiy2IjkpXf6srJr7v2gPuuZJShj2K3uiT2o5ao0PNx7YuRqpbr81e38Qr8J2tcztvRvJWRGqtJaqde",
-	"P874Jdq6YpFUsXxCfv6t37WJBQWTJHUJl6tpR7VcypiD2OVORv3B9VzJqD5Z5UZuOLjq3SRYlV9Cc77W",
-	"Q1E7Fl29ww3rFJIRc2HkCtGCvFg/tmPyi3/6wdO//NsnP/r2kx99/8lHf5XYHz794Bu//OH3EvLkTz96",
-	"+oP//cn3/9OT7/z0yTd/+5N/+d2nH/5FQp78+J9/8dFHT7/z/i+/+U8bjr5q1LG+TUcjnXXLb2JprVt+",
-	"2kxv3eqzZ3C1PsBxBeAXQp4OZlijzxa5D1LUS2UrVUGBKjo/CWpZKazXicXa+hwRhvKUKINDWO2LdLkg",
-	"rh5a74Q03K3HYVFR8L/2uRnh0z/+i0/+8MOWWr29EyhSRsf6OFjqJYWW+pN6Ng8WPHCrW0gRuBhdFlef",
-	"B8JJeB41VTniLcZwSLOSTjNb6Z1YgJ+Z4+CMSsg6MpPBvTwU8vR1PyH8dL02K/x000/9AGeGX2/46eFf",
-	"G8b7Fi4B+rLQySRejqu1zvW56moJznb/4GKlWlpL/bdrNBd2aWBNeafrwBFurBbiAyCj4Wi78nT7yU4B",
-	"ydtEvbWEggYRZBjrsdMtG9owyDMeTd8T8pSICUFFXLoCtlh8rOrnk0lShYAkpKAZ1Bx2/jjoTZJxRqBb",
-	"yZoQo71mCO/SyeUCGcJAi3IxPRfAhh/7ljeV/BSkDm9IGI4VT91Q+m7trjw8bGdCsankkYXsFu5b0CWE",
-	"9EQh4CFWxYGYcheuXNClYXEuNpX8OnH7OowCRT1UNRba+YrBMYI4VjVM8xU3pyLjU2IEJlqZI3BUrBXj",
-	"RkYuCxxtKjShRIuDVLRUb93CQ6BnTEims3GdSDTTdlGmJg5PMHU63ABk89t6N3A5J4RiuyRFODOvS5aW",
-	"Y+bDAdvClC8SyRyaxQsm51meRwwWSBINjgebhxxkhnW0J4QSe2gJ1ulkKUnFgpPuSy+/TH6DvPTy4cv/",
-	"Nk4edmEz/u3tGtSE9d18dlVNY4pdZiRMLnpMK+CyIR4bfLaIz+ujuivesZZD7sPPXbHbZ+fl9nOoG/e/",
-	"GulexRmRYgFqkKcnx4gSCfFX5/80V5+Q4BqTPg/5fEIilwoflOH/4UugF+Mwpf+XNC4dgbt+5QkJbzzp",
-	"8+aNJ2TCLFMn3QmU7tDCEYV//UPDV34DOUpCvi4yztI+B1rX75yQfqeXkBqguH/tCj3QJMTDTNLnlSBB",
-	"uoaVrZ2P1KazH/vpHBE3soTnCKgDrKBm0Inwonn6AHneEfiMihGv5btrqgiDu3ILS7BbFry/lYnWlw60",
-	"Mb2DQtggxs02jUZiYwwR46rN57No8PMo7dt2Zlip+bzF0zVVp5a7NdrGEvPIiQBjqmkupqSbaUUMuaPE",
-	"nE3vcHOHkqb11k7Ytp1zNSnyQLISUfJfPvrk29/apq3Izs3aGjAQEUIp9hjMxfSSIvg6gZwAVa8S+PE3",
-	"v//xN//Px9/4h+Y6k3bIWjW2G4XWXJeZ8wRzK9ESQaZlljLM4zCki1APMfV1FFKIiWTURnXtVLKwDsbR",
-	"y/UentWeh68fv/kmGTG9YIyTo6PjoyOQi69eM3/VS/vV+vSYN2NpmleSq4+P8c+rj38thsFmNbmta3UR",
-	"EcWN01ITeWsxpD7OLoW3d6F+WxRxW1mZbzXoj90pCQMs6BgtrzCrJ0XVQo6nks4t1a7DwV18Rsz6STfN",
-	"JhMmFVqjqbZ1f4w8cPvu3TuDN++89eD1wRu33nrtweu9revYrUvoFqV18jkDYp5N2Hg5zsMeO7RMfZ9p",
-	"o9XZ+Fae2spLBv0252JjIiVO6G1ReMlR6IjnXp+HA26oWbJt1Xyq9KDc1Ya0Jjz8TJzu2ttY5Dt2AYUv",
-	"GjHIwXG0Hvy5mrvara4Gus9Ejll0mBdPulA31tXM0pYORDnr2taZ1Yn44pfpPOMuNquTdIzwH00SineV",
-	"guFih/Kwcs/70OCSo1N2LuwfumTK+WlT7v7Ws1LaPycys056qktp/owFDzz0BbTPcwtrUo12aUNqh4me",
-	"hZCnb4jpxdqR7+KH3RpBYy1M3ggtskZEAD0WLFKoosUNT7aLxE7mYvykhcqsNQqt66nxbtmeHquY1jlL",
-	"Bxnf2pAIwugaFSOQjjeeOLzbIvg/k57nlXnGec7dcsPF1DdZbwAybbQJaSGCFsafdZ/0lkCSm2yczWlO",
-	"rFXhlBW+AC+eQE0mvHL4YrINGlX4UW84GXNscOL6pxNqMQZ6GGaK2Ko8FnuObQYkeDaMpNLnNa8mSN/e",
-	"ipQQW74dXBRiAggJfZzuGElnImSf47jOodKlRpkApycl4SOYTJTazk/JtaOXezVDSIDNFX75zR/FgurQ",
-	"EkMKKdJyzNLEsyiqTi8pYhSfw07g/j5K1iNsU7/kArrZ276L8JpTN3GJ23WKv6AGS1zDHAdUeFu7K7YW",
-	"K5u42IZQLFKzlYZtrNe2YfEvYpGLPNtVCnQi/A6Wokrs38VatKNtzZvV2mJttiPG2CmM0dTpeFsKqOFn",
-	"g1av9HmLfzX8FguaQTNVV/w7IVW6fEL8Y3fuCSkhsaD6HwtIOfNqTTVeGbyzr1py57D+Yf+CZm2zsOtr",
-	"cO01gN6YJIiotA9ng0XKZ+VpAAFlXMpML++bGV3VJiqREsAygFLjT36AmdZF5/FjCF6aiFUwul0UgnR/",
-	"8Q/vP/3bv+lB/v2MkREdn/rOuxPo+DvNdK0L7oGtHEwwsf+QQIBJn6cyO2NYQ9kzLq8IEz2TopzO0MF6",
-	"/e7tY5JxTU9ZQlhVvR/8F33unYmUp8DcaKnFnOpsTKr7TuBp1SfnsM/7/NYZk0tiI+FtKefh9VLPhLQ+",
-	"j2PyChYXC3KDMTF4eEjuiZypYzJEhWeIhUuSPh+CJjQkNFeCmFUrojQrVEKGoCvZJ3PKoa0mDIp1eTCS",
-	"Ff6EwZCxgy3AsORDApkBWLrn3qs3yMvXXnyJDC2Em/VeLjAb4te/rgQfHpNrR0fIx/t8JNKlFyi40OQ3",
-	"7995KyHXrl61nL56YSQZPTX8XZY5I124JKjDDdWP0z7POBliYsOwlxgpwA5htolDpILhLJNM12OuAEFJ",
-	"t5Jb8AezZ4iqNyeFYyxEmadmgN4huU4km0Bsmbuu8YzyKVN9zoWeZXx6SO7euf/APVZkJrgoJRneTtm8",
-	"EJrx8fLgy2w5PDb7YlouK3+6onNGTtkSQ8ngHCTTpeQI5Rj2T7laMGmlHYwXQqRAt/r1u7eryODOcefK",
-	"4RFIQQXjtMg6x50XDo8OX7Dd1QApL4eFx20MjaErWMg8NXpUpvR19xKknReCK/zg6tERlpHh2jW+D8Dg",
-	"61YfRapz4XZsULbg3GbHxysV3hDxqB/WS4jxdfiNX3bJPkDnyvmcymXnuHOXSs2ZrGp5dz/9gz//xb98",
-	"4+nf/Omnf/Dn4HGnUwifs2ZBiHQrhIqc+Q2w1Ngdm9uSdM40MypDS+JI9crlANa+zJaQRWLh8RUbO7f1",
-	"fW2+D1SUHtdvQcuSPV4BlSt7njp2p9fTlKV7uMzraUooKcIrXUZv8HHSueyZO8Zv2RutL+zGjI1PEZOR",
-	"iQBZwx/UUmk2J2PKydi8RrrSdfVPiOtpngCPUYzrHpApLAHPAIYnNMszPkXyaFQqosrxmCkVxsRCgpDh",
-	"Cy6zfVjJXUg+LqmQsZFKVDPzUd7n/fDOiGRjlp2xtN+xxSYgtA2Y3wI1O0YM5Qk4asFkn8PLx2Qxy3IG",
-	"YXDuaZ0UVmOaMbrUNTJglxTExS7tEwg1sCG9ShPM8jwoi16CpfWBYppxDIfgdJ7xaZ8PYfShJ/hWEQK6",
-	"GkXFQH77fGKjW+BzQUgnT64i5D2oqGV7r8wYTRnaPd4QY18svJqjKW4+vjgmuwUQyoMmRjYSTWobqxl6",
-	"PxyS2xJfDsnBF7KWSVpvSQM+MnMM75YMwqTRVF6zcFW732gq2whsN1Bw3+LNN7J5pi00XoChb+yfCtpK",
-	"jFCTgk5RXgfBknENpc32QLqdoGoGn5eaAoFzEllCOFsYyQ3lqS7IwiFzRkcC3jnomqFk1NzDA4PbkubE",
-	"JSGheqpQpUBzFdXWy2vNP3biwNFrSDvVYyM/krIglC/dp6SQ7CwTpSulOc+UYukhuWWGx5/UTCwUWWD1",
-	"zT5Ho5itvQr9mCDaeCYWRtRfWkKnsC+Ws4QnFgt8bc4+nzCmws+YZBhhBXsIArJsHFYSyM7W5mcpPVTO",
-	"tR2Ylq52boTQGhS6gQe+FQ75aq4eGPdW1fjxhfHiIoJuUPl4f8KuPdmLo5etVOsA3d66DXcvK/xCCAZg",
-	"b9DUmtzb4Bal1XYQtptGaAOxUFEnIexwegiFrUZsImx3HOem7nP2yBqWjEI4pRm3bqBJ9sigBTQTndOU",
-	"2bAV84RmuVHwcOKmWufQJa1mPA7i+0EVXshMa4ZFv+FYEPr72LHH/HoIIoiTe/wWYWu4ywp1YxgCjZkR",
-	"MJ6NEBE0o95KgLi635ld4+kI+D7wMGGuQbkXLwzNMK8HMi4WGzgCVgBfKwZgwapnLAfEBvPGxu2OvFa8",
-	"7VdNtgjqi60VLmzJ7YsDCpxWQ3pIvMaSySaHa1UWEYIuv5elj1sFiyHWVhsaegC0KugEaR04UKONPGSj",
-	"mRCnRELdcJaSbiGFUfxYmvS5a8WYEN8AMbGNHBPXsjEhP3//r3oJEXnq93VIDLot7NgZkDB5xlIiSm30",
-	"Um8QBa/eECxel+3r6rJiPJ3KLB2ChxDtmVz0OUaAjMqV3VBdSka6w/u33rr52r3bNwcPb73y+p07Xx7c",
-	"/corb9y+Mfjyra8NewmKJWh/U6TkeA4JmQg5xc6TSlNIPEFBzxBzv23bP3NOT5k1Z6J2OfRvDE/A+Aht",
-	"PMGKaM4HPzDbGNq2kagxTrMzpnzqKKaxWCUZB45R79eYDmvZxekDNEfwGA3YXyfCu9CJZ4+AYcHCFqqN",
-	"B+2s4rZo4MXx8Q63Q1skBEMI8moHXkTRLCV0hL7ibRDyMtbUbLfiPJSZZthpsfAOXNxhF4wWvlZkQmyp",
-	"SGKtuZmRp9HePPSlO4fWIFEpBj2bisxTgLvR0vmIR+LRJWUkGzrW+fIApAxZ5uwkUCpgJZcUwa7wBI0k",
-	"FAZaUOVFdAe5ALfKnxBIMTY0Bt3yDpxRRFGlZPmSCNnnhVAqG+VLkmYpGNipBE9Kd4jdV4cJGdr2q+ZP",
-	"hzw9sHGNoBqp7nOQzHBVEO9o9gRJZGwseGVjRwtOaL+x6VvFss+7Jc+doQsuBXLhsjwn2Cg2Cas140gs",
-	"RZmwd0hezR7hgXjHAE1TacbDA80m9uzIQgo+Pa6mmQqmgsaM8HqfG/Fwwbg+JG9k/FS5KAL4gj0qMiMm",
-	"ulR1nEFwdkmZY4yRjHsAJ58x1UjOZ9J6RoJhrfxni1woimVir5to4eBrD0TGUBJCCcJ0QixEG/5gIdpR",
-	"N1AxsIBvr5XQVMXIorLja0zbQmTPkGyH1egix1nVmbvgyVUVcaoiOKATgYjkHFQtLpGypcUSZlDRJVCc",
-	"EXPYVVAjslx3ozo7C9Bj+MRoVazI6Rhj/urHfrcMj33/OlWjpN42atVnfN1V0rrVe/fnP8Hx3cVUbYkh",
-	"yh0vZ72+hYKtujxHq0OrxHwvbNyAkBbxZHiCbLN8nTFstET/L7peLfw410ieGR6ka41tGE9PXJAetrFx",
-	"nDW0jKlCMpriblfa4py4SC3w7hBYep93g8Iix6Qq0dlLVkqOoExVNX0gtulDn9O54FO/OQikqZKdYzsJ",
-	"mkSQ0dIoDr6hIczimj4Y6lo03ZzhkR6SNzF6j0rW5xapfUTfaioDahpWcoIAjczWQ/ExakbYsJW1qkqb",
-	"5sZoxPqKkFwZX52d6rDPrzcNSYaIgDGJLBkaTdG3fwJmpcUM7EDe5MCF7nPfxUgZwUoJ0h26YEgIqRwe",
-	"k0h7IxRH5plSGZ/2WlSDegOonQyg7ax+jwbRpIlxhhBhb1RLKqB63lidnZDr4zEr9DHR7JG+PFZnGGlC",
-	"1amCCI0b978KBS8iW7KySW0PNuoeCF/SGauzWFD/s1R16lfz2NarNxurj1E/n0//7MNP/vhHyZP3/weR",
-	"YqFI9ysPXj34d6isUDJaaqNnGsycU3kaKfAfl3WkXcReGLSjARb1fAsTQ2K6mLwHgnkvgTAdgnfXKt+A",
-	"+HOgzT2vNZD54j5bGvpFgX0Ng4O2W69lcfmo3+dqvK8qF+3Pdo9ntYc7R31vgraSyYR0bVdmjE1DMdea",
-	"zBIS9K7rJehqb1rzW+8ftWnXgr0lxkUY2qRZdWLPxSRyLRKFb5v3XNRTQuUphKN5XRv8B+vOL2jtFRVz",
-	"AA3HYo5st4DIvYz7CI/UkpQuBnAmJM/mme6dGLTt8+4QT+c3xupsaJB52CTUQx9TuZiJnDmnBAeOOMly",
-	"lvT5OjJmWCIKPWrGmHbV1xTEEcK4rtlan0P8Spsf8H7YPev/s8KdWOGvmCW/XkSlnbtuNQbUNWlhnY7b",
-	"BWi2B7cA6LPeelRVYcJQVESgrvmnoBCJ7Hgp4i7UG2YNrmp9pIYkbGamjo8+N4a3Z16HB2r2XfdJ7Enk",
-	"cZkxYkIwS8xQ04LyjKlLMKsi3ac//NYv/vFnvXVe61iIWJyFfT6iw6piE59xYBhCx7OO06xdpdEUIRnK",
-	"5jjZK29BMAh7X49h+MrzRDHs970/eRJj/btY2wxsZdAzXPX2YTO14g5O0Wrc2YBLtpf55xOZqjz5zxib",
-	"wub0kXvFx3u4QxgoEF0hdR+v8iSAF/C1+Eb3LRY8hATv706ZkflX7/0eVEVouffnpAfgmvZxoDhS/ERb",
-	"zs1Fn64jTQ/tO1vJyD4nbTvLMWb0rQq7d6nUzvOJBeBOKadGkkHPd4s4+25t5o3Zpqul6fIqdtHa5myn",
-	"VdeWVVWhYJmytuWvfe1rXzt4882Dmzd7bQuDnE38Mh6EE++p8qsmZge5g2sDZuwZe+ErDPjflyBmQDeY",
-	"qMD8+nzp7fAGmmx/xXgwtv2vGUWzYlW1cem7MhL87PbNz+JK2tSVhU/R3EOkhDUQBOFKjhpsPt/Lrhbq",
-	"+uB399L5zzqO9KBW+wKtmS3j0YbNX9igYHu+e5QC/Y3tR7OqIijsuFiyEmM1rUuOynxJckbPzNPRktg6",
-	"OdvFBhs4tq17E3DwQ6A8lM+yhN+o3N6VmdLliW2vS5XgEMbmSM0huQcerilGY5R8wXJINZoKkZJC0rHO",
-	"IBSFu93YOsC5WDBpI8hcsw7nB8xs1S72qMhpxpXz+BgNX9mQOkTDMeUQ4YPjgPcL++oFGcfMBfrlGT+1",
-	"PrbM8liFgcQ2Gq/Pq/6kGIQGJVjj8SRjIVMHShfC1M9J1hNu5fkkITqMjCU9mXPek+QIoVyuKMskse3o",
-	"bfaSgLymALEgO/7Jn/0EAiYRPeKab53EB40b2mzPNl3Wv2mjzIJG1jhk3W5TxchiQVulSdVxo+rDgc03",
-	"qsFdRsqUFvWuLH3eVbVeN8cEizOcsSAcyyKaNGND1W74ZpZNZ0y6UFKbMkNGQs8MkRjPfOr3QVkQ30zS",
-	"hy20GavrXS8+j5JGtULXsGOt0GGIeLCnPVhpKqCxdTqT2t3XW7AEc1dZRQYQXNFMc6EBUFe5e+3M41VR",
-	"BkCksM1LSq78/P3fexEyOWxkRbfR86eXEN+7xj3E/j+9pM+xlQ3pRjsB9RJS63BDumFnoJ5FDMeSfLeZ",
-	"wz4fjpbHcBRDi2OqXrzAaNwBHnatUrksbKZKxk8axZgsL8HYCeAobuBMEy1E75DcdvVaiRYLaufs8xDf",
-	"RQkRJ+jWYUodkocumDF6k31Oz5gEQ3cDyXxIxwq2JbaAg/nRsGyzTnMwabNoUdBMYLR0MbgQFWvoRUEz",
-	"ScQkXL/qnWBAumHkNsGH+NIPa9ilH+ELwTH9bp4P0/TTVzzyM+GfNYwZLS3kCOkirC1QAXPpkS7KUL0W",
-	"KrPCP21m/noV6YZ76fkxiYtoIHb5+8xJtAfyTDw9nva5uzHkQ82oZCTjaNwxNB2IcDOmLfE1esD1rUjG",
-	"x3mZYvnfHbjO6xSKVtUm1GKlsASWsdOzTKYH5smS+L7UfS4mJNpOLMiu0ZHtWp1oRjnmyEDcW5/bCaHM",
-	"TykLoVjiYuptUuQS4qdnoNl0r9+9e5tQqQ/J1Ze6V9D4C2rUgSiBIWB0rS3PZw64HM/C7fYOyXCanbGK",
-	"k1Ffx4J0rx6ZMW3sPxLu1QWGnW0J1WYArJkMOpAR4RaZYsf+ysy5YGy9FpbO497AWm321TM81r3e4LG+",
-	"NpOvpWcX65fQvXp01DsxzN8GRWaa2C7PGFxoQIwLDWGFqKdKZnS+McshjJza9Ac7AFZCIrngU2RMyorU",
-	"dHzKxSJn6dSVUKza5zA8BwgqMWzR6K9Q7QKO75C8YvjtKYNCSDYKOih1kUINDBeWG5A/aNczEwvezg4d",
-	"GfgC8EK7lR0Y4dG+546RRVcGGFx++2S+a+Z8LTtDF+O+1FWHNgb5IWOioqhdo5iC0LULf4Xo5fbMrKoz",
-	"NvgDZMmV10u9tAmPbDSyj8o2sjHgg8cScCZYxEiBIPoU87GQeARA19HJcCM7y3JyQ6RGXDa08sq1F3rH",
-	"Tua2VseDoytgIoKx8beXD144ArlbGykaqsSlGH9dW7QvH+dWHmQ8WbQVhYamCwQ33OdY5g7zFK1tCS1Q",
-	"5gQwKtlFWVPtTgCNRxpzNPrczxtNRc+m/Ia7lC8GKYC97EoL1uPIfc2KfbjUsymvdyzrBia/n//n3yW7",
-	"i6swzmUu+IFknC2wQWwctUAdxe/bFFIUCI7riwRwrqw/ob/ukMCgCKZDF3SI/15SvpQCQm5CFrNsPCPz",
-	"UmkjPMxBDMgZVbqO3taICt6C7gtHvRBxIc+hSgU0vFOgIW21SBSseYgNHhWUjR0YTB/6hVghCbg4VJ+k",
-	"igxt8ddhDF1u8fSLhC1vCX4PoebziS9aoNwTqcFJuh7KLLgY3tQA5K0RKUgyasef64UR52luyXFowiCQ",
-	"lRaic48ImVRJoi6FxkDspMzzxH+TuWLSrIRcIiMpL2aCLKjhuowzWauACulMfU5njKaH5B4zOpk5DtQg",
-	"qPWSWMHRJf2yqmJWDKpvsnGWslvBGXwBYDvYzucSuBGaAGwlswnmQWGzri/vtzUQV9lf68UrC7RYG7Us",
-	"jN4xDDLFhicR8m802KEr3Jca8ki69gCIFild9mwxK6cJczJ0WvgQKD6Z0TPWMGeu6GRG0htW+xhY1WqI",
-	"LjwYGrv5gZDEWZDuRUZLiGMh3WtXrya2wqxfw9vZO8OeU514UA9IoWpntHm+9GpXuJUpA7enRaaKD4J9",
-	"BIohuG1gKUeQvpzU2ND9wGZ74irf97nZVeMN88wlxDqGaDhh4oyyhhGK3BYPg+Q8NDHgWVhXTtdoyonZ",
-	"1mIm5kiIerYRQVOc7nPJDL6ZMZaMSp8FyQlGeaWH5FVXjRErWx5kXJGp8Kl9jg42GLkVdNGZW13rCQ4O",
-	"9mYH0CAQQB6JOiTDWjPzYaXxB/2UfN4iRBFVxgi8hMYI0WQ9C80Xji353JC81/wJPxdVuJre9qyM6aeO",
-	"hJyELfChuIWesSUUXdin+loBnU+ArSlcEDgbSYa1hmMQyj3Z25oSu22tqTjo0bYq85Eph29OwDWPHGYa",
-	"Mnxi618A+lS2Jqy+fxh1ar7ulvKraay2y9+jsfp1b+5DCoRZTxb4JINycvs2XVdgbsHPaV9igibNBVUI",
-	"EVATz1JtLDI/Y3xXsLv8nqN+EBNQZzBr5FsH/MEXW0aynEBIF3r5wDi8yteQe7law5XBl3QpVHVYJoT2",
-	"ec60ZhJKtNvqMc1xXBWZq0dHrgyPbWgzCF5Nh1AE0Blr3Q0kLlPHhp5anrGgCsUKMGwl5jtbmiIcEizV",
-	"0bzv69VbDmAvxE4icdLVjT6PojDPwH9Zv9bnwrDsXQVLiXox68/3xZvQxcC9oyQENEq8T0GDsOdkP6jw",
-	"NFoi9pA5o1xtSxzgkwPF5FlmY0Cj9Vm+AqFuT/7uJ0++89NPfvZHn/zs+09//8dPf+enrzz5k+8a5LFP",
-	"/voff/nD7+ETQg0bsvXkQk3Xe1PA/QUrNoIsGjChGoet5mLd965ErsHPLgjchV7Ci8eEC856UP1hgY38",
-	"iODWilPTKGz8go/pc6VEofYDJSoX2oYjoNJglAXnOMt079h9ad51nzp9A1tR0KUtrhehA3dLfcfs8747",
-	"5Qsy3f2jXW15zwXpXI2P1mI2D4IKsFhTDEDHQe6zqHLjUZI1JwtkxVIx5YqcWdCzsKhqdlzw+DXNuG0B",
-	"e74ja5ukWDsNryeDyp3UqzD5dizgpMlzW1kJPujzLrWgbUvalAWTirkWy3YI5aqqpJXjE0u09mx7HL/j",
-	"xsEQymsnVwV8mS/yJRnToqViyv2qKe3nMeZuJ3jdt+Do6Zg9xVW8cBQdSGs0CLvcCFWRsLQQVkBIRX19",
-	"CTwHBFQhTxOwoxgmBkI0RDIopnG4elg1AlZYVClTZixVSpbaCoJKJ8TZZeZCskNyz1JpUPgDSh30EFqA",
-	"OWfIJhMGSDeYSDEf2lgDV1XMGmIN9Veg8+W08C0SKystgjehaersYnN0O1DeAGXSRRtHQq58CTfYA9ES",
-	"RqJ9DnxmQvNc4TSOaW3Amj7vtnDeyxHGmxDFGBne/coDso7VDw3fDOLMSTzMnHzV0QDXH7IK1pA2br7P",
-	"keSmCVGC1Ps8uiCFTJJJNi1lvCjE3XJv+L5/5uhW9qvAF6v8iApT90B9blrxp0YQmsSnVvbt3JwvViWl",
-	"LTVyXR2R8+clfbFKX12w2hGe7/kNLc+k3kf1QkKo8tWrulUBHPMvXpa/qx7U4dgzJ3Zl6IJmAV1fMTDg",
-	"a73tGiesoMPmCiEIyC31tn4ljHnXbdfaPZcaue6b4ZqzqTJe4Wcs4rKveFQgAPHmu1WCDOaygYQGLYEJ",
-	"dqo2koARXLbPlMONAZ+2lTACl7Nl0tD8xQbBO+Gpe/XoiBh5itHUSG9Xj670Vq3DOPq5qp18Dn0fZh/X",
-	"/Y0/Fw5eB+8InNorc/Cz77DAjfMH8148ESibcgeWPgTPVeWpJ3icW0QweOR6Ibdlhj9w73w+tUe/vBaB",
-	"zm1x76Hzt2wPC1a4AOjVxrhJUNQfundVDVEtNVvMRMwLsSbJvAq8bq8Y6AJjvzie14d+15/LWJPQ5Bwg",
-	"JmZw16y254jpNf8c5GK6WXp5w7z0LOoKmNlBHUlR6/9/trqAPeU9CldmRDjffQvUCzfw7hUEXsfazGCl",
-	"T9k4m9OcdK8cvtjD+BaqXNnLjJcQT3IvYu0Hew/YkHq2yB/WmLdNHUpoZiNk0CunionCTBwwDoHxp8+9",
-	"jSilS/R7KNQsq1gY+miQ0ixfDmydAcjSdE0wzEH0uRPqnDE3pUu0K+ECrQxYNd12bSlcMTyJ5a3jAqrr",
-	"WsZqmSJYEzvYmbNiwfmk0KbVqjLm1RFj3Bl+uplWzeZpGZSu6rWnnTgI/SIQfdzKc2vUCoi+irFvgLax",
-	"j/I+AovPY7c8Zy4lXQu/trYjqDgJebekeaaXMbHODMrGpYTg2rff64ygCX7n+O13zM1ASyoLA6XMO8ed",
-	"y7TILp9dgXuzY71Xb7SmAArsTxVzCn50FXmDn7Ao1+N3Hv/fAAAA//8=",
+	"7L17rxzHlSf4VQK1vWAVOnl5SVPW6l40sBRJSRzrQZBsE4ZKWxW3MqoqXFkRqYzIW6zREpCs0a5fvb1w",
+	"D6YxGm+3Pb327CzG8hgwPA31uvuP/iaWLiV9i0WcExEZmRVZj3uLoqwe/sVb+YrHifM+v/NOZyTnuRRM",
+	"aNU5eqeT04LOmWYF/HWzLJQszP9SpkYFzzWXonPUeTBlRLBHejCCG4gcEz1lJC/YKZelIjmdsINO0uHm",
+	"5rdLViw7SUfQOescdfCRTtJRoymbU/PyOX30KhMTPe0cXTs8TDp6mZs7lS64mHQeP046d1I2z6VmYrT8",
+	"FluuDuiGWJJS8LdLRvAp0i1zoiW5dnhIRlNa0JGZU++YUFIwXSzJguspDFrROSMztiRUpOREpktzQ1kI",
+	"BVfHvFCaUKEWrPAzmjKasqKaUjC6y2Z46+Y258L9fTU201f5nGvzYGztMrgYvj5lY1pmunP0nHk3fcTn",
+	"5dz8gV/Cv6rvcKHZhBXwoQdUze7c8l/KqZ5WH+JpJ+kU7O2SFyztHOmiZOFXx7KYU9056pQl3Lk6jYey",
+	"mLHiab3/sXlY5VIoBnR6t5AnGZub/46k0EzACtI8z/iIGhK5kuMdf/pdZejlneBbf1Kwceeo8z9cqQ7C",
+	"Fbyqrrj3whfrFHfvpZvkhevPPU/sm0nKNOWZ6jxOOvc1y9eMZbcxmJfdY8pscmQY5iQuYK0vKaI0Fakh",
+	"fjrWrEDqNkMxj9nXma/dOFFMjBgc90LmrNAclzGlmm0azi1zz+OkMy7kfNO9D/icvTG+RZfmAZ5usbNJ",
+	"Z8YF3MiEId03O9QM1tB8Zj6cdBgtsuUgY/SUdd6KPF8wapc3cimXhWbpgOraUMy0L2s+Z51kzUMnEbaj",
+	"NB2Pj/rl4eE3RlrOmCA8hb9YQmRhN4Z0FZ8IlpKMi1kv9o1SaJ7ttJj45sFWa/o4PGlv4tGrnk9w1+3C",
+	"1xepPvtqteXJd9lIm3FYUroj8hLJPE25WRua3Q0oa0wzxZI9EBvNsjfGnaM3t16pt5rnxVARkSJbHpHF",
+	"lAnYIrLgWWYOT6FDCqw/SElKl0SOxwmhBN4CD5htpoIAVRKkymQPtFv/9hs5rmlCaLagS2UEUV2uHK6j",
+	"qouvWjDw+OIxka4QWkhXUdoZzYRcZCydsDkT+jw0JCTSUH20r8gF8D5a/wApGB1NWUrg1G6zho9jo54Y",
+	"Mb/KO0cFo7vyltqwIwyLzSnu4MqVHZnpygUUw+9swyrgVs8ecEj1oSfh5N9qXbNzMYn6Cm0mer9k4a3P",
+	"Xd9C0LB5nsmlIZSBKnPD9szEpDCSF+R28PNSlnpau20+LwXXy/A386ccj/nILF9enmR8NAg+4i9JPWVF",
+	"lB+4XdpVhwz3MLZ90T1CBQW1lQZpU80msliGq5VyRU94xrXRTqd8xmdyLgsenYZZRBZ78YSfMjHArd1G",
+	"DCxkYdSbwSkrVPzMNCbvP7D6bGwNqkkNzDUYI9dsrqJnyP5AiwJl8prTKrQxQOhJxgYpV4yq8PCdSJkx",
+	"KsyNhohGPKcwhJFM2S6HFy8MZlTQFvVnJCeC/2uQ5oNUjjSadqvDsERslssYRNG3LajQajBhghU0C+g6",
+	"/kZjbaUFXYiB4lb13LzhcUp2HGh1rZKKUuNrvmbUFZWuPRzn4WF7PD5rv1oXgjfxKWMDj2SWsZHZTqKY",
+	"UFzzU0bGdKQV6X7+y/e++OAvnnzw0dm7P/r044+fvP/B2c9+k5Abd+/eIbTQB+TaYfdar2ek5d7PLntE",
+	"53lmJnvt8No3Lx9er4vk5w6TL/F4u50x1EBRwp2yTOb+b2M7wzqW8Gc+XSo+oll0y+b00R188fU1fKKa",
+	"/5QKOpP/s/3h4Lt5QzmJCrAWruI9ApYstuQyDeuWKZ4aoX0EmlT4xCVFMjmiGZnIU1YI0KzMSwyJVDO6",
+	"ev0a7Gcr86pu/eL/+PHZuz8gn//wN2e/+j/rE78alfE1Nle955P3fvTJe//4yXt/+cn3fkA+ee/Xn7z3",
+	"/37y3l9t88I2zlhfk4p8jggl1V+kepycLM0lfEGyHWetf6TiBbjyRosgqCqAqQGaFNFTqol9F/qpqBff",
+	"ySZ32nreXR/OQ3MnsXeS6k6wgIpjsqBcK0KnjKaECxjJ2yUrgRi2kgLb2SbIRFbMknCx4I1olnS/SeZS",
+	"6KkyKzaXBTPbksuMj5a9C0qV88oPpZhS86gSRE9ZQSf1M/GNg+ef868R5fyEFeY1JzUZAmZMJ+kolo1b",
+	"BMe8IZFXrqmN7JvPjciQ4qZ74HFyLltnS4tle4FiTl2ResfMypvUSBZs4/zu411Ry+fE7DhIF/uuxG9W",
+	"/fObDSC//69wpa0u0JCnNN9qrC/THJbTyS3/n3VPBvQXUVzNWVYRygTC2unNSJI7PBKzsCGwkJZbO4eU",
+	"ZvmgzFfHXzAaY7EvSj0lOGdi91OhbwD4l54WTE1llsZ5mL9cO7DXV05rg6CqxxI7rlU6adIg7Kzfnmqi",
+	"6ynsPCrq+RnLZov8QpwG2cGFhMSDKbOuOxSUfqGOiVWVlFGStUzp8oC8LjU5YWMjNED8SlSyyIIqgm7c",
+	"gwszl5NlxVLW7+U9y2QiUqMmUbY/obsernxq1cq1YRK4ycxSliIdmDsyFvPMPZhyFewAcXemsNjwtFEj",
+	"8kJOCqZU/AQqTXUZN8ntCRkY5myIyC5d8x2N/QjW0k3Yf2VlTvGPtGwjEMwDqmbRDYSrOwnRUcZbBfpT",
+	"8D9uKbMzOZmwdDDnotQs3BgfboR7Wq7IUluG1XZtUAqu17hgtnJjwi1+Bdc4MJPa1qzMzg/Yzim682XK",
+	"9W2hY3KeNtwu1WTgig3prF48v6rFhf5mYIoFyztneirj35OlHskWNxOEcuMeprdLpnTbHApZatZybhtH",
+	"OhhkLdS1xUbjFloLzM7QfTtxYehgpMFRd5Nu3dO7VlGvb+mOulhFHBFdLMiq2GK+8L3YaG9mUp0rKgeG",
+	"06YpvAY3NUeDj7aO5r6mhY6Jsl0+ieQwzuRiK4LAV9cfig6wzUON9vZgS0Zo7271z56HR+/qZ8P7NxlH",
+	"W05oN8q+P6UFu6PZPEbYeVnkcrMqYXfirr07cBrQbLDZ/x/6GHZZ5eqpHTya/plNq73VuPcY0a+otlr3",
+	"xNsTa7ymMfLZaNzaLTsPt6Ejp3s428N8v1OtbdT82O1QetKtq6LmQ0dkMaUadE+bqkEnBWNgDyhDzKRL",
+	"NckYVZpIwcALvvtJqJzBz60eiz0aOME0JhCoLwguI1s4W0a1mD0XO6Cr1L06QHvRWWH2mXDMYGFN5ULU",
+	"HcnXDq89f/nw6q6hAUtZbWdhm3BBY6YhkRY0LTEmPKUilWgtozt2MJLwbrgcJd+b1qY8z4GxiukeqOZW",
+	"kwhI94bi9MoDOVvK3kHcNXPL5uysRG5wh2q8duUsJp1HlyfystPw8lwe3ML7/O+X+Ryi55CIaja6M+F6",
+	"Wp4cjOT8inni8ogJzQr4Pwxx1Wuw24KyR2xUbp9eMKUnHL+x+V6jwxY5K5QZyHaPKO2iglvcHtug2xmf",
+	"cHzF+dItRlw1ODLN80KeossTPrNL5tI9eyQNleHjB+S+DUvWwhZg9meUQ1JRqrbMzqmlG7mxx87y7Tnl",
+	"2e3TuI6n0QVmBpa+XPD0kiKjTI5mnSNRZlnz4DycMkG4JlOa50ywtEn37dY21bR9PzAFtv6pE1mKESPm",
+	"TZCdPMqMaTq2eaQJuf/ag7vEWy8rk2an0ZhOME24g1jTuDrUKcv4KStY3ENf6hP5aFvp20YYD6dLs4g4",
+	"wzTCK4w4SAuZ5yw1kixlY1bATps9ae59NSY3a7ADWynhvrc3HZVD1AqMQQYptPg/854pA6ftmPIMbijF",
+	"TMiFABdCtUxuIrHD8RJjr3LB4oJxzBgZS0zWTelSkZcKOT84eCATIk+NWJzy0dRoH2QqyyJbkoJqBsKS",
+	"C/PgiK3G5ulclkIPliyy8ONMyqJrvRnkn/8a3/fP/41887AXdRJsk+jrVOK1LiDzITem1atanispBEYH",
+	"TwcfqAaShGsRI4eXOMvS20WB5nZ9GcfmWl3cxcKDq9F/ppR1FKxnWfiB6oHYAF/2usa5FGyj/cRy6YD2",
+	"3FXDjY0igxSn5TGBaIhgLFWEOsXRExzQ66oOdEBeo0tywgib53pZ05U3solKR752uKokp0xpp1GFalgs",
+	"DBtk2JnXDGjktxMzhIJCKkwtr29cMJZRsSEtz079Kelhx0RI7YLp41KXBTtA1QNWeSCkju3nQ0gJ0HQ8",
+	"JgsjT3Vjfw3TOkarJoUcXrKYsirKARss6JwpUvvQuQRxtVtJRYHridtWOKycQSZStYv3w78wUt1Qp6KV",
+	"bR3LLJOLQZnXPR6Nl0jRlrsHKQctfmxxLuZmX2mD0PDp2Co2j0uTPrdZOLvp2zt7XsEHjCRlq4NYSxK1",
+	"8QWfrm1BbKK7BaNa40SNwa1EfAIiio3Czjzm2p9ZD9A2Kx5kp+/mEaw92OJx2rPfEvnDtq9zt2/j9nK+",
+	"pZZ5bDqzTI1otrtP9RwH5GLeJuDORmkzthRPWUq6AeO9pAg8d04HU/P8zxjLB1vVFPkorx3VTqvoH9ol",
+	"Z6e1OEutqORW/w7JHdTvxg+e2pw7FjK2xIhlWYs+XubpziTztNyz4dGrHbRkPdP0zMp5dYODVJvhGg52",
+	"I1zIVW6WQZ7KgDbuWpV804oh7iIxviRuXnnoojNasz440ouy+Z048Y6c9ssP4+zOW9adeaiDEdsnejVZ",
+	"RN401vfNLKIB5uD41g6sHV+Mou4oVbL0gZwxEcuzGxVMx020E0YLsMlmTByQ+1O5EESKETtGHZ5ro6+r",
+	"KeGKKC0LFmatBXkS7sNrCwDhppXENfg1cYOMTe41qkfTu5Bfu2ORgpmhKicTw+mkIJATdUmRBeOTqVak",
+	"e/iHd//q6iFYoz3wgGk+52JyTBRj5N7tG7deu50Q+DwXk4gfBMr2ByldqniVYCbFBBABIBvAZjPb9C+0",
+	"pSZME0q0vJxKHIBFPgiGfRB1m9BTyrPAm7uSzEtPJa/nJ1XX2KOcFdwVaa9cHlNeCKbU2otrpj2mBTmh",
+	"o5mbuIKpYdoLONFJJhe2gLygYhafYcZnLcNfSempLuW0ZU5vl7RlqRoEGaxNkIvjHrdfaKy/G2y16sEi",
+	"NpcsqdFNK8E/YMV89Sz78gZXVXiu0eYFG7PCPuUHGtNlcslt0GNlRdtcr3ecp/1f0ZwKplhCqCLUEvyc",
+	"mefJQpZZShQFL20XPDokp0oHoBhDQKMY9g46W9Yg2rH6kUWX1iWDxIqDcqo1K8wc/pc3Dy+/8NY71x9f",
+	"7h6+efXyC2/9r1ffPLx87a3en2wTdvoOo8VrNjXkArEneAXktqzSwQkzhqymxYS15LZBxcGacFXsmYYj",
+	"3+gnkEeJ7yInS4KecBsUOIhFBcZccDXdUf3dLUenYKecLQYVi2zzCJdtVxQmC+00RuWWo/2dDfWhKIVA",
+	"Emn4VkLJqWm2PrURb2l1bJ8rYanKPjVLVH9JbXVq024ONxxbUifJ6CZ5omw9mdnyHvOnpJnKUW5aKRtK",
+	"TONXbZmNe9/Wh2JlpCNzJNOYEc701Io1WGgM9ClmVCjizgXpTmVZoEgcM6YILQzHEzTrxfORUzbKaLEp",
+	"ATZWfHiBOZqRtdNc5cG66Hecc67NDAye9bdWCvX6+1Q9lzl2S0OBj968vro6THddJ1tWWV4Q6olXW0s9",
+	"WE/RBZtwpQu6jgXKRUtwZswnZcEgzFcT1L4q0Biz8Oe85jaqH8uMnrB4UfopzcotYlT4Anf7Nu7nTXy4",
+	"1Dzj/xpDRyflaMb0Oof7SJZtVNI2t5YZ4Ju2mYGxAzKudNu+ojNHDU6WA+/EOPcZa5EAlok16LBJUwFP",
+	"bRBkZJS1iTUExwoTS5ocPeA58T2scfAIw2uryQ+ZVZM7tDGgdhYR5UP2nMX2/nUp7jHBFjS7eOEUKoh+",
+	"6aMKRRDQulDcEL9l0XgQkaggmhVzwkSKdbBcE66IlhLxilyWwagsCqM0GpWnZibsGOdrgYR6w8jY+6w4",
+	"5SO2a3Zb9VR9smf/9TdnP/ztZ7/795/97sMn//bXT/7yty+e/c2PiCyIvfKf/uHzn/8YrwT4S0HcdySF",
+	"5sIGrE8aMWEfCo7u2IKxmbOlt3KgPcQH6nHt5zeEyNzcg+9tWl11rgxC++zWs6ntZz1Uv92UWiYChspt",
+	"h4VwobR7rY2B2sJuz5N0P9Xzi+EusbjKkFGlB8xlm7RFVIqBTQhpLaRhI563VoL5q+0BPev3aUG1eziV",
+	"hKoZSz3LKJgyXKXbjnfXiyd/mccGchzXcMDYIHrKFeQ3mXsVoRPKRZhT17bGlTm3jnrDdC/AX0ACjBaT",
+	"GZZAWyqUNHsUf+pZBJNmgDHqxxsSRDVFO2ZLzIFJ6Y9Lo+xtQ9AoOLC3AOpyexEWnvXHyUqKx6nTFbfi",
+	"R0Eq56a0A/vm1dm85eezj4qu+vSeVknXXadp+vjoqGDM+i+kOJG0sLEQOtJYReFjhkFFhQA9jEGecIZg",
+	"hWlLnHRLl/5qdMzQvSy190BHPAG+5HYwKeiIbXcrZFSfGp10Ta7NiOZ0VLfZwqtGH21H6mKPNKaTr/2E",
+	"T1MJ7mrihK0q/J4gKtiStV+Z27jGRrdbEH5B+TxIKc+WA/BjRF3DUQSgLcB7as+1Ifmc/f33osA/UvO1",
+	"Gw3SD9a+YJoJ0NSWjBZtljObc5EG4Z2ox288XrPbrpK7humwslhGqV67UaExhO61Qc6KUat3Y2FEO7j4",
+	"R7osGmv42S/+5uwX3z/7b//XZz/9cVR20EmDR+1wOHfJ5W1xLsXzb9vSa1csa8Zm2XIwonkrdTbt4UjG",
+	"7SoZBsc+dr7qmxg55nXybBJXZNyr52wtHaxlY23sMEagySqDjfCjdYfJkdAqHdYPTI1XRgUSsJyWJAku",
+	"BpArvDG/w/MtSH7dljhtStn2Mhq/822bibZJccCxJNUsgi+2L8W3qzy3XSqQxmb9+Skb7HI6cy+bt1nd",
+	"pl5U/6R/W3RqFbR6Mz8okwv0kG2PkZl6zXFV9NIi48zYRyIdOHDo9RVl5iljTG1PBkG6f2R0XChN60H3",
+	"wDjbDQllPRTCOsADzXXGLgB3Yct58DVrs1Luj6YsLbNzAQWsku2Fi1gxrOxKWZUdHOFVqcuxLVWUBTq8",
+	"EIsnkzuYD27O9zOpG9W5h5vMieaxwS+vW1n4yo4Li7DEW0PBz6MAjgWbS81I9+yn/8/ZRx/0zIpJobj5",
+	"6Yt3P3zyg3d7gZ8MbwYzwtwSNQYQHn0njHrrBtvWW9ZYbfe4+zRYKh0737VrfjGJ5F4TyAooBRlc2HPW",
+	"ZDdPV+JF5rGNNrZ6LFE4QFqWuZ2MaF6VAtn68bAGUpZoWG4ARLMiNqJZ+amurPy6bQ+k70pRK4Y2doNG",
+	"sg+1JKafT2pfjFW1bJ/fuo1b4B9ZE6nejuetvKkxmqS26vXljG+ihTaMVKtmY/KH7//EpiflrCCpq/le",
+	"zfirlXPH4squfDsaRq6Xa0ftyZWEvraFq+5NglH5ITS/17ooaseUyjcEwzxKYjaMXCVakufqy3ZEPv39",
+	"T5/84ldnH/3g7KMPzz7+ZWJ/+OK9733+8x8n5OxvP37y0//y2Yf/5uyHvz17/y8++6efPPng7xJy9ut/",
+	"/PTjj5/88N3P3//9hqWvOhGt70PUqKjf8plYZf2WjzYr7Ld67Clsrc+xXiH4hSxmgynChNo+GwFKRqks",
+	"WB5g5NH5cQCnpxAyGPEi+wIPDBUpUeYMIeAg6QpJHCRj75g0orRHIa4xhG37wrzhi//wd5/99QctcOG9",
+	"Y8BJpCN9FAz1kkIH/3G9oBAxV9zoFoUMIpOukLQvAuUkXI+aqRwJMmNGthlJp1kw+VYsL9B84/IpLaDw",
+	"0XwM9uWhLGav+A/CTzdqX4WfbvlPP8Avw683/efhT1tJ8DoOAVpD0fE4jgjYCrV/Lmg/KdjuD1wMLaq1",
+	"20i7RXPhSAi2tXC2DizhRsAinzcZzWLbVabbR3aqidgmWa4lgzRIPMMUkZ122fCGQcZFtIJYFjMixwQN",
+	"8cJhaCP+YdVSjBekyhxJSE45wJ67MB60R+KCEWiYtCYzaa8gBbs0k7oASAHwokxOzkWw4cO+61alPwXo",
+	"BRswC2L4zRvQN9fOytPDdi4Ui2YRGchuWcI5XUImUJQCHiIwF5S1uCznnC6NiHMpreRPiZtXvEChnuEa",
+	"ywh90Zwxgmes6gjpQX8nkosJMQoTrdwR+FaEq3JvRimLBSPSF4y0AEhvESHQUyYLpvmoziSayAGoUxN3",
+	"ThC9IZwAAIpYyC3YnGNCsWObIoKZ2wuWliPmswjbspsvkgAdusVzVsx5lkUcFsgSzRkPJg8wCAyh/MeE",
+	"ErtoCUIFs5SkciFI9/kXXiB/Rp5/4eCF/zHOHnYRM/7u7XpkhRCTvsCzZjHFNjOSXRddphVy2ZDGDaFe",
+	"PM/rk8Er2bFWQu4jPF6J26cXHPffUDfvfzvSQE8wUsgFmEGenxzhkUiI3zr/X7P1CQm2MemLUM4nJLKp",
+	"8EAZ/h3eBHYxvqb0f5LGpiNx17c8IeGOJ33R3PGEjJkV6qQ7BvQgLR1T+Oe/NnLlz1CiJOS7kguW9gXw",
+	"un7nmPQ7vYTUCMX9aUfoiSYhnmaSvqgUCdI1omzt90jtc/Zh/znHxI0u4SUC2gArRzNohnpRqBCgPB8I",
+	"fEp46Gvl7hogcwhXbuEJdsOC+7dy0Xr0UpsKPMilzX3c7NNo1FbHDuJasHO2XQ30lwtynpZsB6phj3I2",
+	"0puKPbZtdrIB3hw2VF2oQlrmwO59wl8Ab95AMPMJ5+vBE54O5PoGikIo/QfyPIGqmuxvdA332KNTCQpd",
+	"PetRUzU72Nw/KqLm4/fWz+a8vTrMqFpmYy45dW9ENc3khHS5VsSINkoMGfZ2n5D7YNt0biERnQtwsqoU",
+	"jqCTgQwhnkYTB4plBnRJEXyWmNNjJ2UdeIfwL3DpHcZ0wqDg+Oof3v2r5w7icI/gsLmkyHdL10bWLnBV",
+	"w3tON+JKNXDbAp+r6aBnoivpWf/7x5/94PvbtAnbufnqOVnpmtiTYep+zwlXxD0EcGl0xiAn2fzNha9m",
+	"P0YvqTnGYV11rwYsfPWwQTJRemnWtHteHbFWKfZDzuSkIk6oOVJ1RONP3v/wk/f/v0++9/fNPUj2IAEc",
+	"e15dyhkXqaFdM8hjBI5AHyeZlDxlqoI2qIAA6gPPCynHBaM2zXQnPOa6LGij9LtV3fuOWaenkqeqRu6A",
+	"OsYn4ELxdsr6MW/CIcz4jDU/UluUfX2qWcEG303cLNtW7x7Sf0T9AjyDUC0w2p9LFh6xXFttYGQ0ehDd",
+	"FFE/SoHPNlKIo6js9sYdu+u7QgQaOVZ3McYBXOBga5zdZnHDPp3OoZVfG3vjs245Nu3VhRSaugm+sctl",
+	"PdNlzoX96+oG6gu+1zab+5oiEM/FNP8vQ32ls5i78YYgeBDMw2RE58w6vJWcMykYYZlilxRgc065mJDR",
+	"lIoJi/aIW40WrlNt7/v6+9jizWJeywdhjA3pDOOEFuCqpsZyhbKza498QtwxT8gf3v1lL4oXNC4Y28Lx",
+	"CNLZ3Os0swUXqVzYpSuMLHY5HMTlcARQMyyFaXjFK+aNF7MW23kkC9aarr29c6qCcoklWOyJUZhZuCE3",
+	"FteNdzN5REIoDYCNrSbcoLlYWpI14Te9xbt+I8cJfGWWSBVgCNXOSuiaRaynHYsckNB2aWRnn9jBRxIx",
+	"gzqN99QG4lYj6dQxNdwMo1vsE+ZWgZpeOXrtNXLC9IIxQQ4Pjw4P4excu27+V2/WUOu8bO6MgeVcTa49",
+	"PsL/Xnv8J7Fjb0aTWaTyi3h83Xtaulxt7dWtv2eXVmq7+Ie2gOVfGZkLdVfL7mIuAy+d2jOIY4WfRtHZ",
+	"qASRbsrHY3OkILmHaovkzPWU3Ll7943Ba2+8/uCVwau3X3/5wSu9HTSmdog+WdqcSSeSMz5mo+UoC7sm",
+	"0zLl4MaxQTJbZShSi6VtGMFmdD30BOEHfWgfNzlKHXE0vfP4CDeg0G7bB5EqPSh3DcmvKdI9lbNd9WmZ",
+	"beuds3Uz8ETDGxcsR+vCn0dzdVNdLTeeygyxTBDpkHShE5B3+Fg+EHVezbnwf69ZEd/OJJ1z4UpdOknn",
+	"lLNFFKohjmEGr4stysMq29kXaJYCc1zn0v5Hl0y5tNdUuP/raVnY/44LbnOeqS4L89+YEvvQt0Q7zy6s",
+	"AXxYu5aNBVkD4vZQFrNXZcQa2CVNY5e01q0PaKwp7athggvXCsOC4A9GoyIex7d9QXfKvsFHWrjM2ojC",
+	"ui6pq9CJIcSq1hlLB1xsnZcB/t41QZjAAb1xxeHelpDBfkGVV/JpXCKyG244mPok6y1dJ43Gry1M0NL4",
+	"ubosnecUrJhgfE4zYoO0M5b7lkq4AnVf58FzyTbHqDof0JOiJcMY88QEJnhhXgaeGD2lgDjjzFA8PUcW",
+	"hwYSxYym0he1JFFEU3VB+YTYhnyQ8SXHcCChM/cbRtMZy6Iv8L0uP61LSSYn6O0l4SX4mCy1/T4l1w9f",
+	"6NXiysFpDgMRdvKHSXtQIi9kWo5WYxI+GLFt6KEZwhHSTFuEEQYXcMAhbtOQI7lokKgy0C1R4W7tHjuy",
+	"p7J5FtsOFIt04fEtwjY21vU3ItRgxnfVAp0Kv0PgvVL7dwm+75iq4LMULhZuxt7vjKbOxttSQQ0fG7Qm",
+	"+Z4Xzr2RBmbdVAPXzi0hFWhZQvxlt+4JKaFOu/obIcFdtkrNNF55eWdf3QHOkUyBHSmbaPUVtde2vUbQ",
+	"G6Fa8CjtI3fLHsqnlbgFCsqoLLhe3jdfdNi5tEBOAMMATo0/+RdMtc47jx9DLchYRjCO81yS7qd//+6T",
+	"X/3nHqCgTRlCXsvxmI8Yiq2UT7imGamwwC7bXlAE4dUOCIR/+yIt+CnDrlhecHlDmOhpIcvJFL2tN+7e",
+	"OSJcaDpjCWFVP0ZIB+sLn5tJRQrCjZZazqnmI1LtdwJXq87HB33RF7dPWbH0WOXYnGt4o9RTWdgUsiPy",
+	"IsLFBwhNCM80PCD3ZMbUERmiwTNE+MikL4ZgCQ0JzRSGVBVRmuUqIUOwleyVORV0Aq2kZkygFxcLA+G/",
+	"8DIU7OALMCL5gEChNQKo3nvpJnnh+nPPk6GlcDPeKzkWl//pd5UUwyNy/fAQ5XhfnMh06RUKITX5V/ff",
+	"eD0h169ds5K+uuGkYHRm5HtRZox0YZOgsxr0s0r7ggsyxDrxYS8xWoB9hZkmviKVDL8y5rpewgIHlHQr",
+	"vQV/cFDwsFL4DkTMHnPdOyA3SMHGEIR224XxAtUXNoBwQO6+cf9BBcA+lUKWBRneSdk8l5qJ0fLyt9hy",
+	"eATw9LpYVunJis4ZmbElVubAOhRMl4VQATg3hgWstoPlF3goMEv5xt07VaFl56hz9eAQtKCcCZrzzlHn",
+	"GweHB9+w/fLhUF4JW8nZkgTDV7A1XWrsKK70DXcTgH/lUih84NrhIYJ5Cm3NipAMvmvtUeQ6F26wD+Bx",
+	"53Y7Pl7B2caDR/1rvYYYH4ef+BWHnQB8rpzPabHsHHXu0kIL6DVtu7N1v/h3//HTf/rek//8t1/8u/8I",
+	"Ccx0omxseVLQORQO5VJF1vwmeGrsjM1uFXTONDMmQ0sdfnXLlYDWvsWWUJRv6fFFW4q09X5t3g80lB7X",
+	"d0EXJXu8QipX9/zp2J7eSFOW7mEzb6QpoSQPt3QZ3cHHSeeKF+4Yy7E7Wh/YzSkbzfAkoxABtoY/qKXS",
+	"bE5GVJCRuY10C6Z4ar6ZEAu+ukxAxigmNLbMwKZ+DGh4THnGxQTZozGpiCpHI6ZUWGIIeAtGLjh8sWGl",
+	"dyH7uKRCwUYqVQ1ie6Iv+uGekYKNGD9lab9jIf+gUgiE3wItO0YM5wkkas6KvoCbj8hiyjMGVUXuap0V",
+	"Vu807+hS15qSXVJQZri0VyBz21ZIKk0QNOdymfcSbJaIgVSuQEIIOudi0hdDePvQM3xrCAFfjR7FQH/7",
+	"ap5GN8BnciCdPrl6IO8BrrEN5k8ZTRn6PV6VI9/+rfpGU918fPGT7AZAqAjaUtvCnkLb0rcw+uEOuQ1z",
+	"ukMOsZC1QtJGSxr0wc0yvF0yqDpFV3nNw1XNfqOrbCOx3UTFfYs7X+Vzri01XkCgryVJsx5grcQYNcnp",
+	"BPV1UCyZ0AAwvQfW7RRV8/J5qSkwOKeRJUSwhdHcUJ/qgi4cCmcMJOCeg60ZakbNOTwwZ7ugGXGYDmie",
+	"KjQp0F1FtY3yWveP/XAQ6DWs3YICkjInVCzdoyQv2CmXpWtoMOdKsfSA3Davx5/UVC4UWWAPhL5Ap5jt",
+	"gAEdtqF4cyoXRtVf+tg9dDp3nvDEngLfIaEvxoyp8DFWMCxYgTkE9S22rCUJdGfr87OcHvqX2JSepetg",
+	"EmG05gjdxAXf6gz5nhqeGPfWW+bxhc/FRRTdoP/M/pRdu7IXP162X4gjdLvrtnq4rM4XUjAQe4On1vTe",
+	"hrQorbWDtN10QhuKBVzThLCDyQHAC9u2XiG0VF+wR9axZAzCCeXChoHG/JE5FgvzsjlNmU3uNVcoz4yB",
+	"hx9umnXuuKTVF4+CcmkwhRcF15phGzdYFqT+PvZgNr8egAri9B4/RZgazrI6urETct8ILCSMp6NEwLt3",
+	"UCCu7ffL97H/TYx8H3iaMNug3I0Xpmb4ricyIRcbJAL2YVqrBiBs8FPWA2Iv887G7Za8BqH9x6ZbBCjP",
+	"a5UL2/jo4oQCq9XQHhJvsfCiKeFajUWkoCvv8PRxq2IxRITroeEHwKvuM5G+XPD0kiI2gANI2eQhO5lK",
+	"OSMFdG9iKenmhTSGH0uTvkjZmBVQYRMU25zIUoxYQtJC5rnLFk2IzFI/rwMCqaj23RxYWHHKUiJLbexS",
+	"7xCFqN4QPF5X7O3qimIinRQ8HUKEEP2ZQvYFZoCclCuzobosGOkO799+/dbL9+7cGjy8/eIrb7zxrcHd",
+	"P3/x1Ts3B9+6/Z1hL0G1BP1vipQC1yEhY1lMzNBAAEEdPyp6hpn7aRNYUDKnM2bdmWhdDv0dw2NwPpq1",
+	"AaEB64MPmGkM8VKKFuOEnzLlkXiCNpJU4Itj3PtlpkNE8Th/gBZ1/kT7fPSKCe/CJ57+AQxh41u4Ni60",
+	"84pb6PaLn8c3hH21PYTgCEFZ7ciLKMpTQk8wVrzNgbyCnQ3avTgPC66N0kNGMvcBXJxhF5wWHrE/IRaw",
+	"n1hvLjf6NPqbh76BwtA6JCrDoGeRnUQKdHeydDHiE/nokjKaDR3pbHkZtIyizNhxYFTASC4pMwpZgIG7",
+	"VITCixZUeRXdUS7QrfIrBFqMTY3BsLwjZ1RRVFmwbElk0Re5VIqfZEuS8hQc7LSASEp3aPQolg4TMizF",
+	"TMiFMP91h6cHPq4T6Amh+wI0MxwV5DuaOQEmBxtJUfnY0YMT+m8sGka+7ItuKTLn6IJNAWgRnmXk7ZKV",
+	"hkEEPXNcLQvqhL0D8hJ/hAtS5d2naWHehwvKx3btyKKQYnJUfWYiGVhdVvWE2/vCqIcLJvQBeZWLmXJZ",
+	"BPAEe5RzoyY65C/8ghTskjLLGGMZ94BOvmSukZzPpfWUFMNaE4YWvVDmy8RuN9HS0dcemIzhJIQSpOmE",
+	"WIo28sFStONuYGJgG5VeK6OpsJ2juuPLTNtE+KfItkNw78hyVpn4F1y5CmC0whQFmwhUJBegagmJtFUO",
+	"IyAFXQLHOfHVKTk1KssN91bnZwF+DI8Yq4rlGR1hzl992e+W4bLv36ZqIJRvY1Z9ydtdYYBZu3d/8RN8",
+	"v9sYTwmY5Y6bs97eQsVWXZmj16FVY74Xts9DSotEMjxDtqBJzhl2ssT4L4ZeLf240EjGjQzStfaiTKTH",
+	"LkkPm4k6yRp6xlReMJribFeakx67TC2I7hAYel90A5zGI1J1POglKwiOqFNVrfeIbb3XF3QuxcRPDhJp",
+	"Kuyo2EyCVn3kZGkMB6W5wEmYr7jWe4a75s0wZ7ikB+Q1zN6jBesLe6h9Rt9qKQNaGlZzggQNbuElfY6a",
+	"UTYsUHHVuMDsGI14X5GSK+er81Md9MWNpiPJMBFwJpElQ6cpxvaPwa20mIIfyLschNR94XvJKqNYKUm6",
+	"Q5cMCSmVwyMSaTKL6sicK8XFpNdiGtTb8O7kAG0X9Xt0iCbNE2cYEemanbesAsDIR+r0mNyAkssjotkj",
+	"fWWkTjHThKqZggyNm/e/DfiBkSlZ3aQ2B5t1D4wv6YzUaSyp/2maOvWteWy7hpmJ1d9RX58vfvbBZ//h",
+	"o+Ts3f+bFHKhSPfPH7x0+X9CY4WSk6U2dqY5mXNazCJt1uK6TmEHsRcB7XiAPXq+kaRhMV2EOADFvJdA",
+	"mg7BvWvVb0D9uazNPq91kHms1C0d/bZYOFxoO/VaFVdVqPssnfcVEOz+fPe4VnvYc7T3xugrGY9Jl6kR",
+	"zZDxJ1bNtS6zhATVjr0EQ+1Nb37r/qM1Dd3XA1u6EViXhjdpVq3YM3GJXI9k4dsWqheNlNBiBulo3taG",
+	"+MG69QsaLEfVHDiGIzlHsZtD5h4XPsMjtSyliwmcCcn4nOvesTm2fdEd4ur82UidDs1hHjYZ9dDnVC6m",
+	"MmMuKCFAIo55xpK+WMfGjEhEpUdNGdMOzFpBHiG817W87gvIX2mLA94Pexj/d1G4kyj8I/Pk1zEp26Xr",
+	"Vu8AmMgW0emkXXDM9hAWAHvWe48qUFtMRcUD1DV/5BQykZ0sxbML7VtYQ6raGKlhCZuFqZOjz0zg7VnW",
+	"4YKaeddjEntSeVxljBwTrBIz3DSngjN1Cb6qSPfJz7//6T/8rrcuah1LEYuLsK9GdlgFN/YlJ4YhdTzt",
+	"PM3aVhpLEYqhbI2T3fI1Bwy1lQoeq11nsYCFVM0eyJ33GjbhVue8DtanQxV1CMYv2T1VwxiKUYkrV+sa",
+	"04TOKiycY6IYI0P4bdjbh6sXtLTRVEJShmAuuOO8KIi906WKcLiwJFOaEoeyFTIL3991hcIshJHPe2zh",
+	"JnDXubjJBSnsGe3yTY/stId8DngXoZYDhL6eE8ZEFRE+9v49X6uR0Vyx7TYScnDad9Bc/pe0gViSt79s",
+	"nCpub9F5Nm+JS79oj91WuJPASFxqRZAhb1tiyKr097hCTyyomIE7mNFCqMqp6z68GlmwAKrPghCejqyo",
+	"I8J+xWTFLQ8at4+ccYifh9sLuYgiKKAG8DULB0pF6qu6AXR2O3ngOM9GBf+eu/G8ZPTWMzYQHITlHn1i",
+	"UxbkdO/ZUnjYihudBAmvNi8hvtVtGa63q1pTMmFaVTkWvvrFYg4AgBzp2j1KPERuX9jAU1pifDOpgBVc",
+	"hC1x5ia+BZNKqMsdy7iY9YWWVn2BLHEEDzy2/4GUV0XG0PBHpD6LiyA6DIRt+sKWJFYAi3g6VIXs63LC",
+	"ASsQoyFaZimA1mZLwnVfGPEMohnY8gF5XXrsQ66nLsTrQkBDt8QHeBO0yh72BWRkkXpCVpArgmAU3qGJ",
+	"YScYIc6MmsXsCwxIXj98AQe84Ir14nkZQHhfH85egy39ijH2ex4kdA/mopqhcl+QuSyYbQXilXwHPu3p",
+	"t0sdk0lsYx0q0N+5HYdvIDlGfbq2DDUcCUQjAVyRdIWEUmCuSMbGmshSo1ICYWmuyKjUfUE1GYKvd+hC",
+	"qtAq0jpzVTl35gwyFUThkgIipX1RjRIBpC2yIRxXG8JPqaak60/f0HCal28/IDapxZySVxjN9JSM6Uhj",
+	"ANTGtrkNg+L6lZBdZuFKHJILtQijfVFN3HPdhYQOtU7lgsa08RhqE1jzAkcz5pGFBY4Hoq6FqOPXaqDj",
+	"McD4p66sB4vQJjtRnU3Iyb5dbDQGEmr9oShCvaRDaaJ8kGTO5ieG8UPJvaJLQjNZpludNB1gXLalV4Hf",
+	"xt33rFSpbQA22zbNaQb2tr3rPbdtAjvLPb+oNmwxxRznxZSJNVsCOBLrNVq85VmqpAAxuUdlFMEzusji",
+	"gOWyUcG02p9nyuJztGdLbXBOSwR+/2p6pyvgyS/ZPX1HqZKllhxW9xUv72EP4UVBLBiwMHErjwN6geRl",
+	"K5tHrCUlDinBF5CkLGMI79bUUU/lrG3fn1FgHce0HwvdvCm+oi3r5sq517Gmh/aerYLOHuRpu1RMhMha",
+	"jR7fpYVvPoMN6mZUUKOiYilJS3z47dqXN8K3rbbOy6piYJvsVhaFMxkJFCD42kqubLLmd77zne9cfu21",
+	"y7du9doGBiBo+GS8qs2Cx/2Rx60DMK61FWh2jb2sDhE09iW3DekGH8oRsDJb+sRWQ02aPdKt6Ab2r2ZZ",
+	"2ooKZYEedhUk+NjTVp/aUSiq1gp7Kj1yDcaq+j/HDTav7xXXq3U9moS76fxrHT/04NX0DWS5xcVtO81f",
+	"2yp7u7571AL9ju3HjqpKkux7saUmFj/bHHdaZEuSMXpqrp4YM325fbG9oeM5U4pOWAIVM4A8ASESy/iN",
+	"zeZrA1K6PA6sNqgLdazmgNyDlPEJljeVYsEywO6ZSJmSvDA2IdR2CTcb6w7I5IIVtiQzdf1HrH+TWxh8",
+	"9ijPKBfKpVATKZiyNap4DEdUQMkcvgfSyYU0Xwwg/Fjo/bRJ69zKWIWV+ba8tS+kOJG0SM23wHEKFm3c",
+	"ETiSRepI6UIn9SsCI4RTeTaoXu5ExnyAZp33GdtxKMdjaGzvzxWQvAgPFsBNnv3sN1CBjMcjnkpSZ/FK",
+	"MaXWJ3Nax5+/05ZtBr4vfGXdzK/cJ9hwV2nn9ra+dvcjy8bByx3Ey4Tm0C455XMEpeyLLtz6h+//BF90",
+	"RBDt9JQF9Y32oBXm3dBVHJ6Z8smUFa4222LQkBOpp4ZJjKYeS/FymZujyNRUZqmPUrRlf94IFu+rqWlU",
+	"I3wFm+2tVzoMEw/mtA8/tica2+0vqe29J4gGFVQ1wEAIrguN2dCAqCswrHbh8ZIsAyJS6HBOMfoJ0Ci2",
+	"VKn76e9/+uQXvzr76AdnH3149vEvewlhj9ioBP3XXvzive99/vMf95K+mNITrhXpnv3tx09++l8++/Df",
+	"nP3wt2fv/8Vn//STJx/8XS8hXGhW5KxQRuiQ7tmv//HTjz9+8sN3P3//9z17MJxIIiM5hykf9MXwZHkE",
+	"SzG0Z0zV0UCNxR2cw641Kpe5hX7h4riBbm5lCUbuQKK4F3NNtJS9A3LHtYkkWi6o/WZfhOddllDChXnS",
+	"TKkD8tBVB0d3si/oKSsgc7RxyHyAbOW0JRYR1fxoRLYZp1mYtIkC7jDRxmOjSdiidigzN/wip7wgchyO",
+	"X/WOEeHBCHKLmEM8luoacenf8LWQmH42z0Zo+s9XMvJLkZ+1E3OytJQjCwdZYIkKhEuPdFGH6rVwmRX5",
+	"aaEu15tIN91Nz05IXMQCscPfJ8iXXZCnkjrteZ/bG8M+1JQWjHCBzh3D04EJN4tEEw96DbUkinAxysqU",
+	"pTtKnVcwTFz7oJYrSK3YF0JPeZFeNleWhsOeclR35Jh8/sv3vvjgL5588NHZuz8yAuT9D85+9psArkZH",
+	"pmttoikVCDoDyYV9YT8IuNllkUvFEpd4YFHGlgBIMAXLpnvj7t07hBb6gFx7vnsVnb9gRl2WJQgELFe3",
+	"/S7MApejaTjd3gEZTvgpqyQZ9cCwpHvt0LzTgmkg414dICLBuqJ8bV6ATchqiQ9HfsvMumCqh5aWz+Pc",
+	"wFtt5tUzMtbd3pCxHuzcN6ewg/VD6F47POwdG+Fvq4y5JjQzlmGKGZwQPZYa6nTRTi0Y8f1AQcABnoh9",
+	"AUKLk0yKCQom3zV6NBNykTHb8TsJJN6E4TpA4ogRi8Z+BfhYWL4D8qKRtzMGyOIWViDAjk0BVNbVuQfs",
+	"b0GtR79dHDo28DWQhXYqzySNxHPTVbb40Dc4fpzsVfiu+ebL/BRDjPsyV92xMYcfIEgqjto1hikoXbvI",
+	"V4ADWJ8ua089K+akKIXydqnXNuGSLe/3GbFGN4bz4E8JBBPswUiBIXrMxpEscAmAr2OQ4SY/5Rm5KVOj",
+	"LhteefX6N3pHTue2XsfLh1fBRQTvxt9euPyNQ9C7tdGioe1CioAGtUH7fgxu5AGEkD22MtfQ653ghPsC",
+	"+0Yg8Jf1LdkkMkioMQzJwRZQ7VYAnUcaQU/6wn83iu3IJ+Km25SvByuAuezKC9afkfua5fsIqfOJA2ay",
+	"qBjdwOX3h//tJ2R3dRXec0VIcblggi2wfW78aIE5is+3GaSoEBzVBwnkXHl/wnjdAYGXIpkOXeIX/nlJ",
+	"eWxSpNyELKZ8NCXzUmmjPMxBDcgYVbp+vK0TFaIF3W8c9sKDC8AhFbaWkZ0SHWmrqOsw5iGjRcaZgj5M",
+	"A3PSh34gVkkCKQ7tXKgiQ9tNaRg7LrdF+nU6La9LcQ+p5qt5XrREvSfS1IZ0PZVZcjGyqUHIWx+kALWn",
+	"/fzcyI06TzPLjkMXBgGYp/A494gskgp1zWHSGIodl1mW+Ge4687GSgDnMZryAhLBjdRlghW1lkJQP9QX",
+	"dMpoekDuMWOTmeVwCcUuUxoUR4eixyoI+hhV32IjnrLbwRp8DWg7mM5XkriRmoBsC2YRG4NOAV3fL2Nr",
+	"Iq7glNarV5ZosdlQmRu7YxhALw2PI+zfWLBD1wkjNeyRdO0CYG5sz6LDO0tYkKGzwofA8cmUnrKGO3PF",
+	"JjOa3rCax8CaVkMM4cGr+8Kl7xpTs8JPIidLyGMh3evXriW2ZZMfw5v8rWHPmU4iANhWaNoZa14svdkV",
+	"TiVeLtEX4B+BxGU3DeyNUqt5aNh+4LM9dgnIfWFm1bgjVn5gJGHinLK2mAEHCWhX6GLAtbChnK6xlBMz",
+	"rcVUzpER9Wxnz6Y63RcFM+fNvGPJaOFhxaBukWmWHpCXXHsTbBVzmQtFJtJjZTk+2BDkVtHFYG61rcf4",
+	"ckwntwQNCgEAs6gDMrT7PhBSM8Qjtp6MqkG5BwKDLKLKGYGb0HhDNHPbUvOFc0u+MizvZb/Cz8QUrj5/",
+	"jynDGWP2qWMhyGS874UqrG5e7AdB05uvFdF5RLmawQWJsxF0Oes4BqXcs72tObGb1poWHv7YVri5XLnz",
+	"5hRcc8mdTMOGjy2gLByfyteE7SwPokHNV9xQ/jid1Xb4e3RWv+LdfciBEEbIEl/BoD/Dvl3XFZlb8nPW",
+	"lxyjS3NBFVIENJmwXDuW9r4V2V15x3E/yAmoC5g1+q0j/uCJLTNZjiGlC6N84BxelWsovVzzrsrhi8VO",
+	"ebZMCO2LjGnNCuh5aOGYm+9xsMzXDg8drrUFZxgEt6ZD6KrhnLVuBxIHfWNTT63MWFCFagU4thLznMV6",
+	"DV8JnupoYd6N6i5HsBcSJ5E86WpHnwXK8lOIX9a39ZkILLtXwVCiUcz69f1VeVNdabV1QqPExxQ0Vq5a",
+	"3Q8g00+WeHrInFGhtmUO8MhlxYpTbnNAo4DHfw6pbmf/9TdnP/ztZ7/795/97sMn//bXT/7yty+e/c2P",
+	"zOGxV/7TP3z+8x/jFUKNGLINGkJL10dTIPwFIzaKLDowoY7QwiPb8L3rOWXOZxcU7lwv4cYjIqSAmtgb",
+	"UJQHOVTCenFqFoXNX/A5fa43D8BxUKIyqW06AhoNxlhwgTOue0fuSXOve9TZG9jblS5tt4oIH7hb6jfM",
+	"PO+7Vb6g0N3/sasN75kcOgea24oO/SBoqYQg/UA6jnKfBmx0ALzQ+FigK5aKKdc1wJKepUVV8+NCxK/p",
+	"xm1L2MsLNmbF+rTsl5m+G9z21UxNe0DVrBpl275W0yXd6ngr1Hcxo0cx3duT/oVgPABaHcKt8Jm10rHg",
+	"s6Cw5fRU8rQVVKGM7Mvdck/78pWqyW9u4pdbkb8TCUFLLrkv7BV0x9akCRBQSLNck7m0zt85KXPsdLgQ",
+	"hFaVzUjGDe9zo1y1xgMcs2u1Fmsc0fvKwO2W1Fsb+B7nEKjNMtuuAB7oiy614s3ixJc5KxRL7fGwr1AO",
+	"viqtkh+w71nP9pz3XK/BHAkVNe5ZJX2aJ7IlGdG8pYTeCYWvKHPbSWbt23j0uoxdxVXZ6LQ6UK+ihRjl",
+	"RqqKpKaGtAKGKvrslqB3gpEqi1kCvlSPTwHZTIppRVZLK5Cwwk4FXJl3qbJgqW3LA4gX1jc7lwU7IPes",
+	"pgZOv0BbCxrzL8ClO2TjMQPBOxgXcj60+UauVYcNxhgNUIHfJ6O5keSQkV9FapC8CU1T5xufY+iRigYp",
+	"ky76ORNy9Zs4wR6Yl/Am2hega45plin8jFNcN5yavui2aN9XIsp3goCEd//8AVmn7g+N7hzUmpB4qQn5",
+	"tuMB1qQOErYclEZfoNqVJkRJlzFmHb0uUYkXZMwnZRFHWr5b7u28718EupH9MejGVY1UdVL3wH1uWROo",
+	"xhCazKfWS+W82m8UerytPHodOPf5axO/Xv0kLthCANf3/M7WpwKiXd2QGI3PtYToVqjy5k/cLL9XPQC3",
+	"3rMkdr1dgg68Xd+GJ5Brve26Ea8ch82w20jILU0s/igc+g5bd8/43TdCgMSg6t2DK+8vJx0YQAXIKGsl",
+	"cxWaHp9bDQ2xGiuQT6O4bF8tixMDOe3AZau0EyukoaO6LYRxylP32uEhMfoUo6nR3q4dXu2tRogqYOmv",
+	"i/l6w+/4M5HgdfKO0KndMkc/+04N3vj94LsXLwbkE+HI0qfhOqj7epHXuVWErQC2zguu9SW5xjbBa315",
+	"uFqVn9yFCpKgUy4tU65ZWmEPrgPgWgM0URVftINVu+T4r0/2xUM/669kvlkYdgq9oYDiUIvcnCOv3/xx",
+	"OZOTzdrLq+amp4EtYr4O5kiKVv+/WIQRu8p7VK7MG2F9961QL9yLd0cReQUbHhaI2z7ic5qR7tWD53qY",
+	"40aV6yXFRQk5ZfciET+NcMIsS3sWKTK1cMbQKbmEDvGyCBrQV3mRWI0HziFw/vSF9xGlACGZQfu9ej4c",
+	"fTRIKc+WA4s1ApXaDi3YLERfOKXOOXNTukS/UgVl6b28Qmrf69l1mCmwZ2RcQUXAEZ+VbHkAtioIZua8",
+	"WLA+Zkmc8UM8bLJ1/HS5DlsbwYZwgK/rtZeeOQr9OjB9nMozqcH2B331xL4K1sY+IL4kdnSFFnLeXUq6",
+	"ln5twyQwcRKHRR9T68xL2agsIMH+zXc6J4wWrOgcvfmW2RnFilNHA2WRdY46V2jOr5xehX2z73rHcW6n",
+	"eRgq8Bi5TjgFP7o2d8FPCMwX/ODjMo/fevz/BwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -102,9 +102,20 @@ var permissions = map[string]app.Role{
 	"GET /api/v1/workers/:id/statements":     app.RoleViewer,
 	"GET /api/v1/tasks":                      app.RoleViewer,
 	"POST /api/v1/tasks":                     app.RoleStaff,
-	"GET /api/v1/statements":                 app.RoleViewer,
-	"GET /api/v1/closes":                     app.RoleViewer,
-	"POST /api/v1/closes":                    app.RoleAdmin,
+	// matching (issue 14)
+	"GET /api/v1/tasks/:id/suggestions":   app.RoleViewer,
+	"GET /api/v1/tasks/:id/requests":      app.RoleViewer,
+	"POST /api/v1/tasks/:id/requests":     app.RoleStaff,
+	"POST /api/v1/tasks/:id/assignment":   app.RoleStaff,
+	"POST /api/v1/tasks/:id/delivery":     app.RoleStaff,
+	"POST /api/v1/tasks/:id/close":        app.RoleStaff,
+	"POST /api/v1/tasks/:id/cancellation": app.RoleStaff,
+	"GET /api/v1/tasks/:id/timeline":      app.RoleViewer,
+	"GET /api/v1/workers/:id/preferences": app.RoleViewer,
+	"PUT /api/v1/workers/:id/preferences": app.RoleStaff,
+	"GET /api/v1/statements":              app.RoleViewer,
+	"GET /api/v1/closes":                  app.RoleViewer,
+	"POST /api/v1/closes":                 app.RoleAdmin,
 
 	// assessments, consents, graduation and handoff (issue 6)
 	"GET /api/v1/workers/:id/assessments":                           app.RoleViewer,

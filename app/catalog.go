@@ -27,11 +27,16 @@ func (a *App) ClientTasks(ctx context.Context) ([]ippo.ClientTask, error) {
 // ClientTask is a client's task as staff add it to the catalog.
 type ClientTask struct {
 	Type, Client, Description, OutputUnit string
+	// The terms a request states (issue 14), optional: the expected
+	// time and the window the work is done in.
+	ExpectedMinutes int
+	StartsOn, DueOn ippo.Date
 }
 
 // CreateClientTask adds a client's task to the catalog.
 func (a *App) CreateClientTask(ctx context.Context, actor Actor, in ClientTask) (ippo.ClientTask, error) {
-	return a.DB.CreateClientTask(ctx, ippo.ClientTask{Type: in.Type, Client: in.Client, Description: in.Description, OutputUnit: in.OutputUnit}, actor.Ref())
+	return a.DB.CreateClientTask(ctx, ippo.ClientTask{Type: in.Type, Client: in.Client, Description: in.Description, OutputUnit: in.OutputUnit,
+		ExpectedMinutes: in.ExpectedMinutes, StartsOn: in.StartsOn, DueOn: in.DueOn}, actor.Ref())
 }
 
 // WorkerClientTasks lists the client tasks assigned to the worker.

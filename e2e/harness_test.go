@@ -300,10 +300,17 @@ func without(kinds []string, drop ...string) []string {
 // secrets: names, emails, health facts and free text stay in PostgreSQL.
 func requireHistoriesClean(t *testing.T, workerID string, secrets ...string) {
 	t.Helper()
+	requireWorkflowClean(t, "worker/"+workerID, `"WorkerID":"`+workerID+`"`, secrets...)
+}
+
+// requireWorkflowClean is requireHistoriesClean for any workflow ID (a
+// client task's task/<id>); decoded must appear in the decoded payloads.
+func requireWorkflowClean(t *testing.T, workflowID, decoded string, secrets ...string) {
+	t.Helper()
 	c := temporaltest.Server(t).Client()
 	ctx := context.Background()
 	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Query: fmt.Sprintf("WorkflowId = '%s'", "worker/"+workerID),
+		Query: fmt.Sprintf("WorkflowId = '%s'", workflowID),
 	})
 	require.NoError(t, err)
 	require.NotEmpty(t, resp.Executions, "the lifecycle's runs")
@@ -324,9 +331,9 @@ func requireHistoriesClean(t *testing.T, workerID string, secrets ...string) {
 			}
 		}
 		text := all.String()
-		require.Contains(t, text, `"WorkerID":"`+workerID+`"`, "the check reads decoded payloads")
+		require.Contains(t, text, decoded, "the check reads decoded payloads")
 		for _, s := range secrets {
-			require.NotContains(t, text, s, "run %s of worker/%s", ex.Execution.RunId, workerID)
+			require.NotContains(t, text, s, "run %s of %s", ex.Execution.RunId, workflowID)
 		}
 	}
 }
