@@ -73,7 +73,7 @@ func TestTaskFromSuggestionsToDelivery(t *testing.T) {
 					require.Contains(t, text, "お断りいただいても、まったく問題ありません")
 					require.Contains(t, text, "翌月末日")
 					require.Contains(t, text, "4時間くらい")
-					link = regexp.MustCompile(regexp.QuoteMeta(p.base)+`/l/[A-Za-z0-9_.-]+`).FindString(text)
+					link = regexp.MustCompile(regexp.QuoteMeta(p.base) + `/l/[A-Za-z0-9_.-]+`).FindString(text)
 					return link != ""
 				}
 			}
