@@ -249,3 +249,23 @@ func BenchmarkRank(b *testing.B) {
 		Rank(matchTask, cands, DefaultMatchPolicy(), 16, matchToday, 20)
 	}
 }
+
+func TestClientTaskMatchWindow(t *testing.T) {
+	today := NewDate(2026, 12, 1)
+	tests := []struct {
+		why  string
+		task ClientTask
+		want MatchTask
+	}{
+		{"no window: two weeks from today", ClientTask{Type: "web"}, MatchTask{Type: "web", Start: today, Due: today.AddDays(13)}},
+		{"a window is kept", ClientTask{Type: "web", ExpectedMinutes: 60, StartsOn: NewDate(2026, 12, 7), DueOn: NewDate(2026, 12, 20)},
+			MatchTask{Type: "web", ExpectedMinutes: 60, Start: NewDate(2026, 12, 7), Due: NewDate(2026, 12, 20)}},
+		{"a start in the past counts from today: past days are not free", ClientTask{Type: "web", StartsOn: NewDate(2026, 11, 1), DueOn: NewDate(2026, 12, 20)},
+			MatchTask{Type: "web", Start: today, Due: NewDate(2026, 12, 20)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.why, func(t *testing.T) { require.Equal(t, tt.want, tt.task.MatchTask(today)) })
+	}
+	err := ValidateClientTask(ClientTask{Type: "web", Client: "鎌倉商事", StartsOn: NewDate(2026, 12, 20), DueOn: NewDate(2026, 12, 7)})
+	require.Equal(t, "due_on", err.(*Error).Fields[0].Field)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
@@ -96,13 +97,23 @@ func (a *App) PutTaskPreference(ctx context.Context, actor Actor, workerID strin
 	return a.DB.PutTaskPreference(ctx, workerID, p, actor.Ref())
 }
 
+// TaskRequest is one request of a task and its answer (program time).
+type TaskRequest struct {
+	WorkerID    string     `json:"worker_id"`
+	RequestedAt time.Time  `json:"requested_at"`
+	RequestedBy string     `json:"requested_by"`
+	Answer      string     `json:"answer"`
+	AnsweredAt  *time.Time `json:"answered_at,omitempty"`
+}
+
 // TaskRequests lists who was asked for a task and their answers.
-func (a *App) TaskRequests(ctx context.Context, taskID string) ([]postgres.TaskRequest, error) {
+func (a *App) TaskRequests(ctx context.Context, taskID string) ([]TaskRequest, error) {
 	task, err := a.DB.ClientTask(ctx, taskID)
 	if err != nil {
 		return nil, err
 	}
-	return a.DB.TaskRequests(ctx, task.ID)
+	rows, err := a.DB.TaskRequests(ctx, task.ID)
+	return mapped(rows, err, func(r postgres.TaskRequest) TaskRequest { return TaskRequest(r) })
 }
 
 // TaskTimeline lists every step of a task.
