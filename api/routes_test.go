@@ -17,6 +17,8 @@ var public = map[string]bool{
 	"GET /api/v1/openapi.json": true, "GET /api/v1/docs": true,
 	// SendGrid signs its webhook; a signed link is its own credential.
 	"POST /webhooks/sendgrid": true, "GET /l/:token": true, "POST /l/:token": true,
+	// CORS preflights carry no credentials (codec.go checks the origin).
+	"OPTIONS /codec/:namespace/decode": true, "OPTIONS /codec/:namespace/encode": true,
 }
 
 func fill(route string) string {
