@@ -64,17 +64,21 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 		}}
 	errc := make(chan error, 1)
 	var httpSrv *http.Server
-	if withAPI {
-		h, err := srv.Handler()
-		if err != nil {
-			return err
+	{
+		// The API; or, in a worker-only process, its health and the SDK's
+		// metrics (for probes and Prometheus).
+		h := srv.OpsHandler()
+		if withAPI {
+			if h, err = srv.Handler(); err != nil {
+				return err
+			}
 		}
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
 		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-		log.Info("api listening", "addr", ln.Addr().String())
+		log.Info("http listening", "addr", ln.Addr().String(), "api", withAPI)
 		go func() {
 			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
