@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,10 +20,15 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
 const chart = "../ippo"
+
+// kubeVersion is the Kubernetes version the manifests are rendered for
+// (the types come from k8s.io/api of the same minor version).
+const kubeVersion = "1.37.0"
 
 func helmBin(t *testing.T) string {
 	t.Helper()
@@ -40,7 +46,9 @@ func helmBin(t *testing.T) string {
 func helm(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	home := t.TempDir()
-	cmd := exec.Command(helmBin(t), args...)
+	// A helm built with go install thinks the cluster is Kubernetes
+	// v1.20; say which version the chart is checked for.
+	cmd := exec.Command(helmBin(t), append(args, "--kube-version", kubeVersion)...)
 	cmd.Env = append(os.Environ(), "HELM_CACHE_HOME="+filepath.Join(home, "cache"),
 		"HELM_CONFIG_HOME="+filepath.Join(home, "config"), "HELM_DATA_HOME="+filepath.Join(home, "data"))
 	var out bytes.Buffer
@@ -125,11 +133,33 @@ func decode(manifests string) (rendered, error) {
 			r.unknownKinds = append(r.unknownKinds, head.APIVersion+" "+head.Kind)
 			continue
 		}
-		if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
-			return r, fmt.Errorf("%s %s: %w", head.APIVersion, head.Kind, err)
+		if err := strictDecode([]byte(doc), obj); err != nil {
+			return r, fmt.Errorf("%s %s %s: %w", head.APIVersion, head.Kind, name(doc), err)
 		}
 	}
 	return r, nil
+}
+
+// strictDecode decodes as the API server's strict field validation does:
+// YAML to JSON (duplicate keys fail), then case-sensitive JSON with
+// unknown and duplicate fields reported (encoding/json alone would take
+// "targetport" for "targetPort").
+func strictDecode(doc []byte, obj any) error {
+	j, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		return err
+	}
+	strict, err := kjson.UnmarshalStrict(j, obj)
+	if err != nil {
+		return err
+	}
+	return errors.Join(strict...)
+}
+
+func name(doc string) string {
+	var m metav1.PartialObjectMetadata
+	_ = yaml.Unmarshal([]byte(doc), &m)
+	return m.Name
 }
 
 func stripComments(doc string) string {
