@@ -37,10 +37,12 @@ type cluster struct {
 	logs      *bytes.Buffer
 }
 
-// productionRetention is the namespace's retention for closed workflows:
-// three years and a day, the time a provision record is kept (README,
-// "What is kept where").
-const productionRetention = (3*365 + 1) * 24 * time.Hour
+// productionRetention is the namespace's retention for closed workflows,
+// as deploy/README.md sets it: 30 days. Temporal is not Ippo's archive;
+// PostgreSQL is. A record Ippo deletes (a provision record after three
+// years, by its own workflow, which then closes) leaves Temporal 30 days
+// later, not years after (README, "What is kept where").
+const productionRetention = 30 * 24 * time.Hour
 
 // startCluster sets up the databases, starts the server, creates the
 // namespace with Ippo's retention and registers the search attributes.
@@ -158,6 +160,9 @@ func startCluster(t *testing.T, namespace string) *cluster {
 		WorkflowExecutionRetentionPeriod: durationpb.New(productionRetention),
 	})
 	require.NoError(t, err)
+	ns, err := tc.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+	require.NoError(t, err)
+	require.Equal(t, productionRetention, ns.Config.WorkflowExecutionRetentionTtl.AsDuration())
 	_, err = tc.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
 		Namespace: namespace,
 		SearchAttributes: map[string]enumspb.IndexedValueType{

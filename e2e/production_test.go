@@ -61,7 +61,7 @@ func TestProductionShape(t *testing.T) {
 	// the new key, the old one still encrypts.
 	api := start(t, options{command: "api", monthLength: "6s", temporal: c.address, env: env(oldKey, newKey)})
 	workerA := start(t, options{command: "worker", monthLength: "6s", temporal: c.address, databaseURL: api.dbURL, env: env(oldKey, newKey)})
-	start(t, options{command: "worker", monthLength: "6s", temporal: c.address, databaseURL: api.dbURL, env: env(oldKey, newKey)})
+	workerB := start(t, options{command: "worker", monthLength: "6s", temporal: c.address, databaseURL: api.dbURL, env: env(oldKey, newKey)})
 
 	type person struct{ id, name, kana, email, reason, body string }
 	people := []person{
@@ -201,7 +201,11 @@ func TestProductionShape(t *testing.T) {
 		require.NoError(t, err)
 		status, body := api.raw("POST", "/codec/"+c.namespace+"/decode", string(in), true, "Origin", uiOrigin)
 		require.Equal(t, http.StatusOK, status, "%s", body)
-		require.Contains(t, string(body), base64.StdEncoding.EncodeToString([]byte(`{"WorkerID":"`+pp.id)), "decoded by the endpoint")
+		var out commonpb.Payloads
+		require.NoError(t, protojson.Unmarshal(body, &out))
+		require.Len(t, out.Payloads, 1)
+		require.Equal(t, "json/plain", string(out.Payloads[0].Metadata[converter.MetadataEncoding]))
+		require.Contains(t, string(out.Payloads[0].Data), `"WorkerID":"`+pp.id+`"`, "decoded by the endpoint")
 		status, _ = api.raw("POST", "/codec/"+c.namespace+"/decode", string(in), false, "Origin", uiOrigin)
 		require.Equal(t, http.StatusUnauthorized, status)
 		status, _ = api.raw("POST", "/codec/"+c.namespace+"/decode", string(in), true, "Origin", "http://elsewhere.test")
@@ -218,6 +222,16 @@ func TestProductionShape(t *testing.T) {
 		}
 	}
 	require.True(t, failed, "histories under the old key need the old key")
+
+	// A worker process serves the SDK's metrics for Prometheus, and
+	// nothing of the API.
+	status, body := workerB.raw("GET", "/metrics", nil, false)
+	require.Equal(t, http.StatusOK, status)
+	for _, m := range []string{"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_sticky_cache_size"} {
+		require.Contains(t, string(body), m)
+	}
+	status, _ = workerB.raw("GET", "/api/v1/workers", nil, true)
+	require.Equal(t, http.StatusNotFound, status)
 }
 
 func anys(ss []string) []any {
