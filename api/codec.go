@@ -2,8 +2,10 @@ package api
 
 import (
 	"errors"
+	"html/template"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
@@ -33,17 +35,21 @@ const maxCodecBody = 4 << 20
 // /codec/{namespace}/decode and /encode: a JSON Payloads message in, the
 // same out. A staff token is required: decoding is reading (viewer), and
 // encoding is how the UI sends a signal or starts a workflow with input,
-// a step (staff). The Temporal UI sends the token it holds when its codec
-// setting "pass access token" is on, or the person pastes theirs.
+// a step (staff). The token comes as Authorization: Bearer (the temporal
+// CLI's --codec-auth), or as the cookie /codec/signin sets, which the
+// Temporal Web UI sends with "include cross-origin credentials" on.
 func (s *Server) codecRoutes(e *gin.Engine) {
+	e.GET("/codec/signin", s.codecSignin)
+	e.POST("/codec/signin", s.codecSignin)
+	e.POST("/codec/signout", s.codecSignout)
 	g := e.Group("/codec/:namespace", s.codecCORS)
 	g.OPTIONS("/decode", preflight)
 	g.OPTIONS("/encode", preflight)
 	auth := authorize(s.DB)
-	g.POST("/decode", auth, s.codecHandler(func(ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	g.POST("/decode", tokenFromCookie, auth, s.codecHandler(func(ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
 		return s.Codec.Codec.Decode(ps)
 	}))
-	g.POST("/encode", auth, s.codecHandler(func(ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	g.POST("/encode", tokenFromCookie, auth, s.codecHandler(func(ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
 		return s.Codec.Codec.Encode(ps)
 	}))
 }
@@ -114,3 +120,90 @@ func (s *Server) codecHandler(apply func([]*commonpb.Payload) ([]*commonpb.Paylo
 		c.Data(http.StatusOK, "application/json", b)
 	}
 }
+
+// codecCookie holds a staff token for the codec endpoint, for the Temporal
+// Web UI, which can send cookies ("include cross-origin credentials") but
+// not a token of Ippo's. Path /codec/ only; HttpOnly.
+const codecCookie = "ippo_codec"
+
+// codecSignin serves a small page where staff paste their token once, so
+// the Temporal Web UI can decode payloads for them (GET shows the form,
+// POST checks the token and sets the cookie).
+func (s *Server) codecSignin(c *gin.Context) {
+	if c.Request.Method == http.MethodGet {
+		renderSignin(c, http.StatusOK, signinPage{})
+		return
+	}
+	secret := strings.TrimSpace(c.PostForm("token"))
+	if secret == "" {
+		renderSignin(c, http.StatusUnprocessableEntity, signinPage{Error: "トークンを入力してください。"})
+		return
+	}
+	t, err := s.DB.TokenBySecret(c.Request.Context(), secret)
+	if ippo.ErrorCode(err) == ippo.ENOTFOUND {
+		renderSignin(c, http.StatusUnauthorized, signinPage{Error: "このトークンは使えません。管理者に新しいトークンを発行してもらってください。"})
+		return
+	}
+	if err != nil {
+		logger(c).Warn("codec sign-in: token lookup failed", "error", err.Error())
+		renderSignin(c, http.StatusServiceUnavailable, signinPage{Error: "いまサインインできません。少し待ってから、もう一度お試しください。"})
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: codecCookie, Value: secret, Path: "/codec/", MaxAge: 8 * 60 * 60,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: strings.HasPrefix(s.Codec.UIOrigin, "https://"),
+	})
+	logger(c).Info("codec sign-in", "token_id", t.ID)
+	renderSignin(c, http.StatusOK, signinPage{Done: true})
+}
+
+// codecSignout forgets the cookie.
+func (s *Server) codecSignout(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: codecCookie, Value: "", Path: "/codec/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	c.Status(http.StatusNoContent)
+}
+
+// tokenFromCookie lets the cookie stand for the Authorization header when
+// the request has none (authorize reads the header).
+func tokenFromCookie(c *gin.Context) {
+	if c.GetHeader("Authorization") == "" {
+		if v, err := c.Cookie(codecCookie); err == nil && v != "" {
+			c.Request.Header.Set("Authorization", "Bearer "+v)
+		}
+	}
+	c.Next()
+}
+
+type signinPage struct {
+	Error string
+	Done  bool
+}
+
+func renderSignin(c *gin.Context, status int, p signinPage) {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Cache-Control", "no-store")
+	c.Status(status)
+	if err := signinTemplate.Execute(c.Writer, p); err != nil {
+		logger(c).Error("render codec sign-in", "error", err.Error())
+	}
+}
+
+var signinTemplate = template.Must(template.New("signin").Parse(`<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Temporal の画面で内容を読む — 一歩</title>
+<style>body{font:16px/1.7 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+label{display:block;font-weight:bold}input{font:inherit;padding:.5rem;width:100%;box-sizing:border-box;border:1px solid #555}
+button{font:inherit;padding:.5rem 1.5rem;margin-top:1rem}.error{color:#b00020;font-weight:bold}
+:focus{outline:3px solid #0046c8;outline-offset:2px}</style></head><body>
+<h1>Temporal の画面で内容を読む</h1>
+{{if .Done}}<p>サインインしました。Temporal の画面に戻ると、内容が読めます(8時間有効です)。</p>
+{{else}}<p>Temporal の画面に表示される内容は暗号化されています。スタッフのトークンでサインインすると、この端末のブラウザで読めるようになります。</p>
+{{if .Error}}<p class="error" id="token-error" role="alert">{{.Error}}</p>{{end}}
+<form method="post" action="/codec/signin">
+<label for="token">スタッフのトークン</label>
+<input id="token" name="token" type="password" autocomplete="off" required{{if .Error}} aria-invalid="true" aria-describedby="token-error"{{end}}>
+<button type="submit">サインインする</button>
+</form>{{end}}
+</body></html>
+`))

@@ -116,3 +116,45 @@ func TestCodecEndpointRefuses(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
 	require.Contains(t, rec.Body.String(), `retired`)
 }
+
+// TestCodecSigninForTheWebUI: staff paste their token once; the cookie
+// then stands for it on the codec endpoint (the Temporal Web UI sends
+// cookies, not Ippo's tokens). A wrong token sets nothing and says so in
+// Japanese; the cookie obeys the role like the header does.
+func TestCodecSigninForTheWebUI(t *testing.T) {
+	e := newEnv(t)
+	rec := e.call("", "GET", "/codec/signin", nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), `<label for="token">スタッフのトークン</label>`)
+
+	form := "application/x-www-form-urlencoded"
+	rec = e.call("", "POST", "/codec/signin", "token=not-a-token", "Content-Type", form)
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.Contains(t, rec.Body.String(), "このトークンは使えません")
+	require.Empty(t, rec.Result().Cookies())
+	rec = e.call("", "POST", "/codec/signin", "token=", "Content-Type", form)
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	require.Contains(t, rec.Body.String(), "トークンを入力してください")
+
+	signin := func(role string) string {
+		rec := e.call("", "POST", "/codec/signin", "token="+e.tokens[role], "Content-Type", form)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		require.Contains(t, rec.Body.String(), "サインインしました")
+		cookies := rec.Result().Cookies()
+		require.Len(t, cookies, 1)
+		require.True(t, cookies[0].HttpOnly)
+		require.Equal(t, "/codec/", cookies[0].Path)
+		return cookies[0].Name + "=" + cookies[0].Value
+	}
+	viewer := signin("viewer")
+	body := sealed(t, map[string]string{"WorkerID": "w-3"})
+	rec = e.call("", "POST", "/codec/default/decode", body, "Origin", codecUIOrigin, "Cookie", viewer)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, string(payloadsOf(t, rec.Body.Bytes())[0].Data), "w-3")
+	rec = e.call("", "POST", "/codec/default/encode", body, "Origin", codecUIOrigin, "Cookie", viewer)
+	require.Equal(t, http.StatusForbidden, rec.Code, "a viewer's cookie does not encode")
+	rec = e.call("", "POST", "/codec/default/decode", body, "Origin", "http://evil.test", "Cookie", viewer)
+	require.Equal(t, http.StatusForbidden, rec.Code, "the cookie does not open the endpoint to another origin")
+	rec = e.call("", "POST", "/codec/default/encode", body, "Origin", codecUIOrigin, "Cookie", signin("staff"))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+}

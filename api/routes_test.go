@@ -19,6 +19,8 @@ var public = map[string]bool{
 	"POST /webhooks/sendgrid": true, "GET /l/:token": true, "POST /l/:token": true,
 	// CORS preflights carry no credentials (codec.go checks the origin).
 	"OPTIONS /codec/:namespace/decode": true, "OPTIONS /codec/:namespace/encode": true,
+	// The codec sign-in page checks the token it is given (codec.go).
+	"GET /codec/signin": true, "POST /codec/signin": true, "POST /codec/signout": true,
 }
 
 func fill(route string) string {

@@ -94,6 +94,8 @@ cat <<EOT
   API           http://$IPPO_HTTP_ADDR/api/v1   (docs: http://$IPPO_HTTP_ADDR/api/v1/docs)
   Health        http://$IPPO_HTTP_ADDR/readyz
   Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (payloads decoded by $IPPO_CODEC_ENDPOINT)
+  Decoded UI    sign in at http://$IPPO_HTTP_ADDR/codec/signin, then in the UI's codec setting
+                turn on "include cross-origin credentials"
   Decoded CLI   bin/temporal workflow show -w worker/<id> --codec-endpoint $IPPO_CODEC_ENDPOINT --codec-auth "Bearer \$TOKEN"
   PostgreSQL    $DATABASE_URL
   Admin token   $IPPO_BOOTSTRAP_ADMIN_TOKEN
