@@ -31,7 +31,7 @@ go_tool() {
 	if [ -x "$BIN/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
 		return
 	fi
-	log "building $name $version from the Go module proxy (about $minutes minutes the first time)"
+	log "building $name $version from the Go module proxy (about $minutes minutes the first time on a busy two-core machine)"
 	mkdir -p "$BIN"
 	tmp=$(mktemp -d)
 	GOBIN="$tmp" go install "$pkg@$version"
@@ -42,7 +42,7 @@ go_tool() {
 
 # The production-shaped end-to-end test runs the real server on PostgreSQL;
 # the SQL tool sets up its schema (embedded in the tool).
-go_tool temporal-server "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/server 8
-go_tool temporal-sql-tool "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/tools/sql 2
+go_tool temporal-server "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/server 15
+go_tool temporal-sql-tool "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/tools/sql 1
 # helm lints and renders deploy/helm/ippo in make test.
-go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm 2
+go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm 12
