@@ -96,8 +96,9 @@ func TestProductionShape(t *testing.T) {
 	// Mid-run, before the first extension: one worker process dies
 	// without a chance to finish anything, and a new one starts that
 	// encrypts with the new key (step two of the roll).
-	api.eventually(60*time.Second, "the first extension reminder", func() bool {
-		return contains(anys(api.timelineKinds(people[0].id)), "extension_reminder_sent")
+	api.eventually(5*time.Minute, "the first lifecycle near its first extension", func() bool {
+		kinds := anys(api.timelineKinds(people[0].id))
+		return contains(kinds, "extension_reminder_sent") || contains(kinds, "contract_extended")
 	})
 	require.NoError(t, workerA.cmd.Process.Kill())
 	<-workerA.done
@@ -105,7 +106,7 @@ func TestProductionShape(t *testing.T) {
 
 	for _, pp := range people {
 		path := "/api/v1/workers/" + pp.id
-		api.eventually(3*time.Minute, "the contract of "+pp.id+" to end", func() bool {
+		api.eventually(5*time.Minute, "the contract of "+pp.id+" to end", func() bool {
 			return api.do("GET", path, nil, http.StatusOK)["phase"] == "ended"
 		})
 		w := api.do("GET", path, nil, http.StatusOK)
