@@ -2,7 +2,6 @@ package ippo
 
 import (
 	"math"
-	"unicode/utf8"
 )
 
 // MaxNoteLength is the most characters a free-text note may have: a work
@@ -84,9 +83,7 @@ func ValidateWorkLog(w WorkLog, alreadyLoggedThatDay int, today Date, maxDailyHo
 	if w.Output < 0 {
 		f.Add("output", "cannot be negative")
 	}
-	if utf8.RuneCountInString(w.Quality) > MaxNoteLength {
-		f.Add("quality", "must be at most %d characters", MaxNoteLength)
-	}
+	f.Text("quality", w.Quality, MaxNoteLength, true)
 	return f.Err()
 }
 
@@ -170,8 +167,6 @@ func ValidateAbsence(a Absence) error {
 		check("from", a.From, needFrom, "the time work will start")
 		check("until", a.Until, needUntil, "the time work will end")
 	}
-	if utf8.RuneCountInString(a.Reason) > MaxNoteLength {
-		f.Add("reason", "must be at most %d characters", MaxNoteLength)
-	}
+	f.Text("reason", a.Reason, MaxNoteLength, true)
 	return f.Err()
 }
