@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
@@ -524,8 +523,9 @@ func checkForm(fields []LinkField, values map[string][]string) (LinkForm, map[st
 				problems[f.Name] = "時刻を選んでください(例: 10:30)。"
 			}
 		default:
-			if max := maxLen(f); utf8.RuneCountInString(v) > max {
-				problems[f.Name] = fmt.Sprintf("%d文字以内でお願いします(いまは%d文字です)。", max, utf8.RuneCountInString(v))
+			// The same text rules as the API and the console.
+			if e := ippo.CheckText(v, maxLen(f), f.Kind == FieldTextarea); e != nil {
+				problems[f.Name] = e.Japanese()
 			}
 		}
 	}

@@ -161,7 +161,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	e.GET("/api/v1/docs", s.docsPage)
 	s.emailRoutes(e) // SendGrid's webhook and the signed-link pages: no staff token
 
-	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), newTokenLimiter(s.RatePerSecond, s.RateBurst).middleware(), validateRequests(router), idempotency(s.DB))
+	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), newTokenLimiter(s.RatePerSecond, s.RateBurst).middleware(), checkInput(), validateRequests(router), idempotency(s.DB))
 	RegisterHandlersWithOptions(v1, s, GinServerOptions{ErrorHandler: parameterError})
 	s.engine = e
 	return e, nil

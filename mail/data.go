@@ -160,8 +160,14 @@ type ContractTerms struct {
 	NextExtension ippo.Date
 	// ExtensionMonths is the length of each automatic extension.
 	ExtensionMonths int
-	// OptOutURL is the signed link to decline the extension.
+	// OptOutURL is the signed link to decline the extension (none when
+	// Final).
 	OptOutURL string
+	// Final says the contract ends with this term: the center's notice
+	// came too late to stop the extension that starts it, so it ends the
+	// contract at TermEnd instead. No extension follows, so the email says
+	// so and offers no opt-out.
+	Final bool
 	// AbsenceURL, optional, is the signed link to report an absence, a
 	// late start or an early leave; it works, as often as needed, until
 	// TermEnd.
@@ -187,10 +193,14 @@ func (d ContractTerms) validate(c *checker) {
 	c.text("WorkContent", d.WorkContent)
 	c.text("Place", d.Place)
 	c.text("PaymentTerms", d.PaymentTerms)
-	c.date("NextExtension", d.NextExtension)
-	c.that(d.NextExtension.After(d.TermEnd), "NextExtension", "must be after TermEnd")
-	c.that(d.ExtensionMonths > 0, "ExtensionMonths", "must be positive")
-	c.link("OptOutURL", d.OptOutURL)
+	if d.Final {
+		c.that(d.OptOutURL == "", "OptOutURL", "must be empty: no extension follows a final term")
+	} else {
+		c.date("NextExtension", d.NextExtension)
+		c.that(d.NextExtension.After(d.TermEnd), "NextExtension", "must be after TermEnd")
+		c.that(d.ExtensionMonths > 0, "ExtensionMonths", "must be positive")
+		c.link("OptOutURL", d.OptOutURL)
+	}
 	if d.AbsenceURL != "" {
 		c.link("AbsenceURL", d.AbsenceURL)
 	}

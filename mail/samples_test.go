@@ -47,6 +47,15 @@ func samples() []sample {
 			OptOutURL:  "https://ippo.example.jp/l/opt-out/eyJpZCI6IjIifQ.c2lnbmF0dXJl",
 			AbsenceURL: "https://ippo.example.jp/l/absence/eyJpZCI6IjYifQ.c2lnbmF0dXJl",
 		}},
+		{"contract_terms_final_extension", ContractTerms{
+			Center: center, Name: "山田 花子", Kind: ContractExtension,
+			TermStart: d(2026, 10, 1), TermEnd: d(2026, 12, 31),
+			HourlyYen: 1225, RateBasis: RateBasisMinimumWage("神奈川県"),
+			WorkContent: WorkContentIT, Place: PlaceRemoteOrOnSite,
+			PaymentTerms: "毎月末日締め、翌月末日までに、ご指定の口座へ振り込みます。",
+			Final:        true,
+			AbsenceURL:   "https://ippo.example.jp/l/absence/eyJpZCI6IjcifQ.c2lnbmF0dXJl",
+		}},
 		{"extension_reminder", ExtensionReminder{
 			Center: center, Name: "山田 花子",
 			CurrentEnd: d(2026, 9, 30), ExtensionStart: d(2026, 10, 1), ExtensionEnd: d(2026, 12, 31),
