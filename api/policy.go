@@ -36,6 +36,9 @@ func (s *Server) PutPolicy(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
+	if in.EffectiveFrom.IsZero() {
+		in.EffectiveFrom = s.today() // "from today", as the server counts it
+	}
 	if in.EffectiveFrom.Before(s.today()) {
 		fail(c, ippo.Invalid([]ippo.FieldError{{Field: "effective_from", Message: "cannot be in the past (today is " + s.today().String() + "); past policy stays as it was"}}))
 		return

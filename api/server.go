@@ -82,6 +82,7 @@ var permissions = map[string]Role{
 	"GET /api/v1/staff-tasks":           RoleViewer,
 	"POST /api/v1/staff-tasks/:id/done": RoleStaff,
 	"GET /api/v1/policy":                RoleViewer,
+	"GET /api/v1/clock":                 RoleViewer,
 	"PUT /api/v1/policy":                RoleAdmin,
 	"GET /api/v1/tokens":                RoleAdmin,
 	"POST /api/v1/tokens":               RoleAdmin,
