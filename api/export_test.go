@@ -14,3 +14,10 @@ func (s *Server) ActAgain(ctx context.Context, c links.Claims, form map[string]s
 	done, err := s.Email.actions[c.Action].Perform(ctx, c, form)
 	return done.Title, err
 }
+
+// IdempotencyRecordKey is the digest a request's Idempotency-Key is stored
+// under, for tests that read the stored record.
+func IdempotencyRecordKey(actorID, rawKey string) string {
+	key, _ := idempotencyKeys(actorID, rawKey)
+	return key
+}

@@ -164,9 +164,21 @@ type IdempotentResponse struct {
 	Body        []byte
 }
 
+// IdempotencyTTL is how long an answer to a request with an
+// Idempotency-Key is kept for retries: a day, then the record is gone.
+const IdempotencyTTL = 24 * time.Hour
+
 // BeginIdempotent reserves (actor, key) for a request. If the key was seen
-// before it returns the stored record and false.
+// before, less than IdempotencyTTL ago, it returns the stored record and
+// false. Expired records are deleted on the way (a few at a time, so no
+// request pays for a backlog).
 func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, method, path string, hash []byte) (IdempotentResponse, bool, error) {
+	cutoff := db.now().Add(-IdempotencyTTL)
+	if _, err := db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE (actor_id, key) IN (
+		SELECT actor_id, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT 100)
+		OR (actor_id = $2 AND key = $3 AND created_at < $1)`, cutoff, actorID, key); err != nil {
+		return IdempotentResponse{}, false, fmt.Errorf("expire idempotency records: %w", err)
+	}
 	tag, err := db.pool.Exec(ctx, `
 		INSERT INTO idempotency_keys (actor_id, key, method, path, request_hash, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, actorID, key, method, path, hash, db.now())
