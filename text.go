@@ -2,6 +2,7 @@ package ippo
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -103,4 +104,24 @@ func (f *Fields) Text(field, s string, max int, multiline bool) {
 	if e := CheckText(s, max, multiline); e != nil {
 		*f = append(*f, FieldError{Field: field, Message: e.Error()})
 	}
+}
+
+// CSVCell makes a value safe to put in a CSV cell that staff open in a
+// spreadsheet: a cell that starts with =, +, -, @, a tab or a carriage
+// return would be read as a formula (CSV injection), so it gets a leading
+// apostrophe, which spreadsheets show as text and do not display.
+func CSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// CSVRow applies CSVCell to every cell of a row.
+func CSVRow(cells ...string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = CSVCell(c)
+	}
+	return out
 }

@@ -67,3 +67,20 @@ func TestApplicantNameHoldsNoControlCharacters(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, []FieldError{{Field: "name", Message: (&TextError{Kind: TextControl}).Error()}}, err.(*Error).Fields)
 }
+
+func TestCSVCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"鎌倉 花子":             "鎌倉 花子",
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")",
+		"+81 3":             "'+81 3",
+		"-1+2":              "'-1+2",
+		"@SUM(A1)":          "'@SUM(A1)",
+		"\t=1":              "'\t=1",
+		"\r=1":              "'\r=1",
+		"a=b":               "a=b",
+		"":                  "",
+		"2026-04":           "2026-04",
+	} {
+		require.Equal(t, want, CSVCell(in), "%q", in)
+	}
+}
