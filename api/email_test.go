@@ -712,11 +712,11 @@ func TestRateLimiter(t *testing.T) {
 	l := newRateLimiter(3, time.Minute)
 	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	for i := range 3 {
-		require.True(t, l.allow("10.0.0.1", now), "request %d", i)
+		require.True(t, l.Allow("10.0.0.1", now), "request %d", i)
 	}
-	require.False(t, l.allow("10.0.0.1", now))
-	require.True(t, l.allow("10.0.0.2", now), "each client has its own count")
-	require.True(t, l.allow("10.0.0.1", now.Add(time.Minute)), "a new window")
+	require.False(t, l.Allow("10.0.0.1", now))
+	require.True(t, l.Allow("10.0.0.2", now), "each client has its own count")
+	require.True(t, l.Allow("10.0.0.1", now.Add(time.Minute)), "a new window")
 }
 
 // TestEveryAPIRouteHasAPermission walks the router: a route missing from

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/internal/clientlimit"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,6 +37,10 @@ type Server struct {
 	// (zero: 50 a second with bursts of 500); beyond them, 429.
 	RatePerSecond float64
 	RateBurst     int
+	// AnonymousPerMinute bounds the requests without a valid token one
+	// client may send a minute (zero: 120); beyond it, 429 before the
+	// audit log.
+	AnonymousPerMinute int
 	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For names the client; none by default, so the client is
 	// the connection's address and the header cannot be forged.
@@ -162,7 +168,12 @@ func (s *Server) Handler() (http.Handler, error) {
 	e.GET("/api/v1/docs", s.docsPage)
 	s.emailRoutes(e) // SendGrid's webhook and the signed-link pages: no staff token
 
-	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), newTokenLimiter(s.RatePerSecond, s.RateBurst).middleware(), checkInput(), validateRequests(router), idempotency(s.DB))
+	anonymous := s.AnonymousPerMinute
+	if anonymous <= 0 {
+		anonymous = defaultAnonymousPerMinute
+	}
+	anonymousLimit := clientlimit.New(anonymous, time.Minute, maxAnonymousClients)
+	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), limitAnonymous(s.DB, anonymousLimit), audit(s.DB), authorize(s.DB), newTokenLimiter(s.RatePerSecond, s.RateBurst).middleware(), checkInput(), validateRequests(router), idempotency(s.DB))
 	RegisterHandlersWithOptions(v1, s, GinServerOptions{ErrorHandler: parameterError})
 	s.engine = e
 	return e, nil

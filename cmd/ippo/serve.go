@@ -62,7 +62,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
-		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		// Time-outs, so a slow or stalled client cannot hold a connection:
+		// a body is at most 1 MiB, and no answer takes a minute (a step
+		// waits seconds for its lifecycle; a month's CSV streams quickly).
+		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
 		log.Info("api listening", "addr", ln.Addr().String())
 		go func() {
 			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
