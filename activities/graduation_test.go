@@ -157,7 +157,10 @@ func TestNoConsentNoEmail(t *testing.T) {
 
 // TestStaffEmailsGoToStaffAndNameNoOne: escalations go to the policy's
 // staff address and name the worker by ID only.
-func TestStaffEmailsGoToStaffAndNameNoOne(t *testing.T) {
+// TestStaffEmailsGoToStaffAndNameTheWorker: staff emails go to the center's
+// own address and name the worker with their ID, never their email; to-dos
+// are listed with the worker's name, which is not stored in them.
+func TestStaffEmailsGoToStaffAndNameTheWorker(t *testing.T) {
 	ctx := context.Background()
 	f := newGradFixture(t)
 	p, _ := f.provide(t, f.consent(t, "ハローワーク藤沢", ippo.ShareWorkHistory), "")
@@ -174,7 +177,7 @@ func TestStaffEmailsGoToStaffAndNameNoOne(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, ippo.DefaultPolicy().StaffEmail, e.Recipient)
 		require.Contains(t, e.Text, f.worker)
-		require.NotContains(t, e.Text, "鎌倉 花子")
+		require.Contains(t, e.Text, "鎌倉 花子さん")
 		require.NotContains(t, e.Text, "hanako@example.jp")
 	}
 	require.NoError(t, f.acts.CreateStaffTodo(ctx, activities.StaffTodo{Key: "todo/1", Kind: activities.TodoHandoffUnacknowledged, WorkerID: f.worker, HandoffID: p.ID}))
@@ -187,5 +190,7 @@ func TestStaffEmailsGoToStaffAndNameNoOne(t *testing.T) {
 	bodies := tasks[0].Body + tasks[1].Body
 	require.Contains(t, bodies, "ハローワーク藤沢")
 	require.Contains(t, bodies, "スタッフ評価と本人の自己評価")
-	require.NotContains(t, bodies, "鎌倉 花子")
+	require.NotContains(t, bodies, "鎌倉 花子", "the name is read with the list, not kept in the to-do")
+	require.Equal(t, "鎌倉 花子", tasks[0].WorkerName)
+	require.Equal(t, "鎌倉 花子", tasks[1].WorkerName)
 }

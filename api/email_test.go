@@ -400,6 +400,7 @@ func TestWebhookBounceAlertsStaffOnce(t *testing.T) {
 	require.Len(t, tasks, 1)
 	require.Equal(t, "email_bounced", tasks[0].Kind)
 	require.Equal(t, workerID, tasks[0].WorkerID)
+	require.Equal(t, "鎌倉 花子", tasks[0].WorkerName, "staff know the worker by name")
 
 	// A delivery reported late never undoes the bounce.
 	status, _ = r.webhook(time.Now(), event(e, "delivered", true))

@@ -271,7 +271,9 @@ func (d SelfAssessmentRequest) validate(c *checker) {
 // AssessmentOverdue tells staff an assessment is past its due date.
 type AssessmentOverdue struct {
 	Center `json:"center"`
-	// WorkerRef is the worker's opaque reference (their ID), never a name.
+	// WorkerName and WorkerRef (their ID) name the worker: the email goes
+	// to the center's own address, where staff know people by name.
+	WorkerName   string
 	WorkerRef    string
 	Due          ippo.Date
 	StaffMissing bool
@@ -280,6 +282,7 @@ type AssessmentOverdue struct {
 
 func (AssessmentOverdue) Template() Template { return TemplateAssessmentOverdue }
 func (d AssessmentOverdue) validate(c *checker) {
+	c.text("WorkerName", d.WorkerName)
 	c.text("WorkerRef", d.WorkerRef)
 	c.date("Due", d.Due)
 	c.that(d.StaffMissing || d.SelfMissing, "StaffMissing", "or SelfMissing must be set")
@@ -327,6 +330,7 @@ func (d StepUpRecommendation) validate(c *checker) {
 // StepUpRecommendationStaff tells staff the same.
 type StepUpRecommendationStaff struct {
 	Center       `json:"center"`
+	WorkerName   string
 	WorkerRef    string
 	StaffAverage float64
 	SelfAverage  float64
@@ -335,6 +339,7 @@ type StepUpRecommendationStaff struct {
 
 func (StepUpRecommendationStaff) Template() Template { return TemplateStepUpRecommendationStaff }
 func (d StepUpRecommendationStaff) validate(c *checker) {
+	c.text("WorkerName", d.WorkerName)
 	c.text("WorkerRef", d.WorkerRef)
 	c.that(isScore(d.StaffAverage), "StaffAverage", "must be between 1 and 5")
 	c.that(isScore(d.SelfAverage), "SelfAverage", "must be between 1 and 5")
@@ -377,6 +382,7 @@ func (d AgencyHandoff) validate(c *checker) {
 type HandoffNotAcknowledged struct {
 	Center     `json:"center"`
 	AgencyName string
+	WorkerName string
 	WorkerRef  string
 	SentOn     ippo.Date
 }
@@ -384,6 +390,7 @@ type HandoffNotAcknowledged struct {
 func (HandoffNotAcknowledged) Template() Template { return TemplateHandoffNotAcknowledged }
 func (d HandoffNotAcknowledged) validate(c *checker) {
 	c.text("AgencyName", d.AgencyName)
+	c.text("WorkerName", d.WorkerName)
 	c.text("WorkerRef", d.WorkerRef)
 	c.date("SentOn", d.SentOn)
 }
@@ -486,9 +493,11 @@ type StaffTask struct {
 	Center `json:"center"`
 	Title  string
 	Body   string
-	// WorkerRef and Link are shown when set.
-	WorkerRef string
-	Link      string
+	// WorkerName, WorkerRef (their ID) and Link are shown when set: the
+	// email goes to the center's own address.
+	WorkerName string
+	WorkerRef  string
+	Link       string
 }
 
 func (StaffTask) Template() Template { return TemplateStaffTask }
