@@ -87,7 +87,9 @@ func (a *Activities) composeHandoff(ctx context.Context, n Notice, w ippo.Worker
 	if err != nil {
 		return nil, err
 	}
-	staff, err := a.DB.TokenName(ctx, h.CreatedBy)
+	// The center's contact is the person who handed over; a token that is
+	// no one's (the bootstrap admin's) gives the center's name instead.
+	staff, err := a.DB.TokenDisplayName(ctx, h.CreatedBy)
 	if err != nil {
 		return nil, err
 	}

@@ -62,10 +62,15 @@ func (f *gradFixture) consent(t *testing.T, agency string, items ...ippo.ShareIt
 
 func (f *gradFixture) provide(t *testing.T, c ippo.Consent, noteID string) (postgres.HandoffProvision, activities.HandoffOutcome) {
 	t.Helper()
+	return f.provideBy(t, c, noteID, "staff:x")
+}
+
+func (f *gradFixture) provideBy(t *testing.T, c ippo.Consent, noteID, createdBy string) (postgres.HandoffProvision, activities.HandoffOutcome) {
+	t.Helper()
 	on := ippo.NewDate(2027, 4, 1)
 	id := uuid.NewString()
 	p := postgres.HandoffProvision{ID: id, WorkerID: f.worker, AgencyID: c.AgencyID, ConsentID: c.ID,
-		Destination: ippo.DestinationGeneralEmployment, GraduatedOn: on, NoteID: noteID, CreatedBy: "staff:x", On: on,
+		Destination: ippo.DestinationGeneralEmployment, GraduatedOn: on, NoteID: noteID, CreatedBy: createdBy, On: on,
 		AckBy: on.AddDays(14), KeepUntil: ippo.ProvisionKeptUntil(on, 3), EmailKey: "handoff/" + id + "/agency_handoff", Seq: 5}
 	out, err := f.acts.ProvideHandoff(context.Background(), p)
 	require.NoError(t, err)
@@ -193,4 +198,28 @@ func TestStaffEmailsGoToStaffAndNameTheWorker(t *testing.T) {
 	require.NotContains(t, bodies, "鎌倉 花子", "the name is read with the list, not kept in the to-do")
 	require.Equal(t, "鎌倉 花子", tasks[0].WorkerName)
 	require.Equal(t, "鎌倉 花子", tasks[1].WorkerName)
+}
+
+// TestHandoffEmailNamesThePersonAsContact: the agency's email names the
+// person who handed over (their token's display name), and the center for
+// a token that is no one's (the bootstrap admin's), never a token label.
+func TestHandoffEmailNamesThePersonAsContact(t *testing.T) {
+	ctx := context.Background()
+	f := newGradFixture(t)
+	person, err := f.db.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "鎌田のノートPC", DisplayName: "鎌田 一郎", Role: "staff", CreatedBy: "test"}, "secret-person-0123456789")
+	require.NoError(t, err)
+	bootstrap, err := f.db.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, "secret-bootstrap-0123456789")
+	require.NoError(t, err)
+	for _, c := range []struct {
+		token, contact, agency string
+	}{
+		{person.ID, "鎌田 一郎(", "ハローワーク藤沢"},
+		{bootstrap.ID, f.acts.Center.Name + "(", "とらいむ"},
+	} {
+		p, _ := f.provideBy(t, f.consent(t, c.agency, ippo.ShareWorkHistory), "", "staff:"+c.token)
+		e := f.send(t, p)
+		require.Contains(t, e.Text, c.contact)
+		require.NotContains(t, e.Text, "bootstrap admin")
+		require.NotContains(t, e.Text, "ノートPC")
+	}
 }

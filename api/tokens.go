@@ -42,10 +42,21 @@ func (s *Server) CreateToken(c *gin.Context, _ CreateTokenParams) {
 		fail(c, ippo.Invalid([]ippo.FieldError{{Field: "name", Message: "is required"}}))
 		return
 	}
+	display := name
+	if in.DisplayName != nil {
+		display = strings.TrimSpace(*in.DisplayName)
+	}
+	var f ippo.Fields
+	f.Text("name", name, 100, false)
+	f.Text("display_name", display, 100, false)
+	if err := f.Err(); err != nil {
+		fail(c, err)
+		return
+	}
 	actor, _ := actorOf(c)
 	secret := NewTokenSecret()
 	t, err := s.DB.CreateToken(c.Request.Context(), postgres.Token{
-		ID: uuid.NewString(), Name: name, Role: string(in.Role), CreatedBy: actor.Name,
+		ID: uuid.NewString(), Name: name, DisplayName: display, Role: string(in.Role), CreatedBy: actor.Name,
 	}, secret)
 	if err != nil {
 		fail(c, err)

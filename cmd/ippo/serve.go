@@ -150,7 +150,8 @@ func prepare(ctx context.Context, cfg config, db *postgres.DB, log *slog.Logger)
 			return err
 		}
 		if t := cfg.BootstrapAdminToken; t != "" {
-			err := db.EnsureToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, t)
+			err := db.EnsureToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", DisplayName: cfg.BootstrapAdminName,
+				Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, t)
 			if err != nil {
 				return err
 			}
