@@ -20,10 +20,10 @@ type Token struct {
 	// person's, such as the bootstrap admin token.
 	DisplayName string     `json:"display_name,omitempty"`
 	Role        string     `json:"role"`
-	CreatedAt  time.Time  `json:"created_at"`
-	CreatedBy  string     `json:"created_by"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CreatedBy   string     `json:"created_by"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
 }
 
 // HashToken is how a token's secret is stored: SHA-256. Tokens are 256
