@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -226,11 +227,21 @@ func (r *emailRig) get(path string, auth bool) (int, string) {
 
 func (r *emailRig) do(req *http.Request) (int, string) {
 	r.t.Helper()
+	var sent []byte
+	if req.Body != nil {
+		var err error
+		sent, err = io.ReadAll(req.Body)
+		require.NoError(r.t, err)
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(r.t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(r.t, err)
+	probe := req.Clone(context.Background())
+	probe.URL.Scheme, probe.URL.Host = "", "" // the document's routes are relative
+	CheckResponse(r.t, probe, sent, resp.StatusCode, resp.Header, b)
 	return resp.StatusCode, string(b)
 }
 

@@ -87,6 +87,12 @@ func (e *env) call(role, method, path string, body any, headers ...string) *http
 		require.NoError(e.t, err)
 		r = bytes.NewReader(j)
 	}
+	var sent []byte
+	if r != nil {
+		b, err := io.ReadAll(r)
+		require.NoError(e.t, err)
+		sent, r = b, bytes.NewReader(b)
+	}
 	req := httptest.NewRequest(method, path, r)
 	req.Header.Set("Content-Type", "application/json")
 	if role != "" {
@@ -97,6 +103,7 @@ func (e *env) call(role, method, path string, body any, headers ...string) *http
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
+	api.CheckResponse(e.t, req, sent, rec.Code, rec.Header(), rec.Body.Bytes())
 	return rec
 }
 

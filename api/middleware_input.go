@@ -40,8 +40,8 @@ func checkInput() gin.HandlerFunc {
 			}
 		}
 		if key := c.GetHeader("Idempotency-Key"); key != "" {
-			if len(key) > 255 || strings.IndexFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
-				f.Add("Idempotency-Key", "must be 1 to 255 printable ASCII characters (a UUID is a good key)")
+			if len(key) > 200 || strings.IndexFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+				f.Add("Idempotency-Key", "must be 1 to 200 printable ASCII characters (a UUID is a good key)")
 			}
 		}
 		if c.Request.Body != nil && c.Request.Body != http.NoBody {

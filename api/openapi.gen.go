@@ -1743,18 +1743,45 @@ type Limit = int
 // WorkerID defines model for WorkerID.
 type WorkerID = openapi_types.UUID
 
+// Conflict defines model for Conflict.
+type Conflict = Problem
+
+// Forbidden defines model for Forbidden.
+type Forbidden = Problem
+
+// Invalid defines model for Invalid.
+type Invalid = Problem
+
+// Malformed defines model for Malformed.
+type Malformed = Problem
+
+// NotFound defines model for NotFound.
+type NotFound = Problem
+
+// RateLimited defines model for RateLimited.
+type RateLimited = Problem
+
 // Step defines model for Step.
 type Step = StepResult
 
+// TooLarge defines model for TooLarge.
+type TooLarge = Problem
+
+// Unauthorized defines model for Unauthorized.
+type Unauthorized = Problem
+
+// Unavailable defines model for Unavailable.
+type Unavailable = Problem
+
 // CreateAgencyParams defines parameters for CreateAgency.
 type CreateAgencyParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateApplicantParams defines parameters for CreateApplicant.
 type CreateApplicantParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1784,7 +1811,7 @@ type ListOutboxParams struct {
 
 // ResendOutboxEmailParams defines parameters for ResendOutboxEmail.
 type ResendOutboxEmailParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1821,13 +1848,13 @@ type ListStatementsParamsFormat string
 
 // CreateTaskParams defines parameters for CreateTask.
 type CreateTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateTokenParams defines parameters for CreateToken.
 type CreateTokenParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1854,49 +1881,49 @@ type ListAbsencesParams struct {
 
 // RecordAbsenceParams defines parameters for RecordAbsence.
 type RecordAbsenceParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordAssessmentParams defines parameters for RecordAssessment.
 type RecordAssessmentParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordConsentParams defines parameters for RecordConsent.
 type RecordConsentParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // SignContractParams defines parameters for SignContract.
 type SignContractParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // EndContractParams defines parameters for EndContract.
 type EndContractParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // DecideEligibilityParams defines parameters for DecideEligibility.
 type DecideEligibilityParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GraduateWorkerParams defines parameters for GraduateWorker.
 type GraduateWorkerParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // AcknowledgeHandoffParams defines parameters for AcknowledgeHandoff.
 type AcknowledgeHandoffParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1911,13 +1938,13 @@ type ListWorkerStatementsParamsFormat string
 
 // AssignTaskParams defines parameters for AssignTask.
 type AssignTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // WithdrawWorkerParams defines parameters for WithdrawWorker.
 type WithdrawWorkerParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1929,7 +1956,7 @@ type ListWorkLogsParams struct {
 
 // RecordWorkLogParams defines parameters for RecordWorkLog.
 type RecordWorkLogParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -3766,247 +3793,264 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17jxzHfeBXKczlwBmkd7lcUVa0iwBHkZTEWBIJkjZhaHQztdM1M+3tqWpVVe9woiMg2ac7v5IckiBB",
-	"HF8SJ5fkcrjYMWA4hnJJ/sg3sUTK+haH+v2qqqt7quexOxRp3f23O91dz9/7+V5nJGaF4Ixr1Tl6r1NQ",
-	"SWdMMwn/XS+lEtL8lTI1klmhM8E7R537U0Y4e6gHI3iBiDHRU0YKyc4yUSpS0Anb7ySdzLz8bsnkopN0",
-	"OJ2xzlEHP+kkHTWashk1g8/owzcYn+hp5+jw4CDp6EVh3lRaZnzSefQo6dxK2awQmvHR4stssbyga3xB",
-	"Sp69WzKCX5FuWRAtyOHBARlNqaQjs6feMaFEMi0XZJ7pKSxa0Rkjp2xBKE/JiUgX5oVScgVPx5lUmlCu",
-	"5kz6HU0ZTZmsthSsbs8sb9XeZhl3/1+J7fSNbJZp82Hs7HJ4GA6fsjEtc905etGMTR9ms3Jm/sGZ8L9q",
-	"noxrNmESJnog5CmTt274uQqqp9VUWdpJOpK9W2aSpZ0jLUsWzjsWckZ156hTlvBmcyOPzMeqEFwxgKQ7",
-	"UpzkbGb+HAmuGYc90qLIsxE1l3i5wDd+/evK3Oh7wVy/Jtm4c9T5d5crUL2MT9VlNy7MWIeJu69eJy9f",
-	"ffElYkcmKdM0y1XnUdK5p1mxYi3brcEMdpcpcw2RZRhcmcNZX1JEacpTA550rJlE+DNLMZ/Z4cxs104U",
-	"4yMGCClFwaTO8BhTqtm65dww7zxKOmMpZuvevZ/N2O3xDbowH2TpBjebdE4zDi8yboDr7Q41izVQmZuJ",
-	"kw6jMl8MckbPWOedyPeSUXu8kUeFkJqlA6prSzHb3tPZjHWSFR+dRAiD0nQ8PuqXBwcvjLQ4ZZxkKfzH",
-	"EiKkvRjSVdmEs5TkGT/txeYouc7yrQ4TRx5sdKaPQkx7G1Gv+j7BW7cHXz+k+u6r0xYnX2cjbdZhQekW",
-	"L0oE8zTNzNnQ/E4AWWOaK5bsANhont8ed47e3vik3mnii4EiIni+OCLzKeNwRWSe5blBHqlDCKx/SElK",
-	"F0SMxwmhBEaBD8w1U04AKglCZbID2K3PfbvAM00Ized0oQyrqFP+g1VQdfFTCxYePzzG0yVAC+EqCjuj",
-	"Uy7mOUsnbMa4Pg8McYEwVF/t62IOtI/WJyCS0dGUpQSwdpMzfBRb9cQw4mXaOZKMbktbasuOECw2o3iD",
-	"S0+2JKZLD5ANv7cJqYBXPXnAJdWXnoSbf6f1zM5FJOontB7o/ZGFr754dQNGw2ZFLhYGUAaqLAzZMxsT",
-	"3HBe4NvBzwtR6mnttdms5JlehL+Zf8V4nI3M8RXlSZ6NBsEk/pHQUyaj9MDd0rZSXniHseuL3hEKKCit",
-	"NECbajYRchGeVpopepLlmTby4zQ7zU7FTMgsug1ziCw28CQ7Y3yAV7sJG5gLacSbwRmTKo4zjc37CZa/",
-	"jZ1BtamBeQZrzDSbqSgO2R+olMiTV2Ar10ZFoCc5G6SZYlSFyHciRM4oNy8aIBplBYUljETKtkFefDA4",
-	"pZy2iD8jMeHZbwM3H6RipFH5Wl6GBWJzXEZliY42p1yrwYRxJmkewHV8RKMPpZLO+UBlVvRcf+FxSHYU",
-	"aPmskgpS42e+YtUVlK5EjvPQsB2iz8pZ60zwOn5ltNSRyHM2MtdJFOMq09kZI2M60op0f/k3H3z24e88",
-	"+fBHj9//7icfffTkmx8+/oufJOTanTu3CJV6nxwedA97PcMtd4677CGdFbnZ7OHB4Zf2Dq7WWfKLB8nn",
-	"iN7uZgw0UORwZywXhf/faLdwjiX8W0wXKhvRPHplM/rwFg58dQWdqPY/pZyeiv9gf9j/etEQTqIMrIWq",
-	"eJ3dgsWGVKah3TKVpYZpH4EkFX5xSZFcjGhOJuKMSQ6SlRnEgEi1oytXD+E+W4lX9epnv/u9x+9/m/zy",
-	"Oz95/Pf/rb7xK1EeXyNz1Tgff/Ddjz/4l48/+L2Pv/Ft8vEHP/74g//18Qd/sMmAbZSxfiYV+BwRSqr/",
-	"SPU5OVmYRzhAshllrU9S0QI8eSNFEBQVQNUASYroKdXEjoWWJOrZd7LO4LWadteX88C8SeybpHoTNCB5",
-	"TOY004rQKaMpyTis5N2SlQAMG3GBzXQTJCJLakl4WDAiqiXdL5GZ4HqqzInNhGTmWgqRZ6NF74Jc5bz8",
-	"Qymm1CwqBNEzJumkjhMv7L/0oh+Gl7MTJs0wJzUeAmpMJ+kolo9bGMeswZGXnqm15DubGZYh+HX3waPk",
-	"XLrOhhrL5gzFYJ1MvWFmaSQ1EpKt3d89fCuq+ZyYGwfuYsdK/GXVp1+vAPn7fz1T2soCDX5Ki43W+hot",
-	"4Dgd3/J/rPoygL+I4GpwWUUgEwBrq5ERJLf4JKZhg+k/LTc2DinNikFZLK9fMhojsa8IPSW4Z2LvU6Ft",
-	"AOiXnkqmpiJP4zTMP64h7NUlbG0AVPVZYte1DCdNGISb9ddTbXQ1hJ1HRD0/YVmvkV+I0iA5uBCTuD9l",
-	"1nSHjNIf1DGxopIyQrIWKV3sk7eEJidsbJgGsF+BQhaZU0XQjLt/YeJysqhIyuq7vGuJTIRr1DjK5hi6",
-	"LXIVUytWrnSTwEtml6Lk6cC8kbOYZe7+NFPBDRD3ZgqHDV8bMaKQYiKZUnEMVJrqMq6SWwwZGOJsgMge",
-	"XXOMxn0EZ+k27GdZ2lN8kpZrBIC5T9Vp9ALh6VZMdJRnrQz9KdgfN+TZuZhMWDqYZbzULLwY7xCEd1qe",
-	"iFJbgtX2bFDyTK8wwWxkxoRX/AmuMGAmtatZ2p1fsN1T9ObLNNM3uY7xedowu1SbgSfWpbP88PyiVsb1",
-	"lwJVLDjeGdNTEZ9PlHokWsxM4MqNW5jeLZnSbXuQotSsBW8bKB0ssubq2uCi8QqtBmZ36OZOnBs6WGmA",
-	"6m7TrXd6xwrq9SvdUhargCMiiwVxDxvsF+aLrfZ6LkYRomOWYwgrizi4HkyZnjJJbt25c3vw5u237r8+",
-	"eOPmW6/df53M6ClTSJTpjBioI7LkZEyVxrCFZRqd0sUgt3LBe0uWKbcI60sC2s9oTvALw6mpn85w5bpl",
-	"QcVgHhS+i04JKiLqjqRLyWuCpKUE23+vvoYXDqKLsGseAGJGw1rsG5cUybjSlGuzEp4YpndNZfTyfXG6",
-	"EKTrlyc4IyXPmVKkujtYzKbea5qvWE6wCDIyIANyjpFPN58CBKdzGXTxy3CRjSNMQoBtAXN1Lucz3PG6",
-	"Rb8JLzVXjZ+2ruaeplLHJLZtpkSqN87FfCO6h0PXP4ousM0Rg2alwYb83r7d6oY4jyiyrTkZ319nA9hw",
-	"Q9sR8HtTKtktzWYx+l2UshDrJWZ7E3fs24FtjOaD9W6u0JS2zSlXX21huPffrDvtjda9w8CVCmqrc0+8",
-	"2rzCORADn7U2HHtl56E2dOREbKdim/k71dlGteztkNKDbp3Km4mOyHxKkcjbiCQ6kYyB2qsMMJMu1SRn",
-	"VGnDcIC9bI8Jlc/jxWW02KEeH2xjAvEokuAxsrlT2VWLdn8xBF2G7uUF2ofO2GC/CdcMhoSpmPO6RHF4",
-	"cPjS3sGVbT1gFrLacGETr1hjpyGQSpqWGPowpTwVaBRCr8NgJGBseBwF3+vWdHIehLH61w6g5kYTCEi3",
-	"ErR6+3EL5A0bmrbkoMQbqtHaJVxMOg/3JmLPKTJFIfZv4Hv+971sBkEiEBFtLrozyfS0PNkfidll88Xe",
-	"iHHNJPwNS1w2jm13oOwhG5WbR9FM6UmGc6x/16hqsmBSmYVs9onSzvm9weuxC7qZZ5MMhzhfVNEoUw2K",
-	"TItCijO07MM02wTo3bUoaaAMP98n96z3veadA+tWTjOInUvVhkFotag6t/YYLt+c0Sy/eRaX8TRaes3C",
-	"0tdkll5SKPN3jniZ58myOshJpsmUFgXjLN1YH0ippu33gZHe9alORMlHjJiRIEx+lFOlsrENl07IvTfv",
-	"3yFeSV/aNDuLui6DbcIbxFqAKqROWZ6dMcnijqhSn4iHm3LfNsB4MF2YQ8QdphFaYdhBKkVRGNVUGp7F",
-	"JNy0uZPm3VdrcrsGc0crJNzzZhUH5eCcBZsHg0hx/MuMM2XgmxjTLIcXSn7KxZyDpaw6JreRGHK8ytgb",
-	"GW/RNMeMkbHAmPSULhR5VYrZ/v59kRBxZtjiNBtNQd2dilLmCyKpZsAsM24+HLHlEBQ6EyXXgwWLHPw4",
-	"F0J2rdGO/Nsf43j/9o/kSwe9qC1sk3h2JxKvtHSaidyalp9qcS5VGVYHXwcTVAtJwrOIgcOrGcvTm1Ki",
-	"Val+jGPzrM7uYl7wZZMLU8raw1aTLJyg+iC2wNe8rHEuAdtIP7GQUYA999RQYyPIIMRpcUzA6ccZSxWh",
-	"TnD0AAfwuiwD7ZM36YKcMMJmhV7UZOW1ZKKSkQ8PloXklCntJKpQDItFGwSBpGaYAY38dmKWIClEfNXC",
-	"V8eSsZzyNdGndutPSQ47JlxoFzMyLnUp2T6KHnDKAy507D4fQOSLpuMxmTvLVXi/hmgdo1aDtj4yn7LK",
-	"mQcXzOmMKVKb6FyMuLqtpILA1cBtE3mWcJDxVG1j/fADRpJ46lC0dK1jkediPiiLusWjMYjgbSGqEFnT",
-	"4q7h5yJudkgbawFTx06xiS5N+Nzk4Oylb27seR0/MJyULS9iJUjU1hdMXbuC2Ea387m2ukMbi1tybAZA",
-	"FFuF3XnMg3VqLUCbnHiQhLGdRbD2YYvFacd2S6QPmw7nXt/E7OVsSy37WIezTI1ovr1N9RwIcjFrE1Bn",
-	"I7QZXSpLWYquDHtSlxSB785pYGri/yljxWCj1DkfzGBXtdUp+o+2CU1rzUFUSyK5lb9DcAfxu/GDhzZn",
-	"joXARD5ied4ij5dFujXIPC3zbIh6NURLVhNNT6ycVTdApNoOV1Cwa+FBLlOzHMKxBrTx1jLnm1YEcRuO",
-	"8TlR88pCF93RivPBlV6UzG9FibektJ+/G2d72rIK5yHdi28ez9gkEUVTWd81sYjGUQToW0NYu74YRN1S",
-	"qmTpfXHKeCycdCSZjqtoJ4xK0MlOGd8n96ZizongI3aMMnymjbyupiRTRGkhWRicGbqi7cQr81zhpWVf",
-	"9Clo1HaRsc296Ry4sbyVgmrNpNnOf3z7YO/ld967+mive/D2lb2X3/lPV94+2Dt8p/drm5iKv8aofNO6",
-	"cy9gL4YhwB+9fA8nzAifmsoJawm7gmD4FSbm2DcN45uhKRDih2ORkwVB65U15O3HLHnjjGdquiXL2s6v",
-	"LtlZxuYDVU4mhu8I3mbFKdueKHTwb7VG5Y6jfcwGysuScwSRhj4UQrum+eqoO3yl1Rh1riCDKjDSHFF9",
-	"kNrp1LbdXG64tqQOktFL8kDZipn54i7zWNJ0v5brTsqa/9P4U5sB4sbbGCmWVjoyKLki+AqSrcxu0Div",
-	"mCF7xOEF6U5FKRUYyceMKUIlMw9p3msJw2KjnMp1sZmxvLgL7NGsrB3mKq3zovM4hbpNdAu+9a9WTHD1",
-	"e6oeZht7pcF0oy+vTvwNIzFX8ZZlkheYZ+OJwEIPVkO0ZJNMaUlXkUAxbzGojrNJKRmY5n+LFpQzxRJC",
-	"VZWwZgRQ+HdWU/XqaJnTExbPlz6jebmBXRkHcK9vYjJaR4dLneXZb6O596QcnTK9ykg2EmUblLTtrWUH",
-	"ONImO5jTTOeZ0m33igqYGpwsBl7xODeOtXAAS8QacNiEqYCmNgAyssraxhqMY4mIJU2KHtCc+B3WKHiE",
-	"4LWli4fEqkkd2ghQO4mI0iGLZ7G7f0vwu4yzOc0vntODAqI/+qhAERihL2Trx7lspC0Wy5FEMzkjjKeY",
-	"oplpI8prIbCUjvMMjkopjdBoRJ6aTrWlbb6lWtFtw2PvMXmWjdi2ESnVV/XNPv6Hnzz+zk8//dmffPqz",
-	"7z/5wx8/+b2fvvL4z75LhCT2yd/+0y9/+D18EpQGCnw1I8F1xq2T6aThx/Hum+iNzRk7Telic6X3AX5Q",
-	"90W9tMas7fYezLfudNW5on7stxvvpnafdffaZltq2QgoKjddmv6FQmW1ZrOijd2cJ1B2qmcXKwnE4iJD",
-	"TpUeMOchbrOCyoF14rbmeLBRVrQmKfmn7UZ4m5nRUnDtwVQQqk5Z6kmGZMpQlW57KbZePGDDfDYQ47iE",
-	"A8oG0dNMQUyCeVcROqEZD+Ng2s64UudWQW8YogGlARAAo3lOhiTQluQZzR7Gv3oWBuBTKFDp1xsCRLVF",
-	"u2YLzIFK6dGlkZG1xtAbIOwNqMK4OQsLcf1RsuSWPXOy4kb0KAi/WucqtCMv7+Ydv59dJBvVt/e0so3u",
-	"OEnT+zRGkjFrvxD8RFBp7Zd0pDHy2dv5gyhoDnIYg9i+HOvopS2+jTuQqrN1GPYp5JWIUg8c1/RFTV9e",
-	"U9M0CdJEBxNJR+yCY0Dc5JmRYr1H3Q90eHXdQCNa0FEVQWnfPDg4WLsEqEu2eZk09lBj5GlsnS98ad1s",
-	"3tUdfO4hd4txKtZu3m3CcVUIJLbKK4cHGww/SGmWLwZgYWm/jINIWY5oPZ3lUjhhYPcapX7QViXn8c+/",
-	"sVGFHKGzGIBe+Y3wJF44iB0FcHq4cMk04yCVLhhtHMqV2kBJ1MIwy7iRGM6BJsDMtwBSl5JdK85Q1SuO",
-	"Tlfdn1FNzgfdoa6J1stBweSoqo3g8XLdSHMjUxWSjdlIl7Jx95/+9Z89/utvPf7H//7pD77XDFSKlveZ",
-	"NHjFFkRymzhIa+Tbhv7E4xrbwhbDeLlIwJxRR/LFYESLCNpePViJtk3bRiTicRkjA7obIzp1UIrQzjpm",
-	"NnEksqFlyrQS6FYymDYOFkOfZJlZRmj5KmLhwHAZtOvoXWNIUeECWH2LkzrjA4jVXOtfR3lhu3TVpGND",
-	"ejaXt3Cer9pIoHVCoEuA9bsIZmw/iq9WcUbbZICMzflnZ2ywDYYXXs7a5HSbMm59Sj/a2q2dx3iwvL8L",
-	"Z5thdX6Xc+ZSu7IqJP3YphQJiUaufXIjnnN2kVNcdWhV2ftmUEsu5mgi3rx+aepVp2UhkMo8Y0oPjM7s",
-	"CnevToMyX0kp5Oa4E8SoR1aHqeqjlooU21WpWV2mYlUxCp3pnF2gFInNQcFhVoZS3BtNWVrm7LnEBWUX",
-	"txIZ4CxzsYX+7PZ8LxcN9v/iwTp9uklrcOZVJwuzbHmwWDJ64zL9s2hxTclmQjPSffyD//n4Rx/2zIkJ",
-	"rjLz02fvf//Jt9/vBYZifBn0aPNKVBvG0vVb9Q+wduBNzcWN03afu6lBVe/Y/a4884uxcTdMwGAhf2Fw",
-	"YdNxk9w8XTEhso9NZNtIPRFgDpcUwdfJiBZV/oplQGHinijRsrKmWJ2VSyLiqN/q0smvuvZAZFnKxETf",
-	"3nZlq+xHLdHU5xN1LkaqWq7PX93aK/CfrAjV2IzmLY3UWE1SO/X6ccYv0ZadjKRY5mPyi2/9vk3IKZgk",
-	"qUtUXk7Xq+UgxwIrXM5xNI6inmMcNRlUOcVrDq56NwlW5ZfQnK/1UNSWNblvc8M6hWTEXBi5YqTEF+vH",
-	"dkQ++ecfPPnrv3/8o28//tH3H3/0N4n94bMPvvHLH34vIY///KMnP/jfn37/Pz/+zk8ff/N3Pv3X33/y",
-	"4V8l5PGP/+WTjz568p33f/nNf15z9GvsItEr2fybWDr4hp8208I3+uwpXK0PDF4C+LmQp4MplnC1PVCC",
-	"0g6lsoUMbRGj46DUocKaU1jLs88RYShPiTI4hMUgSZcL4spl9o5JI0zhKKw5DXELfW5G+OxP/+rTP/6w",
-	"pZR77xhqWNKRPgqWekmhh+u4ngWHhULc6uZSBK55l/3Y54FwEp5Hzb4QibLAMGKzkk4zy++dWGCsmWPv",
-	"jErI1jOTwb08EPL0dT8h/HStNiv8dMNPfR9nhl+v++nhXxv+/hYuAdp20fE4Xq2xtQ3CucouCs62/+Bi",
-	"JY5aO8G0azTbuAL9285wvaJLmXklAbhCOOtqsZcKRSbClUvAAJJLiog5JwUTRc56+xv6H7HPiVOw4N7W",
-	"lvbx0crR2NFtBQn7yVbZA5uEqLbEbQfhnhiYtRVoGYI0yDMezbUV8pSIMUHtX7qi6lgQs+oxl8FF2nit",
-	"hBQ0gzr4znkO/bIyzgh1tfxawul2ms6/TXexC6TzAwHMxeRcDvPwY9+GrRLagjz/Ndn9sYLea8qxrtyV",
-	"h4fN7Da27kNkIdvF5hd0AfF3UQh4gCWsIAHE5RYUdGH4qgskJ79O3L72O3GXVBhXHovDfsXgGEEcq5p4",
-	"+irQE5HxCTFSGq1sIDgqFnZyIyNrB/I2EZpQAjSupaL4kuMoYneaMiGZzkZ1ItHMsUdBnjg8wToH4Qag",
-	"9IYtTgWXc0wotvBThDPzumRpOWI+drctp+AiaQehA6NgcpbleYRnIEk0OB5sHgoGMOztACU78dASrB3N",
-	"UpIaltF96eWXyW+Sl17ef/nfx8nDhXjb5sUYfSpkTU2LXWYkpjV6TEvgsiZ5AgIsEJ9Xp2BUvGMlh9xF",
-	"UErFbp9eSIqfQ12/99VIR0XOiBRz0L08PTlClEiIvzr/J8oswTUmfR7y+YRELhU+KMP/w5dAGcdhSv8v",
-	"aVw6Anf9yhMS3njS580bT8iYWaZOumOos6OFIwr/9seGr/wmcpSEfF1knKV9DrSu3zkm/U4vITVAcf/a",
-	"FXqgSYiHmaTPK0GCdA0rWzkfqU1nP/bTOSJuZAnPEVDxWELNoDvuRYtqAOR5l+1TKpC/ku+uqGwPjuUN",
-	"zM9uWfD+RnZhX+fTBuAPCmEjjtcbUhpZyDFEjOtTz2ch+2dRbr7tzLB7wHkbemiqTi13a7QyJ+aREwFG",
-	"VNNcTEg304oYckeJOZve/vogo6bJ2E7Ytp1zNc7zQLIUBvVfP/r029/apNXV1g1EGzAQEUIp9r3NxcRo",
-	"qPA6gQQeVS/p+fE3v//xN//Px9/4+QYhOw6yltVmo9Ca6zJzHmMiNJo/yKTMUoZJV4Z0Eeohpr6OQgox",
-	"lozaEMyt6ovWwTh6ud6ttNyH9/WjN98kJ0zPGePk4ODo4ADk4sOr5q96Hc5ahXfzZiyn+kpy+OgI/zx8",
-	"9GsxDDaryW0RuouIKG6cljr9G4sh9XG2aQaxDfXboOLi0sp8+1t/7E5JGGD11WgtlGk9g3G59D2NYM2d",
-	"sHNAN83GYyYVmsCptkW6jDyw1Hmgt02d+9bqC6K0nkVntcyzMRstRnnY942WaQYh6lars8HoPLVl0gz6",
-	"rS+cgFnPOKG3ReElR6EjXijhPBxwXYGhTBU5XVH7aNNWL1TpQbmtkWlFsseZON22Ib/It2xdDV80MgqC",
-	"82q9mXOVlm0cdMRlC74HMp8KMhU5psli4QtClSuXYD4HHdwWUHIGUWtBN2ow5bYbZJ9ba3ovIWx/sk8+",
-	"+93vffqH/0A++fn7n33zd+sxSUMz8PAYElpIv9PvgB2W2vmhrWSmCBd2lZdUn3cpwS1cUr0jtz49Zdwv",
-	"0i4PJfSNunfGE3uax9GFOtmuRqC2pDQqnKzsiF3BjC/2m84y7gIRO0nH6E/RpMh4s0gYLgY2D6qwCp8K",
-	"UXJ0ps+E/UOXTDn/esrd33paSvvnWGY2uILqUpo/Y0EfD3zDgPPA6YrUym26i9thomch5OkbYhLx+W9h",
-	"mt3Gf74xCYt1JnsjNGobKQu7wMyprcPQ0g3QNofayuKOn7QQ6pV2tVWtst4t28sBKKZ1ztJBxje2xYI8",
-	"v0JLCxSMtScO77boTrstObZkQ3cRD2654WLqm6z39Zo0un+1sAkL4+diFOfBgiV7bzajObGGmVNW+ILj",
-	"eAI1sfrK/ouxSKDN01wqxKk3mI45jTh6e9BIi6jkmIstT2bR6simgoPXyEiBfV5zU4Nm4y10CbF9LMD9",
-	"I8aAqdC38baRIsdC9jmO65xVXWoUNcvlwkcwmSi1nZ+Sqwcv92pGpgDNK8Tzmz+IRUmilYsUUqTliKWJ",
-	"511UnV5SxCiV++GZQ8LEQTxRIY7bTW2eC3MQrvMyvOaUe1z0JpVtk4vaC4hrmefgD+9vezOCReAm2rbh",
-	"HouUs646Ya9rxOZfxPo/ebatzO0Upi3scpWStY1tbktLpjditoVTbUa3sVcoo6nTqDeU9sPPBq2BB+et",
-	"i9jwEs1pBu3UXV+EhFSVRBLiH7tzT0gJCTfV/1hbzxmza4aIpcE7uyqzeQ5bK7Z2aZZ9DPu+B9deA+i1",
-	"+dOISrtw7VikfFp+HZBlRqXM9OKemdEVtKMSKQEsA2g3/uQHmGpddB49gvi0sVgGo1tFIUj3k5+//+Tv",
-	"/64HpUmmjJzQ0anvvT+Gnv+TTNf64O/ZoupOBSIQQ9TnqczOGJaX96zMmx2InkpRTqbozr5259YRybim",
-	"pywhrGpsAt6iPveuW8pTYHe01GJGdTYi1X0n8LRqIbbf531+84zJBbHJDrbK/fBaqadCWg/TEXkF6y4G",
-	"ZROwZsJwn9wVOVNHZIi60RBrOiV9PgSlaUhorgTR0BpSaVaohAxBrbJPZpRDY20YFEuW2f6K5k8YDFk9",
-	"WF4Mk94nkPyBVc3uvnqdvHz1xZfI0EK4We/lAhNefv3rSvDhEbl6cICcvc9PRLoI9FdNfuve7bcScvXw",
-	"0PL+6oUTyeip4fiyzBnpwiVBiwJQaNM+zzgZYu7KsJcYucAOYbaJQ6SC4SzjTNfD6gBBSbeSZPAHs2dI",
-	"nDAnhWPMRZmnZoDePrlGJBtD+KC7rtGU8glTfc6FnmZ8sk/u3L533z1WZCq4KCUZ3krZrBCa8dFi78ts",
-	"MTwy+2JaLqroBWXU9FO2wGhBOAfJdCk5QjlmdlCu5k6FtyFhiBQYxHDtzq0q+Ltz1LmyfwByUcE4LbLO",
-	"UeeF/YP9F2x/VUDKy2FPBhuxZOgK9nhIjcqVKX3NvQQVOQrBFX5weHCAFba4thpICAZft6orUp0LN2QF",
-	"K8q5jbyPlopfIuJRP6yXGePr8Bu/7PK5gM6VsxmVi85R5w6VmkPTNtvmoPvZH/3lJ//6jSd/9+ef/dFf",
-	"QnwDnUCEpDXCQjBjIVTkzK+D2cvu2NyWpDOmmdEuWnKDqlcuB7D2ZbaARCELj6/Y8MiN72v9faBO9ah+",
-	"C1qW7NESqFzZ8dSxO72WpizdwWVeS1NCSRFe6SJ6g4+SzmXP3DFazt5oo7XtlI1OEZORiQBZwx/UQmk2",
-	"IyPKyci8RrqSqSw1cybEVkRbJMBjFOO6B2QKu2MwgOExzfKMT5A8GiWLqHI0YkqFYc+QA2b4giv6Mazk",
-	"LiQfl1TI2Eglqpn5KO/zfnhnRLIRy85Y2u/YOjwQSAjMb466HiOG8gQctWCyz+HlIzKfZjmDoEP3tE4K",
-	"qzHNGF3qerywSwpCnxf2CQR22KhtpQlmP++VRS/BriNAMc04hkNwOsv4pM+HMPrQE3yrCAFdjaJiIL89",
-	"n9joFvhMENLJk8sIeReKDdq2VFNGU4YmkjfEyPdRqOZoipuPLo7JbgFgiPf93Wzcn9Q2Mjb0NTkkt9UP",
-	"HZKD52klk7S+qQZ8ZOYY3i0ZRMKjVb1mDKt2v9aqthbYrqPgvsGbb2SzTFtovABDX9tBHbSVGKEmBZ2g",
-	"vA6CJeMaqj7ugHQ7QdUMPis1BQLnJLKEcDY3khvKU12QhUPmjD4HvPORa88+iRZEFyldXFJBC3TN6h3C",
-	"E9svDal0HxP2+h1nprl251afzxh1ioEOWn1nuurxTR4Ywjhc8rsOiWIa1Q+3BllyZTu+G/GVY3tyo98e",
-	"kWHYfB1J37BqAD/sc0UXZCrm8D2uaBj2+R7i6NRgsdnC0DcEH8YI52tMY3v7pwhiOEEEvO67Tuk7AKh6",
-	"Q3i4ZbgtazSIigRgpVCtoHON3DdcQdKcuAxFNGwoVEbR9Em1jcawhkMLskFAhhEKqB4ZzYOUBaHctcWn",
-	"pJDsLBOlq089y5Ri6T65aYbHn9RUzBWZY0nrPkcDqy1oDk0OISvAAMTMDGzJITabdO6WxNJPX/C6z8eM",
-	"qfAzJhlGQsIegsBJGy+ZBFqXtR9bGQHK0du2hgtXkD4CaYb4XscD34j6+hLpHsZ21irg0YUp6kVUpKCd",
-	"wO7UJHuyF8cjW/7dAbq9dZuWUlaUGSEYgL3BjWsaU0POKK2ejLDddGgYiIUyddb3LrgByrGwLedcOEmf",
-	"s4fWJCkkFpK0vsZx9tCgBXTontGU2fAy84Rm+T65ZiduGgQcuqTVjEdBHg4YUeYy05phJw04FoT+PrbB",
-	"M7/ug/DqJGa/Rdga7rJC3RiG3DOiDgLG0xE/YewtRM/D3c58D9sZrOAEtkS/ci9eGJphXg9kXMzXyBLY",
-	"VmOlAIlVIJ+yBBkbzJupNzvyWkXUXzWpNCjauVIstX0sLg4ocFoNuTPxum4mmxyuVaZACLr8XpY+ahUs",
-	"hliwdGjoAdCqoL2ydf1B4VPygJ1MhTglEppxsJR0CylGzAgJSZ+7/sYJ8V2FE9sdOXF9kBPyi/f/ppcQ",
-	"kad+X/sEUkjt2BmQMHnGUiJKrbKUeVM6eIiHYCu9bF9XlxXj6URm6RC8zWgJ56LPMczopFzaDdWlZKQ7",
-	"vHfzrRuv3b11Y/Dg5iuv37795cGdr7zyxq3rgy/f/Nqwl6BYgpZbRUqO5wCprRNs56w0hQQxVBEMMffb",
-	"tk2pZ/SUWUM42iWG/o3hMZitoTc22J/N+eAHZhtD24sZBe5JdsaUzyvHdDNrXsGBWyTpsEBsnD5AxyGP",
-	"0YD9dSK8DZ14+ggYVgFuodp40M6fYivxXhwfb3M7tEVCUM6QVzvwIopmKaEnGHewCUJexkLV7fa/BzLT",
-	"DNsXF971jzvsgrnLF2BOiK2/TKwfIDPyNHoqhr4e9tCasirFoGfrFPAU4O5k4aILTsTDS8pINnSk88Ue",
-	"SBmyzNlxoFTASi4ZfXMkJJhGFopQZdVQL6I7yLWp4O6EQIqx8VcY4uHAGUUUVUqWL4iQfV4IpbKTfEHS",
-	"LAXXDJXgg+sOsaX5MCFD29Pc/OmQpwfW0RMo8a37HCQzXBXEJZs9QbInGwleeWfQ9hda/myaZbHo827J",
-	"c2cihUuBnNUszwl2X0/CFgg4EktRJuztk1ezh3gg3qVE01Sa8fBAs7FT4edS8MlRNc1EMBV0O4bX+9yI",
-	"h3PG9T55I+OnykWkwBfsYZEZMdHVscAZBGdGHc3SGMm4C3DyOVON5HzG0KckGNZqarfIhaJYJPa6iRYO",
-	"vnZAZAwlIZQgTCfEQrThDxaiHXUDFQOr4vdaCU1VmDAqO77GtC1K+BTJdljfM3KcVeXOXVhb0APtK2SB",
-	"TgQiknNttjjTypa+hZjpSBdAcU6Yw66CGpHlmq8Zae0sQI/RmqeM4FDkdMSsGc4QvGG9otOwre4k5E4Y",
-	"8SWlGCZAQBqSTZthF+LwzBlJEMDQcmVD82Z00ecFVcpn6NgcIRjQW6MUxseQTPdi9OBOGYLI7vW/SF3Q",
-	"jfTAzxk+q2oYVlHfnasQx/dQEIIA3KS555UKIkri6vIMzSStIv7dsH0TokbEaec5iC0f4Kx3JwsMdcAo",
-	"AwvwzguYZ4Zp6lp7O8bTYxe6is3snCgQmvJUYaASd7vUHO/YBSWCI5PA0vu8G5RJOiJVleZeslRACYXA",
-	"qvUTsa2f+pzOBJ/4zUHMWFVFIbaToFUUOVkYTce3NYZZXOsnww6Kpkc/PNJ98iaGrlIZ2N9dOOtyjhSq",
-	"RlbUg1ikzKaR+HBMIx3ZOoFVsWVzYzRiLkZIrqzFzrC23+fXmpYvQ/XA+kUWDK28GMZyDHaw+RQMV95G",
-	"woXuc9/LUBlJUAnSHbpIYIgnHh6RSJNDlJ9mmVIZn/RadJl6G8itLLbtsskOLbhJE+MMIcIEH0sqoBbo",
-	"SJ0dk2ujESv0EdHsob48UmcYVEXVqYJgpOv3vgqVdCJbssJUbQ82FwUIX9IZqbNYqsvT1M3qV/PIdq0x",
-	"G6uPUT+fz/7iw0//9EfJ4/f/B5Firkj3K/df3fsN1K4oOVlooxgbzJxReRpp8xMXzqRdxE4kCkcDLOr5",
-	"RmaGxHQxKxg0iV4CEWkE765VIAN5bU+be15p0fOlyjb0TIgCuxsHB223XksP9SHvz9TbUNVh252zAc9q",
-	"B3eOCmpQvYypEc2R8CdWLrc2voQEHWx7CUaVNN0PrfeP6j90/w2U/0YMiTC0SbPqxJ6JDedqJDfFtvC7",
-	"qGuHylOIvPTGAXB4rDq/oMFnVMwBNByJGbLdAoJUM+6DmVJLUroYq5yQPJtlunds0LbPu0M8nd8cqbOh",
-	"QeZhk1APffjwfCpy5rwoHDjiOMtZ0ueryJhhiSj0qClj2gn06LGHcV3L1T6HUK02x+W9sIfm/2eFW7HC",
-	"XzHXQ706Uzt33WgMKJjUwjodtwvQbAd+DFDAvbmrKu+GUdeIQF3zT0Eh6N7xUsRdqJ7OGlzVOnUNSVjP",
-	"TB0ffWYMb8e8Dg/U7LvuRNmRyOOSwMSYYO4kWBgoz5i6BLMq0n3yw2998k8/661ys8eiIeMs7PkIhKyq",
-	"2HzOMZAIHU87JLl2lUZThLw/V5AVr7wFwSDDYzWG4SvPEsWg1MYO5UlMa+li0UQ0wY0k06q3CyOvFXdw",
-	"ilbjzhpcgh0/r8hU1df4nLHpllIlSy04LN8rPt7BHcJAgegKBS3wKo8DeAHnEJS5EFhoJmbBQ0jwDvqU",
-	"GZl/+d7vQjWVlnt/RnoArmkXB4ojxU+05dxcoPUq0vTAvrORjOzTLzezHGPy6rKwe4dK7Vy1WFnylHJq",
-	"JBl01beIs+/WZl6bWL1c8zKvgi2tbc72W3fN2VUVu5bZiNTu1772ta/tvfnm3o0bvbaFQXoyfhmPGop3",
-	"iPpVE7ODNNmVET72jL3wFea27EoQM6AbTFRg1Yl84e3wBppsl+V43oH9rxn2s2RVtSkY2zIS/OzWjc/j",
-	"StrUlbnPRt5BaIc1EATxVY4arD/fy67I8uo8D/fS+c86jvTo0HOVnzNb3KYNm7+wUcz2fHcoBfob241m",
-	"VYV82HGxFi4Gl1qXHJX5guSMnpmnJwtiq0dtFsxs4Ng28E8gIgEi+6EunyX8RuX2rsyULo5tk32qwAXd",
-	"547U7JO74OGaYPhIyecsh6y6iRApKSQd6QxiZ7jbjS0wnos5kzbkzbUecn7AzJYDZA+LnGZcOY+P0fCV",
-	"jQFENBxRDq5pHAe8X9haNUiuZy4yMc/4qfWxZZbHKox8tuGDfV51KceoOfDCxwNgRkKmDpQuhKnPSYIf",
-	"buXZ5Ns6jIzl95lz3pHkCLFnriLRGDpSeLwCkOchYkEhiMd/8ROI8Fw083ECzbdO4oM2NG22Z5sZ7t+0",
-	"YXEs9Y4jHLJut6mCerFSttKk6h9UdRXCVkLV4C6FZkKLeo+pPu+qWueuI4J1SM5YED9mEU2asaEUIXwz",
-	"zSZTJl3sq83xISdCTw2RGE19lYO9siC+n7APW2gzVtd7+DyPkka1Qtd+aKXQYYh4sKcdWGkqoLEFgJPa",
-	"3dcbSgVzV2lQBhBcrI+50ACoqzTVdubxqigDIFLYtColV37x/h+8CKknNrKi2+hg1kuI78TlHmI3s17S",
-	"59iYi3Sjfc16Can16yLdsM9ZzyKGY0m+d9Z+nw9PFkdwFEOLY6pep8No3AEedq1SuShsak3GjxuVyCwv",
-	"wdgJ4Chu4EwTLURvn9xyhaCJFnNq5+zzEN9FCREn6NZhSu2TBy76MnqTfU7PmARDdwPJfEjHErYltlaJ",
-	"+REDzfBg0mZ9rqBLycnCBQ1DGK+hFwXNJBHjcP2qd4wR9IaR24wk4qucrGCXfoQvBMf0u3k2TNNPX/HI",
-	"z4V/1jDmZGEhR0gXEm6BCphLj3RRhuq1UJkl/mmLUKxWka67l54dk7iIBmKXv8skSnsgT8XT42mfuxtD",
-	"PtSUSkYyjsYdQ9OBCDdj2hJfjgpc34pkfJSXKdYV34LrvE5t/GkwoRZLNVSwhqOeZjLdM08WhsKeZSju",
-	"iDGJNkcM0oF0ZLtWJ5pSjkk9EPfW53ZCqGhVykIolrgkAJvFuYCA7yloNt1rd+7cIlTqfXL4UvcKGn9B",
-	"jdoTJTAECAd2tSnNAZejabjd3j4ZTrIzVnEy6ku2kO7hgRnTJisg4V5eYC14mGozABZjBx3IiHDzTLEj",
-	"f2XmXDAZQAtL53FvYK02++oZHuteb/BYX4bMl420i/VL6B4eHPSOfeFqYKG2Zz0GFxoQ40JDWCHqqZIZ",
-	"nW/Ecoh7pzZfww5gi1bngk+QMSkrUtPRKRfznKUTVz+06svF8BwgqMSwRaO/QmEXOL598orht6cMan4F",
-	"AdEWUlIo9+LCcgPyB33ApmLO29mhIwNfAF5ot/JMIrM9NV0mi644Nrj8dsl8V8z5WnaGLsZdqasObQzy",
-	"Q4pHRVG7RjEFoWsb/grRy+2pZFWff/AHYMkPq5d6aRMe2WhkH5VtZGPAB48l4EywiJECQfQ58SMh8QiA",
-	"rqOT4Xp2luXkukiNuGxo5ZWrL/SOnMxtrY57B1fARARj428v771wAHI3FKSHgogpxl/XFu0rJbqVByla",
-	"Fm1FoaGbC8EN9zlWdMTESmtbQguUOQGMSnZR1lS7E0Djkcakkj7380Zz57MJv+4u5YtBCmAv29KC1Thy",
-	"T7NiFy71bMLrrRC7gcnvF//l98n24iqMc5kLvicZZ3Nsdx1HLVBH8fs2hRQFgqP6IgGcK+tP6K/bJzAo",
-	"gunQBR36ThGu9gNCrisYNCuVNsLDDMSAnFGl6+htjajgLei+cNALERfyHKrcRcM7BRrSluuhwZqH2DlW",
-	"QYXkgcH0oV+IFZKAi0OhVarI0NY5jpb9ucnTLxK2vCX4XYSa5xNftEC5J1JulnQ9lFlwMbypAcgbI1KQ",
-	"ZNSOP9cKI87T3JLj0IRBIIsuROceETKpslpdCo2B2HGZ54n/JnN101kJuURGUp5PBZlTw3UZZ7JW7BfS",
-	"mfoc6lTtk7vM6GTmOFCDoNZLYgVHl6XMquJwMai+wUZZym4GZ/AFgO1gO88lcCM0AdhKZjPigxp+XV/J",
-	"cmMgrrK/VotXFmixDHBZQEueIFNseBwh/0aDHboalakhj6RrD4BACmjPVt9ymjAnQ6eFD4Hikyk9Yw1z",
-	"5pJOZiS9YbWPgVWthkdhpyHXNMGomlW6FzlZYDOg7tXDw8QWU/ZreDt7Z9hzqhMPChgpVO2MNs8XXu0K",
-	"tzJh4Pa0yFTxQbCPQPUGtw2sWgrSl5MaG7of2GyPXduHPje7arxhnrkMXscQDSdMnFHWMEKR22pnkJyH",
-	"JgY8C+vK6RpNOTHbmk/FDAlRz7bnaIrTfS6ZwTczxoJR6bMgOcEor3SfvOoKj2IR172MB73yXZ0Al5Po",
-	"120FXXTmVtd6jIODvdkBNAgEkEei9snQ3vuAC82w3ou1ZFSN2nzeIkQRVcYIvITGCNFkPQvNF44teW5I",
-	"3mv+hJ+JKlxNb5vhxvRTR0KQyHjbCwV+uoAqEbtUXyug8wmwNYULAmcjybDWcAxCuSd7G1Nit60VJRI9",
-	"2lZ1STLl8M0JuOaRw0xDho9twQ7sfOZtTdhoYj/q1HzdLeVX01htl79DY/Xr3tyHFAiznizwSQb173Zt",
-	"uq7A3IKf077EGE2ac6oQIqCIn6Xa2E9hyvi2YHf5PUf9ICagzmBWyLcO+IMvNoxkOYaQLvTygXF4ma8h",
-	"93JltSuDL+kaobXIFwmhfZ4zrZmEbgS23E1zHFf25vDgwNUNst2cBsGr6RCqFjpjrbuBxGXq2NBTyzPm",
-	"VKFYAYatxHxna2mEQ4KlOpr3fa16ywHshdhJJE66utFnUcXmKfgv69f6TBiWvatgKVEvZv35rngTuhi4",
-	"d5SEgEaJ9yloEPac7AclqU4WiD0EqitvShzgkz3F5FlmY0CjBWW+AqFuj//hJ4+/89NPf/Ynn/7s+0/+",
-	"8MdPfu+nrzz+s+8a5LFP/vaffvnD7+ETQg0bsgXwQk3Xe1PA/QUrNoIsGjChGoetPmPd966mr8HPLgjc",
-	"hV7Ai0eEC856UP1hju0tCbQvzWwcQtXfBuMXfEyfq30KtR8oUbnQNhwBlQajLDjHWaZ7R+5L86771Okb",
-	"2HWFLmw1wHghmttmn/fcKV+Q6e4e7WrLeyZI52p8tBazuR+UrMUiaAA6DnKfRpUbj5KsOVkgK5aKKVeV",
-	"zYKehUVVs+OCx69pxm0L2POtnlvrsIen4fVkW3WpVjbKdx4CJ02e21JQ8AF00EXQtiVtyoJJxVzvdjuE",
-	"clVV0srxiTVle7YTlN9x42AI5bWTqwK+zBf5goxo0VIx5V7V7fp5jLnbCl53LTh6OmZPcRkvHEUH0hoN",
-	"wi7XQlUkLC2EFRBSUV9fAM8BAVXI0wTsKIaJgRANkQyKaRyuHlaNgBUWVcqUGUuVkqW25KHSCXF2mZmQ",
-	"bJ/ctVQaFP6AUgftsuZgzlkqWpapsAyaNcQa6q9A58tp4fuDVlZaBG9C09TZxWbodqC8AcqkizaOhFz5",
-	"Em6wB6IljET7HPjMmOa5wmkc01qDNX3ebeG8lyOMNyGKMTK885X7ZBWrHxq+GcSZk3iYOfmqowGuOWoV",
-	"rCFt3HyfI8lNE6IEqTc5dUEKmSTjbFLKeFGIO+XO8H33zNGt7FeBL1b5ERWm7oD63LDiT40gNIlPrezb",
-	"uTlfrEpKW2rkqjoi589L+mKVvrpgtSM83/MbWp5KvY/qhYRQ5atXdasCOOZfvCx/Vz2ow7FjTuzK0AXd",
-	"Dbq+YmDA13qbdXpYQof1FUIQkFvqbf1KGPOu2QbNOy41cs33fTZnU2W8ws9YxGVX8ahAAOJ9pqsEGcxl",
-	"AwkNul8T7N9uJAEjuGyeKYcbAz5tK2EELmfLpKFbjQ2Cd8JT9/DgAHot2V5GhwdXesvWYRz9XNVOnkPf",
-	"h9nHNX/jz4SD18E7Aqf2yhz87DoscO38wbwXTwTKJtyBpQ/Bc1V56gke5xYRDB65tt9tmeH33TvPp/bo",
-	"l9ci0Lkt7jx0/qZtusEKFwC93AM6CboQQKO6qvevpWbzqYh5IVYkmVeB1+0VA11g7BfH8/rA7/q5jDUJ",
-	"Tc4BYmIGd81qe46YXvPPXi4m66WXN8xLT6OugJkd1JEUtf7/Z6sL2FPeoXBlRoTz3bVAPXcDb19B4HWs",
-	"zQxW+pSNshnNSffK/os9jG+hypW9zHgJ8SR3I9Z+sPeADalni/y5FpfQhaKE7jtCBs19qpgozMQB4xAY",
-	"f/rc24hSukC/h0LNsoqFoQ8HKc3yxcDWGYAsTVfq3hxEnzuhzhlzU7pAuxIu0MqAVX9510fDFcOTWN46",
-	"LqC6NmuslimCNbGDnTkrFpxPCh2JrSpjXj1hjDvDTzfTqtntLYPSVb32tBMHoV8Eoo9beWY9iQHRlzH2",
-	"DdA2dlHeR2DxeWzv58ylpGvh19Z2BBUnIe+WNM/0IibWmUHZqJQQXPv2e50TRiWTnaO33zE3g10jEAZK",
-	"mXeOOpdpkV0+uwL3Zsd6r94ZTgEU2J8q5hT86CryBj9hUa5H7zz6vwEAAP//",
+	"7L1rj1zHeSD8Vwr95gW7kTPD4YiyohkEeEekLrQpkS9JmTDU2u7qc6q7y3O66qiqzjR7tQQkK9r1NVk4",
+	"QYIo3sRO1s5mEcsxYDiGsk4+5J9YGlL6F4t6nqpz6a7Tl5nhRcx8m+lzTl2f+/XdViwnmRRMGN3ae7eV",
+	"UUUnzDAF/13JlZbK/pUwHSueGS5Fa691Z8yIYPdML4YXiBwSM2YkU+yIy1yTjI7YditqcfvyOzlTs1bU",
+	"EnTCWnst/KQVtXQ8ZhNqB5/Qe9eZGJlxa293ZydqmVlm39RGcTFq3b8fta4lbJJJw0Q8+xqbLS7oQMxI",
+	"Lvg7OSP4lV1SprgwdJAycnD7yrVrpJ1nxEiyu7ND4jFVNLbb3CeUvPnmtauEa0LJSMqEHLJZx/6smFEz",
+	"MuVmDLvTdMLsM0JFQgYymdkXciU0PB1ypQ2hQk+ZishQKrJ7mYxlrnRxEGNGE6bKk6hsasvuatmRTLjw",
+	"/18KHdB1PuHGfhg68hQeVodP2JDmqWntPW/Hpvf4JJ/Yf3Am/K+chwvDRkzBRHelOmTq2tViroyacTkV",
+	"T1pRS7F3cq5Y0tozKmfVeYdSTahp7bXyHN6c38h9+7HOpNAMAVCKYcpj2FkshWEC/qRZlvKY2su/mCk5",
+	"SNnk97+pLSS8W5ns9xQbtvZa/8/FEsQv4lN98SZ+hVMuArc2LCOJZJoIaciQG7jjOFeKCUO0oYaRdgEZ",
+	"2ZhqBmBh3LcWJqghU5mnSSciUgE4vZMzbTxAcU3mAMCCoDY8TYnKhYADiVqvSDXgScLE4z4CIw+ZuKCJ",
+	"kikrj4KmqZzC6u3irokjmvLkcS7tgAw5SxN7pAWtIgPF6KHFX5WnbI8wGo+JBciEcEGYUlJp0qZi4cAV",
+	"yzVLAFupkGZsh7KIzUWc5glLOnaTr9PUgi1LHvcNwFJiC0Jw9ANGFKMJadt/vnr7xhsAVwk1lNChPQVu",
+	"NPxOjmiaM1j7G9K8InPxWJf+hiQ6j8dEMS1zFTO7Dv/6Y1zGrVeukBcvP/8CcSOThBnKU71HKAHiZ1mE",
+	"pc+k/fzOTiciqRyNWFLSe4+vPAHUFuyIKaLHciosVOFodm+3qGFAfh8zhEhJJlTM/Do1GSo5QcICuAvg",
+	"YXcjc0MoAUzFJ5U3aZIopvU+uWWZ3dYBAJKmM02mYyYsu7Q8kI4oF63IcTCgzJX369tZ4Bl26bcNy5Yc",
+	"zmaHYge7xbTlXw2YMwUmdcGSUyoSKw4ghnjybK/tjpTXqRqxJ4LVXBNpwekSeZ2/ZFfzpqC5GUvF/zN7",
+	"3MiKgKENHQ4deLQP3FpgUvISo4qpjlvmEeWpFaoe5yqvZZlE7kiV4WIEoH1TajNS7Pb/f93+d8dSdkVT",
+	"ONockFtZPlCH7AmdWeg+S+C+7+Ub+PJgoJmI4XAyJTOmDEdJJqGGrTqBq/ad+1HLoueqd+/wCbsxvEpn",
+	"9gNkwSuEq6h1yJETMGHlu7da1C7WCoapnThqMarSWS9l9Ii13g58rxh1Nxp4lEllWNKjprYUu+0twyes",
+	"FS35aBAQ6QEg97r5zs5zMYIlT+A/hoQNUJy0NR8JlpCUi8NOaI5cGJ5udJg4cm+tM71fFXbfQum3/D7C",
+	"W3cHXz+k+u7L05aDb7LY2HU4ULomshwxLEm4PRua3qxA1pCmmkVnAGw0TW8MW3tvrX1Sb89jqYUiIkU6",
+	"20P8sgdBplaeBbytQmD9Q0oSOiNyOIwIJTAKfABisyAAlQShMjoD2K3PfSPDM40ITad0BtpaXfnaWQZV",
+	"pz+1ysLDh8dEsgBoVbgKwk58KOQ0ZcmITZgwJ4EhIRGG6qt9DaR/Rmh9AqS1zLGRdc7wfmjVIyuZL9LO",
+	"WDG6KW2pLTtAsNiE4g0uPNmQmC48QE343XVIBbxakAdcUn3pUXXzbzee2YmIRP2EVgN9cWTVV5+/vAaj",
+	"YZMslTMLKD2dZ5bs2Y1JYWU4EBkqP89kbsa11yaTXHAzq/5m/5XDIY/t8WX5IOVxrzJJ8Qh0uiA98Le0",
+	"qaGleoeh6wveEcpGKCjNgTY1bCTVrHpaCdd0wFNuZlYq4Yf8UE6k4sFt2ENkoYFH/IiJHl7tOmxgKpUV",
+	"lHtHTOkwzsxtvphg8dvQGZSb6tlnsEZu2EQHccj9QJVCnrwEW4VRNAYzXy/hmlFdRb6BlCmjwr5ogSjm",
+	"GYUlxDJhmyAvPugdUkEbxJ9YjoQV3nuDWS+RsUGz6eIyHBDb47KaQHC0KRVG90ZMMEXTClyHR7QqXqLo",
+	"VPQ0d6Ln6gsPQ7KnQItnFZWQGj7zJasuoXQpcpyEhp0h+iydtc4Er+BXVoGIZZqy2F4n0UxobvgRI0Ma",
+	"G03an//s/S8+/MGDDz8+fu97n33yyYMPPjz+8S8jcnDz5jVCldkmuzvt3U7Hcsszx112j04yq6S1dnd2",
+	"v7K1c7nOkp/fiR4jevubsdBAkcMdsVRmxf9Wn4JzzOHfbDzTPKZp8Mom9N41HPjyEjpR7n9MBT2U/5/7",
+	"Yfub2ZxwEmRgDVSlMJs7sFiTyswZppjmiWXaeyBJVb+4oEkqY5qSkTxiSoBkZQexIFLu6NLlXbjPRuJV",
+	"vvrFH3//+L3vkM+/+8vjn//3+sYvBXl8jcyV43z6/vc+ff9fP33/Tz791nfIp+//4tP3//en7//pOgM2",
+	"Ucb6mZTgs0coKf8j5edkMLOPcIBoPcpan6SkBXjyVoogKCqAqgGSFBru3Vjo2qEF+45WuaqW0+76cu7a",
+	"N4l7k5Rvggak9smUcqMJHTMKZmy7kndylgMwrMUF1tNNkIgsqCXVw4IRUS1pf4VMpDBjbU9sIhWz15LJ",
+	"lMezzim5ykn5h9ZM60lQCKJHTNFRHSee237h+WIYkU8GTNlhBjUeAmpMK2pplg4bGMdkjiMvPNMryTef",
+	"WJYhxRX/wf3oRLrOmhrL+gzFYp1KCsPMwkg6loqt3N9tfCuo+QzsjQN3cWNFxWXVp1+tABX3/xrXxskC",
+	"c/yUZmut9VUKluGCbxV/LPuyAn8BwdXisg5AJgDWRiMjSG7wSUjDBqd9kq9tHNKGZb08W1y/YjREYl+S",
+	"Zkxwz8Tdp0bbANAvM1ZMj2WahGlY8biGsJcXsHUOoMrPIreuRTiZh0G42eJ6yo0uh7CTiKgnJyyrNfJT",
+	"URokB6diEnfGzJnukFEWB7VPnKikwcouEzrbJm+AE3NomQawX4lCFplSTdCMu31q4jKYlSRl+V3eckQm",
+	"wDVqHGV9DN0UuSBsYKVXBF6yu5S5SHr2jZSFLHN3wJ1XLIj4NzEoAb62YkSm5EgxrcMYqA01eVgldxjS",
+	"s8TZApE7uvkx5u6jcpZ+w8UsC3sKT9JwjQAwd6g+DF4gPN2IicYpb2Toj8D+uCbPRqd0b8JFbpgOuaDg",
+	"nYYnMjeOYDU96+WCmyUmmLXMmPBKcYJLDJhR7WoWdlcs2O0pePN5ws3LwoT4PJ0zu5SbgSfOpbP48OSi",
+	"FhfmKxVVrHK8E2bGMjyfzE0sG8xMEE0VtjCBl79pD0rmhjXg7RxKVxZZc3WtcdF4hU4Dczv0c0c+Eqyy",
+	"0gqq+0033ulNJ6jXr3RDWawEjoAsVolYXGO/MF9otVdSGQeIjl2OJaws4OC6O2YQXHTt5s0bvddvvHHn",
+	"td71l9949c5rZEIPmUaiTCfEQh1RuSBDqg1TYRqd0FkvdXLBuwuWKb8I50vCQBaaEvzCcmpaTGe5ct2y",
+	"oEMwDwrfaacEFRF1R9Km5FVJklyB7b9TX8NzO8FFuDX3ADGDAanujQuacKENFRCzJyLL9A40pxfvyMOZ",
+	"JO1ieVIwkouUaU3Ku4PFrOu9pumS5VQWQWILMiDnWPl0/SlAcDqRQRe/rC5y7gijKsA2gLk+kfMZ7njV",
+	"ol+Hl+ZXjZ82rua2ocqEJLZNpkSqN0zldC26h0PXPwousMkRg2al3pr83r3d6IY4iSiyqTkZ319lA1hz",
+	"Q5sR8Ntjqtg1wyYh+p3lKpOrJWZ3Ezfd2xXbGE17q91cVVPaJqdcfrWB4b74ZtVpr7XuMwxcKaG2PPeo",
+	"UJuXOAdC4LPShuOu7CTUhsZexPYqtp2/VZ5tUMveDCkL0K1TeTvRHpmOKRJ5F5FER4oxUHu1BWbSpoak",
+	"jGpjGQ6wl80xofR5PL+IFmeox1e2MYJ4FAwgTRSbepVdN2j3p0PQReheXKB76I0N7pvqmsGQMJZTUZco",
+	"dnd2X9jaubSpB8xBVhMurOMVm9tpFUgVTXIMfRhTkUg0CqHXoRdLGBseB8H3ijOdnARhnP51BlBzdR4I",
+	"SLsUtDrbYQvkVReatuCgxBuq0doFXIxa97ZGcssrMlkmt6/ie8XvW3wCQSKQy2QvujXiZpwPtmM5uWi/",
+	"2IqZMEzB37DERePYZgfK7rE4Xz+KZkwHHOdY/a5V1VTGlLYLWe8Tbbzze43XQxf0cspHHIc4WVRRzPUc",
+	"RaZZpuQRWvZhmk0C9G45lLRQhp9vk9vO+17zzoF1K6UcYucSvWYQWi2qzq89hMsvTyhPXz4Ky3gGLb12",
+	"YcmriicXNMr8rT2Rp2m0qA4Kwg0Z0yxjgiVr6wMJNbT5PjDZqj7VQOYiZsSOBFkMcUq15kMXqR2R26/f",
+	"uUkKJX1h0+wo6LqsbBPeIM4CVCJ1wlJ+xBQLO6JyM5D31uW+TYBxdzyzh4g7TAK0wrKDRMksY5AulLAh",
+	"U3DT9k7m775ck981mDsaIeF2YVbxUA7OWbB5MMg5wL8MRJaDb2JIeQov5OJQyKkAS1l5TH4jIeR4hbHr",
+	"XDRomkPGIIXJIBfX5BUlJ9vbd2SESQbTMY/HoO6OZa7SGVHUMGCWXNgPY7YYgkInMhemN2OBgx+mUqq2",
+	"M9qRf/8LHO/f/5l8ZacTtIWtE8/uReKllk47kV/T4lMjT6Qqw+rg68oE5UKi6lmEwOEVztLkZaXQqlQ/",
+	"RshVq7O7kBd80eTCtHb2sOUkCycoPwgt8NVC1jiRgG2ln1DIKMCef2qpsRVkEOKM3HdJeIwlmlAvOBYA",
+	"B/C6KANtk9fpjAwYYZPMzGqy8koyUcrIuzuLQnLCtPESVVUMC0UbVAJJ7TA9GvhtYJegKER81cJXh4qx",
+	"lIoV0adu649IDtuHfEEXMzLMTa7YNooecMo9IU3oPu9C5AvkAU295ap6v5Zo7aNWg7Y+Mh2z0pkHFyzo",
+	"hGlSm+hEjLi8raiEwOXA7VLCFnCQiURvYv0oBgwk8dShaOFahzJN5bSXZ3WLx9wgUjSFqEJkTYO7RpyI",
+	"uLkhXawFTB06xXl0mYfPdQ7OXfr6xp7X8APLSdniIpaCRG19lalrVxDa6GY+10Z36NziFhybFSAKrcLt",
+	"POTBOnQWoHVOvJKEsZlFsPZhg8XpjO2WSB/WHc6/vo7Zy9uWGvaxCmeZjmm6uU31BAhyOmsTUGcrtFld",
+	"iicsQVeGO6kLmsB3JzQwzeP/IWNZb63UuSKYwa1qo1MsPtokNK0xB1EviORO/q6CO4jfcz8U0ObNsRCY",
+	"KGKWpg3yeJ4lG4PMozLPVlGvhmjRcqJZECtv1a0gUm2HSyjYQfUgF6lZCuFYPTr31iLnG5cEcROO8Zio",
+	"eWmhC+5oyfngSk9L5jeixBtS2sfvxtmctizDeUj3EuvHM86TiGxeWT9rYhGMo6igbw1h3fpCEHVN65wl",
+	"d+QhE6Fw0lgxE1bRBpC+j6n92+Q2FLCQImb7KMNzY+V1Pcb8eqlYNTiz6op2Ey/Nc4WXFn3Rh6BRu0WG",
+	"Nve6d+CG8lYyagxTdjv/6a2drRfffvfy/a32zluXtl58+79cemtna/ftzu+tYyr+BqPqdefOPYW9GIYA",
+	"f/TiPQyYFT4NVSPWEHYFwfBLTMyhb+aMb5amQIgfjkUGM4LWK2fI2w5Z8oZccD3ekGVt5ldX7IizaU/n",
+	"o5HlO1I0WXHypicaHfwbrVH742gecw7lfXWlBX2oCu2Gpsuj7vCVRmPUiYIMysBIe0T1QWqnU9v2/HKr",
+	"a4vqIBm8pAIoGzEznd1iBZbMu1/zVSflzP9J+KnLAPHjrY0UCyuNLUouCb6CZCu7GzTOa2bJHvF4QdpQ",
+	"rA2M5EPGNKGK2Yc07TSEYbE4pWpVbGYoL+4Ue7Qra4a5Uus87TxeoW4S3SrfFq+WTHD5e7oeZht6ZY7p",
+	"Bl9envhbjcRcxlsWSV7FPBtOBJamtxyiFRtxbRRdRgLltMGgOuSjXDEwzX+VZlQwzSJCdZmwZgVQ+HdS",
+	"U/XqaJnSAQvnS0NtsNUUCQfwr69jMlpFh3PDU1dRqDfI40NmlhnJYpk3QUnT3hp2gCOts4Mp5Sbl2jTd",
+	"KypgujeY9QrF48Q41sABHBGbg8N5mKrQ1DmADKyytrE5xrFAxKJ5il6hOeE7rFHwAMFrShevEqt56tBE",
+	"gJpJRJAOOTwL3f0bUtxigk1pevqcHhQQi6MPChQVI/SpbP04l4u0xWI5ihimJoSJBFM0uSFQAk5iKR3v",
+	"GfTFK63IU9OpNrTNN1QrumF57G2mjnjMNo1IKb+qb/b4n355/N1fPfz1Xz789UcP/uwXD/7kVy8d//X3",
+	"iFTEPfn7f/n8J9/HJ5XSQBVfTSyF4cI5mQZzfpzCfRO8sSljhwmdra/03sUP6r6oF1aYtf3eK/OtOl19",
+	"oqgf9+3au6ndZ929tt6WGjYCisrLPk3/VKGyxrBJ1sRuThIoOzaT05UEYmGRIaXa9Jj3EDdZQVXPOXEb",
+	"czxYzLPGJKXiabMR3mVmNBRcuzuWhOpDVw8Vw+S1pSrt5lJsnXDAhv2sJ4dhCQeUDaw+KQUj9l1dFOFb",
+	"ecalOrcMeqshGlAaAAEwmOdkSQJtSJ4x7F74qydhAD6EGtHFeqsAUW7RrdkBc0WlLNBlLiNrhaG3grBX",
+	"seTp2iysiuv3owW37JGXFdeiR5Xwq1WuQjfy4m7eLvZzFslG9e09qmyjm17SLHwasWLM2S+kGEiqnP2S",
+	"xgYjnws7fyUKWoAcxiC2L8U6ekmDb+MmpOpsHIZ9CHklMjc9zzWLuuIvrigrHlXSRHsjRWN2yjEgbvLI",
+	"SrGFR70YaPfyqoFimtG4jKB0b+7s7KxcAtQlW79MGrtnMPI0tM7nvrJqtsLVXfm8gNwNxilZu313Ho7L",
+	"QiChVV7a3Vlj+F5CeTrrgYWl+TJ2AmU5gvV0FkvhVAO7Vyj1vaYqOce/+dZaFXKk4SEAvfQH1ZN4bid0",
+	"FMDp4cIVM0yAVDpjdO5QLtUGioIWhgkXVmI4AZoAM98ASH1Kdq04Q9kyIDhdeX9WNTkZdFd1TbRe9jKm",
+	"4rI2QoGXq0aaWpkqU2zIYpOrubt/+NO/Pv7pt4//+X88/NH35wOVguV9RnO8YgMiuUkcpDPybUJ/wnGN",
+	"TWGL1Xi5QMCcVUfSWS+mWQBtL+8sRdt520Yg4nERIyt0N0R06qAUoJ11zJzHkcCGFinTUqBbymCaOFgI",
+	"faJFZhmg5cuIhQfDRdCuo3eNIQWFC2D1DU5qLnoQq7nSv47ywmbpqlHLhfSsL2/hPF93kUCrhECfAFvs",
+	"ojJj81F8vYwz2iQDZGjPnx+x3iYYnhVy1jqnOy/j1qcsRlu5tZMYDxb3d+psM2yX43POfGoXL0PS911K",
+	"kVRo5NomV8M5Z6c5xWWHVnasmA9qSeUUTcTr1y9NCtVpUQikKuVMm57VmX3h7uVpUPYraGqyNu5UYtQD",
+	"q8NU9bihIsVmVWqWl6lYVozCcJOyU5QicTkoOMzSUIrb8ZglecqeSlzQbnFLkQHOMpUb6M9+z7dTOcf+",
+	"n99ZpU/P0xqcednJwiwbHiyWjF67TP8kWFxTsYk0jLSPf/S/jj/+sGNPTArN7U9fvPfRg++816kYivFl",
+	"0KPtK0FtGEvXb9Q/wNmB1zUXz522/9xPDap6y+136Zmfjo37YSoMFvIXeqc2Hc+Tm0crJgT2sY5sG6gn",
+	"Aszhgib4OolpVuavOAZUTdyTOVpWVhSrc3JJQBwttrpw8suuvSKyLGRiom9vs7JV7qOGaOqTiTqnI1UN",
+	"11dc3corKD5ZEqqxHs1bGGluNVHt1OvHGb5EV3YykGKZDsnvvv1Dl5CTMUUSn6i8mK5Xy0EOBVb4nONg",
+	"HEU9xzhoMihzilccXPluVFlVsYT5+RoPRW9Yk/uGsKxTKobNrS5ZKfH5+rHtkc9++6MHP/358cffOf74",
+	"o+NPfha5H754/1uf/+T7ETn+m08e/OgfH370R8ff/dXxBz94+G8/fPDh30Xk+Bf/+tknnzz47nuff/Db",
+	"FUe/wi4SvJL1vwmlg6/56Xxa+FqfPYKrLQKDFwB+KtVhb4wlXF0PlEppB+jTZ8oqT/uVUocaa05hLc+u",
+	"QIShIiHa4hAWgyRtIYkvl9nZJ3NhCnvVmtMQt9AVdoQv/urvHv7Fhw2l3Dv7UMOSxmavstQLGj1c+/Us",
+	"OCwU4lc3VbLimvfZj11REU6q51GzLwSiLDCM2K6kNZ/l93YoMNbOsXVEFWTr2cngXu5KdfhaMSH8dFCb",
+	"FX66Wkx9B2eGX68U08O/Lvz9DVwCNICjw2G4WmNjG4QTlV2Ugm3+welKHDV2gmnWaDZxBRZve8P1kn53",
+	"9hXsPotw1jZyK5GajKQvl4ABJBc0kVNBMiazlHW21/Q/Yp8Tr2DBva0s7VNEKwdjRzcVJNwnG2UPrBOi",
+	"2hC3XQn3xMCsjUDLEqReykUw11aqQyKHBLV/5Yuqux6URbdCrkgZrxWRjHKog++d59AviwtGqK/l1xBO",
+	"d6bp/Jt0FztFOj8QwFSOTuQwr35ctGErhbZKnv+K7P5QQe8V5ViX7qqAh/XsNq7uQ2Ahm8XmZ3QG8XdB",
+	"CLiLJaywwaLLLcjozPJVH0hOfp/4fW23wi6palx5KA77JQatgwHHyi6rRRXokYS23WKP0NIGgqNiYSc/",
+	"MrJ2IG8jaQglQOMaKoovOI4Cdqcxk4oZHteJxHyOPQryxOMJ1jmobgBKb7jiVHA5+4RiCz/tmscqluQx",
+	"K2J3m3IKTpN2UHVgZExNeJoGeAaSRIvjlc1DwQCGvR2gZCceWoS1o1lCEssy2i+8+CL5Q/LCi9sv/r9h",
+	"8nAq3rZ+McYiFbKmpoUuMxDTGjymBXBZkTwBARaIz8tTMEresZRDnkVQSsluH11ISjGHvnL764GOioIR",
+	"JaegexX0ZA9RIiLF1RV/osxSucaoK6p8PiKBS4UP8ur/1ZdAGcdh8uJfMnfpCNz1K49I9cajrpi/8YgM",
+	"mWPqpD2EOjtGeqLw739h+cofIkeJyDclFyzpCqB13dY+6bY6EakBiv/XrbAAmogUMBN1RSlIkLZlZUvn",
+	"I7Xp3MfFdJ6IW1mi4AioeCygZqXP8mmLagDkFS7bR1QgfynfXVLZHhzLa5if/bLg/bXswkWdTxeA38uk",
+	"izhebUiZy0IOIWJYn3o6C9k/iXLzTWeG3QNO2tDDUH3ouFud8B0Q+8iLADE1NJUj0uZGE0vuKLFn09le",
+	"HWQ0bzJ2EzZt50SN8wogWQiD+m+fPPzOt9dpdbVxA9E5GAgIoRT73qZydAHaeGe5IZDAo+slPT/94KNP",
+	"P/g/n37rN2uE7HjIWlSbrUJrr8vOuY+J0Gj+IKOcJwyTrizpIrSAmPo6MiXlUDHqQjA3qi9aB+Pg5RZu",
+	"pcU+vK/tvf46GTAzZUyQnZ29nR2Qi3cv27/qdThrFd7tm6Gc6kvR7v09/HP3/u+FMNiuJnVF6E4jovhx",
+	"Gur0ry2G1MfZpBnEJtRvjYqLCysr2t8Wx+6VhB5WXw3WQhnXMxgXS9/TANbcrHYOaCd8OGRKowmcGlek",
+	"y8oDC50HOpvUuW+sviBz51n0VsuUD1k8i9Nq3zeaJxxC1J1W54LRReLKpFn0W104AbOeccLCFoWXHISO",
+	"cKGEk3DAVQWGuM5SuqT20bqtXqg2vXxTI9OSZI8jebhpQ36Zbti6Gr6YyyionFfjzZyotOzcQQdctuB7",
+	"INOxJGOZYposFr4gVPtyCfZz0MFdASVvEHUWdKsGU+G6QXaFs6Z3IsK2R9vkiz/+/sM/+yfy2W/e++KD",
+	"P67HJPXtwP19SGgh3Va3BXZY6uaHtpJcEyHdKi/ormhTglu4oDt7fn1mzESxSLc8lNDX6t4ZTuyZP442",
+	"1Mn2NQKNI6VB4WRpR+wSZopiv8mECx+I2IpaVn8KJkWGm0XCcCGwuVuGVRSpELlAZ/pEuj9MzrT3ryfC",
+	"/23GuXJ/DhV3wRXU5Mr+GQr6uFs0DDgJnC5Jrdyku7gbJngWUh1el6OAz38D0+wm/vO1SVioM9n1qlHb",
+	"SlnYBWZKXR2Ghm6ArjnURhZ3/KSBUC+1qy1rlfVO3lwOQDNjUpb0uFjbFgvy/BItraJgrDxxeLdBdzrb",
+	"kmMLNnQf8eCXW11MfZP1vl6jue5fDWzCwfiJGMVJsGDB3ssnNCXOMHPIsqLgOJ5ATay+tP18KBJo/TSX",
+	"EnHqDaZDTiOB3h400iIqeebiypM5tNpzqeDgNbJSYFfU3NSg2RQWuoi4Phbg/pFDwFTo23jDSpFDqboC",
+	"x/XOqja1iprjctVHMJnMjZufkss7L3ZqRqYKmpeIV2x+JxQliVYukimZ5DFLooJ3UX14QROrVG5XzxwS",
+	"JnbCiQph3J7X5oW0B+E7L8NrXrnHRa9T2TY6rb2A+JZ5Hv7w/jY3IzgEnkfbJtxjgXLWZSfsVY3Yihex",
+	"/k/KN5W5vcK0gV2uVLI2sc1taMksjJhN4VTr0W3sFcpo4jXqNaX96me9xsCDk9ZFnPMSTSmHduq+L0JE",
+	"ykoiESke+3OPSA4JN+X/WFvPG7NrhoiFwVtnVWbzBLZWbO0yX/ax2ve9cu01gF6ZP42odBauHYeUj8qv",
+	"A7JMnCtuZrftjL6gHVVICWAZQLvxp2KAsTFZ6/59iE8bykUwupZlkrQ/+817D37+Dx0oTTJmZEDjw6L3",
+	"/hB6/o+4qfXB33JF1b0KRCCGqCsSxY8YlpcvWFlhdiBmrGQ+GqM7++DmtT3ChaGHLCKsbGwC3qKuKFy3",
+	"VCTA7mhu5IQaHpPyviN4WrYQ2+6Krnj5iKkZcckOrsp9/yA3Y6mch2mPvIR1FytlE7BmQn+b3JIp03uk",
+	"j7pRH2s6RV3RB6WpT2iqJTHQGlIblumI9EGtck8mVEBjbRgUS5a5/or2TxgMWT1YXiyT3iaQ/IFVzW69",
+	"coW8ePn5F0jfQbhd78UME15+/5taiv4eubyzg5y9KwYymVX0V0O+evvGGxG5vLvreH/5wkAxemg5vspT",
+	"RtpwSdCiABTapCu4IH3MXel3IisXuCHsNnGIRDKcZchNPawOEJS0S0kGf7B7hsQJe1I4xlTmaWIH6GyT",
+	"A6LYEMIH/XXFYypGTHeFkGbMxWib3Lxx+45/rMlYCpkr0r+WsEkmDRPxbOtrbNbfs/tiRs3K6AVt1fRD",
+	"NsNoQTgHxUyuBEI5ZnZQoadehXchYYgUGMRwcPNaGfzd2mtd2t4BuShjgma8tdd6bntn+znXXxWQ8mK1",
+	"J4OLWLJ0BXs8JFbl4toc+JegIkcmhcYPdnd2sMKWME4DqYLBN53qilTn1A1ZwYpyYiPv/YXil4h4tBj2",
+	"8s6lpjUUm774pqAONVkCH+2+uPqjW9Sw63zCDX7z/M5za010RHlKrfgPS3cC7arvfLIZEOF8MqFq1tpr",
+	"3aTKCOgo53owtL/487/97N++9eAf/uaLP/9bCL6gIwjfdBZiiLTMpA4AxBWwybnrsKCk6IQZZlWfhsSl",
+	"8pWLFUT4GptBFpNDlpdc7ObawLQaWFDhu18HEaNydn8Bji+d8dQhgDtIEgc0iDbLL/J1mlopxX9xEthc",
+	"B85ekWrAk4QJ/GINaL4ixTDlKJJcvrTGFHekvE7ViCG+7K7+4Jo4oin/MuHXQZIQSrIqls2CSHU/al0s",
+	"hEGMrnRINtcKecziQ6T8KHQAG8Qf9EwbNiExFSS2r5G2Yponds6IuAp6swhkEs2E6QBbw24qDGjekPKU",
+	"ixGyU6uUE53HMdO6GiYPOYNWjvBFYvqlnI7s5oKuCkKkFO3tfFR0RbeKRkSxmPEjlnRbrm4TBJ6CsDRF",
+	"2wAjllNVJLCMqa6Al/fIdMxTBkGq/mmddZZj2jHa1PcEYhc0hMrP3BMIBHJR/toQzJbfyrNOhF1qgMPa",
+	"caxEIeiEi1FX9GH0fiEgOMUZ+HCQOlbk/aeTQPoFPhEa6fWPRRp5C4pTujZmY0YThia16zIu+m6Uc8yr",
+	"J/fPieszSFw9TIAvrWjR6EJ3lXHB7VV3sae7roCpp7vgPF4q5zr38hzKcguZ7+QMklnQMVazZ5cAudIw",
+	"vhL/r6DuvcabcCmOQJxCJl9KJex5gMEhJM6QjI5Q5QbdkAkDhVufahx8RsUPr5zb25jkhgKT9lpoRASb",
+	"Wm0Vdcg26P9VmR/9rIgkrtdogSRz1nOZ0NkF7VPnCISQckHKIKHI9YhESaOLScrdljdNH9y81hUTRr0x",
+	"BAUcbaDpKjYlUowm2+SuZe79hViTPtHMoMnFr0HlQpMh1ZjnQq2gQVPwQ++RPjgReimYtpF99xM68z90",
+	"haYzMpZT+B5X1PcxMnaEPo5OLSeyW+jbsfFJiPm/yswVOL9HiJM4QQAf74yZ6xT7jCuzd8rczQsaQRBA",
+	"yVlxgzI3mI11I1wfkDtW7FI0JT5lHC3NGq2D6IuixoXHOU+Ow6dKhJyVuqmJxxb98oxQMfOfkkyxIy5z",
+	"3zBgwrVmyTZ52Q6PP+mxnGoyxR4DXYEeL9dhArrOQpqWhdaJHdgxN+z+6/3fkeOGRQeCrhgypqufMcUw",
+	"NB32UIlkdwHsUcUM5hx6TgiH/iCuz+zMdwgJoIFlpVfwwNfipUXPigIBzqx3y/1T88fT2Kwq/V3Ozm7l",
+	"TvYxstlnk2m6diQezx3QuzTJvOSaiMCA63OiZc1INqfH5M5ui6g972C3CAtlU10smBQWJ4fStUD14Y1d",
+	"we45F5lUWNjYxb4M+T1LFaZ2sAlNmAt3tk8oT7fJgZt43kDtqUVSzrhXyQsFo/5UcWMYdnaCY0Hk72Jb",
+	"VvvrNijHXiMvtghbw12WlCtEIG5buR3x4tGotzD2Bqrt7tnOfBvb6yzh0q5ljPYvnuutzx6BAVAo8F7I",
+	"6QrRGztvLVVQsVD0I9ZQQ4MVnuz1sKBWNP3LpvVW6novVXtdq6tzRnxKPAFgmdNSo8K6y9W8yNko5CMC",
+	"XXyXJ/cbJf0+lnTvWw4F3PM2E8mriicXNHHBUVAantxlg7GUh0RBuzKWkHamZMys1B51RcKGTCnLmN3i",
+	"7J8DmYuYRSRRMsvsD79772ediMg0Kfa1TaDIhhubA1NVRywhMjeaJ6wINoAYuj54ky+61/VFzUQyUjzp",
+	"QzwexgoI2RUYiD3IF3ZDTa4Yafdvv/zG1VdvXbvau/vyS6/duPG13s03X7p+7Urvay9/o9+JUE9A37Ym",
+	"ucBzgOIfI7s0EIkghR4NCla8KLZN4EDJhB4yFyqAlvh+8UZ/Hxz79mxAjIHzwQ/sNvr4KEH1fMSPmC4q",
+	"72BCvnMo4MANene1hH6YPEJPxoKgAfGriwWbkMlHT3+qfRIa5Ag8aB9x4noVnFwwuLz6ozekeUXm4lmm",
+	"RjeEO1hHgsCQhbKzRy6iKU8IHWBc6jrk6CI2Mmn2991V3FglhMQyK0JD8X7b4N4qGnRExPXnIC5OhFv1",
+	"HiNZ+kW/lL5zXZV2io6rYyUSwLrBzEefDuS9C9pqGjQ26WwLpH6Vp2y/YuOAlVzQdhVSgd19pgnVzmRX",
+	"WAw83rpSQf6EQKtw8fkYAuyRGVUGnSuWzohUXZFJrfkgnZGEJxC6QxXEaLX7Vq9hST8i/VwcCjkV9k9P",
+	"OjrgDR1ACxjTFaAp4aogb83uCYqBsFiKMnoHfX1VT58rw5HNuqKdi9S7ROFSoKYJT1PyTs5ySx4rLbJw",
+	"JJagjtbZJq/we3ggRcgRTRJlx8MD5UNv7pwqKUZ75TQjycAI5FRBeL0rrLo2ZcJsk+tcHGofsQxfsHsZ",
+	"t2qbr3OGM0jBLmh7jCGCeQvg5DHTzOhkzs9HpKjVeq406Gkym0XuuomRHr4eq+61KVE+V9ZORvYtbSeU",
+	"IJWJiKMxVl5xNMZzWzDCYB+rTiPpL0uJB1W5V5lxZcQfoRhRrcgfAPCy1v4z7yvAgNai4C6YtECf8JGS",
+	"DeFveUMbdCycQmfAoAbME+OMWvn+oChB77wEwL7RUaatlJ2lNGbOw2X5Y79eILbfVMYeUrGtrJ9QjDom",
+	"oDqoeXdcG9J67Bkp0FbQKeQyfSZ01hUZ1bpI+HclB2DAwpeiMdyecNMJsY+beRV+z958F2gzsJYZ7zEj",
+	"T1lcz9lZz+14z3BwH155gZhVrATksqi31L6HlgR9cYKOh0YTxa1qg16kVoEwu0IGdAXivDtwMMNgdowj",
+	"dzTIx+2l3Iq9ptbAnIlk3ycnYrtyL8xXfYM6s4QCd7vQ/nzfp51B6CGBpXdFu1IId4+UfXg60UKJXFRi",
+	"y+a+xDX37Qo6kWJUbA6ygso6eaGdVJoBk8GsKxKmDRe4CTuLb+5rBbpsPiy6eqTb5HVMTqSqEm3gExYX",
+	"q2Cgaccpa5Btwl2hgCLhzuo3rhJ82U7H3hgN+J+RuJTuZ++q2u6Kg3lfkmVE4E8iM4ZuY0xU2AfP0nQM",
+	"rqDC6yCk6YqiW722upyWpN33uZ6QMdrfI4E29qgBTbjWXIw6DbaYeqP/jVzAzdrFGbqEo3mMs7wBSzg4",
+	"UgHdHmJ9tE8O4phlZo8Yds9cjPURps1Qfagh3eTK7a9DrdTAlpw6VNuDqzYAvChqxfooVMzgUdqW6ldz",
+	"3/UltRurj1E/ny9+/OHDv/o4On7vfxIlp5q037zzytYfoH2EksHMMCKVxcwJVYeBRq5h9Uq5RZzbz08v",
+	"43oS6ChP0anbUtg2lr0CU0gngpQrgqDbqL+AerNlLJgv9UcVtbjXjPSQGVSxrMKZ23qt/lGR0/1EozfK",
+	"QuNnF7yBZ3UO8qcFeTQwVqqTMx3TFNl+5LR456CLfL1f+6wTYRbAfDhHI/ij+TaRrlhZOCNKWs5kWAkw",
+	"T8QDcTlQe8K16D83Vz1rwUtUHUKua2Fuh5CeZRDtQnwa1Q7gC7GcoBicQVowF0U6UOJYfBuzwyOS2gPo",
+	"7Fs+0hXtPsLrH8b6qG+5S39ecOoXCdvTsUyZjxMSIKEOecqirlgmVlgRFZUQPWbMeJsHxgvDuF+lGRXM",
+	"Kg2Q7NQUmVjWHD4XTTcVTb9kkRz1etjN0u5aY0CJ6gZR1otfFTQ75/GnDQsBE23hPyv7CWCaP9KPtv0n",
+	"o1Dlwcu2SLqgXR+bk3Jd1KaliKuFWy/XPjEB9IxlTzxQu+96TMp/BB+AL4kkhwQriYGBnArO9AU4Ek3a",
+	"D37y7c/+5dedZUG+oVzPsMD3dKR5ljWdH3OGJ4LueQ78fzgzeQ27Zhc0FibzHaMQCxsIMpSgWU6R8ZUn",
+	"SZKhFvAZ2gOw7k4bu7qgUy9WzOjOY82K/HK46J2ygyfW6GpZQa3hAp9Wcl3WM37M9Pqa1jlLHHQvgik+",
+	"PqfbzyLdhrut2BKgpjNi136FIkH8G1R6llhrPeTiROQsIrATljKsRjoffnYkD5tQ8QmZynBNyVNtLXtW",
+	"6zvYkw9DYAOc+cIOy4SFu+6dtYw8RcXG9aJDsN7lorXmJlXGR+9iM6pDKqjVRTF2vcEe805t5pW1WBfb",
+	"ZKVlOrBz9uZKWTnMMDUhEPNbpBdylzPd/sY3vvGNrddf37p6tdO0MKhoil+Gs4hcJdgvuZ2oUllzacaP",
+	"O+NCfa6WN6qo0udWn5MTA4u5lXPOsE53OiviWiwyGXbPNJZ5cf/NpwEtRCm4IkSbioL42bWrjwMim8yN",
+	"06J+63mqxylTPZx7o5Jt5lnBaui66JtyLi8q5F86OaSFKT5GbPpOodw1Q2gi5c9skQV3vmeolBc39jj1",
+	"nXOUnM23IPfohb0mMVneBURSlc5IyuiRfTqYEdedZb3iDBbvJ0xrOmIRZHRAoRboe+WkJKkqsb0JnaEi",
+	"hG1UIIzbM6ZtcgviC0eYfpOLKUuhCuFIyoRkisaGQ+6R8LtxDXxTOWXKJUwmviOwi8Lkrt0Wu5ellAvt",
+	"4+2IFEy7DFIkWzEVEKuN40DsoZB2xkrxaubzWlMuDl2EI3cCqcZKDi75tCukGEiqIPQbci4hLD2cQBRL",
+	"lXjUOxVle0oKIuJWnkzJWE/BQvUQ7Tk/9aaX87CPx6UqQ/6l79oyhK79BW0EsiWqxBGK5R//+JeQ4z2b",
+	"L5FVMb7XxRqtmdbLo0Vc9eziTZcaypIi9hCHrLsay7R+7CasjVP6fckp/yNLh5XBfVWrEc2gF3TCJ1hS",
+	"vyva8Orvvv1DHGiPYK+GI1bJoXTEUtmxoV0bfDPmozFTPvvdld0iA2nGltDH46IS/FaeWXLK9FimSRH4",
+	"3xReclA5vKdTtyhX+Br2KF2uZlhGXNnTuYRzSjdZiTKuRWxUg/wCHeZwoFIw0aKBT9+y4FxB6bIKarP4",
+	"84rMKyikiY6lFT4u/e69P30eikG5zIz2Z7/90YOf/vz44+8cf/zR8Sc/60SE3WNxDuYO9/CL97/1+U++",
+	"34m6YkwH3GjSPv6bTx786B8ffvRHx9/91fEHP3j4bz988OHfdSLChWEK+xXSlLSPf/Gvn33yyYPvvvf5",
+	"B7/tOLLghSoSywlsebsr+oPZHhxF31EYXe/kIKeiSoXazoY4y1yxKy7253pVOWkIcy9AJvIDc0OMlJ1t",
+	"cs23CiZGTqmbsyuq1M5CKcTJKTlSTOttctfnXwdvsivoEVMQmTJHYoqUkAVaE7luFvZHzB3Eg0nmOzj5",
+	"YrjDoZWFXdkASOS31DKjXBE5rK5fd/axgogVRV2NMFL0wVgi8BUjPBMyX7GbJyP2FdOXUt65BHguAa4l",
+	"Adao3mDmsF8qX9jDEQYQjzqkjZpcp4FTLEiArnXAcsPWFf/SkxNzTmM3css/y8qc7kDOKrzuXGJatAl5",
+	"yLQMUI+pYoQL9EZZqQTEiPmszqhouQXB5ppwEad5gr3TN5CbXqMuKb4yoZELfT+wT6UZc5Vs2SczKyMc",
+	"cVRX5JB8/rP3v/jwBw8+/Pj4ve9ZEeiDD49//MtKQS8T2K6zS42pwLJckPnZFW5C6NqVq0xqFvlCNq4y",
+	"6AyKlozButQ+uHnzGqHKbJPdF9qX0LsPpqwtmYNIAzUKfP9Ne8B5PK5ut7NN+iN+xEpZjBZtRkh7d8eO",
+	"6QruoOixuMBaRQNq7ADYcB7sUFYFm3LN9oors+eCBW2MdJIK7g3CEey+OlZK9K/PSYlFq7WiNaZbbLGE",
+	"9u7OTme/aM4NQiBNUzm1J2DnsSAmpIHEWrQVKkZiKmKWQqUQ6moOuQFcY+5UihGKVtqpxDQ+FHKasmTk",
+	"e6QWMtuI4TlAGocV7FiKHUrw+LbJS1ZiPGTQ16xSpcFBSgItSnxieoX4T6kL2WgW6DwRfAakObeVJ1Iu",
+	"ouAli0zBNwAHOeksxcclc77Kj7xcdi4wnguMaDL0pM8ScChsVHLFNhXOu76JhAg1GJpL2t0pSpFBEAq2",
+	"aXC2wULnhUeupkJRW8Jq6EDTCkoHESyOuCXA1Ipa2bFUeATAmzGy5Qo/4im5IhOrtFt+d+nyc509r/k7",
+	"b+fWziVwtcDY+NuLW8/tgPZvrC4PjTsTrCJRW3TR0dOvvFIqzpFemRlNLFfFDXcFdh7F8pbOR4OeHHsC",
+	"WFvB14qgxp8AOmEMVivqimLeYE1tPhJX/KU8G+Qc9rIpPV+OI7cNy84J4zlhdAjjZUIsJ9OuuD9/919/",
+	"SDZXmmGci0KKLcUEm9K0mTyCYRO/bzJtomC+V18kkKTSi1IN9NsmMCiSmr5Pt8V/L+iirj9SH9+oZ5Jr",
+	"Y4X4CYjjKaPa1Em0cyhDpEn7uZ1OlfhCxZ2yDqaVYSU6pBZ76cGa+4yqlDMN3dh7llr3i4U4ZQWkaWjq",
+	"TDXpu57qwXY7L4vkWaJ4b0hxC6HmnOad07xHlEIjUYcMtCcn7YJSOJS3MuIcMVqbGFZKljXTwIMsU/KI",
+	"pk4sqjo0CJRJrJLkDpEqKqvc+oJcluoM8zSNim9cES+o27pPDMRDT8eSTKmVfplgqtYcHoqjdQX0+Nom",
+	"t9g3WQymHbTGUBf145RwX7WYlZ0IQ5TpKot5wl6unMEzQJ8q2zknUOcE6tF4x4EiAOlRzFU5rzT9bBfd",
+	"iNcmRGU9wOWqqiM82Po/z4iRpF+pHdjfD4hhUnRF3/cZTqyYQtruAAjUae24Bm/eMixI31ul+yB5kTE9",
+	"YnMO6gUbpdWa++U+es7U2MewQhi6K6aunKwUrFIAkAxmkIhC2pd3dyPs+Fyu4S3+dr/jTYmi0iRKo6nT",
+	"SAgb8mbI6lZGDEIxHUEs5VHwlkA/Ar8N7DwNmqzXwOdsoeCF3yduB11hdzX3hn3my+x6wdRKpJF3s1uB",
+	"VKauoR6Ua0STO56FC01qT8fURHZb07GcIDPpROSQZWbBNNEVilmaaceYMaqKupiCYFpbsk1e8c2jsRH3",
+	"FheajGRR7NHzsjmB2hkNMMC0vNZ9HBwiCDxAg2AOtaX0Num7e+8JaRh2MHGWfbC5Y9kcX8kS0oBK4zxe",
+	"wtwIwfKNDppPnR3x1LCtV4sTfiKm4XL6W0xbyhiy13oSgkSm8EVQkIlmUPn/nEGeM8iqObckHEVZ25oB",
+	"EuoJBErculAAMHAUrGttbupBc0kn1YL0lv1CuPY00xsL7CNPXS0r3XeNNIAElv6zFLofbgcDLV/zS/ly",
+	"hh+45Z9h+MFrhQsTuQjWTnMERDHoE3kejHCWwQgloXbI5+14cohO6inViA/Q6tPJHfC2xYNNke7iu55/",
+	"Q5R2XURaomV71K98sWZ+yD4klmHkIbj7FyUzlL8UixmHPmbehU/aVnXO0llEaFekzBimOtvkwDfhmR/H",
+	"N+PZ3dnx3YxoqhhNZr3Kq0kfept697u/gciX+3LZz07qmVKNgjG4uSL7nWvZUB0SYg+CtawPyrc8up5K",
+	"IAqUNihv9En01nkEMZX1a30iIpe7q8pSgpGV9efn0tW5dOWlKwz8EUX4UpVYUFJE+hhQOb0GCs3OBjOk",
+	"gGTCqNDrEnj4ZEszdcRdNnGw98ybkAR4/E+/PP7urx7++i8f/vqjB3/2iwd/8quXjv/6e5YAuid//y+f",
+	"/+T7+IRQK0i5xpJVm2kR4wRBabBiq06jSxq6RLhGNS4s3DevtzS2DWp/Zmbw4h4RUrAOdCWYMnYImUnC",
+	"+XRqdg0XF19kO/ou19CTgBKdSuPC3NF00b68u+vD2bjp7Pkv7bv+U2/1gBuzU2OXzXDPmht2n7f9KZ9S",
+	"bDx70llb3hMhnL73RGPfmzuV5uTYXg9Ax0Pul60hzjlZfcxklc0DTEVjzTXTvmejIx+OnuiaZx5iKecd",
+	"802pjB5YG/XVGkQXFlfXZKvWJQxpDNcYOpWmrvMXfNAVberIk2uXk2dMaZa4LbohtO/YkpQhpdgBvhM5",
+	"k6Hf8dzBECpqJ1cmg9kv0hmJadbQjcUj9VOajbgRzTlXX89SfS04sYOhRcruZRIQDoIFFvKVOBVI2Kti",
+	"CqjKaPeegdQEarJUhxH4I6wYBoYMiJDXzOBw9ZIJiFbVdlVc27F0rlji2sFqExHv35hIxbbJLSdngOG8",
+	"ImtAZh56SqbgFlno0Md1teefc0pb+UWD3S2lGYEmfEBE/O4QuQlNEu9fmmAYDRVziEza6CuIyKWv4AY7",
+	"oODCSLQrQFIa0jTVOI0Xu1bQjK5oN8iOFwOiY0Q0Y6R/8807ZJmw2reSX6WGBAmXkCBf9xTQKfWVJADl",
+	"amJ0BQoNSUS09FkIzlnig9+5IkM+ylW4vP/N/Myo3dmLd35lXwbJrqx9UmLquSx3LsthaAsoYTWiPs9A",
+	"ak0RTyy7hXqWNNV5XNbV4+R1tp6txnCnbIaF53tyh8Uj6b5RvhARqovmZu2yHY39Fy+ruKsOtIU4r+71",
+	"RKVP39SyRHPSLvqPVmS5TkQEmzJtXMuP+dZdTeRjdYMPRPyG9nVfCifigUbfzRl3CvHDYmeMstwp/Iw9",
+	"WM4zm88CH4Bd0OK0Za1wkg+qwsp0oJPlJssNSeVoBKZbUFXWr3uH1wqSuWvLUAm4dWL5mOqiIIhXl9q7",
+	"OzvEalCMJlZf29251Fn0yePoJ+qG8hRGDdl9HBTw/kRk9jpyB7DUXZmHn7NOMF05f2Xec8XgPHQXwMGT",
+	"liKZ03deqhcsOrFSYGlhygVbVtn5jn/n6bR4FstrUMP9Fs/LiDyCfnLasMwXgyg9k945G7l4ZrBc5Yld",
+	"LXHcxfHj6ViG4neWFIkui1A0d5D1RQKenajbu8Wuz3NFzhnOIw/WqLAWrApdi3c4QX0D+89WKkerNcjr",
+	"9qVHUdvdzg4mtAS9Df9hK7y7Uz5DBdeOCOd7bgR6skagqb+Izau4vwaeP4wHSljMJzQl7Uvbz3cwn4dq",
+	"32iaixzyZ24F4orALwe+vo7rKws2a+fdG+Ymx2rw3rtVzQHDSlzgxAMnXVcUvryEzjDCSqP1uMz9ofd6",
+	"CeXprOdqvUOdUbcSOIiu8Kq4DzlI6Az9f7hAp7ljLIKQxi+2aHGq7K9Q7TNgVsCC70UWraOZVusXsrIz",
+	"722E87FH4g128OqAMeEddG1uqn2P4UI4tIvrNJed8hj9LAg6uJUnUkG0IIyLFO462IjOJaVzSQmBASlt",
+	"IgUrQhNI29Eg1xIajIsReSenKTezkDJuB2VxriCp/613WwNGFVOtvbfettilmTryeJyrtLXXukgzfvHo",
+	"EuCeG+tdL614jclisvupFMgqPzoZrvoTdoK7//b9/xsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -60,8 +60,13 @@ func (f *apiFixture) call(role, method, path string, body any, headers ...string
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	var sent []byte
+	if body != nil {
+		sent, _ = json.Marshal(body)
+	}
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, req)
+	CheckResponse(f.t, req, sent, w.Code, w.Header(), w.Body.Bytes())
 	return w.Code, w.Body.Bytes(), w.Header()
 }
 

@@ -203,8 +203,9 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 		require.NotContains(t, b["text"], never, "B agreed to its work history only")
 	}
 	require.NotContains(t, a["text"], "精神障害", "nobody consented to the disability type")
-	require.NotContains(t, emails[8]["text"], "鎌倉 花子", "staff escalations name the worker by ID")
+	require.Contains(t, emails[8]["text"], "鎌倉 花子さん", "staff escalations go to the center's own address and name the worker")
 	require.Contains(t, emails[8]["text"], id)
+	require.NotContains(t, emails[8]["text"], "hanako.grad@example.jp")
 	require.Contains(t, emails[9]["text"], "2か月")
 	require.Contains(t, emails[11]["text"], "6か月")
 	for _, e := range emails {
@@ -234,7 +235,8 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 		m := task.(map[string]any)
 		if m["worker_id"] == id {
 			kinds = append(kinds, m["kind"].(string))
-			require.NotContains(t, m["body"], "鎌倉 花子")
+			require.NotContains(t, m["body"], "鎌倉 花子", "the name is read with the list, not kept in the to-do")
+			require.Equal(t, "鎌倉 花子", m["worker_name"])
 		}
 	}
 	slices.Sort(kinds)
