@@ -2142,7 +2142,7 @@ type ServerInterface interface {
 	// AssignTask Assign a task from the catalog to the worker (onboarding or active)
 	// (POST /workers/{id}/tasks)
 	AssignTask(c *gin.Context, id WorkerID, params AssignTaskParams)
-	// GetTimeline Every step of the worker's lifecycle, email and audited request, with who and when
+	// GetTimeline Every step of the worker's lifecycle, email and request carried out (refused ones stay in the audit log), with who and when
 	// (GET /workers/{id}/timeline)
 	GetTimeline(c *gin.Context, id WorkerID)
 	// WithdrawWorker Record that the worker leaves the program (any phase)
@@ -4043,14 +4043,14 @@ var swaggerSpec = []string{
 	"RKVP39SyRHPSLvqPVmS5TkQEmzJtXMuP+dZdTeRjdYMPRPyG9nVfCifigUbfzRl3CvHDYmeMstwp/Iw9",
 	"WM4zm88CH4Bd0OK0Za1wkg+qwsp0oJPlJssNSeVoBKZbUFXWr3uH1wqSuWvLUAm4dWL5mOqiIIhXl9q7",
 	"OzvEalCMJlZf29251Fn0yePoJ+qG8hRGDdl9HBTw/kRk9jpyB7DUXZmHn7NOMF05f2Xec8XgPHQXwMGT",
-	"liKZ03deqhcsOrFSYGlhygVbVtn5jn/n6bR4FstrUMP9Fs/LiDyCfnLasMwXgyg9k945G7l4ZrBc5Yld",
-	"LXHcxfHj6ViG4neWFIkui1A0d5D1RQKenajbu8Wuz3NFzhnOIw/WqLAWrApdi3c4QX0D+89WKkerNcjr",
-	"9qVHUdvdzg4mtAS9Df9hK7y7Uz5DBdeOCOd7bgR6skagqb+Izau4vwaeP4wHSljMJzQl7Uvbz3cwn4dq",
-	"32iaixzyZ24F4orALwe+vo7rKws2a+fdG+Ymx2rw3rtVzQHDSlzgxAMnXVcUvryEzjDCSqP1uMz9ofd6",
-	"CeXprOdqvUOdUbcSOIiu8Kq4DzlI6Az9f7hAp7ljLIKQxi+2aHGq7K9Q7TNgVsCC70UWraOZVusXsrIz",
-	"722E87FH4g128OqAMeEddG1uqn2P4UI4tIvrNJed8hj9LAg6uJUnUkG0IIyLFO462IjOJaVzSQmBASlt",
-	"IgUrQhNI29Eg1xIajIsReSenKTezkDJuB2VxriCp/613WwNGFVOtvbfettilmTryeJyrtLXXukgzfvHo",
-	"EuCeG+tdL614jclisvupFMgqPzoZrvoTdoK7//b9/xsAAP//",
+	"liKZ03deqhcsOrFSYGlhygVbVtn5jn/n6bR4FstrUMP9Fs/LiDyCfnLasMwXgyg9k945G7l4ZstsHVch",
+	"MVWKM2C+pO19k1BHRBs684ZAmiccOLMvZjYdy1Cgz5Jq0mW1iuZWs76awLMTnnu32PV5Usk5Z3rkUR0V",
+	"HoTlo2uBEScohGD/2UrlaLWqed2+9CiKwNvZwdaWIDX6D1sK3p3yGWrCdkQ433Nr0ZO1Fk39RWxe7v01",
+	"cBFi4FDCYj6hKWlf2n6+g4k/VPuO1FzkkGhzKxCABA48cAp2XANaMG477j/MTY5l470brJoshiW7wNsH",
+	"3ryuKJx+CZ1hKJZGM3OZJETv9RLK01nPFYWHgqRuJXAQXeF1dh+bkNAZOgpxgU7Fx6AFIY1fbNELVdlf",
+	"oSxowP6AleGLdFtHM8cUyluVO/NuSTgfeyTesgevDhgT3pPX5qbaIBkuhENfuU5zfSqP0c+CoINbeSKl",
+	"RgvCuEjhroMx6VxSOpeUEBiQ0iZSsCKGgbQdDXK9o8EKGZF3cppyMwtp7XZQFucKsv/ferc1YFQx1dp7",
+	"622LXZqpI4/HuUpbe62LNOMXjy4B7rmx3vXSiteYLCa7n0qBrPKjk+GqP2HLuPtv3/+/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
