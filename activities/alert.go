@@ -54,7 +54,7 @@ func (a *Activities) AlertStaff(ctx context.Context, al StaffAlert) (NoticeResul
 	if err != nil {
 		return NoticeResult{}, err
 	}
-	r, err := mail.Render(mail.StaffTask{
+	r, err := mail.Render(mail.StaffTodo{
 		Center: a.Center,
 		Title:  "メールが届きませんでした",
 		Body: fmt.Sprintf("次のメールが、%s。\n種類: %s\n送信ID: %s\n\n宛先と理由は GET /api/v1/outbox/%s で確かめられます。"+
