@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -103,12 +104,7 @@ func checkJSON(f *ippo.Fields, path string, v any) {
 			checkJSON(f, path+"["+strconv.Itoa(i)+"]", item)
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			name := k
 			if path != "" {
 				name = path + "." + k
