@@ -160,7 +160,7 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 		"graduated", "handoff_sent", "handoff_sent", "handoff_acknowledged",
 		"handoff_unacknowledged", "follow_up_check_in", "consent_withdrawn", "handoff_consent_withdrawn",
 		"follow_up_check_in", "follow_up_check_in", "lifecycle_completed",
-	}, p.timelineKinds(id))
+	}, withoutReminder(t, p.timelineKinds(id)))
 	w := p.do("GET", path, nil, http.StatusOK)
 	require.Equal(t, "graduated", w["phase"])
 	require.Equal(t, "closed", w["status"])
@@ -178,6 +178,9 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 
 	p.eventually(10*time.Second, "every email handed on", func() bool { return settled(p.lifecycleEmails(id)) })
 	emails := p.lifecycleEmails(id) // monthly statements: e2e/close_test.go
+	if n := slices.IndexFunc(emails[4:], func(e map[string]any) bool { return e["template"] == "self_assessment_request" }); n >= 0 {
+		emails = slices.Delete(emails, 4+n, 4+n+1) // the reminder, as withoutReminder allows on the timeline
+	}
 	require.Equal(t, []string{
 		"application_received", "eligibility_approved", "contract_terms", "self_assessment_request",
 		"step_up_recommendation", "step_up_recommendation_staff", "agency_handoff", "agency_handoff",
@@ -274,4 +277,15 @@ func (p *instance) linkIn(email map[string]any) string {
 
 func scores(stability, execution, habits, interpersonal int) map[string]any {
 	return map[string]any{"stability": stability, "execution": execution, "habits": habits, "interpersonal": interpersonal}
+}
+
+// withoutReminder drops the self-assessment reminder from a timeline: on a
+// three-second month a loaded machine may let the reminder's day come
+// between the staff's assessment and the worker's (which is right, and once
+// at most).
+func withoutReminder(t *testing.T, kinds []string) []string {
+	t.Helper()
+	out := slices.DeleteFunc(slices.Clone(kinds), func(k string) bool { return k == "assessment_reminder_sent" })
+	require.LessOrEqual(t, len(kinds)-len(out), 1, "one reminder at most: %v", kinds)
+	return out
 }
