@@ -161,9 +161,9 @@ type Token struct {
 	DisplayName string     `json:"display_name,omitempty"`
 	Role        string     `json:"role"`
 	CreatedAt   time.Time  `json:"created_at"`
-	CreatedBy  string     `json:"created_by"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	CreatedBy   string     `json:"created_by"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
 }
 
 // Tokens lists staff tokens.
