@@ -26,13 +26,13 @@ import (
 func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	t.Parallel()
 	p := start(t, options{monthLength: "3s"})
-	// 25 program days (2.5 s) for an agency to acknowledge, so the link
+	// 45 program days (4.5 s) for an agency to acknowledge, so the link
 	// is followed in time on a loaded machine, and follow-ups 2, 4 and 6
 	// months after graduation, so the unacknowledged handoff is escalated
 	// well before the first (the expected order below relies on it).
 	st := p.do("GET", "/api/v1/policy", nil, http.StatusOK)
 	policy := st["in_force"].(map[string]any)
-	policy["ack_timeout_days"] = 25
+	policy["ack_timeout_days"] = 45
 	policy["follow_up_months"] = []int{2, 4, 6}
 	// From today as the server counts it: on a three-second month, a date
 	// read before may have passed by the time it is sent.
@@ -142,7 +142,7 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	again = p.do("POST", path+"/handoffs/"+hA["id"].(string)+"/acknowledgement", map[string]any{}, http.StatusOK)
 	require.True(t, again["already_acknowledged"].(bool))
 
-	// B does not acknowledge within 25 days: staff are told. After the
+	// B does not acknowledge within 45 days: staff are told. After the
 	// first follow-up (two months after graduation; the next is two months
 	// later), the worker withdraws B's consent, and staff are asked to tell B.
 	p.eventually(20*time.Second, "the first follow-up", func() bool {
