@@ -1,0 +1,185 @@
+package app
+
+// The lifecycle steps the console takes, until the extraction of the API's
+// handlers into this package lands (branch app): then these give way to
+// the shared ones, so no step is implemented twice.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/workflows"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// ErrUnavailable marks a failure of a dependency (PostgreSQL, Temporal):
+// the person may try again later; nothing they typed is at fault.
+var ErrUnavailable = errors.New("a service Ippo depends on did not answer")
+
+const updateTimeout = 30 * time.Second
+
+// Register checks an application and starts the applicant's lifecycle;
+// it returns the new worker's id.
+func (a *App) Register(ctx context.Context, actor Actor, in ippo.Applicant) (string, error) {
+	in.Normalize()
+	today := a.Today()
+	p, err := a.DB.PolicyAt(ctx, today)
+	if err != nil {
+		return "", errors.Join(ErrUnavailable, err)
+	}
+	if err := ippo.CheckApplicant(in, p, today); err != nil {
+		return "", err
+	}
+	id := uuid.NewString()
+	if err := a.DB.CreateApplicant(ctx, id, in); err != nil {
+		return "", err
+	}
+	_, err = a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    workflows.WorkerWorkflowID(id),
+		TaskQueue:             a.TaskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.PhaseAttribute.ValueSet(string(ippo.PhaseScreening))),
+	}, workflows.LifecycleWorkflow, workflows.LifecycleInput{WorkerID: id, Actor: actor.Ref(), Clock: a.Clock})
+	if err != nil {
+		// Nothing may be left half-done: without a lifecycle, no applicant.
+		if derr := a.DB.DeleteApplicant(context.WithoutCancel(ctx), id); derr != nil {
+			a.Log.Error("remove applicant after failed start", "worker_id", id, "error", derr.Error())
+		}
+		return "", errors.Join(ErrUnavailable, err)
+	}
+	return id, nil
+}
+
+// Decide approves or rejects an applicant; a rejection needs a reason.
+func (a *App) Decide(ctx context.Context, actor Actor, workerID, stepKey string, approve bool, reason string) (workflows.StepResult, error) {
+	if !approve && strings.TrimSpace(reason) == "" {
+		return workflows.StepResult{}, ippo.Invalid([]ippo.FieldError{{Field: "reason", Message: "is required when the applicant is not approved; it is sent to them in plain words"}})
+	}
+	return a.stepWithNote(ctx, actor, workerID, stepKey, workflows.UpdateDecideEligibility, reason, func(noteID string) any {
+		return workflows.EligibilityDecision{Approve: approve, NoteID: noteID, Actor: actor.Ref()}
+	})
+}
+
+// Sign signs the contract (signedOn zero: today).
+func (a *App) Sign(ctx context.Context, actor Actor, workerID, stepKey string, signedOn ippo.Date) (workflows.StepResult, error) {
+	return a.update(ctx, actor, workerID, stepKey, workflows.UpdateSignContract, workflows.SignContract{SignedOn: signedOn, Actor: actor.Ref()})
+}
+
+// EndTerm records the center's non-renewal notice or the worker's opt-out.
+func (a *App) EndTerm(ctx context.Context, actor Actor, workerID, stepKey, by string, endsOn ippo.Date, reason string) (workflows.StepResult, error) {
+	if by == "worker" && !endsOn.IsZero() {
+		return workflows.StepResult{}, ippo.Invalid([]ippo.FieldError{{Field: "ends_on", Message: "only the center names an end date; a worker's opt-out ends the current term"}})
+	}
+	return a.stepWithNote(ctx, actor, workerID, stepKey, workflows.UpdateEndContract, reason, func(noteID string) any {
+		return workflows.EndContract{By: by, EndsOn: endsOn, NoteID: noteID, Actor: actor.Ref()}
+	})
+}
+
+// Leave records that the worker leaves the program; a reason is required.
+func (a *App) Leave(ctx context.Context, actor Actor, workerID, stepKey, reason string) (workflows.StepResult, error) {
+	if strings.TrimSpace(reason) == "" {
+		return workflows.StepResult{}, ippo.Invalid([]ippo.FieldError{{Field: "reason", Message: "is required"}})
+	}
+	return a.stepWithNote(ctx, actor, workerID, stepKey, workflows.UpdateWithdraw, reason, func(noteID string) any {
+		return workflows.Withdraw{NoteID: noteID, Actor: actor.Ref()}
+	})
+}
+
+// stepWithNote stores the free text as a note (the workflow carries its id
+// only) and removes it again if the step is refused.
+func (a *App) stepWithNote(ctx context.Context, actor Actor, workerID, stepKey, name, text string, build func(noteID string) any) (workflows.StepResult, error) {
+	var noteID string
+	if text = strings.TrimSpace(text); text != "" {
+		if _, err := a.DB.Worker(ctx, workerID); err != nil {
+			return workflows.StepResult{}, err
+		}
+		noteID = uuid.NewString()
+		if err := a.DB.CreateNote(ctx, noteID, workerID, text, actor.Ref()); err != nil {
+			return workflows.StepResult{}, err
+		}
+	}
+	res, err := a.update(ctx, actor, workerID, stepKey, name, build(noteID))
+	if err != nil && noteID != "" {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if derr := a.DB.DeleteNote(dctx, noteID); derr != nil {
+			a.Log.Error("remove note of refused step", "error", derr.Error())
+		}
+	}
+	return res, err
+}
+
+// update sends a step to the worker's lifecycle as a Temporal Update. The
+// update id is built from the form's step key, so a form sent twice (a
+// double click, a reload) is one step.
+func (a *App) update(ctx context.Context, actor Actor, workerID, stepKey, name string, arg any) (workflows.StepResult, error) {
+	var res workflows.StepResult
+	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
+	defer cancel()
+	w, err := a.DB.Worker(ctx, workerID)
+	if err != nil {
+		return res, err
+	}
+	updateID := "console/" + actor.ID + "/" + stepKey
+	if stepKey == "" {
+		updateID = "console/" + uuid.NewString()
+	}
+	for attempt := 0; ; attempt++ {
+		h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID:   workflows.WorkerWorkflowID(workerID),
+			UpdateID:     updateID,
+			UpdateName:   name,
+			Args:         []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = h.Get(ctx, &res)
+		}
+		if err == nil {
+			return res, nil
+		}
+		// A lifecycle continues as new at every extension: an update that
+		// reaches the closing run is sent again to the new one.
+		if attempt < 3 && !w.Phase.Final() && runClosed(err) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+				continue
+			}
+		}
+		return res, lifecycleError(err, w.Phase)
+	}
+}
+
+func runClosed(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound) || strings.Contains(err.Error(), "workflow execution already completed")
+}
+
+// lifecycleError turns what Temporal answered into a domain error.
+func lifecycleError(err error, phase ippo.Phase) error {
+	var appErr *temporal.ApplicationError
+	switch {
+	case errors.As(err, &appErr):
+		var e ippo.Error
+		if appErr.HasDetails() && appErr.Details(&e) == nil && e.Code != "" {
+			return &e
+		}
+		return fmt.Errorf("lifecycle step: %w", err)
+	case runClosed(err):
+		return ippo.WrongPhase("this step", phase)
+	case errors.Is(err, context.DeadlineExceeded):
+		return errors.Join(ErrUnavailable, err)
+	}
+	var unavailable *serviceerror.Unavailable
+	if errors.As(err, &unavailable) {
+		return errors.Join(ErrUnavailable, err)
+	}
+	return err
+}

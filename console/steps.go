@@ -1,0 +1,150 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/workflows"
+)
+
+// textProblems checks what a person typed before anything else reads it:
+// valid UTF-8, no NUL bytes (PostgreSQL refuses them), and within max
+// runes. Emoji and right-to-left marks are text like any other.
+func textProblems(form map[string][]string, max int, fields ...string) []fieldProblem {
+	var out []fieldProblem
+	for _, f := range fields {
+		for _, v := range form[f] {
+			switch {
+			case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
+				out = append(out, fieldProblem{Field: f, Label: labelOf(f), Message: "使えない文字が含まれています。入力し直してください。"})
+			case utf8.RuneCountInString(v) > max:
+				out = append(out, fieldProblem{Field: f, Label: labelOf(f), Message: strconv.Itoa(max) + "文字以内で入力してください。"})
+			default:
+				continue
+			}
+			break
+		}
+	}
+	return out
+}
+
+// stepDone sends the browser back to the worker page with a confirmation
+// (Post/Redirect/Get: a reload never sends the form again).
+func stepDone(w http.ResponseWriter, r *request, done string) {
+	http.Redirect(w, r.Request, "/console/workers/"+r.WorkerID+"?done="+done, http.StatusSeeOther)
+}
+
+// stepFailed shows the worker page again with the refusal beside the form
+// and what was typed kept.
+func (s *Server) stepFailed(w http.ResponseWriter, r *request, form string, err error) {
+	errs, problem := problems(err)
+	switch {
+	case errs != nil:
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, form)
+	case problem != nil:
+		s.renderWorker(w, r, http.StatusConflict, nil, problem, form)
+	default:
+		s.failure(w, r.Request, err)
+	}
+}
+
+func (s *Server) workerOf(w http.ResponseWriter, r *request) bool {
+	id := r.PathValue("id")
+	if !isUUID(id) {
+		s.message(w, r.Request, http.StatusNotFound, "見つかりません", "このワーカーは見つかりませんでした。")
+		return false
+	}
+	r.WorkerID = strings.ToLower(id)
+	return true
+}
+
+func (s *Server) decideEligibility(w http.ResponseWriter, r *request) {
+	if !s.workerOf(w, r) {
+		return
+	}
+	if errs := textProblems(r.PostForm, 2000, "reason"); errs != nil {
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "eligibility")
+		return
+	}
+	var approve bool
+	switch r.PostForm.Get("decision") {
+	case "approve":
+		approve = true
+	case "reject":
+	default:
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "decision", Label: labelOf("decision"), Message: "「承認する」か「承認しない」を選んでください。"}}, nil, "eligibility")
+		return
+	}
+	if _, err := s.App.Decide(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), approve, r.PostForm.Get("reason")); err != nil {
+		s.stepFailed(w, r, "eligibility", err)
+		return
+	}
+	stepDone(w, r, "eligibility")
+}
+
+func (s *Server) signContract(w http.ResponseWriter, r *request) {
+	if !s.workerOf(w, r) {
+		return
+	}
+	var on ippo.Date
+	if v := strings.TrimSpace(r.PostForm.Get("signed_on")); v != "" {
+		d, err := ippo.ParseDate(v)
+		if err != nil {
+			s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "signed_on", Label: labelOf("signed_on"), Message: "2026-04-01 のような形の日付を入力してください。空欄なら今日の日付になります。"}}, nil, "contract")
+			return
+		}
+		on = d
+	}
+	if _, err := s.App.Sign(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), on); err != nil {
+		s.stepFailed(w, r, "contract", err)
+		return
+	}
+	stepDone(w, r, "contract")
+}
+
+func (s *Server) endContract(w http.ResponseWriter, r *request) {
+	if !s.workerOf(w, r) {
+		return
+	}
+	if errs := textProblems(r.PostForm, 2000, "reason"); errs != nil {
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "non-renewal")
+		return
+	}
+	by := r.PostForm.Get("by")
+	if by != workflows.ByCenter && by != workflows.ByWorker {
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "by", Label: labelOf("by"), Message: "「センター」か「本人」から選んでください。"}}, nil, "non-renewal")
+		return
+	}
+	var ends ippo.Date
+	if v := strings.TrimSpace(r.PostForm.Get("ends_on")); v != "" {
+		d, err := ippo.ParseDate(v)
+		if err != nil {
+			s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "ends_on", Label: labelOf("ends_on"), Message: "2026-04-01 のような形の日付を入力してください。"}}, nil, "non-renewal")
+			return
+		}
+		ends = d
+	}
+	if _, err := s.App.EndTerm(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), by, ends, r.PostForm.Get("reason")); err != nil {
+		s.stepFailed(w, r, "non-renewal", err)
+		return
+	}
+	stepDone(w, r, "non-renewal")
+}
+
+func (s *Server) withdraw(w http.ResponseWriter, r *request) {
+	if !s.workerOf(w, r) {
+		return
+	}
+	if errs := textProblems(r.PostForm, 2000, "reason"); errs != nil {
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "withdrawal")
+		return
+	}
+	if _, err := s.App.Leave(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), r.PostForm.Get("reason")); err != nil {
+		s.stepFailed(w, r, "withdrawal", err)
+		return
+	}
+	stepDone(w, r, "withdrawal")
+}
