@@ -31,12 +31,11 @@ func (s *Server) home(w http.ResponseWriter, r *request) {
 		return
 	}
 	slices.SortFunc(waiting, func(a, b ippo.Worker) int { return cmp.Compare(a.WaitlistPosition, b.WaitlistPosition) })
-	ending, err := s.App.DB.Workers(ctx, postgres.WorkerFilter{Phase: ippo.PhaseActive, EndsBefore: today.AddDays(31), Limit: 500})
+	ending, _, err := s.App.DB.WorkerList(ctx, postgres.WorkerListFilter{Phase: ippo.PhaseActive, EndsFrom: today, EndsBefore: today.AddDays(31), Limit: 200})
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
-	ending = slices.DeleteFunc(ending, func(w ippo.Worker) bool { return w.ContractEnd.Before(today) })
 	slices.SortFunc(ending, func(a, b ippo.Worker) int {
 		return cmp.Compare(a.ContractEnd.String(), b.ContractEnd.String())
 	})

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +80,8 @@ type WorkerListFilter struct {
 	Phase  ippo.Phase
 	Status string
 	Query  string // part of the name, kana or email
+	// EndsFrom and EndsBefore bound the current term's end (zero: unbounded).
+	EndsFrom, EndsBefore ippo.Date
 	// ByDeadline sorts by the next deadline (soonest first, none last);
 	// otherwise the oldest application comes first.
 	ByDeadline bool
@@ -103,11 +106,14 @@ func (db *DB) WorkerList(ctx context.Context, f WorkerListFilter) ([]ippo.Worker
 		// The expression matches the trigram index workers_search.
 		where = append(where, "(w.name || ' ' || w.name_kana || ' ' || w.email) ILIKE "+arg("%"+escapeLike(q)+"%"))
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM workers w WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count workers: %w", err)
+	if !f.EndsFrom.IsZero() {
+		where = append(where, "w.contract_end >= "+arg(date(f.EndsFrom)))
 	}
+	if !f.EndsBefore.IsZero() {
+		where = append(where, "w.contract_end < "+arg(date(f.EndsBefore)))
+	}
+	cond := strings.Join(where, " AND ")
+	filterArgs := slices.Clone(args)
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
@@ -116,8 +122,11 @@ func (db *DB) WorkerList(ctx context.Context, f WorkerListFilter) ([]ippo.Worker
 	if f.ByDeadline {
 		order = "w.next_deadline NULLS LAST, w.id"
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+workerColumns+` FROM workers w WHERE `+cond+
-		` ORDER BY `+order+` LIMIT `+arg(limit)+` OFFSET `+arg(max(f.Offset, 0)), args...)
+	// The page's ids first, then their columns: the waiting-list position
+	// in workerColumns is computed for the page only, not for every row an
+	// offset skips.
+	rows, err := db.pool.Query(ctx, `SELECT `+workerColumns+` FROM (SELECT w.id FROM workers w WHERE `+cond+
+		` ORDER BY `+order+` LIMIT `+arg(limit)+` OFFSET `+arg(max(f.Offset, 0))+`) page JOIN workers w USING (id) ORDER BY `+order, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list workers: %w", err)
 	}
@@ -130,5 +139,17 @@ func (db *DB) WorkerList(ctx context.Context, f WorkerListFilter) ([]ippo.Worker
 		}
 		out = append(out, w)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list workers: %w", err)
+	}
+	// A first page that is not full is the whole list: no count needed
+	// (a search usually ends here).
+	if f.Offset <= 0 && len(out) < limit {
+		return out, len(out), nil
+	}
+	var total int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM workers w WHERE `+cond, filterArgs...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count workers: %w", err)
+	}
+	return out, total, nil
 }
