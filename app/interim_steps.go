@@ -19,6 +19,34 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
+// Assess records a staff assessment (or the worker's self-assessment,
+// typed in by staff); on zero means today.
+func (a *App) Assess(ctx context.Context, actor Actor, workerID, stepKey string, as ippo.Assessment) (workflows.AssessmentResult, error) {
+	today := a.Today()
+	if as.On.IsZero() {
+		as.On = today
+	}
+	if err := ippo.ValidateAssessment(as, today); err != nil {
+		return workflows.AssessmentResult{}, err
+	}
+	rec := ippo.AssessmentRecord{ID: uuid.NewString(), WorkerID: workerID, Assessment: as, RecordedBy: actor.Ref(), CreatedAt: time.Now()}
+	if err := a.DB.CreateAssessment(ctx, rec); err != nil {
+		return workflows.AssessmentResult{}, err
+	}
+	res, err := updateAs[workflows.AssessmentResult](ctx, a, actor, workerID, stepKey, workflows.UpdateRecordAssessment,
+		workflows.RecordAssessment{AssessmentID: rec.ID, By: as.By, On: as.On, Scores: as.Scores, Actor: actor.Ref()})
+	if err != nil || res.AssessmentID != rec.ID {
+		// Refused, or a repeated form the lifecycle answered with the
+		// first assessment: this copy is not needed.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if derr := a.DB.DeleteUnacceptedAssessment(dctx, rec.ID); derr != nil {
+			a.Log.Error("remove unrecorded assessment", "assessment", rec.ID, "error", derr.Error())
+		}
+	}
+	return res, err
+}
+
 // ErrUnavailable marks a failure of a dependency (PostgreSQL, Temporal):
 // the person may try again later; nothing they typed is at fault.
 var ErrUnavailable = errors.New("a service Ippo depends on did not answer")
@@ -119,7 +147,11 @@ func (a *App) stepWithNote(ctx context.Context, actor Actor, workerID, stepKey, 
 // update id is built from the form's step key, so a form sent twice (a
 // double click, a reload) is one step.
 func (a *App) update(ctx context.Context, actor Actor, workerID, stepKey, name string, arg any) (workflows.StepResult, error) {
-	var res workflows.StepResult
+	return updateAs[workflows.StepResult](ctx, a, actor, workerID, stepKey, name, arg)
+}
+
+func updateAs[T any](ctx context.Context, a *App, actor Actor, workerID, stepKey, name string, arg any) (T, error) {
+	var res T
 	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
 	w, err := a.DB.Worker(ctx, workerID)

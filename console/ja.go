@@ -41,6 +41,11 @@ var fieldLabels = map[string]string{
 	"signed_on":               "契約日",
 	"by":                      "申し出た人",
 	"decision":                "判定",
+	"scores.stability":        "作業安定度",
+	"scores.execution":        "作業遂行",
+	"scores.habits":           "基本的労働習慣",
+	"scores.interpersonal":    "対人技能",
+	"comment":                 "コメント",
 }
 
 func labelOf(field string) string {
@@ -89,6 +94,11 @@ var fieldMessages = []struct {
 	}},
 	{regexp.MustCompile(`^must be center or worker`), fixed("「センター」か「本人」から選んでください。")},
 	{regexp.MustCompile(`^is already used by`), fixed("このメールアドレスの方は、すでに登録されていて利用が続いています。")},
+	{regexp.MustCompile(`^is required: staff or self`), fixed("「支援員」か「本人」を選んでください。")},
+	{regexp.MustCompile(`^must be staff or self`), fixed("「支援員」か「本人」を選んでください。")},
+	{regexp.MustCompile(`^is required: a score from`), fixed("1から5のうち、ひとつを選んでください。")},
+	{regexp.MustCompile(`^must be from \d+ to \d+`), fixed("1から5のうち、ひとつを選んでください。")},
+	{regexp.MustCompile(`^cannot be in the future`), fixed("今日より後の日付は入力できません。")},
 	{regexp.MustCompile(`^is required`), fixed("入力してください。")},
 }
 
@@ -331,4 +341,22 @@ func timelineKindJa(kind string) string {
 		return "メールの状況: " + emailStatusJa(strings.TrimPrefix(kind, "email_"))
 	}
 	return kind
+}
+
+func handoffJa(s string) string {
+	switch s {
+	case "pending":
+		return "送信待ち"
+	case "sent":
+		return "送信済み(受領確認待ち)"
+	case "acknowledged":
+		return "受領確認済み"
+	case "cancelled":
+		return "取り消し"
+	case "consent_withdrawn":
+		return "同意の撤回により取り消し"
+	case "unacknowledged":
+		return "受領確認がまだです(スタッフにお知らせ済み)"
+	}
+	return s
 }

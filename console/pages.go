@@ -114,11 +114,14 @@ type workerView struct {
 	RateYen       int
 	NextExtension ippo.Date
 	// Steps that fit the phase, each shown as a form.
-	CanDecide, CanSign, CanEnd, CanWithdraw bool
-	StepKey                                 string
+	CanDecide, CanSign, CanEnd, CanWithdraw, CanAssess bool
+	Dimensions                                         []ippo.Dimension
+	Scale                                              []int
+	StepKey                                            string
 	// Form keeps what was typed into a refused form.
 	Form   url.Values
 	Failed string // which form was refused
+	records
 }
 
 func (s *Server) workerPage(w http.ResponseWriter, r *request) {
@@ -148,7 +151,12 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		s.failure(w, r.Request, err)
 		return
 	}
-	v := workerView{Worker: wk, Timeline: timeline, Emails: emails, StepKey: randomID()[:22], Failed: failed}
+	recs, err := s.workerRecords(ctx, id)
+	if err != nil {
+		s.failure(w, r.Request, err)
+		return
+	}
+	v := workerView{Worker: wk, Timeline: timeline, Emails: emails, StepKey: randomID()[:22], Failed: failed, records: recs}
 	if failed != "" {
 		v.Form = r.PostForm
 	}
@@ -165,6 +173,9 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 	v.CanSign = wk.Phase == ippo.PhaseOnboarding
 	v.CanEnd = wk.Phase == ippo.PhaseActive && wk.EndsOn.IsZero()
 	v.CanWithdraw = !wk.Phase.Final()
+	v.CanAssess = wk.Phase == ippo.PhaseActive
+	v.Dimensions = ippo.Dimensions[:]
+	v.Scale = []int{1, 2, 3, 4, 5}
 	p := s.page(r, wk.Applicant.Name+" さん", "workers", v)
 	p.Errors, p.Problem = errs, problem
 	done := r.URL.Query().Get("done")
@@ -177,6 +188,8 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		p.Notice = "更新しない旨の申し出を記録しました。"
 	case "withdrawal":
 		p.Notice = "利用終了を記録しました。"
+	case "assessment":
+		p.Notice = "アセスメントを記録しました。"
 	case "registered":
 		p.Notice = "登録しました。利用の判定をお願いします。"
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,7 @@ var funcs = template.FuncMap{
 	"deadlineJa": deadlineKindJa,
 	"emailJa":    emailStatusJa,
 	"stepJa":     stepJa,
+	"handoffJa":  handoffJa,
 	"date": func(d ippo.Date) string {
 		if d.IsZero() {
 			return "—"
@@ -85,6 +87,13 @@ var funcs = template.FuncMap{
 		return d.String()
 	},
 	"add": func(a, b int) int { return a + b },
+	"hours": func(min int) string {
+		return strconv.FormatFloat(float64(min)/60, 'f', 1, 64)
+	},
+	"percent": func(permille int) string {
+		return strconv.Itoa(permille/10) + "." + strconv.Itoa(permille%10)
+	},
+	"weekdayJa": func(d time.Weekday) string { return [...]string{"日", "月", "火", "水", "木", "金", "土"}[d] },
 }
 
 func (s *Server) parseTemplates() error {

@@ -71,6 +71,7 @@ func New(a *app.App) (*Server, error) {
 	s.handle("POST /console/workers/{id}/contract", app.RoleStaff, s.signContract)
 	s.handle("POST /console/workers/{id}/non-renewal", app.RoleStaff, s.endContract)
 	s.handle("POST /console/workers/{id}/withdrawal", app.RoleStaff, s.withdraw)
+	s.handle("POST /console/workers/{id}/assessments", app.RoleStaff, s.recordAssessment)
 	s.handle("GET /console/applicants/new", app.RoleStaff, s.intakePage)
 	s.handle("POST /console/applicants", app.RoleStaff, s.intake)
 	s.mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {

@@ -148,3 +148,37 @@ func (s *Server) withdraw(w http.ResponseWriter, r *request) {
 	}
 	stepDone(w, r, "withdrawal")
 }
+
+func (s *Server) recordAssessment(w http.ResponseWriter, r *request) {
+	if !s.workerOf(w, r) {
+		return
+	}
+	if errs := textProblems(r.PostForm, 2000, "comment"); errs != nil {
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "assessment")
+		return
+	}
+	a := ippo.Assessment{By: ippo.Assessor(r.PostForm.Get("by")), Comment: strings.TrimSpace(r.PostForm.Get("comment"))}
+	var errs []fieldProblem
+	for _, d := range ippo.Dimensions {
+		field := "scores." + string(d)
+		v := r.PostForm.Get(field)
+		if v == "" {
+			continue // the rules name a missing score
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < ippo.MinScore || n > ippo.MaxScore {
+			errs = append(errs, fieldProblem{Field: field, Label: d.Japanese(), Message: "1から5のうち、ひとつを選んでください。"})
+			continue
+		}
+		a.Scores.Set(d, n)
+	}
+	if errs != nil {
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "assessment")
+		return
+	}
+	if _, err := s.App.Assess(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), a); err != nil {
+		s.stepFailed(w, r, "assessment", err)
+		return
+	}
+	stepDone(w, r, "assessment")
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -56,14 +57,14 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// screenshot saves the whole page to the test output folder
+// screenshot saves what the window shows to the test output folder
 // (.test-output/console/, not committed).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", ".test-output", "console")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
 }
@@ -111,8 +112,10 @@ func workerIDFromURL(t *testing.T, ctx context.Context) string {
 func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 	t.Parallel()
 	p := start(t, options{monthLength: "3s"})
+	p.do("POST", "/api/v1/applicants", applicant("inamura@example.jp"), http.StatusCreated) // someone awaiting a decision
 	ctx := browser(t)
 	signIn(t, ctx, p, p.newToken("鎌田 一郎", "staff"))
+	require.Contains(t, text(t, ctx, "#awaiting"), "鎌倉 花子", "今日 lists applicants awaiting a decision")
 
 	require.Contains(t, text(t, ctx, "header.site"), "鎌倉市", "the program's name comes from policy data")
 	require.Contains(t, text(t, ctx, "header.site"), "時間を縮めて", "the compressed clock is said")
@@ -122,7 +125,7 @@ func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`a[href="/console/applicants/new"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#f-name")),
-		chromedp.SendKeys(chromedp.CSS("#f-name"), "由比 ガ浜 🌊"),
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "由比 ガ浜"),
 		chromedp.SetValue(chromedp.CSS("#f-municipality_code"), "13101"),
 		chromedp.Click(chromedp.CSS("#f-category-disability")),
 		chromedp.Click(chromedp.CSS("#f-recognized")),
@@ -137,7 +140,7 @@ func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 	require.Contains(t, text(t, ctx, "#e-email"), "入力してください")
 	kept, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#f-name")))
 	require.NoError(t, err)
-	require.Equal(t, "由比 ガ浜 🌊", kept, "a refused form keeps what was typed")
+	require.Equal(t, "由比 ガ浜", kept, "a refused form keeps what was typed")
 	screenshot(t, ctx, "intake-refused")
 	list := p.do("GET", "/api/v1/workers?q=ガ浜", nil, http.StatusOK)
 	require.Empty(t, list["items"], "a refused intake registers no one")
@@ -174,8 +177,51 @@ func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#term-end")),
 	))
 	require.Equal(t, "稼働中", text(t, ctx, "#phase"))
-	require.Equal(t, "0回", text(t, ctx, "#extensions"))
 	firstEnd := text(t, ctx, "#term-end")
+
+	// A staff assessment through the console, a score left out first.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#f-stability-4")),
+		chromedp.Click(chromedp.CSS("#f-execution-3")),
+		chromedp.Click(chromedp.CSS("#f-habits-5")),
+		chromedp.Submit(chromedp.CSS("#form-assessment")),
+		chromedp.WaitVisible(chromedp.CSS(".error-summary")),
+	))
+	require.Contains(t, text(t, ctx, ".error-summary"), "対人技能: 1から5のうち、ひとつを選んでください")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#f-interpersonal-4")),
+		chromedp.Submit(chromedp.CSS("#form-assessment")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="assessment"]`)),
+	))
+	require.Contains(t, text(t, ctx, "#assessment-compare"), "作業安定度")
+
+	// The self-assessment arrives through the link in its email.
+	var link string
+	p.eventually(2*time.Minute, "the self-assessment request", func() bool {
+		for _, e := range p.outbox(id) {
+			if e["template"] == "self_assessment_request" {
+				m := regexp.MustCompile(regexp.QuoteMeta(p.base) + `/l/[A-Za-z0-9_.-]+`).FindString(e["text"].(string))
+				link = m
+				return m != ""
+			}
+		}
+		return false
+	})
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="stability"][value="4"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="stability"][value="4"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="execution"][value="3"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="habits"][value="2"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="interpersonal"][value="4"]`)),
+		chromedp.Submit(chromedp.CSS(`input[name="stability"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`input[name="stability"]`)),
+	))
+	screenshot(t, ctx, "self-assessment-link")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(p.base+"/console/workers/"+id), chromedp.WaitVisible(chromedp.CSS("#assessment-compare"))))
+	compare := text(t, ctx, "#assessment-compare")
+	require.Regexp(t, `基本的労働習慣\s+5\s+2\s+3`, compare, "the gap is shown")
+	require.Contains(t, compare, "話し合ってみましょう", "a wide gap is marked")
 	deadline := time.Now().Add(3 * time.Minute)
 	for text(t, ctx, "#extensions") == "0回" {
 		require.True(t, time.Now().Before(deadline), "the contract did not extend")
@@ -190,6 +236,8 @@ func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 	}
 	require.Contains(t, timeline, "操作: POST /console/workers/{id}/contract", "console actions are audited on the timeline")
 	screenshot(t, ctx, "worker")
+	require.NoError(t, chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS("#h-assessments"))))
+	screenshot(t, ctx, "worker-assessments")
 
 	// The worker wishes to stop: recorded with a reason, kept on the timeline.
 	require.NoError(t, chromedp.Do(ctx,
