@@ -6,13 +6,17 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
 	"github.com/ippo-center/ippo/workflows"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -214,4 +218,31 @@ func lifecycleError(err error, phase ippo.Phase) error {
 		return errors.Join(ErrUnavailable, err)
 	}
 	return err
+}
+
+// IssueToken creates a staff token and returns it with its secret, which
+// is shown once and never stored.
+func (a *App) IssueToken(ctx context.Context, actor Actor, name, role string) (postgres.Token, string, error) {
+	name = strings.TrimSpace(name)
+	var f ippo.Fields
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		f.Add("name", "is required")
+	case n > 100:
+		f.Add("name", "must be at most 100 characters")
+	}
+	if ParseRole(role) == RoleNone {
+		f.Add("role", "must be admin, staff or viewer")
+	}
+	if err := f.Err(); err != nil {
+		return postgres.Token{}, "", err
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	secret := "ippo_" + base64.RawURLEncoding.EncodeToString(b)
+	t, err := a.DB.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: name, Role: role, CreatedBy: actor.Name}, secret)
+	if err != nil {
+		return t, "", fmt.Errorf("issue token: %w", err)
+	}
+	return t, secret, nil
 }

@@ -318,3 +318,54 @@ func TestIntakeKeepsWhatWasTypedAndSaysWhyInJapanese(t *testing.T) {
 	}
 	require.NotRegexp(t, `(?i)is required|must be`, body, "no English reaches staff")
 }
+
+var secretShown = regexp.MustCompile(`<code id="new-secret">([^<]+)</code>`)
+
+func TestAdminIssuesATokenShownOnceAndRevokesIt(t *testing.T) {
+	h := newHarness(t)
+	_, adminSecret := h.token("管理 太郎", "admin")
+	_, staffSecret := h.token("鎌田", "staff")
+	staff := h.browser()
+	staff.signIn(staffSecret)
+	status, body, _ := staff.get("/console/")
+	require.Equal(t, http.StatusOK, status)
+	require.NotContains(t, body, "/console/admin", "admin pages are hidden from staff")
+	status, _, _ = staff.get("/console/admin")
+	require.Equal(t, http.StatusForbidden, status)
+	status, _, _ = staff.post("/console/admin/tokens", url.Values{"csrf": {staff.csrf()}, "name": {"x"}, "role": {"admin"}})
+	require.Equal(t, http.StatusForbidden, status)
+
+	admin := h.browser()
+	admin.signIn(adminSecret)
+	csrf := admin.csrf()
+	status, body, _ = admin.post("/console/admin/tokens", url.Values{"csrf": {csrf}, "name": {""}, "role": {"root"}})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, "権限を選んでください")
+	require.NotRegexp(t, secretShown, body)
+
+	status, body, _ = admin.post("/console/admin/tokens", url.Values{"csrf": {csrf}, "name": {"大船 さくら"}, "role": {"viewer"}})
+	require.Equal(t, http.StatusCreated, status)
+	m := secretShown.FindStringSubmatch(body)
+	require.NotNil(t, m, "the new secret is shown")
+	_, page, _ := admin.get("/console/admin")
+	require.NotContains(t, page, m[1], "and only once")
+	require.Contains(t, page, "大船 さくら")
+
+	viewer := h.browser()
+	viewer.signIn(m[1])
+	status, _, _ = viewer.get("/console/")
+	require.Equal(t, http.StatusOK, status)
+
+	tokens, err := h.db.Tokens(context.Background())
+	require.NoError(t, err)
+	var id string
+	for _, tok := range tokens {
+		if tok.Name == "大船 さくら" {
+			id = tok.ID
+		}
+	}
+	status, _, _ = admin.post("/console/admin/tokens/"+id+"/revoke", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, status)
+	status, _, _ = viewer.get("/console/")
+	require.Equal(t, http.StatusSeeOther, status, "a revoked token's session ends at once")
+}

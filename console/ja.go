@@ -46,6 +46,7 @@ var fieldLabels = map[string]string{
 	"scores.habits":           "基本的労働習慣",
 	"scores.interpersonal":    "対人技能",
 	"comment":                 "コメント",
+	"role":                    "権限",
 }
 
 func labelOf(field string) string {
@@ -94,6 +95,7 @@ var fieldMessages = []struct {
 	}},
 	{regexp.MustCompile(`^must be center or worker`), fixed("「センター」か「本人」から選んでください。")},
 	{regexp.MustCompile(`^is already used by`), fixed("このメールアドレスの方は、すでに登録されていて利用が続いています。")},
+	{regexp.MustCompile(`^must be admin, staff or viewer`), fixed("権限を選んでください。")},
 	{regexp.MustCompile(`^is required: staff or self`), fixed("「支援員」か「本人」を選んでください。")},
 	{regexp.MustCompile(`^must be staff or self`), fixed("「支援員」か「本人」を選んでください。")},
 	{regexp.MustCompile(`^is required: a score from`), fixed("1から5のうち、ひとつを選んでください。")},

@@ -57,6 +57,7 @@ var funcs = template.FuncMap{
 	"phaseJa":    func(p ippo.Phase) string { return p.Japanese() },
 	"statusJa":   statusJa,
 	"roleJa":     roleJa,
+	"roleNameJa": func(s string) string { return roleJa(app.ParseRole(s)) },
 	"entryJa":    entryJa,
 	"deadlineJa": deadlineKindJa,
 	"emailJa":    emailStatusJa,
@@ -102,7 +103,7 @@ func (s *Server) parseTemplates() error {
 	if err != nil {
 		return fmt.Errorf("console layout: %w", err)
 	}
-	for _, name := range []string{"login", "message", "home", "workers", "worker", "intake"} {
+	for _, name := range []string{"login", "message", "home", "workers", "worker", "intake", "admin"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFiles, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("console template %s: %w", name, err)

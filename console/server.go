@@ -72,6 +72,9 @@ func New(a *app.App) (*Server, error) {
 	s.handle("POST /console/workers/{id}/non-renewal", app.RoleStaff, s.endContract)
 	s.handle("POST /console/workers/{id}/withdrawal", app.RoleStaff, s.withdraw)
 	s.handle("POST /console/workers/{id}/assessments", app.RoleStaff, s.recordAssessment)
+	s.handle("GET /console/admin", app.RoleAdmin, s.adminPage)
+	s.handle("POST /console/admin/tokens", app.RoleAdmin, s.issueToken)
+	s.handle("POST /console/admin/tokens/{id}/revoke", app.RoleAdmin, s.revokeToken)
 	s.handle("GET /console/applicants/new", app.RoleStaff, s.intakePage)
 	s.handle("POST /console/applicants", app.RoleStaff, s.intake)
 	s.mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
