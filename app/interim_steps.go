@@ -246,3 +246,25 @@ func (a *App) IssueToken(ctx context.Context, actor Actor, name, role string) (p
 	}
 	return t, secret, nil
 }
+
+// Report is the city's monthly report for a month that has ended, and
+// whether the month's close has finished.
+func (a *App) Report(ctx context.Context, m ippo.YearMonth) (ippo.MonthlyReport, bool, error) {
+	today := a.Today()
+	if !m.Last().Before(today) {
+		return ippo.MonthlyReport{}, false, ippo.Invalid([]ippo.FieldError{{Field: "month", Message: "has not ended yet (today is " + today.String() + ")"}})
+	}
+	p, err := a.DB.PolicyAt(ctx, m.Last())
+	if err != nil {
+		return ippo.MonthlyReport{}, false, errors.Join(ErrUnavailable, err)
+	}
+	r, err := a.DB.MonthlyReport(ctx, m, p.MunicipalityName)
+	if err != nil {
+		return r, false, fmt.Errorf("report %s: %w", m, err)
+	}
+	closed, err := a.DB.MonthClosed(ctx, m)
+	if err != nil {
+		return r, false, fmt.Errorf("report %s: %w", m, err)
+	}
+	return r, closed, nil
+}

@@ -369,3 +369,23 @@ func TestAdminIssuesATokenShownOnceAndRevokesIt(t *testing.T) {
 	status, _, _ = viewer.get("/console/")
 	require.Equal(t, http.StatusSeeOther, status, "a revoked token's session ends at once")
 }
+
+func TestReportPageShowsFiguresAndDownloadsCSV(t *testing.T) {
+	h := newHarness(t)
+	_, secret := h.token("見学", "viewer")
+	b := h.browser()
+	b.signIn(secret)
+	status, body, _ := b.get("/console/reports")
+	require.Equal(t, http.StatusOK, status)
+	for _, want := range []string{"稼働率の分布", "卒業の行き先", "<svg", "新規登録(申込)"} {
+		require.Contains(t, body, want)
+	}
+	status, body, hdr := b.get("/console/reports.csv?month=2026-01")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "text/csv; charset=utf-8", hdr.Get("Content-Type"))
+	require.True(t, strings.HasPrefix(body, "\ufeff項目,値\n対象月,2026年1月\n"), body)
+	status, _, _ = b.get("/console/reports?month=2999-01")
+	require.Equal(t, http.StatusUnprocessableEntity, status, "a month that has not ended")
+	status, _, _ = b.get("/console/reports.csv?month=" + url.QueryEscape("\x00"))
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+}

@@ -72,6 +72,8 @@ func New(a *app.App) (*Server, error) {
 	s.handle("POST /console/workers/{id}/non-renewal", app.RoleStaff, s.endContract)
 	s.handle("POST /console/workers/{id}/withdrawal", app.RoleStaff, s.withdraw)
 	s.handle("POST /console/workers/{id}/assessments", app.RoleStaff, s.recordAssessment)
+	s.handle("GET /console/reports", app.RoleViewer, s.reportPage)
+	s.handle("GET /console/reports.csv", app.RoleViewer, s.reportCSV)
 	s.handle("GET /console/admin", app.RoleAdmin, s.adminPage)
 	s.handle("POST /console/admin/tokens", app.RoleAdmin, s.issueToken)
 	s.handle("POST /console/admin/tokens/{id}/revoke", app.RoleAdmin, s.revokeToken)
