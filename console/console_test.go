@@ -389,3 +389,35 @@ func TestReportPageShowsFiguresAndDownloadsCSV(t *testing.T) {
 	status, _, _ = b.get("/console/reports.csv?month=" + url.QueryEscape("\x00"))
 	require.Equal(t, http.StatusUnprocessableEntity, status)
 }
+
+func TestTasksCatalogAndARequestThatDoesNotFitThePhase(t *testing.T) {
+	h := newHarness(t)
+	_, secret := h.token("鎌田", "staff")
+	b := h.browser()
+	b.signIn(secret)
+	csrf := b.csrf()
+	status, body, _ := b.post("/console/tasks", url.Values{"csrf": {csrf}, "type": {"校正"}, "client": {""}})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, "取引先: 入力してください")
+	require.Contains(t, body, `value="校正"`)
+	status, _, _ = b.post("/console/tasks", url.Values{"csrf": {csrf}, "type": {"校正"}, "client": {"鎌倉商事"}, "output_unit": {"ページ"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	_, body, _ = b.get("/console/tasks")
+	require.Contains(t, body, "鎌倉商事")
+	tasks, err := h.db.CatalogTasks(context.Background())
+	require.NoError(t, err)
+	require.Len(t, tasks, 1)
+
+	// A worker still in screening cannot be asked yet: refused with the reason, nothing assigned.
+	id := uuid.NewString()
+	require.NoError(t, h.db.CreateApplicant(context.Background(), id, ippo.Applicant{Name: "由比 花子", Email: "yui@example.jp", MunicipalityCode: "14204",
+		Category: ippo.CategoryDisability, RecognizedByDoctor: true, DisabilityTypes: []ippo.DisabilityType{ippo.DisabilityMental},
+		Consent: ippo.CollectionConsent{GivenOn: ippo.Date{Year: 2026, Month: 1, Day: 5}, WordingVersion: "2026-01"}}))
+	status, body, _ = b.post("/console/workers/"+id+"/tasks", url.Values{"csrf": {csrf}, "task_id": {tasks[0].ID}})
+	require.Less(t, status, 500)
+	require.GreaterOrEqual(t, status, 400)
+	require.Contains(t, body, "何も変更されていません")
+	assigned, err := h.db.WorkerTasks(context.Background(), id)
+	require.NoError(t, err)
+	require.Empty(t, assigned)
+}

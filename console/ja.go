@@ -47,6 +47,11 @@ var fieldLabels = map[string]string{
 	"scores.interpersonal":    "対人技能",
 	"comment":                 "コメント",
 	"role":                    "権限",
+	"type":                    "種類",
+	"client":                  "取引先",
+	"description":             "内容",
+	"output_unit":             "成果の単位",
+	"task_id":                 "案件",
 }
 
 func labelOf(field string) string {

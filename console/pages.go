@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/postgres"
 )
 
@@ -117,6 +118,8 @@ type workerView struct {
 	CanDecide, CanSign, CanEnd, CanWithdraw, CanAssess bool
 	Dimensions                                         []ippo.Dimension
 	Scale                                              []int
+	CanAssign                                          bool
+	Catalog                                            []ippo.Task
 	StepKey                                            string
 	// Form keeps what was typed into a refused form.
 	Form   url.Values
@@ -174,6 +177,13 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 	v.CanEnd = wk.Phase == ippo.PhaseActive && wk.EndsOn.IsZero()
 	v.CanWithdraw = !wk.Phase.Final()
 	v.CanAssess = wk.Phase == ippo.PhaseActive
+	v.CanAssign = wk.Phase == ippo.PhaseActive || wk.Phase == ippo.PhaseOnboarding
+	if v.CanAssign && r.Actor.Role >= app.RoleStaff {
+		if v.Catalog, err = s.App.DB.CatalogTasks(ctx); err != nil {
+			s.failure(w, r.Request, err)
+			return
+		}
+	}
 	v.Dimensions = ippo.Dimensions[:]
 	v.Scale = []int{1, 2, 3, 4, 5}
 	p := s.page(r, wk.Applicant.Name+" さん", "workers", v)
@@ -188,6 +198,8 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		p.Notice = "更新しない旨の申し出を記録しました。"
 	case "withdrawal":
 		p.Notice = "利用終了を記録しました。"
+	case "task":
+		p.Notice = "案件を依頼しました。"
 	case "assessment":
 		p.Notice = "アセスメントを記録しました。"
 	case "registered":

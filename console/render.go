@@ -103,7 +103,7 @@ func (s *Server) parseTemplates() error {
 	if err != nil {
 		return fmt.Errorf("console layout: %w", err)
 	}
-	for _, name := range []string{"login", "message", "home", "workers", "worker", "intake", "admin", "reports"} {
+	for _, name := range []string{"login", "message", "home", "workers", "worker", "intake", "admin", "reports", "tasks"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFiles, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("console template %s: %w", name, err)

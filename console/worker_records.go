@@ -21,6 +21,7 @@ type records struct {
 	Chart       template.HTML
 	Consents    []ippo.Consent
 	Handoffs    []ippo.Handoff
+	Tasks       []ippo.AssignedTask
 }
 
 // dimensionRow compares the latest staff and self scores of one dimension.
@@ -53,6 +54,9 @@ func (s *Server) workerRecords(ctx context.Context, id string) (records, error) 
 		return r, err
 	}
 	if r.Handoffs, err = s.App.DB.Handoffs(ctx, id); err != nil {
+		return r, err
+	}
+	if r.Tasks, err = s.App.DB.WorkerTasks(ctx, id); err != nil {
 		return r, err
 	}
 	r.Comparison, r.Chart = compare(r.Assessments)
