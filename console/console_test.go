@@ -421,3 +421,53 @@ func TestTasksCatalogAndARequestThatDoesNotFitThePhase(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, assigned)
 }
+
+// activeWorker registers a worker and moves the read model to active, as
+// the lifecycle would after signing (no Temporal here: the store's own
+// checks are what the console relies on).
+func (h *harness) activeWorker() string {
+	h.t.Helper()
+	ctx := context.Background()
+	id := uuid.NewString()
+	require.NoError(h.t, h.db.CreateApplicant(ctx, id, ippo.Applicant{Name: "由比 花子", Email: id[:8] + "@example.jp", MunicipalityCode: "14204",
+		Category: ippo.CategoryDisability, RecognizedByDoctor: true, DisabilityTypes: []ippo.DisabilityType{ippo.DisabilityMental},
+		Consent: ippo.CollectionConsent{GivenOn: ippo.Date{Year: 2026, Month: 1, Day: 5}, WordingVersion: "2026-01"}}))
+	now := time.Now()
+	require.NoError(h.t, h.db.RecordStep(ctx, ippo.Step{Key: "worker/" + id + "/step/1", WorkerID: id, Seq: 1, At: now, ProgramAt: now,
+		Kind: "contract_signed", Actor: "system", View: ippo.WorkerView{Phase: ippo.PhaseActive, Status: "under_contract",
+			ContractStart: ippo.DateOf(now), ContractEnd: ippo.DateOf(now).AddDays(180)}}))
+	return id
+}
+
+func TestScheduleGridRefusesOverTheCapInJapaneseThenRecords(t *testing.T) {
+	h := newHarness(t)
+	_, secret := h.token("鎌田", "staff")
+	b := h.browser()
+	b.signIn(secret)
+	id := h.activeWorker()
+	csrf := b.csrf()
+	over := url.Values{"csrf": {csrf},
+		"slot-1-start": {"09:00"}, "slot-1-end": {"18:00"}, "slot-1-mode": {"remote"},
+		"slot-3-start": {"09:00"}, "slot-3-end": {"18:00"}, "slot-3-mode": {"onsite"}}
+	status, body, _ := b.post("/console/workers/"+id+"/schedule", over)
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, "上限の")
+	require.Contains(t, body, `value="18:00"`, "the grid keeps what was typed")
+	versions, err := h.db.Schedules(context.Background(), id)
+	require.NoError(t, err)
+	require.Empty(t, versions)
+
+	status, body, _ = b.post("/console/workers/"+id+"/schedule", url.Values{"csrf": {csrf}, "slot-1-start": {"25:00"}, "slot-1-end": {"12:00"}, "slot-1-mode": {"remote"}})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, "月曜日の開始: 10:00 のような形で入力してください")
+
+	over.Set("slot-3-end", "12:00")
+	status, _, _ = b.post("/console/workers/"+id+"/schedule", over)
+	require.Equal(t, http.StatusSeeOther, status)
+	versions, err = h.db.Schedules(context.Background(), id)
+	require.NoError(t, err)
+	require.Len(t, versions, 1)
+	require.Equal(t, 12*60, versions[0].WeeklyMinutes())
+	_, body, _ = b.get("/console/workers/" + id)
+	require.Contains(t, body, "週 12.0時間")
+}

@@ -100,6 +100,16 @@ var fieldMessages = []struct {
 	}},
 	{regexp.MustCompile(`^must be center or worker`), fixed("「センター」か「本人」から選んでください。")},
 	{regexp.MustCompile(`^is already used by`), fixed("このメールアドレスの方は、すでに登録されていて利用が続いています。")},
+	{regexp.MustCompile(`^must be today \((\S+)\) or later`), func(m []string) string { return "今日(" + jaDate(m[1]) + ")以降の日付にしてください。" }},
+	{regexp.MustCompile(`^at least one slot is required`), fixed("少なくとも1日、時間と場所を入れてください。")},
+	{regexp.MustCompile(`uses another service`), fixed("この曜日は、ほかのサービス(就労継続支援B型・就労移行支援)を利用する日です。ほかの曜日を選んでください。")},
+	{regexp.MustCompile(`^must be between 00:00 and`), fixed("00:00から24:00のあいだで入力してください。")},
+	{regexp.MustCompile(`^must be after the start`), fixed("開始より後の時刻にしてください。")},
+	{regexp.MustCompile(`^must be remote \(在宅\) or onsite`), fixed("在宅か通所を選んでください。")},
+	{regexp.MustCompile(`overlaps`), fixed("同じ日の時間が重なっています。")},
+	{regexp.MustCompile(`^add up to (.+) a week, over the weekly cap of (.+)$`), func(m []string) string {
+		return "合計が週 " + m[1] + " になり、上限の " + m[2] + " を超えています。無理のない時間にしましょう。"
+	}},
 	{regexp.MustCompile(`^must be admin, staff or viewer`), fixed("権限を選んでください。")},
 	{regexp.MustCompile(`^is required: staff or self`), fixed("「支援員」か「本人」を選んでください。")},
 	{regexp.MustCompile(`^must be staff or self`), fixed("「支援員」か「本人」を選んでください。")},

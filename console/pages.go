@@ -119,6 +119,7 @@ type workerView struct {
 	Dimensions                                         []ippo.Dimension
 	Scale                                              []int
 	CanAssign                                          bool
+	Grid                                               []scheduleRow
 	Catalog                                            []ippo.Task
 	StepKey                                            string
 	// Form keeps what was typed into a refused form.
@@ -178,6 +179,15 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 	v.CanWithdraw = !wk.Phase.Final()
 	v.CanAssess = wk.Phase == ippo.PhaseActive
 	v.CanAssign = wk.Phase == ippo.PhaseActive || wk.Phase == ippo.PhaseOnboarding
+	var gridForm url.Values
+	if failed == "schedule" {
+		gridForm = r.PostForm
+	}
+	if v.Schedule != nil {
+		v.Grid = scheduleGrid(&v.Schedule.Schedule, gridForm)
+	} else {
+		v.Grid = scheduleGrid(nil, gridForm)
+	}
 	if v.CanAssign && r.Actor.Role >= app.RoleStaff {
 		if v.Catalog, err = s.App.DB.CatalogTasks(ctx); err != nil {
 			s.failure(w, r.Request, err)
@@ -198,6 +208,8 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		p.Notice = "更新しない旨の申し出を記録しました。"
 	case "withdrawal":
 		p.Notice = "利用終了を記録しました。"
+	case "schedule":
+		p.Notice = "週の予定を記録しました。"
 	case "task":
 		p.Notice = "案件を依頼しました。"
 	case "assessment":

@@ -94,7 +94,7 @@ var funcs = template.FuncMap{
 	"percent": func(permille int) string {
 		return strconv.Itoa(permille/10) + "." + strconv.Itoa(permille%10)
 	},
-	"weekdayJa": func(d time.Weekday) string { return [...]string{"日", "月", "火", "水", "木", "金", "土"}[d] },
+	"weekdayJa": weekdayJa,
 }
 
 func (s *Server) parseTemplates() error {

@@ -75,6 +75,7 @@ func New(a *app.App) (*Server, error) {
 	s.handle("GET /console/tasks", app.RoleViewer, s.tasksPage)
 	s.handle("POST /console/tasks", app.RoleStaff, s.createTask)
 	s.handle("POST /console/workers/{id}/tasks", app.RoleStaff, s.assignTask)
+	s.handle("POST /console/workers/{id}/schedule", app.RoleStaff, s.declareSchedule)
 	s.handle("GET /console/reports", app.RoleViewer, s.reportPage)
 	s.handle("GET /console/reports.csv", app.RoleViewer, s.reportCSV)
 	s.handle("GET /console/admin", app.RoleAdmin, s.adminPage)
