@@ -377,7 +377,7 @@ func TestReportPageShowsFiguresAndDownloadsCSV(t *testing.T) {
 	b.signIn(secret)
 	status, body, _ := b.get("/console/reports")
 	require.Equal(t, http.StatusOK, status)
-	for _, want := range []string{"稼働率の分布", "卒業の行き先", "<svg", "新規登録(申込)"} {
+	for _, want := range []string{"稼働率の分布", "卒業の行き先", "<svg", "新規登録(申込)", "月次締め", "の明細"} {
 		require.Contains(t, body, want)
 	}
 	status, body, hdr := b.get("/console/reports.csv?month=2026-01")

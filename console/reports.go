@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
 )
 
 // bar is one bar of a chart.
@@ -53,6 +54,9 @@ type reportView struct {
 	Closed  bool
 	Figures []figure
 	Rows    []ippo.Row
+	// Closes are the recent monthly closes; Statements the month's, by worker.
+	Closes     []postgres.MonthClose
+	Statements []ippo.Statement
 }
 
 // monthParam reads ?month=YYYY-MM; the default is the last month that ended.
@@ -81,6 +85,14 @@ func (s *Server) reportPage(w http.ResponseWriter, r *request) {
 		return
 	}
 	v := reportView{Month: m, Closed: closed, Rows: rep.Rows()}
+	if v.Closes, err = s.App.DB.MonthCloses(r.Context(), nil, 12); err != nil {
+		s.failure(w, r.Request, err)
+		return
+	}
+	if v.Statements, err = s.App.DB.Statements(r.Context(), postgres.StatementFilter{Month: &m, Limit: 500}); err != nil {
+		s.failure(w, r.Request, err)
+		return
+	}
 	last := s.App.Today().YearMonth().AddMonths(-1)
 	for i := range 24 {
 		v.Months = append(v.Months, last.AddMonths(-i))
