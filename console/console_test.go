@@ -451,7 +451,7 @@ func TestScheduleGridRefusesOverTheCapInJapaneseThenRecords(t *testing.T) {
 		"slot-3-start": {"09:00"}, "slot-3-end": {"18:00"}, "slot-3-mode": {"onsite"}}
 	status, body, _ := b.post("/console/workers/"+id+"/schedule", over)
 	require.Equal(t, http.StatusUnprocessableEntity, status)
-	require.Contains(t, body, "上限の")
+	require.Contains(t, body, "合計が週18時間になり、上限の16時間を超えています")
 	require.Contains(t, body, `value="18:00"`, "the grid keeps what was typed")
 	versions, err := h.db.Schedules(context.Background(), id)
 	require.NoError(t, err)

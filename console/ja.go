@@ -108,7 +108,7 @@ var fieldMessages = []struct {
 	{regexp.MustCompile(`^must be remote \(在宅\) or onsite`), fixed("在宅か通所を選んでください。")},
 	{regexp.MustCompile(`overlaps`), fixed("同じ日の時間が重なっています。")},
 	{regexp.MustCompile(`^add up to (.+) a week, over the weekly cap of (.+)$`), func(m []string) string {
-		return "合計が週 " + m[1] + " になり、上限の " + m[2] + " を超えています。無理のない時間にしましょう。"
+		return "合計が週" + hoursJa(m[1]) + "になり、上限の" + hoursJa(m[2]) + "を超えています。無理のない時間にしましょう。"
 	}},
 	{regexp.MustCompile(`^must be admin, staff or viewer`), fixed("権限を選んでください。")},
 	{regexp.MustCompile(`^is required: staff or self`), fixed("「支援員」か「本人」を選んでください。")},
@@ -117,6 +117,20 @@ var fieldMessages = []struct {
 	{regexp.MustCompile(`^must be from \d+ to \d+`), fixed("1から5のうち、ひとつを選んでください。")},
 	{regexp.MustCompile(`^cannot be in the future`), fixed("今日より後の日付は入力できません。")},
 	{regexp.MustCompile(`^is required`), fixed("入力してください。")},
+}
+
+var reHours = regexp.MustCompile(`^([\d.]+) hours?(?: (\d+) minutes?)?$`)
+
+// hoursJa reads the domain's "18 hours", "2.5 hours", "1 hour 20 minutes".
+func hoursJa(s string) string {
+	m := reHours.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	if m[2] != "" {
+		return m[1] + "時間" + m[2] + "分"
+	}
+	return m[1] + "時間"
 }
 
 func fixed(s string) func([]string) string { return func([]string) string { return s } }
