@@ -155,7 +155,7 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		s.failure(w, r.Request, err)
 		return
 	}
-	recs, err := s.workerRecords(ctx, id)
+	recs, err := s.workerRecords(ctx, id, r.URL.Query().Get("month"))
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return

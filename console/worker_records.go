@@ -22,6 +22,11 @@ type records struct {
 	Consents    []ippo.Consent
 	Handoffs    []ippo.Handoff
 	Tasks       []ippo.AssignedTask
+	// Month is the month of work logs and absences shown (?month=).
+	Month    ippo.YearMonth
+	Months   []ippo.YearMonth
+	WorkLogs []postgres.WorkLogRecord
+	Absences []postgres.AbsenceRecord
 }
 
 // dimensionRow compares the latest staff and self scores of one dimension.
@@ -32,8 +37,15 @@ type dimensionRow struct {
 	Marked      bool
 }
 
-func (s *Server) workerRecords(ctx context.Context, id string) (records, error) {
+func (s *Server) workerRecords(ctx context.Context, id string, month string) (records, error) {
 	var r records
+	r.Month = s.App.Today().YearMonth()
+	for i := range 12 {
+		r.Months = append(r.Months, r.Month.AddMonths(-i))
+	}
+	if m, err := ippo.ParseYearMonth(month); err == nil && !m.First().After(s.App.Today()) {
+		r.Month = m
+	}
 	schedules, err := s.App.DB.Schedules(ctx, id)
 	if err != nil {
 		return r, err
@@ -57,6 +69,12 @@ func (s *Server) workerRecords(ctx context.Context, id string) (records, error) 
 		return r, err
 	}
 	if r.Tasks, err = s.App.DB.WorkerTasks(ctx, id); err != nil {
+		return r, err
+	}
+	if r.WorkLogs, err = s.App.DB.WorkLogs(ctx, id, &r.Month); err != nil {
+		return r, err
+	}
+	if r.Absences, err = s.App.DB.Absences(ctx, id, &r.Month); err != nil {
 		return r, err
 	}
 	r.Comparison, r.Chart = compare(r.Assessments)

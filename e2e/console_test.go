@@ -282,7 +282,7 @@ func TestConsoleViewerSeesAndCannotAct(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#timeline")),
 	))
 	require.Contains(t, text(t, ctx, "#timeline"), "利用の申し込み")
-	forms, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("main form").length`))
+	forms, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('main form[method="post"]').length`))
 	require.NoError(t, err)
 	require.Zero(t, forms, "a viewer gets no step forms")
 	intakeLinks, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('a[href="/console/applicants/new"]').length`))
@@ -304,6 +304,16 @@ func TestConsoleViewerSeesAndCannotAct(t *testing.T) {
 	require.Equal(t, "screening", p.do("GET", "/api/v1/workers/"+id, nil, http.StatusOK)["phase"])
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(p.base+"/console/applicants/new"), chromedp.WaitVisible(chromedp.CSS("#message-title"))))
 	require.Equal(t, "この操作の権限がありません", text(t, ctx, "#message-title"))
+
+	// On a 360 px wide phone the pages fit: nothing scrolls sideways but
+	// the wide tables inside their own frame.
+	for _, path := range []string{"/console/", "/console/workers", "/console/workers/" + id, "/console/reports"} {
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(p.base+path), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		require.NoError(t, err)
+		require.LessOrEqual(t, width, 360, "%s is %d px wide at 360", path, width)
+	}
+	screenshot(t, ctx, "reports-360")
 }
 
 // TestConsoleRefusesForgedOrMissingCSRF: a step form with a forged or no
