@@ -40,9 +40,13 @@ func (s *Server) home(w http.ResponseWriter, r *request) {
 	slices.SortFunc(ending, func(a, b ippo.Worker) int {
 		return cmp.Compare(a.ContractEnd.String(), b.ContractEnd.String())
 	})
-	s.render(w, r.Request, http.StatusOK, "home", s.page(r, "今日", "home", map[string]any{
+	p := s.page(r, "今日", "home", map[string]any{
 		"Tasks": tasks, "Awaiting": awaiting, "Waiting": waiting, "Ending": ending,
-	}))
+	})
+	if r.URL.Query().Get("done") == "todo" {
+		p.Notice, p.NoticeKey = "やることを済みにしました。", "todo"
+	}
+	s.render(w, r.Request, http.StatusOK, "home", p)
 }
 
 func (s *Server) page(r *request, title, nav string, data any) *page {

@@ -65,6 +65,7 @@ func New(a *app.App) (*Server, error) {
 	s.mux.HandleFunc("POST /console/login", s.login)
 	s.handle("POST /console/logout", app.RoleViewer, s.logout)
 	s.handle("GET /console/{$}", app.RoleViewer, s.home)
+	s.handle("POST /console/todos/{id}/done", app.RoleStaff, s.completeTodo)
 	s.handle("GET /console/workers", app.RoleViewer, s.workerList)
 	s.handle("GET /console/workers/{id}", app.RoleViewer, s.workerPage)
 	s.handle("POST /console/workers/{id}/eligibility", app.RoleStaff, s.decideEligibility)

@@ -182,3 +182,17 @@ func (s *Server) recordAssessment(w http.ResponseWriter, r *request) {
 	}
 	stepDone(w, r, "assessment")
 }
+
+// completeTodo marks a staff to-do done (from 今日).
+func (s *Server) completeTodo(w http.ResponseWriter, r *request) {
+	id := r.PathValue("id")
+	if !isUUID(id) {
+		s.message(w, r.Request, http.StatusNotFound, "見つかりません", "このやることは見つかりませんでした。")
+		return
+	}
+	if err := s.App.DB.CompleteTask(r.Context(), id, r.Actor.Ref()); err != nil {
+		s.failure(w, r.Request, err)
+		return
+	}
+	http.Redirect(w, r.Request, "/console/?done=todo", http.StatusSeeOther)
+}
