@@ -3,8 +3,11 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/postgres"
 )
 
@@ -66,9 +69,19 @@ func (s *Server) issueToken(w http.ResponseWriter, r *request) {
 		s.renderAdmin(w, r, http.StatusUnprocessableEntity, adminView{Form: r.PostForm}, errs...)
 		return
 	}
-	t, secret, err := s.App.IssueToken(r.Context(), r.Actor, r.PostForm.Get("name"), r.PostForm.Get("role"))
+	name := r.PostForm.Get("name")
+	if utf8.RuneCountInString(strings.TrimSpace(name)) > 100 {
+		s.renderAdmin(w, r, http.StatusUnprocessableEntity, adminView{Form: r.PostForm}, fieldProblem{Field: "name", Label: "使う人の名前", Message: "100文字以内で入力してください。"})
+		return
+	}
+	t, secret, err := s.App.CreateToken(r.Context(), r.Actor, name, app.ParseRole(r.PostForm.Get("role")))
 	if err != nil {
 		if errs, _ := problems(err); errs != nil {
+			for i := range errs {
+				if errs[i].Field == "name" {
+					errs[i].Label = "使う人の名前"
+				}
+			}
 			s.renderAdmin(w, r, http.StatusUnprocessableEntity, adminView{Form: r.PostForm}, errs...)
 			return
 		}

@@ -112,7 +112,7 @@ func (s *Server) intake(w http.ResponseWriter, r *request) {
 		s.renderIntake(w, r, http.StatusUnprocessableEntity, form, errs)
 		return
 	}
-	id, err := s.App.Register(r.Context(), r.Actor, a)
+	wk, err := s.App.Apply(r.Context(), r.Actor, a)
 	if err != nil {
 		if errs, _ := problems(err); errs != nil {
 			s.renderIntake(w, r, http.StatusUnprocessableEntity, form, errs)
@@ -121,6 +121,6 @@ func (s *Server) intake(w http.ResponseWriter, r *request) {
 		s.failure(w, r.Request, err)
 		return
 	}
-	r.WorkerID = id
-	http.Redirect(w, r.Request, "/console/workers/"+id+"?done=registered", http.StatusSeeOther)
+	r.WorkerID = wk.ID
+	http.Redirect(w, r.Request, "/console/workers/"+wk.ID+"?done=registered", http.StatusSeeOther)
 }

@@ -110,7 +110,7 @@ var fieldMessages = []struct {
 	{regexp.MustCompile(`^add up to (.+) a week, over the weekly cap of (.+)$`), func(m []string) string {
 		return "合計が週" + hoursJa(m[1]) + "になり、上限の" + hoursJa(m[2]) + "を超えています。無理のない時間にしましょう。"
 	}},
-	{regexp.MustCompile(`^must be admin, staff or viewer`), fixed("権限を選んでください。")},
+	{regexp.MustCompile(`^must be (admin, staff or viewer|viewer, staff or admin)`), fixed("権限を選んでください。")},
 	{regexp.MustCompile(`^is required: staff or self`), fixed("「支援員」か「本人」を選んでください。")},
 	{regexp.MustCompile(`^must be staff or self`), fixed("「支援員」か「本人」を選んでください。")},
 	{regexp.MustCompile(`^is required: a score from`), fixed("1から5のうち、ひとつを選んでください。")},

@@ -79,12 +79,12 @@ func (s *Server) monthParam(r *request) (ippo.YearMonth, []fieldProblem) {
 // reportPage is 月次報告: the city's report with charts and the figures.
 func (s *Server) reportPage(w http.ResponseWriter, r *request) {
 	m, errs := s.monthParam(r)
-	rep, closed, err := s.App.Report(r.Context(), m)
+	rep, err := s.App.MonthlyReport(r.Context(), m)
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
-	v := reportView{Month: m, Closed: closed, Rows: rep.Rows()}
+	v := reportView{Month: m, Closed: rep.Closed, Rows: rep.Rows()}
 	if v.Closes, err = s.App.DB.MonthCloses(r.Context(), nil, 12); err != nil {
 		s.failure(w, r.Request, err)
 		return
@@ -131,7 +131,7 @@ func (s *Server) reportCSV(w http.ResponseWriter, r *request) {
 		s.message(w, r.Request, http.StatusUnprocessableEntity, "対象月をお確かめください", errs[0].Message)
 		return
 	}
-	rep, _, err := s.App.Report(r.Context(), m)
+	rep, err := s.App.MonthlyReport(r.Context(), m)
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/workflows"
 )
 
@@ -78,7 +79,7 @@ func (s *Server) decideEligibility(w http.ResponseWriter, r *request) {
 		s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "decision", Label: labelOf("decision"), Message: "「承認する」か「承認しない」を選んでください。"}}, nil, "eligibility")
 		return
 	}
-	if _, err := s.App.Decide(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), approve, r.PostForm.Get("reason")); err != nil {
+	if _, err := s.App.DecideEligibility(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.EligibilityDecision{Approve: approve, Reason: r.PostForm.Get("reason")}); err != nil {
 		s.stepFailed(w, r, "eligibility", err)
 		return
 	}
@@ -98,7 +99,7 @@ func (s *Server) signContract(w http.ResponseWriter, r *request) {
 		}
 		on = d
 	}
-	if _, err := s.App.Sign(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), on); err != nil {
+	if _, err := s.App.SignContract(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.Contract{SignedOn: on}); err != nil {
 		s.stepFailed(w, r, "contract", err)
 		return
 	}
@@ -127,7 +128,7 @@ func (s *Server) endContract(w http.ResponseWriter, r *request) {
 		}
 		ends = d
 	}
-	if _, err := s.App.EndTerm(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), by, ends, r.PostForm.Get("reason")); err != nil {
+	if _, err := s.App.EndContract(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.NonRenewal{By: by, EndsOn: ends, Reason: r.PostForm.Get("reason")}); err != nil {
 		s.stepFailed(w, r, "non-renewal", err)
 		return
 	}
@@ -142,7 +143,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *request) {
 		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "withdrawal")
 		return
 	}
-	if _, err := s.App.Leave(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), r.PostForm.Get("reason")); err != nil {
+	if _, err := s.App.Withdraw(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.Withdrawal{Reason: r.PostForm.Get("reason")}); err != nil {
 		s.stepFailed(w, r, "withdrawal", err)
 		return
 	}
@@ -176,7 +177,7 @@ func (s *Server) recordAssessment(w http.ResponseWriter, r *request) {
 		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "assessment")
 		return
 	}
-	if _, err := s.App.Assess(r.Context(), r.Actor, r.WorkerID, r.PostForm.Get("step_key"), a); err != nil {
+	if _, err := s.App.RecordAssessment(r.Context(), r.Actor, r.WorkerID, r.stepID(), a); err != nil {
 		s.stepFailed(w, r, "assessment", err)
 		return
 	}
@@ -195,4 +196,15 @@ func (s *Server) completeTodo(w http.ResponseWriter, r *request) {
 		return
 	}
 	http.Redirect(w, r.Request, "/console/?done=todo", http.StatusSeeOther)
+}
+
+// stepID is the lifecycle step's id for this form: the form's random key,
+// so a form sent twice (a double click, a reload) is one step. Without a
+// key (a hand-made request) every request is its own step.
+func (r *request) stepID() string {
+	key := r.PostForm.Get("step_key")
+	if key == "" || len(key) > 64 || !utf8.ValidString(key) {
+		return ""
+	}
+	return app.StepKey(r.Actor, "console/"+key)
 }
