@@ -52,6 +52,15 @@ var fieldLabels = map[string]string{
 	"description":             "内容",
 	"output_unit":             "成果の単位",
 	"task_id":                 "案件",
+	"agency_id":               "関係機関",
+	"purpose":                 "目的",
+	"items":                   "提供する情報",
+	"action":                  "同意",
+	"wording_version":         "同意文の版",
+	"on":                      "日付",
+	"agencies":                "引き継ぐ関係機関",
+	"destination":             "卒業後の行き先",
+	"handoff_notes":           "引き継ぎのメモ",
 }
 
 func labelOf(field string) string {
@@ -110,6 +119,14 @@ var fieldMessages = []struct {
 	{regexp.MustCompile(`^add up to (.+) a week, over the weekly cap of (.+)$`), func(m []string) string {
 		return "合計が週" + hoursJa(m[1]) + "になり、上限の" + hoursJa(m[2]) + "を超えています。無理のない時間にしましょう。"
 	}},
+	{regexp.MustCompile(`^(.+): the worker has not consented to sharing information with this agency`), func(m []string) string {
+		return m[1] + "への情報提供について、ご本人の同意が記録されていません。どの機関にも送っていません。同意を記録するか、この機関を外してください。"
+	}},
+	{regexp.MustCompile(`^names the same agency twice`), fixed("同じ機関が2回選ばれています。")},
+	{regexp.MustCompile(`^no such agency`), fixed("一覧から関係機関を選んでください。")},
+	{regexp.MustCompile(`^is required: give or withdraw|^must be give or withdraw`), fixed("「同意する」か「撤回する」を選んでください。")},
+	{regexp.MustCompile(`^must be one of`), fixed("一覧から選んでください。")},
+	{regexp.MustCompile(`^name the version of the consent wording the worker read`), fixed("ご本人が読んだ同意文の版を入力してください。")},
 	{regexp.MustCompile(`^must be (admin, staff or viewer|viewer, staff or admin)`), fixed("権限を選んでください。")},
 	{regexp.MustCompile(`^is required: staff or self`), fixed("「支援員」か「本人」を選んでください。")},
 	{regexp.MustCompile(`^must be staff or self`), fixed("「支援員」か「本人」を選んでください。")},
@@ -164,7 +181,11 @@ func problems(err error) ([]fieldProblem, *stepProblem) {
 	case ippo.EINVALID:
 		out := make([]fieldProblem, 0, len(e.Fields))
 		for _, f := range e.Fields {
-			out = append(out, fieldProblem{Field: f.Field, Label: labelOf(f.Field), Message: fieldMessageJa(f.Message)})
+			name := f.Field
+			if i := strings.IndexByte(name, '['); i > 0 && !strings.HasPrefix(name, "slots") {
+				name = name[:i] // agencies[1] → the agencies checkboxes
+			}
+			out = append(out, fieldProblem{Field: name, Label: labelOf(name), Message: fieldMessageJa(f.Message)})
 		}
 		return out, nil
 	case ippo.ECONFLICT:

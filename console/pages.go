@@ -124,6 +124,11 @@ type workerView struct {
 	Scale                                              []int
 	CanAssign                                          bool
 	Grid                                               []scheduleRow
+	CanGraduate                                        bool
+	Agencies                                           []ippo.Agency
+	Purposes                                           []ippo.ConsentPurpose
+	ShareItems                                         []ippo.ShareItem
+	Destinations                                       []ippo.Destination
 	Catalog                                            []ippo.Task
 	StepKey                                            string
 	// Form keeps what was typed into a refused form.
@@ -183,6 +188,14 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 	v.CanWithdraw = !wk.Phase.Final()
 	v.CanAssess = wk.Phase == ippo.PhaseActive
 	v.CanAssign = wk.Phase == ippo.PhaseActive || wk.Phase == ippo.PhaseOnboarding
+	v.CanGraduate = wk.Phase == ippo.PhaseActive
+	if r.Actor.Role >= app.RoleStaff {
+		if v.Agencies, err = s.App.DB.Agencies(ctx); err != nil {
+			s.failure(w, r.Request, err)
+			return
+		}
+		v.Purposes, v.ShareItems, v.Destinations = ippo.ConsentPurposes, ippo.ShareItems, ippo.Destinations
+	}
 	var gridForm url.Values
 	if failed == "schedule" {
 		gridForm = r.PostForm
@@ -212,6 +225,12 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		p.Notice = "更新しない旨の申し出を記録しました。"
 	case "withdrawal":
 		p.Notice = "利用終了を記録しました。"
+	case "consent":
+		p.Notice = "同意を記録しました。"
+	case "graduation":
+		p.Notice = "卒業を記録しました。同意のある関係機関へ引き継ぎを送ります。"
+	case "ack":
+		p.Notice = "引き継ぎの受領を記録しました。"
 	case "schedule":
 		p.Notice = "週の予定を記録しました。"
 	case "task":

@@ -107,8 +107,10 @@ func workerIDFromURL(t *testing.T, ctx context.Context) string {
 
 // TestConsoleTakesAWorkerThroughTheLifecycle: a staff member signs in,
 // registers an applicant with a mistake and corrects it, approves, signs,
-// watches the contract extend on the compressed clock and records the
-// worker's wish to stop; every step is on the timeline with their name.
+// records an assessment and sees the self-assessment arrive through its
+// email link, watches the contract extend on the compressed clock, records
+// a consent and a graduation with a handoff, and sees the agency's
+// acknowledgement; every step is on the timeline with their name.
 func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 	t.Parallel()
 	p := start(t, options{monthLength: "3s"})
@@ -239,17 +241,67 @@ func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS("#h-assessments"))))
 	screenshot(t, ctx, "worker-assessments")
 
-	// The worker wishes to stop: recorded with a reason, kept on the timeline.
+	// Graduation: an agency without the worker's consent is refused by
+	// name and nothing is sent; with the consent recorded, the handoff goes.
+	agencies := p.do("GET", "/api/v1/agencies", nil, http.StatusOK)["items"].([]any)
+	agency := agencies[0].(map[string]any)
+	agencyID, agencyName := agency["id"].(string), agency["name"].(string)
 	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS("details.step summary")),
-		chromedp.SendKeys(chromedp.CSS("#f-withdraw-reason"), "ご本人から、別の仕事が決まったとのご連絡"),
-		chromedp.Submit(chromedp.CSS("#form-withdrawal")),
-		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="withdrawal"]`)),
+		chromedp.Click(chromedp.CSS("#f-agency-"+agencyID)),
+		chromedp.Submit(chromedp.CSS("#form-graduation")),
+		chromedp.WaitVisible(chromedp.CSS(".error-summary")),
 	))
-	require.Equal(t, "利用終了(本人申出)", text(t, ctx, "#phase"))
-	require.Contains(t, text(t, ctx, "#timeline"), "ご本人から、別の仕事が決まったとのご連絡")
-	w := p.do("GET", "/api/v1/workers/"+id, nil, http.StatusOK)
-	require.Equal(t, "withdrawn", w["phase"])
+	require.Contains(t, text(t, ctx, ".error-summary"), agencyName+"への情報提供について、ご本人の同意が記録されていません")
+	require.Equal(t, "稼働中", text(t, ctx, "#phase"))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#f-agency_id"), agencyID),
+		chromedp.Click(chromedp.CSS("#f-item-work_history")),
+		chromedp.Click(chromedp.CSS("#f-item-assessments")),
+		chromedp.SendKeys(chromedp.CSS("#f-wording_version"), "2027-01"),
+		chromedp.Submit(chromedp.CSS("#form-consent")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="consent"]`)),
+	))
+	require.Contains(t, text(t, ctx, "#consents"), agencyName)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#f-agency-"+agencyID)),
+		chromedp.SendKeys(chromedp.CSS("#f-handoff_notes"), "午前中の短時間から始めると安定しています"),
+		chromedp.Submit(chromedp.CSS("#form-graduation")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="graduation"]`)),
+	))
+	require.Equal(t, "卒業", text(t, ctx, "#phase"))
+
+	// The agency acknowledges through the link in its email; the worker
+	// page shows it.
+	var ackLink string
+	p.eventually(2*time.Minute, "the agency's handoff email", func() bool {
+		for _, e := range p.outbox(id) {
+			if e["template"] == "agency_handoff" {
+				ackLink = regexp.MustCompile(regexp.QuoteMeta(p.base) + `/l/[A-Za-z0-9_.-]+`).FindString(e["text"].(string))
+				return ackLink != ""
+			}
+		}
+		return false
+	})
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(ackLink),
+		chromedp.WaitVisible(chromedp.CSS("form button[type=submit]")),
+		chromedp.Submit(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitNotPresent(chromedp.CSS("form button[type=submit]")),
+	))
+	deadline = time.Now().Add(time.Minute)
+	for {
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(p.base+"/console/workers/"+id), chromedp.WaitVisible(chromedp.CSS("#handoffs"))))
+		if strings.Contains(text(t, ctx, "#handoffs"), "受領確認済み") {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the acknowledgement did not show: %s", text(t, ctx, "#handoffs"))
+		time.Sleep(time.Second)
+	}
+	timeline = text(t, ctx, "#timeline")
+	require.Regexp(t, `卒業\s+\S.*鎌田 一郎`, timeline, "the graduation shows who recorded it")
+	require.Contains(t, timeline, "関係機関が受領を確認")
+	require.Contains(t, timeline, "午前中の短時間から始めると安定しています")
+	screenshot(t, ctx, "graduated")
 
 	// The list finds the worker by part of the name.
 	require.NoError(t, chromedp.Do(ctx,
@@ -257,6 +309,7 @@ func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#workers")),
 	))
 	require.Contains(t, text(t, ctx, "#workers"), "由比 ガ浜")
+	require.Contains(t, text(t, ctx, "#workers"), "卒業")
 	require.Equal(t, "1人", text(t, ctx, "#result-count"))
 
 	// Sign out: the session is gone, the console asks to sign in again.
@@ -350,6 +403,22 @@ func TestConsoleRefusesForgedOrMissingCSRF(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="eligibility"]`)),
 	))
 	require.NotEqual(t, "screening", p.do("GET", "/api/v1/workers/"+id, nil, http.StatusOK)["phase"])
+
+	// The applicant decides not to go on: recorded with the reason.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("details.step summary")),
+		chromedp.Submit(chromedp.CSS("#form-withdrawal")),
+		chromedp.WaitVisible(chromedp.CSS(".error-summary")),
+	))
+	require.Contains(t, text(t, ctx, ".error-summary"), "理由: 入力してください")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#f-withdraw-reason"), "ご本人から、別の仕事が決まったとのご連絡"),
+		chromedp.Submit(chromedp.CSS("#form-withdrawal")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="withdrawal"]`)),
+	))
+	require.Equal(t, "利用終了(本人申出)", text(t, ctx, "#phase"))
+	require.Contains(t, text(t, ctx, "#timeline"), "ご本人から、別の仕事が決まったとのご連絡")
+	require.Equal(t, "withdrawn", p.do("GET", "/api/v1/workers/"+id, nil, http.StatusOK)["phase"])
 }
 
 // TestConsoleKeyboardOnlyIntake: the intake form can be filled and sent
