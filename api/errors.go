@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 )
 
 // problem is an RFC 9457 problem details object, with Ippo's extensions.
@@ -95,7 +96,7 @@ func fail(c *gin.Context, err error) {
 }
 
 // errUnavailable marks errors from a dependency that is out of reach.
-var errUnavailable = errors.New("dependency unavailable")
+var errUnavailable = app.ErrUnavailable
 
 func problemf(c *gin.Context, code, format string, args ...any) {
 	fail(c, ippo.Errorf(code, format, args...))

@@ -8,13 +8,12 @@ import (
 
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/app"
-	"github.com/ippo-center/ippo/postgres"
 )
 
 // adminView is 管理: staff tokens, the policy with the value in force and
 // the next version, and the partner agencies.
 type adminView struct {
-	Tokens   []postgres.Token
+	Tokens   []app.Token
 	InForce  *ippo.PolicyVersion
 	Next     *ippo.PolicyVersion
 	Versions []ippo.PolicyVersion
@@ -32,14 +31,16 @@ func (s *Server) adminPage(w http.ResponseWriter, r *request) {
 func (s *Server) renderAdmin(w http.ResponseWriter, r *request, status int, v adminView, errs ...fieldProblem) {
 	ctx := r.Context()
 	var err error
-	if v.Tokens, err = s.App.DB.Tokens(ctx); err != nil {
+	if v.Tokens, err = s.App.Tokens(ctx); err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
-	if v.Versions, err = s.App.DB.PolicyVersions(ctx); err != nil {
+	policy, err := s.App.Policy(ctx)
+	if err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
+	v.Versions = policy.Versions
 	today := s.App.Today()
 	for i := range v.Versions {
 		if v.Versions[i].EffectiveFrom.After(today) {
@@ -50,7 +51,7 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *request, status int, v ad
 			v.InForce = &v.Versions[i]
 		}
 	}
-	if v.Agencies, err = s.App.DB.Agencies(ctx); err != nil {
+	if v.Agencies, err = s.App.Agencies(ctx); err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
@@ -97,7 +98,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *request) {
 		s.message(w, r.Request, http.StatusNotFound, "見つかりません", "このトークンは見つかりませんでした。")
 		return
 	}
-	if err := s.App.DB.RevokeToken(r.Context(), id); err != nil {
+	if err := s.App.RevokeToken(r.Context(), r.Actor, id); err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/console"
+	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/ippo-center/ippo/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
@@ -35,7 +36,7 @@ func BenchmarkConsoleRender(b *testing.B) {
 	long := ids[0]
 	events := seedFiveYears(b, url, long)
 
-	con, err := console.New(&app.App{DB: db, Log: slog.New(slog.DiscardHandler), Clock: ippo.Clock{}})
+	con, err := console.New(&app.App{DB: db, Temporal: temporaltest.Server(b).Client(), TaskQueue: "bench", Log: slog.New(slog.DiscardHandler), Clock: ippo.Clock{}})
 	require.NoError(b, err)
 	con.Start()
 	h := con.Mount(nil)

@@ -17,14 +17,16 @@ import (
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/console"
+	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/ippo-center/ippo/postgres/pgtest"
 	"github.com/stretchr/testify/require"
 )
 
-// These tests run the console over a real, seeded PostgreSQL without
-// Temporal: everything they send is refused (or only read) before a
-// lifecycle would be asked, which is what they check.
+// These tests run the console over a real, seeded PostgreSQL and the
+// Temporal dev server with no worker polling: everything they send is
+// refused (or only read) before a lifecycle would be asked, which is what
+// they check. The browser tests (e2e/console_test.go) take the steps.
 
 type harness struct {
 	t   *testing.T
@@ -36,7 +38,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	db := pgtest.New(t)
-	a := &app.App{DB: db, Log: slog.New(slog.DiscardHandler)}
+	a := &app.App{DB: db, Temporal: temporaltest.Server(t).Client(), TaskQueue: "console-" + uuid.NewString(), Log: slog.New(slog.DiscardHandler)}
 	con, err := console.New(a)
 	require.NoError(t, err)
 	con.Start()
@@ -407,7 +409,7 @@ func TestTasksCatalogAndARequestThatDoesNotFitThePhase(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, status)
 	_, body, _ = b.get("/console/tasks")
 	require.Contains(t, body, "鎌倉商事")
-	tasks, err := h.db.CatalogTasks(context.Background())
+	tasks, err := h.db.ClientTasks(context.Background())
 	require.NoError(t, err)
 	require.Len(t, tasks, 1)
 
@@ -420,7 +422,7 @@ func TestTasksCatalogAndARequestThatDoesNotFitThePhase(t *testing.T) {
 	require.Less(t, status, 500)
 	require.GreaterOrEqual(t, status, 400)
 	require.Contains(t, body, "何も変更されていません")
-	assigned, err := h.db.WorkerTasks(context.Background(), id)
+	assigned, err := h.db.WorkerClientTasks(context.Background(), id)
 	require.NoError(t, err)
 	require.Empty(t, assigned)
 }

@@ -30,8 +30,8 @@ func (v intakeView) Has(field, value string) bool {
 
 func (s *Server) intakePage(w http.ResponseWriter, r *request) {
 	form := url.Values{}
-	if p, err := s.App.DB.PolicyAt(r.Context(), s.App.Today()); err == nil {
-		form.Set("municipality_code", p.MunicipalityCode)
+	if p, err := s.App.Policy(r.Context()); err == nil {
+		form.Set("municipality_code", p.InForce.MunicipalityCode)
 	}
 	form.Set("consent.given_on", s.App.Today().String())
 	s.renderIntake(w, r, http.StatusOK, form, nil)

@@ -113,6 +113,7 @@ var fieldMessages = []struct {
 	{regexp.MustCompile(`^at least one slot is required`), fixed("少なくとも1日、時間と場所を入れてください。")},
 	{regexp.MustCompile(`uses another service`), fixed("この曜日は、ほかのサービス(就労継続支援B型・就労移行支援)を利用する日です。ほかの曜日を選んでください。")},
 	{regexp.MustCompile(`^must be between 00:00 and`), fixed("00:00から24:00のあいだで入力してください。")},
+	{regexp.MustCompile(`^must be a time of day HH:MM`), fixed("10:00 のような形で入力してください。")},
 	{regexp.MustCompile(`^must be after the start`), fixed("開始より後の時刻にしてください。")},
 	{regexp.MustCompile(`^must be remote \(在宅\) or onsite`), fixed("在宅か通所を選んでください。")},
 	{regexp.MustCompile(`overlaps`), fixed("同じ日の時間が重なっています。")},

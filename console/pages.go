@@ -9,30 +9,29 @@ import (
 
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/app"
-	"github.com/ippo-center/ippo/postgres"
 )
 
 // home is 今日: what needs a person today.
 func (s *Server) home(w http.ResponseWriter, r *request) {
 	ctx := r.Context()
 	today := s.App.Today()
-	tasks, err := s.App.DB.Tasks(ctx, true, 100)
+	tasks, err := s.App.StaffTodos(ctx, true)
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
-	awaiting, _, err := s.App.DB.WorkerList(ctx, postgres.WorkerListFilter{Status: "awaiting_decision", Limit: 100})
+	awaiting, _, err := s.App.WorkerList(ctx, app.WorkerListFilter{Status: "awaiting_decision", Limit: 100})
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
-	waiting, _, err := s.App.DB.WorkerList(ctx, postgres.WorkerListFilter{Status: "waitlisted", Limit: 200})
+	waiting, _, err := s.App.WorkerList(ctx, app.WorkerListFilter{Status: "waitlisted", Limit: 200})
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
 	slices.SortFunc(waiting, func(a, b ippo.Worker) int { return cmp.Compare(a.WaitlistPosition, b.WaitlistPosition) })
-	ending, _, err := s.App.DB.WorkerList(ctx, postgres.WorkerListFilter{Phase: ippo.PhaseActive, EndsFrom: today, EndsBefore: today.AddDays(31), Limit: 200})
+	ending, _, err := s.App.WorkerList(ctx, app.WorkerListFilter{Phase: ippo.PhaseActive, EndsFrom: today, EndsBefore: today.AddDays(31), Limit: 200})
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
@@ -59,7 +58,7 @@ const listPageSize = 50
 // sort by the next deadline, a page at a time.
 func (s *Server) workerList(w http.ResponseWriter, r *request) {
 	q := r.URL.Query()
-	f := postgres.WorkerListFilter{
+	f := app.WorkerListFilter{
 		Query:      clean(q.Get("q")),
 		ByDeadline: q.Get("sort") == "deadline",
 		Limit:      listPageSize,
@@ -75,7 +74,7 @@ func (s *Server) workerList(w http.ResponseWriter, r *request) {
 		pageNo = 1
 	}
 	f.Offset = (pageNo - 1) * listPageSize
-	items, total, err := s.App.DB.WorkerList(r.Context(), f)
+	items, total, err := s.App.WorkerList(r.Context(), f)
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
@@ -129,7 +128,7 @@ type workerView struct {
 	Purposes                                           []ippo.ConsentPurpose
 	ShareItems                                         []ippo.ShareItem
 	Destinations                                       []ippo.Destination
-	Catalog                                            []ippo.Task
+	Catalog                                            []ippo.ClientTask
 	StepKey                                            string
 	// Form keeps what was typed into a refused form.
 	Form   url.Values
@@ -148,18 +147,18 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		return
 	}
 	ctx := r.Context()
-	wk, err := s.App.DB.Worker(ctx, id)
+	wk, err := s.App.Worker(ctx, id)
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
-	timeline, err := s.App.DB.Timeline(ctx, id)
+	timeline, err := s.App.Timeline(ctx, id)
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
 	slices.Reverse(timeline) // newest first: what happened last is what staff look for
-	emails, err := s.App.DB.Outbox(ctx, postgres.OutboxFilter{WorkerID: id, Limit: 100})
+	emails, err := s.App.Outbox(ctx, app.OutboxFilter{WorkerID: id, Limit: 100})
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
@@ -174,8 +173,8 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		v.Form = r.PostForm
 	}
 	today := s.App.Today()
-	if p, err := s.App.DB.PolicyAt(ctx, today); err == nil && wk.Phase == ippo.PhaseActive {
-		v.RateYen = p.Wages.RateOn(today)
+	if p, err := s.App.Policy(ctx); err == nil && wk.Phase == ippo.PhaseActive {
+		v.RateYen = p.InForce.Wages.RateOn(today)
 	}
 	if wk.Phase == ippo.PhaseActive && wk.EndsOn.IsZero() && !wk.ContractEnd.IsZero() {
 		v.NextExtension = wk.ContractEnd.AddDays(1)
@@ -190,7 +189,7 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 	v.CanAssign = wk.Phase == ippo.PhaseActive || wk.Phase == ippo.PhaseOnboarding
 	v.CanGraduate = wk.Phase == ippo.PhaseActive
 	if r.Actor.Role >= app.RoleStaff {
-		if v.Agencies, err = s.App.DB.Agencies(ctx); err != nil {
+		if v.Agencies, err = s.App.Agencies(ctx); err != nil {
 			s.failure(w, r.Request, err)
 			return
 		}
@@ -206,7 +205,7 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		v.Grid = scheduleGrid(nil, gridForm)
 	}
 	if v.CanAssign && r.Actor.Role >= app.RoleStaff {
-		if v.Catalog, err = s.App.DB.CatalogTasks(ctx); err != nil {
+		if v.Catalog, err = s.App.ClientTasks(ctx); err != nil {
 			s.failure(w, r.Request, err)
 			return
 		}

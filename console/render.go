@@ -143,11 +143,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // programName is the center's name from the policy in force: the program
 // runs for a municipality, which is data, never a constant.
 func (s *Server) programName(r *http.Request) string {
-	p, err := s.App.DB.PolicyAt(r.Context(), s.App.Today())
-	if err != nil || p.MunicipalityName == "" {
+	p, err := s.App.Policy(r.Context())
+	if err != nil || p.InForce.MunicipalityName == "" {
 		return "デジタル就労支援センター"
 	}
-	return "デジタル就労支援センター " + p.MunicipalityName
+	return "デジタル就労支援センター " + p.InForce.MunicipalityName
 }
 
 // message renders a short page that explains what happened.

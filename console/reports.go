@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/ippo-center/ippo"
-	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/app"
 )
 
 // bar is one bar of a chart.
@@ -55,7 +55,7 @@ type reportView struct {
 	Figures []figure
 	Rows    []ippo.Row
 	// Closes are the recent monthly closes; Statements the month's, by worker.
-	Closes     []postgres.MonthClose
+	Closes     []app.MonthClose
 	Statements []ippo.Statement
 }
 
@@ -85,11 +85,11 @@ func (s *Server) reportPage(w http.ResponseWriter, r *request) {
 		return
 	}
 	v := reportView{Month: m, Closed: rep.Closed, Rows: rep.Rows()}
-	if v.Closes, err = s.App.DB.MonthCloses(r.Context(), nil, 12); err != nil {
+	if v.Closes, err = s.App.Closes(r.Context(), nil); err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}
-	if v.Statements, err = s.App.DB.Statements(r.Context(), postgres.StatementFilter{Month: &m, Limit: 500}); err != nil {
+	if v.Statements, err = s.App.MonthStatements(r.Context(), m); err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 )
 
 // scheduleRow is one weekday of the editable weekly grid: at most one slot
@@ -63,38 +64,32 @@ func (s *Server) declareSchedule(w http.ResponseWriter, r *request) {
 		return
 	}
 	var errs []fieldProblem
-	sched := ippo.Schedule{}
+	from := s.App.Today()
 	if v := strings.TrimSpace(r.PostForm.Get("effective_from")); v != "" {
 		d, err := ippo.ParseDate(v)
 		if err != nil {
 			errs = append(errs, fieldProblem{Field: "effective_from", Label: "開始日", Message: "2026-04-01 のような形の日付を入力してください。"})
 		}
-		sched.EffectiveFrom = d
-	} else {
-		sched.EffectiveFrom = s.App.Today()
+		from = d
 	}
-	var days []time.Weekday // the weekday of each slot, to name its row
+	var (
+		days  []time.Weekday // the weekday of each slot, to name its row
+		slots []app.Slot
+	)
 	for _, d := range gridDays {
 		mode := r.PostForm.Get(slotField(d, "mode"))
 		if mode == "" {
 			continue
 		}
-		start, err1 := ippo.ParseTimeOfDay(strings.TrimSpace(r.PostForm.Get(slotField(d, "start"))))
-		end, err2 := ippo.ParseTimeOfDay(strings.TrimSpace(r.PostForm.Get(slotField(d, "end"))))
-		if err1 != nil {
-			errs = append(errs, fieldProblem{Field: slotField(d, "start"), Label: weekdayJa(d) + "曜日の開始", Message: "10:00 のような形で入力してください。"})
-		}
-		if err2 != nil {
-			errs = append(errs, fieldProblem{Field: slotField(d, "end"), Label: weekdayJa(d) + "曜日の終了", Message: "12:00 のような形で入力してください。"})
-		}
-		sched.Slots = append(sched.Slots, ippo.Slot{Weekday: d, Start: start, End: end, Mode: ippo.WorkMode(mode)})
+		slots = append(slots, app.Slot{Weekday: d, Start: strings.TrimSpace(r.PostForm.Get(slotField(d, "start"))),
+			End: strings.TrimSpace(r.PostForm.Get(slotField(d, "end"))), Mode: ippo.WorkMode(mode)})
 		days = append(days, d)
 	}
 	if errs != nil {
 		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "schedule")
 		return
 	}
-	if _, err := s.App.DB.DeclareSchedule(r.Context(), r.WorkerID, sched, s.App.Today(), r.Actor.Ref()); err != nil {
+	if err := s.App.DeclareSchedule(r.Context(), r.Actor, r.WorkerID, from, slots); err != nil {
 		errs, problem := problems(err)
 		for i := range errs {
 			errs[i] = scheduleProblem(errs[i], days)
@@ -134,6 +129,12 @@ func scheduleProblem(p fieldProblem, days []time.Weekday) fieldProblem {
 		part = "mode"
 	}
 	p.Field, p.Label = slotField(d, part), weekdayJa(d)+"曜日"
+	switch part {
+	case "start":
+		p.Label += "の開始"
+	case "end":
+		p.Label += "の終了"
+	}
 	return p
 }
 

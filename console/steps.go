@@ -191,7 +191,7 @@ func (s *Server) completeTodo(w http.ResponseWriter, r *request) {
 		s.message(w, r.Request, http.StatusNotFound, "見つかりません", "このやることは見つかりませんでした。")
 		return
 	}
-	if err := s.App.DB.CompleteTask(r.Context(), id, r.Actor.Ref()); err != nil {
+	if err := s.App.CompleteStaffTodo(r.Context(), r.Actor, id); err != nil {
 		s.failure(w, r.Request, err)
 		return
 	}

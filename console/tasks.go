@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 )
 
 // The three kinds of "task" in Ippo, told apart by name here: clients'
@@ -13,7 +14,7 @@ import (
 // Temporal's workflow tasks never reach the console.
 
 type tasksView struct {
-	Catalog []ippo.Task
+	Catalog []ippo.ClientTask
 	Form    url.Values
 }
 
@@ -23,7 +24,7 @@ func (s *Server) tasksPage(w http.ResponseWriter, r *request) {
 }
 
 func (s *Server) renderTasks(w http.ResponseWriter, r *request, status int, form url.Values, errs []fieldProblem) {
-	catalog, err := s.App.DB.CatalogTasks(r.Context())
+	catalog, err := s.App.ClientTasks(r.Context())
 	if err != nil {
 		s.failure(w, r.Request, err)
 		return
@@ -41,10 +42,10 @@ func (s *Server) createTask(w http.ResponseWriter, r *request) {
 		s.renderTasks(w, r, http.StatusUnprocessableEntity, r.PostForm, errs)
 		return
 	}
-	_, err := s.App.DB.CreateCatalogTask(r.Context(), ippo.Task{
+	_, err := s.App.CreateClientTask(r.Context(), r.Actor, app.ClientTask{
 		Type: r.PostForm.Get("type"), Client: r.PostForm.Get("client"),
 		Description: r.PostForm.Get("description"), OutputUnit: r.PostForm.Get("output_unit"),
-	}, r.Actor.Ref())
+	})
 	if err != nil {
 		if errs, _ := problems(err); errs != nil {
 			s.renderTasks(w, r, http.StatusUnprocessableEntity, r.PostForm, errs)
@@ -67,7 +68,7 @@ func (s *Server) assignTask(w http.ResponseWriter, r *request) {
 		s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "task_id", Label: "案件", Message: "一覧から案件を選んでください。"}}, nil, "task")
 		return
 	}
-	if _, _, err := s.App.DB.AssignTask(r.Context(), r.WorkerID, taskID, r.Actor.Ref()); err != nil {
+	if _, _, err := s.App.AssignClientTask(r.Context(), r.Actor, r.WorkerID, taskID); err != nil {
 		s.stepFailed(w, r, "task", err)
 		return
 	}

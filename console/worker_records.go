@@ -8,25 +8,25 @@ import (
 	"strings"
 
 	"github.com/ippo-center/ippo"
-	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/app"
 )
 
 // records are the worker page's sections beyond the lifecycle: schedule,
 // statements, assessments, consents and handoffs. Read-only here.
 type records struct {
-	Schedule    *postgres.ScheduleVersion
+	Schedule    *app.ScheduleVersion
 	Statements  []ippo.Statement
 	Assessments []ippo.AssessmentRecord
 	Comparison  []dimensionRow
 	Chart       template.HTML
 	Consents    []ippo.Consent
 	Handoffs    []ippo.Handoff
-	Tasks       []ippo.AssignedTask
+	Tasks       []ippo.ClientAssignment
 	// Month is the month of work logs and absences shown (?month=).
 	Month    ippo.YearMonth
 	Months   []ippo.YearMonth
-	WorkLogs []postgres.WorkLogRecord
-	Absences []postgres.AbsenceRecord
+	WorkLogs []app.WorkLogRecord
+	Absences []app.AbsenceRecord
 }
 
 // dimensionRow compares the latest staff and self scores of one dimension.
@@ -46,35 +46,35 @@ func (s *Server) workerRecords(ctx context.Context, id string, month string) (re
 	if m, err := ippo.ParseYearMonth(month); err == nil && !m.First().After(s.App.Today()) {
 		r.Month = m
 	}
-	schedules, err := s.App.DB.Schedules(ctx, id)
+	sched, err := s.App.Schedule(ctx, id)
 	if err != nil {
 		return r, err
 	}
-	today := s.App.Today()
-	for i := range schedules {
-		if !schedules[i].EffectiveFrom.After(today) && (r.Schedule == nil || r.Schedule.EffectiveFrom.Before(schedules[i].EffectiveFrom)) {
-			r.Schedule = &schedules[i]
-		}
-	}
-	if r.Statements, err = s.App.DB.Statements(ctx, postgres.StatementFilter{WorkerID: id, Limit: 12}); err != nil {
+	r.Schedule = sched.InForce
+	if r.Statements, err = s.App.WorkerStatements(ctx, id); err != nil {
 		return r, err
 	}
-	if r.Assessments, err = s.App.DB.Assessments(ctx, id); err != nil {
+	if len(r.Statements) > 12 {
+		r.Statements = r.Statements[len(r.Statements)-12:]
+	}
+	history, err := s.App.Assessments(ctx, id)
+	if err != nil {
 		return r, err
 	}
-	if r.Consents, err = s.App.DB.Consents(ctx, id); err != nil {
+	r.Assessments = history.Items
+	if r.Consents, err = s.App.Consents(ctx, id); err != nil {
 		return r, err
 	}
-	if r.Handoffs, err = s.App.DB.Handoffs(ctx, id); err != nil {
+	if r.Handoffs, err = s.App.Handoffs(ctx, id); err != nil {
 		return r, err
 	}
-	if r.Tasks, err = s.App.DB.WorkerTasks(ctx, id); err != nil {
+	if r.Tasks, err = s.App.WorkerClientTasks(ctx, id); err != nil {
 		return r, err
 	}
-	if r.WorkLogs, err = s.App.DB.WorkLogs(ctx, id, &r.Month); err != nil {
+	if r.WorkLogs, err = s.App.WorkLogs(ctx, id, &r.Month); err != nil {
 		return r, err
 	}
-	if r.Absences, err = s.App.DB.Absences(ctx, id, &r.Month); err != nil {
+	if r.Absences, err = s.App.Absences(ctx, id, &r.Month); err != nil {
 		return r, err
 	}
 	r.Comparison, r.Chart = compare(r.Assessments)
