@@ -179,15 +179,26 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 	if wk.Phase == ippo.PhaseActive && wk.EndsOn.IsZero() && !wk.ContractEnd.IsZero() {
 		v.NextExtension = wk.ContractEnd.AddDays(1)
 	}
-	// The steps that fit the phase; the workflow decides in the end (and
-	// says why when the page was stale).
-	v.CanDecide = wk.Phase == ippo.PhaseScreening && wk.Status == "awaiting_decision"
-	v.CanSign = wk.Phase == ippo.PhaseOnboarding
-	v.CanEnd = wk.Phase == ippo.PhaseActive && wk.EndsOn.IsZero()
-	v.CanWithdraw = !wk.Phase.Final()
-	v.CanAssess = wk.Phase == ippo.PhaseActive
+	// The steps that fit the phase and status, from the lifecycle's one
+	// table of transitions; the workflow decides again when a step is sent
+	// (and says why if the page was stale).
+	for _, step := range app.StepsFitting(wk) {
+		switch step {
+		case ippo.StepEligibility:
+			v.CanDecide = true
+		case ippo.StepContract:
+			v.CanSign = true
+		case ippo.StepNonRenewal:
+			v.CanEnd = true
+		case ippo.StepWithdrawal:
+			v.CanWithdraw = true
+		case ippo.StepAssessment:
+			v.CanAssess = true
+		case ippo.StepGraduation:
+			v.CanGraduate = true
+		}
+	}
 	v.CanAssign = wk.Phase == ippo.PhaseActive || wk.Phase == ippo.PhaseOnboarding
-	v.CanGraduate = wk.Phase == ippo.PhaseActive
 	if r.Actor.Role >= app.RoleStaff {
 		if v.Agencies, err = s.App.Agencies(ctx); err != nil {
 			s.failure(w, r.Request, err)
