@@ -32,7 +32,7 @@ func BenchmarkConsoleRender(b *testing.B) {
 	require.NoError(b, err)
 	defer db.Close()
 	require.NoError(b, db.Seed(ctx))
-	ids := seedWorkers(b, url, 12000)
+	ids := pgtest.SeedWorkers(b, url, 12000)
 	long := ids[0]
 	events := seedFiveYears(b, url, long)
 
@@ -70,36 +70,6 @@ func BenchmarkConsoleRender(b *testing.B) {
 	b.Run(fmt.Sprintf("worker-5-years-%d-entries", events), func(b *testing.B) { run(b, "/console/workers/"+long) })
 }
 
-// seedWorkers inserts n workers spread over the phases with COPY.
-func seedWorkers(tb testing.TB, url string, n int) []string {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(tb, err)
-	defer conn.Close(ctx)
-	phases := []string{"screening", "onboarding", "active", "active", "active", "active", "graduated", "withdrawn", "ended"}
-	statuses := map[string]string{"screening": "awaiting_decision", "onboarding": "awaiting_contract", "active": "under_contract", "graduated": "following_up", "withdrawn": "closed", "ended": "closed"}
-	ids := make([]string, n)
-	rows := make([][]any, n)
-	base := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range rows {
-		ids[i] = uuid.NewString()
-		phase := phases[i%len(phases)]
-		end := base.AddDate(0, 6+i%60, 0)
-		var deadline any
-		if phase == "active" {
-			deadline = end.Add(-14 * 24 * time.Hour)
-		}
-		rows[i] = []any{ids[i], fmt.Sprintf("ワーカー %05d", i), fmt.Sprintf("worker%04d-%d@example.jp", i%12000, i), "14204", "disability",
-			time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), "2026-01", base.Add(time.Duration(i) * time.Minute), phase, statuses[phase], end, deadline}
-	}
-	_, err = conn.CopyFrom(ctx, pgx.Identifier{"workers"},
-		[]string{"id", "name", "email", "municipality_code", "category", "consent_given_on", "consent_wording_version", "applied_at", "phase", "status", "contract_end", "next_deadline"},
-		pgx.CopyFromRows(rows))
-	require.NoError(tb, err)
-	_, err = conn.Exec(ctx, "ANALYZE workers")
-	require.NoError(tb, err)
-	return ids
-}
 
 // seedFiveYears gives a worker five years of history: each month a
 // statement email and its events, each quarter an extension, a reminder,
