@@ -67,4 +67,3 @@ func BenchmarkWorkerReads(b *testing.B) {
 		run(b, func(i int) string { return fmt.Sprintf("/api/v1/workers?q=worker%04d&limit=50", i%12000) })
 	})
 }
-

@@ -70,7 +70,6 @@ func BenchmarkConsoleRender(b *testing.B) {
 	b.Run(fmt.Sprintf("worker-5-years-%d-entries", events), func(b *testing.B) { run(b, "/console/workers/"+long) })
 }
 
-
 // seedFiveYears gives a worker five years of history: each month a
 // statement email and its events, each quarter an extension, a reminder,
 // assessments and their emails, and the staff requests that went with
