@@ -55,7 +55,7 @@ func (s *Server) workerRecords(ctx context.Context, id string, month string) (re
 		return r, err
 	}
 	if len(r.Statements) > 12 {
-		r.Statements = r.Statements[len(r.Statements)-12:]
+		r.Statements = r.Statements[:12] // newest first: the last year
 	}
 	history, err := s.App.Assessments(ctx, id)
 	if err != nil {
