@@ -226,34 +226,27 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 	p := s.page(r, wk.Applicant.Name+" さん", "workers", v)
 	p.Errors, p.Problem = errs, problem
 	done := r.URL.Query().Get("done")
-	switch done {
-	case "eligibility":
-		p.Notice = "利用の判定を記録しました。"
-	case "contract":
-		p.Notice = "契約を締結しました。契約内容のメールを本人に送ります。"
-	case "non-renewal":
-		p.Notice = "更新しない旨の申し出を記録しました。"
-	case "withdrawal":
-		p.Notice = "利用終了を記録しました。"
-	case "consent":
-		p.Notice = "同意を記録しました。"
-	case "graduation":
-		p.Notice = "卒業を記録しました。同意のある関係機関へ引き継ぎを送ります。"
-	case "ack":
-		p.Notice = "引き継ぎの受領を記録しました。"
-	case "schedule":
-		p.Notice = "週の予定を記録しました。"
-	case "task":
-		p.Notice = "案件を依頼しました。"
-	case "assessment":
-		p.Notice = "アセスメントを記録しました。"
-	case "registered":
-		p.Notice = "登録しました。利用の判定をお願いします。"
-	}
+	p.Notice = stepNotices[done]
 	if p.Notice != "" {
 		p.NoticeKey = done
 	}
 	s.render(w, r.Request, status, "worker", p)
+}
+
+// stepNotices confirm a step on the worker page after it was taken
+// (?done=<form>): fixed wording, never anything from the query.
+var stepNotices = map[string]string{
+	"eligibility": "利用の判定を記録しました。",
+	"contract":    "契約を締結しました。契約内容のメールを本人に送ります。",
+	"non-renewal": "更新しない旨の申し出を記録しました。",
+	"withdrawal":  "利用終了を記録しました。",
+	"consent":     "同意を記録しました。",
+	"graduation":  "卒業を記録しました。同意のある関係機関へ引き継ぎを送ります。",
+	"ack":         "引き継ぎの受領を記録しました。",
+	"schedule":    "週の予定を記録しました。",
+	"task":        "案件を依頼しました。",
+	"assessment":  "アセスメントを記録しました。",
+	"registered":  "登録しました。利用の判定をお願いします。",
 }
 
 func isUUID(s string) bool {

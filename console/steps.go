@@ -8,7 +8,6 @@ import (
 
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/app"
-	"github.com/ippo-center/ippo/workflows"
 )
 
 // textProblems checks what a person typed before anything else reads it:
@@ -62,126 +61,110 @@ func (s *Server) workerOf(w http.ResponseWriter, r *request) bool {
 	return true
 }
 
-func (s *Server) decideEligibility(w http.ResponseWriter, r *request) {
+// workerStep takes a step from a form on the worker page (form names it,
+// and the confirmation after it): what was typed into textFields is
+// checked first, then run parses the rest and calls the application. A
+// form problem (from run) or a refusal (its error) shows the page again
+// with the problem beside the field and what was typed kept.
+func (s *Server) workerStep(w http.ResponseWriter, r *request, form string, textFields []string, run func() ([]fieldProblem, error)) {
 	if !s.workerOf(w, r) {
 		return
 	}
-	if errs := textProblems(r.PostForm, 2000, "reason"); errs != nil {
-		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "eligibility")
+	if errs := textProblems(r.PostForm, 2000, textFields...); errs != nil {
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, form)
 		return
 	}
-	var approve bool
-	switch r.PostForm.Get("decision") {
-	case "approve":
-		approve = true
-	case "reject":
+	errs, err := run()
+	switch {
+	case errs != nil:
+		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, form)
+	case err != nil:
+		s.stepFailed(w, r, form, err)
 	default:
-		s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "decision", Label: labelOf("decision"), Message: "「承認する」か「承認しない」を選んでください。"}}, nil, "eligibility")
-		return
+		stepDone(w, r, form)
 	}
-	if _, err := s.App.DecideEligibility(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.EligibilityDecision{Approve: approve, Reason: r.PostForm.Get("reason")}); err != nil {
-		s.stepFailed(w, r, "eligibility", err)
-		return
+}
+
+// formDate reads an optional date field (empty: zero).
+func formDate(r *request, field, hint string) (ippo.Date, []fieldProblem) {
+	v := strings.TrimSpace(r.PostForm.Get(field))
+	if v == "" {
+		return ippo.Date{}, nil
 	}
-	stepDone(w, r, "eligibility")
+	d, err := ippo.ParseDate(v)
+	if err != nil {
+		return d, []fieldProblem{{Field: field, Label: labelOf(field), Message: "2026-04-01 のような形の日付を入力してください。" + hint}}
+	}
+	return d, nil
+}
+
+func (s *Server) decideEligibility(w http.ResponseWriter, r *request) {
+	s.workerStep(w, r, "eligibility", []string{"reason"}, func() ([]fieldProblem, error) {
+		decision := r.PostForm.Get("decision")
+		if decision != "approve" && decision != "reject" {
+			return []fieldProblem{{Field: "decision", Label: labelOf("decision"), Message: "「承認する」か「承認しない」を選んでください。"}}, nil
+		}
+		_, err := s.App.DecideEligibility(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.EligibilityDecision{Approve: decision == "approve", Reason: r.PostForm.Get("reason")})
+		return nil, err
+	})
 }
 
 func (s *Server) signContract(w http.ResponseWriter, r *request) {
-	if !s.workerOf(w, r) {
-		return
-	}
-	var on ippo.Date
-	if v := strings.TrimSpace(r.PostForm.Get("signed_on")); v != "" {
-		d, err := ippo.ParseDate(v)
-		if err != nil {
-			s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "signed_on", Label: labelOf("signed_on"), Message: "2026-04-01 のような形の日付を入力してください。空欄なら今日の日付になります。"}}, nil, "contract")
-			return
+	s.workerStep(w, r, "contract", nil, func() ([]fieldProblem, error) {
+		on, errs := formDate(r, "signed_on", "空欄なら今日の日付になります。")
+		if errs != nil {
+			return errs, nil
 		}
-		on = d
-	}
-	if _, err := s.App.SignContract(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.Contract{SignedOn: on}); err != nil {
-		s.stepFailed(w, r, "contract", err)
-		return
-	}
-	stepDone(w, r, "contract")
+		_, err := s.App.SignContract(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.Contract{SignedOn: on})
+		return nil, err
+	})
 }
 
 func (s *Server) endContract(w http.ResponseWriter, r *request) {
-	if !s.workerOf(w, r) {
-		return
-	}
-	if errs := textProblems(r.PostForm, 2000, "reason"); errs != nil {
-		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "non-renewal")
-		return
-	}
-	by := r.PostForm.Get("by")
-	if by != workflows.ByCenter && by != workflows.ByWorker {
-		s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "by", Label: labelOf("by"), Message: "「センター」か「本人」から選んでください。"}}, nil, "non-renewal")
-		return
-	}
-	var ends ippo.Date
-	if v := strings.TrimSpace(r.PostForm.Get("ends_on")); v != "" {
-		d, err := ippo.ParseDate(v)
-		if err != nil {
-			s.renderWorker(w, r, http.StatusUnprocessableEntity, []fieldProblem{{Field: "ends_on", Label: labelOf("ends_on"), Message: "2026-04-01 のような形の日付を入力してください。"}}, nil, "non-renewal")
-			return
+	s.workerStep(w, r, "non-renewal", []string{"reason"}, func() ([]fieldProblem, error) {
+		by := r.PostForm.Get("by")
+		if by != app.ByCenter && by != app.ByWorker {
+			return []fieldProblem{{Field: "by", Label: labelOf("by"), Message: "「センター」か「本人」から選んでください。"}}, nil
 		}
-		ends = d
-	}
-	if _, err := s.App.EndContract(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.NonRenewal{By: by, EndsOn: ends, Reason: r.PostForm.Get("reason")}); err != nil {
-		s.stepFailed(w, r, "non-renewal", err)
-		return
-	}
-	stepDone(w, r, "non-renewal")
+		ends, errs := formDate(r, "ends_on", "")
+		if errs != nil {
+			return errs, nil
+		}
+		_, err := s.App.EndContract(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.NonRenewal{By: by, EndsOn: ends, Reason: r.PostForm.Get("reason")})
+		return nil, err
+	})
 }
 
 func (s *Server) withdraw(w http.ResponseWriter, r *request) {
-	if !s.workerOf(w, r) {
-		return
-	}
-	if errs := textProblems(r.PostForm, 2000, "reason"); errs != nil {
-		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "withdrawal")
-		return
-	}
-	if _, err := s.App.Withdraw(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.Withdrawal{Reason: r.PostForm.Get("reason")}); err != nil {
-		s.stepFailed(w, r, "withdrawal", err)
-		return
-	}
-	stepDone(w, r, "withdrawal")
+	s.workerStep(w, r, "withdrawal", []string{"reason"}, func() ([]fieldProblem, error) {
+		_, err := s.App.Withdraw(r.Context(), r.Actor, r.WorkerID, r.stepID(), app.Withdrawal{Reason: r.PostForm.Get("reason")})
+		return nil, err
+	})
 }
 
 func (s *Server) recordAssessment(w http.ResponseWriter, r *request) {
-	if !s.workerOf(w, r) {
-		return
-	}
-	if errs := textProblems(r.PostForm, 2000, "comment"); errs != nil {
-		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "assessment")
-		return
-	}
-	a := ippo.Assessment{By: ippo.Assessor(r.PostForm.Get("by")), Comment: strings.TrimSpace(r.PostForm.Get("comment"))}
-	var errs []fieldProblem
-	for _, d := range ippo.Dimensions {
-		field := "scores." + string(d)
-		v := r.PostForm.Get(field)
-		if v == "" {
-			continue // the rules name a missing score
+	s.workerStep(w, r, "assessment", []string{"comment"}, func() ([]fieldProblem, error) {
+		a := ippo.Assessment{By: ippo.Assessor(r.PostForm.Get("by")), Comment: strings.TrimSpace(r.PostForm.Get("comment"))}
+		var errs []fieldProblem
+		for _, d := range ippo.Dimensions {
+			field := "scores." + string(d)
+			v := r.PostForm.Get(field)
+			if v == "" {
+				continue // the rules name a missing score
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < ippo.MinScore || n > ippo.MaxScore {
+				errs = append(errs, fieldProblem{Field: field, Label: d.Japanese(), Message: "1から5のうち、ひとつを選んでください。"})
+				continue
+			}
+			a.Scores.Set(d, n)
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < ippo.MinScore || n > ippo.MaxScore {
-			errs = append(errs, fieldProblem{Field: field, Label: d.Japanese(), Message: "1から5のうち、ひとつを選んでください。"})
-			continue
+		if errs != nil {
+			return errs, nil
 		}
-		a.Scores.Set(d, n)
-	}
-	if errs != nil {
-		s.renderWorker(w, r, http.StatusUnprocessableEntity, errs, nil, "assessment")
-		return
-	}
-	if _, err := s.App.RecordAssessment(r.Context(), r.Actor, r.WorkerID, r.stepID(), a); err != nil {
-		s.stepFailed(w, r, "assessment", err)
-		return
-	}
-	stepDone(w, r, "assessment")
+		_, err := s.App.RecordAssessment(r.Context(), r.Actor, r.WorkerID, r.stepID(), a)
+		return nil, err
+	})
 }
 
 // completeTodo marks a staff to-do done (from 今日).
