@@ -470,8 +470,8 @@ func (p *TaskPreference) Normalize() {
 }
 
 // ValidateTaskPreference checks a normalized preference: at most 20 types
-// each, each a task type of at most 50 characters, none both liked and
-// avoided.
+// each, each a task type of at most 50 characters that follows the text
+// rules (CheckText), none both liked and avoided.
 func ValidateTaskPreference(p TaskPreference) error {
 	var f Fields
 	for field, xs := range map[string][]string{"likes": p.Likes, "avoids": p.Avoids} {
@@ -479,8 +479,8 @@ func ValidateTaskPreference(p TaskPreference) error {
 			f.Add(field, "must list at most 20 task types")
 		}
 		for i, x := range xs {
-			if len([]rune(x)) > 50 {
-				f.Add(fmt.Sprintf("%s[%d]", field, i), "must be at most 50 characters")
+			if e := CheckText(x, 50, false); e != nil {
+				f.Add(fmt.Sprintf("%s[%d]", field, i), "%s", e.Error())
 			}
 		}
 	}

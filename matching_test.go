@@ -226,6 +226,13 @@ func TestTaskPreference(t *testing.T) {
 	err := ValidateTaskPreference(p)
 	require.ErrorContains(t, err, "also in likes")
 	require.Equal(t, "avoids", err.(*Error).Fields[0].Field)
+
+	// Each type follows the text rules (CheckText), like every free text.
+	for _, bad := range []string{"proof\x00reading", "proof\u202ereading", strings.Repeat("字", 51)} {
+		err = ValidateTaskPreference(TaskPreference{Likes: []string{bad}, Avoids: []string{}})
+		require.Error(t, err, "%q", bad)
+		require.Equal(t, "likes[0]", err.(*Error).Fields[0].Field, "%q", bad)
+	}
 }
 
 func TestHoursJapanese(t *testing.T) {

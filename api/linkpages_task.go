@@ -25,7 +25,7 @@ func (s *Server) taskAnswerAction() LinkAction {
 				{Value: "accept", Label: "お引き受けします"},
 				{Value: "decline", Label: "今回は見送ります"},
 			}},
-			{Name: "reason", Label: "見送る理由", Kind: FieldTextarea,
+			{Name: "reason", Label: "見送る理由", Kind: FieldTextarea, MaxLen: ippo.MaxNoteLength,
 				Hint: "書かなくても大丈夫です。書いていただいた場合は、センターの担当者だけが読みます。"},
 		},
 		Check: func(form LinkForm) map[string]string {

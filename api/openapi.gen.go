@@ -1017,6 +1017,31 @@ type AuditPage struct {
 	NextCursor *string      `json:"next_cursor,omitempty"`
 }
 
+// Clock defines model for Clock.
+type Clock struct {
+	// Compressed Whether IPPO_MONTH_LENGTH makes program time run faster.
+	Compressed bool `json:"compressed"`
+
+	// DayLength Compressed only: the real length of a program day.
+	//
+	// Example: 1s
+	DayLength *string `json:"day_length,omitempty"`
+
+	// MonthLength Compressed only: the real length of a policy month (a Go duration).
+	//
+	// Example: 30s
+	MonthLength *string `json:"month_length,omitempty"`
+
+	// ProgramTime The program's instant then, in Asia/Tokyo (the real one unless compressed).
+	ProgramTime time.Time `json:"program_time"`
+
+	// RealTime The instant the clock was read.
+	RealTime time.Time `json:"real_time"`
+
+	// Today Example: 2026-04-01
+	Today Date `json:"today"`
+}
+
 // CloseInput defines model for CloseInput.
 type CloseInput struct {
 	// Month Example: 2026-04
@@ -1492,6 +1517,13 @@ type PolicyVersion struct {
 	Policy        Policy `json:"policy"`
 }
 
+// PolicyVersionInput defines model for PolicyVersionInput.
+type PolicyVersionInput struct {
+	// EffectiveFrom The first day the version is in force; today or later. Defaults to today.
+	EffectiveFrom *Date  `json:"effective_from,omitempty"`
+	Policy        Policy `json:"policy"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	Allowed         *[]string           `json:"allowed,omitempty"`
@@ -1590,6 +1622,9 @@ type StaffTask struct {
 	Kind      string              `json:"kind"`
 	Title     string              `json:"title"`
 	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
+
+	// WorkerName The worker's name, for staff (to-dos go to the center's own people).
+	WorkerName *string `json:"worker_name,omitempty"`
 }
 
 // Statement defines model for Statement.
@@ -1846,17 +1881,23 @@ type TimelineEntrySource string
 
 // Token defines model for Token.
 type Token struct {
-	CreatedAt  time.Time          `json:"created_at"`
-	CreatedBy  string             `json:"created_by"`
-	Id         openapi_types.UUID `json:"id"`
-	LastUsedAt *time.Time         `json:"last_used_at,omitempty"`
-	Name       string             `json:"name"`
-	RevokedAt  *time.Time         `json:"revoked_at,omitempty"`
-	Role       string             `json:"role"`
+	CreatedAt   time.Time          `json:"created_at"`
+	CreatedBy   string             `json:"created_by"`
+	DisplayName *string            `json:"display_name,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+	LastUsedAt  *time.Time         `json:"last_used_at,omitempty"`
+	Name        string             `json:"name"`
+	RevokedAt   *time.Time         `json:"revoked_at,omitempty"`
+	Role        string             `json:"role"`
 }
 
 // TokenInput defines model for TokenInput.
 type TokenInput struct {
+	// DisplayName The person who holds the token as emails name them (the center's contact in an agency
+	// handoff), e.g. 鎌田 一郎. Defaults to `name`; send "" for a token that is no person's
+	// (a script's): emails then name the center.
+	DisplayName *string `json:"display_name,omitempty"`
+
 	// Name Who holds the token (shown in the timeline).
 	Name string         `json:"name"`
 	Role TokenInputRole `json:"role"`
@@ -1969,18 +2010,45 @@ type TaskID = openapi_types.UUID
 // WorkerID defines model for WorkerID.
 type WorkerID = openapi_types.UUID
 
+// Conflict defines model for Conflict.
+type Conflict = Problem
+
+// Forbidden defines model for Forbidden.
+type Forbidden = Problem
+
+// Invalid defines model for Invalid.
+type Invalid = Problem
+
+// Malformed defines model for Malformed.
+type Malformed = Problem
+
+// NotFound defines model for NotFound.
+type NotFound = Problem
+
+// RateLimited defines model for RateLimited.
+type RateLimited = Problem
+
 // Step defines model for Step.
 type Step = StepResult
 
+// TooLarge defines model for TooLarge.
+type TooLarge = Problem
+
+// Unauthorized defines model for Unauthorized.
+type Unauthorized = Problem
+
+// Unavailable defines model for Unavailable.
+type Unavailable = Problem
+
 // CreateAgencyParams defines parameters for CreateAgency.
 type CreateAgencyParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateApplicantParams defines parameters for CreateApplicant.
 type CreateApplicantParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2010,7 +2078,7 @@ type ListOutboxParams struct {
 
 // ResendOutboxEmailParams defines parameters for ResendOutboxEmail.
 type ResendOutboxEmailParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2047,37 +2115,37 @@ type ListStatementsParamsFormat string
 
 // CreateTaskParams defines parameters for CreateTask.
 type CreateTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // AssignTaskToParams defines parameters for AssignTaskTo.
 type AssignTaskToParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CancelTaskParams defines parameters for CancelTask.
 type CancelTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CloseTaskParams defines parameters for CloseTask.
 type CloseTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // DeliverTaskParams defines parameters for DeliverTask.
 type DeliverTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RequestTaskParams defines parameters for RequestTask.
 type RequestTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2088,7 +2156,7 @@ type GetTaskSuggestionsParams struct {
 
 // CreateTokenParams defines parameters for CreateToken.
 type CreateTokenParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2115,55 +2183,55 @@ type ListAbsencesParams struct {
 
 // RecordAbsenceParams defines parameters for RecordAbsence.
 type RecordAbsenceParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordAssessmentParams defines parameters for RecordAssessment.
 type RecordAssessmentParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordConsentParams defines parameters for RecordConsent.
 type RecordConsentParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // SignContractParams defines parameters for SignContract.
 type SignContractParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // EndContractParams defines parameters for EndContract.
 type EndContractParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // DecideEligibilityParams defines parameters for DecideEligibility.
 type DecideEligibilityParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GraduateWorkerParams defines parameters for GraduateWorker.
 type GraduateWorkerParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // AcknowledgeHandoffParams defines parameters for AcknowledgeHandoff.
 type AcknowledgeHandoffParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // PutPreferencesParams defines parameters for PutPreferences.
 type PutPreferencesParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2178,13 +2246,13 @@ type ListWorkerStatementsParamsFormat string
 
 // AssignTaskParams defines parameters for AssignTask.
 type AssignTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // WithdrawWorkerParams defines parameters for WithdrawWorker.
 type WithdrawWorkerParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2196,7 +2264,7 @@ type ListWorkLogsParams struct {
 
 // RecordWorkLogParams defines parameters for RecordWorkLog.
 type RecordWorkLogParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2210,7 +2278,7 @@ type CreateApplicantJSONRequestBody = ApplicantInput
 type StartCloseJSONRequestBody = CloseInput
 
 // PutPolicyJSONRequestBody defines body for PutPolicy for application/json ContentType.
-type PutPolicyJSONRequestBody = PolicyVersion
+type PutPolicyJSONRequestBody = PolicyVersionInput
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = TaskInput
@@ -2283,6 +2351,9 @@ type ServerInterface interface {
 	// ListAudit Audit log of mutating requests, newest first (admin)
 	// (GET /audit)
 	ListAudit(c *gin.Context, params ListAuditParams)
+	// GetClock The program's date and time
+	// (GET /clock)
+	GetClock(c *gin.Context)
 	// ListCloses Monthly closes and their status, newest month first
 	// (GET /closes)
 	ListCloses(c *gin.Context, params ListClosesParams)
@@ -2421,7 +2492,7 @@ type ServerInterface interface {
 	// AssignTask Assign a task from the catalog to the worker (onboarding or active)
 	// (POST /workers/{id}/tasks)
 	AssignTask(c *gin.Context, id WorkerID, params AssignTaskParams)
-	// GetTimeline Every step of the worker's lifecycle, email and audited request, with who and when
+	// GetTimeline Every step of the worker's lifecycle, email and request carried out (refused ones stay in the audit log), with who and when
 	// (GET /workers/{id}/timeline)
 	GetTimeline(c *gin.Context, id WorkerID)
 	// WithdrawWorker Record that the worker leaves the program (any phase)
@@ -2578,6 +2649,19 @@ func (siw *ServerInterfaceWrapper) ListAudit(c *gin.Context) {
 	}
 
 	siw.Handler.ListAudit(c, params)
+}
+
+// GetClock operation middleware
+func (siw *ServerInterfaceWrapper) GetClock(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetClock(c)
 }
 
 // ListCloses operation middleware
@@ -4427,6 +4511,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/staff-tasks/:id/done", wrapper.CompleteStaffTask)
 	router.GET(options.BaseURL+"/policy", wrapper.GetPolicy)
 	router.PUT(options.BaseURL+"/policy", wrapper.PutPolicy)
+	router.GET(options.BaseURL+"/clock", wrapper.GetClock)
 	router.GET(options.BaseURL+"/tokens", wrapper.ListTokens)
 	router.POST(options.BaseURL+"/tokens", wrapper.CreateToken)
 	router.DELETE(options.BaseURL+"/tokens/:id", wrapper.RevokeToken)
@@ -4473,269 +4558,298 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17rxzHlSf4VQK1vWAVOnl5SVPW6l40sBRJSRzrQZBsE4ZKWxW3MqoqXFkRqYzIW6zREpCs0a5fvb1w",
-	"D6YxGm+3Pb327CzG8hgwPA31uvuP/iaWLiV9i0WcExEZmRVZj3uLoqwe/sVb+YrHifM+v/NOZyTnuRRM",
-	"aNU5eqeT04LOmWYF/HWzLJQszP9SpkYFzzWXonPUeTBlRLBHejCCG4gcEz1lJC/YKZelIjmdsINO0uHm",
-	"5rdLViw7SUfQOescdfCRTtJRoymbU/PyOX30KhMTPe0cXTs8TDp6mZs7lS64mHQeP046d1I2z6VmYrT8",
-	"FluuDuiGWJJS8LdLRvAp0i1zoiW5dnhIRlNa0JGZU++YUFIwXSzJguspDFrROSMztiRUpOREpktzQ1kI",
-	"BVfHvFCaUKEWrPAzmjKasqKaUjC6y2Z46+Y258L9fTU201f5nGvzYGztMrgYvj5lY1pmunP0nHk3fcTn",
-	"5dz8gV/Cv6rvcKHZhBXwoQdUze7c8l/KqZ5WH+JpJ+kU7O2SFyztHOmiZOFXx7KYU9056pQl3Lk6jYey",
-	"mLHiab3/sXlY5VIoBnR6t5AnGZub/46k0EzACtI8z/iIGhK5kuMdf/pdZejlneBbf1Kwceeo8z9cqQ7C",
-	"Fbyqrrj3whfrFHfvpZvkhevPPU/sm0nKNOWZ6jxOOvc1y9eMZbcxmJfdY8pscmQY5iQuYK0vKaI0Fakh",
-	"fjrWrEDqNkMxj9nXma/dOFFMjBgc90LmrNAclzGlmm0azi1zz+OkMy7kfNO9D/icvTG+RZfmAZ5usbNJ",
-	"Z8YF3MiEId03O9QM1tB8Zj6cdBgtsuUgY/SUdd6KPF8wapc3cimXhWbpgOraUMy0L2s+Z51kzUMnEbaj",
-	"NB2Pj/rl4eE3RlrOmCA8hb9YQmRhN4Z0FZ8IlpKMi1kv9o1SaJ7ttJj45sFWa/o4PGlv4tGrnk9w1+3C",
-	"1xepPvtqteXJd9lIm3FYUroj8hLJPE25WRua3Q0oa0wzxZI9EBvNsjfGnaM3t16pt5rnxVARkSJbHpHF",
-	"lAnYIrLgWWYOT6FDCqw/SElKl0SOxwmhBN4CD5htpoIAVRKkymQPtFv/9hs5rmlCaLagS2UEUV2uHK6j",
-	"qouvWjDw+OIxka4QWkhXUdoZzYRcZCydsDkT+jw0JCTSUH20r8gF8D5a/wApGB1NWUrg1G6zho9jo54Y",
-	"Mb/KO0cFo7vyltqwIwyLzSnu4MqVHZnpygUUw+9swyrgVs8ecEj1oSfh5N9qXbNzMYn6Cm0mer9k4a3P",
-	"Xd9C0LB5nsmlIZSBKnPD9szEpDCSF+R28PNSlnpau20+LwXXy/A386ccj/nILF9enmR8NAg+4i9JPWVF",
-	"lB+4XdpVhwz3MLZ90T1CBQW1lQZpU80msliGq5VyRU94xrXRTqd8xmdyLgsenYZZRBZ78YSfMjHArd1G",
-	"DCxkYdSbwSkrVPzMNCbvP7D6bGwNqkkNzDUYI9dsrqJnyP5AiwJl8prTKrQxQOhJxgYpV4yq8PCdSJkx",
-	"KsyNhohGPKcwhJFM2S6HFy8MZlTQFvVnJCeC/2uQ5oNUjjSadqvDsERslssYRNG3LajQajBhghU0C+g6",
-	"/kZjbaUFXYiB4lb13LzhcUp2HGh1rZKKUuNrvmbUFZWuPRzn4WF7PD5rv1oXgjfxKWMDj2SWsZHZTqKY",
-	"UFzzU0bGdKQV6X7+y/e++OAvnnzw0dm7P/r044+fvP/B2c9+k5Abd+/eIbTQB+TaYfdar2ek5d7PLntE",
-	"53lmJnvt8No3Lx9er4vk5w6TL/F4u50x1EBRwp2yTOb+b2M7wzqW8Gc+XSo+oll0y+b00R188fU1fKKa",
-	"/5QKOpP/s/3h4Lt5QzmJCrAWruI9ApYstuQyDeuWKZ4aoX0EmlT4xCVFMjmiGZnIU1YI0KzMSwyJVDO6",
-	"ev0a7Gcr86pu/eL/+PHZuz8gn//wN2e/+j/rE78alfE1Nle955P3fvTJe//4yXt/+cn3fkA+ee/Xn7z3",
-	"/37y3l9t88I2zlhfk4p8jggl1V+kepycLM0lfEGyHWetf6TiBbjyRosgqCqAqQGaFNFTqol9F/qpqBff",
-	"ySZ32nreXR/OQ3MnsXeS6k6wgIpjsqBcK0KnjKaECxjJ2yUrgRi2kgLb2SbIRFbMknCx4I1olnS/SeZS",
-	"6KkyKzaXBTPbksuMj5a9C0qV88oPpZhS86gSRE9ZQSf1M/GNg+ef868R5fyEFeY1JzUZAmZMJ+kolo1b",
-	"BMe8IZFXrqmN7JvPjciQ4qZ74HFyLltnS4tle4FiTl2ResfMypvUSBZs4/zu411Ry+fE7DhIF/uuxG9W",
-	"/fObDSC//69wpa0u0JCnNN9qrC/THJbTyS3/n3VPBvQXUVzNWVYRygTC2unNSJI7PBKzsCGwkJZbO4eU",
-	"ZvmgzFfHXzAaY7EvSj0lOGdi91OhbwD4l54WTE1llsZ5mL9cO7DXV05rg6CqxxI7rlU6adIg7Kzfnmqi",
-	"6ynsPCrq+RnLZov8QpwG2cGFhMSDKbOuOxSUfqGOiVWVlFGStUzp8oC8LjU5YWMjNED8SlSyyIIqgm7c",
-	"gwszl5NlxVLW7+U9y2QiUqMmUbY/obsernxq1cq1YRK4ycxSliIdmDsyFvPMPZhyFewAcXemsNjwtFEj",
-	"8kJOCqZU/AQqTXUZN8ntCRkY5myIyC5d8x2N/QjW0k3Yf2VlTvGPtGwjEMwDqmbRDYSrOwnRUcZbBfpT",
-	"8D9uKbMzOZmwdDDnotQs3BgfboR7Wq7IUluG1XZtUAqu17hgtnJjwi1+Bdc4MJPa1qzMzg/Yzim682XK",
-	"9W2hY3KeNtwu1WTgig3prF48v6rFhf5mYIoFyztneirj35OlHskWNxOEcuMeprdLpnTbHApZatZybhtH",
-	"OhhkLdS1xUbjFloLzM7QfTtxYehgpMFRd5Nu3dO7VlGvb+mOulhFHBFdLMiq2GK+8L3YaG9mUp0rKgeG",
-	"06YpvAY3NUeDj7aO5r6mhY6Jsl0+ieQwzuRiK4LAV9cfig6wzUON9vZgS0Zo7271z56HR+/qZ8P7NxlH",
-	"W05oN8q+P6UFu6PZPEbYeVnkcrMqYXfirr07cBrQbLDZ/x/6GHZZ5eqpHTya/plNq73VuPcY0a+otlr3",
-	"xNsTa7ymMfLZaNzaLTsPt6Ejp3s428N8v1OtbdT82O1QetKtq6LmQ0dkMaUadE+bqkEnBWNgDyhDzKRL",
-	"NckYVZpIwcALvvtJqJzBz60eiz0aOME0JhCoLwguI1s4W0a1mD0XO6Cr1L06QHvRWWH2mXDMYGFN5ULU",
-	"HcnXDq89f/nw6q6hAUtZbWdhm3BBY6YhkRY0LTEmPKUilWgtozt2MJLwbrgcJd+b1qY8z4GxiukeqOZW",
-	"kwhI94bi9MoDOVvK3kHcNXPL5uysRG5wh2q8duUsJp1HlyfystPw8lwe3ML7/O+X+Ryi55CIaja6M+F6",
-	"Wp4cjOT8inni8ogJzQr4Pwxx1Wuw24KyR2xUbp9eMKUnHL+x+V6jwxY5K5QZyHaPKO2iglvcHtug2xmf",
-	"cHzF+dItRlw1ODLN80KeossTPrNL5tI9eyQNleHjB+S+DUvWwhZg9meUQ1JRqrbMzqmlG7mxx87y7Tnl",
-	"2e3TuI6n0QVmBpa+XPD0kiKjTI5mnSNRZlnz4DycMkG4JlOa50ywtEn37dY21bR9PzAFtv6pE1mKESPm",
-	"TZCdPMqMaTq2eaQJuf/ag7vEWy8rk2an0ZhOME24g1jTuDrUKcv4KStY3ENf6hP5aFvp20YYD6dLs4g4",
-	"wzTCK4w4SAuZ5yw1kixlY1bATps9ae59NSY3a7ADWynhvrc3HZVD1AqMQQYptPg/854pA6ftmPIMbijF",
-	"TMiFABdCtUxuIrHD8RJjr3LB4oJxzBgZS0zWTelSkZcKOT84eCATIk+NWJzy0dRoH2QqyyJbkoJqBsKS",
-	"C/PgiK3G5ulclkIPliyy8ONMyqJrvRnkn/8a3/fP/41887AXdRJsk+jrVOK1LiDzITem1atanispBEYH",
-	"TwcfqAaShGsRI4eXOMvS20WB5nZ9GcfmWl3cxcKDq9F/ppR1FKxnWfiB6oHYAF/2usa5FGyj/cRy6YD2",
-	"3FXDjY0igxSn5TGBaIhgLFWEOsXRExzQ66oOdEBeo0tywgib53pZ05U3solKR752uKokp0xpp1GFalgs",
-	"DBtk2JnXDGjktxMzhIJCKkwtr29cMJZRsSEtz079Kelhx0RI7YLp41KXBTtA1QNWeSCkju3nQ0gJ0HQ8",
-	"JgsjT3Vjfw3TOkarJoUcXrKYsirKARss6JwpUvvQuQRxtVtJRYHridtWOKycQSZStYv3w78wUt1Qp6KV",
-	"bR3LLJOLQZnXPR6Nl0jRlrsHKQctfmxxLuZmX2mD0PDp2Co2j0uTPrdZOLvp2zt7XsEHjCRlq4NYSxK1",
-	"8QWfrm1BbKK7BaNa40SNwa1EfAIiio3Czjzm2p9ZD9A2Kx5kp+/mEaw92OJx2rPfEvnDtq9zt2/j9nK+",
-	"pZZ5bDqzTI1otrtP9RwH5GLeJuDORmkzthRPWUq6AeO9pAg8d04HU/P8zxjLB1vVFPkorx3VTqvoH9ol",
-	"Z6e1OEutqORW/w7JHdTvxg+e2pw7FjK2xIhlWYs+XubpziTztNyz4dGrHbRkPdP0zMp5dYODVJvhGg52",
-	"I1zIVW6WQZ7KgDbuWpV804oh7iIxviRuXnnoojNasz440ouy+Z048Y6c9ssP4+zOW9adeaiDEdsnejVZ",
-	"RN401vfNLKIB5uD41g6sHV+Mou4oVbL0gZwxEcuzGxVMx020E0YLsMlmTByQ+1O5EESKETtGHZ5ro6+r",
-	"KeGKKC0LFmatBXkS7sNrCwDhppXENfg1cYOMTe41qkfTu5Bfu2ORgpmhKicTw+mkIJATdUmRBeOTqVak",
-	"e/iHd//q6iFYoz3wgGk+52JyTBRj5N7tG7deu50Q+DwXk4gfBMr2ByldqniVYCbFBBABIBvAZjPb9C+0",
-	"pSZME0q0vJxKHIBFPgiGfRB1m9BTyrPAm7uSzEtPJa/nJ1XX2KOcFdwVaa9cHlNeCKbU2otrpj2mBTmh",
-	"o5mbuIKpYdoLONFJJhe2gLygYhafYcZnLcNfSempLuW0ZU5vl7RlqRoEGaxNkIvjHrdfaKy/G2y16sEi",
-	"NpcsqdFNK8E/YMV89Sz78gZXVXiu0eYFG7PCPuUHGtNlcslt0GNlRdtcr3ecp/1f0ZwKplhCqCLUEvyc",
-	"mefJQpZZShQFL20XPDokp0oHoBhDQKMY9g46W9Yg2rH6kUWX1iWDxIqDcqo1K8wc/pc3Dy+/8NY71x9f",
-	"7h6+efXyC2/9r1ffPLx87a3en2wTdvoOo8VrNjXkArEneAXktqzSwQkzhqymxYS15LZBxcGacFXsmYYj",
-	"3+gnkEeJ7yInS4KecBsUOIhFBcZccDXdUf3dLUenYKecLQYVi2zzCJdtVxQmC+00RuWWo/2dDfWhKIVA",
-	"Emn4VkLJqWm2PrURb2l1bJ8rYanKPjVLVH9JbXVq024ONxxbUifJ6CZ5omw9mdnyHvOnpJnKUW5aKRtK",
-	"TONXbZmNe9/Wh2JlpCNzJNOYEc701Io1WGgM9ClmVCjizgXpTmVZoEgcM6YILQzHEzTrxfORUzbKaLEp",
-	"ATZWfHiBOZqRtdNc5cG66Hecc67NDAye9bdWCvX6+1Q9lzl2S0OBj968vro6THddJ1tWWV4Q6olXW0s9",
-	"WE/RBZtwpQu6jgXKRUtwZswnZcEgzFcT1L4q0Biz8Oe85jaqH8uMnrB4UfopzcotYlT4Anf7Nu7nTXy4",
-	"1Dzj/xpDRyflaMb0Oof7SJZtVNI2t5YZ4Ju2mYGxAzKudNu+ojNHDU6WA+/EOPcZa5EAlok16LBJUwFP",
-	"bRBkZJS1iTUExwoTS5ocPeA58T2scfAIw2uryQ+ZVZM7tDGgdhYR5UP2nMX2/nUp7jHBFjS7eOEUKoh+",
-	"6aMKRRDQulDcEL9l0XgQkaggmhVzwkSKdbBcE66IlhLxilyWwagsCqM0GpWnZibsGOdrgYR6w8jY+6w4",
-	"5SO2a3Zb9VR9smf/9TdnP/ztZ7/795/97sMn//bXT/7yty+e/c2PiCyIvfKf/uHzn/8YrwT4S0HcdySF",
-	"5sIGrE8aMWEfCo7u2IKxmbOlt3KgPcQH6nHt5zeEyNzcg+9tWl11rgxC++zWs6ntZz1Uv92UWiYChspt",
-	"h4VwobR7rY2B2sJuz5N0P9Xzi+EusbjKkFGlB8xlm7RFVIqBTQhpLaRhI563VoL5q+0BPev3aUG1eziV",
-	"hKoZSz3LKJgyXKXbjnfXiyd/mccGchzXcMDYIHrKFeQ3mXsVoRPKRZhT17bGlTm3jnrDdC/AX0ACjBaT",
-	"GZZAWyqUNHsUf+pZBJNmgDHqxxsSRDVFO2ZLzIFJ6Y9Lo+xtQ9AoOLC3AOpyexEWnvXHyUqKx6nTFbfi",
-	"R0Eq56a0A/vm1dm85eezj4qu+vSeVknXXadp+vjoqGDM+i+kOJG0sLEQOtJYReFjhkFFhQA9jEGecIZg",
-	"hWlLnHRLl/5qdMzQvSy190BHPAG+5HYwKeiIbXcrZFSfGp10Ta7NiOZ0VLfZwqtGH21H6mKPNKaTr/2E",
-	"T1MJ7mrihK0q/J4gKtiStV+Z27jGRrdbEH5B+TxIKc+WA/BjRF3DUQSgLcB7as+1Ifmc/f33osA/UvO1",
-	"Gw3SD9a+YJoJ0NSWjBZtljObc5EG4Z2ox288XrPbrpK7humwslhGqV67UaExhO61Qc6KUat3Y2FEO7j4",
-	"R7osGmv42S/+5uwX3z/7b//XZz/9cVR20EmDR+1wOHfJ5W1xLsXzb9vSa1csa8Zm2XIwonkrdTbt4UjG",
-	"7SoZBsc+dr7qmxg55nXybBJXZNyr52wtHaxlY23sMEagySqDjfCjdYfJkdAqHdYPTI1XRgUSsJyWJAku",
-	"BpArvDG/w/MtSH7dljhtStn2Mhq/822bibZJccCxJNUsgi+2L8W3qzy3XSqQxmb9+Skb7HI6cy+bt1nd",
-	"pl5U/6R/W3RqFbR6Mz8okwv0kG2PkZl6zXFV9NIi48zYRyIdOHDo9RVl5iljTG1PBkG6f2R0XChN60H3",
-	"wDjbDQllPRTCOsADzXXGLgB3Yct58DVrs1Luj6YsLbNzAQWsku2Fi1gxrOxKWZUdHOFVqcuxLVWUBTq8",
-	"EIsnkzuYD27O9zOpG9W5h5vMieaxwS+vW1n4yo4Li7DEW0PBz6MAjgWbS81I9+yn/8/ZRx/0zIpJobj5",
-	"6Yt3P3zyg3d7gZ8MbwYzwtwSNQYQHn0njHrrBtvWW9ZYbfe4+zRYKh0737VrfjGJ5F4TyAooBRlc2HPW",
-	"ZDdPV+JF5rGNNrZ6LFE4QFqWuZ2MaF6VAtn68bAGUpZoWG4ARLMiNqJZ+amurPy6bQ+k70pRK4Y2doNG",
-	"sg+1JKafT2pfjFW1bJ/fuo1b4B9ZE6nejuetvKkxmqS26vXljG+ihTaMVKtmY/KH7//EpiflrCCpq/le",
-	"zfirlXPH4squfDsaRq6Xa0ftyZWEvraFq+5NglH5ITS/17ooaseUyjcEwzxKYjaMXCVakufqy3ZEPv39",
-	"T5/84ldnH/3g7KMPzz7+ZWJ/+OK9733+8x8n5OxvP37y0//y2Yf/5uyHvz17/y8++6efPPng7xJy9ut/",
-	"/PTjj5/88N3P3//9hqWvOhGt70PUqKjf8plYZf2WjzYr7Ld67Clsrc+xXiH4hSxmgynChNo+GwFKRqks",
-	"WB5g5NH5cQCnpxAyGPEi+wIPDBUpUeYMIeAg6QpJHCRj75g0orRHIa4xhG37wrzhi//wd5/99QctcOG9",
-	"Y8BJpCN9FAz1kkIH/3G9oBAxV9zoFoUMIpOukLQvAuUkXI+aqRwJMmNGthlJp1kw+VYsL9B84/IpLaDw",
-	"0XwM9uWhLGav+A/CTzdqX4WfbvlPP8Avw683/efhT1tJ8DoOAVpD0fE4jgjYCrV/Lmg/KdjuD1wMLaq1",
-	"20i7RXPhSAi2tXC2DizhRsAinzcZzWLbVabbR3aqidgmWa4lgzRIPMMUkZ122fCGQcZFtIJYFjMixwQN",
-	"8cJhaCP+YdVSjBekyhxJSE45wJ67MB60R+KCEWiYtCYzaa8gBbs0k7oASAHwokxOzkWw4cO+61alPwXo",
-	"BRswC2L4zRvQN9fOytPDdi4Ui2YRGchuWcI5XUImUJQCHiIwF5S1uCznnC6NiHMpreRPiZtXvEChnuEa",
-	"ywh90Zwxgmes6gjpQX8nkosJMQoTrdwR+FaEq3JvRimLBSPSF4y0AEhvESHQUyYLpvmoziSayAGoUxN3",
-	"ThC9IZwAAIpYyC3YnGNCsWObIoKZ2wuWliPmswjbspsvkgAdusVzVsx5lkUcFsgSzRkPJg8wCAyh/MeE",
-	"ErtoCUIFs5SkciFI9/kXXiB/Rp5/4eCF/zHOHnYRM/7u7XpkhRCTvsCzZjHFNjOSXRddphVy2ZDGDaFe",
-	"PM/rk8Er2bFWQu4jPF6J26cXHPffUDfvfzvSQE8wUsgFmEGenxzhkUiI3zr/X7P1CQm2MemLUM4nJLKp",
-	"8EAZ/h3eBHYxvqb0f5LGpiNx17c8IeGOJ33R3PGEjJkV6qQ7BvQgLR1T+Oe/NnLlz1CiJOS7kguW9gXw",
-	"un7nmPQ7vYTUCMX9aUfoiSYhnmaSvqgUCdI1omzt90jtc/Zh/znHxI0u4SUC2gArRzNohnpRqBCgPB8I",
-	"fEp46Gvl7hogcwhXbuEJdsOC+7dy0Xr0UpsKPMilzX3c7NNo1FbHDuJasHO2XQ30lwtynpZsB6phj3I2",
-	"0puKPbZtdrIB3hw2VF2oQlrmwO59wl8Ab95AMPMJ5+vBE54O5PoGikIo/QfyPIGqmuxvdA332KNTCQpd",
-	"PetRUzU72Nw/KqLm4/fWz+a8vTrMqFpmYy45dW9ENc3khHS5VsSINkoMGfZ2n5D7YNt0biERnQtwsqoU",
-	"jqCTgQwhnkYTB4plBnRJEXyWmNNjJ2UdeIfwL3DpHcZ0wqDg+Oof3v2r5w7icI/gsLmkyHdL10bWLnBV",
-	"w3tON+JKNXDbAp+r6aBnoivpWf/7x5/94PvbtAnbufnqOVnpmtiTYep+zwlXxD0EcGl0xiAn2fzNha9m",
-	"P0YvqTnGYV11rwYsfPWwQTJRemnWtHteHbFWKfZDzuSkIk6oOVJ1RONP3v/wk/f/v0++9/fNPUj2IAEc",
-	"e15dyhkXqaFdM8hjBI5AHyeZlDxlqoI2qIAA6gPPCynHBaM2zXQnPOa6LGij9LtV3fuOWaenkqeqRu6A",
-	"OsYn4ELxdsr6MW/CIcz4jDU/UluUfX2qWcEG303cLNtW7x7Sf0T9AjyDUC0w2p9LFh6xXFttYGQ0ehDd",
-	"FFE/SoHPNlKIo6js9sYdu+u7QgQaOVZ3McYBXOBga5zdZnHDPp3OoZVfG3vjs245Nu3VhRSaugm+sctl",
-	"PdNlzoX96+oG6gu+1zab+5oiEM/FNP8vQ32ls5i78YYgeBDMw2RE58w6vJWcMykYYZlilxRgc065mJDR",
-	"lIoJi/aIW40WrlNt7/v6+9jizWJeywdhjA3pDOOEFuCqpsZyhbKza498QtwxT8gf3v1lL4oXNC4Y28Lx",
-	"CNLZ3Os0swUXqVzYpSuMLHY5HMTlcARQMyyFaXjFK+aNF7MW23kkC9aarr29c6qCcoklWOyJUZhZuCE3",
-	"FteNdzN5REIoDYCNrSbcoLlYWpI14Te9xbt+I8cJfGWWSBVgCNXOSuiaRaynHYsckNB2aWRnn9jBRxIx",
-	"gzqN99QG4lYj6dQxNdwMo1vsE+ZWgZpeOXrtNXLC9IIxQQ4Pjw4P4excu27+V2/WUOu8bO6MgeVcTa49",
-	"PsL/Xnv8J7Fjb0aTWaTyi3h83Xtaulxt7dWtv2eXVmq7+Ie2gOVfGZkLdVfL7mIuAy+d2jOIY4WfRtHZ",
-	"qASRbsrHY3OkILmHaovkzPWU3Ll7943Ba2+8/uCVwau3X3/5wSu9HTSmdog+WdqcSSeSMz5mo+UoC7sm",
-	"0zLl4MaxQTJbZShSi6VtGMFmdD30BOEHfWgfNzlKHXE0vfP4CDeg0G7bB5EqPSh3DcmvKdI9lbNd9WmZ",
-	"beuds3Uz8ETDGxcsR+vCn0dzdVNdLTeeygyxTBDpkHShE5B3+Fg+EHVezbnwf69ZEd/OJJ1z4UpdOknn",
-	"lLNFFKohjmEGr4stysMq29kXaJYCc1zn0v5Hl0y5tNdUuP/raVnY/44LbnOeqS4L89+YEvvQt0Q7zy6s",
-	"AXxYu5aNBVkD4vZQFrNXZcQa2CVNY5e01q0PaKwp7athggvXCsOC4A9GoyIex7d9QXfKvsFHWrjM2ojC",
-	"ui6pq9CJIcSq1hlLB1xsnZcB/t41QZjAAb1xxeHelpDBfkGVV/JpXCKyG244mPok6y1dJ43Gry1M0NL4",
-	"ubosnecUrJhgfE4zYoO0M5b7lkq4AnVf58FzyTbHqDof0JOiJcMY88QEJnhhXgaeGD2lgDjjzFA8PUcW",
-	"hwYSxYym0he1JFFEU3VB+YTYhnyQ8SXHcCChM/cbRtMZy6Iv8L0uP61LSSYn6O0l4SX4mCy1/T4l1w9f",
-	"6NXiysFpDgMRdvKHSXtQIi9kWo5WYxI+GLFt6KEZwhHSTFuEEQYXcMAhbtOQI7lokKgy0C1R4W7tHjuy",
-	"p7J5FtsOFIt04fEtwjY21vU3ItRgxnfVAp0Kv0PgvVL7dwm+75iq4LMULhZuxt7vjKbOxttSQQ0fG7Qm",
-	"+Z4Xzr2RBmbdVAPXzi0hFWhZQvxlt+4JKaFOu/obIcFdtkrNNF55eWdf3QHOkUyBHSmbaPUVtde2vUbQ",
-	"G6Fa8CjtI3fLHsqnlbgFCsqoLLhe3jdfdNi5tEBOAMMATo0/+RdMtc47jx9DLchYRjCO81yS7qd//+6T",
-	"X/3nHqCgTRlCXsvxmI8Yiq2UT7imGamwwC7bXlAE4dUOCIR/+yIt+CnDrlhecHlDmOhpIcvJFL2tN+7e",
-	"OSJcaDpjCWFVP0ZIB+sLn5tJRQrCjZZazqnmI1LtdwJXq87HB33RF7dPWbH0WOXYnGt4o9RTWdgUsiPy",
-	"IsLFBwhNCM80PCD3ZMbUERmiwTNE+MikL4ZgCQ0JzRSGVBVRmuUqIUOwleyVORV0Aq2kZkygFxcLA+G/",
-	"8DIU7OALMCL5gEChNQKo3nvpJnnh+nPPk6GlcDPeKzkWl//pd5UUwyNy/fAQ5XhfnMh06RUKITX5V/ff",
-	"eD0h169ds5K+uuGkYHRm5HtRZox0YZOgsxr0s0r7ggsyxDrxYS8xWoB9hZkmviKVDL8y5rpewgIHlHQr",
-	"vQV/cFDwsFL4DkTMHnPdOyA3SMHGEIR224XxAtUXNoBwQO6+cf9BBcA+lUKWBRneSdk8l5qJ0fLyt9hy",
-	"eATw9LpYVunJis4ZmbElVubAOhRMl4VQATg3hgWstoPlF3goMEv5xt07VaFl56hz9eAQtKCcCZrzzlHn",
-	"GweHB9+w/fLhUF4JW8nZkgTDV7A1XWrsKK70DXcTgH/lUih84NrhIYJ5Cm3NipAMvmvtUeQ6F26wD+Bx",
-	"53Y7Pl7B2caDR/1rvYYYH4ef+BWHnQB8rpzPabHsHHXu0kIL6DVtu7N1v/h3//HTf/rek//8t1/8u/8I",
-	"Ccx0omxseVLQORQO5VJF1vwmeGrsjM1uFXTONDMmQ0sdfnXLlYDWvsWWUJRv6fFFW4q09X5t3g80lB7X",
-	"d0EXJXu8QipX9/zp2J7eSFOW7mEzb6QpoSQPt3QZ3cHHSeeKF+4Yy7E7Wh/YzSkbzfAkoxABtoY/qKXS",
-	"bE5GVJCRuY10C6Z4ar6ZEAu+ukxAxigmNLbMwKZ+DGh4THnGxQTZozGpiCpHI6ZUWGIIeAtGLjh8sWGl",
-	"dyH7uKRCwUYqVQ1ie6Iv+uGekYKNGD9lab9jIf+gUgiE3wItO0YM5wkkas6KvoCbj8hiyjMGVUXuap0V",
-	"Vu807+hS15qSXVJQZri0VyBz21ZIKk0QNOdymfcSbJaIgVSuQEIIOudi0hdDePvQM3xrCAFfjR7FQH/7",
-	"ap5GN8BnciCdPrl6IO8BrrEN5k8ZTRn6PV6VI9/+rfpGU918fPGT7AZAqAjaUtvCnkLb0rcw+uEOuQ1z",
-	"ukMOsZC1QtJGSxr0wc0yvF0yqDpFV3nNw1XNfqOrbCOx3UTFfYs7X+Vzri01XkCgryVJsx5grcQYNcnp",
-	"BPV1UCyZ0AAwvQfW7RRV8/J5qSkwOKeRJUSwhdHcUJ/qgi4cCmcMJOCeg60ZakbNOTwwZ7ugGXGYDmie",
-	"KjQp0F1FtY3yWveP/XAQ6DWs3YICkjInVCzdoyQv2CmXpWtoMOdKsfSA3Davx5/UVC4UWWAPhL5Ap5jt",
-	"gAEdtqF4cyoXRtVf+tg9dDp3nvDEngLfIaEvxoyp8DFWMCxYgTkE9S22rCUJdGfr87OcHvqX2JSepetg",
-	"EmG05gjdxAXf6gz5nhqeGPfWW+bxhc/FRRTdoP/M/pRdu7IXP162X4gjdLvrtnq4rM4XUjAQe4On1vTe",
-	"hrQorbWDtN10QhuKBVzThLCDyQHAC9u2XiG0VF+wR9axZAzCCeXChoHG/JE5FgvzsjlNmU3uNVcoz4yB",
-	"hx9umnXuuKTVF4+CcmkwhRcF15phGzdYFqT+PvZgNr8egAri9B4/RZgazrI6urETct8ILCSMp6NEwLt3",
-	"UCCu7ffL97H/TYx8H3iaMNug3I0Xpmb4ricyIRcbJAL2YVqrBiBs8FPWA2Iv887G7Za8BqH9x6ZbBCjP",
-	"a5UL2/jo4oQCq9XQHhJvsfCiKeFajUWkoCvv8PRxq2IxRITroeEHwKvuM5G+XPD0kiI2gANI2eQhO5lK",
-	"OSMFdG9iKenmhTSGH0uTvkjZmBVQYRMU25zIUoxYQtJC5rnLFk2IzFI/rwMCqaj23RxYWHHKUiJLbexS",
-	"7xCFqN4QPF5X7O3qimIinRQ8HUKEEP2ZQvYFZoCclCuzobosGOkO799+/dbL9+7cGjy8/eIrb7zxrcHd",
-	"P3/x1Ts3B9+6/Z1hL0G1BP1vipQC1yEhY1lMzNBAAEEdPyp6hpn7aRNYUDKnM2bdmWhdDv0dw2NwPpq1",
-	"AaEB64MPmGkM8VKKFuOEnzLlkXiCNpJU4Itj3PtlpkNE8Th/gBZ1/kT7fPSKCe/CJ57+AQxh41u4Ni60",
-	"84pb6PaLn8c3hH21PYTgCEFZ7ciLKMpTQk8wVrzNgbyCnQ3avTgPC66N0kNGMvcBXJxhF5wWHrE/IRaw",
-	"n1hvLjf6NPqbh76BwtA6JCrDoGeRnUQKdHeydDHiE/nokjKaDR3pbHkZtIyizNhxYFTASC4pMwpZgIG7",
-	"VITCixZUeRXdUS7QrfIrBFqMTY3BsLwjZ1RRVFmwbElk0Re5VIqfZEuS8hQc7LSASEp3aPQolg4TMizF",
-	"TMiFMP91h6cHPq4T6Amh+wI0MxwV5DuaOQEmBxtJUfnY0YMT+m8sGka+7ItuKTLn6IJNAWgRnmXk7ZKV",
-	"hkEEPXNcLQvqhL0D8hJ/hAtS5d2naWHehwvKx3btyKKQYnJUfWYiGVhdVvWE2/vCqIcLJvQBeZWLmXJZ",
-	"BPAEe5RzoyY65C/8ghTskjLLGGMZ94BOvmSukZzPpfWUFMNaE4YWvVDmy8RuN9HS0dcemIzhJIQSpOmE",
-	"WIo28sFStONuYGJgG5VeK6OpsJ2juuPLTNtE+KfItkNw78hyVpn4F1y5CmC0whQFmwhUJBegagmJtFUO",
-	"IyAFXQLHOfHVKTk1KssN91bnZwF+DI8Yq4rlGR1hzl992e+W4bLv36ZqIJRvY1Z9ydtdYYBZu3d/8RN8",
-	"v9sYTwmY5Y6bs97eQsVWXZmj16FVY74Xts9DSotEMjxDtqBJzhl2ssT4L4ZeLf240EjGjQzStfaiTKTH",
-	"LkkPm4k6yRp6xlReMJribFeakx67TC2I7hAYel90A5zGI1J1POglKwiOqFNVrfeIbb3XF3QuxcRPDhJp",
-	"Kuyo2EyCVn3kZGkMB6W5wEmYr7jWe4a75s0wZ7ikB+Q1zN6jBesLe6h9Rt9qKQNaGlZzggQNbuElfY6a",
-	"UTYsUHHVuMDsGI14X5GSK+er81Md9MWNpiPJMBFwJpElQ6cpxvaPwa20mIIfyLschNR94XvJKqNYKUm6",
-	"Q5cMCSmVwyMSaTKL6sicK8XFpNdiGtTb8O7kAG0X9Xt0iCbNE2cYEemanbesAsDIR+r0mNyAkssjotkj",
-	"fWWkTjHThKqZggyNm/e/DfiBkSlZ3aQ2B5t1D4wv6YzUaSyp/2maOvWteWy7hpmJ1d9RX58vfvbBZ//h",
-	"o+Ts3f+bFHKhSPfPH7x0+X9CY4WSk6U2dqY5mXNazCJt1uK6TmEHsRcB7XiAPXq+kaRhMV2EOADFvJdA",
-	"mg7BvWvVb0D9uazNPq91kHms1C0d/bZYOFxoO/VaFVdVqPssnfcVEOz+fPe4VnvYc7T3xugrGY9Jl6kR",
-	"zZDxJ1bNtS6zhATVjr0EQ+1Nb37r/qM1Dd3XA1u6EViXhjdpVq3YM3GJXI9k4dsWqheNlNBiBulo3taG",
-	"+MG69QsaLEfVHDiGIzlHsZtD5h4XPsMjtSyliwmcCcn4nOvesTm2fdEd4ur82UidDs1hHjYZ9dDnVC6m",
-	"MmMuKCFAIo55xpK+WMfGjEhEpUdNGdMOzFpBHiG817W87gvIX2mLA94Pexj/d1G4kyj8I/Pk1zEp26Xr",
-	"Vu8AmMgW0emkXXDM9hAWAHvWe48qUFtMRcUD1DV/5BQykZ0sxbML7VtYQ6raGKlhCZuFqZOjz0zg7VnW",
-	"4YKaeddjEntSeVxljBwTrBIz3DSngjN1Cb6qSPfJz7//6T/8rrcuah1LEYuLsK9GdlgFN/YlJ4YhdTzt",
-	"PM3aVhpLEYqhbI2T3fI1Bwy1lQoeq11nsYCFVM0eyJ33GjbhVue8DtanQxV1CMYv2T1VwxiKUYkrV+sa",
-	"04TOKiycY6IYI0P4bdjbh6sXtLTRVEJShmAuuOO8KIi906WKcLiwJFOaEoeyFTIL3991hcIshJHPe2zh",
-	"JnDXubjJBSnsGe3yTY/stId8DngXoZYDhL6eE8ZEFRE+9v49X6uR0Vyx7TYScnDad9Bc/pe0gViSt79s",
-	"nCpub9F5Nm+JS79oj91WuJPASFxqRZAhb1tiyKr097hCTyyomIE7mNFCqMqp6z68GlmwAKrPghCejqyo",
-	"I8J+xWTFLQ8at4+ccYifh9sLuYgiKKAG8DULB0pF6qu6AXR2O3ngOM9GBf+eu/G8ZPTWMzYQHITlHn1i",
-	"UxbkdO/ZUnjYihudBAmvNi8hvtVtGa63q1pTMmFaVTkWvvrFYg4AgBzp2j1KPERuX9jAU1pifDOpgBVc",
-	"hC1x5ia+BZNKqMsdy7iY9YWWVn2BLHEEDzy2/4GUV0XG0PBHpD6LiyA6DIRt+sKWJFYAi3g6VIXs63LC",
-	"ASsQoyFaZimA1mZLwnVfGPEMohnY8gF5XXrsQ66nLsTrQkBDt8QHeBO0yh72BWRkkXpCVpArgmAU3qGJ",
-	"YScYIc6MmsXsCwxIXj98AQe84Ir14nkZQHhfH85egy39ijH2ex4kdA/mopqhcl+QuSyYbQXilXwHPu3p",
-	"t0sdk0lsYx0q0N+5HYdvIDlGfbq2DDUcCUQjAVyRdIWEUmCuSMbGmshSo1ICYWmuyKjUfUE1GYKvd+hC",
-	"qtAq0jpzVTl35gwyFUThkgIipX1RjRIBpC2yIRxXG8JPqaak60/f0HCal28/IDapxZySVxjN9JSM6Uhj",
-	"ANTGtrkNg+L6lZBdZuFKHJILtQijfVFN3HPdhYQOtU7lgsa08RhqE1jzAkcz5pGFBY4Hoq6FqOPXaqDj",
-	"McD4p66sB4vQJjtRnU3Iyb5dbDQGEmr9oShCvaRDaaJ8kGTO5ieG8UPJvaJLQjNZpludNB1gXLalV4Hf",
-	"xt33rFSpbQA22zbNaQb2tr3rPbdtAjvLPb+oNmwxxRznxZSJNVsCOBLrNVq85VmqpAAxuUdlFMEzusji",
-	"gOWyUcG02p9nyuJztGdLbXBOSwR+/2p6pyvgyS/ZPX1HqZKllhxW9xUv72EP4UVBLBiwMHErjwN6geRl",
-	"K5tHrCUlDinBF5CkLGMI79bUUU/lrG3fn1FgHce0HwvdvCm+oi3r5sq517Gmh/aerYLOHuRpu1RMhMha",
-	"jR7fpYVvPoMN6mZUUKOiYilJS3z47dqXN8K3rbbOy6piYJvsVhaFMxkJFCD42kqubLLmd77zne9cfu21",
-	"y7du9doGBiBo+GS8qs2Cx/2Rx60DMK61FWh2jb2sDhE09iW3DekGH8oRsDJb+sRWQ02aPdKt6Ab2r2ZZ",
-	"2ooKZYEedhUk+NjTVp/aUSiq1gp7Kj1yDcaq+j/HDTav7xXXq3U9moS76fxrHT/04NX0DWS5xcVtO81f",
-	"2yp7u7571AL9ju3HjqpKkux7saUmFj/bHHdaZEuSMXpqrp4YM325fbG9oeM5U4pOWAIVM4A8ASESy/iN",
-	"zeZrA1K6PA6sNqgLdazmgNyDlPEJljeVYsEywO6ZSJmSvDA2IdR2CTcb6w7I5IIVtiQzdf1HrH+TWxh8",
-	"9ijPKBfKpVATKZiyNap4DEdUQMkcvgfSyYU0Xwwg/Fjo/bRJ69zKWIWV+ba8tS+kOJG0SM23wHEKFm3c",
-	"ETiSRepI6UIn9SsCI4RTeTaoXu5ExnyAZp33GdtxKMdjaGzvzxWQvAgPFsBNnv3sN1CBjMcjnkpSZ/FK",
-	"MaXWJ3Nax5+/05ZtBr4vfGXdzK/cJ9hwV2nn9ra+dvcjy8bByx3Ey4Tm0C455XMEpeyLLtz6h+//BF90",
-	"RBDt9JQF9Y32oBXm3dBVHJ6Z8smUFa4222LQkBOpp4ZJjKYeS/FymZujyNRUZqmPUrRlf94IFu+rqWlU",
-	"I3wFm+2tVzoMEw/mtA8/tica2+0vqe29J4gGFVQ1wEAIrguN2dCAqCswrHbh8ZIsAyJS6HBOMfoJ0Ci2",
-	"VKn76e9/+uQXvzr76AdnH3149vEvewlhj9ioBP3XXvzive99/vMf95K+mNITrhXpnv3tx09++l8++/Df",
-	"nP3wt2fv/8Vn//STJx/8XS8hXGhW5KxQRuiQ7tmv//HTjz9+8sN3P3//9z17MJxIIiM5hykf9MXwZHkE",
-	"SzG0Z0zV0UCNxR2cw641Kpe5hX7h4riBbm5lCUbuQKK4F3NNtJS9A3LHtYkkWi6o/WZfhOddllDChXnS",
-	"TKkD8tBVB0d3si/oKSsgc7RxyHyAbOW0JRYR1fxoRLYZp1mYtIkC7jDRxmOjSdiidigzN/wip7wgchyO",
-	"X/WOEeHBCHKLmEM8luoacenf8LWQmH42z0Zo+s9XMvJLkZ+1E3OytJQjCwdZYIkKhEuPdFGH6rVwmRX5",
-	"aaEu15tIN91Nz05IXMQCscPfJ8iXXZCnkjrteZ/bG8M+1JQWjHCBzh3D04EJN4tEEw96DbUkinAxysqU",
-	"pTtKnVcwTFz7oJYrSK3YF0JPeZFeNleWhsOeclR35Jh8/sv3vvjgL5588NHZuz8yAuT9D85+9psArkZH",
-	"pmttoikVCDoDyYV9YT8IuNllkUvFEpd4YFHGlgBIMAXLpnvj7t07hBb6gFx7vnsVnb9gRl2WJQgELFe3",
-	"/S7MApejaTjd3gEZTvgpqyQZ9cCwpHvt0LzTgmkg414dICLBuqJ8bV6ATchqiQ9HfsvMumCqh5aWz+Pc",
-	"wFtt5tUzMtbd3pCxHuzcN6ewg/VD6F47POwdG+Fvq4y5JjQzlmGKGZwQPZYa6nTRTi0Y8f1AQcABnoh9",
-	"AUKLk0yKCQom3zV6NBNykTHb8TsJJN6E4TpA4ogRi8Z+BfhYWL4D8qKRtzMGyOIWViDAjk0BVNbVuQfs",
-	"b0GtR79dHDo28DWQhXYqzySNxHPTVbb40Dc4fpzsVfiu+ebL/BRDjPsyV92xMYcfIEgqjto1hikoXbvI",
-	"V4ADWJ8ua089K+akKIXydqnXNuGSLe/3GbFGN4bz4E8JBBPswUiBIXrMxpEscAmAr2OQ4SY/5Rm5KVOj",
-	"LhteefX6N3pHTue2XsfLh1fBRQTvxt9euPyNQ9C7tdGioe1CioAGtUH7fgxu5AGEkD22MtfQ653ghPsC",
-	"+0Yg8Jf1LdkkMkioMQzJwRZQ7VYAnUcaQU/6wn83iu3IJ+Km25SvByuAuezKC9afkfua5fsIqfOJA2ay",
-	"qBjdwOX3h//tJ2R3dRXec0VIcblggi2wfW78aIE5is+3GaSoEBzVBwnkXHl/wnjdAYGXIpkOXeIX/nlJ",
-	"eWxSpNyELKZ8NCXzUmmjPMxBDcgYVbp+vK0TFaIF3W8c9sKDC8AhFbaWkZ0SHWmrqOsw5iGjRcaZgj5M",
-	"A3PSh34gVkkCKQ7tXKgiQ9tNaRg7LrdF+nU6La9LcQ+p5qt5XrREvSfS1IZ0PZVZcjGyqUHIWx+kALWn",
-	"/fzcyI06TzPLjkMXBgGYp/A494gskgp1zWHSGIodl1mW+Ge4687GSgDnMZryAhLBjdRlghW1lkJQP9QX",
-	"dMpoekDuMWOTmeVwCcUuUxoUR4eixyoI+hhV32IjnrLbwRp8DWg7mM5XkriRmoBsC2YRG4NOAV3fL2Nr",
-	"Iq7glNarV5ZosdlQmRu7YxhALw2PI+zfWLBD1wkjNeyRdO0CYG5sz6LDO0tYkKGzwofA8cmUnrKGO3PF",
-	"JjOa3rCax8CaVkMM4cGr+8Kl7xpTs8JPIidLyGMh3evXriW2ZZMfw5v8rWHPmU4iANhWaNoZa14svdkV",
-	"TiVeLtEX4B+BxGU3DeyNUqt5aNh+4LM9dgnIfWFm1bgjVn5gJGHinLK2mAEHCWhX6GLAtbChnK6xlBMz",
-	"rcVUzpER9Wxnz6Y63RcFM+fNvGPJaOFhxaBukWmWHpCXXHsTbBVzmQtFJtJjZTk+2BDkVtHFYG61rcf4",
-	"ckwntwQNCgEAs6gDMrT7PhBSM8Qjtp6MqkG5BwKDLKLKGYGb0HhDNHPbUvOFc0u+MizvZb/Cz8QUrj5/",
-	"jynDGWP2qWMhyGS874UqrG5e7AdB05uvFdF5RLmawQWJsxF0Oes4BqXcs72tObGb1poWHv7YVri5XLnz",
-	"5hRcc8mdTMOGjy2gLByfyteE7SwPokHNV9xQ/jid1Xb4e3RWv+LdfciBEEbIEl/BoD/Dvl3XFZlb8nPW",
-	"lxyjS3NBFVIENJmwXDuW9r4V2V15x3E/yAmoC5g1+q0j/uCJLTNZjiGlC6N84BxelWsovVzzrsrhi8VO",
-	"ebZMCO2LjGnNCuh5aOGYm+9xsMzXDg8drrUFZxgEt6ZD6KrhnLVuBxIHfWNTT63MWFCFagU4thLznMV6",
-	"DV8JnupoYd6N6i5HsBcSJ5E86WpHnwXK8lOIX9a39ZkILLtXwVCiUcz69f1VeVNdabV1QqPExxQ0Vq5a",
-	"3Q8g00+WeHrInFGhtmUO8MhlxYpTbnNAo4DHfw6pbmf/9TdnP/ztZ7/795/97sMn//bXT/7yty+e/c2P",
-	"zOGxV/7TP3z+8x/jFUKNGLINGkJL10dTIPwFIzaKLDowoY7QwiPb8L3rOWXOZxcU7lwv4cYjIqSAmtgb",
-	"UJQHOVTCenFqFoXNX/A5fa43D8BxUKIyqW06AhoNxlhwgTOue0fuSXOve9TZG9jblS5tt4oIH7hb6jfM",
-	"PO+7Vb6g0N3/sasN75kcOgea24oO/SBoqYQg/UA6jnKfBmx0ALzQ+FigK5aKKdc1wJKepUVV8+NCxK/p",
-	"xm1L2MsLNmbF+rTsl5m+G9z21UxNe0DVrBpl275W0yXd6ngr1Hcxo0cx3duT/oVgPABaHcKt8Jm10rHg",
-	"s6Cw5fRU8rQVVKGM7Mvdck/78pWqyW9u4pdbkb8TCUFLLrkv7BV0x9akCRBQSLNck7m0zt85KXPsdLgQ",
-	"hFaVzUjGDe9zo1y1xgMcs2u1Fmsc0fvKwO2W1Fsb+B7nEKjNMtuuAB7oiy614s3ixJc5KxRL7fGwr1AO",
-	"viqtkh+w71nP9pz3XK/BHAkVNe5ZJX2aJ7IlGdG8pYTeCYWvKHPbSWbt23j0uoxdxVXZ6LQ6UK+ihRjl",
-	"RqqKpKaGtAKGKvrslqB3gpEqi1kCvlSPTwHZTIppRVZLK5Cwwk4FXJl3qbJgqW3LA4gX1jc7lwU7IPes",
-	"pgZOv0BbCxrzL8ClO2TjMQPBOxgXcj60+UauVYcNxhgNUIHfJ6O5keSQkV9FapC8CU1T5xufY+iRigYp",
-	"ky76ORNy9Zs4wR6Yl/Am2hega45plin8jFNcN5yavui2aN9XIsp3goCEd//8AVmn7g+N7hzUmpB4qQn5",
-	"tuMB1qQOErYclEZfoNqVJkRJlzFmHb0uUYkXZMwnZRFHWr5b7u28718EupH9MejGVY1UdVL3wH1uWROo",
-	"xhCazKfWS+W82m8UerytPHodOPf5axO/Xv0kLthCANf3/M7WpwKiXd2QGI3PtYToVqjy5k/cLL9XPQC3",
-	"3rMkdr1dgg68Xd+GJ5Brve26Ea8ch82w20jILU0s/igc+g5bd8/43TdCgMSg6t2DK+8vJx0YQAXIKGsl",
-	"cxWaHp9bDQ2xGiuQT6O4bF8tixMDOe3AZau0EyukoaO6LYRxylP32uEhMfoUo6nR3q4dXu2tRogqYOmv",
-	"i/l6w+/4M5HgdfKO0KndMkc/+04N3vj94LsXLwbkE+HI0qfhOqj7epHXuVWErQC2zguu9SW5xjbBa315",
-	"uFqVn9yFCpKgUy4tU65ZWmEPrgPgWgM0URVftINVu+T4r0/2xUM/669kvlkYdgq9oYDiUIvcnCOv3/xx",
-	"OZOTzdrLq+amp4EtYr4O5kiKVv+/WIQRu8p7VK7MG2F9961QL9yLd0cReQUbHhaI2z7ic5qR7tWD53qY",
-	"40aV6yXFRQk5ZfciET+NcMIsS3sWKTK1cMbQKbmEDvGyCBrQV3mRWI0HziFw/vSF9xGlACGZQfu9ej4c",
-	"fTRIKc+WA4s1ApXaDi3YLERfOKXOOXNTukS/UgVl6b28Qmrf69l1mCmwZ2RcQUXAEZ+VbHkAtioIZua8",
-	"WLA+Zkmc8UM8bLJ1/HS5DlsbwYZwgK/rtZeeOQr9OjB9nMozqcH2B331xL4K1sY+IL4kdnSFFnLeXUq6",
-	"ln5twyQwcRKHRR9T68xL2agsIMH+zXc6J4wWrOgcvfmW2RnFilNHA2WRdY46V2jOr5xehX2z73rHcW6n",
-	"eRgq8Bi5TjgFP7o2d8FPCMwX/ODjMo/fevz/BwAA//8=",
+	"7L17jyTHfSD4VQJ1PkwVnN3T0xxKy24YuObMkByJ5MxNjzQQWLyqqMyoqlBlRSQjIrumljcAKS7v9LJ9",
+	"kI01VquzrfVZe3tYSxYgyAZ9tv/wNxHZQ/JbLOL3i8hHVWQ9unseHPV/3ZWZ8fy9n++3YjnNpGDC6NbB",
+	"+62MKjplhin470autFT2r4TpWPHMcClaB637Y0YEe2h6MbxA5JCYMSOZYidc5ppkdMR2W1GL25ffy5ma",
+	"t6KWoFPWOmjhJ62opeMxm1I7+JQ+fJOJkRm3Dvb39qKWmWf2TW0UF6PWo0dR63bCppk0TMTzb7L58oKO",
+	"xJzkgr+XM4Jf2SVligtDBykjR8c3bt8m7TwjRpL9vT0Sj6misd3mIaHkW9+6fZNwTSgZSZmQCZt37M+K",
+	"GTUnM27GsDtNp8w+I1QkZCCTuX0hV0LD0yFX2hAq9IypiAylIvvXyVjmShcHMWY0Yao8icqmduyuVh3J",
+	"lAv//7XQAb3Jp9zYD0NHnsLD6vAJG9I8Na2Dl+3Y9CGf5lP7D86E/5XzcGHYiCmY6D7Vk9s3i5kyasbl",
+	"RDxpRS3F3su5YknrwKicVWcdSjWlpnXQynN4c3kbD6SaMPWkxn9kP9aZFJoheEsxTHkM5xZLYZiAP2mW",
+	"pTymFrSuZkoOUjb9w+9qC2fvVyb7A8WGrYPW/3S1RKCr+FRfvYtf4ZTLqKMNy0gimSZCGjLkBiAozpVi",
+	"whBtqGGkXcBdNqaaAdAZ962FOGrITOZp0omIVACs7+VMGw+uXJMF8LIArg1PU6JyIeBAotZrUg14kjDx",
+	"tI/AyAkTVzRRMmXlUdA0lTNYvV3cbXFCU548zaUdkSFnaWKPtKCEZKAYnVjqoPKUHRBG4zGxAJkQLghT",
+	"SipN2lQsHbhiuWYJ0AIqpBnboSzZ4CJO84QlHbvJt2hqwZYlT/sGYCmxBSE4+gEjitGEtO0/3zi+8zbA",
+	"VUINJXRoT4EbDb+TE5rmDNb+tjSvyVw81aW/LYnO4zFRTMtcxcyuw7/+FJdx77Ub5JXrL3+duJFJwgzl",
+	"qT4glABptQzIUn/SfnlvrxORVI5GLCm5icdXngBqC3bCFNFjORMWqnA0u7d71DAg7k8ZQqQkUyrmfp2a",
+	"DJWcImEB3AXwsLuRuSGUAKbik8qbNEkU0/qQ3LOsdOcIAEnTuSazMROWGVsOS0eUi1bk+CNQ5sr79e0s",
+	"cSS79GPDshWHs92h2MHuMW25YwPmzIBJXbHklIrEChuIIZ4822u7L+WbVI3YM8Fqrom04HSNvMVftav5",
+	"lqC5GUvF/z172siKgKENHQ4deLSP3FpgUvIqo4qpjlvmCeWpFdme5ipvZ5lE7kiV4WIEoH1XajNS7Ph/",
+	"fdP+d99SdkVTONockFtZPlCH7CmdW+i+SOB+5OUb+PJooJmI4XAyJTOmDEdJJqGGrTuBm/adR1HLoue6",
+	"d+/zKbszvEnn9gNkwWuEq6g14cgJmLDS4zstahdrxc7UThy1GFXpvJcyesJa7wa+V4y6Gw08yqQyLOlR",
+	"U1uK3faO4VPWilZ8NAgoDACQB918b++lGMGSJ/AfQ8IGKE7amo8ES0jKxaQTmiMXhqdbHSaO3NvoTB9V",
+	"hd13UPotv4/w1t3B1w+pvvvytOXguyw2dh0OlG6LLEcMSxJuz4amdyuQNaSpZtEFABtN0zvD1sE7G5/U",
+	"u4tYaqGISJHODxC/7EGQmZVnAW+rEFj/kJKEzokcDiNCCYwCH4DYLAhAJUGojC4Adutz38nwTCNC0xmd",
+	"gy5YV+32VkHV+U+tsvDw4TGRLAFaFa6CsBNPhJylLBmxKRPmLDAkJMJQfbVvgPTPCK1PgLSWOTayyRk+",
+	"Cq16ZCXzZdoZK0a3pS21ZQcIFptSvMGlJ1sS06UHqAm/vwmpgFcL8oBLqi89qm7+3cYzOxORqJ/QeqAv",
+	"jqz66svXN2A0bJqlcm4BpafzzJI9uzEprAwHIkPl57nMzbj22nSaC27m1d/sv3I45LE9viwfpDzuVSYp",
+	"HoFOF6QH/pa2NeNU7zB0fcE7QtkIBaUF0KaGjaSaV08r4ZoOeMrN3EolfMIncioVD27DHiILDTziJ0z0",
+	"8Go3YQMzqayg3DthSodxZmHzxQTL34bOoNxUzz6DNXLDpjqIQ+4HqhTy5BXYKoyiMRgRewnXjOoq8g2k",
+	"TBkV9kULRDHPKCwhlgnbBnnxQW9CBW0Qf2I5ElZ47w3mvUTGBo2yy8twQGyPy2oCwdFmVBjdGzHBFE0r",
+	"cB0e0ap4iaIz0dPciZ7rLzwMyZ4CLZ9VVEJq+MxXrLqE0pXIcRYadoHos3LWOhO8gV9ZBSKWacpie51E",
+	"M6G54SeMDGlsNGl/8YsPv/z4jx9//MvTD3702SefPP7o49O//nVEju7evU2oMrtkf6+93+lYbnnhuMse",
+	"0mlmlbTW/t7+13b2rtdZ8st70VNEb38zFhoocrgTlsqs+N/qU3COOfybjeeaxzQNXtmUPryNA19fQSfK",
+	"/Y+poBP5v7gfdr+bLQgnQQbWQFUKo7wDiw2pzIJhimmeWKZ9AJJU9YsrmqQypikZyROmBEhWdhALIuWO",
+	"rl3fh/tsJF7lq1/+yY9PP/gB+eKHvz79u/+rvvFrQR5fI3PlOJ9++KNPP/yXTz/800+/9wPy6Ye/+vTD",
+	"/+/TD/9skwGbKGP9TErwOSCUlP+R8nMymNtHOEC0GWWtT1LSAjx5K0UQFBVA1QBJCg33bix0HNGCfUfr",
+	"HGGraXd9OQ/sm8S9Sco3QQNSh2RGudGEjhkFM7ZdyXs5ywEYNuICm+kmSESW1JLqYcGIqJa0v0amUpix",
+	"tic2lYrZa8lkyuN555xc5az8Q2um9TQoBNETpuiojhMv7X795WIYkU8HTNlhBjUeAmpMK2pplg4bGMd0",
+	"gSMvPdNryTefWpYhxQ3/waPoTLrOhhrL5gzFYp1KCsPM0kg6loqt3d8xvhXUfAb2xoG7uLGi4rLq069X",
+	"gIr7f4Nr42SBBX5Ks43W+joFy3DBt4o/Vn1Zgb+A4GpxWQcgEwBrq5ERJLf4JKRhQ0hAkm9sHNKGZb08",
+	"W16/YjREYl+VZkxwz8Tdp0bbANAvM1ZMj2WahGlY8biGsNeXsHUBoMrPIreuZThZhEG42eJ6yo2uhrCz",
+	"iKhnJyzrNfJzURokB+diEvfHzJnukFEWB3VInKikwcouEzrfJW+DE3NomQawX4lCFplRTdCMu3tu4jKY",
+	"lyRl9V3ec0QmwDVqHGVzDN0WuSBsYK1XBF6yu5S5SHr2jZSFLHP3wZ1XLIj4NzEoAb62YkSm5EgxrcMY",
+	"qA01eVgldxjSs8TZApE7usUxFu6jcpZ+w8UsS3sKT9JwjQAw96meBC8Qnm7FROOUNzL0J2B/3JBno1O6",
+	"N+UiN0yHXFDwTsMTmRtHsJqe9XLBzQoTzEZmTHilOMEVBsyodjVLuysW7PYUvPk84eaWMCE+TxfMLuVm",
+	"4Ilz6Sw/PLuoxYX5WkUVqxzvlJmxDM8ncxPLBjMTRFOFLUzg5W/ag5K5YQ14u4DSlUXWXF0bXDReodPA",
+	"3A793JGPBKustILqftONd3rXCer1K91SFiuBIyCLVeIhN9gvzBda7Y1UxgGiY5djCSsLOLgejBkEF92+",
+	"e/dO7607b99/o/fmrbdfv/8GmdIJ00iU6ZRYqCMqF2RItWEqTKMTOu+lTi54f8ky5RfhfEkYyEJTgl9Y",
+	"Tk2L6SxXrlsWdAjmQeE775SgIqLuSNqUvC5Jkiuw/Xfqa3hpL7gIt+YeIGYw3NW9cUUTLrShAmL2RGSZ",
+	"3pHm9Op9OZlL0i6WJwUjuUiZ1qS8O1jMpt5rmq5YTmURJLYgA3KOlU83nwIEpzMZdPHL6iIXjjCqAmwD",
+	"mOszOZ/hjtct+i14aXHV+Gnjao4NVSYksW0zJVK9YSpnG9E9HLr+UXCBTY4YNCv1NuT37u1GN8RZRJFt",
+	"zcn4/jobwIYb2o6AH4+pYrcNm4bod5arTK6XmN1N3HVvV2xjNO2td3NVTWnbnHL51RaG++Kbdae90bov",
+	"MHClhNry3KNCbV7hHAiBz1objruys1AbGnsR26vYdv5WebZBLXs7pCxAt07l7UQHZDamSORdRBIdKcZA",
+	"7dUWmEmbGpIyqo1lOMBetseE0ufx8jJaXKAeX9nGCOJRMIA0UWzmVXbdoN2fD0GXoXt5ge6hNza4b6pr",
+	"BkPCWM5EXaLY39v/+s7etW09YA6ymnBhE6/Ywk6rQKpokmPow5iKRKJRCL0OvVjC2PA4CL43nOnkLAjj",
+	"9K8LgJqbi0BA2qWg1dkNWyBvutC0JQcl3lCN1i7hYtR6uDOSO16RyTK5exPfK37f4VMIEoFMKXvRrRE3",
+	"43ywG8vpVfvFTsyEYQr+hiUuG8e2O1D2kMX55lE0YzrgOMf6d62qpjKmtF3IZp9o453fG7weuqBbKR9x",
+	"HOJsUUUx1wsUmWaZkido2YdptgnQu+dQ0kIZfr5Ljp33veadA+tWSjnEziV6wyC0WlSdX3sIl29NKU9v",
+	"nYRlPIOWXruw5HXFkysaZf7WgcjTNFpWBwXhhoxpljHBko31gYQa2nwfmGxVn2ogcxEzYkeCLIY4pVrz",
+	"oYvUjsjxW/fvkkJJX9o0Owm6LivbhDeIswCVSJ2wlJ8wxcKOqNwM5MNNuW8TYDwYz+0h4g6TAK2w7CBR",
+	"MssYpAslbMgU3LS9k8W7L9fkdw3mjkZIOC7MKh7KwTkLNg8GOQf4l4HIcvBNDClP4YVcTIScCbCUlcfk",
+	"NxJCjtcYe5OLBk1zyBikMBnk4pq8puR0d/e+jDDJYDbm8RjU3bHMVTonihoGzJIL+2HMlkNQ6FTmwvTm",
+	"LHDww1RK1XZGO/Jvf4Hj/ds/kK/tdYK2sE3i2b1IvNLSaSfya1p+auSZVGVYHXxdmaBcSFQ9ixA4vMZZ",
+	"mtxSCq1K9WOEXLU6uwt5wZdNLkxrZw9bTbJwgvKD0AJfL2SNMwnYVvoJhYwC7PmnlhpbQQYhzshDl4TH",
+	"WKIJ9YJjAXAAr8sy0C55i87JgBE2zcy8JiuvJROljLy/tywkJ0wbL1FVxbBQtEElkNQO06OB3wZ2CYpC",
+	"xFctfHWoGEupWBN96rb+hOSwQ8gXdDEjw9zkiu2i6AGn3BPShO7zAUS+QB7QzFuuqvdridYhajVo6yOz",
+	"MSudeXDBgk6ZJrWJzsSIy9uKSghcDdwuJWwJB5lI9DbWj2LAQBJPHYqWrnUo01TOenlWt3gsDCJFU4gq",
+	"RNY0uGvEmYibG9LFWsDUoVNcRJdF+Nzk4Nylb27seQM/sJyULS9iJUjU1leZunYFoY1u53NtdIcuLG7J",
+	"sVkBotAq3M5DHqyJswBtcuKVJIztLIK1DxssThdst0T6sOlw/vVNzF7ettSwj3U4y3RM0+1tqmdAkPNZ",
+	"m4A6W6HN6lI8YQm6MtxJXdEEvjujgWkR/yeMZb2NUueKYAa3qq1Osfhom9C0xhxEvSSSO/m7Cu4gfi/8",
+	"UECbN8dCYKKIWZo2yON5lmwNMk/KPFtFvRqiRauJZkGsvFW3gki1Ha6gYEfVg1ymZimEY/XowlvLnG9c",
+	"EsRtOMZToualhS64oxXngys9L5nfihJvSWmfvhtne9qyCuch3UtsHs+4SCKyRWX9oolFMI6igr41hHXr",
+	"C0HUba1zltyXEyZC4aSxYiasog0gfR9T+3fJMRSwkCJmhyjDc2PldT3G/HqpWDU4s+qKdhOvzHOFl5Z9",
+	"0RPQqN0iQ5t7i5p4fBdiBLbMxYFqPfloZCmdFARC/65oMmN8NDaatPd+98GfXdsDbbSDJXr4lIvRIdGM",
+	"kXu3jm6+dSsiMD0Xo4AdBMpF9RI61+Fk2FSKUbW4DwTtuyhH1KVGzBBKjNxJZFEjSLCHprJspyJhVaeX",
+	"1pR4ilquBkPVzOvern66F4hypyeSu8C9zT9iDzOmuC9rsPl3Q8qVYFqf7asVZz6kigxoPClLn9hzxdAy",
+	"sOCTVM5cuQ9FxaR+vF97ed35pnyy7RmVkXabf5PRbU/0vZxue+cLuFi5y0q0nR/XrWkBwvyBlOBTudvF",
+	"C4tqKNOI6/eZmi6TsSKByecNn2m1mWJDptxXxUJDYlwmufP3LB11k9X5tncyfINmVDDNIkI1oQ7Xp8x+",
+	"j3W/oNAIN6QNxiySUW0qdej6UPKt39ltbZhl7NZarCx4tD4OJpT+l1FjmLJ7+N/e2dt55d33rz/aae+9",
+	"c23nlXf/92vv7O3sv9v5g008bt9hVL3lomLO4XaDISCsZxkOBszq8IaqEWuIXoWcohWeutA3Cz4MK5pB",
+	"pDSORQZzgk4A5w/ZDTlEhlxwPd5S8t8uPEmxE85mvZI7NBnD86YnGuOktlqj9sfRPOaC5OSL1C2ZlapC",
+	"g6Hp6uBlfKXRpn+mWK0yvtweUX2Q2unUtr243OraojpIBi+pAMpGzEzn91iBJYtRLPm6k3Je1CT81CXS",
+	"+fE2RoqllcYWJVfEsELOqt0N+jg1s9Ij8XhB2lBRExjykDFNqLIUT9C00xDNyuKUqnUh7qH04nPs0a6s",
+	"GeZK49155/F2ySYNuPJt8WqpS6x+T9ezFUKvLOguwZdX10+oBrSv4i3LJK/i5QrXU5CmtxqiFRtxbRRd",
+	"RQLlrMEvNeSjXDHwcNYYdZH3a/V4+Hdas5jV0TKlAxYuOwElFtdTJBzAv76J5X0dHc4NT11htt4gjyfM",
+	"rPI1xDJvgpKmvTXsAEfaZAdWBUq5Nk33inYs3RvMe4X95sw41sABHBFbgMNFmKrQ1AWADKyytrEFxrFE",
+	"xKJFil6hOeE7rFHwAMFrqrpRJVaL1KGJADWTiCAdcngWuvu3pbjHBJvR9PypkSggFkcfFCgqvrxzuUxx",
+	"LpewgDXHFDFMTQkTCWa6c0OgkqbEimQ+wMLXALYiT01N2NLF2VD07Y7lscdMnfCYbRvYV35V3+zp3//6",
+	"9Ie/+fy3/+nz3/708Z//6vGf/ubV07/8EZGKuCf/9Z+++PmP8UmlwlrF5R1LYbhwvvrBgju88IIHb2zG",
+	"2MRr8hvZDh/gB3WX/tfXeAf93ivzrTtdfabgSfftxrup3Wc9SmGzLTVsBBSVW77aybkyDoyxCmoDuT1L",
+	"vsHYTM9XWY2FRYaUatNjPtCmyZmkei4WpjFVjsU8a8z1LJ42+zKd1amhbuWDsSRUT1xZacw20paqtJsr",
+	"WnbCcW/2s54chiUcUDawiK8UjNh3dVHLdO0Zl+rcKuitRrpBhRUEwGC6qCUJtCEH0bCH4a+ehR9tAoX8",
+	"i/VWAaLcoluzA+aKSlmgy0Ji6xp/WQVhb2Ll6I1ZWBXXH0VL0S0nXlbciB5VoljXRVy4kZd3826xn4vI",
+	"2axv70klbd71kmbhGo4VY85+IcVAUuXcQDQ2mEBSuEsrySQC5DAGIdIpliNNGlzEG3ozlh2DFu5lbgr7",
+	"d2HpfWW9Y6DItu+NFI3ZOceA8PMTK8UWgUnFQPvX1w0U04zGy9bqvb21S4DyjptXm2QPDQbwh9b50tfW",
+	"zVZEDFU+LyB3i3FK1m7fXYTjsp5SaJXX9vfWD48+qrV2xIorDVfVSyhP5z0wzDTfYcjfEKxmtlyIrJpW",
+	"s8YW0GuqUXb6j9/bqD6ZNDwE19f+XfUAX9oLnSAICAAnihkmQJidM6pWOKheioKGiSkXScUruAV2gQyw",
+	"BWz7ghi10jhlO5jgdOX9WY3mbEhRVVHR6NnLmIrLyjQFOq8baWZFMXDJxCZXC3f/+d/+5enffv/0H/7v",
+	"z3/248Uw0WBxtdECi9mCtm4The5sg9uQrXBUeVPQeDVaORCubLWYdN6LaRZA2+tbefxC8ebLGFkh1yFa",
+	"VQelAMmtY+YijgQ2tEyZVgLdSr7UxPhC6BMt89gAC1hFLDwYLoN2Hb1rfCwokwCRbggR4qIHkfJro5sK",
+	"Sr9FsYCo5QIqNxfTcJ5vuzjMdbKjLz9Q7KIyY/NRfLuM8twm/25oz5+fsN42GJ4V4tkmp7soGtenLEZb",
+	"u7Wz2ByW93fuXF90QfuMX59Yy8uEoEOX0CkV2sZ2yc1wxu95TnHVoZX9ghZDClM5Q8vy5tWjk0LjWpYd",
+	"qUo506ZnVW3fNmF1Eqr9ClpKbYw7lQyhwOqwUEjcUA9ouxphq4sErSoFZLhJ2TkKQbkMQBxmZSDbcTxm",
+	"SZ6y5xIXtFvcSmSAs0zlFmq33/NxKhfY/8t769TwRVqDM686WZhly4PFgv0bN0mZBksbKzaVhpH26c/+",
+	"39NfftyxJyaF5vanLz/46eMffNCp2JfxZVC/7StBJRobh2zVvcWZjze1Mi+ctv/cTw0afsvtd+WZn4+N",
+	"+2EqDBayx3rntjgvkpsnKyYE9rGJbBuo5gTMASI57eskplmZPegYUDVtWuZokFlTKtTJJQFxtNjq0smv",
+	"uvaKyLKUB48uwe2KBrqPGnJZzibqnI9UNVxfcXVrr6D4ZEWEx2Y0b2mkhdVEtVOvH2f4El3R30CCezok",
+	"v/v+T1xYX8YUSXyZiOUg4VoFiFA8hq/4EAy/qFd4CJoMylDfNQdXvhtVVlUsYXG+xkPRW0Zh3xEMQ6+x",
+	"teA1KyW+XD+2A/LZP//s8d/+3ekvf3D6y5+efvKLyP3w5Yff++LnP47I6V998vhn//3zn/6H0x/+5vSj",
+	"P/78X3/y+OO/icjpr/7ls08+efzDD7746J/XHP0au0jwSjb/JlSMY8NPF4tybPTZE7jaIi1jCeBnUk16",
+	"Yyyg7TpQVQrrQJdUU9bYO6wUmtVY8Q8rKXcFIgwVCdEWh7AUL2kLSXyx4s4hWYhuOKhW/Idwh66wI3z5",
+	"n//m87/4uKGRRucQKgjT2BxUlnpFo2PssJ6DjGWa/OpmSlY8+j73vCsqwkn1PGr2hUBwBiZx2JW0FnOs",
+	"3w3F09o5dk6oglxpOxncywOpJm8UE8JPR7VZ4aebxdT3cWb49UYxPfzrko/exiVA+006HIZr5TY2oTlT",
+	"0Vsp2PYfnK/AXGMfrmaNZhsPYvG2N1yv6DZqX8HO4ghnbUj60GQkfbEajDu5oomcCZIxmaVsgwhwdFti",
+	"lymvYMG9rS2sVgQ5B0NOtxUk3Cdb5W5tEtnaEO5diRLFeK6tQMsSpF7KRbDSgVQTIocEtX/lW1q4DsBF",
+	"r1iuSBnmFZGMcuhC4n3u0K2QC0aor6TaEIV3ocVUtunteI5iKkAAUzk6k5+9+nHRBLMU2ipVVtbUVgm1",
+	"U1hTDHvlrgp42Mxu46ruBBayXUh/RucQtheEgAdYQBDb27qUhIzOLV/18efkD4nf124r7JKqhqOHwrdf",
+	"ZdC4HXCs7HFd1OAfSS5GxEpptLSB4KhYVs+PjKwdE9tkkdjW0M9hyXEUsDuNmVTM8LhOJBYrnKAgTzye",
+	"YJWZ6gag8JErDQiXc0goNlDVrnW3YkkesyLktykV4TzZClUHRsbUlKdpgGcgSbQ4Xtk8lGth2FkHCibj",
+	"oUVYuZ8lJLEso/31V14hf0S+/sruK/9zmDyci7dtXgq3SESvqWmhywyEwgaPaQlc1uRcQFwG4vPqzI2S",
+	"d6zkkBcRy1Ky2ycXyVLMoW8cfzvQz1YwouQMdK+CnhwgSkSkuLriT5RZKtcYdUWVz0ckcKnwQV79v/oS",
+	"KOM4TF78SxYuHYG7fuURqd541BWLNx6RIXNMnbSHUOXMSE8U/u0vLF/5I+QoEfmu5IIlXQG0rts6JN1W",
+	"JyI1QPH/uhUWQBORAmairigFCdK2rGzlfKQ2nfu4mM4TcStLFBwBFY8l1Kx0uT9vSSOAvMJl+4Tak6zk",
+	"uyv6ioBjeQPzs18WvL+RXbiosuzi9nuZdIHK6w0pCzUgQoi4svcI26xWw9PtOZLkbAuoYQ8zFpt1mVmb",
+	"9h5b020ELlSfq5KDzIDcF9G5lW4jC5UWi+yQ1UVenkwHlDUQhZ1t7suzeMdqvL/OFo6KGsljCQJdPUTZ",
+	"UD3ZXR9/FRDzcb7Vuzlr6yy7qobd2Ede3IupoakckTY3mljWRokFw872G/ITNm3nJgLRmQrjlhUCAlUU",
+	"gYeQAkYjX7zPLuiKJvgtsdhTq2UAYUl74XCgCo5WygZc+90Hf/bybrgsLViJrmjy3dx3dXcHXCbcn9F2",
+	"uZS633TAZ+oBXBDRpZjC//OTz3/w/U26dm7dC/2MpHSFwwt6v/g7J1wT/xHYjuiEQQKB/Z+LovDFIZpm",
+	"LRpXiyDUW6pARGMVZDaqZVHQ6oC2SoGakFSOSuCEBEFdr7z+6Uc//fSj///T7/3jBrF9W3MAT56Xj3LC",
+	"RWJh1y7yEAvcoGGVjHKeMF2WYClrhtQXnikph4pRFxO+Vd34Oi9ogvS7ZZGKLUPETyRPdA3coToiH4EJ",
+	"pRq5vGLN6+qlpnzCFiepHcpFTbWYbgrzRn6XTad3D+E/IH5B8ZGqWGClPx/ZH7PMOGkgthI9sG6K1Yly",
+	"gd8uxPsHu0e4F7cSzsqsIRpAq7uVDlDbtCCqZyJdZK5MVcuvrX1hWn8c6+7qXALNUlD+6ijxenjNlAv3",
+	"37U10FeZr2k3x4ZiwbDzSf5PQ3ylk5C58UgQRAT7MYnplDmDt5ZTJgUjLNXsioYawmMuRiQeUzFiwZat",
+	"yy7KVaLtcVEsI3R4k5DVsuZeQThD56QrxFcTY7lG3tl2KB8Rj+YR+d0Hv+gE65oNFWMbGB6BO9t3vWQ2",
+	"4yKRM3d0yvJiHzhCfOBIpSoVS2AbheAVssaLSYPuHEvFgjWKrCq8uXGqrLsUiuq4IEJhd+GXvHC4fr3r",
+	"wSPgQlmohrPRhhdgLhQL5VT4daMUpt8AOoGtzAGphnJjNVypmmaxJt2WCTwIaNv0lXVfbGEjCahBrYVx",
+	"agvxpxG16gVw/A6DV1xE6S3XdHvj4K23yICZGWOC7O0d7O0B7uxft3/Vm8rU2hXaN0OVra5F+48O8M/9",
+	"R38QQnu7mtR1VDiPxdeP09B0cmOrbn2cbTqbbmMf2qB9yNLKvH+9PHbvc+kV3Kk5bLmxj+M6IYi0Ez4c",
+	"WpSCiCJqXMV5bsbLbTQ72zRtbCwlKnMXqOlZcsqHLJ7HmOjpcjponnAw4zgnmUsJFomr+W8JwfoqoGgJ",
+	"wgkL1z5echA6wlU/z2IjXFctm+sspSsKeW/at5hq08u39dmvSLk/kZNtBW6Zbmq+cylQ8MWCua5yXo03",
+	"c6Y+SQsHHYiAhVAuMNiNZYrFirCKK6HaF62zn4NL01UD9/ElLiDJSitUYBeHeVe44KRORNjuaJd8+Sc/",
+	"/vzP/5589o8ffPnRn9RTPPp24P4hlBUg3Va3hTYGN78ZU6iOIqRb5RXdFW1KcAtXdOfAr89YYc0v0i0P",
+	"HR7rUz2DJ/MgcBxtaPpW2MwcKQ3a/6ZcFP+vgJmic1Uy5cLndbWi1glns2BpmnDNRhguBDYPyij1IiE9",
+	"FxibPJXuD5Mz7cOVE+H/NuNcuT+HirtYdWpyZf8M6QEPiu6XZ4HTFQVuVp7lwoGsKFr5QKrJmzKgUG0T",
+	"6bJNOPLGJCzUZv/NaowQN9q1NJ5RVw0vCYdCuE7nWwUw4ScNhHqlU2ZV3/eKMThQTduYlCU9LjYObQGT",
+	"+Qo/VsWGv/bE4d0Gr8vF1s9fCknyAeR+udXF1DdZb1I/Wmhl38AmHIyfiVGcBQuWtFg+pSlxfu4Jy4ru",
+	"eXgCdXPx7suhxIrNqwaUiAP8pCFkHGPwBAbPYcwLopJnLl7FR7Q6cAW5IAjPSoFdUYv6xYraPuAhIq4p",
+	"K0TTySFgakLnu+SOlSKHUnUFjutj/9qUpHLkuFz1EUwmc+Pmp+T63iudms++guZVJ4/b/F7U7PDJlEzy",
+	"eNnfcwGOnkWHmZD2IETVn+PdO7joTdo0Red1yZXmEAd/eH/be+ocAi+ibRPusUBvtqJx5DrsOipexCqs",
+	"Kd9W5vYK0xZhDqWStU2ow5aBIUVMyPmc+xBfkjCaeI16Q2m/+lmvMY77rE0+FoLunFGw55t8RqSs5xiR",
+	"4rE/94jkUL+g/B8bRfjYoJohYmnw1kX1jDlD6Ar2KV7sYVJCe+3aawC9tooVotJFRMo5pHxSYXIgy8S5",
+	"4mZ+bGf0ZcWpQkoAywDajT8VA4yNyVqPHkG6z1AGyr9nmSTtz/7xg8d/9986UCByzLAXgRwOecyQkSV8",
+	"xA1NSVkmccd1CPQqEAFne1ckip8w7JVYsLLC7EDMWMl8NEbb9tHd2weEC0MnLCKs7NILwXddUUTCUpEA",
+	"u6O5kVNqeEzK+47gadkPf7cruuLWCVPzooMFtmzsH+VmLJUL2Dsgr2ITkUrxOqxc198l92TK9AHpo27U",
+	"x8q6UVf0QWnqE5pqdGBrog3LdET6oFa5J1Mq6AgaDE6YQJs55n7CnzAYsnqwvFgmvUsglx5rS9977QZ5",
+	"5frLXyd9B+F2vVczrB/wh9/VUvQPyPW9PeTsXTGQybyivxryjeM7b0fk+v6+4/3lCwPF6MRyfJWnjLTh",
+	"kqDfJii0SVdwQfpYCqDfiaxc4Iaw28QhEslwliE39SwlQFDSLiUZ/ME3CIGTwjGwmcCQm84uOSKKDcHl",
+	"768LvTO6K5y7ZpfcvXN8v+yMMZZC5or0bydsmknDRDzf+Sab9w+gaYlR8zIYXFs1fcLmmHwF56CYyZXQ",
+	"lb4F6IRx8g9m2CBSYEz40d3bZS5t66B1bXcP5KKMCZrx1kHrpd293ZfQZotFia5WG4y6BBBLV7BhaWJV",
+	"Lq7NkX8J6iJmUmj8YH9vD+scC+M0kCoYfNeprkh1zkuzYA1nN/I+WmpBgIhHi2Gv711rWkOx6avfEtSh",
+	"Jkvgo/1X1n90jxr2Jp9yg9+8vPfSRhNhSEnKMETGCbTrvvO1O4AI59MpVfPWQesuVUYwVTYUbX/5H//L",
+	"Z//6vcf/7a++/I//BWLZ6Ui7MIORolNIXMukDgDEDbDJueuwoKTolBlmVZ+GOhDlK1criPBNNoeiEA5Z",
+	"XnWpcBsD03pgQYXvUR1EjMrZoyU4vnbBU4cA7ihJHNAg2qy+yLdoaqUU/8VZYHMTOHtNqgFPEibwiw2g",
+	"+YYUw5SjSHL92gZT3JfyTapGDPFlf/0Ht8UJTflXCb+OkoRQklWxbB5EqkdR62ohDKKn1SFZHVZujFk8",
+	"QcqPQgewQfxBz7VhUxJTQWL7Gmkrpnli54yIq2M+j0Am0UwYbLyFrYEZ0Lwh5SkXI2SnViknOo9jpnU1",
+	"6xhKsFg5wpfq7JdyOrKbK7oqCJFStAfPu+iKbhWNiGIx4ycs6bZc9VzI4wNhaYa2AUYsp6pIYBlTXQEv",
+	"H5DZmKcMcv780zrrLMe0Y7Spb3DNrmjIPJ67J5BX4ZKmtSFYfGwnzzoRtlzGMAeuQaIQdMrFqCv6MHq/",
+	"EBCc4gx8OEgdK/L+80kg/QKfCY30+scyjbwHLQJcqM2Y0YShSe1NGRdNZMs5FtWTR5fE9QUkrh4mwJfm",
+	"4dZnQirjcoWr7mJPd11ciKe74DxeKec69/ICynILme/lDGoDoGOsZs8uAXKtYXwt/t9A3XuDN+FSHIE4",
+	"h0y+kkrY8wCDQ0icIRkdocoNuiETBtpnPNc4+IKKH145t7cxzQ0FJu210IgINrPaKuqQbdD/qzI/+lkR",
+	"SeJUxpMKkixYz2VC51e0r0RCICOPC1IGCUWWUcdjJ2l0seZTt+VN00d3b3fFlFFvDEEBRxuL0Rw7bCtG",
+	"k13ywDL3/lKsSZ9oZtDk4tegcqHJkGosG0CtoEFT8EMfkD44EXopmLaRffcTOvc/dIWmczKGppba4Ir6",
+	"PkbGjtDH0anlRHYLfTs2Pgkx/9eZuQHn9wRxEicI4OP9MSN4ey+4Mnu/LIVzRSMIutayrFHmBrOxboTr",
+	"I3Lfil2KpsRX4EJLs0brIPqiqHHhcc6T4/CpEiFnpW5XKZzkGaFi7j8lmWInXOa+bduUa82SXXLLDo8/",
+	"6bGcaTLDTm9dgR4v1+ePSEUSqHphoXVqB/ZBj9xADzg0jEeOGxZ94LpiyJiufsYUw0xf2EMlMdjlA0cV",
+	"M5hz6DkhHLo0uljoue/TGEADy0pv4IFvxEuLzoEFAlxYB81H5+aP57FZVbpsXpzdyp3sU2SzLybTdE0h",
+	"PZ47oHdVZ/KSayICA64viJY1I9mCHpM7uy2i9qKD3SIsNK9wsWBSMN+2uloHtSvYQ+cikwrby7jYlyF/",
+	"aKnCzA42pQlzSWH2CeXpLjlyEy8aqD21SMoZDypldsCoP1PcGIZtyuFYEPm7YE2AX3dBOfYaebFF2Bru",
+	"sqRcIQJxbOV2xIsno97C2FuotvsXO/MxNjldwaVd407tX7zUW188AgOgUOC9kLM1ojf2P16poGK7nies",
+	"oYYGKzzZm2FBrXXVV03rrXRXWqn2uobDl4z4nHgCwLKgpUaFdZerRZGzUchHBLr6Pk8eNUr6fWys1bcc",
+	"CrjnMRPJ64onVzRxwVHQoIs8YIOxlBOioGk0S0g7UzJmVmqPuiJhQ6agVkClbMBA5iJmEUmUzDKf9xYR",
+	"mSbFvnYJJNW5sTkwVXXCEiJzo3nCimADiKHrgzf5qntdX9VMJCPFkz7E42GsgJBdgYHYg3xpN9TkipF2",
+	"//jW2zdfv3f7Zu/BrVffuHPnm72733r1zds3et+89Z1+J0I9AX3bmuQCzwFqKY7s0kAkgopkaFCw4kWx",
+	"bQIHSqZ0wlyoAFri+8Ub/UNw7NuzATEGzgc/sNvo46ME1fMRP2G6KGSK9c2cQwEHbtC7q43MwuQROuMX",
+	"BK3IrC3Fgm3I5JOnP9VudQ1yBB60jzhxHePOLhhcX//R29K8JnPxIlOjO8IdrCNBYMhC2dkjF9GUJ4QO",
+	"MC51E3J0FdtJNvv7HihurBJCYpkVoaF4v21wbxVtEiPiuiQSFyfCrXqPkSz9omtl37muSjtFx5UFFglg",
+	"3WDuo08H8uEVbTUNGpt0vgNSv8pTdlixccBKrmi7CqnA7j7XhGpnsissBh5vXeVVf0KgVbj4fAwB9siM",
+	"KoPOFUvnRKquyKTWfJDOScITCN2hCmK02n2r17CkH5F+LiZCzoT905OODnhDB9CI03QFaEq4Kshbs3uC",
+	"2ooslqKM3kFfX9XT56oaZvOuaOci9S5RuBQoEcnTlLyXs9ySx0qjYl+TAHW0zi55jT/EAynzp5NE2fHw",
+	"QPnQmztnSorRQTnNSDIwAjlVEF7vCquuzZgwu+RNLibaRyzDF+xhxq3a5stG4wxSsCvaHmOIYN4DOHnK",
+	"NDM6m/PzCSlqtc6XDXqazOaRu25ipIevp6p7bUuUL5W1s5F9S9sJJUhlIuJojJVXHI3x3BaMMNhNuNNI",
+	"+svOTEFV7nVmXIr5ExQjqg3OAgBe5ri/8L4CDGgt+peASQv0CR8p2RD+1lQwDOtQ0jkwqEFRlCKjVr4/",
+	"Kjp6OS8BsG90lGkrZWcpjZnzcFn+2K/32+g3dQWDVGwr6ycUo46h1AWGs1bdcW1I67FnpEBbQaeQy/SZ",
+	"0nlXZFTrIuHflRSCAQtfisZwe8JNJ8Q+7uZV+L14812ga9tGZrynjDxlrXJnZ720473AwX145QViVrES",
+	"kMui3kr7HloS9NUpOh4aTRQY74Lohn6JUJhdIQO6etveHTiYYzA7xpE7GuTj9lJuxV5TfncF/BCHPjlx",
+	"yEpPSFdUfYM6s4QCd1v9GsT6Q592BqGHBJbeFe1KX5EDUrY17URLHUdQicUUCntr9gWGm5hKMSo2B1lB",
+	"Zdnx0E5c2B+c0GDeFQnThgvchJ3FZeFDnn22GBZdPdJd8hYmJ1JViTbwCYvLVTDQtOOUNcg24a5QQJFw",
+	"Z/Ub11ir7E5qb4wG/M9IXEr3s3dV7XbF0aIvyTIi8CeROUO3MSYqHIJnaTYGV1DhdRDSdMWQC67HzCqz",
+	"c020JO2+z/WEjNH+QelEdnChmNOAplxrLkadBluM86zdg1PYzgXcrF1coEs4WsQ4yxuwhIMjFdA8L9Yn",
+	"h+QIqnUdEMMemquxPsG0GaonGtJNbhx/G1pPBLbk1KHaHly1AeBFUSvWJ6FiBk/StlS/mkdQxgo3Vh+j",
+	"fj5f/vXHn//nX0anH/w/RMmZJu1v3X9t59+hfYSSwdwwIpXFzClVk07gxIPqlXKLuLSfn1/G9STQUR5f",
+	"WdhSGdLG4qBgCulEkHJFEHQb9RdQb3aMBfOV/qiitdGGkR6uzF4VztzWa/WPyhJ3zzJ6o+zbdHHBG3hW",
+	"lyB/XpBHA2Ol2RPTMU2R7UdOi3cOuohUyqR1IswCWAznaAR/NN8m0hUrC2dEScuZDCsB5pl4IK4Hak9I",
+	"wS7NVS9i8BJVE8h1LcztENKzCqJdiE+j2gF8IZZTFIMzSAvmokgHShyLb2N2eERSewCdQ8tHuqLdR3j9",
+	"o1if9C136S8KTv0iYXs2linzcUICJNQhT1nUFavECiuiohKix4wZb/PAeGEY9xs0o4JZpQGSnZoiE8sW",
+	"Lpei6bai6VcskqPeXqhZ2t1oDOj40yDKevGrgmaXPP68YSFgoi38Z2V7NkzzR/rRtv9kFKo8eNkWSRd0",
+	"P2cLUq6L2rQUcb1w6+XaZyaAXrDsiQdq912PSfl98AH4kkhySLCSGBjIqeBMX4Ej0aT9+Off/+yffttZ",
+	"FeQbyvUMC3zPR5pn2dXjKWd4Iuhe5sD/3pnJa9g1v+KKwvsGvIiFKwgyqltlY5Bmpcu1aqJ6cl9ujX6A",
+	"FzdbZw1JeDKIWm8+9ZQdXrXuCiHE9aXj2lJBPaGiC8Ah0YyRPvzW7zznuH2pnz6lcApQTOOxhNQQwXxI",
+	"m3fkYOeINtWEw4M5GdOE+B4xVR48dfl0y1TCNeAo6gI0MGl460xM+pxU4hlh6o2iL8klYr2ASSVwu4Q6",
+	"vlp1AA4YE2Vc9mHh9C2qkaU002wz1ILcrGacso9/n1AKi05e4tOLm6RV5jO4/ivrkcSnpTRHdZedBUFg",
+	"8iknlSpLWLjah2nYwQ/L/niKiglEbTCqhC5jL/zEu0v2Tdci81mg5pORies9P58zmfhm0RbsUui9pCUH",
+	"rXuYHVFFUcj8FpXC29AizTXtpCIpqoFDa9jN5F7Pz9caL+/5F89KCt59xsZP32jyAv3vY1api3MxVtDL",
+	"xCmA/geNva2jSnEFl3MTBvSmagq3ygrNZMSMLvOHihqArnY/NLkjbQehUdHGtytchGOSY5hzVDYo8KGc",
+	"kXck4CiYMEV9VmjKxaQrjHRKKhRkwQaHh+4PCJjWZMgFBlH7/EyC7VcgPrArXCHfsgkk0gZddh/25Veg",
+	"nyGG3RmZJtBYN50TbrrCivwg7oNgsUvelkV/Rm7GPh7dxxr2/RHv4ku9hM51vysg15LUUy0reVDY1KGI",
+	"ncD4Rlgh7ozaw+wKjHy9vvcKLnjGNeuEc44A7V4c2aTWWvU5E03uFY1ML0WTS9HkoHWkJ2iGU2QqFSO0",
+	"3jjTNzkvaFCbejYZEcFOsPgiBGNsJqMsdAwNBpy4AtzVlUDoMjTxJG0hoQg61yRlQ0NkblA1ghh2rkmc",
+	"m66ghvQhEKXv469juz0XaaLzqTc8ImPAVmVSQFh1V5SrxEblroMmkFwX759QQ0m7oKB9yy1ev3WfuBQv",
+	"S+neYDQ1YzKkscFoaRcIz13MNJ5fDtmvrlGL72pDXSfbrig3XnDOmSQzxiZe8ZMJnTcEXC82cD0HeQ2F",
+	"i8ABh8M296vd7fdrPXKuLffIefJGnMohNEl/qFRHZHAp+l2kh52GWvH6voUgBBayGspDuohfm7LpwIou",
+	"0GpB0zmhqcyTjeiMqXSSbUq1BB+hf+9ZqUKbtLFtAlkv27rXLvWWJxBnBF1DPK8owXU2xuojszETKwAS",
+	"uqes1sfxlWepUEMb2wtUpbFlTBvZG+ajxooZ3XmqBX2/Qu5Q12SnOUtwTaARXODzGmlUtuJ9yqFGt7XO",
+	"WeKgexlM8fFlyNGLSLrhbith8NCOGLHrsEKRoHSLk/xj1pCdi8hZFA9LWMqwkeaiFeNETppQ8RlleeCa",
+	"nm/F/UW1+NuTD0NgA5z5ngSrhIUH7p2N8hOKZoObFTbAVo3LiQZ3qTJeALIjR2RCBSVSubJrDakE79Vm",
+	"XttGdHFWqAbldQaXp5wr5Y2wBMpVFZVxuSv33f7Od77znZ233tq5ebPTtDBoxolfhgtguiamX/EUh0pT",
+	"yJXFKt0ZF7pDtTNPRY+4TFg4OzGwmFs55wxbTKfzoiSDRSbDHprGDiXuv8UKlksareufs60oiJ89aW22",
+	"ubnP/SLu4VJpvYAqhc5kWimU6lnBeui6SgeaiXhd30f/0tkhLUzxsdjQXCPD4a6PfxMpf2H7A7jzvUCl",
+	"vLixp6nvXKLkvEbdrmji0SsiqRVYoM67q+VDVTonKaMn9ulgbvFg874CFu+nTGs6YhEUI4QeIxBj5qQk",
+	"qSplqRI6P6yYXKECmWdMu+QelMYZYeXIXMxYCg30RlImJFM0NhzKZgq/G+fJSOWMKVfrN2FxShVLfAEh",
+	"brDiJnuYpZQL7UvFECmYdsWPkWzFVECZMRwHyuYIaWes9F1mVee7K87DnUCqsQmBq5vcFVIMJFVQtQz8",
+	"9mCODvuhY6kSj3rnomzPSS8/3Mqz6XbqKVjIBW3P+dIDfWmrqQbHYRlCORxGhFZoI5AtUSWO0Of99K9/",
+	"DeXJ54vdnSp5Y3WxRmum9epCB87vXLzpqhpXXK84ZN3PUvqvusKuWxsfOePCdfyPLB1WBvcNmUY0IxlT",
+	"JOFT7AbfFW149Xff/wkOdEAyqTk60Yryv45YKju2/WEK34z5aMyUL9zuOkaRgTRjS+jjcdHEfCfPLDll",
+	"eizTpAh0aqqMcFQ5vOdTtyhX+AbXRqr5ajXDMuLKni4lnPMGkRQoM8bjj2qQX6DDAg5Uev1ZNPCVRy04",
+	"V1C6bODZLP68JvMKCmmM9kgweBb6GLmigu3P/vlnj//2705/+YPTX/709JNfdCLCHrI4B3OHe/jlh9/7",
+	"4uc/7kRdMaYDbjRpn/7VJ49/9t8//+l/OP3hb04/+uPP//Unjz/+m05EuDBMZUxpKzaR9umv/uWzTz55",
+	"/MMPvvjonzuOLHihisRyClve7Yr+YH4AR9F3FKbaX/mKJnImqlSo7WyI88z1aeLiEIWjsgYCSkMY+ggy",
+	"kR+YG2Kk7OyS24a4cl9Gzqibsyuq1M5CKZR4UXKkmNa75IEvHR68ya6gJ0xBUYUFElNEGC7Rmghsovgj",
+	"lr3Fg0mKWoietLk+rsOhlYVdxXuoQW+pZUa5InJYXb/uHGLzCyuKuvZWuBir/K4Q+IoRXgiZr9jNsxH7",
+	"iulLKe9SAryUADeSAGtUbzB32C+V70nhCAOIRx3SRk2u08ApliRA1/V+tWHrhn/p2Yk557EbueVfZFNJ",
+	"dyCXsUVPzibkIdMyQD2mihEu0BtlpRIQIxYLEqN0kSgKvmsoyBanecKSLeWmN6ir516Z0EhC6xNCsC0l",
+	"ZsxVsmOfzK2McMJRXZFD8sUvPvzy4z9+/PEvTz/4kRWBPvr49K9/XelFZQLbdXapMRXYUQpylrvCTWi5",
+	"f5arTGoW+dwD19RyDv02xmBdah/dvXubUGV2yf7X29fQuw+mrB2Zg0gD5fVdkxk44DweV7fb2SX9ET9h",
+	"pSxGu8Ivsb2/Z8d0vWJQ9FheYK0YPzV2ADC81XMfDoors+eC2R5GOkkF9wbhCHZfHSsl+tcXpET3K029",
+	"U9YvtlhCe39vr3NoxVdX0ZobQtNUzuwJ2Hkg+FgaqAmNtkLFSOzLA4CIBu1y3AB2XUKSVIoRilbaB3DG",
+	"EyFnKUtGDFXaUmYbMTwHyB2xgh1LU1gtHt8uedVKjBPGsnqDAQcpFii7wtdUrxD/GXUhG80CnSeCL4A0",
+	"57byTDJJCl6yzBQeeNpjKeFFio8r5nydn3i57FJgvBQY0WToSZ8l4NCTp+SKbSqcd30bCRHaB6zO23eU",
+	"m6kpUbnQhW2w0HnhkWsHUKTmWw0daFpB6SCCxRG3BJha0eY5lgqPAHgzRrbc4Cc8JTdkYpV2y++uXX+p",
+	"c+A1f+ft3Nm7Bq4WGBt/e2XnpT3Q/o3V5dlDg5Ezc7QgFIuGB0Bs3corXc4c6ZWZ0cRyVdxwV8RMGKaw",
+	"M6Pz0bhcQMipsUzFtzmgxp8AOmEMNtrpimLeYDtoPhI3/KW8GOQc9rItPV+NI8eGZZeE8ZIwOoTxMiF2",
+	"QmlX3J+/+z9+QrZXmmGcq0KKHcUEm9G0mTyCYRO/bzJtomB+UF8kkKTSi1IN9NslMCiSmr7P38N/r+ii",
+	"JT1Sn4jMxjwek2mujRXipyCOp4xqUyfRzqEMkSbtl/Y6VeILzWLKFo5WhpXokALxFbOpOTaHhDX3GVUp",
+	"Z9r0mEh6llr3i4U4ZQWk6QGNJ4Rq0ocIRCn6IZJ3SyQvEsV7W4p7CDWXNO+S5j2hFBqJOiTNjbQ6fVwR",
+	"ZtoFpXAob2XEBWK0MTGsdNtqpoFHWabkCU2dWFR1aBDo8FclyR0iVVQ2aPW9pCzVGeZpGhXfuMoN0HL0",
+	"kBiIh55BXQ0r/TLBFE0Jm2apxEIVM8pNV9Axo8kuuce+y2Iw7fj6DL7wBCjhvuEu87G/woQo000W84Td",
+	"qpzBC0CfKtu5JFCXBOrJeMeBIgDpUcw16C5RjbR1rBizqtHGhKhsZbdaVXWERxuWaZJnxEjSr7S96x8G",
+	"xDApuqLvJmCJFVNI2x0Alhro7BIou+Mtw4L0vVW6D5IXGdMTtuCgXrJRWq25X+6j50yNfQwrhKG7wldD",
+	"kIJVeteRwRwSUUj7+v5+RIacpUm5hnf4u/2ONyWKrhASe7RzjaZOIyFsyJshq1sJVxDqCvCWQB0Ivw3o",
+	"I1IvA7RgCwUv/KGv59AVdlcLb4Qq8liJNPJudlffBxcJnQbR5I5n4UKT2rMxNZHd1mwsp8hMOhGZsMws",
+	"mSa6QjFLM+0Yc0ZV0dIRyoMyw5Jd8ppMUznbyTMSj1k82eFCk5Es+hR6XrYgUDujAQaYltd6iINjdQ4H",
+	"0CCYQ1skvUv67t57QhoLP4UFHG3u2PHFN2GENKDSOI+XsDBCsBCGg+ZzZ0c8N2zr9eKEn4lpuJz+HtOW",
+	"MobstZ6EIJEpfBFUY1nnWdEw/ZJBXppz0ZxbEo6iI2vNAAn1BALdWV0oABg4Cta1MTf1oNkYF3pUejuv",
+	"eMprKZWjmd5YYB956mpZ6SEaEJAElv6zlGtLaIOBlm/4pXw1ww/c8i8w/OCNwoWJXATbfjkCohiZ0oRd",
+	"BiNcZDBCSagd8nk7nhyik3pGNeJDwpJC7gjVQtkI6a6+7/k3RGnXRaQVWrZH/coXG+aHHEJiGUYegrt/",
+	"WTJD+UuxmPETK4p4Fz5WP8vSeURoV6TMGKY6u+SIaBZLsSwDupqWZH9vD0SZrui73hi9yqtJ3w5RuN/9",
+	"DUS+U5XLfnZSz4xqFIzBzRXZ77DGe3X2BGIPgtUWj8q3PLqeSyAKlDYob/RcJQ6en5jK+rU+E5HL3VVl",
+	"KcHIyvrzS+nqUroqi09TU+rWdWJBSRHpY7CkrNNAB1b7HsyRApIpo0JvSuDhkx3N1Al32cQWa5YI+bcg",
+	"CfD07399+sPffP7b//T5b3/6+M9/9fhPf/Pq6V/+yBJA9+S//tMXP/8xPiHUClKaJ2zBZlrEOEFQGqzY",
+	"qtPokobikJZ209iHhSt2wmWugca2Qe3PzBxePCBCCihWewSVFiEzSTifTs2u4eLii2xH7Zv0jymUsUul",
+	"cWHuaLpoX9/f9+Fs3HQO/Jf2Xf+pt3rAjdmpIeIgRMvv5uaO3eexP+Vzio0XTzpry3smhPPYHSu062zK",
+	"CirO3ooxCDoecitJsxiqd0lWL8lqvab/AsBUNNZcM5fjVJAPR090zTMPsZSLjvmmVMZMsSFTq4s0vM7M",
+	"3cprz2fS3n2qJ+Uqm3Cz3C5plyRao9aN2T6amc6lFngBWiD2jppndShO+cRZu7ESq6IA8PRE8qSxXn8e",
+	"gMq7+QVB5XNV7n0RhJ9usfetEIhqoo28bExzycQ8E8PwgppMC0SgSnW5IVPpghmmJM+gxQUkqZZFs5EQ",
+	"L0RTLFTDrXExL3I1Wl1rclnhNwQXZITRo6TMD8DkCQgATlMyKD/oijZ1QjYalnWeMaVZ4kicG0L7jnlJ",
+	"mRhhqDIs6UTO8eX59gJ7J1TU+H+Z0my/SOckpllDdXYvmj6n7HkryfmS/V6kEbbQJx0MLesnXrMGFTdY",
+	"Jihfi1OBtPMqpoDBF723c9D9wdgr1SQCr3rR+AHyvDQzmiwX/kG0yg1P+b/HUbm2Y+lcsaQr6IhyAa0k",
+	"nJd+KhXbJfectgzu34rGDPnl6O+fgXO/z4ZDBoJzb6jktO8ysUC9p1Caw27AauEavEcpzawkDrVGyrgr",
+	"RG5Ck8RHSUwxGJSKBUQmbfR4R+Ta13CDHTDTwki0K0DfH9I01TiNNx6soRld0W6wgFwNGEAi7Kt891v3",
+	"ySqTS7+z2xWVSkgkXAiJfNtTQGearqSy+R4VXYGqbxIRLX0unXP5+xQursiQj3LFdIOl4qKo3cULcX5l",
+	"XwX7RFnBq8TUS2HuUpjDAE0wJdaI+iIDgYQk6nKKzmqB0BZWp2uT6RFxj8uXL7BapEUy0kZEgFPr2C3E",
+	"+uSQHEELtQOoqHo11ieEploSqieYq3Xj+NtN9SSdR6pWUFLkU3sUgNRRK9YnFb/1c1Ersjjfs7vdo5Y/",
+	"qy3oVnGtN46/HaJb5QuR1Tu/cXznbXtFbTzkP7IXI5W7rOKuOgRGu6xR+SylT+DsKdTfcDdI2kPmTEAV",
+	"Wa5j1b4Z0wa/cKUh1pMPaNOzAeW4D+99NUNhjlxjV+hqeIFlXKv9YitFu+FniDm4rM9xIfgA7KLszitr",
+	"5f/K5qJ86nQybNxbdu22qsrm1VvxWkEy9/37y7QRJ5aPqS7KWnl1qb2/t0esBsVoYvW1/b1rneXIMhz9",
+	"TP01n1OT61EB789EZq8jdwBL3ZV5+LnoMglr56/Me6kYXCagADh40lKUJIipoakcLZTdO7NSsFHHvbN2",
+	"23tKDsl1/fYuG+09nUZ7ZXyNDzGKXFaOZbaOq5CYKsUZMF/S9hE2UA1LGzr3hkCaJxw4c2d1674VPRHK",
+	"mkvViNQ6dPuaOC9OksmDYteXqZGXnOmJxyZWAw6gCUItvO8M5XzsPzupHK1XNd+0Lz2JViZ2drC1JUiN",
+	"fm8bmrhTvkBN2I4I53tpLXq21qKZv4jtm5a8AS5CDH9NWMynNCXta7svdzB9lULKZ8rIlIsc0kXvBcJo",
+	"wYEHTsGO6yoNxm3H/Ye5ybH5iXeDVVOesfAkePvAm9cVhdMvgXbTqZxpNDOXqa70YS+hPJ33XGsTKKvt",
+	"VgIH0RVeZ/exCQmdo6OwbHtdBC0IafxivUQulf0VilsH7A/Y36QoGuFo5phCkcZyZ94tCedjj8Rb9uDV",
+	"AWPCe/La3OiqsQ8qkEJ31E5zlUWP0S+CoINbeSYFswvCuEzh3gRj0qWkdCkpITAgpU2kYEUMA2k7GoSd",
+	"ydEKGZH3cppyMw9p7XZQFucKati8835rwKhiqnXwzrsWuzRTJx6Pc5W2DlpXacavnlwD3HNjve+lFa8x",
+	"WUx2P5UCWeVHJ8NVf8LGp5UfilCxR+8++h8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

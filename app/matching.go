@@ -83,17 +83,6 @@ func (a *App) TaskPreference(ctx context.Context, workerID string) (ippo.TaskPre
 // PutTaskPreference replaces the worker's task preference (staff enter it
 // on the worker's behalf, as the worker says it).
 func (a *App) PutTaskPreference(ctx context.Context, actor Actor, workerID string, p ippo.TaskPreference) (ippo.TaskPreference, error) {
-	var f ippo.Fields
-	for field, xs := range map[string][]string{"likes": p.Likes, "avoids": p.Avoids} {
-		for i, x := range xs {
-			if strings.ContainsFunc(x, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-				f.Add(fmt.Sprintf("%s[%d]", field, i), "must not contain control characters")
-			}
-		}
-	}
-	if err := f.Err(); err != nil {
-		return p, err
-	}
 	return a.DB.PutTaskPreference(ctx, workerID, p, actor.Ref())
 }
 
@@ -225,8 +214,8 @@ func (a *App) AnswerTask(ctx context.Context, actor Actor, taskID, stepID string
 	if in.Accept && strings.TrimSpace(in.Reason) != "" {
 		return TaskStanding{}, ippo.Invalid([]ippo.FieldError{{Field: "reason", Message: "is for a decline only"}})
 	}
-	if n := len([]rune(in.Reason)); n > ippo.MaxNoteLength {
-		return TaskStanding{}, ippo.Invalid([]ippo.FieldError{{Field: "reason", Message: fmt.Sprintf("must be at most %d characters", ippo.MaxNoteLength)}})
+	if e := ippo.CheckText(in.Reason, ippo.MaxNoteLength, true); e != nil {
+		return TaskStanding{}, ippo.Invalid([]ippo.FieldError{{Field: "reason", Message: e.Error()}})
 	}
 	return stepWithNote(ctx, a, actor, workerID, in.Reason, func(noteID string) (TaskStanding, error) {
 		r, err := taskUpdate(ctx, a, task.ID, stepID, workflows.UpdateAnswerTask,
