@@ -31,7 +31,8 @@ const maxNumber = math.MaxInt32
 //   - every string in it (keys too), every query parameter and the
 //     Idempotency-Key follow the text rules (ippo.CheckText; lengths are the
 //     schema's and the domain's), 422 naming the field;
-//   - every number is within ±maxNumber, 422 naming the field.
+//   - every number is within ±maxNumber and none so small it reads as 0,
+//     422 naming the field.
 func checkInput() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var f ippo.Fields
@@ -96,8 +97,14 @@ func checkJSON(f *ippo.Fields, path string, v any) {
 		f.Text(field, v, 0, true)
 	case json.Number:
 		x, err := strconv.ParseFloat(v.String(), 64)
-		if err != nil || math.Abs(x) > maxNumber {
+		mantissa, _, _ := strings.Cut(strings.ToLower(v.String()), "e")
+		switch {
+		case err != nil || math.Abs(x) > maxNumber:
 			f.Add(field, "must be between %d and %d", -maxNumber, maxNumber)
+		case x == 0 && strings.ContainsAny(mantissa, "123456789"):
+			// 0.5e-400 underflows to 0: keeping it would store a figure
+			// the person did not send.
+			f.Add(field, "is too small to read as a number (it would be kept as 0)")
 		}
 	case []any:
 		for i, item := range v {
