@@ -112,7 +112,7 @@ func (l *lifecycle) validateSignContract(ctx workflow.Context, sc SignContract) 
 
 func (l *lifecycle) signContract(ctx workflow.Context, sc SignContract) (StepResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateSignContract(ctx, sc); err != nil {
 		return StepResult{}, err
 	}
@@ -121,7 +121,7 @@ func (l *lifecycle) signContract(ctx workflow.Context, sc SignContract) (StepRes
 		on = l.today(ctx)
 	}
 	var p ippo.Policy
-	if err := execute(ctx, a.PolicyAt, on).Get(ctx, &p); err != nil {
+	if err := l.exec(ctx, a.PolicyAt, on).Get(ctx, &p); err != nil {
 		return StepResult{}, err
 	}
 	c := &ContractState{SignedOn: on}
@@ -212,7 +212,7 @@ func (l *lifecycle) validateEndContract(ctx workflow.Context, e EndContract) err
 
 func (l *lifecycle) endContract(ctx workflow.Context, e EndContract) (StepResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateEndContract(ctx, e); err != nil {
 		return StepResult{}, err
 	}
@@ -245,7 +245,22 @@ func (l *lifecycle) contractOnTime(ctx workflow.Context) {
 	now := l.now(ctx)
 	if at := c.reminderAt(); !at.IsZero() && !now.Before(at) {
 		c.Reminded = true
-		if now.Before(c.extensionAt()) {
+		switch {
+		case l.effects:
+			// Never skipped: a reminder whose timer fired late (the worker
+			// was down) is still sent, and one that the dispatcher delivers
+			// after the extension says so (DeliverBy).
+			l.step(ctx, "extension_reminder_sent", ippo.ActorSystem, "", map[string]any{
+				"extension_on": c.TermEnd.AddDays(1).String(), "late": !now.Before(c.extensionAt()),
+			})
+			l.send(ctx, activities.Notice{
+				Key:       fmt.Sprintf("%s/%s", l.key(), activities.EmailExtensionReminder),
+				Email:     activities.EmailExtensionReminder,
+				WorkerID:  l.s.WorkerID,
+				Facts:     l.termsFacts(true),
+				DeliverBy: l.s.Clock.Real(c.extensionAt()),
+			})
+		case now.Before(c.extensionAt()):
 			l.step(ctx, "extension_reminder_sent", ippo.ActorSystem, "", map[string]any{"extension_on": c.TermEnd.AddDays(1).String()})
 			l.notify(ctx, activities.EmailExtensionReminder, l.termsFacts(true))
 		}
@@ -261,7 +276,7 @@ func (l *lifecycle) contractOnTime(ctx workflow.Context) {
 	}
 	start := c.TermEnd.AddDays(1)
 	var p ippo.Policy
-	if err := execute(ctx, a.PolicyAt, start).Get(ctx, &p); err != nil {
+	if err := l.exec(ctx, a.PolicyAt, start).Get(ctx, &p); err != nil {
 		l.log.Error("read policy failed", "error", err)
 		return
 	}
