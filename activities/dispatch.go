@@ -37,12 +37,11 @@ type Dispatcher struct {
 	Poll time.Duration
 	// Parallel is how many emails are sent at once (default 8).
 	Parallel int
+	// StaleAfter is how long a claimed email may stay "sending" before its
+	// attempt is taken to have died (default 2 minutes: longer than a send,
+	// sendTimeout, and the recording of its answer, persist, together).
+	StaleAfter time.Duration
 }
-
-// staleAfter is how long a claimed email may stay "sending" before the
-// attempt is taken to have died: longer than a send (sendTimeout) and its
-// recording (persist) together.
-const staleAfter = 2 * time.Minute
 
 // Run delivers due emails until ctx ends. It keeps going when PostgreSQL
 // or SendGrid is out of reach. Sends under way when ctx ends are finished
@@ -58,11 +57,15 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	staleAfter := d.StaleAfter
+	if staleAfter <= 0 {
+		staleAfter = 2 * time.Minute
+	}
 	slots := make(chan struct{}, parallel)
 	lastSweep := time.Time{}
 	for ctx.Err() == nil {
 		if time.Since(lastSweep) > staleAfter/4 {
-			d.sweep(ctx)
+			d.sweep(ctx, staleAfter)
 			lastSweep = time.Now()
 		}
 		emails, err := d.A.DB.ClaimDueEmails(ctx, parallel)
@@ -114,7 +117,7 @@ func (d *Dispatcher) send(ctx context.Context, e ippo.OutboxEmail) {
 }
 
 // sweep turns emails whose attempt died after the claim into unknown.
-func (d *Dispatcher) sweep(ctx context.Context) {
+func (d *Dispatcher) sweep(ctx context.Context, staleAfter time.Duration) {
 	stale, err := d.A.DB.StaleDispatches(ctx, time.Now().Add(-staleAfter))
 	if err != nil {
 		if ctx.Err() == nil {

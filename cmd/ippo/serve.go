@@ -104,6 +104,15 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 			return shutdown(httpSrv, nil, log, err)
 		}
 		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+		if acts.Sender != nil {
+			// The lifecycles' emails, queued with their steps, are
+			// delivered here, outside every workflow.
+			d := &activities.Dispatcher{A: acts, Log: log.With("component", "dispatcher")}
+			dctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+			done := make(chan struct{})
+			go func() { defer close(done); d.Run(dctx) }()
+			defer func() { stop(); <-done }()
+		}
 		// The worker owns the schedules its workflows run on (the monthly close).
 		if err := retry(ctx, log, "ensure temporal schedules", func() error {
 			return ippoworker.EnsureSchedules(ctx, tc, cfg.TaskQueue, clock)
