@@ -214,4 +214,3 @@ func loadHistory(t *testing.T, file string) *historypb.History {
 	require.NoError(t, err)
 	return h
 }
-
