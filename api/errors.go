@@ -86,6 +86,9 @@ func fail(c *gin.Context, err error) {
 	p.Title, p.Status = row.title, row.status
 	p.Instance = c.Request.URL.Path
 	p.RequestID = requestID(c)
+	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "2")
+	}
 	if p.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="ippo"`)
 	}

@@ -53,7 +53,9 @@ func (s *Server) updateWithNote(c *gin.Context, id WorkerID, text string, run fu
 	}
 	res, err := run(c.Request.Context(), updateKey(c), noteID)
 	if err != nil {
-		drop()
+		if refused(err) {
+			drop() // only then: after a time-out the step may still record the note
+		}
 		fail(c, err)
 		return
 	}

@@ -17,8 +17,12 @@ import (
 )
 
 // updateTimeout bounds how long a request waits for a lifecycle step. A
-// step that is accepted keeps running in the workflow after a time-out.
-const updateTimeout = 30 * time.Second
+// step answers in about a second (its decision and one write); one that
+// takes longer (PostgreSQL or Temporal restarting) keeps running in the
+// workflow after the time-out, and the request is answered 503 with
+// Retry-After: the same request with the same Idempotency-Key then gets
+// the step's own answer (Temporal deduplicates the Update by its ID).
+const updateTimeout = 10 * time.Second
 
 // step sends a staff step to the worker's lifecycle as a Temporal Update
 // and answers with the worker's standing after it. The update's id is the
@@ -92,14 +96,35 @@ func lifecycleError(err error, phase ippo.Phase) error {
 		return err
 	case runClosed(err):
 		return ippo.WrongPhase("this step", phase)
-	case errors.Is(err, context.DeadlineExceeded):
-		return errors.Join(errUnavailable, err)
+	case stepPending(err):
+		return errors.Join(&ippo.Error{Code: codeUnavailable, Message: "the step was sent but has not answered yet (it may still be taken); " +
+			"send the same request again with the same Idempotency-Key to get its answer"}, err)
 	}
 	var unavailable *serviceerror.Unavailable
 	if errors.As(err, &unavailable) {
 		return errors.Join(errUnavailable, err)
 	}
 	return err
+}
+
+// stepPending reports whether an Update's answer did not come in time: the
+// step may have been taken, or may still be.
+func stepPending(err error) bool {
+	var (
+		timeout  *client.WorkflowUpdateServiceTimeoutOrCanceledError
+		deadline *serviceerror.DeadlineExceeded
+		canceled *serviceerror.Canceled
+	)
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.As(err, &timeout) || errors.As(err, &deadline) || errors.As(err, &canceled)
+}
+
+// refused reports whether err says for certain that a step was not taken
+// (a validator or the handler refused it), as opposed to an answer that
+// did not come (the step may still be taken).
+func refused(err error) bool {
+	var e *ippo.Error
+	return errors.As(err, &e) && e.Code != codeUnavailable && e.Code != ippo.EINTERNAL
 }
 
 // note stores a reason staff wrote, so the workflow carries only its id. It
@@ -138,7 +163,9 @@ func (s *Server) stepWithNote(c *gin.Context, id WorkerID, name, text string, bu
 	}
 	res, err := s.update(c, id.String(), name, build(noteID))
 	if err != nil {
-		drop()
+		if refused(err) {
+			drop() // only then: after a time-out the step may still record the note
+		}
 		fail(c, err)
 		return
 	}
@@ -182,8 +209,9 @@ func (s *Server) EndContract(c *gin.Context, id WorkerID, _ EndContractParams) {
 		return
 	}
 	actor, _ := actorOf(c)
+	submitted := time.Now() // the notice counts from when it reached Ippo
 	s.stepWithNote(c, id, workflows.UpdateEndContract, deref(in.Reason), func(noteID string) any {
-		return workflows.EndContract{By: string(in.By), EndsOn: deref(in.EndsOn), NoteID: noteID, Actor: actor.Ref()}
+		return workflows.EndContract{By: string(in.By), EndsOn: deref(in.EndsOn), NoteID: noteID, Actor: actor.Ref(), SubmittedAt: submitted}
 	})
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ippo-center/ippo"
@@ -90,6 +91,14 @@ func optOutRefusal(w ippo.Worker, end ippo.Date) error {
 
 func (s *Server) performOptOut(ctx context.Context, c links.Claims, _ LinkForm) (LinkDone, error) {
 	end, w, err := s.optOutFits(ctx, c)
+	var refusal *LinkRefusal
+	if errors.As(err, &refusal) && w.Phase == ippo.PhaseActive && w.EndsOn.IsZero() && w.ContractEnd.After(end) &&
+		!s.Clock.Today(submittedAt(ctx)).After(end) {
+		// Submitted in time, applied after the extension (its first
+		// attempt could not finish): the lifecycle decides on the day it
+		// was submitted.
+		err = nil
+	}
 	if err != nil {
 		return LinkDone{}, err
 	}
@@ -99,7 +108,7 @@ func (s *Server) performOptOut(ctx context.Context, c links.Claims, _ LinkForm) 
 		WorkflowID:   workflows.WorkerWorkflowID(c.WorkerID),
 		UpdateID:     "link/" + c.ID,
 		UpdateName:   workflows.UpdateEndContract,
-		Args:         []any{workflows.EndContract{By: workflows.ByWorker, EndsOn: end, Actor: ippo.ActorWorker}},
+		Args:         []any{workflows.EndContract{By: workflows.ByWorker, EndsOn: end, Actor: ippo.ActorWorker, SubmittedAt: submittedAt(ctx)}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var res workflows.StepResult
