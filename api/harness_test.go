@@ -24,8 +24,8 @@ import (
 	ippoworker "github.com/ippo-center/ippo/worker"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
 	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
