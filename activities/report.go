@@ -18,8 +18,10 @@ var ErrMonthNotClosed = errors.New("the month's close has not finished yet")
 func CityReportKey(m ippo.YearMonth) string { return "report/" + m.String() + "/city" }
 
 // ReportCatchUpMonths is how many months before the one it is for a
-// monthly report looks back for closed months whose report was never sent.
-const ReportCatchUpMonths = 3
+// monthly report looks back for closed months whose report was never sent:
+// ten years, so that however long a report waited for a late close (and
+// the schedule skipped the firings meanwhile), no month is left out.
+const ReportCatchUpMonths = 120
 
 // UnreportedMonths returns the months of the ReportCatchUpMonths before m
 // whose close has finished but whose city report is not in the outbox,

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
@@ -72,4 +73,32 @@ func TestTokensAndIdempotencyKeys(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 201, prev.Status)
 	require.JSONEq(t, `{"ok":true}`, string(prev.Body))
+}
+
+// TestStaleIdempotencyReservationIsTakenOver: a request that never
+// finished (its process was killed) does not hold its key forever: after
+// a minute the same request runs again; another body is still refused.
+func TestStaleIdempotencyReservationIsTakenOver(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	actor := uuid.NewString()
+	_, fresh, err := db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.True(t, fresh)
+	_, fresh, err = db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.False(t, fresh, "still running")
+
+	later := time.Now().Add(2 * time.Minute)
+	db.SetNow(func() time.Time { return later })
+	prev, fresh, err := db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{2})
+	require.NoError(t, err)
+	require.False(t, fresh, "another body does not take it over")
+	require.Equal(t, []byte{1}, prev.RequestHash)
+	_, fresh, err = db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.True(t, fresh, "the same request takes over the abandoned reservation")
+	_, fresh, err = db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.False(t, fresh, "and holds it again")
 }

@@ -55,4 +55,12 @@ const (
 	// continues as new (the next extension, or a suggested continue-as-new);
 	// its next run records effects.
 	changeEffects = "effects-outbox"
+
+	// changeReportWaits (issue 10): the monthly report waits for its own
+	// month's close for as long as it takes, never giving up; with the
+	// catch-up looking back over every closed month
+	// (activities.ReportCatchUpMonths), no report is ever dropped. A report
+	// already waiting when this is deployed gives up the old way; the next
+	// one catches it up.
+	changeReportWaits = "report-waits"
 )
