@@ -96,7 +96,7 @@ func TestDispatcherSendsOnceThroughAnOutage(t *testing.T) {
 }
 
 // TestDispatchersShareTheQueueWithoutDuplicates: three dispatchers (three
-// worker processes) deliver 30 emails, each exactly once.
+// worker processes) deliver 30 emails, each exactly once, in order.
 func TestDispatchersShareTheQueueWithoutDuplicates(t *testing.T) {
 	r := newRig(t)
 	var notices []activities.Notice
@@ -119,6 +119,9 @@ func TestDispatchersShareTheQueueWithoutDuplicates(t *testing.T) {
 	require.Len(t, seen, 30)
 	for id, n := range seen {
 		require.Equal(t, 1, n, "email %s sent %d times", id, n)
+	}
+	for i, m := range r.fake.Messages() {
+		require.Equal(t, activities.OutboxID(notices[i].Key), m.CustomArgs["ippo_outbox_id"], "a worker's emails go out in the order they were written")
 	}
 }
 

@@ -53,16 +53,21 @@ func (db *DB) RecordEffects(ctx context.Context, steps []ippo.Step, emails []Ste
 
 // ClaimDueEmails moves up to limit queued emails that are due for the
 // dispatcher to sending (counting the attempt) and returns them as they
-// are to be sent. Claiming is one statement over rows locked with SKIP
+// are to be sent. A worker's emails go out one at a time in the order they
+// were written (the center's welcome before its approval, a reminder
+// before the terms that follow it), even while SendGrid makes one wait. Claiming is one statement over rows locked with SKIP
 // LOCKED, so two dispatchers never claim the same email. An email claimed
 // after its DeliverBy gets its late note first, once, in what is stored:
 // what staff read in the outbox is what went out.
 func (db *DB) ClaimDueEmails(ctx context.Context, limit int) ([]ippo.OutboxEmail, error) {
 	rows, err := db.pool.Query(ctx, `
 		WITH due AS (
-			SELECT id FROM outbox
+			SELECT id FROM outbox o
 			 WHERE status = 'queued' AND dispatch_at IS NOT NULL AND dispatch_at <= $1
-			 ORDER BY dispatch_at LIMIT $2 FOR UPDATE SKIP LOCKED
+			   AND NOT EXISTS (SELECT 1 FROM outbox e
+			                    WHERE e.worker_id = o.worker_id AND e.dispatch_seq < o.dispatch_seq
+			                      AND e.status IN ('queued', 'sending') AND e.dispatch_at IS NOT NULL)
+			 ORDER BY dispatch_seq LIMIT $2 FOR UPDATE SKIP LOCKED
 		), claimed AS (
 			UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, updated_at = $1,
 				sent_late = o.sent_late OR (o.deliver_by IS NOT NULL AND o.deliver_by < $1),
