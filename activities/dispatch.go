@@ -37,6 +37,7 @@ type Dispatcher struct {
 	Poll time.Duration
 	// Parallel is how many emails are sent at once (default 8).
 	Parallel int
+	paused   *pause
 	// StaleAfter is how long a claimed email may stay "sending" before its
 	// attempt is taken to have died (default 2 minutes: longer than a send,
 	// sendTimeout, and the recording of its answer, persist, together).
@@ -57,6 +58,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	d.paused = &pause{}
 	staleAfter := d.StaleAfter
 	if staleAfter <= 0 {
 		staleAfter = 2 * time.Minute
@@ -68,7 +70,22 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			d.sweep(ctx, staleAfter)
 			lastSweep = time.Now()
 		}
-		emails, err := d.A.DB.ClaimDueEmails(ctx, parallel)
+		// While SendGrid refuses (an outage, a rate limit), the whole
+		// queue waits and one email at a time probes whether it is back:
+		// no churn of claims that a crash could leave half-done.
+		if wait := d.paused.until(); wait > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+			continue
+		}
+		batch := parallel
+		if d.paused.failing() {
+			batch = 1
+			wg.Wait()
+		}
+		emails, err := d.A.DB.ClaimDueEmails(ctx, batch)
 		if err != nil && ctx.Err() == nil {
 			d.Log.Warn("email dispatcher: cannot read the queue", "error", err.Error())
 		}
@@ -80,7 +97,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 				d.send(context.WithoutCancel(ctx), e)
 			}()
 		}
-		if len(emails) == parallel {
+		if len(emails) == batch && !d.paused.failing() {
 			continue // more may be due
 		}
 		select {
@@ -101,13 +118,15 @@ func (d *Dispatcher) send(ctx context.Context, e ippo.OutboxEmail) {
 	var err error
 	switch {
 	case sendErr == nil:
+		d.paused.clear()
 		_, err = a.recordSent(ctx, e, msgID)
 	case a.classify(sendErr) == SendPermanent:
 		_, err = a.markForStaff(ctx, e, ippo.EmailFailed, ippo.EmailSending, sendErr.Error())
 	case a.classify(sendErr) == SendAmbiguous:
 		_, err = a.markForStaff(ctx, e, ippo.EmailUnknown, ippo.EmailSending, sendErr.Error())
 	default:
-		next := time.Now().Add(a.retryDelay(e.Attempts, retryAfter(sendErr)))
+		delay := d.paused.fail(a.retryDelay, retryAfter(sendErr))
+		next := time.Now().Add(max(delay, a.retryDelay(e.Attempts, retryAfter(sendErr))))
 		err = a.persist(ctx, func(ctx context.Context) error { return a.DB.RequeueEmail(ctx, e.ID, next, sendErr.Error()) })
 	}
 	if err != nil {
@@ -133,6 +152,44 @@ func (d *Dispatcher) sweep(ctx context.Context, staleAfter time.Duration) {
 	}
 }
 
+// pause is the dispatcher's backoff while SendGrid refuses every email
+// (429 or 5xx): one clock for the whole queue, doubling with each refusal
+// in a row, cleared by the first email it takes.
+type pause struct {
+	mu    sync.Mutex
+	fails int
+	at    time.Time
+}
+
+// fail records a refusal and returns how long the queue waits.
+func (p *pause) fail(delay func(int, time.Duration) time.Duration, asked time.Duration) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fails++
+	d := delay(p.fails, asked)
+	p.at = time.Now().Add(d)
+	return d
+}
+
+func (p *pause) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fails, p.at = 0, time.Time{}
+}
+
+func (p *pause) failing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fails > 0
+}
+
+// until is how long the queue still waits.
+func (p *pause) until() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return time.Until(p.at)
+}
+
 // retryDelay is the wait before the next attempt after attempts tries that
 // SendGrid did not take: doubling from one second up to a ceiling that
 // follows the program clock (five minutes in real time, a few program
@@ -152,10 +209,11 @@ func (a *Activities) retryDelay(attempts int, asked time.Duration) time.Duration
 // RetryCeiling is the longest wait between two tries of something that
 // matters on the program's calendar (an email, a step's write): five
 // minutes in real time, an eighth of a program day on a compressed clock
-// (at least 100 ms).
+// (at least half a second: a SendGrid or PostgreSQL outage is not hammered
+// however short the program's days).
 func RetryCeiling(c ippo.Clock) time.Duration {
 	if !c.Compressed() {
 		return 5 * time.Minute
 	}
-	return max(c.MonthLength/30/8, 100*time.Millisecond)
+	return max(c.MonthLength/30/8, 500*time.Millisecond)
 }

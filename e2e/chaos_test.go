@@ -140,6 +140,7 @@ func TestChaos(t *testing.T) {
 	notice := func(w *worker) {
 		defer wg.Done()
 		key, body := uuid.NewString(), map[string]any{"by": "center", "reason": "事業計画の見直しのため"}
+		var last string
 		for attempt := 0; attempt < 600; attempt++ {
 			status, b := p.raw("POST", "/api/v1/workers/"+w.id+"/contract/non-renewal", body, true, "Idempotency-Key", key)
 			var r map[string]any
@@ -156,9 +157,10 @@ func TestChaos(t *testing.T) {
 				t.Errorf("notice for %s refused: %s", w.id, b)
 				return
 			}
+			last = fmt.Sprintf("%d %s", status, b)
 			time.Sleep(200 * time.Millisecond)
 		}
-		t.Errorf("worker %s got no notice", w.id)
+		t.Errorf("worker %s got no notice: %s", w.id, last)
 	}
 
 	at(10 * time.Second)
