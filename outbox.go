@@ -80,9 +80,9 @@ type EmailEvent struct {
 	Data map[string]any `json:"data,omitempty"`
 }
 
-// StaffTask is something staff should look at: an escalation, a failed
+// StaffTodo is something staff should look at: an escalation, a failed
 // email, a suggestion to follow up.
-type StaffTask struct {
+type StaffTodo struct {
 	ID        string     `json:"id"`
 	Key       string     `json:"-"`
 	Kind      string     `json:"kind"`

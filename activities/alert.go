@@ -50,7 +50,7 @@ func (a *Activities) AlertStaff(ctx context.Context, al StaffAlert) (NoticeResul
 	}
 	// The recipient's address and SendGrid's reason (which often quotes
 	// it) stay in Ippo: staff read them at GET /api/v1/outbox/{id}.
-	r, err := mail.Render(mail.StaffTask{
+	r, err := mail.Render(mail.StaffTodo{
 		Center: a.Center,
 		Title:  "メールが届きませんでした",
 		Body: fmt.Sprintf("次のメールが、%s。\n種類: %s\n送信ID: %s\n\n宛先と理由は GET /api/v1/outbox/%s で確かめられます。"+

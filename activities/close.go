@@ -239,7 +239,7 @@ func (a *Activities) closeEmails(ctx context.Context, s ippo.Statement, statuses
 		return n, err
 	}
 	key := postgres.BelowTargetTaskKey(s.Month, s.WorkerID)
-	return n, a.DB.CreateTask(ctx, ippo.StaffTask{
+	return n, a.DB.CreateStaffTodo(ctx, ippo.StaffTodo{
 		ID: uuid.NewSHA1(outboxNamespace, []byte(key)).String(), Key: key, Kind: "schedule_review", WorkerID: s.WorkerID,
 		Title: fmt.Sprintf("スケジュールの見直しのご提案(%s)", s.Month.Japanese()),
 		Body: fmt.Sprintf("%sの作業時間は、申告したスケジュールの %s に対して %s(%s)で、目安の%d%%を下回りました。"+
@@ -253,7 +253,7 @@ func (a *Activities) closeEmails(ctx context.Context, s ippo.Statement, statuses
 func (a *Activities) closeFailed(ctx context.Context, m ippo.YearMonth, workerID string, cause error) error {
 	slog.ErrorContext(ctx, "monthly close of a worker failed", "month", m.String(), "worker", workerID, "error", cause.Error())
 	key := "close/" + m.String() + "/" + workerID + "/failed"
-	return a.DB.CreateTask(ctx, ippo.StaffTask{
+	return a.DB.CreateStaffTodo(ctx, ippo.StaffTodo{
 		ID: uuid.NewSHA1(outboxNamespace, []byte(key)).String(), Key: key, Kind: "close_failed", WorkerID: workerID,
 		Title: fmt.Sprintf("月次の締めができなかったワーカーがいます(%s)", m.Japanese()),
 		Body:  fmt.Sprintf("%sの締めで、報酬を計算できませんでした。原因を直してから、締めをもう一度実行してください(POST /api/v1/closes)。理由: %s", m.Japanese(), cause.Error()),

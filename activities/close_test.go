@@ -61,7 +61,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := pgtest.New(t)
-	task, err := db.CreateCatalogTask(context.Background(), ippo.Task{Type: "data_entry", Client: "鎌倉商事"}, "staff:a")
+	task, err := db.CreateClientTask(context.Background(), ippo.ClientTask{Type: "data_entry", Client: "鎌倉商事"}, "staff:a")
 	require.NoError(t, err)
 	return &fixture{t: t, db: db, task: task.ID, acts: &activities.Activities{
 		DB:     db,
@@ -108,7 +108,7 @@ func (f *fixture) add(m member) string {
 		_, err := f.db.DeclareSchedule(ctx, id, ippo.Schedule{EffectiveFrom: day(from), Slots: m.slots}, day(from), "staff:a")
 		require.NoError(f.t, err)
 	}
-	_, _, err := f.db.AssignTask(ctx, id, f.task, "staff:a")
+	_, _, err := f.db.AssignClientTask(ctx, id, f.task, "staff:a")
 	require.NoError(f.t, err)
 	for d, minutes := range m.logs {
 		_, err := f.db.RecordWorkLog(ctx, id, ippo.WorkLog{Date: day(d), Minutes: minutes, TaskID: f.task, Output: 3}, day(d), "staff:a")
@@ -170,11 +170,11 @@ func templates(list []ippo.OutboxEmail) []string {
 	return out
 }
 
-func (f *fixture) staffTasks(kind string) []ippo.StaffTask {
+func (f *fixture) staffTasks(kind string) []ippo.StaffTodo {
 	f.t.Helper()
-	all, err := f.db.Tasks(context.Background(), false, 500)
+	all, err := f.db.StaffTodos(context.Background(), false, 500)
 	require.NoError(f.t, err)
-	var out []ippo.StaffTask
+	var out []ippo.StaffTodo
 	for _, t := range all {
 		if t.Kind == kind {
 			out = append(out, t)

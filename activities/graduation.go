@@ -91,7 +91,7 @@ type StaffTodo struct {
 // CreateStaffTodo words and records a staff to-do. It names the worker by
 // ID and the agency by name; nothing about the worker's health.
 func (a *Activities) CreateStaffTodo(ctx context.Context, t StaffTodo) error {
-	task := ippo.StaffTask{
+	task := ippo.StaffTodo{
 		ID:       uuid.NewSHA1(outboxNamespace, []byte("todo/"+t.Key)).String(),
 		Key:      t.Key,
 		Kind:     t.Kind,
@@ -126,5 +126,5 @@ func (a *Activities) CreateStaffTodo(ctx context.Context, t StaffTodo) error {
 	default:
 		return nonRetryable(fmt.Errorf("unknown staff to-do %q", t.Kind))
 	}
-	return a.DB.CreateTask(ctx, task)
+	return a.DB.CreateStaffTodo(ctx, task)
 }

@@ -181,7 +181,7 @@ func TestStaffEmailsGoToStaffAndNameNoOne(t *testing.T) {
 	require.NoError(t, f.acts.CreateStaffTodo(ctx, activities.StaffTodo{Key: "todo/1", Kind: activities.TodoHandoffUnacknowledged, WorkerID: f.worker, HandoffID: p.ID}))
 	require.NoError(t, f.acts.CreateStaffTodo(ctx, activities.StaffTodo{Key: "todo/2", Kind: activities.TodoAssessmentOverdue, WorkerID: f.worker,
 		DueOn: on, StaffMissing: true, SelfMissing: true}))
-	tasks, err := f.db.Tasks(ctx, true, 10)
+	tasks, err := f.db.StaffTodos(ctx, true, 10)
 	require.NoError(t, err)
 	require.Len(t, tasks, 2, "one to-do per key")
 	bodies := tasks[0].Body + tasks[1].Body

@@ -270,7 +270,7 @@ func (a *Activities) markForStaff(ctx context.Context, e ippo.OutboxEmail, statu
 	if status == ippo.EmailUnknown {
 		title = "メールが届いたか確認してください"
 	}
-	return status, a.DB.CreateTask(context.WithoutCancel(ctx), ippo.StaffTask{
+	return status, a.DB.CreateStaffTodo(context.WithoutCancel(ctx), ippo.StaffTodo{
 		ID:       uuid.NewSHA1(outboxNamespace, []byte(e.ID+"/"+status)).String(),
 		Key:      postgres.OutboxTaskKey(e.ID, status),
 		Kind:     "email_" + status,

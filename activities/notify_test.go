@@ -82,9 +82,9 @@ func (r *rig) email(t *testing.T, id string) ippo.OutboxEmail {
 }
 
 // tasks returns the open staff tasks.
-func (r *rig) tasks(t *testing.T) []ippo.StaffTask {
+func (r *rig) tasks(t *testing.T) []ippo.StaffTodo {
 	t.Helper()
-	ts, err := r.db.Tasks(context.Background(), true, 100)
+	ts, err := r.db.StaffTodos(context.Background(), true, 100)
 	require.NoError(t, err)
 	return ts
 }

@@ -2,17 +2,17 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 )
 
-// The clients' tasks (案件) are /tasks; the staff's to-dos are /staff-tasks.
+// The clients' tasks (案件, app.ClientTask) are /tasks; the staff's
+// to-dos (app.StaffTodos) are /staff-tasks.
 
 // ListTasks lists the catalog of client tasks.
 func (s *Server) ListTasks(c *gin.Context) {
-	items, err := s.DB.CatalogTasks(c.Request.Context())
+	items, err := s.app().ClientTasks(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -27,9 +27,9 @@ func (s *Server) CreateTask(c *gin.Context, _ CreateTaskParams) {
 		return
 	}
 	actor, _ := actorOf(c)
-	t, err := s.DB.CreateCatalogTask(c.Request.Context(), ippo.Task{
+	t, err := s.app().CreateClientTask(c.Request.Context(), actor, app.ClientTask{
 		Type: in.Type, Client: in.Client, Description: deref(in.Description), OutputUnit: deref(in.OutputUnit),
-	}, actor.Ref())
+	})
 	if err != nil {
 		fail(c, err)
 		return
@@ -40,7 +40,7 @@ func (s *Server) CreateTask(c *gin.Context, _ CreateTaskParams) {
 
 // ListWorkerTasks lists the tasks assigned to the worker.
 func (s *Server) ListWorkerTasks(c *gin.Context, id WorkerID) {
-	items, err := s.DB.WorkerTasks(c.Request.Context(), id.String())
+	items, err := s.app().WorkerClientTasks(c.Request.Context(), id.String())
 	if err != nil {
 		fail(c, err)
 		return
@@ -55,7 +55,7 @@ func (s *Server) AssignTask(c *gin.Context, id WorkerID, _ AssignTaskParams) {
 		return
 	}
 	actor, _ := actorOf(c)
-	a, created, err := s.DB.AssignTask(c.Request.Context(), id.String(), strings.TrimSpace(in.TaskId), actor.Ref())
+	a, created, err := s.app().AssignClientTask(c.Request.Context(), actor, id.String(), in.TaskId)
 	if err != nil {
 		fail(c, err)
 		return

@@ -395,7 +395,7 @@ func TestWebhookBounceAlertsStaffOnce(t *testing.T) {
 	evs := r.events(e.ID)
 	require.Len(t, evs, 1)
 	require.Equal(t, "Invalid Address", evs[0].Data["bounce_classification"])
-	tasks, err := r.db.Tasks(context.Background(), true, 10)
+	tasks, err := r.db.StaffTodos(context.Background(), true, 10)
 	require.NoError(t, err)
 	require.Len(t, tasks, 1)
 	require.Equal(t, "email_bounced", tasks[0].Kind)

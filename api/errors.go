@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 )
 
 // problem is an RFC 9457 problem details object, with Ippo's extensions.
@@ -69,6 +70,9 @@ func fail(c *gin.Context, err error) {
 		code = e.Code
 		p.Detail, p.Errors, p.Phase, p.Allowed = e.Message, e.Fields, e.Phase, e.Allowed
 		p.EarliestEndDate = e.Details["earliest_end_date"]
+	case errors.Is(err, app.ErrStepPending):
+		code, p.Detail = codeUnavailable, app.ErrStepPending.Error()
+		logger(c).Warn("step pending", "error", err.Error())
 	case errors.Is(err, errUnavailable), errors.Is(err, context.DeadlineExceeded):
 		code = codeUnavailable
 		logger(c).Warn("dependency unavailable", "error", err.Error())
@@ -98,7 +102,7 @@ func fail(c *gin.Context, err error) {
 }
 
 // errUnavailable marks errors from a dependency that is out of reach.
-var errUnavailable = errors.New("dependency unavailable")
+var errUnavailable = app.ErrUnavailable
 
 func problemf(c *gin.Context, code, format string, args ...any) {
 	fail(c, ippo.Errorf(code, format, args...))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/links"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/jackc/pgx/v5"
@@ -461,7 +462,7 @@ func (s *Server) linkAct(c *gin.Context) {
 	perform := claims
 	perform.ID = useID
 	done, err := act.Perform(withSubmitted(ctx, use.SubmittedAt), perform, form)
-	if err != nil && stepPending(err) {
+	if errors.Is(err, app.ErrStepPending) {
 		// The step was sent and may still be taken: the claim stays (a
 		// retry after linkStaleAfter acts again, as the same step, and
 		// keeps the first submission's instant).

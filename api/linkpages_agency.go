@@ -5,12 +5,13 @@ import (
 	"fmt"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/links"
 )
 
 // agencyAckAction lets a partner agency confirm that a handoff reached it,
 // from the link in the agency_handoff email (its Subject is the handoff's
-// ID). It records through AcknowledgeHandoffAs with actor ippo.ActorAgency
+// ID). It records through app.AcknowledgeHandoff with actor ippo.ActorAgency
 // and the update ID "link/" + the link's ID. Single use. The page speaks
 // to the agency (「ご担当者様」), shows nothing about the worker and asks
 // only for the confirmation: the store keeps no message from an agency,
@@ -90,7 +91,7 @@ func (s *Server) performAgencyAck(ctx context.Context, c links.Claims, _ LinkFor
 	if _, err := s.agencyAckFits(ctx, c); err != nil {
 		return LinkDone{}, err
 	}
-	res, err := s.AcknowledgeHandoffAs(ctx, c.WorkerID, c.Subject, ippo.ActorAgency, "", "link/"+c.ID)
+	res, err := s.app().AcknowledgeHandoff(ctx, app.LinkActor(ippo.ActorAgency), c.WorkerID, c.Subject, "link/"+c.ID, "")
 	switch {
 	case err == nil:
 	case ippo.ErrorCode(err) == ippo.ECONFLICT, ippo.ErrorCode(err) == ippo.ENOTFOUND, ippo.ErrorCode(err) == ippo.EINVALID:

@@ -6,12 +6,13 @@ import (
 	"strconv"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/links"
 )
 
 // selfAssessmentAction lets a worker fill in a self-assessment from the
 // link in the self_assessment_request email (its Subject is the due date
-// of the round that asked). It records through RecordAssessmentAs, as a
+// of the round that asked). It records through app.RecordAssessment, as a
 // self-assessment by the worker, with the update ID "link/" + the link's
 // ID, so the form sent twice is one assessment. Single use: once recorded,
 // the link shows what happened. When the lifecycle refuses (the worker is
@@ -121,7 +122,7 @@ func (s *Server) performSelfAssessment(ctx context.Context, c links.Claims, f Li
 		v, _ := strconv.Atoi(f[string(d)]) // one of scoreOptions: checked
 		a.Scores.Set(d, v)
 	}
-	_, _, err := s.RecordAssessmentAs(ctx, c.WorkerID, a, ippo.ActorWorker, "link/"+c.ID)
+	_, err := s.app().RecordAssessment(ctx, app.LinkActor(ippo.ActorWorker), c.WorkerID, "link/"+c.ID, a)
 	switch {
 	case err == nil:
 	case ippo.ErrorCode(err) == ippo.ECONFLICT, ippo.ErrorCode(err) == ippo.ENOTFOUND:

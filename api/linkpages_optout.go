@@ -7,8 +7,6 @@ import (
 
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/links"
-	"github.com/ippo-center/ippo/workflows"
-	"go.temporal.io/sdk/client"
 )
 
 // optOutAction lets a worker decline the next extension of their contract
@@ -102,21 +100,10 @@ func (s *Server) performOptOut(ctx context.Context, c links.Claims, _ LinkForm) 
 	if err != nil {
 		return LinkDone{}, err
 	}
-	// The update ID makes a repeated attempt (a claim taken over after a
+	// The link's ID makes a repeated attempt (a claim taken over after a
 	// crash) the same step.
-	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkerWorkflowID(c.WorkerID),
-		UpdateID:     "link/" + c.ID,
-		UpdateName:   workflows.UpdateEndContract,
-		Args:         []any{workflows.EndContract{By: workflows.ByWorker, EndsOn: end, Actor: ippo.ActorWorker, SubmittedAt: submittedAt(ctx)}},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var res workflows.StepResult
-	if err == nil {
-		err = h.Get(ctx, &res)
-	}
+	res, err := s.app().OptOut(ctx, c.WorkerID, c.ID, end, submittedAt(ctx))
 	if err != nil {
-		err = lifecycleError(err, w.Phase)
 		switch ippo.ErrorCode(err) {
 		case ippo.ECONFLICT, ippo.EINVALID:
 			// The contract moved on since the read model was read: say how it stands now.

@@ -7,52 +7,16 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/postgres"
 )
 
-// Role is what a token may do: viewers read, staff also take steps,
-// admins also manage tokens and policy and read the audit log.
-type Role int
-
-const (
-	RoleNone Role = iota // no route is open to it: the default for unlisted routes
-	RoleViewer
-	RoleStaff
-	RoleAdmin
-)
-
-func parseRole(s string) Role {
-	switch s {
-	case "viewer":
-		return RoleViewer
-	case "staff":
-		return RoleStaff
-	case "admin":
-		return RoleAdmin
-	}
-	return RoleNone
-}
-
-func (r Role) String() string {
-	return [...]string{"none", "viewer", "staff", "admin"}[r]
-}
-
-// Actor is who makes a request.
-type Actor struct {
-	ID   string
-	Name string
-	Role Role
-}
-
-// Ref is how workflows and the timeline refer to the actor: an id, never a name.
-func (a Actor) Ref() string { return "staff:" + a.ID }
-
-func actorOf(c *gin.Context) (Actor, bool) {
+func actorOf(c *gin.Context) (app.Actor, bool) {
 	a, ok := c.Get(ctxActor)
 	if !ok {
-		return Actor{}, false
+		return app.Actor{}, false
 	}
-	return a.(Actor), true
+	return a.(app.Actor), true
 }
 
 // Tokens finds the token for a secret.
@@ -80,9 +44,9 @@ func authorize(tokens Tokens) gin.HandlerFunc {
 			fail(c, errors.Join(errUnavailable, err))
 			return
 		}
-		a := Actor{ID: t.ID, Name: t.Name, Role: parseRole(t.Role)}
+		a := app.Actor{ID: t.ID, Name: t.Name, Role: app.ParseRole(t.Role)}
 		c.Set(ctxActor, a)
-		if need == RoleNone {
+		if need == app.RoleNone {
 			problemf(c, ippo.EFORBIDDEN, "this endpoint is not open to any role")
 			return
 		}

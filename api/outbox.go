@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
-	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/workflows"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -19,7 +19,7 @@ import (
 
 // ListOutbox lists emails, newest first.
 func (s *Server) ListOutbox(c *gin.Context, params ListOutboxParams) {
-	f := postgres.OutboxFilter{Status: string(deref(params.Status)), Limit: deref(params.Limit)}
+	f := app.OutboxFilter{Status: string(deref(params.Status)), Limit: deref(params.Limit)}
 	if params.WorkerId != nil {
 		f.WorkerID = params.WorkerId.String()
 	}
@@ -34,7 +34,7 @@ func (s *Server) ListOutbox(c *gin.Context, params ListOutboxParams) {
 		}
 		f.Before, f.BeforeID = t, id
 	}
-	items, err := s.DB.Outbox(c.Request.Context(), f)
+	items, err := s.app().Outbox(c.Request.Context(), f)
 	if err != nil {
 		fail(c, err)
 		return
@@ -44,13 +44,7 @@ func (s *Server) ListOutbox(c *gin.Context, params ListOutboxParams) {
 
 // GetOutboxEmail returns one email with its Event Webhook history.
 func (s *Server) GetOutboxEmail(c *gin.Context, id openapi_types.UUID) {
-	ctx := c.Request.Context()
-	e, err := s.DB.OutboxEmail(ctx, id.String())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	events, err := s.DB.EmailEvents(ctx, e.ID)
+	e, events, err := s.app().OutboxEmail(c.Request.Context(), id.String())
 	if err != nil {
 		fail(c, err)
 		return

@@ -19,22 +19,7 @@ func (s *Server) GetMonthlyReport(c *gin.Context, params GetMonthlyReportParams)
 		fail(c, ippo.Invalid([]ippo.FieldError{{Field: "month", Message: "must be a month in the form YYYY-MM"}}))
 		return
 	}
-	if !m.Last().Before(s.today()) {
-		fail(c, ippo.Invalid([]ippo.FieldError{{Field: "month", Message: "has not ended yet (today is " + s.today().String() + ")"}}))
-		return
-	}
-	ctx := c.Request.Context()
-	p, err := s.DB.PolicyAt(ctx, m.Last())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	r, err := s.DB.MonthlyReport(ctx, m, p.MunicipalityName)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	closed, err := s.DB.MonthClosed(ctx, m)
+	r, err := s.app().MonthlyReport(c.Request.Context(), m)
 	if err != nil {
 		fail(c, err)
 		return
@@ -52,5 +37,5 @@ func (s *Server) GetMonthlyReport(c *gin.Context, params GetMonthlyReportParams)
 		ippo.MonthlyReport
 		Closed bool        `json:"closed"`
 		Rows   []reportRow `json:"rows"`
-	}{r, closed, rows})
+	}{r.MonthlyReport, r.Closed, rows})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo/api"
+	"github.com/ippo-center/ippo/app"
 	"github.com/stretchr/testify/require"
 )
 
@@ -36,8 +37,8 @@ func TestEveryRouteDeniesByDefault(t *testing.T) {
 	e := newEnv(t)
 	roles := []struct {
 		name string
-		role api.Role
-	}{{"viewer", api.RoleViewer}, {"staff", api.RoleStaff}, {"admin", api.RoleAdmin}}
+		role app.Role
+	}{{"viewer", app.RoleViewer}, {"staff", app.RoleStaff}, {"admin", app.RoleAdmin}}
 	routes := e.srv.Routes()
 	require.NotEmpty(t, routes)
 	for _, r := range routes {
@@ -72,7 +73,7 @@ func TestEveryRouteDeniesByDefault(t *testing.T) {
 func TestUnlistedRouteIsDenied(t *testing.T) {
 	_, listed := api.Permission("POST", "/api/v1/no-such-route")
 	require.False(t, listed)
-	require.Equal(t, api.RoleNone, func() api.Role { r, _ := api.Permission("POST", "/api/v1/no-such-route"); return r }())
+	require.Equal(t, app.RoleNone, func() app.Role { r, _ := api.Permission("POST", "/api/v1/no-such-route"); return r }())
 }
 
 func TestRevokedTokenIsRefused(t *testing.T) {

@@ -1,14 +1,11 @@
 package api
 
 import (
-	"context"
-	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
-	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/app"
 )
 
 // Schedules, other services, absences, tasks and work logs are records
@@ -18,12 +15,7 @@ import (
 
 // GetSchedule returns the worker's declared schedule and other services.
 func (s *Server) GetSchedule(c *gin.Context, id WorkerID) {
-	st, err := s.scheduleState(c.Request.Context(), id.String())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, st)
+	s.renderSchedule(c, id.String())
 }
 
 // PutSchedule declares the worker's weekly schedule from a date.
@@ -32,23 +24,17 @@ func (s *Server) PutSchedule(c *gin.Context, id WorkerID) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	sched, err := scheduleOf(in)
-	if err != nil {
-		fail(c, err)
-		return
+	slots := make([]app.Slot, len(in.Slots))
+	for i, sl := range in.Slots {
+		wd, _ := ippo.ParseWeekday(string(sl.Weekday)) // the document's enum has checked the name
+		slots[i] = app.Slot{Weekday: wd, Start: sl.Start, End: sl.End, Mode: ippo.WorkMode(sl.Mode)}
 	}
 	actor, _ := actorOf(c)
-	ctx := c.Request.Context()
-	if _, err := s.DB.DeclareSchedule(ctx, id.String(), sched, s.today(), actor.Ref()); err != nil {
+	if err := s.app().DeclareSchedule(c.Request.Context(), actor, id.String(), in.EffectiveFrom, slots); err != nil {
 		fail(c, err)
 		return
 	}
-	st, err := s.scheduleState(ctx, id.String())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, st)
+	s.renderSchedule(c, id.String())
 }
 
 // PutOtherServices records the other services the worker uses.
@@ -66,76 +52,38 @@ func (s *Server) PutOtherServices(c *gin.Context, id WorkerID) {
 		}
 	}
 	actor, _ := actorOf(c)
-	ctx := c.Request.Context()
-	if err := s.DB.PutOtherServices(ctx, id.String(), services, actor.Ref()); err != nil {
+	if err := s.app().PutOtherServices(c.Request.Context(), actor, id.String(), services); err != nil {
 		fail(c, err)
 		return
 	}
-	st, err := s.scheduleState(ctx, id.String())
+	s.renderSchedule(c, id.String())
+}
+
+// renderSchedule answers with the worker's schedule state.
+func (s *Server) renderSchedule(c *gin.Context, workerID string) {
+	in, err := s.app().Schedule(c.Request.Context(), workerID)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, st)
-}
-
-// scheduleOf reads a declaration, naming each time that is not one.
-func scheduleOf(in ScheduleInput) (ippo.Schedule, error) {
-	sched := ippo.Schedule{EffectiveFrom: in.EffectiveFrom, Slots: make([]ippo.Slot, len(in.Slots))}
-	var f ippo.Fields
-	for i, sl := range in.Slots {
-		wd, _ := ippo.ParseWeekday(string(sl.Weekday))
-		start, err := ippo.ParseTimeOfDay(sl.Start)
-		if err != nil {
-			f.Add(fmt.Sprintf("slots[%d].start", i), "must be a time of day HH:MM between 00:00 and 24:00")
-		}
-		end, err := ippo.ParseTimeOfDay(sl.End)
-		if err != nil {
-			f.Add(fmt.Sprintf("slots[%d].end", i), "must be a time of day HH:MM between 00:00 and 24:00")
-		}
-		sched.Slots[i] = ippo.Slot{Weekday: wd, Start: start, End: end, Mode: ippo.WorkMode(sl.Mode)}
-	}
-	return sched, f.Err()
-}
-
-func (s *Server) scheduleState(ctx context.Context, workerID string) (ScheduleState, error) {
-	versions, err := s.DB.Schedules(ctx, workerID)
-	if err != nil {
-		return ScheduleState{}, err
-	}
-	services, err := s.DB.OtherServices(ctx, workerID)
-	if err != nil {
-		return ScheduleState{}, err
-	}
-	today := s.today()
-	p, err := s.DB.PolicyAt(ctx, today)
-	if err != nil {
-		return ScheduleState{}, err
-	}
-	st := ScheduleState{Today: today, WeeklyCapHours: p.WeeklyCapHours, Versions: []ScheduleVersion{}, OtherServices: []OtherService{}}
-	var all ippo.Schedules
-	for _, v := range versions {
+	st := ScheduleState{Today: in.Today, WeeklyCapHours: in.WeeklyCapHours, Versions: []ScheduleVersion{}, OtherServices: []OtherService{}}
+	for i, v := range in.Versions {
 		st.Versions = append(st.Versions, scheduleVersionOf(v))
-		all = append(all, v.Schedule)
-	}
-	if in, ok := all.InForce(today); ok {
-		for i, v := range versions {
-			if v.EffectiveFrom == in.EffectiveFrom {
-				st.InForce = &st.Versions[i] // the latest of a date wins, as in InForce
-			}
+		if in.InForce == &in.Versions[i] {
+			st.InForce = &st.Versions[i]
 		}
 	}
-	for _, sv := range services {
+	for _, sv := range in.OtherServices {
 		o := OtherService{Service: OtherServiceService(sv.Kind), Weekdays: []Weekday{}}
 		for _, d := range sv.Weekdays {
 			o.Weekdays = append(o.Weekdays, Weekday(ippo.WeekdayName(d)))
 		}
 		st.OtherServices = append(st.OtherServices, o)
 	}
-	return st, nil
+	c.JSON(http.StatusOK, st)
 }
 
-func scheduleVersionOf(v postgres.ScheduleVersion) ScheduleVersion {
+func scheduleVersionOf(v app.ScheduleVersion) ScheduleVersion {
 	out := ScheduleVersion{
 		EffectiveFrom: v.EffectiveFrom, Slots: make([]ScheduleSlot, len(v.Slots)),
 		WeeklyMinutes: v.WeeklyMinutes(), WeeklyHours: v.WeeklyHours(),
@@ -154,7 +102,7 @@ func (s *Server) ListAbsences(c *gin.Context, id WorkerID, params ListAbsencesPa
 		fail(c, err)
 		return
 	}
-	items, err := s.DB.Absences(c.Request.Context(), id.String(), m)
+	items, err := s.app().Absences(c.Request.Context(), id.String(), m)
 	if err != nil {
 		fail(c, err)
 		return
@@ -168,44 +116,10 @@ func (s *Server) RecordAbsence(c *gin.Context, id WorkerID, _ RecordAbsenceParam
 	if !bindJSON(c, &in) {
 		return
 	}
-	a := ippo.Absence{Date: in.Date, Kind: ippo.AbsenceKind(in.Kind), Reason: deref(in.Reason)}
-	var f ippo.Fields
-	for _, t := range []struct {
-		field string
-		in    *string
-		out   **ippo.TimeOfDay
-	}{{"from", in.From, &a.From}, {"until", in.Until, &a.Until}} {
-		if t.in == nil {
-			continue
-		}
-		tod, err := ippo.ParseTimeOfDay(*t.in)
-		if err != nil {
-			f.Add(t.field, "must be a time of day HH:MM between 00:00 and 24:00")
-			continue
-		}
-		*t.out = &tod
-	}
-	if err := f.Err(); err != nil {
-		fail(c, err)
-		return
-	}
 	actor, _ := actorOf(c)
-	r, err := s.DB.RecordAbsence(c.Request.Context(), id.String(), a, actor.Ref())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, r)
-}
-
-// workLogJSON is a work log with its hours as a decimal.
-type workLogJSON struct {
-	postgres.WorkLogRecord
-	Hours float64 `json:"hours"`
-}
-
-func workLogOf(r postgres.WorkLogRecord) workLogJSON {
-	return workLogJSON{WorkLogRecord: r, Hours: float64(r.Minutes) / 60}
+	r, err := s.app().RecordAbsence(c.Request.Context(), actor, id.String(),
+		app.Absence{Date: in.Date, Kind: ippo.AbsenceKind(in.Kind), From: in.From, Until: in.Until, Reason: deref(in.Reason)})
+	answer(c, http.StatusCreated, r, err)
 }
 
 // ListWorkLogs lists the worker's work logs.
@@ -215,14 +129,10 @@ func (s *Server) ListWorkLogs(c *gin.Context, id WorkerID, params ListWorkLogsPa
 		fail(c, err)
 		return
 	}
-	logs, err := s.DB.WorkLogs(c.Request.Context(), id.String(), m)
+	items, err := s.app().WorkLogs(c.Request.Context(), id.String(), m)
 	if err != nil {
 		fail(c, err)
 		return
-	}
-	items := make([]workLogJSON, len(logs))
-	for i, l := range logs {
-		items[i] = workLogOf(l)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -233,20 +143,10 @@ func (s *Server) RecordWorkLog(c *gin.Context, id WorkerID, _ RecordWorkLogParam
 	if !bindJSON(c, &in) {
 		return
 	}
-	minutes, err := ippo.HoursToMinutes(in.Hours)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	w := ippo.WorkLog{Date: in.Date, Minutes: minutes, TaskID: strings.TrimSpace(in.TaskId), Output: deref(in.Output), Quality: deref(in.Quality),
-		Late: deref(in.Late)}
 	actor, _ := actorOf(c)
-	r, err := s.DB.RecordWorkLog(c.Request.Context(), id.String(), w, s.today(), actor.Ref())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, workLogOf(r))
+	r, err := s.app().RecordWorkLog(c.Request.Context(), actor, id.String(), app.WorkLog{Date: in.Date, Hours: in.Hours,
+		TaskID: in.TaskId, Output: deref(in.Output), Quality: deref(in.Quality), Late: deref(in.Late)})
+	answer(c, http.StatusCreated, r, err)
 }
 
 // monthParam reads an optional month query parameter (YYYY-MM).

@@ -12,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -64,58 +65,58 @@ func (s *Server) whenStarted(c *gin.Context) {
 // permissions is the minimum role for each route. A route missing here is
 // open to no one (authorize denies by default), and a test walks the router
 // to prove every route is listed.
-var permissions = map[string]Role{
-	"POST /api/v1/applicants":                       RoleStaff,
-	"GET /api/v1/workers":                           RoleViewer,
-	"GET /api/v1/workers/:id":                       RoleViewer,
-	"GET /api/v1/workers/:id/timeline":              RoleViewer,
-	"POST /api/v1/workers/:id/eligibility":          RoleStaff,
-	"POST /api/v1/workers/:id/contract":             RoleStaff,
-	"POST /api/v1/workers/:id/contract/non-renewal": RoleStaff,
-	"POST /api/v1/workers/:id/withdrawal":           RoleStaff,
-	"GET /api/v1/agencies":                          RoleViewer,
-	"POST /api/v1/agencies":                         RoleAdmin,
-	"GET /api/v1/outbox":                            RoleViewer,
-	"GET /api/v1/outbox/:id":                        RoleViewer,
-	"POST /api/v1/outbox/:id/resend":                RoleStaff,
+var permissions = map[string]app.Role{
+	"POST /api/v1/applicants":                       app.RoleStaff,
+	"GET /api/v1/workers":                           app.RoleViewer,
+	"GET /api/v1/workers/:id":                       app.RoleViewer,
+	"GET /api/v1/workers/:id/timeline":              app.RoleViewer,
+	"POST /api/v1/workers/:id/eligibility":          app.RoleStaff,
+	"POST /api/v1/workers/:id/contract":             app.RoleStaff,
+	"POST /api/v1/workers/:id/contract/non-renewal": app.RoleStaff,
+	"POST /api/v1/workers/:id/withdrawal":           app.RoleStaff,
+	"GET /api/v1/agencies":                          app.RoleViewer,
+	"POST /api/v1/agencies":                         app.RoleAdmin,
+	"GET /api/v1/outbox":                            app.RoleViewer,
+	"GET /api/v1/outbox/:id":                        app.RoleViewer,
+	"POST /api/v1/outbox/:id/resend":                app.RoleStaff,
 
-	"GET /api/v1/staff-tasks":           RoleViewer,
-	"POST /api/v1/staff-tasks/:id/done": RoleStaff,
-	"GET /api/v1/policy":                RoleViewer,
-	"PUT /api/v1/policy":                RoleAdmin,
-	"GET /api/v1/tokens":                RoleAdmin,
-	"POST /api/v1/tokens":               RoleAdmin,
-	"DELETE /api/v1/tokens/:id":         RoleAdmin,
-	"GET /api/v1/audit":                 RoleAdmin,
+	"GET /api/v1/staff-tasks":           app.RoleViewer,
+	"POST /api/v1/staff-tasks/:id/done": app.RoleStaff,
+	"GET /api/v1/policy":                app.RoleViewer,
+	"PUT /api/v1/policy":                app.RoleAdmin,
+	"GET /api/v1/tokens":                app.RoleAdmin,
+	"POST /api/v1/tokens":               app.RoleAdmin,
+	"DELETE /api/v1/tokens/:id":         app.RoleAdmin,
+	"GET /api/v1/audit":                 app.RoleAdmin,
 
 	// schedule, attendance, work and the monthly close (issue 5)
-	"GET /api/v1/workers/:id/schedule":       RoleViewer,
-	"PUT /api/v1/workers/:id/schedule":       RoleStaff,
-	"PUT /api/v1/workers/:id/other-services": RoleStaff,
-	"GET /api/v1/workers/:id/absences":       RoleViewer,
-	"POST /api/v1/workers/:id/absences":      RoleStaff,
-	"GET /api/v1/workers/:id/work-logs":      RoleViewer,
-	"POST /api/v1/workers/:id/work-logs":     RoleStaff,
-	"GET /api/v1/workers/:id/tasks":          RoleViewer,
-	"POST /api/v1/workers/:id/tasks":         RoleStaff,
-	"GET /api/v1/workers/:id/statements":     RoleViewer,
-	"GET /api/v1/tasks":                      RoleViewer,
-	"POST /api/v1/tasks":                     RoleStaff,
-	"GET /api/v1/statements":                 RoleViewer,
-	"GET /api/v1/closes":                     RoleViewer,
-	"POST /api/v1/closes":                    RoleAdmin,
+	"GET /api/v1/workers/:id/schedule":       app.RoleViewer,
+	"PUT /api/v1/workers/:id/schedule":       app.RoleStaff,
+	"PUT /api/v1/workers/:id/other-services": app.RoleStaff,
+	"GET /api/v1/workers/:id/absences":       app.RoleViewer,
+	"POST /api/v1/workers/:id/absences":      app.RoleStaff,
+	"GET /api/v1/workers/:id/work-logs":      app.RoleViewer,
+	"POST /api/v1/workers/:id/work-logs":     app.RoleStaff,
+	"GET /api/v1/workers/:id/tasks":          app.RoleViewer,
+	"POST /api/v1/workers/:id/tasks":         app.RoleStaff,
+	"GET /api/v1/workers/:id/statements":     app.RoleViewer,
+	"GET /api/v1/tasks":                      app.RoleViewer,
+	"POST /api/v1/tasks":                     app.RoleStaff,
+	"GET /api/v1/statements":                 app.RoleViewer,
+	"GET /api/v1/closes":                     app.RoleViewer,
+	"POST /api/v1/closes":                    app.RoleAdmin,
 
 	// assessments, consents, graduation and handoff (issue 6)
-	"GET /api/v1/workers/:id/assessments":                           RoleViewer,
-	"POST /api/v1/workers/:id/assessments":                          RoleStaff,
-	"GET /api/v1/workers/:id/consents":                              RoleViewer,
-	"POST /api/v1/workers/:id/consents":                             RoleStaff,
-	"POST /api/v1/workers/:id/graduation":                           RoleStaff,
-	"GET /api/v1/workers/:id/handoffs":                              RoleViewer,
-	"POST /api/v1/workers/:id/handoffs/:handoff_id/acknowledgement": RoleStaff,
+	"GET /api/v1/workers/:id/assessments":                           app.RoleViewer,
+	"POST /api/v1/workers/:id/assessments":                          app.RoleStaff,
+	"GET /api/v1/workers/:id/consents":                              app.RoleViewer,
+	"POST /api/v1/workers/:id/consents":                             app.RoleStaff,
+	"POST /api/v1/workers/:id/graduation":                           app.RoleStaff,
+	"GET /api/v1/workers/:id/handoffs":                              app.RoleViewer,
+	"POST /api/v1/workers/:id/handoffs/:handoff_id/acknowledgement": app.RoleStaff,
 
 	// reports
-	"GET /api/v1/reports/monthly": RoleViewer,
+	"GET /api/v1/reports/monthly": app.RoleViewer,
 }
 
 // Handler builds the HTTP handler: public routes (health, documentation)
@@ -193,7 +194,7 @@ func parameterError(c *gin.Context, err error, _ int) {
 
 // Permission returns the minimum role for a route ("GET", "/api/v1/workers/:id"),
 // and whether the route is listed at all.
-func Permission(method, route string) (Role, bool) {
+func Permission(method, route string) (app.Role, bool) {
 	r, ok := permissions[method+" "+route]
 	return r, ok
 }

@@ -7,13 +7,13 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// ListStaffTasks lists staff tasks, open ones first.
+// ListStaffTasks lists staff to-dos, open ones first.
 func (s *Server) ListStaffTasks(c *gin.Context, params ListStaffTasksParams) {
 	open := true
 	if params.Open != nil {
 		open = *params.Open
 	}
-	items, err := s.DB.Tasks(c.Request.Context(), open, 200)
+	items, err := s.app().StaffTodos(c.Request.Context(), open)
 	if err != nil {
 		fail(c, err)
 		return
@@ -21,10 +21,10 @@ func (s *Server) ListStaffTasks(c *gin.Context, params ListStaffTasksParams) {
 	c.JSON(http.StatusOK, gin.H{"items": nonNil(items)})
 }
 
-// CompleteStaffTask marks a task done.
+// CompleteStaffTask marks a staff to-do done.
 func (s *Server) CompleteStaffTask(c *gin.Context, id openapi_types.UUID) {
 	actor, _ := actorOf(c)
-	if err := s.DB.CompleteTask(c.Request.Context(), id.String(), actor.Ref()); err != nil {
+	if err := s.app().CompleteStaffTodo(c.Request.Context(), actor, id.String()); err != nil {
 		fail(c, err)
 		return
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,10 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/postgres"
-	"github.com/ippo-center/ippo/workflows"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 )
 
 // wantsCSV reports whether the request asks for CSV: format=csv, or an
@@ -29,12 +24,7 @@ func wantsCSV(c *gin.Context, format string) bool {
 
 // ListWorkerStatements lists the worker's monthly statements.
 func (s *Server) ListWorkerStatements(c *gin.Context, id WorkerID, params ListWorkerStatementsParams) {
-	ctx := c.Request.Context()
-	if _, err := s.DB.Worker(ctx, id.String()); err != nil {
-		fail(c, err)
-		return
-	}
-	items, err := s.DB.Statements(ctx, postgres.StatementFilter{WorkerID: id.String(), All: true})
+	items, err := s.app().WorkerStatements(c.Request.Context(), id.String())
 	if err != nil {
 		fail(c, err)
 		return
@@ -149,7 +139,7 @@ func (s *Server) ListCloses(c *gin.Context, params ListClosesParams) {
 		fail(c, err)
 		return
 	}
-	items, err := s.DB.MonthCloses(c.Request.Context(), m, 0)
+	items, err := s.app().Closes(c.Request.Context(), m)
 	if err != nil {
 		fail(c, err)
 		return
@@ -163,36 +153,11 @@ func (s *Server) StartClose(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	ctx := c.Request.Context()
-	m, today := in.Month, s.today()
-	if !today.After(m.Last()) {
-		fail(c, ippo.Invalid([]ippo.FieldError{{Field: "month", Message: fmt.Sprintf("%s has not ended yet (today is %s); a month is closed once it is over", m, today)}}))
-		return
-	}
-	closes, err := s.DB.MonthCloses(ctx, &m, 1)
+	actor, _ := actorOf(c)
+	id, err := s.app().StartClose(c.Request.Context(), actor, in.Month)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if len(closes) == 1 && closes[0].Status == postgres.CloseRunning {
-		fail(c, ippo.Errorf(ippo.ECONFLICT, "a close of %s is running (%s); wait for it to finish (GET /closes?month=%s)", m, closes[0].WorkflowID, m))
-		return
-	}
-	id := workflows.ManualCloseWorkflowID(s.TaskQueue, m)
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                s.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, workflows.MonthlyCloseWorkflow, workflows.MonthlyCloseInput{Clock: s.Clock, Month: m})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	switch {
-	case errors.As(err, &started):
-		fail(c, ippo.Errorf(ippo.ECONFLICT, "a close of %s is already running (%s)", m, id))
-		return
-	case err != nil:
-		fail(c, errors.Join(errUnavailable, err))
-		return
-	}
-	c.JSON(http.StatusAccepted, CloseStarted{Month: m, WorkflowId: id})
+	c.JSON(http.StatusAccepted, CloseStarted{Month: in.Month, WorkflowId: id})
 }

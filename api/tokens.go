@@ -1,29 +1,22 @@
 package api
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
-	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/app"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // NewTokenSecret returns a fresh bearer token: 256 random bits.
-func NewTokenSecret() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return "ippo_" + base64.RawURLEncoding.EncodeToString(b)
-}
+func NewTokenSecret() string { return app.NewTokenSecret() }
 
 // ListTokens lists staff tokens (never their secrets).
 func (s *Server) ListTokens(c *gin.Context) {
-	items, err := s.DB.Tokens(c.Request.Context())
+	items, err := s.app().Tokens(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -37,16 +30,8 @@ func (s *Server) CreateToken(c *gin.Context, _ CreateTokenParams) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" {
-		fail(c, ippo.Invalid([]ippo.FieldError{{Field: "name", Message: "is required"}}))
-		return
-	}
 	actor, _ := actorOf(c)
-	secret := NewTokenSecret()
-	t, err := s.DB.CreateToken(c.Request.Context(), postgres.Token{
-		ID: uuid.NewString(), Name: name, Role: string(in.Role), CreatedBy: actor.Name,
-	}, secret)
+	t, secret, err := s.app().CreateToken(c.Request.Context(), actor, in.Name, app.ParseRole(string(in.Role)))
 	if err != nil {
 		fail(c, err)
 		return
@@ -57,7 +42,8 @@ func (s *Server) CreateToken(c *gin.Context, _ CreateTokenParams) {
 
 // RevokeToken revokes a token at once.
 func (s *Server) RevokeToken(c *gin.Context, id openapi_types.UUID) {
-	if err := s.DB.RevokeToken(c.Request.Context(), id.String()); err != nil {
+	actor, _ := actorOf(c)
+	if err := s.app().RevokeToken(c.Request.Context(), actor, id.String()); err != nil {
 		fail(c, err)
 		return
 	}

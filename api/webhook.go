@@ -156,7 +156,7 @@ func eventInput(ev mail.Event) postgres.EmailEventInput {
 // (the Email workflow; never about a staff email, see AlertStaff).
 func (s *Server) alertBounce(ctx context.Context, e ippo.OutboxEmail) error {
 	key := postgres.OutboxTaskKey(e.ID, ippo.EmailBounced)
-	err := s.DB.CreateTask(ctx, ippo.StaffTask{
+	err := s.DB.CreateStaffTodo(ctx, ippo.StaffTodo{
 		ID:       uuid.NewSHA1(bounceTaskNamespace, []byte(key)).String(),
 		Key:      key,
 		Kind:     "email_bounced",

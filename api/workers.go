@@ -6,14 +6,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
-	"github.com/ippo-center/ippo/postgres"
+	"github.com/ippo-center/ippo/app"
 )
 
 func (s *Server) today() ippo.Date { return s.Clock.Today(time.Now()) }
 
 // ListWorkers lists workers, oldest application first.
 func (s *Server) ListWorkers(c *gin.Context, params ListWorkersParams) {
-	f := postgres.WorkerFilter{
+	f := app.WorkerFilter{
 		Phase: ippo.Phase(deref(params.Phase)),
 		Query: deref(params.Q),
 		Limit: deref(params.Limit),
@@ -22,7 +22,7 @@ func (s *Server) ListWorkers(c *gin.Context, params ListWorkersParams) {
 		f.EndsBefore = ippo.Date{Year: d.Year(), Month: d.Month(), Day: d.Day()}
 	}
 	if f.Limit == 0 {
-		f.Limit = 50
+		f.Limit = 50 // the page size writePage pages by
 	}
 	if cur := deref(params.Cursor); cur != "" {
 		t, id, err := parseCursor(cur)
@@ -32,7 +32,7 @@ func (s *Server) ListWorkers(c *gin.Context, params ListWorkersParams) {
 		}
 		f.AfterTime, f.AfterID = t, id
 	}
-	items, err := s.DB.Workers(c.Request.Context(), f)
+	items, err := s.app().Workers(c.Request.Context(), f)
 	if err != nil {
 		fail(c, err)
 		return
@@ -42,7 +42,7 @@ func (s *Server) ListWorkers(c *gin.Context, params ListWorkersParams) {
 
 // GetWorker returns one worker with their phase from the read model.
 func (s *Server) GetWorker(c *gin.Context, id WorkerID) {
-	w, err := s.DB.Worker(c.Request.Context(), id.String())
+	w, err := s.app().Worker(c.Request.Context(), id.String())
 	if err != nil {
 		fail(c, err)
 		return
@@ -52,7 +52,7 @@ func (s *Server) GetWorker(c *gin.Context, id WorkerID) {
 
 // GetTimeline returns every step, email and audited request for the worker.
 func (s *Server) GetTimeline(c *gin.Context, id WorkerID) {
-	items, err := s.DB.Timeline(c.Request.Context(), id.String())
+	items, err := s.app().Timeline(c.Request.Context(), id.String())
 	if err != nil {
 		fail(c, err)
 		return

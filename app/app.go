@@ -55,7 +55,25 @@ type Actor struct {
 	ID   string
 	Name string
 	Role Role
+	// link is set for the worker or an agency acting through a signed link.
+	link string
 }
 
+// LinkActor is the worker (ippo.ActorWorker) or a partner agency
+// (ippo.ActorAgency) acting through a signed link in an email.
+func LinkActor(ref string) Actor { return Actor{link: ref} }
+
 // Ref is how workflows and the timeline refer to the actor: an id, never a name.
-func (a Actor) Ref() string { return "staff:" + a.ID }
+func (a Actor) Ref() string {
+	if a.link != "" {
+		return a.link
+	}
+	return "staff:" + a.ID
+}
+
+func (a *App) log() *slog.Logger {
+	if a.Log == nil {
+		return slog.Default()
+	}
+	return a.Log
+}

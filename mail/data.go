@@ -471,8 +471,8 @@ func (d CityMonthlyReport) validate(c *checker) {
 	c.that(len(d.Rows) > 0, "Rows", "needs at least one figure")
 }
 
-// StaffTask is a generic notice to staff: a failed email, a bounce, a task.
-type StaffTask struct {
+// StaffTodo is a generic notice to staff: a failed email, a bounce, a task.
+type StaffTodo struct {
 	Center `json:"center"`
 	Title  string
 	Body   string
@@ -481,8 +481,8 @@ type StaffTask struct {
 	Link      string
 }
 
-func (StaffTask) Template() Template { return TemplateStaffTask }
-func (d StaffTask) validate(c *checker) {
+func (StaffTodo) Template() Template { return TemplateStaffTask }
+func (d StaffTodo) validate(c *checker) {
 	c.text("Title", d.Title)
 	c.text("Body", d.Body)
 	if d.Link != "" {

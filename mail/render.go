@@ -76,7 +76,7 @@ var catalog = []struct {
 	{TemplateFollowUpCheckIn, AudienceWorker, FollowUpCheckIn{}},
 	{TemplateMonthlyStatement, AudienceWorker, MonthlyStatement{}},
 	{TemplateCityMonthlyReport, AudienceCity, CityMonthlyReport{}},
-	{TemplateStaffTask, AudienceStaff, StaffTask{}},
+	{TemplateStaffTask, AudienceStaff, StaffTodo{}},
 }
 
 // Templates returns every template, in catalog order.

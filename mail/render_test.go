@@ -269,7 +269,7 @@ func TestOptionalFieldsLeaveNoTrace(t *testing.T) {
 		{NonRenewalNotice{Center: bare, Name: "山田", EndDate: ippo.NewDate(2026, 12, 31), NoticeDays: 30}, []string{"理由:", "<strong>理由"}},
 		{EligibilityApproved{Center: bare, Name: "山田", Waitlisted: true}, []string{"番目"}},
 		{CityMonthlyReport{Center: bare, Month: ippo.YearMonth{Year: 2026, Month: 4}, Rows: []Line{{"a", "1"}}}, []string{"CSV", "<pre"}},
-		{StaffTask{Center: bare, Title: "t", Body: "b"}, []string{"ワーカー:", "<a href"}},
+		{StaffTodo{Center: bare, Title: "t", Body: "b"}, []string{"ワーカー:", "<a href"}},
 		{MonthlyStatement{Center: bare, Name: "山田", Month: ippo.YearMonth{Year: 2026, Month: 4}}, []string{"お支払い予定日", "期間ごとに", "体調について", "何度でも"}},
 		{ApplicationReceived{Center: bare, Name: "山田", Received: ippo.NewDate(2026, 4, 1)}, []string{"運営", "https://"}},
 	}
@@ -435,7 +435,7 @@ func TestRenderValidates(t *testing.T) {
 }
 
 func TestSubjectStaysOnOneLine(t *testing.T) {
-	r, err := Render(StaffTask{Center: center, Title: "一行目\r\n二行目\tタブ", Body: "本文"})
+	r, err := Render(StaffTodo{Center: center, Title: "一行目\r\n二行目\tタブ", Body: "本文"})
 	require.NoError(t, err)
 	require.Equal(t, "【Ippo】一行目 二行目 タブ", r.Subject)
 }

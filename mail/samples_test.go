@@ -111,7 +111,7 @@ func samples() []sample {
 			},
 			CSV: "項目,値\n新規登録,3\n稼働中のワーカー,42\n作業時間の合計,1284\n",
 		}},
-		{"staff_task", StaffTask{Center: center, Title: "メールが届きませんでした",
+		{"staff_task", StaffTodo{Center: center, Title: "メールが届きませんでした",
 			Body:      "契約内容のお知らせ(contract_terms)が、宛先に届きませんでした(bounce)。\n宛先のメールアドレスを確認してください。",
 			WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33", Link: "https://ippo.example.jp/api/v1/outbox?worker=7d9e3b52"}},
 	}

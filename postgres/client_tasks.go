@@ -10,22 +10,22 @@ import (
 )
 
 // The clients' tasks (案件) live in client_tasks, a catalog staff assign
-// workers from. They are not the staff's to-dos (CreateTask, Tasks and
-// staff_tasks), hence "catalog" in these names.
+// workers from. They are not the staff's to-dos (CreateStaffTodo, StaffTodos and
+// the staff_tasks table) nor Temporal tasks.
 
 const catalogColumns = `t.id::text, t.type, t.client, t.description, t.output_unit, t.created_at`
 
-func scanCatalogTask(row pgx.CollectableRow) (ippo.Task, error) {
-	var t ippo.Task
+func scanClientTask(row pgx.CollectableRow) (ippo.ClientTask, error) {
+	var t ippo.ClientTask
 	err := row.Scan(&t.ID, &t.Type, &t.Client, &t.Description, &t.OutputUnit, &t.CreatedAt)
 	return t, err
 }
 
-// CreateCatalogTask adds a client's task to the catalog after
+// CreateClientTask adds a client's task to the catalog after
 // ippo.ValidateTask, and returns it with its id.
-func (db *DB) CreateCatalogTask(ctx context.Context, t ippo.Task, by string) (ippo.Task, error) {
+func (db *DB) CreateClientTask(ctx context.Context, t ippo.ClientTask, by string) (ippo.ClientTask, error) {
 	t.Normalize()
-	if err := ippo.ValidateTask(t); err != nil {
+	if err := ippo.ValidateClientTask(t); err != nil {
 		return t, err
 	}
 	t.ID, t.CreatedAt = uuid.NewString(), db.now()
@@ -37,19 +37,19 @@ func (db *DB) CreateCatalogTask(ctx context.Context, t ippo.Task, by string) (ip
 	return t, nil
 }
 
-// CatalogTasks lists the catalog, oldest first.
-func (db *DB) CatalogTasks(ctx context.Context) ([]ippo.Task, error) {
+// ClientTasks lists the catalog, oldest first.
+func (db *DB) ClientTasks(ctx context.Context) ([]ippo.ClientTask, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+catalogColumns+` FROM client_tasks t ORDER BY t.created_at, t.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list catalog tasks: %w", err)
 	}
-	return pgx.CollectRows(rows, scanCatalogTask)
+	return pgx.CollectRows(rows, scanClientTask)
 }
 
-// AssignTask assigns a catalog task to the worker (onboarding or active).
+// AssignClientTask assigns a catalog task to the worker (onboarding or active).
 // Assigning it again changes nothing; created reports whether this call
 // made the assignment. An unknown task is an EINVALID on task_id.
-func (db *DB) AssignTask(ctx context.Context, workerID, taskID, by string) (a ippo.AssignedTask, created bool, err error) {
+func (db *DB) AssignClientTask(ctx context.Context, workerID, taskID, by string) (a ippo.ClientAssignment, created bool, err error) {
 	if id, ok := canonicalUUID(taskID); ok {
 		taskID = id
 	}
@@ -74,7 +74,7 @@ func (db *DB) AssignTask(ctx context.Context, workerID, taskID, by string) (a ip
 	if err != nil {
 		return a, false, fmt.Errorf("assign task %s to %s: %w", taskID, workerID, err)
 	}
-	tasks, err := db.WorkerTasks(ctx, workerID)
+	tasks, err := db.WorkerClientTasks(ctx, workerID)
 	if err != nil {
 		return a, created, err
 	}
@@ -98,7 +98,7 @@ func catalogTaskExists(ctx context.Context, tx pgx.Tx, taskID string) (bool, err
 
 // WorkerTasks lists the tasks assigned to the worker with the time and
 // output logged on each, oldest assignment first, or ENOTFOUND.
-func (db *DB) WorkerTasks(ctx context.Context, workerID string) ([]ippo.AssignedTask, error) {
+func (db *DB) WorkerClientTasks(ctx context.Context, workerID string) ([]ippo.ClientAssignment, error) {
 	if _, err := db.Worker(ctx, workerID); err != nil {
 		return nil, err
 	}
@@ -114,8 +114,8 @@ func (db *DB) WorkerTasks(ctx context.Context, workerID string) ([]ippo.Assigned
 	if err != nil {
 		return nil, fmt.Errorf("tasks of %s: %w", workerID, err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.AssignedTask, error) {
-		var a ippo.AssignedTask
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.ClientAssignment, error) {
+		var a ippo.ClientAssignment
 		err := row.Scan(&a.ID, &a.Type, &a.Client, &a.Description, &a.OutputUnit, &a.CreatedAt,
 			&a.AssignedAt, &a.LoggedMinutes, &a.Output, &a.Logs)
 		return a, err

@@ -35,10 +35,10 @@ func TestCloseCandidates(t *testing.T) {
 		"withdrew mid-April": {day("2026-01-05"), day("2026-04-10")},
 		"ending after April": {day("2025-11-01"), day("2026-07-31")},
 	}
-	task, err := db.CreateCatalogTask(ctx, ippo.Task{Type: "data_entry", Client: "鎌倉商事"}, "staff:a")
+	task, err := db.CreateClientTask(ctx, ippo.ClientTask{Type: "data_entry", Client: "鎌倉商事"}, "staff:a")
 	require.NoError(t, err)
 	joiner := ids["joined mid-April"]
-	_, _, err = db.AssignTask(ctx, joiner, task.ID, "staff:a")
+	_, _, err = db.AssignClientTask(ctx, joiner, task.ID, "staff:a")
 	require.NoError(t, err)
 	_, err = db.DeclareSchedule(ctx, joiner, ippo.Schedule{EffectiveFrom: day("2026-04-15"), Slots: []ippo.Slot{slot(time.Monday, "10:00", "12:00")}}, day("2026-04-15"), "staff:a")
 	require.NoError(t, err)

@@ -135,8 +135,8 @@ func (db *DB) Outbox(ctx context.Context, f OutboxFilter) ([]ippo.OutboxEmail, e
 	return pgx.CollectRows(rows, scanOutbox)
 }
 
-// CreateTask records a staff task once per key.
-func (db *DB) CreateTask(ctx context.Context, t ippo.StaffTask) error {
+// CreateStaffTodo records a staff to-do once per key.
+func (db *DB) CreateStaffTodo(ctx context.Context, t ippo.StaffTodo) error {
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO staff_tasks (id, key, kind, worker_id, title, body, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
@@ -147,8 +147,8 @@ func (db *DB) CreateTask(ctx context.Context, t ippo.StaffTask) error {
 	return nil
 }
 
-// Tasks lists staff tasks, open ones first, newest first.
-func (db *DB) Tasks(ctx context.Context, openOnly bool, limit int) ([]ippo.StaffTask, error) {
+// StaffTodos lists staff to-dos, open ones first, newest first.
+func (db *DB) StaffTodos(ctx context.Context, openOnly bool, limit int) ([]ippo.StaffTodo, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
@@ -159,15 +159,15 @@ func (db *DB) Tasks(ctx context.Context, openOnly bool, limit int) ([]ippo.Staff
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.StaffTask, error) {
-		var t ippo.StaffTask
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.StaffTodo, error) {
+		var t ippo.StaffTodo
 		err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.WorkerID, &t.Title, &t.Body, &t.CreatedAt, &t.DoneAt, &t.DoneBy)
 		return t, err
 	})
 }
 
-// CompleteTask marks a task done.
-func (db *DB) CompleteTask(ctx context.Context, id, by string) error {
+// CompleteStaffTodo marks a staff to-do done.
+func (db *DB) CompleteStaffTodo(ctx context.Context, id, by string) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE staff_tasks SET done_at = coalesce(done_at, $2), done_by = coalesce(done_by, $3) WHERE id = $1`, id, db.now(), by)
 	if err != nil {
 		return err

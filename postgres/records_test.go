@@ -225,27 +225,27 @@ func TestRecordAbsenceOnce(t *testing.T) {
 func TestCatalogAndAssignment(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
-	_, err := db.CreateCatalogTask(ctx, ippo.Task{Type: " ", Client: "鎌倉出版"}, "staff:a")
+	_, err := db.CreateClientTask(ctx, ippo.ClientTask{Type: " ", Client: "鎌倉出版"}, "staff:a")
 	require.Equal(t, []string{"type"}, fieldNames(t, err))
-	task, err := db.CreateCatalogTask(ctx, ippo.Task{Type: "proofreading", Client: " 鎌倉出版 ", OutputUnit: "ページ"}, "staff:a")
+	task, err := db.CreateClientTask(ctx, ippo.ClientTask{Type: "proofreading", Client: " 鎌倉出版 ", OutputUnit: "ページ"}, "staff:a")
 	require.NoError(t, err)
 	require.Equal(t, "鎌倉出版", task.Client)
-	list, err := db.CatalogTasks(ctx)
+	list, err := db.ClientTasks(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	require.Equal(t, task.ID, list[0].ID)
 
 	id := newWorker(t, db, active("2026-04-01"))
-	a, created, err := db.AssignTask(ctx, id, task.ID, "staff:a")
+	a, created, err := db.AssignClientTask(ctx, id, task.ID, "staff:a")
 	require.NoError(t, err)
 	require.True(t, created)
 	require.Equal(t, "proofreading", a.Type)
-	_, created, err = db.AssignTask(ctx, id, task.ID, "staff:a")
+	_, created, err = db.AssignClientTask(ctx, id, task.ID, "staff:a")
 	require.NoError(t, err)
 	require.False(t, created, "assigning twice changes nothing")
-	_, _, err = db.AssignTask(ctx, id, "7b4a9e0c-1d2f-4e3a-9b8c-000000000000", "staff:a")
+	_, _, err = db.AssignClientTask(ctx, id, "7b4a9e0c-1d2f-4e3a-9b8c-000000000000", "staff:a")
 	require.Equal(t, []string{"task_id"}, fieldNames(t, err))
-	_, _, err = db.AssignTask(ctx, id, "not-a-uuid", "staff:a")
+	_, _, err = db.AssignClientTask(ctx, id, "not-a-uuid", "staff:a")
 	require.Equal(t, []string{"task_id"}, fieldNames(t, err))
 }
 
@@ -254,10 +254,10 @@ func TestCatalogAndAssignment(t *testing.T) {
 func workerWithTask(t *testing.T, db *postgres.DB, start string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	task, err := db.CreateCatalogTask(ctx, ippo.Task{Type: "data_entry", Client: "鎌倉商事", OutputUnit: "件"}, "staff:a")
+	task, err := db.CreateClientTask(ctx, ippo.ClientTask{Type: "data_entry", Client: "鎌倉商事", OutputUnit: "件"}, "staff:a")
 	require.NoError(t, err)
 	id := newWorker(t, db, active(start))
-	_, _, err = db.AssignTask(ctx, id, task.ID, "staff:a")
+	_, _, err = db.AssignClientTask(ctx, id, task.ID, "staff:a")
 	require.NoError(t, err)
 	return id, task.ID
 }
@@ -266,7 +266,7 @@ func TestRecordWorkLog(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
 	id, task := workerWithTask(t, db, "2026-04-01")
-	other, err := db.CreateCatalogTask(ctx, ippo.Task{Type: "proofreading", Client: "鎌倉出版"}, "staff:a")
+	other, err := db.CreateClientTask(ctx, ippo.ClientTask{Type: "proofreading", Client: "鎌倉出版"}, "staff:a")
 	require.NoError(t, err)
 	today := day("2026-04-10")
 	log := func(date string, minutes int, task string) error {
@@ -302,7 +302,7 @@ func TestRecordWorkLog(t *testing.T) {
 	require.Equal(t, "data_entry", logs[0].TaskType)
 	require.Equal(t, "丁寧", logs[0].Quality)
 
-	tasks, err := db.WorkerTasks(ctx, id)
+	tasks, err := db.WorkerClientTasks(ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, 480, tasks[0].LoggedMinutes)
 	require.Equal(t, 24, tasks[0].Output)
@@ -359,10 +359,10 @@ func TestConcurrentWorkLogsKeepTheDailyMaximum(t *testing.T) {
 func TestWorkLogAfterTheContractEnded(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := context.Background()
-	task, err := db.CreateCatalogTask(ctx, ippo.Task{Type: "data_entry", Client: "鎌倉商事"}, "staff:a")
+	task, err := db.CreateClientTask(ctx, ippo.ClientTask{Type: "data_entry", Client: "鎌倉商事"}, "staff:a")
 	require.NoError(t, err)
 	id := newWorker(t, db, active("2026-01-05"))
-	_, _, err = db.AssignTask(ctx, id, task.ID, "staff:a")
+	_, _, err = db.AssignClientTask(ctx, id, task.ID, "staff:a")
 	require.NoError(t, err)
 	// The worker withdraws on 2026-04-15; work up to that day may still be logged.
 	require.NoError(t, db.RecordStep(ctx, ippo.Step{Key: "worker/" + id + "/step/9", WorkerID: id, Seq: 9,

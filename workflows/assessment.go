@@ -230,7 +230,7 @@ func (l *lifecycle) todo(ctx workflow.Context, t activities.StaffTodo) {
 
 func (l *lifecycle) validateRecordAssessment(ctx workflow.Context, r RecordAssessment) error {
 	c := l.s.Contract
-	if l.s.Phase != ippo.PhaseActive || c == nil {
+	if !ippo.PhaseAllows(l.s.Phase, ippo.StepAssessment) || c == nil {
 		return l.wrongPhase("recording an assessment")
 	}
 	if r.AssessmentID == "" {

@@ -123,7 +123,7 @@ func (c *ContractState) earliestCenterEnd(today ippo.Date) ippo.Date {
 }
 
 func (l *lifecycle) validateSignContract(ctx workflow.Context, sc SignContract) error {
-	if l.s.Phase != ippo.PhaseOnboarding {
+	if !l.fits(ippo.StepContract) {
 		return l.wrongPhase("signing a contract")
 	}
 	today := l.today(ctx)
@@ -188,7 +188,8 @@ func (l *lifecycle) termsFacts(extension bool) activities.Facts {
 
 func (l *lifecycle) validateEndContract(ctx workflow.Context, e EndContract) error {
 	c := l.s.Contract
-	if l.s.Phase != ippo.PhaseActive || c == nil {
+	// An active contract that already ends is refused below, saying when.
+	if !ippo.PhaseAllows(l.s.Phase, ippo.StepNonRenewal) || c == nil {
 		return l.wrongPhase("ending the contract")
 	}
 	if c.Ending != nil {

@@ -44,7 +44,7 @@ const (
 
 // Statuses of a graduate.
 const (
-	StatusFollowingUp = "following_up" // graduated: handoffs and follow-ups under way
+	StatusFollowingUp = ippo.StatusFollowingUp // graduated: handoffs and follow-ups under way
 	// HandoffPending is a handoff not yet sent (inside the graduation step).
 	HandoffPending = "pending"
 )
@@ -145,7 +145,7 @@ func (l *lifecycle) open() bool {
 
 func (l *lifecycle) validateGraduate(ctx workflow.Context, g Graduate) error {
 	c := l.s.Contract
-	if l.s.Phase != ippo.PhaseActive || c == nil {
+	if !ippo.PhaseAllows(l.s.Phase, ippo.StepGraduation) || c == nil {
 		return l.wrongPhase("graduation")
 	}
 	var f ippo.Fields
@@ -284,7 +284,7 @@ func (l *lifecycle) handoff(id string) *HandoffState {
 }
 
 func (l *lifecycle) validateAcknowledgeHandoff(ctx workflow.Context, ack AcknowledgeHandoff) error {
-	if l.s.Phase != ippo.PhaseGraduated || !l.open() {
+	if !l.fits(ippo.StepHandoffAck) {
 		return l.wrongPhase("acknowledging a handoff")
 	}
 	h := l.handoff(ack.HandoffID)

@@ -49,14 +49,15 @@ var (
 // WorkerWorkflowID is the lifecycle workflow's ID for a worker.
 func WorkerWorkflowID(workerID string) string { return "worker/" + workerID }
 
-// Statuses refine a phase for staff.
+// Statuses refine a phase for staff; the domain's transition table
+// (ippo.Transitions) names them.
 const (
-	StatusAwaitingDecision = "awaiting_decision"
-	StatusWaitlisted       = "waitlisted"
-	StatusAwaitingContract = "awaiting_contract"
-	StatusUnderContract    = "under_contract"
-	StatusEnding           = "ending" // a non-renewal or opt-out has been given
-	StatusClosed           = "closed"
+	StatusAwaitingDecision = ippo.StatusAwaitingDecision
+	StatusWaitlisted       = ippo.StatusWaitlisted
+	StatusAwaitingContract = ippo.StatusAwaitingContract
+	StatusUnderContract    = ippo.StatusUnderContract
+	StatusEnding           = ippo.StatusEnding // a non-renewal or opt-out has been given
+	StatusClosed           = ippo.StatusClosed
 )
 
 // LifecycleInput starts a lifecycle, or continues one (State set).
@@ -479,23 +480,38 @@ func (l *lifecycle) result() StepResult {
 	return r
 }
 
-// allowed lists the staff steps that fit the current phase, for 409 answers.
-func (l *lifecycle) allowed() []string {
-	switch {
-	case l.s.Phase == ippo.PhaseScreening && l.s.Status == StatusAwaitingDecision:
-		return []string{"eligibility", "withdrawal"}
-	case l.s.Phase == ippo.PhaseScreening:
-		return []string{"withdrawal"}
-	case l.s.Phase == ippo.PhaseOnboarding:
-		return []string{"contract", "withdrawal"}
-	case l.s.Phase == ippo.PhaseActive && l.s.Contract != nil && l.s.Contract.Ending != nil:
-		return []string{"withdrawal", "assessments", "graduation"}
-	case l.s.Phase == ippo.PhaseActive:
-		return []string{"non-renewal", "withdrawal", "assessments", "graduation"}
-	case l.s.Phase == ippo.PhaseGraduated && l.open():
-		return []string{"handoff acknowledgement"}
+// standing is the phase and status under which the transition table
+// (ippo.Transitions) is read. It is derived from the state the way the
+// validators always have (an ending contract, a graduate with work
+// left), so live histories replay to the same decisions.
+func (l *lifecycle) standing() (ippo.Phase, string) {
+	switch p := l.s.Phase; {
+	case p == ippo.PhaseScreening && l.s.Status == StatusAwaitingDecision:
+		return p, StatusAwaitingDecision
+	case p == ippo.PhaseScreening:
+		return p, StatusWaitlisted
+	case p == ippo.PhaseOnboarding:
+		return p, StatusAwaitingContract
+	case p == ippo.PhaseActive && l.s.Contract != nil && l.s.Contract.Ending != nil:
+		return p, StatusEnding
+	case p == ippo.PhaseActive:
+		return p, StatusUnderContract
+	case p == ippo.PhaseGraduated && l.open():
+		return p, StatusFollowingUp
+	default:
+		return p, StatusClosed
 	}
-	return nil
+}
+
+// fits reports whether a staff step fits the lifecycle's standing.
+func (l *lifecycle) fits(step ippo.LifecycleStep) bool {
+	p, status := l.standing()
+	return ippo.StepFits(p, status, step)
+}
+
+// allowed lists the staff steps that fit the current standing, for 409 answers.
+func (l *lifecycle) allowed() []string {
+	return ippo.StepNames(l.standing())
 }
 
 // refuse turns a domain error into the update's failure; the API maps it back.
@@ -519,7 +535,7 @@ func (l *lifecycle) wrongPhase(step string) error {
 // --- screening ---
 
 func (l *lifecycle) validateEligibility(ctx workflow.Context, d EligibilityDecision) error {
-	if l.s.Phase != ippo.PhaseScreening || l.s.Status != StatusAwaitingDecision {
+	if !l.fits(ippo.StepEligibility) {
 		return l.wrongPhase("an eligibility decision")
 	}
 	if !d.Approve && d.NoteID == "" {
@@ -607,7 +623,7 @@ func (l *lifecycle) releasePlace(ctx workflow.Context) {
 // --- withdrawal ---
 
 func (l *lifecycle) validateWithdraw(ctx workflow.Context, w Withdraw) error {
-	if l.s.Phase.Final() {
+	if !ippo.PhaseAllows(l.s.Phase, ippo.StepWithdrawal) {
 		return l.wrongPhase("withdrawal")
 	}
 	return nil

@@ -6,10 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// Task is a client company's piece of work (案件) that workers are assigned
-// to, such as proofreading for one client. It is not a StaffTask (a to-do
+// ClientTask is a client company's piece of work (案件) that workers are assigned
+// to, such as proofreading for one client. It is not a StaffTodo (a to-do
 // for the center's staff).
-type Task struct {
+type ClientTask struct {
 	ID string `json:"id"`
 	// Type is the kind of work (proofreading, data_entry, …); the history of
 	// types, output and time taken guides the next assignment.
@@ -23,7 +23,7 @@ type Task struct {
 }
 
 // Normalize trims the text fields.
-func (t *Task) Normalize() {
+func (t *ClientTask) Normalize() {
 	t.Type = strings.TrimSpace(t.Type)
 	t.Client = strings.TrimSpace(t.Client)
 	t.Description = strings.TrimSpace(t.Description)
@@ -32,7 +32,7 @@ func (t *Task) Normalize() {
 
 // ValidateTask checks a catalog entry: type and client are required; the
 // lengths are bounded so lists stay readable.
-func ValidateTask(t Task) error {
+func ValidateClientTask(t ClientTask) error {
 	var f Fields
 	check := func(field, v string, required bool, maxLen int) {
 		switch n := utf8.RuneCountInString(v); {
@@ -49,10 +49,10 @@ func ValidateTask(t Task) error {
 	return f.Err()
 }
 
-// AssignedTask is a task assigned to a worker, with what the worker has
+// ClientAssignment is a client task assigned to a worker, with what the worker has
 // logged on it so far: the history that guides the next assignment.
-type AssignedTask struct {
-	Task
+type ClientAssignment struct {
+	ClientTask
 	AssignedAt time.Time `json:"assigned_at"`
 	// LoggedMinutes and Output total the worker's work logs on the task.
 	LoggedMinutes int `json:"logged_minutes"`

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/workflows"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Intake is an application as staff take it down: the domain's applicant
+// (name, contact, residency, category, consent to collect sensitive facts).
+type Intake = ippo.Applicant
+
+// Apply registers an applicant and starts their lifecycle in screening.
+// The applicant is checked against the policy in force today; nothing is
+// left half-done: if the lifecycle cannot start, the applicant is removed.
+func (a *App) Apply(ctx context.Context, actor Actor, in Intake) (ippo.Worker, error) {
+	in.Normalize()
+	today := a.Today()
+	p, err := a.DB.PolicyAt(ctx, today)
+	if err != nil {
+		return ippo.Worker{}, errors.Join(ErrUnavailable, err)
+	}
+	if err := ippo.CheckApplicant(in, p, today); err != nil {
+		return ippo.Worker{}, err
+	}
+	id := uuid.NewString()
+	if err := a.DB.CreateApplicant(ctx, id, in); err != nil {
+		return ippo.Worker{}, err
+	}
+	_, err = a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    workflows.WorkerWorkflowID(id),
+		TaskQueue:             a.TaskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.PhaseAttribute.ValueSet(string(ippo.PhaseScreening))),
+	}, workflows.LifecycleWorkflow, workflows.LifecycleInput{WorkerID: id, Actor: actor.Ref(), Clock: a.Clock})
+	if err != nil {
+		if derr := a.DB.DeleteApplicant(ctx, id); derr != nil {
+			a.log().Error("remove applicant after failed start", "worker_id", id, "error", derr.Error())
+		}
+		return ippo.Worker{}, errors.Join(ErrUnavailable, err)
+	}
+	return a.DB.Worker(ctx, id)
+}
