@@ -410,7 +410,7 @@ func (l *lifecycle) effect() *activities.Effects {
 func (l *lifecycle) unlock(ctx workflow.Context) workflow.Future {
 	e := l.pending
 	l.pending = nil
-	if e != nil {
+	if e != nil && len(e.Steps) > 0 {
 		l.upsertAttributes(ctx, e.Steps[len(e.Steps)-1].View)
 	}
 	l.mu.Unlock()
