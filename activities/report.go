@@ -60,6 +60,22 @@ func (a *Activities) SendCityReport(ctx context.Context, m ippo.YearMonth) (Noti
 		return NoticeResult{}, err
 	}
 	if !closed {
+		// A month before the first close Ippo made (it was installed
+		// later) is never closed: there is nothing to wait for.
+		later, err := a.DB.ClosedMonths(ctx, m.Next(), m.AddMonths(ReportCatchUpMonths))
+		if err != nil {
+			return NoticeResult{}, err
+		}
+		earlier, err := a.DB.ClosedMonths(ctx, m.AddMonths(-ReportCatchUpMonths), m.Prev())
+		if err != nil {
+			return NoticeResult{}, err
+		}
+		if len(later) > 0 && len(earlier) == 0 {
+			return NoticeResult{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("%s: no close, and none before it: Ippo's first closed month is %s", m, later[0]), "month_never_closed", nil)
+		}
+	}
+	if !closed {
 		return NoticeResult{}, temporal.NewApplicationError(fmt.Sprintf("%s: %v", m, ErrMonthNotClosed), "month_not_closed")
 	}
 	p, err := a.DB.PolicyAt(ctx, m.Last())
