@@ -309,10 +309,12 @@ func TestChaos(t *testing.T) {
 				t.Fatalf("email %s (%s) is %s: %s", e.id, e.template, e.status, e.lastError)
 			}
 			if got[e.id] != 1 {
+				behind = fmt.Sprintf("email %s (%s) is %s, sent %d times: %s", e.id, e.template, e.status, got[e.id], e.lastError)
 				return false
 			}
 			byTemplate[e.template]++
 		}
+		behind = ""
 		return true
 	})
 	if t.Failed() {
