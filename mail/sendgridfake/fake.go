@@ -117,7 +117,7 @@ type Fake struct {
 	failures   []int // statuses of the next failing requests
 	outage     []int // while set, every request fails with these statuses in turn
 	outageN    int
-	lose       int   // requests to accept and then drop the response of
+	lose       int // requests to accept and then drop the response of
 	autoURL    string
 	autoEvents []string
 
