@@ -349,9 +349,17 @@ func (f *Fake) mailSend(w http.ResponseWriter, r *http.Request) {
 			events[i] = msg.Event(t)
 		}
 		f.posting.Go(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			// Like SendGrid, which retries a webhook that does not answer
+			// 2xx (for up to a day; here 30 seconds), best effort.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			_ = f.PostEvents(ctx, autoURL, events...) // best effort, like SendGrid's
+			for f.PostEvents(ctx, autoURL, events...) != nil {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(500 * time.Millisecond):
+				}
+			}
 		})
 	}
 
