@@ -56,7 +56,7 @@ func (e *env) stopWorker() {
 // startWorker starts a worker again on the same task queue.
 func (e *env) startWorker() {
 	e.t.Helper()
-	e.worker = ippoworker.New(e.tc, e.queue, e.acts)
+	e.worker = ippoworker.New(e.tc, e.queue, e.acts, ippoworker.DefaultTuning)
 	require.NoError(e.t, e.worker.Start())
 }
 
@@ -71,11 +71,12 @@ func newEnv(t *testing.T) *env {
 		DB: db, Links: signer, PublicURL: "http://ippo.test",
 		Center: mail.Center{Name: "デジタル就労支援センターKAMAKURA", Email: "staff@digikama.example.jp"},
 	}
-	tc, err := client.Dial(client.Options{HostPort: dev.FrontendHostPort(), Logger: tlog.NewStructuredLogger(quiet)})
+	tc, err := client.Dial(temporaltest.ClientOptions(client.Options{HostPort: dev.FrontendHostPort(), Logger: tlog.NewStructuredLogger(quiet)}))
 	require.NoError(t, err)
 	t.Cleanup(tc.Close)
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet, Email: api.EmailOptions{Links: signer}}
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet, Email: api.EmailOptions{Links: signer},
+		Codec: api.CodecOptions{Codec: temporaltest.Codec(), Namespace: "default", UIOrigin: codecUIOrigin}}
 	h, err := srv.Handler()
 	require.NoError(t, err)
 	srv.Start(ippo.Clock{})

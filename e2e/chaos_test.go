@@ -55,7 +55,7 @@ func TestChaos(t *testing.T) {
 		monthLength = 6 * time.Second // a program day is 200 ms
 		window      = 100 * time.Second
 	)
-	pg := startCluster(t)
+	pg := startOwnPostgres(t)
 	tmp := newTemporal(t, cli)
 	sg := sendgridfake.StartTest(t, "SG.chaos-key")
 
@@ -508,23 +508,23 @@ func closedMonths(t *testing.T, dbURL string, before time.Time) []ippo.YearMonth
 	return months
 }
 
-// cluster is a PostgreSQL cluster of the test's own, so restarting it
+// ownPostgres is a PostgreSQL cluster of the test's own, so restarting it
 // disturbs no other test.
-type cluster struct {
+type ownPostgres struct {
 	t    *testing.T
 	dir  string
 	port int
 	bin  string
 }
 
-func startCluster(t *testing.T) *cluster {
+func startOwnPostgres(t *testing.T) *ownPostgres {
 	t.Helper()
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	require.NotEmpty(t, bins, "PostgreSQL is not installed")
 	sort.Strings(bins)
 	dir, err := os.MkdirTemp("", "ippo-chaos-pg-")
 	require.NoError(t, err)
-	c := &cluster{t: t, dir: dir, bin: bins[len(bins)-1]}
+	c := &ownPostgres{t: t, dir: dir, bin: bins[len(bins)-1]}
 	port, err := strconv.Atoi(strings.TrimPrefix(freePort(t), "127.0.0.1:"))
 	require.NoError(t, err)
 	c.port = port
@@ -546,7 +546,7 @@ func startCluster(t *testing.T) *cluster {
 	return c
 }
 
-func (c *cluster) run(name string, args ...string) {
+func (c *ownPostgres) run(name string, args ...string) {
 	c.t.Helper()
 	cmd := exec.Command(filepath.Join(c.bin, name), args...)
 	if os.Getuid() == 0 {
@@ -557,16 +557,16 @@ func (c *cluster) run(name string, args ...string) {
 	require.NoError(c.t, err, "%s: %s", name, out)
 }
 
-func (c *cluster) start() {
+func (c *ownPostgres) start() {
 	c.run("pg_ctl", "-D", c.dir+"/data", "-l", c.dir+"/server.log", "-w", "-t", "60", "start", "-o",
 		fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -c unix_socket_directories='%s' -c synchronous_commit=off -c max_connections=100", c.port, c.dir))
 }
 
-func (c *cluster) stop() {
+func (c *ownPostgres) stop() {
 	c.run("pg_ctl", "-D", c.dir+"/data", "-m", "fast", "-w", "stop")
 }
 
-func (c *cluster) url(db string) string {
+func (c *ownPostgres) url(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
 }
 

@@ -15,7 +15,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -46,7 +45,7 @@ func stepCosts(t *testing.T, h *historypb.History) map[string]cost {
 		}
 		if m := e.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" {
 			var d struct{ ActivityType string }
-			require.NoError(t, converter.GetDefaultDataConverter().FromPayload(m.GetDetails()["data"].GetPayloads()[0], &d))
+			require.NoError(t, temporaltest.Codec().DataConverter().FromPayload(m.GetDetails()["data"].GetPayloads()[0], &d))
 			return d.ActivityType, true
 		}
 		return "", false
