@@ -32,8 +32,11 @@ func (db *DB) RecordEffects(ctx context.Context, steps []ippo.Step, emails []Ste
 				return err
 			}
 		}
-		for _, e := range emails {
-			status, dispatchAt := ippo.EmailQueued, any(now)
+		for i, e := range emails {
+			// A microsecond apart, so the outbox lists a step's emails in
+			// the order they were asked for.
+			at := now.Add(time.Duration(i) * time.Microsecond)
+			status, dispatchAt := ippo.EmailQueued, any(at)
 			if e.Held {
 				status, dispatchAt = ippo.EmailHeld, nil
 			}
@@ -43,7 +46,7 @@ func (db *DB) RecordEffects(ctx context.Context, steps []ippo.Step, emails []Ste
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
 				ON CONFLICT (key) DO NOTHING`,
 				e.ID, e.Key, e.Template, nullUUID(e.WorkerID), nullUUID(e.AgencyID), e.Recipient, e.RecipientName,
-				e.Subject, e.Text, e.HTML, status, now, dispatchAt, nullTime(e.DeliverBy), e.LateNote); err != nil {
+				e.Subject, e.Text, e.HTML, status, at, dispatchAt, nullTime(e.DeliverBy), e.LateNote); err != nil {
 				return fmt.Errorf("enqueue email %s: %w", e.Key, err)
 			}
 		}

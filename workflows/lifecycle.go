@@ -151,6 +151,7 @@ type lifecycle struct {
 	effects bool
 	pending *activities.Effects
 	writes  []workflow.Future
+	last    workflow.Future // the latest write, which the next one follows
 }
 
 // Lifecycle is one worker's lifecycle, from application to the end.
@@ -404,9 +405,8 @@ func (l *lifecycle) effect() *activities.Effects {
 // recorded, in one local activity that nothing holding the lock waits for:
 // the decisions are final in state already, so a slow or absent
 // PostgreSQL delays only the write (and an Update's answer, which waits
-// for the returned future), never the next decision or timer. Writes may
-// land out of order; each is keyed on its steps, and the read model only
-// moves forward (state_seq).
+// for the returned future), never the next decision or timer. Each write
+// is keyed on its steps, and the read model only moves forward (state_seq).
 func (l *lifecycle) unlock(ctx workflow.Context) workflow.Future {
 	e := l.pending
 	l.pending = nil
@@ -419,7 +419,18 @@ func (l *lifecycle) unlock(ctx workflow.Context) workflow.Future {
 		set.Set(nil, nil)
 		return f
 	}
-	f := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, l.localOptions()), a.RecordEffects, *e)
+	// Writes land in the order of their decisions (an approval's email
+	// never before the application's): each starts once the one before it
+	// is written.
+	f, set := workflow.NewFuture(ctx)
+	prev := l.last
+	l.last = f
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if prev != nil {
+			_ = prev.Get(ctx, nil)
+		}
+		set.Chain(workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, l.localOptions()), a.RecordEffects, *e))
+	})
 	l.writes = slices.DeleteFunc(l.writes, func(f workflow.Future) bool { return f.IsReady() })
 	l.writes = append(l.writes, f)
 	return f
