@@ -2,5 +2,6 @@ package postgres
 
 import "time"
 
-// SetNow replaces the store's clock (tests of what happens later).
-func (db *DB) SetNow(now func() time.Time) { db.now = now }
+// SetClockForTest replaces the clock of the timestamps the store sets
+// itself, for tests of what expires.
+func (db *DB) SetClockForTest(now func() time.Time) { db.now = now }
