@@ -46,7 +46,7 @@ func TestRecordHistories(t *testing.T) {
 		// imported starts the lifecycle as an imported worker's (issue 13).
 		imported func(today ippo.Date) *workflows.ImportedContract
 		steps    []step
-		until func(st workflows.LifecycleState) bool
+		until    func(st workflows.LifecycleState) bool
 	}{
 		{name: "extends-twice-then-withdrawn", claim: activities.PlaceResult{Granted: true}, steps: []step{
 			{update: workflows.UpdateDecideEligibility, arg: approve()},
