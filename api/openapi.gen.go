@@ -585,6 +585,27 @@ func (e Weekday) Valid() bool {
 	}
 }
 
+// Defines values for ImportWorkersParamsEncoding.
+const (
+	Auto     ImportWorkersParamsEncoding = "auto"
+	ShiftJis ImportWorkersParamsEncoding = "shift_jis"
+	Utf8     ImportWorkersParamsEncoding = "utf-8"
+)
+
+// Valid indicates whether the value is a known member of the ImportWorkersParamsEncoding enum.
+func (e ImportWorkersParamsEncoding) Valid() bool {
+	switch e {
+	case Auto:
+		return true
+	case ShiftJis:
+		return true
+	case Utf8:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMonthlyReportParamsFormat.
 const (
 	GetMonthlyReportParamsFormatCsv  GetMonthlyReportParamsFormat = "csv"
@@ -1125,6 +1146,31 @@ type HandoffState struct {
 
 // HandoffStateStatus defines model for HandoffState.Status.
 type HandoffStateStatus string
+
+// ImportResult defines model for ImportResult.
+type ImportResult struct {
+	// Imported Workers whose lifecycle started now
+	Imported int `json:"imported"`
+	Problems []struct {
+		// Column The column's Japanese label
+		Column string `json:"column"`
+
+		// Message What to fix
+		Message string `json:"message"`
+
+		// Row The row in the file (the header is row 1)
+		Row int `json:"row"`
+	} `json:"problems"`
+
+	// Refused Rows refused; nothing of them was stored
+	Refused int `json:"refused"`
+
+	// Rows Rows read (the header and blank rows not counted)
+	Rows int `json:"rows"`
+
+	// Unchanged Rows imported before; nothing changed
+	Unchanged int `json:"unchanged"`
+}
 
 // IssuedToken defines model for IssuedToken.
 type IssuedToken struct {
@@ -1731,6 +1777,17 @@ type ListClosesParams struct {
 	Month *string `form:"month,omitempty" json:"month,omitempty"`
 }
 
+// ImportWorkersParams defines parameters for ImportWorkers.
+type ImportWorkersParams struct {
+	Encoding *ImportWorkersParamsEncoding `form:"encoding,omitempty" json:"encoding,omitempty"`
+
+	// Check Only check the file; import nothing.
+	Check *bool `form:"check,omitempty" json:"check,omitempty"`
+}
+
+// ImportWorkersParamsEncoding defines parameters for ImportWorkers.
+type ImportWorkersParamsEncoding string
+
 // ListOutboxParams defines parameters for ListOutbox.
 type ListOutboxParams struct {
 	WorkerId *openapi_types.UUID `form:"worker_id,omitempty" json:"worker_id,omitempty"`
@@ -1969,6 +2026,9 @@ type ServerInterface interface {
 	// StartClose Close a month now (admin)
 	// (POST /closes)
 	StartClose(c *gin.Context)
+	// ImportWorkers Bring in workers the center already has under contract (admin)
+	// (POST /imports)
+	ImportWorkers(c *gin.Context, params ImportWorkersParams)
 	// ListOutbox Emails, newest first, with their delivery status
 	// (GET /outbox)
 	ListOutbox(c *gin.Context, params ListOutboxParams)
@@ -2268,6 +2328,41 @@ func (siw *ServerInterfaceWrapper) StartClose(c *gin.Context) {
 	}
 
 	siw.Handler.StartClose(c)
+}
+
+// ImportWorkers operation middleware
+func (siw *ServerInterfaceWrapper) ImportWorkers(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportWorkersParams
+
+	// ------------- Optional query parameter "encoding" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "encoding", c.Request.URL.Query(), &params.Encoding, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter encoding: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "check" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "check", c.Request.URL.Query(), &params.Check, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter check: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ImportWorkers(c, params)
 }
 
 // ListOutbox operation middleware
@@ -3689,6 +3784,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/tasks", wrapper.ListTasks)
 	router.POST(options.BaseURL+"/tasks", wrapper.CreateTask)
 	router.GET(options.BaseURL+"/statements", wrapper.ListStatements)
+	router.POST(options.BaseURL+"/imports", wrapper.ImportWorkers)
 	router.GET(options.BaseURL+"/closes", wrapper.ListCloses)
 	router.POST(options.BaseURL+"/closes", wrapper.StartClose)
 	router.GET(options.BaseURL+"/workers/:id/assessments", wrapper.ListAssessments)
@@ -3708,237 +3804,254 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17kxzHfdhX6do4hd3y3OEAgmJ4V64KCIAkLJJAAZBQKi6z27vTuzu62e5hd88t1gyqSClM9HKcsl12",
-	"WVZsy47tOBVLVpVKdtGx/Ye/iSiA4rdI9e/X3dMz27OPuwVBMfnvbmemn7/3873OWMwLwRnXqnP8Xqeg",
-	"ks6ZZhL+u1FKJaT5K2VqLLNCZ4J3jjsPZoxw9kgPxvACEROiZ4wUkp1lolSkoFN22Ek6mXn53ZLJZSfp",
-	"cDpnneMOftJJOmo8Y3NqBp/TR28wPtWzzvHVo6Oko5eFeVNpmfFp5/HjpHM7ZfNCaMbHyy+z5eqCrvMl",
-	"KXn2bskIfkW6ZUG0IFePjsh4RiUdmz31Tgglkmm5JItMz2DRis4ZOWVLQnlKRiJdmhdKyRU8nWRSaUK5",
-	"WjDpdzRjNGWy2lKwugOzvHV7m2fc/X8lttM3snmmzYexs8vhYTh8yia0zHXn+EUzNn2Uzcu5+Qdnwv+q",
-	"eTKu2ZRJmOihkKdM3r7p5yqonlVTZWkn6Uj2bplJlnaOtSxZOO9EyDnVneNOWcKbzY08Nh+rQnDFAJLu",
-	"SjHK2dz8ORZcMw57pEWRZ2NqLvFygW/8+teVudH3grl+TbJJ57jzby5XoHoZn6rLblyYsQ4T9169QV6+",
-	"9uJLxI5MUqZplqvO46RzX7NizVp2W4MZ7B5T5hoiyzC4soCzvqSI0pSnBjzpRDOJ8GeWYj6zw5nZro8U",
-	"42MGCClFwaTO8BhTqtmm5dw07zxOOhMp5pvefZDN2Z3JTbo0H2TpFjebdE4zDi8yboDr7Q41izVQmZuJ",
-	"kw6jMl8OckbPWOedyPeSUXu8kUeFkJqlA6prSzHbPtDZnHWSNR+NIoRBaTqZHPfLo6MXxlqcMk6yFP5j",
-	"CRHSXgzpqmzKWUryjJ/2YnOUXGf5ToeJIw+2OtPHIaa9jahXfZ/grduDrx9SfffVaYvR19lYm3VYULrN",
-	"ixLBPE0zczY0vxtA1oTmiiV7ADaa53cmneO3tz6pd5r4YqCICJ4vj8lixjhcEVlkeW6QR+oQAusfUpLS",
-	"JRGTSUIogVHgA3PNlBOASoJQmewBdutz3ynwTBNC8wVdKsMq6pT/aB1UXfzUgoXHD4/xdAXQQriKws74",
-	"lItFztIpmzOuzwNDXCAM1Vf7ulgA7aP1CYhkdDxjKQGs3eYMH8dWPTWMeJV2jiWju9KW2rIjBIvNKd7g",
-	"ypMdienKA2TD721DKuBVTx5wSfWlJ+Hm32k9s3MRifoJbQZ6f2Thqy9e24LRsHmRi6UBlIEqC0P2zMYE",
-	"N5wX+Hbw81KUelZ7bT4veaaX4W/mXzGZZGNzfEU5yrPxIJjEPxJ6xmSUHrhb2lXKC+8wdn3RO0IBBaWV",
-	"BmhTzaZCLsPTSjNFR1meaSM/zrLT7FTMhcyi2zCHyGIDT7Mzxgd4tduwgYWQRrwZnDGp4jjT2LyfYPXb",
-	"2BlUmxqYZ7DGTLO5iuKQ/YFKiTx5DbZybVQEOsrZIM0UoypEvpEQOaPcvGiAaJwVFJYwFinbBXnxweCU",
-	"ctoi/ozFlGe/Bdx8kIqxRuVrdRkWiM1xGZUlOtqCcq0GU8aZpHkA1/ERjT6USrrgA5VZ0XPzhcch2VGg",
-	"1bNKKkiNn/maVVdQuhY5zkPD9og+a2etM8Eb+JXRUsciz9nYXCdRjKtMZ2eMTOhYK9L95V998OmHv/30",
-	"wx89ef+7v/joo6ff/PDJn/0kIdfv3r1NqNSH5OpR92qvZ7jl3nGXPaLzIjebvXp09UsHR9fqLPnFo+Qz",
-	"RG93MwYaKHK4M5aLwv9vtFs4xxL+LWZLlY1pHr2yOX10Gwe+toZOVPufUU5Pxb+3Pxx+vWgIJ1EG1kJV",
-	"vM5uwWJLKtPQbpnKUsO0j0GSCr+4pEguxjQnU3HGJAfJygxiQKTa0ZVrV+E+W4lX9eqn//V7T97/Nvnl",
-	"d37y5G//W33jV6I8vkbmqnE+/uC7H3/wzx9/8Dsff+Pb5OMPfvzxB//r4w9+b5sB2yhj/Uwq8DkmlFT/",
-	"kepzMlqaRzhAsh1lrU9S0QI8eSNFEBQVQNUASYroGdXEjoWWJOrZd7LJ4LWedteX89C8SeybpHoTNCB5",
-	"QhY004rQGaMpyTis5N2SlQAMW3GB7XQTJCIrakl4WDAiqiXdL5G54HqmzInNhWTmWgqRZ+Nl74Jc5bz8",
-	"Qymm1DwqBNEzJum0jhMvHL70oh+Gl/MRk2aYUY2HgBrTSTqK5ZMWxjFvcOSVZ2oj+c7mhmUIfsN98Dg5",
-	"l66zpcayPUMxWCdTb5hZGUmNhWQb93cf34pqPiNz48Bd7FiJv6z69JsVIH//r2dKW1mgwU9psdVaX6MF",
-	"HKfjW/6PdV8G8BcRXA0uqwhkAmDtNDKC5A6fxDRsMP2n5dbGIaVZMSiL1fVLRmMk9hWhZwT3TOx9KrQN",
-	"AP3SM8nUTORpnIb5xzWEvbaCrQ2Aqj5L7LpW4aQJg3Cz/nqqja6HsPOIqOcnLJs18gtRGiQHF2ISD2bM",
-	"mu6QUfqDOiFWVFJGSNYipctD8pbQZMQmhmkA+xUoZJEFVQTNuIcXJi6jZUVS1t/lPUtkIlyjxlG2x9Bd",
-	"kauYWbFyrZsEXjK7FCVPB+aNnMUscw9mmQpugLg3Uzhs+NqIEYUUU8mUimOg0lSXcZXcYsjAEGcDRPbo",
-	"mmM07iM4S7dhP8vKnuKTtFwjAMwDqk6jFwhPd2Ki4zxrZejPwP64Jc/OxXTK0sE846Vm4cV4hyC80/JE",
-	"lNoSrLZng5Jneo0JZiszJrziT3CNATOpXc3K7vyC7Z6iN1+mmb7FdYzP04bZpdoMPLEundWH5xe1Mq6/",
-	"FKhiwfHOmZ6J+Hyi1GPRYmYCV27cwvRuyZRu24MUpWYteNtA6WCRNVfXFheNV2g1MLtDN3fi3NDBSgNU",
-	"d5tuvdO7VlCvX+mOslgFHBFZLIh72GK/MF9stTdyoc7llQPFadMW3oSXmqvBT1tXc19TqWOsbJcpERwm",
-	"uVhsBRA4dP2j6ALbLNSobw+2JIT27Vb77Hlo9K52Nnx/k3K05YZ2g+z7MyrZbc3mMcAuSlmIzaKEvYm7",
-	"9u3AaEDzwWb7f2hj2OWUq692sGj6bzad9lbr3qNHv4La6twTr0+ssZrGwGejcmuv7DzUho6d7OF0DzN/",
-	"pzrbqPqxG1J60K2LomaiY7KYUQ2ypw3VoFPJGOgDygAz6VJNckaVJoIzsILvjgmVMfjFVbTYo4ITbGMK",
-	"jnpJ8BjZwukyqkXtuRiCrkL36gLtQ6eF2W/CNYOGNRMLXjckXz26+tLB0ZVdXQMWstpwYRt3QWOnIZBK",
-	"mpboE55RngrUltEcOxgLGBseR8H3htUpz4MwVjDdA9TcbAIB6V5XGb38QJwuRe8wbpq5aWN2Vjw3eEM1",
-	"WruCi0nn0cFUHDgJryjE4U18z/9+kM3Bew6houaiO9NMz8rR4VjML5svDsaMaybhb1jiqtVgtwNlj9i4",
-	"3D68YEZHGc6x+V0jw8qCSWUWst0nSjuv4Bavxy7oVp5NMxzifOEW40w1KDItCinO0OQJ0+wSuXTPoqSB",
-	"Mvz8kNy3bsma2wLU/pxmEFSUqi2jc2rhRm7tMVy+NadZfussLuNpNIGZhaWvySy9pMg4F+PTzjEv87yJ",
-	"OA9njJNMkxktCsZZ2oT7dm2batp+HxgCW59qJEo+ZsSMBPHD49yophMbR5qQ+28+uEu89rKyaXYW9ekE",
-	"24Q3iFWNK6ROWZ6dMcniFvpSj8SjbblvG2A8nC3NIeIO0witMOwglaIoWGo4WcomTMJNmztp3n21Jrdr",
-	"0ANbIeG+1zcdlIPXCpRBBiG0+JcZZ8bAaDuhWQ4vlPyUiwUHE0J1TG4jMeR4lbE3Ms7ijHHCGJkIDNZN",
-	"6VKRV6WYHx4+EAkRZ4YtzrLxzEgfZCZKmS+JpJoBs8y4+XDMVn3zdC5KrgdLFjn4SS6E7FprBvnXP8Tx",
-	"/vXvyZeOelEjwTaBvk4kXmsCMhO5Na0+1eJcQSGwOvg6mKBaSBKeRQwcXs1Ynt6SEtXt+jFOzLM6u4u5",
-	"B1e9/0wpayhYT7JwguqD2AJf87LGuQRsI/3EYukA9txTQ42NIIMQp8UJAW8IZyxVhDrB0QMcwOuqDHRI",
-	"3qRLMmKEzQu9rMnKG8lEJSNfPVoVklOmtJOoQjEs5oYNIuzMMAMa+W1kliAphMLU4vomkrGc8g1heXbr",
-	"z0gOOyFcaOdMn5S6lOwQRQ845QEXOnafDyEkQNPJhCwMP9WN+zVE6wS1mhRieMlixiovB1wwp3OmSG2i",
-	"czHi6raSCgLXA7fNcFjBQcZTtYv1ww8YyW6oQ9HKtU5EnovFoCzqFo/GIIK3xe5ByEGLHZufi7jZIa0T",
-	"GqaOnWITXZrwuc3B2Uvf3tjzOn5gOClbXcRakKitL5i6dgWxje7mjGr1EzUWt+LxCYAotgq785hp/9Ra",
-	"gLY58SA6fTeLYO3DFovTnu2WSB+2Hc69vo3Zy9mWWvaxCWeZGtN8d5vqORDkYtYmoM5GaDO6VJaylHQD",
-	"wntJEfjunAamJv6fMlYMtsop8l5eu6qdTtF/tEvMTmtylloRya38HYI7iN+NHzy0OXMsRGzxMcvzFnm8",
-	"LNKdQeZZmWdD1KshWrKeaHpi5ay6ASLVdriGgl0PD3KVmuUQpzKgjbdWOd+sIoi7cIzPiJpXFrrojtac",
-	"D670omR+J0q8I6X97N04u9OWdTgPeTB8+0CvJokomsr6volF1MEcoG8NYe36YhB1W6mSpQ/EKeOxOLux",
-	"ZDquoo0YlaCTnTJ+SO7PxIITwcfsBGX4TBt5Xc1IpojSQrIwai2Ik3ATr00AhJdWAtfg18QtMra5N50D",
-	"NxbQX1CtmTTb+Q9vHx28/M571x4fdI/evnLw8jv/8crbRwdX3+n92jam4q8xKt+07twL2IthCPBHr97D",
-	"iBnhU1M5ZS3xKBAlvMbEHPumYXwzNAVin3AsMloStF5ZQ95hzJI3yXimZjuyrN386pKdZWwxUOV0aviO",
-	"4G1WnLLtiUIH/05rVO442sdsoLwsOUcQaehDIbRrmq8PR8JXWo1R5woyqCLGzBHVB6mdTm3bzeWGa0vq",
-	"IBm9JA+UrZiZL+8xjyVN92u56aSs+T+NP7Wh8W68rZFiZaVjg5JpTHBmemZrGcBBo3FeMUP2iMML0p2J",
-	"Uiowkk8YU4RKZh7SvBePIUzZOKdyU9BaLGHoAns0K2uHuUrrvOg8TqFuE92Cb/2rFRNc/56qxx/GXmkw",
-	"3ejL6zMiwxC1dbxlleQF5tl4hqTQg/UQLdk0U1rSdSRQLFoMqpNsWkoGpvnfpAXlTLGEUFVl8hgBFP6d",
-	"11S9OlrmdMTiiaRnNC+3sCvjAO71bUxGm+hwqbM8+y00947K8SnT64xkY1G2QUnb3lp2gCNts4MFzXSe",
-	"Kd12r6iAqcFoOfCKx7lxrIUDWCLWgMMmTAU0tQGQkVXWNtZgHCtELGlS9IDmxO+wRsEjBK8tjzYkVk3q",
-	"0EaA2klElA5ZPIvd/VuC32OcLWh+8WQHFBD90UcFisAIfSFbP85lK2hgFRFJNJNzwniKuWuZNqK8FgJr",
-	"jDjP4LiU0giNRuSp6VQ72uZbyrjcMTz2PpNn2ZjtGpFSfVXf7JO/+8mT7/z0k5/90Sc/+/7T3//x09/5",
-	"6StP/uS7REhin/z1P/7yh9/DJ0HNlMBXMxZcZ9w6mUYNP45330RvbMHYaUqX2yu9D/GDui/qpQ1mbbf3",
-	"YL5Np6vOFfVjv916N7X7rLvXtttSy0ZAUbnl8pcvFCqrNZsXbezmPIGyMz2/WK0UFhcZcqr0gDkPcZsV",
-	"VA6sE7c1+J2Ns6I1e8M/bTfC25D1lkpUD2eCUHXKUk8yJFOGqnTba1T14gEb5rOBmMQlHFA2iJ5lCmIS",
-	"zLuK0CnNeBgH03bGlTq3DnrDEA3ImUYAjCaAGJJAW7IKNHsU/+p5GIBPoXKfX28IENUW7ZotMAcqpUeX",
-	"RqrKBkNvgLA3oTzd9iwsxPXHyYpb9szJilvRoyD8apOr0I68upt3/H72kYVR396zSsO46yRN79MYS8as",
-	"/ULwkaDS2i/pWGPks7fzB1HQHOQwBrF9ORYYS1t8G3chzX3nMOzTgYF7UeqB45oRS4BPkxtMJR2z7V6F",
-	"KMgzI5Ou8Y+PaUHHdZ0tfGrk0fbqOuyRxhDQtVN413LwVrO2z6rA7wGiKjWwdpY5fTRIaZYvB2CQCF6q",
-	"svij5Te2qJxR+66tjMaTf/hGtOqG0NnaGwM2BocomWYcRK4lo7JNBWbzjBuu1z4i8J011+bSKGsJ1SuH",
-	"ZaTjtSceajVoJxsUTI5bzRQLw6MLySZsrEvZOMNP/vJPnvzlt578/X//5AffizIBOm0Qmx2wbJdAuhYr",
-	"UTz4rS22bUVFZuw0Xw7GtGiFzqZiGwl3WwXDAH9jiFK/xAi+1sGzCVyRda/i2Vo4WEuP2uhaDECTVUoZ",
-	"ISzrkMmB0Coc1hGmRvSinAXofIuHMuMDCNTb6FxFZgH2cKP8bAmcNp5je2aL83zVhoFskgBwLUm1i2DG",
-	"9qP4ahVkskv4/8Scf3bGBrtgZ+GZ7Dan2xRw6lP60aJbq+oaN53zuVigqWv7AnWpFwFXeSiVecaMosPT",
-	"gavMuj6dw3xltKLtwSCItY2sLuNKU1sVaFXL2q0Mwfo85HXZxjrTObtArrmNpcdh1rqE749nLC3zc2Xp",
-	"roLthTPIsBS5yyNTdnEkq+LMT2yekJBoucJCGLnYQQ9we76fC91IjTvapBc00QZnXneyMMuOB4s1Qbeu",
-	"wzyPVk+TbC40I90nP/ifT370Yc+cmOAqMz99+v73n377/V5g8MKXQR8wr0SleqxNvFOBaGvP2tbs1Tht",
-	"97mbGlSOjt3v2jO/GEdywwS8AuKwBxc2gTXJzbPleJF9bCONraIlModLiuDrZEyLKg7fJm+GCUiiRA1x",
-	"QzUiy2IjkpXf6srJr7v2gPuuZJShj2K3uiT2o5ao0PNx7YuRqpbr81e38Qr8J2tcztvRvJWRGqtJaqde",
-	"P874Jdq6YpFUsXxCfv6t37WJBQWTJHUJl6tpR7VcypiD2OVORv3B9VzJqD5Z5UZuOLjq3SRYlV9Cc77W",
-	"Q1E7Fl29ww3rFJIRc2HkCtGCvFg/tmPyi3/6wdO//NsnP/r2kx99/8lHf5XYHz794Bu//OH3EvLkTz96",
-	"+oP//cn3/9OT7/z0yTd/+5N/+d2nH/5FQp78+J9/8dFHT7/z/i+/+U8bjr5q1LG+TUcjnXXLb2JprVt+",
-	"2kxv3eqzZ3C1PsBxBeAXQp4OZlijzxa5D1LUS2UrVUGBKjo/CWpZKazXicXa+hwRhvKUKINDWO2LdLkg",
-	"rh5a74Q03K3HYVFR8L/2uRnh0z/+i0/+8MOWWr29EyhSRsf6OFjqJYWW+pN6Ng8WPHCrW0gRuBhdFlef",
-	"B8JJeB41VTniLcZwSLOSTjNb6Z1YgJ+Z4+CMSsg6MpPBvTwU8vR1PyH8dL02K/x000/9AGeGX2/46eFf",
-	"G8b7Fi4B+rLQySRejqu1zvW56moJznb/4GKlWlpL/bdrNBd2aWBNeafrwBFurBbiAyCj4Wi78nT7yU4B",
-	"ydtEvbWEggYRZBjrsdMtG9owyDMeTd8T8pSICUFFXLoCtlh8rOrnk0lShYAkpKAZ1Bx2/jjoTZJxRqBb",
-	"yZoQo71mCO/SyeUCGcJAi3IxPRfAhh/7ljeV/BSkDm9IGI4VT91Q+m7trjw8bGdCsankkYXsFu5b0CWE",
-	"9EQh4CFWxYGYcheuXNClYXEuNpX8OnH7OowCRT1UNRba+YrBMYI4VjVM8xU3pyLjU2IEJlqZI3BUrBXj",
-	"RkYuCxxtKjShRIuDVLRUb93CQ6BnTEims3GdSDTTdlGmJg5PMHU63ABk89t6N3A5J4RiuyRFODOvS5aW",
-	"Y+bDAdvClC8SyRyaxQsm51meRwwWSBINjgebhxxkhnW0J4QSe2gJ1ulkKUnFgpPuSy+/TH6DvPTy4cv/",
-	"Nk4edmEz/u3tGtSE9d18dlVNY4pdZiRMLnpMK+CyIR4bfLaIz+ujuivesZZD7sPPXbHbZ+fl9nOoG/e/",
-	"GulexRmRYgFqkKcnx4gSCfFX5/80V5+Q4BqTPg/5fEIilwoflOH/4UugF+Mwpf+XNC4dgbt+5QkJbzzp",
-	"8+aNJ2TCLFMn3QmU7tDCEYV//UPDV34DOUpCvi4yztI+B1rX75yQfqeXkBqguH/tCj3QJMTDTNLnlSBB",
-	"uoaVrZ2P1KazH/vpHBE3soTnCKgDrKBm0Inwonn6AHneEfiMihGv5btrqgiDu3ILS7BbFry/lYnWlw60",
-	"Mb2DQtggxs02jUZiYwwR46rN57No8PMo7dt2Zlip+bzF0zVVp5a7NdrGEvPIiQBjqmkupqSbaUUMuaPE",
-	"nE3vcHOHkqb11k7Ytp1zNSnyQLISUfJfPvrk29/apq3Izs3aGjAQEUIp9hjMxfSSIvg6gZwAVa8S+PE3",
-	"v//xN//Px9/4h+Y6k3bIWjW2G4XWXJeZ8wRzK9ESQaZlljLM4zCki1APMfV1FFKIiWTURnXtVLKwDsbR",
-	"y/UentWeh68fv/kmGTG9YIyTo6PjoyOQi69eM3/VS/vV+vSYN2NpmleSq4+P8c+rj38thsFmNbmta3UR",
-	"EcWN01ITeWsxpD7OLoW3d6F+WxRxW1mZbzXoj90pCQMs6BgtrzCrJ0XVQo6nks4t1a7DwV18Rsz6STfN",
-	"JhMmFVqjqbZ1f4w8cPvu3TuDN++89eD1wRu33nrtweu9revYrUvoFqV18jkDYp5N2Hg5zsMeO7RMfZ9p",
-	"o9XZ+Fae2spLBv0252JjIiVO6G1ReMlR6IjnXp+HA26oWbJt1Xyq9KDc1Ya0Jjz8TJzu2ttY5Dt2AYUv",
-	"GjHIwXG0Hvy5mrvara4Gus9Ejll0mBdPulA31tXM0pYORDnr2taZ1Yn44pfpPOMuNquTdIzwH00SineV",
-	"guFih/Kwcs/70OCSo1N2LuwfumTK+WlT7v7Ws1LaPycys056qktp/owFDzz0BbTPcwtrUo12aUNqh4me",
-	"hZCnb4jpxdqR7+KH3RpBYy1M3ggtskZEAD0WLFKoosUNT7aLxE7mYvykhcqsNQqt66nxbtmeHquY1jlL",
-	"Bxnf2pAIwugaFSOQjjeeOLzbIvg/k57nlXnGec7dcsPF1DdZbwAybbQJaSGCFsafdZ/0lkCSm2yczWlO",
-	"rFXhlBW+AC+eQE0mvHL4YrINGlX4UW84GXNscOL6pxNqMQZ6GGaK2Ko8FnuObQYkeDaMpNLnNa8mSN/e",
-	"ipQQW74dXBRiAggJfZzuGElnImSf47jOodKlRpkApycl4SOYTJTazk/JtaOXezVDSIDNFX75zR/FgurQ",
-	"EkMKKdJyzNLEsyiqTi8pYhSfw07g/j5K1iNsU7/kArrZ276L8JpTN3GJ23WKv6AGS1zDHAdUeFu7K7YW",
-	"K5u42IZQLFKzlYZtrNe2YfEvYpGLPNtVCnQi/A6Wokrs38VatKNtzZvV2mJttiPG2CmM0dTpeFsKqOFn",
-	"g1av9HmLfzX8FguaQTNVV/w7IVW6fEL8Y3fuCSkhsaD6HwtIOfNqTTVeGbyzr1py57D+Yf+CZm2zsOtr",
-	"cO01gN6YJIiotA9ng0XKZ+VpAAFlXMpML++bGV3VJiqREsAygFLjT36AmdZF5/FjCF6aiFUwul0UgnR/",
-	"8Q/vP/3bv+lB/v2MkREdn/rOuxPo+DvNdK0L7oGtHEwwsf+QQIBJn6cyO2NYQ9kzLq8IEz2TopzO0MF6",
-	"/e7tY5JxTU9ZQlhVvR/8F33unYmUp8DcaKnFnOpsTKr7TuBp1SfnsM/7/NYZk0tiI+FtKefh9VLPhLQ+",
-	"j2PyChYXC3KDMTF4eEjuiZypYzJEhWeIhUuSPh+CJjQkNFeCmFUrojQrVEKGoCvZJ3PKoa0mDIp1eTCS",
-	"Ff6EwZCxgy3AsORDApkBWLrn3qs3yMvXXnyJDC2Em/VeLjAb4te/rgQfHpNrR0fIx/t8JNKlFyi40OQ3",
-	"7995KyHXrl61nL56YSQZPTX8XZY5I124JKjDDdWP0z7POBliYsOwlxgpwA5htolDpILhLJNM12OuAEFJ",
-	"t5Jb8AezZ4iqNyeFYyxEmadmgN4huU4km0Bsmbuu8YzyKVN9zoWeZXx6SO7euf/APVZkJrgoJRneTtm8",
-	"EJrx8fLgy2w5PDb7YlouK3+6onNGTtkSQ8ngHCTTpeQI5Rj2T7laMGmlHYwXQqRAt/r1u7eryODOcefK",
-	"4RFIQQXjtMg6x50XDo8OX7Dd1QApL4eFx20MjaErWMg8NXpUpvR19xKknReCK/zg6tERlpHh2jW+D8Dg",
-	"61YfRapz4XZsULbg3GbHxysV3hDxqB/WS4jxdfiNX3bJPkDnyvmcymXnuHOXSs2ZrGp5dz/9gz//xb98",
-	"4+nf/Omnf/Dn4HGnUwifs2ZBiHQrhIqc+Q2w1Ngdm9uSdM40MypDS+JI9crlANa+zJaQRWLh8RUbO7f1",
-	"fW2+D1SUHtdvQcuSPV4BlSt7njp2p9fTlKV7uMzraUooKcIrXUZv8HHSueyZO8Zv2RutL+zGjI1PEZOR",
-	"iQBZwx/UUmk2J2PKydi8RrrSdfVPiOtpngCPUYzrHpApLAHPAIYnNMszPkXyaFQqosrxmCkVxsRCgpDh",
-	"Cy6zfVjJXUg+LqmQsZFKVDPzUd7n/fDOiGRjlp2xtN+xxSYgtA2Y3wI1O0YM5Qk4asFkn8PLx2Qxy3IG",
-	"YXDuaZ0UVmOaMbrUNTJglxTExS7tEwg1sCG9ShPM8jwoi16CpfWBYppxDIfgdJ7xaZ8PYfShJ/hWEQK6",
-	"GkXFQH77fGKjW+BzQUgnT64i5D2oqGV7r8wYTRnaPd4QY18svJqjKW4+vjgmuwUQyoMmRjYSTWobqxl6",
-	"PxyS2xJfDsnBF7KWSVpvSQM+MnMM75YMwqTRVF6zcFW732gq2whsN1Bw3+LNN7J5pi00XoChb+yfCtpK",
-	"jFCTgk5RXgfBknENpc32QLqdoGoGn5eaAoFzEllCOFsYyQ3lqS7IwiFzRkcC3jnomqFk1NzDA4PbkubE",
-	"JSGheqpQpUBzFdXWy2vNP3biwNFrSDvVYyM/krIglC/dp6SQ7CwTpSulOc+UYukhuWWGx5/UTCwUWWD1",
-	"zT5Ho5itvQr9mCDaeCYWRtRfWkKnsC+Ws4QnFgt8bc4+nzCmws+YZBhhBXsIArJsHFYSyM7W5mcpPVTO",
-	"tR2Ylq52boTQGhS6gQe+FQ75aq4eGPdW1fjxhfHiIoJuUPl4f8KuPdmLo5etVOsA3d66DXcvK/xCCAZg",
-	"b9DUmtzb4Bal1XYQtptGaAOxUFEnIexwegiFrUZsImx3HOem7nP2yBqWjEI4pRm3bqBJ9sigBTQTndOU",
-	"2bAV84RmuVHwcOKmWufQJa1mPA7i+0EVXshMa4ZFv+FYEPr72LHH/HoIIoiTe/wWYWu4ywp1YxgCjZkR",
-	"MJ6NEBE0o95KgLi635ld4+kI+D7wMGGuQbkXLwzNMK8HMi4WGzgCVgBfKwZgwapnLAfEBvPGxu2OvFa8",
-	"7VdNtgjqi60VLmzJ7YsDCpxWQ3pIvMaSySaHa1UWEYIuv5elj1sFiyHWVhsaegC0KugEaR04UKONPGSj",
-	"mRCnRELdcJaSbiGFUfxYmvS5a8WYEN8AMbGNHBPXsjEhP3//r3oJEXnq93VIDLot7NgZkDB5xlIiSm30",
-	"Um8QBa/eECxel+3r6rJiPJ3KLB2ChxDtmVz0OUaAjMqV3VBdSka6w/u33rr52r3bNwcPb73y+p07Xx7c",
-	"/corb9y+Mfjyra8NewmKJWh/U6TkeA4JmQg5xc6TSlNIPEFBzxBzv23bP3NOT5k1Z6J2OfRvDE/A+Aht",
-	"PMGKaM4HPzDbGNq2kagxTrMzpnzqKKaxWCUZB45R79eYDmvZxekDNEfwGA3YXyfCu9CJZ4+AYcHCFqqN",
-	"B+2s4rZo4MXx8Q63Q1skBEMI8moHXkTRLCV0hL7ibRDyMtbUbLfiPJSZZthpsfAOXNxhF4wWvlZkQmyp",
-	"SGKtuZmRp9HePPSlO4fWIFEpBj2bisxTgLvR0vmIR+LRJWUkGzrW+fIApAxZ5uwkUCpgJZcUwa7wBI0k",
-	"FAZaUOVFdAe5ALfKnxBIMTY0Bt3yDpxRRFGlZPmSCNnnhVAqG+VLkmYpGNipBE9Kd4jdV4cJGdr2q+ZP",
-	"hzw9sHGNoBqp7nOQzHBVEO9o9gRJZGwseGVjRwtOaL+x6VvFss+7Jc+doQsuBXLhsjwn2Cg2Cas140gs",
-	"RZmwd0hezR7hgXjHAE1TacbDA80m9uzIQgo+Pa6mmQqmgsaM8HqfG/Fwwbg+JG9k/FS5KAL4gj0qMiMm",
-	"ulR1nEFwdkmZY4yRjHsAJ58x1UjOZ9J6RoJhrfxni1woimVir5to4eBrD0TGUBJCCcJ0QixEG/5gIdpR",
-	"N1AxsIBvr5XQVMXIorLja0zbQmTPkGyH1egix1nVmbvgyVUVcaoiOKATgYjkHFQtLpGypcUSZlDRJVCc",
-	"EXPYVVAjslx3ozo7C9Bj+MRoVazI6Rhj/urHfrcMj33/OlWjpN42atVnfN1V0rrVe/fnP8Hx3cVUbYkh",
-	"yh0vZ72+hYKtujxHq0OrxHwvbNyAkBbxZHiCbLN8nTFstET/L7peLfw410ieGR6ka41tGE9PXJAetrFx",
-	"nDW0jKlCMpriblfa4py4SC3w7hBYep93g8Iix6Qq0dlLVkqOoExVNX0gtulDn9O54FO/OQikqZKdYzsJ",
-	"mkSQ0dIoDr6hIczimj4Y6lo03ZzhkR6SNzF6j0rW5xapfUTfaioDahpWcoIAjczWQ/ExakbYsJW1qkqb",
-	"5sZoxPqKkFwZX52d6rDPrzcNSYaIgDGJLBkaTdG3fwJmpcUM7EDe5MCF7nPfxUgZwUoJ0h26YEgIqRwe",
-	"k0h7IxRH5plSGZ/2WlSDegOonQyg7ax+jwbRpIlxhhBhb1RLKqB63lidnZDr4zEr9DHR7JG+PFZnGGlC",
-	"1amCCI0b978KBS8iW7KySW0PNuoeCF/SGauzWFD/s1R16lfz2NarNxurj1E/n0//7MNP/vhHyZP3/weR",
-	"YqFI9ysPXj34d6isUDJaaqNnGsycU3kaKfAfl3WkXcReGLSjARb1fAsTQ2K6mLwHgnkvgTAdgnfXKt+A",
-	"+HOgzT2vNZD54j5bGvpFgX0Ng4O2W69lcfmo3+dqvK8qF+3Pdo9ntYc7R31vgraSyYR0bVdmjE1DMdea",
-	"zBIS9K7rJehqb1rzW+8ftWnXgr0lxkUY2qRZdWLPxSRyLRKFb5v3XNRTQuUphKN5XRv8B+vOL2jtFRVz",
-	"AA3HYo5st4DIvYz7CI/UkpQuBnAmJM/mme6dGLTt8+4QT+c3xupsaJB52CTUQx9TuZiJnDmnBAeOOMly",
-	"lvT5OjJmWCIKPWrGmHbV1xTEEcK4rtlan0P8Spsf8H7YPev/s8KdWOGvmCW/XkSlnbtuNQbUNWlhnY7b",
-	"BWi2B7cA6LPeelRVYcJQVESgrvmnoBCJ7Hgp4i7UG2YNrmp9pIYkbGamjo8+N4a3Z16HB2r2XfdJ7Enk",
-	"cZkxYkIwS8xQ04LyjKlLMKsi3ac//NYv/vFnvXVe61iIWJyFfT6iw6piE59xYBhCx7OO06xdpdEUIRnK",
-	"5jjZK29BMAh7X49h+MrzRDHs970/eRJj/btY2wxsZdAzXPX2YTO14g5O0Wrc2YBLtpf55xOZqjz5zxib",
-	"wub0kXvFx3u4QxgoEF0hdR+v8iSAF/C1+Eb3LRY8hATv706ZkflX7/0eVEVouffnpAfgmvZxoDhS/ERb",
-	"zs1Fn64jTQ/tO1vJyD4nbTvLMWb0rQq7d6nUzvOJBeBOKadGkkHPd4s4+25t5o3Zpqul6fIqdtHa5myn",
-	"VdeWVVWhYJmytuWvfe1rXzt4882Dmzd7bQuDnE38Mh6EE++p8qsmZge5g2sDZuwZe+ErDPjflyBmQDeY",
-	"qMD8+nzp7fAGmmx/xXgwtv2vGUWzYlW1cem7MhL87PbNz+JK2tSVhU/R3EOkhDUQBOFKjhpsPt/Lrhbq",
-	"+uB399L5zzqO9KBW+wKtmS3j0YbNX9igYHu+e5QC/Y3tR7OqIijsuFiyEmM1rUuOynxJckbPzNPRktg6",
-	"OdvFBhs4tq17E3DwQ6A8lM+yhN+o3N6VmdLliW2vS5XgEMbmSM0huQcerilGY5R8wXJINZoKkZJC0rHO",
-	"IBSFu93YOsC5WDBpI8hcsw7nB8xs1S72qMhpxpXz+BgNX9mQOkTDMeUQ4YPjgPcL++oFGcfMBfrlGT+1",
-	"PrbM8liFgcQ2Gq/Pq/6kGIQGJVjj8SRjIVMHShfC1M9J1hNu5fkkITqMjCU9mXPek+QIoVyuKMskse3o",
-	"bfaSgLymALEgO/7Jn/0EAiYRPeKab53EB40b2mzPNl3Wv2mjzIJG1jhk3W5TxchiQVulSdVxo+rDgc03",
-	"qsFdRsqUFvWuLH3eVbVeN8cEizOcsSAcyyKaNGND1W74ZpZNZ0y6UFKbMkNGQs8MkRjPfOr3QVkQ30zS",
-	"hy20GavrXS8+j5JGtULXsGOt0GGIeLCnPVhpKqCxdTqT2t3XW7AEc1dZRQYQXNFMc6EBUFe5e+3M41VR",
-	"BkCksM1LSq78/P3fexEyOWxkRbfR86eXEN+7xj3E/j+9pM+xlQ3pRjsB9RJS63BDumFnoJ5FDMeSfLeZ",
-	"wz4fjpbHcBRDi2OqXrzAaNwBHnatUrksbKZKxk8axZgsL8HYCeAobuBMEy1E75DcdvVaiRYLaufs8xDf",
-	"RQkRJ+jWYUodkocumDF6k31Oz5gEQ3cDyXxIxwq2JbaAg/nRsGyzTnMwabNoUdBMYLR0MbgQFWvoRUEz",
-	"ScQkXL/qnWBAumHkNsGH+NIPa9ilH+ELwTH9bp4P0/TTVzzyM+GfNYwZLS3kCOkirC1QAXPpkS7KUL0W",
-	"KrPCP21m/noV6YZ76fkxiYtoIHb5+8xJtAfyTDw9nva5uzHkQ82oZCTjaNwxNB2IcDOmLfE1esD1rUjG",
-	"x3mZYvnfHbjO6xSKVtUm1GKlsASWsdOzTKYH5smS+L7UfS4mJNpOLMiu0ZHtWp1oRjnmyEDcW5/bCaHM",
-	"TykLoVjiYuptUuQS4qdnoNl0r9+9e5tQqQ/J1Ze6V9D4C2rUgSiBIWB0rS3PZw64HM/C7fYOyXCanbGK",
-	"k1Ffx4J0rx6ZMW3sPxLu1QWGnW0J1WYArJkMOpAR4RaZYsf+ysy5YGy9FpbO497AWm321TM81r3e4LG+",
-	"NpOvpWcX65fQvXp01DsxzN8GRWaa2C7PGFxoQIwLDWGFqKdKZnS+McshjJza9Ac7AFZCIrngU2RMyorU",
-	"dHzKxSJn6dSVUKza5zA8BwgqMWzR6K9Q7QKO75C8YvjtKYNCSDYKOih1kUINDBeWG5A/aNczEwvezg4d",
-	"GfgC8EK7lR0Y4dG+546RRVcGGFx++2S+a+Z8LTtDF+O+1FWHNgb5IWOioqhdo5iC0LULf4Xo5fbMrKoz",
-	"NvgDZMmV10u9tAmPbDSyj8o2sjHgg8cScCZYxEiBIPoU87GQeARA19HJcCM7y3JyQ6RGXDa08sq1F3rH",
-	"Tua2VseDoytgIoKx8beXD144ArlbGykaqsSlGH9dW7QvH+dWHmQ8WbQVhYamCwQ33OdY5g7zFK1tCS1Q",
-	"5gQwKtlFWVPtTgCNRxpzNPrczxtNRc+m/Ia7lC8GKYC97EoL1uPIfc2KfbjUsymvdyzrBia/n//n3yW7",
-	"i6swzmUu+IFknC2wQWwctUAdxe/bFFIUCI7riwRwrqw/ob/ukMCgCKZDF3SI/15SvpQCQm5CFrNsPCPz",
-	"UmkjPMxBDMgZVbqO3taICt6C7gtHvRBxIc+hSgU0vFOgIW21SBSseYgNHhWUjR0YTB/6hVghCbg4VJ+k",
-	"igxt8ddhDF1u8fSLhC1vCX4PoebziS9aoNwTqcFJuh7KLLgY3tQA5K0RKUgyasef64UR52luyXFowiCQ",
-	"lRaic48ImVRJoi6FxkDspMzzxH+TuWLSrIRcIiMpL2aCLKjhuowzWauACulMfU5njKaH5B4zOpk5DtQg",
-	"qPWSWMHRJf2yqmJWDKpvsnGWslvBGXwBYDvYzucSuBGaAGwlswnmQWGzri/vtzUQV9lf68UrC7RYG7Us",
-	"jN4xDDLFhicR8m802KEr3Jca8ki69gCIFild9mwxK6cJczJ0WvgQKD6Z0TPWMGeu6GRG0htW+xhY1WqI",
-	"LjwYGrv5gZDEWZDuRUZLiGMh3WtXrya2wqxfw9vZO8OeU514UA9IoWpntHm+9GpXuJUpA7enRaaKD4J9",
-	"BIohuG1gKUeQvpzU2ND9wGZ74irf97nZVeMN88wlxDqGaDhh4oyyhhGK3BYPg+Q8NDHgWVhXTtdoyonZ",
-	"1mIm5kiIerYRQVOc7nPJDL6ZMZaMSp8FyQlGeaWH5FVXjRErWx5kXJGp8Kl9jg42GLkVdNGZW13rCQ4O",
-	"9mYH0CAQQB6JOiTDWjPzYaXxB/2UfN4iRBFVxgi8hMYI0WQ9C80Xji353JC81/wJPxdVuJre9qyM6aeO",
-	"hJyELfChuIWesSUUXdin+loBnU+ArSlcEDgbSYa1hmMQyj3Z25oSu22tqTjo0bYq85Eph29OwDWPHGYa",
-	"Mnxi618A+lS2Jqy+fxh1ar7ulvKraay2y9+jsfp1b+5DCoRZTxb4JINycvs2XVdgbsHPaV9igibNBVUI",
-	"EVATz1JtLDI/Y3xXsLv8nqN+EBNQZzBr5FsH/MEXW0aynEBIF3r5wDi8yteQe7law5XBl3QpVHVYJoT2",
-	"ec60ZhJKtNvqMc1xXBWZq0dHrgyPbWgzCF5Nh1AE0Blr3Q0kLlPHhp5anrGgCsUKMGwl5jtbmiIcEizV",
-	"0bzv69VbDmAvxE4icdLVjT6PojDPwH9Zv9bnwrDsXQVLiXox68/3xZvQxcC9oyQENEq8T0GDsOdkP6jw",
-	"NFoi9pA5o1xtSxzgkwPF5FlmY0Cj9Vm+AqFuT/7uJ0++89NPfvZHn/zs+09//8dPf+enrzz5k+8a5LFP",
-	"/voff/nD7+ETQg0bsvXkQk3Xe1PA/QUrNoIsGjChGoet5mLd965ErsHPLgjchV7Ci8eEC856UP1hgY38",
-	"iODWilPTKGz8go/pc6VEofYDJSoX2oYjoNJglAXnOMt079h9ad51nzp9A1tR0KUtrhehA3dLfcfs8747",
-	"5Qsy3f2jXW15zwXpXI2P1mI2D4IKsFhTDEDHQe6zqHLjUZI1JwtkxVIx5YqcWdCzsKhqdlzw+DXNuG0B",
-	"e74ja5ukWDsNryeDyp3UqzD5dizgpMlzW1kJPujzLrWgbUvalAWTirkWy3YI5aqqpJXjE0u09mx7HL/j",
-	"xsEQymsnVwV8mS/yJRnToqViyv2qKe3nMeZuJ3jdt+Do6Zg9xVW8cBQdSGs0CLvcCFWRsLQQVkBIRX19",
-	"CTwHBFQhTxOwoxgmBkI0RDIopnG4elg1AlZYVClTZixVSpbaCoJKJ8TZZeZCskNyz1JpUPgDSh30EFqA",
-	"OWfIJhMGSDeYSDEf2lgDV1XMGmIN9Veg8+W08C0SKystgjehaersYnN0O1DeAGXSRRtHQq58CTfYA9ES",
-	"RqJ9DnxmQvNc4TSOaW3Amj7vtnDeyxHGmxDFGBne/coDso7VDw3fDOLMSTzMnHzV0QDXH7IK1pA2br7P",
-	"keSmCVGC1Ps8uiCFTJJJNi1lvCjE3XJv+L5/5uhW9qvAF6v8iApT90B9blrxp0YQmsSnVvbt3JwvViWl",
-	"LTVyXR2R8+clfbFKX12w2hGe7/kNLc+k3kf1QkKo8tWrulUBHPMvXpa/qx7U4dgzJ3Zl6IJmAV1fMTDg",
-	"a73tGiesoMPmCiEIyC31tn4ljHnXbdfaPZcaue6b4ZqzqTJe4Wcs4rKveFQgAPHmu1WCDOaygYQGLYEJ",
-	"dqo2koARXLbPlMONAZ+2lTACl7Nl0tD8xQbBO+Gpe/XoiBh5itHUSG9Xj670Vq3DOPq5qp18Dn0fZh/X",
-	"/Y0/Fw5eB+8InNorc/Cz77DAjfMH8148ESibcgeWPgTPVeWpJ3icW0QweOR6Ibdlhj9w73w+tUe/vBaB",
-	"zm1x76Hzt2wPC1a4AOjVxrhJUNQfundVDVEtNVvMRMwLsSbJvAq8bq8Y6AJjvzie14d+15/LWJPQ5Bwg",
-	"JmZw16y254jpNf8c5GK6WXp5w7z0LOoKmNlBHUlR6/9/trqAPeU9CldmRDjffQvUCzfw7hUEXsfazGCl",
-	"T9k4m9OcdK8cvtjD+BaqXNnLjJcQT3IvYu0Hew/YkHq2yB/WmLdNHUpoZiNk0CunionCTBwwDoHxp8+9",
-	"jSilS/R7KNQsq1gY+miQ0ixfDmydAcjSdE0wzEH0uRPqnDE3pUu0K+ECrQxYNd12bSlcMTyJ5a3jAqrr",
-	"WsZqmSJYEzvYmbNiwfmk0KbVqjLm1RFj3Bl+uplWzeZpGZSu6rWnnTgI/SIQfdzKc2vUCoi+irFvgLax",
-	"j/I+AovPY7c8Zy4lXQu/trYjqDgJebekeaaXMbHODMrGpYTg2rff64ygCX7n+O13zM1ASyoLA6XMO8ed",
-	"y7TILp9dgXuzY71Xb7SmAArsTxVzCn50FXmDn7Ao1+N3Hv/fAAAA//8=",
+	"7H17kxvHfeBX6cLlikBldrlcUVa0W6k6iqQkxpLIImmzXIIO6MU0gPEOukfTPQsiOlaJUpxItnxO4sSu",
+	"yIoTJ+fEeTH2xXF8ch5/5Jt4taT0La769+vu6Rn04LELirLu/tvFzPTz936+0RqISSY440q29t5oZTSn",
+	"E6ZYDv9dLnIpcv1XzOQgTzKVCN7aa90eM8LZXdUbwAtEDIkaM5Ll7CgRhSQZHbHtVtRK9MuvFyyftaIW",
+	"pxPW2mvhJ62oJQdjNqF68Am9+xLjIzVu7e3u7EQtNcv0m1LlCR+17t2LWtdiNsmEYnww+yKbzS/oEp+R",
+	"gievF4zgV6RdZEQJsruzQwZjmtOB3lNnn1CSM5XPyDRRY1i0pBNGDtmMUB6TAxHP9AtFziU8HSa5VIRy",
+	"OWW529GY0Zjl5Za81W3p5S3a2yTh9v8LoZ2+lEwSpT8MnV0KD/3hYzakRapae0/rsendZFJM9D84E/5X",
+	"zpNwxUYsh4nuiPyQ5deuuLkyqsblVEncilo5e71Icha39lReMH/eocgnVLX2WkUBb9Y3ck9/LDPBJQNI",
+	"upGLg5RN9J8DwRXjsEeaZWkyoPoSz2f4xq9/VeobfcOb69dyNmzttf7L+RJUz+NTed6OCzNWYeLm85fJ",
+	"sxeffoaYkUnMFE1S2boXtW4pli1Yy3pr0IPdZFJfQ2AZGlemcNbnJJGK8liDJx0qliP86aXoz8xwerZL",
+	"B5LxAQOEzEXGcpXgMcZUsWXLuaLfuRe1hrmYLHv3djJh14dX6Ex/kMQr3GzUOkw4vMi4Bq5XW1QvVkNl",
+	"qieOWozm6ayXMnrEWq8Fvs8ZNccbeJSJXLG4R1VlKXrbWyqZsFa04KODAGGQig6He91iZ+epgRKHjJMk",
+	"hv9YRERuLoa0ZTLiLCZpwg87oTkKrpJ0rcPEkXsrnek9H9NeRdQrv4/w1s3BVw+puvvytMXBV9lA6XUY",
+	"ULrGswLBPI4TfTY0veFB1pCmkkUbADaapteHrb1XVz6p1+r4oqGICJ7O9sh0zDhcEZkmaaqRJ1c+BFY/",
+	"pCSmMyKGw4hQAqPAB/qaKScAlQShMtoA7Fbnvp7hmUaEplM6k5pVVCn/ziKoOvupeQsPHx7j8Ryg+XAV",
+	"hJ3BIRfTlMUjNmFcnQaGuEAYqq72RTEF2kerE5Cc0cGYxQSwdpUzvBda9Ugz4nnaOcgZXZe2VJYdIFhs",
+	"QvEG556sSUznHiAbfmMVUgGvOvKAS6ouPfI3/1rjmZ2KSFRPaDnQuyPzX3364gqMhk2yVMw0oPRkkWmy",
+	"pzcmuOa8wLe9n2eiUOPKa5NJwRM183/T/4rhMBno48uKgzQZ9LxJ3COhxiwP0gN7S+tKef4dhq4veEco",
+	"oKC0UgNtqthI5DP/tOJE0oMkTZSWH8fJYXIoJiJPgtvQh8hCA4+SI8Z7eLWrsIGpyLV40ztiuQzjTG3z",
+	"boL5b0NnUG6qp5/BGhPFJjKIQ+YHmufIkxdgK1daRaAHKevFiWRU+sh3IETKKNcvaiAaJBmFJQxEzNZB",
+	"XnzQO6ScNog/AzHiyW8DN+/FYqBQ+ZpfhgFifVxaZQmONqVcyd6IcZbT1IPr8IhaH4pzOuU9mRjRc/mF",
+	"hyHZUqD5s4pKSA2f+YJVl1C6EDlOQ8M2iD4LZ60ywcv4ldZSByJN2UBfJ5GMy0QlR4wM6UBJ0v74r+5/",
+	"8rVvPvzag5M3v/HRhx8+fPtrJ3/+k4hcunHjGqG52ia7O+3dTkdzy43jLrtLJ1mqN7u7s/uFrZ2LVZb8",
+	"9E70KaK3vRkNDRQ53BFLReb+19otnGMB/2bjmUwGNA1e2YTevYYDX1xAJ8r9jymnh+K/mR+2v5rVhJMg",
+	"A2ugKk5nN2CxIpWpabdMJrFm2nsgSflfnJMkFQOakpE4YjkHyUoPokGk3NGFi7twn43Eq3z1k//53smb",
+	"75KPv/6Tk3/4/erGLwR5fIXMleMc3//G8f1/P77/reO33iXH9//x+P7fHt//9ioDNlHG6pmU4LNHKCn/",
+	"I+Xn5GCmH+EA0WqUtTpJSQvw5LUUQVBUAFUDJCmixlQRMxZakqhj39Eyg9di2l1dzh39JjFvkvJN0IDy",
+	"fTKliZKEjhmNScJhJa8XrABgWIkLrKabIBGZU0v8w4IRUS1pf4FMBFdjqU9sInKmryUTaTKYdc7IVU7L",
+	"P6RkUk6CQhA9YjkdVXHiqe1nnnbD8GJywHI9zEGFh4Aa04pakqXDBsYxqXHkuWdyKflOJpplCH7ZfnAv",
+	"OpWus6LGsjpD0ViXx84wMzeSHIicLd3fLXwrqPkc6BsH7mLGitxlVadfrgC5+38xkcrIAjV+SrOV1voC",
+	"zeA4Ld9yfyz60oO/gOCqcVkGIBMAa62RESTX+CSkYYPpPy5WNg5JxbJekc2vP2c0RGKfE2pMcM/E3KdE",
+	"2wDQLzXOmRyLNA7TMPe4grAX57C1BlDlZ5FZ1zyc1GEQbtZdT7nRxRB2GhH19IRluUZ+JkqD5OBMTOL2",
+	"mBnTHTJKd1D7xIhKUgvJSsR0tk1eEYocsKFmGsB+BQpZZEolQTPu9pmJy8GsJCmL7/KmITIBrlHhKKtj",
+	"6LrIlY2NWLnQTQIv6V2Kgsc9/UbKQpa52+NEejdA7JsxHDZ8rcWILBejnEkZxkCpqCrCKrnBkJ4mzhqI",
+	"zNHVx6jdh3eWdsNulrk9hSdpuEYAmNtUHgYvEJ6uxUQHadLI0B+D/XFFnp2K0YjFvUnCC8X8i3EOQXin",
+	"4YkolCFYTc96BU/UAhPMSmZMeMWd4AIDZlS5mrnduQWbPQVvvogTdZWrEJ+nNbNLuRl4Ylw68w9PL2ol",
+	"XH3BU8W8450wNRbh+UShBqLBzASu3LCF6fWCSdW0h1wUijXgbQ2lvUVWXF0rXDReodHAzA7t3JF1Q3sr",
+	"9VDdbrrxTm8YQb16pWvKYiVwBGQxL+5hhf3CfKHVXk6FPJVXDhSnZVt4GV6qrwY/bVzNLUVzFWJl60yJ",
+	"4DBMxXQlgMChqx8FF9hkoUZ9u7ciITRvN9pnT0Oj17Wz4fvLlKMVN7QeZN8a05xdU2wSAuysyDOxXJQw",
+	"N3HDvO0ZDWjaW27/920M65xy+dUaFk33zbLTXmndG/Tol1Bbnnvk9IkFVtMQ+CxVbs2VnYba0IGVPazu",
+	"oedvlWcbVD/WQ0oHulVRVE+0R6ZjqkD2NKEadJQzBvqA1MBM2lSRlFGpiOAMrODrY0JpDH56Hi02qOB4",
+	"2xiBoz4neIxsanUZ2aD2nA1B56F7foHmodXCzDf+mkHDGosprxqSd3d2n9naubCua8BAVhMurOIuqO3U",
+	"B9KcxgX6hMeUxwK1ZTTH9gYCxobHQfC9bHTK0yCMEUw3ADVX6kBA2pdkQs/fFocz0dkOm2aumJidOc8N",
+	"3lCF1s7hYtS6uzUSW1bCyzKxfQXfc79vJRPwnkOoqL7o1ihR4+JgeyAm5/UXWwPGFcvhb1jivNVgvQNl",
+	"d9mgWD28YEwPEpxj+btahs0zlku9kNU+kcp6BVd4PXRBV9NklOAQpwu3GCSyRpFpluXiCE2eMM06kUs3",
+	"DUpqKMPPt8kt45asuC1A7U9pAkFFsVwxOqcSbmTXHsLlqxOapFePwjKeQhOYXlj8Qp7E5yQZpGJw2Nrj",
+	"RZrWEefOmHGSKDKmWcY4i+tw36xtU0Wb7wNDYKtTHYiCDxjRI0H88CDVqunQxJFG5NbLt28Qp73MbZod",
+	"BX063jbhDWJU4xKpY5YmRyxnYQt9oQ7E3VW5bxNg3BnP9CHiDuMArdDsIM5FlrFYc7KYDVkON63vpH73",
+	"5ZrsrkEPbISEW07ftFAOXitQBhmE0OJfepwxA6PtkCYpvFDwQy6mHEwI5THZjYSQ43nGXko4CzPGIWNk",
+	"KDBYN6YzSZ7PxWR7+7aIiDjSbHGcDMZa+iBjUeTpjORUMWCWCdcfDti8b55ORMFVb8YCBz9MhcjbxppB",
+	"/vO7ON5//gv5wk4naCRYJdDXisQLTUB6Irum+adKnCooBFYHX3sTlAuJ/LMIgcPzCUvjq3mO6nb1GIf6",
+	"WZXdhdyD895/JqUxFCwmWThB+UFogS84WeNUAraWfkKxdAB79qmmxlqQQYhTYp+AN4QzFktCreDoAA7g",
+	"dV4G2iYv0xk5YIRNMjWryMpLyUQpI+/uzAvJMZPKSlS+GBZyw3oRdnqYHg38dqCXkFMIhanE9Q1zxlLK",
+	"l4Tlma0/Jjlsn3ChrDN9WKgiZ9soesAp97hQofu8AyEBig6HZKr5qardryZa+6jVxBDDS6ZjVno54II5",
+	"nTBJKhOdihGXtxWVELgYuE2GwxwOMh7LdawfbsBAdkMViuaudSjSVEx7RVa1eNQGEbwpdg9CDhrs2PxU",
+	"xM0MaZzQMHXoFOvoUofPVQ7OXPrqxp4X8QPNSdn8IhaCRGV93tSVKwhtdD1nVKOfqLa4OY+PB0ShVZid",
+	"h0z7h8YCtMqJe9Hp61kEKx82WJw2bLdE+rDqcPb1Vcxe1rbUsI9lOMvkgKbr21RPgSBnszYBddZCm9al",
+	"kpjFpO0R3nOSwHenNDDV8f+Qsay3Uk6R8/KaVa11iu6jdWJ2GpOz5JxIbuRvH9xB/K794KDNmmMhYosP",
+	"WJo2yONFFq8NMo/LPOujXgXRosVE0xEra9X1EKmywwUU7JJ/kPPULIU4lR6tvTXP+cYlQVyHY3xK1Ly0",
+	"0AV3tOB8cKVnJfNrUeI1Ke2n78ZZn7YswnnIg+GrB3rVSURWV9Y3TSyCDmYPfSsIa9YXgqhrYNdsEnLR",
+	"6skCWYeYRi3JdCwkI2kyZIPZIDW5hywmXEyDSrtJSl4kyQ5EWkwarPX47Jwkv0Uzypmemh6wdImyG2B5",
+	"SpBhchei591Y1qwWiA+YhpeTi6lTiJKUIe/ENHmSSHh8IWS8qN1eDodl9r1Y666Dfc6GhQxd0E0xlcQ8",
+	"Bc1tnPCR8XJM0KehRMWS5ltExFQ2Dknjyj6hfkBK+aHergQdcSAKrlgcNtsUfDCmfNS4ZgtzJtqtXLv9",
+	"bJXjBAZkgdefszwxDxaDiCFlweLb4pDxUADqIGcqDBMHjOZgrDhkfJvcGospJ4IP2D4qt4nSiqwca/jA",
+	"G9gOQa+yEy/MjIWX5iI64dfILjK0uZdtZEMo0yWjSrFcb+e/v7qz9exrb1y8t9XeefXC1rOv/Y8Lr+5s",
+	"7b7W+bVVfChfYTR/2cQ5nMGRAkNAoMb8PRwwrZUpmo9YQ6AWhM8v8L2EvqlZpTWzhaBAHIsczAiadY2F",
+	"eztk4h4mPJHjNWW59QJOcnaUsGlPFqORFsgEbzJvFk1PDLFea43SHkfzmDVemBecI4jUDAU+tCuaLo7T",
+	"w1carbSnir4pQyn1EVUHqZxOZdv15fpri6ogGbwkB5SNmJnObjKHJfW4hGLZSRm/WBx+anJG7HgrI8Xc",
+	"SgcaJUOSwZipsSnyAQeNXivJNNkjFi9IeyyKXAL3GDImCc01D+U07YSDa2M2SGm+LJozlEl3hj3qlTXD",
+	"XGmOOes81tLUpNN437pXS+lw8XuyGpgbeqUmjQZfXpwq7MduLuIt8yTP81uEU4eF6i2G6JyNEqlyuogE",
+	"BuUZ8HIloyJn4LOyYmBEqCxT3LS8A/9OKjaQKlqiEBpa/hFNixUcLlaKxddXEfyW0eFCJWny2+gHOSgG",
+	"h0wtlrmLJihp2lvDDnCkVXYwpYlKE6ma7hUtE7J3MOs5jfzUONbAAQwRq8FhHaY8mloDyMAqKxurMY45",
+	"IhbVKbpHc8J3WKHgAYLXlGDuE6s6dWgiQM0kIkiHDJ6F7v4VwW8yzqY0PXsWEAqI7uiDAoXnnTmTEwzn",
+	"MqVlsLxOThTLJ4TxGJM6E6VFeSUEFt+xLvNBkedaaNQiT8XYsKbTqqG+0XXNY2+x/CgZsHVDtcqvqps9",
+	"+fFPTr7+00c/+5NHP3v/4R/948Nv/fS5k+9/g4icmCd//YuPf/AePvGKCXlOzIHgKuHG+3pQc3A6v2bw",
+	"xqaMHcZ0tro16A5+UHXSPrPE32P37s237HTlqcLhzLcr76Zyn1W/82pbatgIKCpXbWL/mWLIlWKTrInd",
+	"nCaCfKwmZysixMIiQ0ql6jEbOtHkHsh7xs7SmBXCBknWmNbknjZ7p0wuR0OJtjtjQag8ZLEjGTmTmqq0",
+	"m4u3dcKRTPqznhiGJRxQNogaJxKCdfS7ktARTbgfINZ0xqU6twh6/dglKCaAABjMjNIkgTak2yh2N/zV",
+	"k/CMHEJJS7deHyDKLZo1G2D2VEqHLrUcriUeEA9hr0DdxtVZmI/r96K5eIUjKyuuRI+8uMRlPnQz8vxu",
+	"XnP72UR6UnV7jys/6YaVNJ2zb5AzZuwXgh8ImhvDPh0oTAlwDjAvPYCDHMYg6DXFyntxg9PvBtR/WDs/",
+	"4bCn4V4Uqme5ZsAS4PJHe6OcDthqr0J48JGWSRcEjgxoRgdVnc1/quXR5rJT7K7C2OiFU7iYC++tetGr",
+	"eYHfAURZg2PhLBN6txfTJJ31wCDhvVSWtwjWpVmhpEzlu6b6Mic/fytYjkaoZOGNARuDQ8yZYhxErhmj",
+	"eZMKzCYJ11yveUTgOwuuzeYXVyoNzB2Wlo4Xnriv1aCdrJexfNBopphqHp3lbMgGqshrZ/joh98/+eE7",
+	"J//yp48+eC/IBOioRmzWwLJ1IkwbrEThqNCmoM85FZmxw3TWG9CsETrrim0gDnQeDD38DSFK9RID+FoF",
+	"zzpwBdY9j2cL4WAhPWqiayEAjeYpZYCwLEImC0LzcFhFmArRC3IWoPMNrvuE9yCCdWnUATILsIdr5WdF",
+	"4DSBTqszW5znyyY+apkEgGuJyl14MzYfxZfL6Kt18mKG+vyTI9ZbBzszx2RXOd26gFOd0o0W3FpZ8Lse",
+	"tZKKKZq6Vq/cGDsRcJ6H0jxNmFZ0eNyzJYsX5znpr7RWtDoYeEHogdUlXCpqymXNa1nr1edYnKC/KA1f",
+	"JSplZyjCYJJMcJiFsRK3BmMWF+mp0tfnwfbMqZVYo98mWEqzOJKUCRj7JoFO5Gi5wgoxqVhDD7B7vpUK",
+	"VcsZ3VmmF9TRBmdedLIwy5oHi8VyVy5QPgmWFczZRChG2icf/Ojkwdc6+sQEl4n+6ZM333/47psdz+CF",
+	"L4M+oF8JSvVYtHutyunGnrWq2at22vZzOzWoHC2z34VnfjaOZIfxeAUkKPTObAKrk5vHy/EC+1hFGptH",
+	"S2QO5yTB18mAZmWCislq9jPzRIEa4pIyXYbFBiQrt9W5k1907R73nUu1RB/FegV7zEcN4dKn49pnI1UN",
+	"1+eubukVuE8WuJxXo3lzI9VWE1VOvXqc4Us0BfcCOZTpkPzynT80GTcZy0lsM5Hn8/EqScYhB7FNKg76",
+	"g6tJxEF9skwaXnJw5buRtyq3hPp8jYci16xGfJ1r1ilyRvSFkQtECfJ09dj2yEf/9sHDH/7DyYN3Tx68",
+	"f/LhX0Xmh0/uv/XxD96LyMmfffjwg79/9P7vnHz9pydvf/PRf/zhw6/9ZURO/vHfP/rww4dff/Pjt/9t",
+	"ydGXHWwW96+p5Xmv+E0o33vFT+t53yt99hiu1kX+zgH8VOSHvTEWrzTdH7zaDYU0Jdygchud7HtF3iQW",
+	"ssUqhl2OCEN5TKTGISyDR9pcEFsosLNPau7WPb/aLvhfu1yP8Mn3/vLRd7/WUMS6sw/V++hA7XlLPSfR",
+	"Ur9fTXPDSiB2ddNceC5Gm97Y5Z5w4p9HRVUOeIsxTlivpFVP43stFOCn59g6ojmk4+nJ4F7uiPzwRTch",
+	"/HSpMiv8dMVNfRtnhl8vu+nhXxPf/gouARoW0eEwXKeusQD8qQrOCc7W/+BsNYwae2A0azRndmlgswWr",
+	"68ARLi2j4wIgg+Fo6/J088lakfqrRL01hIJ6EWQY67HWLWva0EsTHsxrFfkhEUOCinhuKztjVb6y0VWS",
+	"kzIEJCIZTaAYt/XHQdOehDMCbXwWhBhtNHV+nRZHZ0idB1qUitGpANb/2PWCKuUnL6d+SSZ9qKrwkpqQ",
+	"C3fl4GE1E4qpsRBYyHrhvhmdQUhPEAIwp2EMMeU2XDmjM83ibGwq+XVi97UdDvqvhKqGQjuf0zhGEMfK",
+	"ToKuFO1IQIoB3yO0NEfgqJhwYEdGLgscbSQUoUSJrVg0lDVewUOgxkzkTCWDKpGo57OjTE0snmBNAX8D",
+	"UObCFIKCy9knFPuIScKZfj1ncTFgLhywKUz5LJHMvlk8Y/kkSdOAwQJJosZxb/OQi8KwwPyQUGIOLcIC",
+	"tiwmsZhy0n7m2WfJb5Jnnt1+9r+GycM6bMa9vVrnJr/woUs7rGhMocsMhMkFj2kOXJbEY4PPFvF5cVR3",
+	"yTsWcshN+LlLdvv4vNxuDnn51pcDbd04pjZpNcjRkz1EiYi4q3N/6quPiHeNUZf7fD4igUuFDwr/f/8l",
+	"0ItxmML9S2qXjsBdvfKI+DcedXn9xiMyZIapk/YQatooYYnCf35X85XfRI4Ska+KhLO4y4HWdVv7pNvq",
+	"RKQCKPZfs0IHNBFxMBN1eSlIkLZmZQvnI5XpzMduOkvEtSzhOALqAHOo6bXoPGsBC4A85wh8TFW6F/Ld",
+	"BeW1wV25giXYLgveX8lE62pqmpjeXiZMEONym0Yt4zeEiGHV5rNZTftJ1LxuOjMsYX7argKKykPD3Wr9",
+	"lIl+ZEWAAVU0FSPSTpQkmtxRos+ms728dU/demsmbNrOqbp3OSCZiyj5vQ8fvfvOKv121u5iWIOBgBBK",
+	"sflmKkbnJMHXMR9UVstnHr/9/vHb/3r81s/r64yaIWve2K4VWn1des59zK1ESwQZFUnMMI9Dky5CHcRU",
+	"15HlQgxzRk1U11q1PKtgHLxc5+GZbwb64t7LL5MDpqaMcbKzs7ezA3Lx7kX9V7XmZaWBlX4zlKZ5Idq9",
+	"t4d/7t77tRAG69WkpuDbWUQUO05DsfCVxZDqOOtUpF+H+q1Q3XBuZa4Hpzt2qyT0sNJpsO7IuJoUVQk5",
+	"HuV0Yqh2FQ5u4DOi10/acTIcslyiNZoqUxBLywPXbty43nv5+iu3X+y9dPWVF26/2Fm5wOOiSgeiME4+",
+	"a0B0ufxe8ylaxK4Bu9bqTHwrj01JMo1+y4sUYCIlTuhsUXjJQegI516fhgMuKeazajsJKlWvWNeGtCA8",
+	"/Egcrtv0W6RrtseFL2oxyN5xNB78qboem63OB7qPRYpZdJgXT9pQUNnWTlCGDgQ568KesuWJuKqw8STh",
+	"NjarFbW08B9MEgq3W4PhQodyp3TPu9DggqNTdiLMH6pg0vppY27/VuMiN38O88Q46akqcv1nKHjgjqss",
+	"f5pbWJBqtE5/XjNM8CxEfviSGJ2tT/86ftiVETTU2+cl3yKrRQTQY8EihSpa2PBk2qusZS7GTxqozEKj",
+	"0KJmM68XzemxkimVsriX8JUNiSCMLlAxPOl46YnDuw2C/2ZrU80ZgK3n3C7XX0x1k9XOOKNa/5wGImhg",
+	"/FTFqk+DBXPGymRCU2KsCocsc5Wp8QQqMuGF7aejVdCoxI9qJ9aQY4OjRwINiYgx0NwzkcSUqzLYs2cy",
+	"IMGzoSWVLq94NUH6dlakiJi+BuCiEENASGhwdl1LOkORdzmOax0qbaqVCXB6UuI/gslEocz8lFzcebZT",
+	"MYR42Fzil9v8TiioDi0xJMtFXAxYHDkWReXhOUm04rPd8tzfO9FihK3rl1zobduGpPCaVTdxiavUNY3O",
+	"qsES20nKAhXe1vqKrcHKOi42IRQLFDOmfn/3hf2J3ItY5CJN1pUCrQi/hqWoFPvXsRataVtzZrWmWJvV",
+	"iDG20GM0tjreigKq/1mv0St92qp4Nb/FlCbQZdhWxY9ImS4fEffYnntECkgsKP/HymrWvFpRjecGb22q",
+	"yOIprH/Y2KNe9M9vh+xdewWglyYJIiptwtlgkPJxeRpAQBkUeaJmt/SMtmoTzZESwDKAUuNPboCxUlnr",
+	"3j0IXhqKeTC6lmWCtD/6+ZsP/+FvOpB/P2bkgA4OXUvqIbTCHiWq0h56y5TUJpjYv00gwKTL4zw5Ylhc",
+	"3DGusqidGueiGI3RwXrpxrU9knBFD1lEWNnWAvwXXe6ciZTHwNxoocSEqmRAyvuO4GnZQGq7y7v86hHL",
+	"Z8REwpsa5/1LhRqL3Pg89shzWFzMyw3GxOD+NrkpUib3SB8Vnj4WLom6vA+aUJ/QVAqiVy2JVCyTEemD",
+	"rmSeTCiHfrMwKNblwUhW+BMGQ8YOtgDNkrcJZAZg6Z6bz18mz158+hnSNxCu13veVFj79a9Kwft75OLO",
+	"DvLxLj8Q8cwJFFwo8lu3rr8SkYu7u4bTly8c5Iweav6eFykjbbgkKFAPZcHjLk846WNiQ78TaSnADKG3",
+	"iUPEguEsw0RVY64AQUm7lFvwB71niKrXJ4VjTEWRxnqAzja5ZCvruevC+nKyy021um1y4/qt2/axJGPB",
+	"RZGT/rWYTTKhGB/Mtr7IZv09vS+m8lnpT5d0wsghm2EoGZxDzlSRc2kKDeZSQ5ecstxIOxgvhEiBbvVL",
+	"N66VkcGtvdaF7R2QgjLGaZa09lpPbe9sP2XaDgJSnvcr8psYGk1XsMJ/rPWoRKpL9iVIO88El/jB7s4O",
+	"lpHhyqgVPhh81eijSHXO3KcQyhac2ux4b67CGyIedcM6CTG8Drfx8zbZB+hcMZnQfNbaa92gueIsL4vc",
+	"tz/5zl989B9vPfybP/vkO38BHnc6gvA5YxaESLdMyMCZXwZLjdmxvq2cTphiWmVoSBwpXznvwdoX2Qyy",
+	"SAw8Pmdi51a+r+X3gYrSveotqLxg9+ZA5cKGpw7d6aU4ZvEGLvNSHBNKMv9KZ8EbvBe1zjvmjvFb5kar",
+	"C7s8ZoNDxGRkIkDW8Ac5k4pNyIByMtCvkXbOZBLrOSNim/1HwGMk46oDZAp7IzCA4SFN0oSPkDxqlYrI",
+	"YjBgUvoxsZAgpPmCzWzvl3IXko9z0mdspBTV9HyUd3nXvzOSswFLjljcbZliExDaBsxvipodI5ryeBw1",
+	"Y3mXw8t7ZDpOUgZhcPZplRSWY+ox2tR2+GDnJMTFzswTCDUwIb1SEczy3CqyToQ9J4Bi6nE0h+B0kvBR",
+	"l/dh9L4j+EYRAroaREVPfvtsYqNd4BNBSCtPziPkTaioZZoSYelYmP0lMXBV9Ms56uLmvbNjsl0Aodzr",
+	"7mUi0XJlYjV974dFclPiyyI5+EIWMknjLanBR6KP4fWCQZg0msorFq5y90tNZUuB7TIK7iu8+VIySZSB",
+	"xjMw9KWNhUFbCRFqktERyusgWDKuoLTZBki3FVT14JNCUSBwViKLCGdTLbmhPNUGWdhnzuhIwDsHXdOX",
+	"jOp7uK1xO6cpsUlIqJ5KVCnQXEWV8fIK7glyvqNXk3aqBlDtuMgI5TP7KclydpSIwpbSnCRSsnibXNXD",
+	"409yLKaSTLH6ZpejUczUXoVGZRBtPBZTLerPDKGT2DDOWsIjgwWuNmeXDxmT/mcsZxhhBXvwArJMHFbk",
+	"yc7G5mcoPVTONa3JZrZ2boDQahS6jAe+Eg65aq4OGDdW1fjemfHiLIKuV/l4c8KuOdmzo5epVGsB3dy6",
+	"CXcvSvxCCAZgr9HUitxb4xaF0XYQtutGaA2xUFEnImx7tA2FrbBceCUXusvZXWNY0grhiCbcuIGGyV2N",
+	"FtBld0JjZsJW9BOapFrBw4nrap1Fl7iccc+L7wdVeJonSjEs+g3HgtDfxVZW+tdtEEGs3OO2CFvDXZao",
+	"G8IQ6FiOgPF4hAivS/tKAsTuZme2HdkD4HvbwcQYStibF88MzTCvAzIupks4ApYxXyDn34S6sZRcvvVl",
+	"0v7S7ee3fgPFWtP8WBSKUPLc9ZcBNG+Nk6Hq/da1W0RvKgNry5gxJcG4AYVpCbsLhqtE7ZM+4wMRa8nd",
+	"SP+J0qMgyY+ZYgPF4g7OR7vcFOrPxdSIvSbqPS0mvFL5Vg9ylY/SRI73yMMff+vk979J2noGzZmO7//z",
+	"8VtfP77/3vH9v8Vfe4eU005Ejt/+wfHb/3r89t8dv/UXx2+/e/z23x+/9X9IG8C+E5GTn7918t6Hj/7o",
+	"w4d/+gfHb/0TvPpul7fnStXod9/78OSd3yVtq+zskU/e/+DkwT/plR3f/9/H9795fP/bx2+9dfzW1+Ht",
+	"X5z8/O+O7z/4+G+/efLg/ajL8e3j+w8e/ejBJz/4flT/6JPvfOPkr7/x8Ls/jAjWsUSlPDIZexH56Odv",
+	"fvzO32O9y+P7D05+/t7DD74XkZPff+/h73zr4Xd/2OVt21rDtivvuMff+b2Pf/SmnvzddyJy8sM/ePTT",
+	"33n43R+StmuOHDkqJWI606f66Fv/fvLBj47vP3j4wZ998p1vH99/4JZI2mWYaici828++ue3Pvrwd8s3",
+	"GY/1kCe/+Nknf/wvJ9/7/sM//jFpl0ZHVBc/efMnx/cffPThOycP3idtSymRjnZ5/+EH7xCIMNu6sKtl",
+	"FSyIsE8e/vin5MJT8PvT+nesitDvbBNjthRTDXygtrqIaVRwz0lUcffJEU2TGNtEBGVuE0JufG5dbmuo",
+	"6t1FRIoyms8WHIpKoyoqpy7xkAzEhBHBwaqX5CSmSi8B5DFnvMNFo/NBSyf6B+hnC7jhEMjhh6kYie8g",
+	"ayDO4IetVCx6geoKTUGA73R57X2tyOZiek56avkhm+E6UOUF3SQZgQCnl9/Z7vJLOCawigHVbIkcMGzK",
+	"QRWhaWpcobu7Ftf7+oP+NrntdOAu12cjMVmW+den2dqeyS8VhaQ8hkwSuLFCMtJPskyYDh39EGfCMzDN",
+	"YVYT3ywtq0hwjpq3aAEtVF14D/5bqOHWb+gvgHB+NZHBAJ/5vAYtr4BlxbZs2Te7cdcI+cjzq4Svwks0",
+	"TvS6z3mxgq/YXXV+II+qnNF3vn7hmWee2b3whfltrcCPN6e7VfoDBfix6x9nu62g/F+iGU03wJ2fy0H2",
+	"4k5rAQaGtZltNIKWB8BXWOZzLWbh2MRjoSaPNScfsyofGsz5C1e7pUr91V8184BXInShfcB0zTg7NMFp",
+	"1QwAkTM6al5RVVIb7b0IQeffSOJ7jbaBPpZH7WvyCuqG1+XcxGBAmVVyhx2MhTgkOTP9j9pZLgZM6/lR",
+	"l9s24xFxzb0j06Q8su3II/LLN/+qExGRxm5fSPenZuwEtJD8iMVEFEomMXM+TQjM6YPT6rx5XZ6XjMej",
+	"PIn7EOSDLkkuuhyDOA+Kud1QVeSMtPu3rr5y5YWb16707lx97sXr17/Yu/Gl5166drn3xatf6XcitCwg",
+	"F9ZIi+cQacYzwq7qUlHIHUVbjdbH3LZNb/gJPWTGI4ncsu/e6O+D/xBa1IMjUJ8PfqC30Tct0dHoq6U4",
+	"6ao/YCaqsXPjwCE29wJTfjnaMH2A/kYOo5O4Vafb69CJx4+Afs3hBsWrFEsSZXr0bwIfr3MztEFCEElQ",
+	"SLLgRSRNYkIPMNxrFYQ8j2WxmxW0O3miGHYRz1wMFu6wDcKbK/ccEVPtmRiHbMJkZELd+q76dt9XrgD3",
+	"OqaaiJaiEoVZ/8z0jjonu5zdpQOVzrbAUKBF5H3PLggr0aIzG4gcbNQzqbXDBNits7JZyAW4le6EwBBh",
+	"olsxss6CM4qOsshZOiMi7/JMSJkcpDMSJzH4yGkOwRDt/pAmKYv7EekX/JCLKdd/WuTpgJvqAAqKqy4H",
+	"IRdXBSkLek+QB84GgpduchRAfReM0UWzWZe3C55aXxVcCqSzJ2lKXi9YoQmE13ABR2IxitedbfJ8chcP",
+	"xPn2aRznejw80GRozo5Mc8FHe+U0I4HCsLEewetdLrimm1xtk5cSfihtICB8we5mSc7KajM4g+Ba14mT",
+	"OEQybgKcfMpUIzqdV+ox2XYqFbwbTDsim0XmuokSFr42QGQ0JSGUIExHxEC05g8Goi11Aysh1uDvNBKa",
+	"sp5oUHZ8gSlTS/Qxkm2/oGzgOMtSsWc8ubKoXVnHDmR8EJFsjElDVEPR0CURk6DpjBgN1mBXRrXIcsmO",
+	"al0lQI/hk0RTxCylAwzbrx77jcI/9s2bRWtVcT9dTWyl6y7rzhj7xOZCIHB8ezEOEjBRDS9nsb6Fgq08",
+	"P0HHQaPEfNPvvYSQFghGcATZFOqwmuHBDEO4MHrKwI+NbkgTzYNUpTcd4/G+jbPHTnSWs/rOLTTK4m7n",
+	"Otvt22BrsFkSWHqXt73aYHukrLLdieaqhqFMVfZtIqZvU5fTieAjt7mafhvaidfniRzMtOLgmnXDLLZv",
+	"k6auWT1SyT/SbfIyBuDTnHW5QWoXlD+fjYiahpGc0FRtSpq5MHMtbJjimGWxbH1jNOBARUgu/afW1QRG",
+	"sJovSBMR8AeRGUO/p218C1wcehSXXgMuVJe7RoRSC1ZSkHbf5jOAQae/RwIdClEcmSRSJnzUaVANqj0c",
+	"1/JhNrP6Dfo05+ximhBhT19DKqAA7kAe7ZNLgwHL1B6x9ioMFqXyUIKZ8PKtLzdZzIxsUtmDMeIB4Yta",
+	"A3kUMts9TlWnejX3TMuZeUNc9Xw++fOvPfreg+jkzf+FplDfn0PJwUxpPVNj5oTmh4EePWFZJzeL2AiD",
+	"tjTAoJ7rQqZJTBvz70Ew70QQaUvw7hrlGxB/tpS+54UGMlefb0Vjr8iwNfG8FbWSiF0zoj4h/3tZfHBz",
+	"7nc8qw3cOep7Q7SVDIekzeSApkj4IyPmGpNZRLz2s50Io+XqDvnG+0dtGlr3erp0LTZOaNqkWHliT8Qk",
+	"cjGQSGf675012IHmhxBR7nRt8JUsOj+vO2dQzAE0REdMwsHIKUsLN0liQ1LamIMRkTSZJKqzr9G2y9t9",
+	"PJ3fHMijvkbmfp1Q911axHQsUmbjCjhwxGGSsqjLF5ExzRI9T7QtoGoawOtxrVesy8EJ3RTKc8tvgPn/",
+	"WeFarPBXzJJfrYPWzF1XGgNKkzWwTsvtPDTbgFsA9FlnPSoLKWI2CSJQW/+TUUgmsrwUcRdaBrAaVzVh",
+	"TpokLGemlo8+MYa3YV6HB6r3XfVJbEjkscmtYkgw0VtT04zyhMlzMKsk7Yc/eOejX/yssyjwLBTlHWZh",
+	"n40A77Je1Kcc243Q8bhTLSpXqTVFyGc2acrmyhsQDDLXFmMYvvIkUQyK2mxQnsR0vTaWJwVbGRvkTMnO",
+	"JmymRtzBKRqNO0twCXb8WUWmstTNp4xN16QsWGzAYf5e8fEG7hAG8kRXqL6DV7nvwQv4WqAmj8CSTiEL",
+	"HkKC83fHTMv88/d+EwobNdz7E9IDcE2bOFAcKXyiDedmE0gWkaa1YqZcWvlqlmNMyp8Xdm/QXFnPJ9Zw",
+	"PaScakkGPd8N4uzrlZmXFowIRmFZi6axzXmBfgT8pS6aO5HGtvyVr3zlK1svv7x15UqnaWFQdgG/DAfh",
+	"hNui/aqJ2V76/8KAGXPGTvjyc/Y2JYhp0PUmyrBETjpzdngNTaZFcjifyvxXj6KZs6qa1LJ1GQl+du3K",
+	"p3ElTerK1FVZ2ECkhDEQeOFKlhosP9/ztpz54vw1+9LpzzqM9KBWuxrrianE1YTNn9u8HnO+G5QC3Y1t",
+	"RrMqIyjMuFh1GoO2jUuO5umMpIwe6acHM2JK3a2W3qPh2MRSR+Dgh1w3qIBpCL9WuZ0rM6azfdMhn0rB",
+	"IYzNkpptchM8XCOMxij4lGEQ9EiImGQ5HagEQlG43Y0p5Z+KKctNBJntt2X9gIkpvMnuZilNuLQeH63h",
+	"SxNSh2g4oBwifHAc8H5ha1yvaAizgX5pwg+Njy0xPFZiLpCJxuvyssU4BqFBQHw4nmQg8tiC0pkw9TOS",
+	"uIxbeTJ1BCxGhvKW9TlvSHKEUC5bV20IvV8cXgHIcx+xoMDNyZ//BAImET3Cmm+VxHu9l5psz6biRZks",
+	"kZtdOscRDlm125QxsliTXipSNs0qW2lh/6xycJtUOqJZtbFal7dlpV3dHsH6SkfMC8cyiJbrsaHxBnwz",
+	"TkZjlttQUpP1Sg6EGmsiMRi76i1bRUZcP2gXttBkrK42rvosShrlCm3PrYVChybi3p42YKUpgcaU2o4q",
+	"d1/toubNXSYGa0Cwda/1hXpAXabfNzOP50XhAZHETm0xufDLN7/9NCRjmsiKdq1tXycirv2cfYgt/DpR",
+	"l2M3OtIONvPrRKTSpI60/eZ+HYMYliW5hnHbXd4/mO3BUfQNjslq/SGtcXt42DZK5SwzyaYJ36/VUzS8",
+	"BGMngKPYgRNFlBCdbXLNllwnSkypmbPLfXwXBUScoFuHSblN7thgxuBNdjk9YjkYumtI5kI65rAtMjWY",
+	"9I+aZet16oOJ63UHvX5ALvmpDVGxml5kNMmJGPrrl519DEjXjNwmVrnqTQvYpRvhc8Ex3W6eDNN005c8",
+	"8lPhnxWMOZgZyBG5jbA2QAXMpUPaKEN1GqjMHP806Z2LVaTL9qUnxyTOooGY5W+yrIA5kMfi6XG0z96N",
+	"Jh9yTHNGEo7GHU3TgQjXY9oiV2YPXN+SJHyQFjFW8F+D67xIoe5kZUIl5mpDYfqlGid5vKWfzDSFPUpQ",
+	"3BFDEuwI6mXXqMB2jU40phxzZCDurcvNhFCpr8gzIVlkY+pNXYMZxE+PQbNpX7px4xqhudomu8+0L6Dx",
+	"F9SoLVEAQ8DoWlNhVx9wMRj72+1sk/4oOWIlJ6OuFBVp7+7oMU3sPxLu+QX6zekhX7XLse0B6EBahJsm",
+	"ku25K9PngrH1Shg6j3sDa7XeV0fzWPt6jce68oquHK5ZrFtCe3dnp7Ovmb8Jikwgh1ZMoWssxTQKLhSE",
+	"FaKemjOt8w1YCmHk1KQ/mAGwmCFJBR8hY5JGpKaDQy6mKYtHtgpy2QGP4TlAUIlmi1p/hYJVcHzb5DnN",
+	"bw8Z1DI0UdBetaoYyljZsFyP/EHHvbGY8mZ2aMnA54AXmq2swQh3Nj13MD3W0h5NCTfJfBfM+UJyhC7G",
+	"TamrFm2g4IEtYIEUta0VUxC61uGvEL3cnJl122XUgD8gL7h0eqmTNuGRiUZ2UdkmW77LHZaAM8EgRgwE",
+	"0VWJGYgcjyC2CfakfTk5SlJyWcRaXNa08sLFpzp7VuY2VsetnQtgIoKx8bdnt57aAblbQU79XYVOjJmp",
+	"KWoXXRYrMCv3Mp4M2opMQd8kghvucpPmDHmKxraEFih9AhiVbKOsqXL1AsB4pDBHo8vdvMFqMsmIX7aX",
+	"8vkgBbCXdWnBYhy5pVi2CZd6MuLVpqNtz+T3y9/9Q7K+uArjnOeCb+WMsyn2eA+jFqij+H2TQooCwV51",
+	"kQDOpfXH99dtExgUwbRvgw7x33PSVUNCyI3IdJwMxmRSSIVlKDSUpoxKVUVvY0QFb0H7qZ2Oj7iQ51Cm",
+	"AmreKdCQNl/nEdbcxx7NEiq/9zSm991CjJAEXBwKSFNJ+qZ+e7DExVUef56w5RXBbyLUfDbxRQmUewJl",
+	"tEnbQZkBF82baoC8MiJ5SUbN+HMp0+I8TQ059k0YBLLSfHTuEJFHZZKoTaHREDss0jRy3yS2HwQrIJdI",
+	"S8rTsSBTqrku4yyvFDGHdKYup2NG421yk2mdTB8HahDUeEmM4GiTfllZ9DIE1VfYIInZVe8MPgew7W3n",
+	"MwncCE0AtjkzCeZebdK2q9C7MhCX2V+LxSsDtFjevMi03tH3MsX6+wHyrzXYvq29G2vySNrmAEw9K1OP",
+	"0mrCnPStFt4Hik/G9IjVzJlzOpmW9PrlPnpGteqjCw+GxvJSICRx5qV7kYMZxLGQ9sXd3cgUiXdreDV5",
+	"rd+xqhP3SvpJVO20Ns9nTu3ytzJi4PY0yFTyQbCPQDEEuw2sxwbSl5Uaa7of2Gz3bRG4Lte7qr2hn9mE",
+	"WMsQNSeMrFEWKoilpv4nJOehiQHPwrhy2lpTjvS2pmMxQULUMb2E6uJ0l+dM45seY8Zo7rIgOcEor3ib",
+	"PG8LKmMJpa2ESzISLrXP0sEaIzeCLjpzy2vdx8HB3mwBGgQCyCOR26Rv7r3HhWJYPsVYMsqWiC5vEaKI",
+	"SmMEXkJthGCynoHmM8eWfGZI3gvuhJ+IKlxO31wyyh56jETG2V4o8NMZFF3YpPpaAp1LgK0oXBA4G0iG",
+	"NYZjEMod2VuZEtttLSga7NC2LPMB9RsB36yAqx9ZzNRkeN/UvwD0KW1NWMNuO+jUfNEu5VfTWG2Wv0Fj",
+	"9YvO3IcUCLOeDPDlDCrCbtp0XYK5AT+rfYkhmjSnVCJEQFlbQ7WxT8yY8XXB7vwblvpBTECVwSyQby3w",
+	"e1+sGMmyDyFd6OUD4/A8X0PuZdsFlAZfqIXIsnQWEdrlKVOK5dBlxVSPqY9jq8js7uzYMjymClzPezXu",
+	"Qx1fa6y1NxDZTB0Temp4xpRKFCvAsBV5xRX9IcFSHcz7vlS+ZQH2TOwkECdd3uiTKArzGPyX1Wt9IgzL",
+	"3JW3lKAXs/p8U7wJXQzcOUp8QKPE+RQUCHtW9oMKTwczxB4yYZTLVYkDfLIlWX6UmBjQYH2WL0GoG9bA",
+	"ffSzP3n0s/exVu5zJ9//hkYe8+Svf/HxD97DJ4RqNmTqyfmarvOmgPsLVqwFWTRgQjUOU83FuO9tlXuN",
+	"n20QuDM1gxf3CBfclECdYi9eIrix4lQ0ChO/4GL6bI1bqP1AiUyFMuEIqDS0vWKpiers2S/1u/ZTq29g",
+	"Nyk6M8X1AnTgRqGu633esqd8Rqa7ebSrLO+JIJ2t8dFYzOa2V8Qda4oB6FjIfRxVbhxKsvpknqxYSCZt",
+	"kTMDegYWZcWOCx6/uhm3KWDPNVVvkhQrp+H0ZFC5o2oVJtdRDZw0aWoqK8EHXd6mBrRNSZsiY7lksdmi",
+	"GULaqipx6fjEKusd0+HO7bh2MITyysmVAV/6i3RGBjRrqJhyq+wr/1mMuVsLXjctODo6Zk5xHi8sRQfS",
+	"GgzCLpZCVSAszYcVEFJRX58BzwEBVeSHEdhRNBMDIRoiGSRTOFw1rBoByy+qlEg9lixyFpsKglJFrkD2",
+	"RORsm9w0VBoUfo9Se20Ap2DO6bPhkAHS9Ya5mPRNrIGtKmYMsZr6S9D5Upq5LsellRbBm9A4tnaxCbod",
+	"KK+BMmmjjSMiF76AG+yAaAkj0S4HPjOkaSpxGsu0lmBNl7cbOO/5AOONiGSM9G986TZZxOr7mm96ceYk",
+	"HGZOvmxpgC2qXAZr5CZu3hYyj6Ege7VVsw1SSHIyTEZFHi4KcaPYGL5vnjnalf0q8MUyP6LE1A1QnytG",
+	"/KkQhDrxqZR9OzXnC1VJaUqNXFRH5PR5SZ+v0ldnrHaE53t6Q8tjqfdRvhARKl31qnZZAEf/i5fl7qoD",
+	"dTg2zIltGTqv30/bVQz0+Fpntd5Hc+iwvEIIAnJDva1fCWPeJdN4fsOlRi65fvb6bMqMV/gZi7hsKh4V",
+	"CEC4f36ZIIO5bCChQVd/kooRlDbnILisnimHGwM+bSpheC5nr/PBXHeR3Z0douUpRmMtve3uXOjMW4dx",
+	"9FNVO/kM+j70Pi65G38iHLwK3gE4NVdm4WfTYYFL5/fmPXsiUDLiFixdCJ6tylNN8Di1iKDxKE04W5QZ",
+	"ftu+89nUHt3yGgQ6u8WNh85fNT0sWGYDoOd720deUX9owFn2NDfUbDoWIS/EgiTzMvC6uWKgDYz9/Hhe",
+	"77hdfyZjTXyTs4eYmMFdsdqeIqZX/7OVitFy6eUl/dLjqCugZwd1JEat///Z6gLmlDcoXOkR4Xw3LVBP",
+	"7cDrVxB4EWszg5U+ZoNkQlPSvrD9dAfjW6i0ZS8TXkA8yc2AtR/sPWBD6pgif1hj3jR1KKCZjci9Xjll",
+	"TBRm4oBxCIw/Xe5sRDGdod9DomZZxsLQu72YJumsZ+oMQJambYKhD6LLrVBnjbnQJ1AvAhdoZEC08nKh",
+	"XFsKWwwvx/LWYQHVNh5llUwRrInt7cxaseB8Yui0blQZ/eoBY9waftqJkvX+pwmUruo0p51YCP08EH3c",
+	"yhPrtQ6IPo+xL4G2sYnyPgKLz2PDW2suJW0Dv6a2I6g4EXm9gF6eIbFOD8oGRQ7Bta++0TpgNGd5a+/V",
+	"1/TNQEsqAwNFnrb2Wudplpw/ugD3ZsZ6o9poTQIUmJ9K5uT9aCvyej9hUa57r937vwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
