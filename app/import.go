@@ -59,13 +59,30 @@ func (a *App) Import(ctx context.Context, actor Actor, data []byte, opt ImportOp
 	if err != nil {
 		return ImportResult{}, err
 	}
-	res := ImportResult{Rows: len(rows), Problems: problems}
-	refusedRows := map[int]bool{}
+	res := ImportResult{Rows: len(rows)}
+	// A row imported earlier whose term has ended since no longer passes
+	// the checks against today: it is unchanged, not refused.
+	var ids []string
 	for _, p := range problems {
-		refusedRows[p.Row] = true
+		if p.workerID != "" {
+			ids = append(ids, p.workerID)
+		}
 	}
-	res.Rows += len(refusedRows)
-	res.Refused = len(refusedRows)
+	known, err := a.DB.ExistingWorkers(ctx, ids)
+	if err != nil {
+		return ImportResult{}, errors.Join(ErrUnavailable, err)
+	}
+	refusedRows, unchangedRows := map[int]bool{}, map[int]bool{}
+	for _, p := range problems {
+		if known[p.workerID] {
+			unchangedRows[p.Row] = true
+			continue
+		}
+		refusedRows[p.Row] = true
+		res.Problems = append(res.Problems, p)
+	}
+	res.Rows += len(refusedRows) + len(unchangedRows)
+	res.Refused, res.Unchanged = len(refusedRows), len(unchangedRows)
 	if opt.Check {
 		return res, nil
 	}

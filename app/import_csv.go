@@ -97,6 +97,10 @@ type ImportProblem struct {
 	Row     int    `json:"row"`
 	Column  string `json:"column"`
 	Message string `json:"message"`
+	// workerID is the row's stable id when its email and signing date
+	// could be read: a row imported earlier may no longer pass (its term
+	// has ended since), and is then unchanged rather than refused.
+	workerID string
 }
 
 func (p ImportProblem) String() string {
@@ -365,6 +369,11 @@ func parseImportRow(n int, cell func(string) string, versions []ippo.PolicyVersi
 		}
 	}
 	if len(rp.list) > 0 {
+		if a.Email != "" && !c.SignedOn.IsZero() {
+			for i := range rp.list {
+				rp.list[i].workerID = ImportWorkerID(a.Email, c.SignedOn)
+			}
+		}
 		return ImportRow{}, rp.list
 	}
 	return ImportRow{Row: n, WorkerID: ImportWorkerID(a.Email, c.SignedOn), Applicant: a, Contract: c, Schedule: s}, nil

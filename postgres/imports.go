@@ -76,3 +76,23 @@ func (db *DB) ImportWorker(ctx context.Context, w ImportedWorker, by string) (cr
 	}
 	return created, nil
 }
+
+// ExistingWorkers returns which of ids are stored workers.
+func (db *DB) ExistingWorkers(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id::text FROM workers WHERE id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("existing workers: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("existing workers: %w", err)
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}

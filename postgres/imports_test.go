@@ -64,6 +64,10 @@ func TestImportWorkerStoresOneRowOnce(t *testing.T) {
 	_, err = db.Worker(ctx, other.ID)
 	require.Equal(t, ippo.ENOTFOUND, ippo.ErrorCode(err), "a refused row stores nothing")
 
+	known, err := db.ExistingWorkers(ctx, []string{w.ID, other.ID})
+	require.NoError(t, err)
+	require.Equal(t, map[string]bool{w.ID: true}, known)
+
 	require.NoError(t, db.DeleteApplicant(ctx, w.ID))
 	_, err = db.Worker(ctx, w.ID)
 	require.Equal(t, ippo.ENOTFOUND, ippo.ErrorCode(err))
