@@ -288,20 +288,7 @@ func BenchmarkP1Steps(b *testing.B) {
 // /healthz p99 under the same load, over 12,000 workers.
 func BenchmarkP2Reads(b *testing.B) {
 	clients, n := benchInt("IPPO_BENCH_CLIENTS", 32), benchInt("IPPO_BENCH_P2_REQUESTS", 3200)
-	ctx := context.Background()
-	url := pgtest.NewDatabase(b)
-	db, err := postgres.Open(ctx, url)
-	require.NoError(b, err)
-	defer db.Close()
-	require.NoError(b, db.Seed(ctx))
-	ids := seedWorkers(b, url, 12000)
-	srv := &api.Server{DB: db, Log: quiet, RatePerSecond: 1e9, RateBurst: 1 << 30}
-	h, err := srv.Handler()
-	require.NoError(b, err)
-	srv.Start(ippo.Clock{})
-	secret := api.NewTokenSecret()
-	_, err = db.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bench", Role: "viewer", CreatedBy: "bench"}, secret)
-	require.NoError(b, err)
+	h, secret, ids := readsServer(b)
 	get := func(path string) (int, error) {
 		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("Authorization", "Bearer "+secret)
