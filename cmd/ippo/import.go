@@ -91,12 +91,12 @@ func importWorkers(ctx context.Context, cfg config, log *slog.Logger, args []str
 	if err != nil {
 		return err
 	}
-	verb := "取り込みました"
+	verb, n := "取り込みました", res.Imported
 	if *check {
-		verb = "取り込めます（確認のみ）"
+		verb, n = "取り込めます（確認のみ）", res.Rows-res.Refused-res.Unchanged
 	}
 	fmt.Printf("%d行: %d人を%s、%d人は取り込み済みで変わりません、%d行は取り込めませんでした（%.1f秒）\n",
-		res.Rows, res.Imported, verb, res.Unchanged, res.Refused, time.Since(start).Seconds())
+		res.Rows, n, verb, res.Unchanged, res.Refused, time.Since(start).Seconds())
 	if res.Refused > 0 {
 		return errRefused
 	}
