@@ -51,14 +51,15 @@ func newEnv(t *testing.T) *env {
 		DB: db, Links: signer, PublicURL: "http://ippo.test",
 		Center: mail.Center{Name: "デジタル就労支援センターKAMAKURA", Email: "staff@digikama.example.jp"},
 	}
-	tc, err := client.Dial(client.Options{HostPort: dev.FrontendHostPort(), Logger: tlog.NewStructuredLogger(quiet)})
+	tc, err := client.Dial(temporaltest.ClientOptions(client.Options{HostPort: dev.FrontendHostPort(), Logger: tlog.NewStructuredLogger(quiet)}))
 	require.NoError(t, err)
 	t.Cleanup(tc.Close)
-	w := ippoworker.New(tc, queue, acts)
+	w := ippoworker.New(tc, queue, acts, ippoworker.DefaultTuning)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet, Email: api.EmailOptions{Links: signer}}
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet, Email: api.EmailOptions{Links: signer},
+		Codec: api.CodecOptions{Codec: temporaltest.Codec(), Namespace: "default", UIOrigin: codecUIOrigin}}
 	h, err := srv.Handler()
 	require.NoError(t, err)
 	srv.Start(ippo.Clock{})

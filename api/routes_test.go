@@ -18,6 +18,10 @@ var public = map[string]bool{
 	"GET /api/v1/openapi.json": true, "GET /api/v1/docs": true,
 	// SendGrid signs its webhook; a signed link is its own credential.
 	"POST /webhooks/sendgrid": true, "GET /l/:token": true, "POST /l/:token": true,
+	// CORS preflights carry no credentials (codec.go checks the origin).
+	"OPTIONS /codec/:namespace/decode": true, "OPTIONS /codec/:namespace/encode": true,
+	// The codec sign-in page checks the token it is given (codec.go).
+	"GET /codec/signin": true, "POST /codec/signin": true, "POST /codec/signout": true,
 }
 
 func fill(route string) string {

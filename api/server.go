@@ -40,6 +40,8 @@ type Server struct {
 	// X-Forwarded-For names the client; none by default, so the client is
 	// the connection's address and the header cannot be forged.
 	TrustedProxies []string
+	// Codec configures /codec/{namespace}/decode and /encode.
+	Codec CodecOptions
 
 	doc     *openapi3.T
 	engine  *gin.Engine
@@ -118,6 +120,10 @@ var permissions = map[string]app.Role{
 
 	// reports
 	"GET /api/v1/reports/monthly": app.RoleViewer,
+
+	// the codec endpoint (codec.go): decoding is reading, encoding a step
+	"POST /codec/:namespace/decode": app.RoleViewer,
+	"POST /codec/:namespace/encode": app.RoleStaff,
 }
 
 // Handler builds the HTTP handler: public routes (health, documentation)
@@ -162,6 +168,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	e.GET("/api/v1/openapi.json", s.openapiJSON)
 	e.GET("/api/v1/docs", s.docsPage)
 	s.emailRoutes(e) // SendGrid's webhook and the signed-link pages: no staff token
+	s.codecRoutes(e) // the Temporal Web UI's codec endpoint: a staff token, CORS for the UI
 
 	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), newTokenLimiter(s.RatePerSecond, s.RateBurst).middleware(), validateRequests(router), idempotency(s.DB))
 	RegisterHandlersWithOptions(v1, s, GinServerOptions{ErrorHandler: parameterError})

@@ -26,8 +26,11 @@ import (
 	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/postgres/pgtest"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
 var (
@@ -65,6 +68,7 @@ type instance struct {
 	t     *testing.T
 	base  string
 	token string
+	dbURL string
 	env   []string
 	cmd   *exec.Cmd
 	logs  *bytes.Buffer
@@ -80,6 +84,8 @@ type options struct {
 	databaseURL string
 	// unready: do not wait for /readyz (the test waits for what it expects).
 	unready bool
+	// command is what to run: serve (default), api or worker.
+	command string
 }
 
 // start runs `ippo migrate`, `ippo seed` and `ippo serve` on a fresh
@@ -99,6 +105,7 @@ func start(t *testing.T, o options) *instance {
 		t:     t,
 		base:  "http://" + port,
 		token: "e2e-admin-" + strings.ReplaceAll(uuid.NewString(), "-", ""),
+		dbURL: dbURL,
 		logs:  &bytes.Buffer{},
 		done:  make(chan struct{}),
 	}
@@ -113,6 +120,7 @@ func start(t *testing.T, o options) *instance {
 		"IPPO_LINK_SECRET=e2e-link-secret-that-is-long-enough-0123456789",
 		"IPPO_MONTH_LENGTH="+o.monthLength,
 		"SENDGRID_API_KEY=",
+		"IPPO_PAYLOAD_KEYS="+temporaltest.PayloadKeys,
 	)
 	p.env = append(p.env, o.env...)
 	for _, sub := range []string{"migrate", "seed"} {
@@ -124,7 +132,11 @@ func start(t *testing.T, o options) *instance {
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "ippo %s: %s", sub, out)
 	}
-	p.cmd = exec.Command(bin, "serve")
+	command := o.command
+	if command == "" {
+		command = "serve"
+	}
+	p.cmd = exec.Command(bin, command)
 	p.cmd.Env = p.env
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	require.NoError(t, p.cmd.Start())
@@ -132,7 +144,7 @@ func start(t *testing.T, o options) *instance {
 	t.Cleanup(func() {
 		p.stop()
 		if t.Failed() {
-			t.Logf("ippo logs:\n%s", tail(p.logs.String(), 60))
+			t.Logf("ippo %s logs:\n%s", command, tail(p.logs.String(), 60))
 		}
 	})
 	if !o.unready {
@@ -296,8 +308,9 @@ func without(kinds []string, drop ...string) []string {
 }
 
 // requireHistoriesClean reads every run of the worker's lifecycle from the
-// Temporal server, decodes every payload, and fails if any holds one of the
-// secrets: names, emails, health facts and free text stay in PostgreSQL.
+// Temporal server and fails if any payload is stored unencrypted, or if any
+// payload, decrypted, holds one of the secrets: names, emails, health
+// facts and free text stay in PostgreSQL.
 func requireHistoriesClean(t *testing.T, workerID string, secrets ...string) {
 	t.Helper()
 	c := temporaltest.Server(t).Client()
@@ -307,26 +320,42 @@ func requireHistoriesClean(t *testing.T, workerID string, secrets ...string) {
 	})
 	require.NoError(t, err)
 	require.NotEmpty(t, resp.Executions, "the lifecycle's runs")
-	payload := regexp.MustCompile(`"data":\s*"([A-Za-z0-9+/=]*)"`)
+	codec := temporaltest.Codec()
 	for _, ex := range resp.Executions {
 		it := c.GetWorkflowHistory(ctx, ex.Execution.WorkflowId, ex.Execution.RunId, false, 0)
-		var all strings.Builder
+		var stored, decoded strings.Builder
 		for it.HasNext() {
 			e, err := it.Next()
 			require.NoError(t, err)
-			b, err := protojson.Marshal(e)
-			require.NoError(t, err)
-			all.Write(b)
-			for _, m := range payload.FindAllSubmatch(b, -1) {
-				decoded, err := base64.StdEncoding.DecodeString(string(m[1]))
-				require.NoError(t, err)
-				all.Write(decoded)
-			}
+			writeEvent(t, &stored, e)
+			require.NoError(t, proxy.VisitPayloads(ctx, e, proxy.VisitPayloadsOptions{
+				Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+					return codec.Decode(ps)
+				},
+			}))
+			writeEvent(t, &decoded, e)
 		}
-		text := all.String()
-		require.Contains(t, text, `"WorkerID":"`+workerID+`"`, "the check reads decoded payloads")
+		input := `"WorkerID":"` + workerID + `"`
+		require.Contains(t, decoded.String(), input, "the check reads decrypted payloads")
+		require.NotContains(t, stored.String(), input, "payloads are stored encrypted")
 		for _, s := range secrets {
-			require.NotContains(t, text, s, "run %s of worker/%s", ex.Execution.RunId, workerID)
+			require.NotContains(t, decoded.String(), s, "run %s of worker/%s", ex.Execution.RunId, workerID)
 		}
 	}
 }
+
+// writeEvent writes an event as JSON, followed by its payloads' data
+// (base64 in JSON) as text.
+func writeEvent(t *testing.T, w *strings.Builder, e proto.Message) {
+	t.Helper()
+	b, err := protojson.Marshal(e)
+	require.NoError(t, err)
+	w.Write(b)
+	for _, m := range payloadData.FindAllSubmatch(b, -1) {
+		d, err := base64.StdEncoding.DecodeString(string(m[1]))
+		require.NoError(t, err)
+		w.Write(d)
+	}
+}
+
+var payloadData = regexp.MustCompile(`"data":\s*"([A-Za-z0-9+/=]*)"`)

@@ -29,6 +29,11 @@ trap 'exit 130' INT TERM
 pg=$("$ROOT/scripts/postgres.sh" start)
 [ "$pg" = started ] && started+=(postgres)
 "$ROOT/scripts/postgres.sh" createdb ippo
+export IPPO_HTTP_ADDR=${IPPO_HTTP_ADDR:-127.0.0.1:8080}
+# The Web UI decodes the encrypted payloads through Ippo's codec endpoint,
+# which answers the UI's origin only.
+export IPPO_CODEC_ENDPOINT="http://$IPPO_HTTP_ADDR/codec/${TEMPORAL_NAMESPACE:-default}"
+export IPPO_TEMPORAL_UI_ORIGIN=${IPPO_TEMPORAL_UI_ORIGIN:-http://127.0.0.1:$TEMPORAL_UI_PORT}
 tm=$("$ROOT/scripts/temporal.sh" start)
 [ "$tm" = started ] && started+=(temporal)
 
@@ -37,7 +42,6 @@ go build -o "$BIN/ippo" ./cmd/ippo
 
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:$PG_PORT/ippo?sslmode=disable}
 export TEMPORAL_ADDRESS=${TEMPORAL_ADDRESS:-127.0.0.1:$TEMPORAL_PORT}
-export IPPO_HTTP_ADDR=${IPPO_HTTP_ADDR:-127.0.0.1:8080}
 export IPPO_PUBLIC_URL=${IPPO_PUBLIC_URL:-http://localhost:${IPPO_HTTP_ADDR##*:}}
 # A development installation keeps its admin token and link secret in .dev/.
 if [ -z "${IPPO_BOOTSTRAP_ADMIN_TOKEN:-}" ]; then
@@ -50,6 +54,12 @@ if [ -z "${IPPO_LINK_SECRET:-}" ]; then
 	IPPO_LINK_SECRET=$(cat "$DEV/link-secret")
 fi
 export IPPO_LINK_SECRET
+# Payloads reach Temporal encrypted, in development too, with a key kept in .dev/.
+if [ -z "${IPPO_PAYLOAD_KEYS:-}" ]; then
+	[ -s "$DEV/payload-keys" ] || { umask 077; echo "dev-$(date +%Y%m%d):$(head -c 32 /dev/urandom | base64 | tr -d '\n')" >"$DEV/payload-keys"; }
+	IPPO_PAYLOAD_KEYS=$(cat "$DEV/payload-keys")
+fi
+export IPPO_PAYLOAD_KEYS
 
 # SENDGRID=fake runs a local fake of SendGrid's API and sends every email
 # there; the fake posts signed delivery events back to Ippo's Event Webhook,
@@ -83,7 +93,10 @@ cat <<EOT
 
   API           http://$IPPO_HTTP_ADDR/api/v1   (docs: http://$IPPO_HTTP_ADDR/api/v1/docs)
   Health        http://$IPPO_HTTP_ADDR/readyz
-  Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT
+  Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (payloads decoded by $IPPO_CODEC_ENDPOINT)
+  Decoded UI    sign in at http://$IPPO_HTTP_ADDR/codec/signin, then in the UI's codec setting
+                turn on "include cross-origin credentials"
+  Decoded CLI   bin/temporal workflow show -w worker/<id> --codec-endpoint $IPPO_CODEC_ENDPOINT --codec-auth "Bearer \$TOKEN"
   PostgreSQL    $DATABASE_URL
   Admin token   $IPPO_BOOTSTRAP_ADMIN_TOKEN
   Month length  ${IPPO_MONTH_LENGTH:-real time}

@@ -7,6 +7,8 @@ BIN="$ROOT/bin"
 
 # Pinned tool versions (README lists them too).
 TEMPORAL_CLI_VERSION=v1.5.1
+TEMPORAL_SERVER_VERSION=v1.29.1 # bin/temporal-server and bin/temporal-sql-tool (production-shaped tests)
+HELM_VERSION=v3.22.0            # bin/helm (the chart's lint and template in make test)
 
 PG_PORT=${IPPO_PG_PORT:-55432}
 PG_DATA="$DEV/pg"

@@ -16,6 +16,8 @@ start)
 	args=(server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
 		--db-filename "$DEV/temporal.db" --log-level warn --log-format json)
 	for sa in "${SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
+	# make dev points the UI at Ippo's codec endpoint (encrypted payloads).
+	[ -n "${IPPO_CODEC_ENDPOINT:-}" ] && args+=(--ui-codec-endpoint "$IPPO_CODEC_ENDPOINT")
 	nohup "$BIN/temporal" "${args[@]}" >"$DEV/temporal.log" 2>&1 &
 	echo $! >"$pidfile"
 	wait_port "$TEMPORAL_PORT" 60 "the Temporal dev server"

@@ -16,6 +16,8 @@ trap '[ -n "$started" ] && "$ROOT/scripts/postgres.sh" stop' EXIT
 
 export IPPO_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 export IPPO_TEMPORAL_CLI="$BIN/temporal"
+export IPPO_TEMPORAL_SERVER="$BIN/temporal-server" IPPO_TEMPORAL_SQL_TOOL="$BIN/temporal-sql-tool"
+export IPPO_HELM="$BIN/helm"
 export IPPO_TEST_REQUIRE_INFRA=1
 
 if [ -n "${IPPO_BENCH:-}" ]; then
@@ -27,3 +29,8 @@ log "go vet"
 go vet ./...
 log "go test -race ./..."
 go test -race -count=1 -timeout 20m "$@" ${PKGS:-./...}
+if [ -z "${PKGS:-}" ]; then
+	# The Helm chart's checks: a module of their own (the Kubernetes types).
+	log "deploy/helm: helm lint, helm template, strict decoding"
+	(cd deploy/helm/test && go vet ./... && go test -count=1 "$@" ./...)
+fi

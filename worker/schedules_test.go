@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 )
 
 func TestMain(m *testing.M) {
@@ -75,6 +74,7 @@ func clockOf(t *testing.T, a *client.ScheduleWorkflowAction) ippo.Clock {
 	t.Helper()
 	require.Len(t, a.Args, 1)
 	var in workflows.MonthlyCloseInput
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(a.Args[0].(*commonpb.Payload), &in))
+	// A schedule's arguments come back as stored: encrypted.
+	require.NoError(t, temporaltest.Codec().DataConverter().FromPayload(a.Args[0].(*commonpb.Payload), &in))
 	return in.Clock
 }

@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -43,6 +46,13 @@ func saveHistory(ctx context.Context, t *testing.T, c client.Client, workflowID,
 		require.NoError(t, err)
 		hist.Events = append(hist.Events, e)
 	}
+	// Saved decrypted, so a reviewer can read what a run did; the
+	// replayer takes plain and encrypted payloads alike.
+	require.NoError(t, proxy.VisitPayloads(ctx, hist, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return temporaltest.Codec().Decode(ps)
+		},
+	}))
 	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Dir(file), 0o755))
@@ -60,7 +70,11 @@ func replayHistories(t *testing.T, pattern string, wf any, name string) {
 	require.NotEmpty(t, files, "no saved histories match %s: run `make histories`", pattern)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
+			codec := temporaltest.Codec()
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				DataConverter: codec.DataConverter(), FailureConverter: codec.FailureConverter(),
+			})
+			require.NoError(t, err)
 			r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})

@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ippo-center/ippo/codec"
 	"github.com/ippo-center/ippo/mail"
+	ippoworker "github.com/ippo-center/ippo/worker"
 )
 
 // config is Ippo's configuration, read from the environment. Every
@@ -50,6 +53,19 @@ type config struct {
 	// CIDRs separated by commas; their X-Forwarded-For names the client of
 	// the link pages' rate limit. Unset: none is trusted.
 	TrustedProxies []string
+	// IPPO_PAYLOAD_KEYS: the keys that encrypt what Ippo hands to Temporal,
+	// "id:base64,id:base64" (32 random bytes each); the first encrypts, all
+	// decrypt. Unset: payloads go to Temporal unencrypted (a warning says so).
+	PayloadKeys []codec.Key
+	// IPPO_TEMPORAL_UI_ORIGIN: the Temporal Web UI's origin (such as
+	// https://temporal.example.jp), the only one the codec endpoint answers
+	// cross-origin. Unset: no cross-origin request is allowed.
+	TemporalUIOrigin string
+	// IPPO_WORKER_WORKFLOW_POLLERS, IPPO_WORKER_ACTIVITY_POLLERS,
+	// IPPO_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+	// IPPO_WORKER_MAX_CONCURRENT_ACTIVITIES, IPPO_WORKER_STICKY_CACHE_SIZE:
+	// the Temporal worker's tuning (defaults: worker.DefaultTuning).
+	Tuning ippoworker.Tuning
 }
 
 func loadConfig() (config, error) {
@@ -68,6 +84,40 @@ func loadConfig() (config, error) {
 		MailReplyTo:         env("IPPO_MAIL_REPLY_TO", "staff@digikama.example.jp"),
 		PublicURL:           strings.TrimRight(env("IPPO_PUBLIC_URL", "http://localhost:8080"), "/"),
 		LinkSecret:          os.Getenv("IPPO_LINK_SECRET"),
+		TemporalUIOrigin:    strings.TrimRight(os.Getenv("IPPO_TEMPORAL_UI_ORIGIN"), "/"),
+		Tuning:              ippoworker.DefaultTuning,
+	}
+	keys, err := codec.ParseKeys(os.Getenv(codec.EnvKeys))
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", codec.EnvKeys, err)
+	}
+	c.PayloadKeys = keys
+	if o := c.TemporalUIOrigin; o != "" && !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+		return c, fmt.Errorf("IPPO_TEMPORAL_UI_ORIGIN=%q: want an origin such as https://temporal.example.jp", o)
+	}
+	for _, n := range []struct {
+		name string
+		into *int
+	}{
+		{"IPPO_WORKER_WORKFLOW_POLLERS", &c.Tuning.WorkflowPollers},
+		{"IPPO_WORKER_ACTIVITY_POLLERS", &c.Tuning.ActivityPollers},
+		{"IPPO_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", &c.Tuning.MaxConcurrentWorkflowTasks},
+		{"IPPO_WORKER_MAX_CONCURRENT_ACTIVITIES", &c.Tuning.MaxConcurrentActivities},
+		{"IPPO_WORKER_STICKY_CACHE_SIZE", &c.Tuning.StickyCacheSize},
+	} {
+		v := os.Getenv(n.name)
+		if v == "" {
+			continue
+		}
+		i, err := strconv.Atoi(v)
+		if err != nil || i < 1 || i > 1_000_000 {
+			return c, fmt.Errorf("%s=%q: want a whole number from 1 to 1000000", n.name, v)
+		}
+		*n.into = i
+	}
+	// The SDK needs at least two workflow pollers (one for the sticky queue).
+	if c.Tuning.WorkflowPollers < 2 {
+		return c, fmt.Errorf("IPPO_WORKER_WORKFLOW_POLLERS=%d: at least 2 (one polls the worker's sticky queue)", c.Tuning.WorkflowPollers)
 	}
 	if s := os.Getenv("IPPO_MONTH_LENGTH"); s != "" {
 		d, err := time.ParseDuration(s)

@@ -13,6 +13,7 @@ import (
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/activities"
 	"github.com/ippo-center/ippo/api"
+	"github.com/ippo-center/ippo/codec"
 	"github.com/ippo-center/ippo/postgres"
 	ippoworker "github.com/ippo-center/ippo/worker"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,34 +37,48 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 	defer db.Close()
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	payloads := codec.New(cfg.PayloadKeys...)
+	if payloads.Encrypts() {
+		log.Info("payloads to Temporal are encrypted", "key_ids", payloads.KeyIDs())
+	} else {
+		log.Warn("IPPO_PAYLOAD_KEYS is unset: payloads reach Temporal unencrypted")
+	}
 	tc, err := client.NewLazyClient(client.Options{
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         tlog.NewStructuredLogger(log.With("component", "temporal")),
-		MetricsHandler: temporalMetrics(registry),
+		HostPort:         cfg.TemporalAddress,
+		Namespace:        cfg.TemporalNamespace,
+		Logger:           tlog.NewStructuredLogger(log.With("component", "temporal")),
+		MetricsHandler:   temporalMetrics(registry),
+		DataConverter:    payloads.DataConverter(),
+		FailureConverter: payloads.FailureConverter(),
 	})
 	if err != nil {
 		return fmt.Errorf("temporal client: %w", err)
 	}
 	defer tc.Close()
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry, TrustedProxies: cfg.TrustedProxies, Email: api.EmailOptions{
-		WebhookKey: cfg.SendGridWebhookKey,
-		Contact:    api.Contact{Name: cfg.MailFromName, Email: cfg.MailReplyTo},
-	}}
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry, TrustedProxies: cfg.TrustedProxies,
+		Codec: api.CodecOptions{Codec: payloads, Namespace: cfg.TemporalNamespace, UIOrigin: cfg.TemporalUIOrigin},
+		Email: api.EmailOptions{
+			WebhookKey: cfg.SendGridWebhookKey,
+			Contact:    api.Contact{Name: cfg.MailFromName, Email: cfg.MailReplyTo},
+		}}
 	errc := make(chan error, 1)
 	var httpSrv *http.Server
-	if withAPI {
-		h, err := srv.Handler()
-		if err != nil {
-			return err
+	{
+		// The API; or, in a worker-only process, its health and the SDK's
+		// metrics (for probes and Prometheus).
+		h := srv.OpsHandler()
+		if withAPI {
+			if h, err = srv.Handler(); err != nil {
+				return err
+			}
 		}
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
 		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-		log.Info("api listening", "addr", ln.Addr().String())
+		log.Info("http listening", "addr", ln.Addr().String(), "api", withAPI)
 		go func() {
 			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
@@ -94,7 +109,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 		// A worker whose Start failed cannot be started again: each try
 		// builds a new one.
 		if err := retry(ctx, log, "start temporal worker", func() error {
-			w = ippoworker.New(tc, cfg.TaskQueue, acts)
+			w = ippoworker.New(tc, cfg.TaskQueue, acts, cfg.Tuning)
 			if err := w.Start(); err != nil {
 				w = nil
 				return err
@@ -103,7 +118,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 		}); err != nil {
 			return shutdown(httpSrv, nil, log, err)
 		}
-		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+		log.Info("worker polling", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,
+			"workflow_pollers", cfg.Tuning.WorkflowPollers, "activity_pollers", cfg.Tuning.ActivityPollers,
+			"max_workflow_tasks", cfg.Tuning.MaxConcurrentWorkflowTasks, "max_activities", cfg.Tuning.MaxConcurrentActivities,
+			"sticky_cache", cfg.Tuning.StickyCacheSize)
 		// The worker owns the schedules its workflows run on (the monthly close).
 		if err := retry(ctx, log, "ensure temporal schedules", func() error {
 			return ippoworker.EnsureSchedules(ctx, tc, cfg.TaskQueue, clock)

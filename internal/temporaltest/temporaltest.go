@@ -5,6 +5,9 @@
 // IPPO_TEMPORAL_CLI names the CLI binary. Without it tests are skipped,
 // unless IPPO_TEST_REQUIRE_INFRA is set (make test sets both), in which case
 // they fail. Nothing is downloaded.
+//
+// Every client the tests make seals payloads with PayloadKeys, as Ippo
+// does in production, so the histories on the test servers are encrypted.
 package temporaltest
 
 import (
@@ -16,11 +19,34 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ippo-center/ippo/codec"
 	"github.com/ippo-center/ippo/workflows"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
+
+// PayloadKeys is IPPO_PAYLOAD_KEYS for tests: the key every test client
+// and every ippo process the tests start encrypts with. A test key, for
+// tests only.
+const PayloadKeys = "test-1:bS6JdokGvRsCcVV+qikO3I9SagqSK8deWQ+/1hw7GmY="
+
+// Codec is the payload codec over PayloadKeys.
+func Codec() *codec.Codec {
+	keys, err := codec.ParseKeys(PayloadKeys)
+	if err != nil {
+		panic(err)
+	}
+	return codec.New(keys...)
+}
+
+// ClientOptions adds the tests' payload codec to o.
+func ClientOptions(o client.Options) client.Options {
+	c := Codec()
+	o.DataConverter = c.DataConverter()
+	o.FailureConverter = c.FailureConverter()
+	return o
+}
 
 var (
 	logs   syncBuffer
@@ -45,7 +71,7 @@ func Server(t testing.TB) *testsuite.DevServer {
 		defer cancel()
 		server, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 			ExistingPath:  cli,
-			ClientOptions: &client.Options{Namespace: "default"},
+			ClientOptions: new(ClientOptions(client.Options{Namespace: "default"})),
 			LogLevel:      "error",
 			SearchAttributes: temporal.NewSearchAttributes(
 				workflows.PhaseAttribute.ValueSet(""),
