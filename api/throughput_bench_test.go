@@ -90,7 +90,7 @@ func newBenchWorld(b *testing.B, clock ippo.Clock) *benchWorld {
 	require.NoError(b, err)
 	acts := &activities.Activities{DB: db, Links: signer, PublicURL: "http://ippo.test", Clock: clock}
 	w := &benchWorld{db: db, url: url, tc: tc, queue: "bench-" + uuid.NewString(), raw: "bench-raw-" + uuid.NewString(), tokens: map[string]string{}, clock: clock}
-	wk := ippoworker.New(tc, w.queue, acts)
+	wk := ippoworker.New(tc, w.queue, acts, ippoworker.DefaultTuning)
 	require.NoError(b, wk.Start())
 	b.Cleanup(wk.Stop)
 	rw := sdkworker.New(tc, w.raw, sdkworker.Options{})
