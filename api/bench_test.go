@@ -14,7 +14,6 @@ import (
 	"github.com/ippo-center/ippo/api"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/ippo-center/ippo/postgres/pgtest"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 )
 
@@ -65,7 +64,7 @@ func readsServer(b *testing.B) (h http.Handler, secret string, ids []string) {
 	require.NoError(b, err)
 	b.Cleanup(db.Close)
 	require.NoError(b, db.Seed(ctx))
-	ids = seedWorkers(b, url, 12000)
+	ids = pgtest.SeedWorkers(b, url, 12000)
 
 	srv := &api.Server{DB: db, Log: quiet, RatePerSecond: 1e9, RateBurst: 1 << 30} // measure the reads, not the budget
 	h, err = srv.Handler()
@@ -75,29 +74,4 @@ func readsServer(b *testing.B) (h http.Handler, secret string, ids []string) {
 	_, err = db.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bench", Role: "viewer", CreatedBy: "bench"}, secret)
 	require.NoError(b, err)
 	return h, secret, ids
-}
-
-// seedWorkers inserts n workers spread over the phases with COPY.
-func seedWorkers(tb testing.TB, url string, n int) []string {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	require.NoError(tb, err)
-	defer conn.Close(ctx)
-	phases := []string{"screening", "onboarding", "active", "active", "active", "active", "graduated", "withdrawn", "ended"}
-	ids := make([]string, n)
-	rows := make([][]any, n)
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range rows {
-		ids[i] = uuid.NewString()
-		end := base.AddDate(0, 6+i%24, 0)
-		rows[i] = []any{ids[i], fmt.Sprintf("ワーカー %05d", i), fmt.Sprintf("worker%04d-%d@example.jp", i%12000, i), "14204", "disability",
-			time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), "2026-01", base.Add(time.Duration(i) * time.Minute), phases[i%len(phases)], end}
-	}
-	_, err = conn.CopyFrom(ctx, pgx.Identifier{"workers"},
-		[]string{"id", "name", "email", "municipality_code", "category", "consent_given_on", "consent_wording_version", "applied_at", "phase", "contract_end"},
-		pgx.CopyFromRows(rows))
-	require.NoError(tb, err)
-	_, err = conn.Exec(ctx, "ANALYZE workers")
-	require.NoError(tb, err)
-	return ids
 }

@@ -915,6 +915,31 @@ type AuditPage struct {
 	NextCursor *string      `json:"next_cursor,omitempty"`
 }
 
+// Clock defines model for Clock.
+type Clock struct {
+	// Compressed Whether IPPO_MONTH_LENGTH makes program time run faster.
+	Compressed bool `json:"compressed"`
+
+	// DayLength Compressed only: the real length of a program day.
+	//
+	// Example: 1s
+	DayLength *string `json:"day_length,omitempty"`
+
+	// MonthLength Compressed only: the real length of a policy month (a Go duration).
+	//
+	// Example: 30s
+	MonthLength *string `json:"month_length,omitempty"`
+
+	// ProgramTime The program's instant then, in Asia/Tokyo (the real one unless compressed).
+	ProgramTime time.Time `json:"program_time"`
+
+	// RealTime The instant the clock was read.
+	RealTime time.Time `json:"real_time"`
+
+	// Today Example: 2026-04-01
+	Today Date `json:"today"`
+}
+
 // CloseInput defines model for CloseInput.
 type CloseInput struct {
 	// Month Example: 2026-04
@@ -1383,6 +1408,13 @@ type PolicyVersion struct {
 	Policy        Policy `json:"policy"`
 }
 
+// PolicyVersionInput defines model for PolicyVersionInput.
+type PolicyVersionInput struct {
+	// EffectiveFrom The first day the version is in force; today or later. Defaults to today.
+	EffectiveFrom *Date  `json:"effective_from,omitempty"`
+	Policy        Policy `json:"policy"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	Allowed         *[]string           `json:"allowed,omitempty"`
@@ -1481,6 +1513,9 @@ type StaffTask struct {
 	Kind      string              `json:"kind"`
 	Title     string              `json:"title"`
 	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
+
+	// WorkerName The worker's name, for staff (to-dos go to the center's own people).
+	WorkerName *string `json:"worker_name,omitempty"`
 }
 
 // Statement defines model for Statement.
@@ -1628,17 +1663,23 @@ type TimelineEntrySource string
 
 // Token defines model for Token.
 type Token struct {
-	CreatedAt  time.Time          `json:"created_at"`
-	CreatedBy  string             `json:"created_by"`
-	Id         openapi_types.UUID `json:"id"`
-	LastUsedAt *time.Time         `json:"last_used_at,omitempty"`
-	Name       string             `json:"name"`
-	RevokedAt  *time.Time         `json:"revoked_at,omitempty"`
-	Role       string             `json:"role"`
+	CreatedAt   time.Time          `json:"created_at"`
+	CreatedBy   string             `json:"created_by"`
+	DisplayName *string            `json:"display_name,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+	LastUsedAt  *time.Time         `json:"last_used_at,omitempty"`
+	Name        string             `json:"name"`
+	RevokedAt   *time.Time         `json:"revoked_at,omitempty"`
+	Role        string             `json:"role"`
 }
 
 // TokenInput defines model for TokenInput.
 type TokenInput struct {
+	// DisplayName The person who holds the token as emails name them (the center's contact in an agency
+	// handoff), e.g. 鎌田 一郎. Defaults to `name`; send "" for a token that is no person's
+	// (a script's): emails then name the center.
+	DisplayName *string `json:"display_name,omitempty"`
+
 	// Name Who holds the token (shown in the timeline).
 	Name string         `json:"name"`
 	Role TokenInputRole `json:"role"`
@@ -1748,18 +1789,45 @@ type Limit = int
 // WorkerID defines model for WorkerID.
 type WorkerID = openapi_types.UUID
 
+// Conflict defines model for Conflict.
+type Conflict = Problem
+
+// Forbidden defines model for Forbidden.
+type Forbidden = Problem
+
+// Invalid defines model for Invalid.
+type Invalid = Problem
+
+// Malformed defines model for Malformed.
+type Malformed = Problem
+
+// NotFound defines model for NotFound.
+type NotFound = Problem
+
+// RateLimited defines model for RateLimited.
+type RateLimited = Problem
+
 // Step defines model for Step.
 type Step = StepResult
 
+// TooLarge defines model for TooLarge.
+type TooLarge = Problem
+
+// Unauthorized defines model for Unauthorized.
+type Unauthorized = Problem
+
+// Unavailable defines model for Unavailable.
+type Unavailable = Problem
+
 // CreateAgencyParams defines parameters for CreateAgency.
 type CreateAgencyParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateApplicantParams defines parameters for CreateApplicant.
 type CreateApplicantParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1800,7 +1868,7 @@ type ListOutboxParams struct {
 
 // ResendOutboxEmailParams defines parameters for ResendOutboxEmail.
 type ResendOutboxEmailParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1837,13 +1905,13 @@ type ListStatementsParamsFormat string
 
 // CreateTaskParams defines parameters for CreateTask.
 type CreateTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateTokenParams defines parameters for CreateToken.
 type CreateTokenParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1870,49 +1938,49 @@ type ListAbsencesParams struct {
 
 // RecordAbsenceParams defines parameters for RecordAbsence.
 type RecordAbsenceParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordAssessmentParams defines parameters for RecordAssessment.
 type RecordAssessmentParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordConsentParams defines parameters for RecordConsent.
 type RecordConsentParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // SignContractParams defines parameters for SignContract.
 type SignContractParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // EndContractParams defines parameters for EndContract.
 type EndContractParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // DecideEligibilityParams defines parameters for DecideEligibility.
 type DecideEligibilityParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GraduateWorkerParams defines parameters for GraduateWorker.
 type GraduateWorkerParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // AcknowledgeHandoffParams defines parameters for AcknowledgeHandoff.
 type AcknowledgeHandoffParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1927,13 +1995,13 @@ type ListWorkerStatementsParamsFormat string
 
 // AssignTaskParams defines parameters for AssignTask.
 type AssignTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // WithdrawWorkerParams defines parameters for WithdrawWorker.
 type WithdrawWorkerParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1945,7 +2013,7 @@ type ListWorkLogsParams struct {
 
 // RecordWorkLogParams defines parameters for RecordWorkLog.
 type RecordWorkLogParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1959,7 +2027,7 @@ type CreateApplicantJSONRequestBody = ApplicantInput
 type StartCloseJSONRequestBody = CloseInput
 
 // PutPolicyJSONRequestBody defines body for PutPolicy for application/json ContentType.
-type PutPolicyJSONRequestBody = PolicyVersion
+type PutPolicyJSONRequestBody = PolicyVersionInput
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = TaskInput
@@ -2020,6 +2088,9 @@ type ServerInterface interface {
 	// ListAudit Audit log of mutating requests, newest first (admin)
 	// (GET /audit)
 	ListAudit(c *gin.Context, params ListAuditParams)
+	// GetClock The program's date and time
+	// (GET /clock)
+	GetClock(c *gin.Context)
 	// ListCloses Monthly closes and their status, newest month first
 	// (GET /closes)
 	ListCloses(c *gin.Context, params ListClosesParams)
@@ -2131,7 +2202,7 @@ type ServerInterface interface {
 	// AssignTask Assign a task from the catalog to the worker (onboarding or active)
 	// (POST /workers/{id}/tasks)
 	AssignTask(c *gin.Context, id WorkerID, params AssignTaskParams)
-	// GetTimeline Every step of the worker's lifecycle, email and audited request, with who and when
+	// GetTimeline Every step of the worker's lifecycle, email and request carried out (refused ones stay in the audit log), with who and when
 	// (GET /workers/{id}/timeline)
 	GetTimeline(c *gin.Context, id WorkerID)
 	// WithdrawWorker Record that the worker leaves the program (any phase)
@@ -2288,6 +2359,19 @@ func (siw *ServerInterfaceWrapper) ListAudit(c *gin.Context) {
 	}
 
 	siw.Handler.ListAudit(c, params)
+}
+
+// GetClock operation middleware
+func (siw *ServerInterfaceWrapper) GetClock(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetClock(c)
 }
 
 // ListCloses operation middleware
@@ -3767,6 +3851,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/staff-tasks/:id/done", wrapper.CompleteStaffTask)
 	router.GET(options.BaseURL+"/policy", wrapper.GetPolicy)
 	router.PUT(options.BaseURL+"/policy", wrapper.PutPolicy)
+	router.GET(options.BaseURL+"/clock", wrapper.GetClock)
 	router.GET(options.BaseURL+"/tokens", wrapper.ListTokens)
 	router.POST(options.BaseURL+"/tokens", wrapper.CreateToken)
 	router.DELETE(options.BaseURL+"/tokens/:id", wrapper.RevokeToken)
@@ -3804,255 +3889,282 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rkxvHeSj8V7rw5i0CldnlckVZ0W6l6qVISmIsiSySNssl6AV6MQ1gvIPu0XTPgogOq0QpTiRbPk7s",
-	"xK7IihMnx4lzY+wTx/GRc/mQf+LVktK/ONXP093TM+jBZRcUZZ3zbRcz09fnfn2jNRCTTHDGlWztvdHK",
-	"aE4nTLEc/rtc5FLk+q+YyUGeZCoRvLXXuj1mhLO7qjeAF4gYEjVmJMvZUSIKSTI6YtutqJXol18vWD5r",
-	"RS1OJ6y118JPWlFLDsZsQvXgE3r3JcZHatza293ZiVpqluk3pcoTPmrduxe1rsVskgnF+GD2RTabX9Al",
-	"PiMFT14vGMGvSLvIiBJkd2eHDMY0pwO9p84+oSRnKp+RaaLGsGhJJ4wcshmhPCYHIp7pF4qcS3g6THKp",
-	"COVyynK3ozGjMcvLLXmr29LLW7S3ScLt/xdCO30pmSRKfxg6uxQe+sPHbEiLVLX2ntZj07vJpJjof3Am",
-	"/K+cJ+GKjVgOE90R+SHLr11xc2VUjcupkrgVtXL2epHkLG7tqbxg/rxDkU+oau21igLerG/knv5YZoJL",
-	"BpB0IxcHKZvoPweCK8ZhjzTL0mRA9SWez/CN3/yq1Df6hjfXb+Rs2Npr/T/nS1A9j0/leTsuzFiFiZvP",
-	"XybPXnz6GWJGJjFTNEll617UuqVYtmAt661BD3aTSX0NgWVoXJnCWZ+TRCrKYw2edKhYjvCnl6I/M8Pp",
-	"2S4dSMYHDBAyFxnLVYLHGFPFli3nin7nXtQa5mKy7N3byYRdH16hM/1BEq9ws1HrMOHwIuMauF5tUb1Y",
-	"DZWpnjhqMZqns17K6BFrvRb4PmfUHG/gUSZyxeIeVZWl6G1vqWTCWtGCjw4ChEEqOhzudYudnacGShwy",
-	"TpIY/mMREbm5GNKWyYizmKQJP+yE5ii4StK1DhNH7q10pvd8THsVUa/8PsJbNwdfPaTq7svTFgdfZQOl",
-	"12FA6RrPCgTzOE702dD0hgdZQ5pKFm0A2GiaXh+29l5d+aReq+OLhiIieDrbI9Mx43BFZJqkqUaeXPkQ",
-	"WP2QkpjOiBgOI0IJjAIf6GumnABUEoTKaAOwW537eoZnGhGaTulMalZRpfw7i6Dq7KfmLTx8eIzHc4Dm",
-	"w1UQdgaHXExTFo/YhHF1GhjiAmGoutoXxRRoH61OQHJGB2MWE8DaVc7wXmjVI82I52nnIGd0XdpSWXaA",
-	"YLEJxRuce7ImMZ17gGz4jVVIBbzqyAMuqbr0yN/8a41ndioiUT2h5UDvjsx/9emLKzAaNslSMdOA0pNF",
-	"psme3pjgmvMC3/Z+nolCjSuvTSYFT9TM/03/K4bDZKCPLysO0mTQ8yZxj4QaszxID+wtrSvl+XcYur7g",
-	"HaGAgtJKDbSpYiORz/zTihNJD5I0UVp+HCeHyaGYiDwJbkMfIgsNPEqOGO/h1a7CBqYi1+JN74jlMowz",
-	"tc27Cea/DZ1BuamefgZrTBSbyCAOmR9oniNPXoCtXGkVgR6krBcnklHpI9+BECmjXL+ogWiQZBSWMBAx",
-	"Wwd58UHvkHLaIP4MxIgnvwvcvBeLgULla34ZBoj1cWmVJTjalHIleyPGWU5TD67DI2p9KM7plPdkYkTP",
-	"5RcehmRLgebPKiohNXzmC1ZdQulC5DgNDdsg+iyctcoEL+NXWksdiDRlA32dRDIuE5UcMTKkAyVJ++O/",
-	"vv/J17758GsPTt78xkcffvjw7a+d/MVPI3Lpxo1rhOZqm+zutHc7Hc0tN4677C6dZKne7O7O7he2di5W",
-	"WfLTO9GniN72ZjQ0UORwRywVmftfa7dwjgX8m41nMhnQNHhlE3r3Gg58cQGdKPc/ppweiv/P/LD91awm",
-	"nAQZWANVcTq7AYsVqUxNu2UyiTXT3gNJyv/inCSpGNCUjMQRyzlIVnoQDSLlji5c3IX7bCRe5auf/Pf3",
-	"Tt58l3z89Z+e/OMfVjd+IcjjK2SuHOf4/jeO7//H8f1vHb/1Ljm+/0/H9//u+P53VhmwiTJWz6QEnz1C",
-	"SfkfKT8nBzP9CAeIVqOs1UlKWoAnr6UIgqICqBogSRE1poqYsdCSRB37jpYZvBbT7upy7ug3iXmTlG+C",
-	"BpTvkylNlCR0zGhMEg4reb1gBQDDSlxgNd0EicicWuIfFoyIakn7C2QiuBpLfWITkTN9LZlIk8Gsc0au",
-	"clr+ISWTchIUgugRy+moihNPbT/ztBuGF5MDluthDio8BNSYVtSSLB02MI5JjSPPPZNLyXcy0SxD8Mv2",
-	"g3vRqXSdFTWW1RmKxro8doaZuZHkQORs6f5u4VtBzedA3zhwFzNW5C6rOv1yBcjd/4uJVEYWqPFTmq20",
-	"1hdoBsdp+Zb7Y9GXHvwFBFeNyzIAmQBYa42MILnGJyENG0z/cbGycUgqlvWKbH79OaMhEvucUGOCeybm",
-	"PiXaBoB+qXHO5FikcZiGuccVhL04h601gCo/i8y65uGkDoNws+56yo0uhrDTiKinJyzLNfIzURokB2di",
-	"ErfHzJjukFG6g9onRlSSWkhWIqazbfKKUOSADTXTAPYrUMgiUyoJmnG3z0xcDmYlSVl8lzcNkQlwjQpH",
-	"WR1D10WubGzEyoVuEnhJ71IUPO7pN1IWsszdHifSuwFi34zhsOFrLUZkuRjlTMowBkpFVRFWyQ2G9DRx",
-	"1kBkjq4+Ru0+vLO0G3azzO0pPEnDNQLA3KbyMHiB8HQtJjpIk0aG/hjsjyvy7FSMRizuTRJeKOZfjHMI",
-	"wjsNT0ShDMFqetYreKIWmGBWMmPCK+4EFxgwo8rVzO3OLdjsKXjzRZyoq1yF+DytmV3KzcAT49KZf3h6",
-	"USvh6gueKuYd74SpsQjPJwo1EA1mJnDlhi1MrxdMqqY95KJQrAFvayjtLbLi6lrhovEKjQZmdmjnjqwb",
-	"2luph+p20413esMI6tUrXVMWK4EjIIt5cQ8r7BfmC632cirkqbxyoDgt28LL8FJ9Nfhp42puKZqrECtb",
-	"Z0oEh2EqpisBBA5d/Si4wCYLNerbvRUJoXm70T57Ghq9rp0N31+mHK24ofUg+9aY5uyaYpMQYGdFnonl",
-	"ooS5iRvmbc9oQNPecvu/b2NY55TLr9awaLpvlp32SuveoEe/hNry3COnTyywmobAZ6lya67sNNSGDqzs",
-	"YXUPPX+rPNug+rEeUjrQrYqieqI9Mh1TBbKnCdWgo5wx0AekBmbSpoqkjEpFBGdgBV8fE0pj8NPzaLFB",
-	"Bcfbxggc9TnBY2RTq8vIBrXnbAg6D93zCzQPrRZmvvHXDBrWWEx51ZC8u7P7zNbOhXVdAwaymnBhFXdB",
-	"bac+kOY0LtAnPKY8Fqgtozm2NxAwNjwOgu9lo1OeBmGMYLoBqLlSBwLSviQTev62OJyJznbYNHPFxOzM",
-	"eW7whiq0dg4Xo9bdrZHYshJelontK/ie+30rmYD3HEJF9UW3RokaFwfbAzE5r7/YGjCuWA5/wxLnrQbr",
-	"HSi7ywbF6uEFY3qQ4BzL39UybJ6xXOqFrPaJVNYruMLroQu6miajBIc4XbjFIJE1ikyzLBdHaPKEadaJ",
-	"XLppUFJDGX6+TW4Zt2TFbQFqf0oTCCqK5YrROZVwI7v2EC5fndAkvXoUlvEUmsD0wuIX8iQ+J8kgFYPD",
-	"1h4v0rSOOHfGjJNEkTHNMsZZXIf7Zm2bKtp8HxgCW53qQBR8wIgeCeKHB6lWTYcmjjQit16+fYM47WVu",
-	"0+wo6NPxtglvEKMal0gdszQ5YjkLW+gLdSDursp9mwDjznimDxF3GAdohWYHcS6yjMWak8VsyHK4aX0n",
-	"9bsv12R3DXpgIyTccvqmhXLwWoEyyCCEFv/S44wZGG2HNEnhhYIfcjHlYEIoj8luJIQczzP2UsJZmDEO",
-	"GSNDgcG6MZ1J8nwuJtvbt0VExJFmi+NkMNbSBxmLIk9nJKeKAbNMuP5wwOZ983QiCq56MxY4+GEqRN42",
-	"1gzyX9/D8f7rX8kXdjpBI8Eqgb5WJF5oAtIT2TXNP1XiVEEhsDr42pugXEjkn0UIHJ5PWBpfzXNUt6vH",
-	"ONTPquwu5B6c9/4zKY2hYDHJwgnKD0ILfMHJGqcSsLX0E4qlA9izTzU11oIMQpwS+wS8IZyxWBJqBUcH",
-	"cACv8zLQNnmZzsgBI2ySqVlFVl5KJkoZeXdnXkiOmVRWovLFsJAb1ouw08P0aOC3A72EnEIoTCWub5gz",
-	"llK+JCzPbP0xyWH7hAtlnenDQhU520bRA065x4UK3ecdCAlQdDgkU81PVe1+NdHaR60mhhheMh2z0ssB",
-	"F8zphElSmehUjLi8raiEwMXAbTIc5nCQ8ViuY/1wAwayG6pQNHetQ5GmYtorsqrFozaI4E2xexBy0GDH",
-	"5qcibmZI44SGqUOnWEeXOnyucnDm0lc39ryIH2hOyuYXsRAkKuvzpq5cQWij6zmjGv1EtcXNeXw8IAqt",
-	"wuw8ZNo/NBagVU7ci05fzyJY+bDB4rRhuyXSh1WHs6+vYvaytqWGfSzDWSYHNF3fpnoKBDmbtQmosxba",
-	"tC6VxCwmbY/wnpMEvjulgamO/4eMZb2Vcoqcl9esaq1TdB+tE7PTmJwl50RyI3/74A7id+0HB23WHAsR",
-	"W3zA0rRBHi+yeG2QeVzmWR/1KogWLSaajlhZq66HSJUdLqBgl/yDnKdmKcSp9GjtrXnONy4J4joc41Oi",
-	"5qWFLrijBeeDKz0rmV+LEq9JaT99N876tGURzkMeDF890KtOIrK6sr5pYhF0MHvoW0FYs74QRF0Du2aT",
-	"kItWTxbIOsQ0akmmYyEZSZMhG8wGqck9ZDHhYhpU2k1S8iJJdiDSYtJgrcdn5yT5HZpRzvTU9IClS5Td",
-	"AMtTggyTuxA978ayZrVAfMA0vJxcTJ1ClKQMeSemyZNEwuMLIeNF7fZyOCyz78Vadx3sczYsZOiCboqp",
-	"JOYpaG7jhI+Ml2OCPg0lKpY03yIiprJxSBpX9gn1A1LKD/V2JeiIA1FwxeKw2abggzHlo8Y1W5gz0W7l",
-	"2u1nqxwnMCALvP6c5Yl5sBhEDCkLFt8Wh4yHAlAHOVNhmDhgNAdjxSHj2+TWWEw5EXzA9lG5TZRWZOVY",
-	"wwfewHYIepWdeGFmLLw0F9EJv0Z2kaHNvWwjG0KZLhlViuV6O///qztbz772xsV7W+2dVy9sPfvaf7vw",
-	"6s7W7mud31jFh/IVRvOXTZzDGRwpMAQEaszfwwHTWpmi+Yg1BGpB+PwC30vom5pVWjNbCArEscjBjKBZ",
-	"11i4t0Mm7mHCEzleU5ZbL+AkZ0cJm/ZkMRppgUzwJvNm0fTEEOu11ijtcTSPWeOFecE5gkjNUOBDu6Lp",
-	"4jg9fKXRSnuq6JsylFIfUXWQyulUtl1frr+2qAqSwUtyQNmImensJnNYUo9LKJadlPGLxeGnJmfEjrcy",
-	"UsytdKBRMiQZjJkamyIfcNDotZJMkz1i8YK0x6LIJXCPIWOS0FzzUE7TTji4NmaDlObLojlDmXRn2KNe",
-	"WTPMleaYs85jLU1NOo33rXu1lA4XvyergbmhV2rSaPDlxanCfuzmIt4yT/I8v0U4dVio3mKIztkokSqn",
-	"i0hgUJ4BL1cyKnIGPisrBkaEyjLFTcs78O+kYgOpoiUKoaHlH9G0WMHhYqVYfH0VwW8ZHS5Ukia/i36Q",
-	"g2JwyNRimbtogpKmvTXsAEdaZQdTmqg0karpXtEyIXsHs57TyE+NYw0cwBCxGhzWYcqjqTWADKyysrEa",
-	"45gjYlGdons0J3yHFQoeIHhNCeY+sapThyYC1EwignTI4Fno7l8R/CbjbErTs2cBoYDojj4oUHjemTM5",
-	"wXAuU1oGy+vkRLF8QhiPMakzUVqUV0Jg8R3rMh8Uea6FRi3yVIwNazqtGuobXdc89hbLj5IBWzdUq/yq",
-	"utmTn/z05Os/e/TzP3308/cf/vE/PfzWz547+cE3iMiJefI3v/z4h+/hE6+YkOfEHAiuEm68rwc1B6fz",
-	"awZvbMrYYUxnq1uD7uAHVSftM0v8PXbv3nzLTleeKhzOfLvybir3WfU7r7alho2AonLVJvafKYZcKTbJ",
-	"mtjNaSLIx2pytiJCLCwypFSqHrOhE03ugbxn7CyNWSFskGSNaU3uabN3yuRyNJRouzMWhMpDFjuSkTOp",
-	"qUq7uXhbJxzJpD/riWFYwgFlg6hxIiFYR78rCR3RhPsBYk1nXKpzi6DXj12CYgIIgMHMKE0SaEO6jWJ3",
-	"w189Cc/IIZS0dOv1AaLcolmzAWZPpXToUsvhWuIB8RD2CtRtXJ2F+bh+L5qLVziysuJK9MiLS1zmQzcj",
-	"z+/mNbefTaQnVbf3uPKTblhJ0zn7Bjljxn4h+IGguTHs04HClADnAPPSAzjIYQyCXlOsvBc3OP1uQP2H",
-	"tfMTDnsa7kWhepZrBiwBLn+0N8rpgK32KoQHH2mZdEHgyIBmdFDV2fynWh5tLjvF7iqMjV44hYu58N6q",
-	"F72aF/gdQJQ1OBbOMqF3ezFN0lkPDBLeS2V5i2BdmhVKylS+a6ovc/KLt4LlaIRKFt4YsDE4xJwpxkHk",
-	"mjGaN6nAbJJwzfWaRwS+s+DabH5xpdLA3GFp6XjhiftaDdrJehnLB41miqnm0VnOhmygirx2ho9+9IOT",
-	"H71z8q9/9uiD94JMgI5qxGYNLFsnwrTBShSOCm0K+pxTkRk7TGe9Ac0aobOu2AbiQOfB0MPfEKJULzGA",
-	"r1XwrANXYN3zeLYQDhbSoya6FgLQaJ5SBgjLImSyIDQPh1WEqRC9IGcBOt/guk94DyJYl0YdILMAe7hW",
-	"flYEThPotDqzxXm+bOKjlkkAuJao3IU3Y/NRfLmMvlonL2aozz85Yr11sDNzTHaV060LONUp3WjBrZUF",
-	"v+tRK6mYoqlr9cqNsRMB53kozdOEaUWHxz1bsnhxnpP+SmtFq4OBF4QeWF3CpaKmXNa8lrVefY7FCfqL",
-	"0vBVolJ2hiIMJskEh1kYK3FrMGZxkZ4qfX0ebM+cWok1+m2CpTSLI0mZgLFvEuhEjpYrrBCTijX0ALvn",
-	"W6lQtZzRnWV6QR1tcOZFJwuzrHmwWCx35QLlk2BZwZxNhGKkffLBj08efK2jT0xwmeifPnnz/Yfvvtnx",
-	"DF74MugD+pWgVI9Fu9eqnG7sWauavWqnbT+3U4PK0TL7XXjmZ+NIdhiPV0CCQu/MJrA6uXm8HC+wj1Wk",
-	"sXm0ROZwThJ8nQxoViaomKxmPzNPFKghLinTZVhsQLJyW507+UXX7nHfuVRL9FGsV7DHfNQQLn06rn02",
-	"UtVwfe7qll6B+2SBy3k1mjc3Um01UeXUq8cZvkRTcC+QQ5kOya/e+bbJuMlYTmKbiTyfj1dJMg45iG1S",
-	"cdAfXE0iDuqTZdLwkoMr3428Vbkl1OdrPBS5ZjXi61yzTpEzoi+MXCBKkKerx7ZHPvr3Dx7+6B9PHrx7",
-	"8uD9kw//OjI/fHL/rY9/+F5ETv78w4cf/MOj93/v5Os/O3n7m4/+89sPv/ZXETn5p//46MMPH379zY/f",
-	"/vclR192sFncv6aW573iN6F87xU/red9r/TZY7haF/k7B/BTkR/2xli80nR/8Go3FNKUcIPKbXSy7xV5",
-	"k1jIFqsYdjkiDOUxkRqHsAweaXNBbKHAzj6puVv3/Gq74H/tcj3CJ9//q0ff+1pDEevOPlTvowO15y31",
-	"nERL/X41zQ0rgdjVTXPhuRhtemOXe8KJfx4VVTngLcY4Yb2SVj2N77VQgJ+eY+uI5pCOpyeDe7kj8sMX",
-	"3YTw06XKrPDTFTf1bZwZfr3spod/TXz7K7gEaFhEh8NwnbrGAvCnKjgnOFv/g7PVMGrsgdGs0ZzZpYHN",
-	"FqyuA0e4tIyOC4AMhqOty9PNJ2tF6q8S9dYQCupFkGGsx1q3rGlDL014MK9V5IdEDAkq4rmt7IxV+cpG",
-	"V0lOyhCQiGQ0gWLc1h8HTXsSzgi08VkQYrTR1Pl1WhydIXUeaFEqRqcCWP9j1wuqlJ+8nPolmfShqsJL",
-	"akIu3JWDh9VMKKbGQmAh64X7ZnQGIT1BCMCchjHElNtw5YzONIuzsankN4nd13Y46L8SqhoK7XxO4xhB",
-	"HCs7CbpStCMBKQZ8j9DSHIGjYsKBHRm5LHC0kVCEEiW2YtFQ1ngFD4EaM5EzlQyqRKKez44yNbF4gjUF",
-	"/A1AmQtTCAouZ59Q7CMmCWf69ZzFxYC5cMCmMOWzRDL7ZvGM5ZMkTQMGCySJGse9zUMuCsMC80NCiTm0",
-	"CAvYspjEYspJ+5lnnyW/TZ55dvvZ/zdMHtZhM+7t1To3+YUPXdphRWMKXWYgTC54THPgsiQeG3y2iM+L",
-	"o7pL3rGQQ27Cz12y28fn5XZzyMu3vhxo68YxtUmrQY6e7CFKRMRdnftTX31EvGuMutzn8xEJXCp8UPj/",
-	"+y+BXozDFO5fUrt0BO7qlUfEv/Goy+s3HpEhM0ydtIdQ00YJSxT+63uar/w2cpSIfFUknMVdDrSu29on",
-	"3VYnIhVAsf+aFTqgiYiDmajLS0GCtDUrWzgfqUxnPnbTWSKuZQnHEVAHmENNr0XnWQtYAOQ5R+BjqtK9",
-	"kO8uKK8N7soVLMF2WfD+SiZaV1PTxPT2MmGCGJfbNGoZvyFEDKs2n81q2k+i5nXTmWEJ89N2FVBUHhru",
-	"VuunTPQjKwIMqKKpGJF2oiTR5I4SfTad7eWte+rWWzNh03ZO1b3LAclcRMkffPjo3XdW6bezdhfDGgwE",
-	"hFCKzTdTMTonCb6O+aCyWj7z+O33j9/+t+O3flFfZ9QMWfPGdq3Q6uvSc+5jbiVaIsioSGKGeRyadBHq",
-	"IKa6jiwXYpgzaqK61qrlWQXj4OU6D898M9AX915+mRwwNWWMk52dvZ0dkIt3L+q/qjUvKw2s9JuhNM0L",
-	"0e69Pfxz995vhDBYryY1Bd/OIqLYcRqKha8shlTHWaci/TrUb4XqhnMrcz043bFbJaGHlU6DdUfG1aSo",
-	"SsjxKKcTQ7WrcHADnxG9ftKOk+GQ5RKt0VSZglhaHrh248b13svXX7n9Yu+lq6+8cPvFzsoFHhdVOhCF",
-	"cfJZA6LL5feaT9Eidg3YtVZn4lt5bEqSafRbXqQAEylxQmeLwksOQkc49/o0HHBJMZ9V20lQqXrFujak",
-	"BeHhR+Jw3abfIl2zPS58UYtB9o6j8eBP1fXYbHU+0H0sUsyiw7x40oaCyrZ2gjJ0IMhZF/aULU/EVYWN",
-	"Jwm3sVmtqKWF/2CSULjdGgwXOpQ7pXvehQYXHJ2yE2H+UAWT1k8bc/u3Ghe5+XOYJ8ZJT1WR6z9DwQN3",
-	"XGX509zCglSjdfrzmmGCZyHyw5fE6Gx9+tfxw66MoKHePi/5FlktIoAeCxYpVNHChifTXmUtczF+0kBl",
-	"FhqFFjWbeb1oTo+VTKmUxb2Er2xIBGF0gYrhScdLTxzebRD8N1ubas4AbD3ndrn+YqqbrHbGGdX65zQQ",
-	"QQPjpypWfRosmDNWJhOaEmNVOGSZq0yNJ1CRCS9sPx2tgkYlflQ7sYYcGxw9EmhIRIyB5p6JJKZclcGe",
-	"PZMBCZ4NLal0ecWrCdK3syJFxPQ1ABeFGAJCQoOz61rSGYq8y3Fc61BpU61MgNOTEv8RTCYKZean5OLO",
-	"s52KIcTD5hK/3OZ3QkF1aIkhWS7iYsDiyLEoKg/PSaIVn+2W5/7eiRYjbF2/5EJv2zYkhdesuolLXKWu",
-	"aXRWDZbYTlIWqPC21ldsDVbWcbEJoVigmDH1+7sv7E/kXsQiF2myrhRoRfg1LEWl2L+OtWhN25ozqzXF",
-	"2qxGjLGFHqOx1fFWFFD9z3qNXunTVsWr+S2mNIEuw7YqfkTKdPmIuMf23CNSQGJB+T9WVrPm1YpqPDd4",
-	"a1NFFk9h/cPGHvWif347ZO/aKwC9NEkQUWkTzgaDlI/L0wACyqDIEzW7pWe0VZtojpQAlgGUGn9yA4yV",
-	"ylr37kHw0lDMg9G1LBOk/dEv3nz4j3/bgfz7MSMHdHDoWlIPoRX2KFGV9tBbpqQ2wcT+bQIBJl0e58kR",
-	"w+LijnGVRe3UOBfFaIwO1ks3ru2RhCt6yCLCyrYW4L/ocudMpDwG5kYLJSZUJQNS3ncET8sGUttd3uVX",
-	"j1g+IyYS3tQ4718q1FjkxuexR57D4mJebjAmBve3yU2RMrlH+qjw9LFwSdTlfdCE+oSmUhC9akmkYpmM",
-	"SB90JfNkQjn0m4VBsS4PRrLCnzAYMnawBWiWvE0gMwBL99x8/jJ59uLTz5C+gXC93vOmwtpvflUK3t8j",
-	"F3d2kI93+YGIZ06g4EKR37l1/ZWIXNzdNZy+fOEgZ/RQ8/e8SBlpwyVBgXooCx53ecJJHxMb+p1ISwFm",
-	"CL1NHCIWDGcZJqoacwUIStql3II/6D1DVL0+KRxjKoo01gN0tsklW1nPXRfWl5NdbqrVbZMb12/dto8l",
-	"GQsuipz0r8VskgnF+GC29UU26+/pfTGVz0p/uqQTRg7ZDEPJ4BxypoqcS1NoMJcauuSU5UbawXghRAp0",
-	"q1+6ca2MDG7ttS5s74AUlDFOs6S113pqe2f7KdN2EJDyvF+R38TQaLqCFf5jrUclUl2yL0HaeSa4xA92",
-	"d3awjAxXRq3wweCrRh9FqnPmPoVQtuDUZsd7cxXeEPGoG9ZJiOF1uI2ft8k+QOeKyYTms9Ze6wbNFWd5",
-	"WeS+/cl3//Kj/3zr4d/++Sff/UvwuNMRhM8ZsyBEumVCBs78MlhqzI71beV0whTTKkND4kj5ynkP1r7I",
-	"ZpBFYuDxORM7t/J9Lb8PVJTuVW9B5QW7NwcqFzY8dehOL8UxizdwmZfimFCS+Vc6C97gvah13jF3jN8y",
-	"N1pd2OUxGxwiJiMTAbKGP8iZVGxCBpSTgX6NtHMmk1jPGRHb7D8CHiMZVx0gU9gbgQEMD2mSJnyE5FGr",
-	"VEQWgwGT0o+JhQQhzRdsZnu/lLuQfJyTPmMjpaim56O8y7v+nZGcDVhyxOJuyxSbgNA2YH5T1OwY0ZTH",
-	"46gZy7scXt4j03GSMgiDs0+rpLAcU4/RprbDBzsnIS52Zp5AqIEJ6ZWKYJbnVpF1Iuw5ARRTj6M5BKeT",
-	"hI+6vA+j9x3BN4oQ0NUgKnry22cTG+0CnwhCWnlyHiFvQkUt05QIS8fC7C+JgauiX85RFzfvnR2T7QII",
-	"5V53LxOJlisTq+l7PyySmxJfFsnBF7KQSRpvSQ0+En0MrxcMwqTRVF6xcJW7X2oqWwpsl1FwX+HNl5JJ",
-	"ogw0noGhL20sDNpKiFCTjI5QXgfBknEFpc02QLqtoKoHnxSKAoGzEllEOJtqyQ3lqTbIwj5zRkcC3jno",
-	"mr5kVN/DbY3bOU2JTUJC9VSiSoHmKqqMl1dwT5DzHb2atFM1gGrHRUYon9lPSZazo0QUtpTmJJGSxdvk",
-	"qh4ef5JjMZVkitU3uxyNYqb2KjQqg2jjsZhqUX9mCJ3EhnHWEh4ZLHC1Obt8yJj0P2M5wwgr2IMXkGXi",
-	"sCJPdjY2P0PpoXKuaU02s7VzA4RWo9BlPPCVcMhVc3XAuLGqxvfOjBdnEXS9ysebE3bNyZ4dvUylWgvo",
-	"5tZNuHtR4hdCMAB7jaZW5N4atyiMtoOwXTdCa4iFijoRYdujbShsheXCK7nQXc7uGsOSVghHNOHGDTRM",
-	"7mq0gC67ExozE7ain9Ak1QoeTlxX6yy6xOWMe158P6jC0zxRimHRbzgWhP4utrLSv26DCGLlHrdF2Bru",
-	"skTdEIZAx3IEjMcjRHhd2lcSIHY3O7PtyB4A39sOJsZQwt68eGZohnkdkHExXcIRsIz5Ajn/JtSNpeTy",
-	"rS+T9pduP7/1WyjWmubHolCEkueuvwygeWucDFXvd67dInpTGVhbxowpCcYNKExL2F0wXCVqn/QZH4hY",
-	"S+5G+k+UHgVJfswUGygWd3A+2uWmUH8upkbsNVHvaTHhlcq3epCrfJQmcrxHHv7kWyd/+E3S1jNoznR8",
-	"/1+O3/r68f33ju//Hf7aO6ScdiJy/PYPj9/+t+O3//74rb88fvvd47f/4fit/0XaAPadiJz84q2T9z58",
-	"9McfPvyzPzp+65/h1Xe7vD1Xqka/+96HJ+/8PmlbZWePfPL+BycP/lmv7Pj+/zy+/83j+985fuut47e+",
-	"Dm//8uQXf398/8HHf/fNkwfvR12Obx/ff/Doxw8++eEPovpHn3z3Gyd/842H3/tRRLCOJSrlkcnYi8hH",
-	"v3jz43f+AetdHt9/cPKL9x5+8P2InPzhew9/71sPv/ejLm/b1hq2XXnHPf7uH3z84zf15O++E5GTH/3R",
-	"o5/93sPv/Yi0XXPkyFEpEdOZPtVH3/qPkw9+fHz/wcMP/vyT737n+P4Dt0TSLsNUOxGZf/PRv7z10Ye/",
-	"X77JeKyHPPnlzz/5k389+f4PHv7JT0i7NDqiuvjJmz89vv/gow/fOXnwPmlbSol0tMv7Dz94h0CE2daF",
-	"XS2rYEGEffLwJz8jF56C35/Wv2NVhH5nmxizpZhq4AO11UVMo4J7TqKKu0+OaJrE2CYiKHObEHLjc+ty",
-	"W0NV7y4iUpTRfLbgUFQaVVE5dYmHZCAmjAgOVr0kJzFVegkgjznjHS4anQ9aOtE/QD9bwA2HQA4/TMVI",
-	"fAdZA3EGP2ylYtELVFdoCgJ8p8tr72tFNhfTc9JTyw/ZDNeBKi/oJskIBDi9/M52l1/CMYFVDKhmS+SA",
-	"YVMOqghNU+MK3d21uN7XH/S3yW2nA3e5PhuJybLMvz7N1vZMfqkoJOUxZJLAjRWSkX6SZcJ06OiHOBOe",
-	"gWkOs5r4ZmlZRYJz1LxFC2ih6sJ78N9CDbd+S38BhPOriQwG+MznNWh5BSwrrmULmOlh1eXN9G3rkD5B",
-	"+8LOPp7Br975tgMe/bfrK2KswwfMtS/BlmmB/cL84c0ad3zde73YVKDYXXV+II+qPNZ3437hmWee2b3w",
-	"hfkDWoGzb04LrHQaCnB214nOniBqEiXC0nQDfP65HKQ47vQfYIVY5dnGNWjJAryOZWbYYmEA24EstAlg",
-	"9crHbBQIDeY8j6vdUqWS66+bocErNrrQ0mD6b5wdmuC0aqaEyJkvNdepqruNlmOEoPNvJPG9RitDHwut",
-	"9jWhBsXF65duojmgYCu5ww7GQhySnJlOSu0sFwMmtYLf5bZheURcm/DItDuPbGPziPzqzb/uRESksdsX",
-	"cpCpGTsBfSY/YjERhZJJzJx3FEJ8+uD+Om9el+cl4/EoT+I+hAuhc5OLLsdw0INibjdUFTkj7f6tq69c",
-	"eeHmtSu9O1efe/H69S/2bnzpuZeuXe598epX+p0IbRRIkjXS4jlEmoWNsD+7VBSyUNHqozU7t23TZX5C",
-	"D5nxbSLf7bs3+vvgiYRm9+BS1OeDH+ht9E1zdTQfa3lQujoSmNNqLOY4cIhhvsCUX9g2TB+gU5LD6CRu",
-	"1en2OnTi8SOgX724QYUrBZxEmW7/m8DH69wMbZAQhBtk6ha8iKRJTOgBBo6tgpDnscB2s6p3J08Uw37k",
-	"mYvmwh22QQx0haMjYupGE+PaTZiMTNBc39Xx7vtqGuBex9Ql0fJYorB+ADNdqM7JLmd36UClsy0wOWhh",
-	"e9+zMMJKtBDOBiKPjURDYaAplc5eZyEX4Fa6EwKThomTxRg9C84ohMoiZ+mMiLzLMyFlcpDOSJzE4G2n",
-	"OYRVtPtDmqQs7kekX/BDLqZc/2mRpwMOrwMoTa66HMRlXBUkP+g9QUY5GwheOtxRlPWdOUarzWZd3i54",
-	"ar1ecCmQGJ+kKXm9YIUmEF7rBhyJxSiod7bJ88ldPBAXJUDjONfj4YEmQ3N2ZJoLPtorpxkJFKuNHQpe",
-	"73LBNd3kapu8lPBDaUMK4Qt2N0tyVtatwRkE11pTnMQhknET4ORTphrR6fxbj8lKVKkF3mAkEtksMtdN",
-	"lLDwtQEioykJoQRhOiIGojV/MBBtqRvYG7Gaf6eR0JSVSYOy4wtMmaqkj5Fs+6VpA8dZFp0948mV5fHK",
-	"ingg44OIZKNVGuIjioZ+i5hOTWfE6MIGuzKqRZZLdlTrdAF6DJ8kmiJmKR1gAkD12G8U/rFv3sBaq6/7",
-	"6WpiK113WcHGWDo2F0yB49uLcZCAKW94OYv1LRRs5fkJuiAaJeabfhcnhLRAWIMjyKbkh9UMD2YYDIZx",
-	"WAZ+bJxEmmgepCpd7hiP923EPva0s5zVd5OheRd3O9cjb9+GbYP1k8DSu7ztVRnbI2W97k40V38MZaqy",
-	"AxQxHaC6nE4EH7nN1fTb0E68jlHkYKYVB9f2G2axHaA0dc3qMU/+kW6TlzGUn+asyw1Su/D++bxG1DSM",
-	"5IRGb1MczQWsa2HDlNksy27rG6MBVyxCcumJtU4rMKfVvEqaiIBnicwYelBtC13g4tDtuPQ/cKG63LU0",
-	"lFqwkoK0+zYzAgw6/T0S6HWI4sgkkTLho06DalDtBrmWN7SZ1W/QOzpnYdOECLsDG1IBpXQH8mifXBoM",
-	"WKb2iLVXYdgplYcSDI6Xb325yWJmZJPKHow5EAhf1BrIo5AB8HGqOtWruWea18wb4qrn88lffO3R9x9E",
-	"J2/+DzQo+p4hSg5mSuuZGjMnND8MdPsJyzq5WcRGGLSlAQb1XD8zTWLamMkPgnkngphdgnfXKN+A+LOl",
-	"9D0vNJC5Sn8rmo1Fhk2O562olZTumhH1CXnyyzKGm3Pk41lt4M5R3xuirWQ4JG0mBzRFwh8ZMdeYzCLi",
-	"NbLtRBh3V3ftN94/atPQBNjTpWtRdkLTJsXKE3siJpGLgZQ808nvrGETND+E2HSna4PXZdH5eX0+g2IO",
-	"oCG6dBIORk5ZWrhJEhuS0sZsjoikySRRnX2Ntl3e7uPp/PZAHvU1MvfrhLrvEiymY5EyG6HAgSMOk5RF",
-	"Xb6IjGmW6Pm0bSlW00pej2v9a10O7uymoKBbfivN/8sK12KFv2aW/GpFtWbuutIYUOSsgXVabueh2Qbc",
-	"AqDPOutRWZIR81IQgdr6n4xCWpLlpYi70HyA1biqCZjSJGE5M7V89IkxvA3zOjxQve+qT2JDIo9NkxVD",
-	"ginjmppmlCdMnoNZJWk//OE7H/3y551FIWyhePEwC/tshIqXlac+5ShxhI7HnbRRuUqtKUJmtEl4Nlfe",
-	"gGCQA7cYw/CVJ4liUB5ng/IkJv61sdAp2MrYIGdKdjZhMzXiDk7RaNxZgkuw488qMpVFcz5lbLomZcFi",
-	"Aw7z94qPN3CHMJAnukIdH7zKfQ9ewNcC1X0EFocKWfAQEpy/O2Za5p+/95tQIqnh3p+QHoBr2sSB4kjh",
-	"E204N5uKsog0rRV95RLUV7McY3r/vLB7g+bKej6xGuwh5VRLMuj5bhBnX6/MvLT0RDCey1o0jW3OCxkk",
-	"4C91ceGJNLblr3zlK1/ZevnlrStXGoO0oIADfhkOwgk3WPt1E7O9QgILA2bMGTvhy8/+25QgpkHXmyjD",
-	"YjvpzNnhNTSZZsvhzCzzXz2KZs6qapLU1mUk+Nm1K5/GlTSpK1NXr2EDkRLGQOCFK1lqsPx8z9vC6Isz",
-	"4exLpz/rMNKDWu2qtSemplcTNn9uM4TM+W5QCnQ3thnNqoygMONi/WoM/zYuOZqnM5IyeqSfHsyIKZq3",
-	"WqKQhmMTlR2Bgx+y5qCWpiH8WuV2rsyYzvZNr30qBYcwNktqtslN8HCNMBqj4FOG4dQjIWKS5XSgEghF",
-	"4XY3pilAKqYsNxFktnOX9QMmpoQnu5ulNOHSeny0hi9NSB2i4YByiPDBccD7hU12vfIjzAb6pQk/ND62",
-	"xPBYiVlFJhqvy8tm5RiEBqH14XiSgchjC0pnwtTPSAo0buXJVCSwGBnKgNbnvCHJEUK5bIW2IXSRcXgF",
-	"IM99xIJSOSd/8VMImET0CGu+VRLvdXFqsj2b2hll2kVudukcRzhk1W5TxshidXupSNl+q2zKhZ24ysFt",
-	"euqIZtUWbV3elpXGd3sEKzUdMS8cyyBarseGFh7wzTgZjVluQ0lN/iw5EGqsicRg7OrAbBUZcZ2lXdhC",
-	"k7G62gLrsyhplCu03bsWCh2aiHt72oCVpgQaU7Q7qtx9tR+bN3eZYqwBwVbQ1hfqAXWZyN/MPJ4XhQdE",
-	"Enu+xeTCr978ztOQ1mkiK9q1BoCdiLhGdvYhNgPsRF2Ofe1IO9gWsBORSrs70vbbBHYMYliW5FrPbXd5",
-	"/2C2B0fRNzgmq5WMtMbt4WHbKJWzzKStJny/VpnR8BKMnQCOYgdOFFFCdLbJNVu8nSgxpWbOLvfxXRQQ",
-	"cYJuHSblNrljgxmDN9nl9IjlYOiuIZkL6ZjDtshUc9I/apat16kPJq5XMPQ6C7k0qjZExWp6kdEkJ2Lo",
-	"r1929jEgXTNym6Ll6kAtYJduhM8Fx3S7eTJM001f8shPhX9WMOZgZiBH5DbC2gAVMJcOaaMM1WmgMnP8",
-	"0ySKLlaRLtuXnhyTOIsGYpa/yQIF5kAei6fH0T57N5p8yDHNGUk4Gnc0TQciXI9pi1zBPnB9S5LwQVrE",
-	"2AtgDa7zIoUKlpUJlZirMoWJnGqc5PGWfjLTFPYoQXFHDEmwt6iXXaMC2zU60ZhyzJGBuLcuNxNCzb8i",
-	"z4RkkY2pNxUSZhA/PQbNpn3pxo1rhOZqm+w+076Axl9Qo7ZEAQwBo2tNrV59wMVg7G+3s036o+SIlZyM",
-	"uqJWpL27o8c0sf9IuOcX6Le5h8zXLscGCqADaRFumki2565MnwvG1ith6DzuDazVel8dzWPt6zUe6wo1",
-	"usK6ZrFuCe3dnZ3Ovmb+JigygWxcMYX+sxTTKLhQEFaIemrOtM43YCmEkVOT/mAGwLKIJBV8hIxJGpGa",
-	"Dg65mKYsHtl6ymUvPYbnAEElmi1q/RVKX8HxbZPnNL89ZFAV0URBe3WvYiiIZcNyPfIHvfvGYsqb2aEl",
-	"A58DXmi2sgYj3Nn03MH0WEt7NCXcJPNdMOcLyRG6GDelrlq0gdIJthQGUtS2VkxB6FqHv0L0cnNm1m2X",
-	"UQP+gLzg0umlTtqERyYa2UVlm7z7LndYAs4EgxgxEERXb2YgcjyC2Kbqk/bl5ChJyWURa3FZ08oLF5/q",
-	"7FmZ21gdt3YugIkIxsbfnt16agfkbgXZ+XcVOjFmpjqpXXRZ9sCs3Mt4MmgrMgUdmAhuuMtNmjPkKRrb",
-	"Elqg9AlgVLKNsqbKVR4A45HCHI0ud/MG69IkI37ZXsrngxTAXtalBYtx5JZi2SZc6smIV9uXtj2T369+",
-	"/9tkfXEVxjnPBd/KGWdT7BYfRi1QR/H7JoUUBYK96iIBnEvrj++v2yYwKIJp3wYd4r/npKurhJAbkek4",
-	"GYzJpJAKC1poKE0ZlaqK3saICt6C9lM7HR9xIc+hTAXUvFOgIW2+YiSsuY/dniXUkO9pTO+7hRghCbg4",
-	"lKKmkvRNJfhgsYyrPP48Ycsrgt9EqPls4osSKPcECnKTtoMyAy6aN9UAeWVE8pKMmvHnUqbFeZoacuyb",
-	"MAhkpfno3CEij8okUZtCoyF2WKRp5L5JbGcJVkAukZaUp2NBplRzXcZZXimHDulMXU7HjMbb5CbTOpk+",
-	"DtQgqPGSGMHRJv2ysnxmCKqvsEESs6veGXwOYNvbzmcSuBGaAGxzZhLMvSqnbVfrd2UgLrO/FotXBmix",
-	"UHqRab2j72WK9fcD5F9rsH1bxTfW5JG0zQGYylimsqXVhDnpWy28DxSfjOkRq5kz53QyLen1y330jGrV",
-	"RxceDI2FqkBI4sxL9yIHM4hjIe2Lu7uRKTfv1vBq8lq/Y1Un7hUHlKjaaW2ez5za5W9lxMDtaZCp5INg",
-	"H4FiCHYbWNkNpC8rNdZ0P7DZ7ttycl2ud1V7Qz+zCbGWIWpOGFmjLNQiS00lUUjOQxMDnoVx5bS1phzp",
-	"bU3HYoKEqGO6EtXF6S7PmcY3PcaM0dxlQXKCUV7xNnnelmbGYkxbCZdkJFxqn6WDNUZuBF105pbXuo+D",
-	"g73ZAjQIBJBHIrdJ39x7jwvFsHyKsWSUzRVd3iJEEZXGCLyE2gjBZD0DzWeOLfnMkLwX3Ak/EVW4nL65",
-	"ZJQ99BiJjLO9UOCnMyi6sEn1tQQ6lwBbUbggcDaQDGsMxyCUO7K3MiW221pQftihbVnmAypBAr5ZAVc/",
-	"spipyfC+qX8B6FPamrAa3nbQqfmiXcqvp7HaLH+DxuoXnbkPKRBmPRngyxnUlt206boEcwN+VvsSQzRp",
-	"TqlEiIACuYZqY8eZMePrgt35Nyz1g5iAKoNZIN9a4Pe+WDGSZR9CutDLB8bheb6G3Ms2HigNvlBVkWXp",
-	"LCK0y1OmFMuhX4upHlMfx1aR2d3ZsWV4TBW4nvdq3IeKwNZYa28gspk6JvTU8IwplShWgGEr8so0+kOC",
-	"pTqY932pfMsC7JnYSSBOurzRJ1EU5jH4L6vX+kQYlrkrbylBL2b1+aZ4E7oYuHOU+IBGifMpKBD2rOwH",
-	"FZ4OZog9ZMIol6sSB/hkS7L8KDExoMH6LF+CUDespvvo53/66OfvY9Xd505+8A2NPObJ3/zy4x++h08I",
-	"1WzI1JPzNV3nTQH3F6xYC7JowIRqHKaai3Hf23r5Gj/bIHBnagYv7hEuuCmmOsWuvkRwY8WpaBQmfsHF",
-	"9NlquVD7gRKZCmXCEVBpaHtlVxPV2bNf6nftp1bfwL5UdGaK6wXowI1CXdf7vGVP+YxMd/NoV1neE0E6",
-	"W+OjsZjNba8cPNYUA9CxkPs4qtw4lGT1yTxZsZBM2iJnBvQMLMqKHRc8fnUzblPAnmvP3iQpVk7D6cmg",
-	"ckfVKkyuNxs4adLUVFaCD7q8TQ1om5I2RcZyyWKzRTOEtFVV4tLxifXaO6ZXnttx7WAI5ZWTKwO+9Bfp",
-	"jAxo1lAx5VbZof6zGHO3FrxuWnB0dMyc4jxeWIoOpDUYhF0shapAWJoPKyCkor4+A54DAqrIDyOwo2gm",
-	"BkI0RDJIpnC4alg1ApZfVCmReixZ5Cw2FQSlilxB54nI2Ta5aag0KPwepfYaCk7BnNNnwyEDpOsNczHp",
-	"m1gDW1XMGGI19Zeg86U0c/2SSystgjehcWztYhN0O1BeA2XSRhtHRC58ATfYAdESRqJdDnxmSNNU4jSW",
-	"aS3Bmi5vN3De8wHGGxHJGOnf+NJtsojV9zXf9OLMSTjMnHzZ0gBbVLkM1shN3LwtiR5Dafdq02cbpJDk",
-	"ZJiMijxcFOJGsTF83zxztCv7deCLZX5EiakboD5XjPhTIQh14lMp+3ZqzheqktKUGrmojsjp85I+X6Wv",
-	"zljtCM/39IaWx1Lvo3whIlS66lXtsgCO/hcvy91VB+pwbJgT2zJ0XuegtqsY6PG1zmpdlObQYXmFEATk",
-	"hnpbvxbGvEumhf2GS41ccp3x9dmUGa/wMxZx2VQ8KhCAcCf+MkEGc9lAQitUVkBDOyhtzkFwWT1TDjcG",
-	"fNpUwvBczl7ng7k+Jbs7O0TLU4zGWnrb3bnQmbcO4+inqnbyGfR96H1ccjf+RDh4FbwDcGquzMLPpsMC",
-	"l87vzXv2RKBkxC1YuhA8W5WnmuBxahFB41GacLYoM/y2feezqT265TUIdHaLGw+dv2p6WLDMBkDPd8mP",
-	"vKL+0Mqz7I5uqNl0LEJeiAVJ5mXgdXPFQBsY+/nxvN5xu/5Mxpr4JmcPMTGDu2K1PUVMr/5nKxWj5dLL",
-	"S/qlx1FXQM8O6kiMWv//sdUFzClvULjSI8L5blqgntqB168g8CLWZgYrfcwGyYSmpH1h++kOxrdQacte",
-	"JryAeJKbAWs/2HvAhtQxRf6wxrxp6lBAMxuRe71yypgozMQB4xAYf7rc2YhiOkO/h0TNsoyFoXd7MU3S",
-	"Wc/UGYAsTdsEQx9El1uhzhpzoeOgXgQu0MiAaOXlQrm2FLYYXo7lrcMCqm1hyiqZIlgT29uZtWLB+cTQ",
-	"s92oMvrVA8a4Nfy0EyXrnVQTKF3VaU47sRD6eSD6uJUn1rUdEH0eY18CbWMT5X0EFp/H1rnWXEraBn5N",
-	"bUdQcSLyegFdQUNinR6UDYocgmtffaN1wGjO8tbeq6/pm4GWVAYGijxt7bXO0yw5f3QB7s2M9Ua10ZoE",
-	"KDA/lczJ+9FW5PV+wqJc9167978DAAD//w==",
+	"7L17kxzHfSD4VTL6fIHucM1gMARFcyYccUPwBYsPHACJoWDzunOqsrtTU51ZzMyaRh8PEQRpekmJsryy",
+	"V4qlubJln2Sv14alW62so9b2H/4mGg5AfIuN/P0y69Gd1Y+ZAUDC899MV1U+f+/nO61YjjMpmDC6tfNO",
+	"K6OKjplhCv67kistlf0rYTpWPDNcitZO6+aIEcFumV4MLxA5IGbESKbYIZe5Jhkdss1W1OL25bdzpqat",
+	"qCXomLV2WvhJK2rpeMTG1A4+prdeYWJoRq2d7a2tqGWmmX1TG8XFsHX7dtS6mrBxJg0T8fTrbDq/oD0x",
+	"Jbngb+eM4Fd2SZniwtD9lJG9G1euXiXtPCNGku2tLRKPqKKx3eYuoeQb37j6POGaUDKUMiEHbNqxPytm",
+	"1JRMuBnB7jQdM/uMUJGQfZlM7Qu5EhqeDrjShlChJ0xFZCAV2b5MRjJXujiIEaMJU+VJVDa1YXe16EjG",
+	"XPj/L4UO6BU+5sZ+GDryFB5Wh0/YgOapae08bcemt/g4H9t/cCb8r5yHC8OGTMFEb0h1wNTV54u5MmpG",
+	"5VQ8aUUtxd7OuWJJa8eonFXnHUg1pqa108pzeHN2I7ftxzqTQjMEQCkGKY9hZ7EUhgn4k2ZZymNqL/9i",
+	"puR+ysa/+21tIeGdymS/o9igtdP63y6WIH4Rn+qL1/ArnHIeuLVhGUkk00RIQwbcwB3HuVJMGKINNYy0",
+	"C8jIRlQzAAvjvrUwQQ2ZyDxNOhGRCsDp7Zxp4wGKazIDABYEteFpSlQuBBxI1HpRqn2eJEw86iMw8oCJ",
+	"C5oombLyKGiaygms3i7uqjikKU8e5dL2yICzNLFHWtAqsq8YPbD4q/KU7RBG4xGxAJkQLghTSipN2lTM",
+	"HbhiuWYJYCsV0ozsUBaxuYjTPGFJx27yVZpasGXJo74BWEpsQQiOfp8RxWhC2vafP7jx+msAVwk1lNCB",
+	"PQVuNPxODmmaM1j7a9K8KHPxSJf+miQ6j0dEMS1zFTO7Dv/6I1zG9RevkGcvP/0McSOThBnKU71DKAHi",
+	"Z1mEpc+k/fTWViciqRwOWVLSe4+vPAHUFuyQKaJHciIsVOFodm/XqWFAfh8xhEhJxlRM/To1GSg5RsIC",
+	"uAvgYXcjc0MoAUzFJ5U3aZIopvUuuW6Z3cYeAJKmU00mIyYsu7Q8kA4pF63IcTCgzJX369uZ4xl26TcM",
+	"yxYcznqHYge7zrTlXw2YMwEmdcGSUyoSKw4ghnjybK/tppSvUDVkjwWruSbSgtMl8ip/zq7mG4LmZiQV",
+	"/7/Zo0ZWBAxt6GDgwKO959YCk5LnGFVMddwyDylPrVD1KFd5NcskckeqDBdDAO1rUpuhYjf+z1fsfzct",
+	"ZVc0haPNAbmV5QN1yB7TqYXuswTu216+gS/39jUTMRxOpmTGlOEoySTUsGUn8Lx953bUsui57N2bfMxe",
+	"HzxPp/YDZMFLhKuodcCREzBh5bs3W9Qu1gqGqZ04ajGq0mkvZfSQtd4KfK8YdTcaeJRJZVjSo6a2FLvt",
+	"DcPHrBUt+Gg/INIDQO50862tp2IES57AfwwJG6A4aWs+FCwhKRcHndAcuTA8XeswceTeSmd6uyrsvonS",
+	"b/l9hLfuDr5+SPXdl6ct97/NYmPX4UDpqshyxLAk4fZsaHqtAlkDmmoWnQGw0TR9fdDaeXPlk3prFkst",
+	"FBEp0ukO4pc9CDKx8izgbRUC6x9SktApkYNBRCiBUeADEJsFAagkCJXRGcBufe7XMzzTiNB0QqegrdWV",
+	"r61FUHX6U6ssPHx4TCRzgFaFqyDsxAdCTlKWDNmYCXMSGBISYai+2pdB+meE1idAWsscG1nlDG+HVj20",
+	"kvk87YwVo+vSltqyAwSLjSne4NyTNYnp3APUhN9ZhVTAqwV5wCXVlx5VN/9W45mdiEjUT2g50BdHVn31",
+	"6csrMBo2zlI5tYDS03lmyZ7dmBRWhgORofLzVOZmVHttPM4FN9Pqb/ZfORjw2B5flu+nPO5VJikegU4X",
+	"pAf+ltY1tFTvMHR9wTtC2QgFpRnQpoYNpZpWTyvhmu7zlJuplUr4AT+QY6l4cBv2EFlo4CE/ZKKHV7sK",
+	"G5hIZQXl3iFTOowzM5svJpj/NnQG5aZ69hmskRs21kEccj9QpZAnL8BWYRSNwczXS7hmVFeRb1/KlFFh",
+	"X7RAFPOMwhJimbB1kBcf9A6ooA3iTyyHwgrvvf1pL5GxQbPp/DIcENvjsppAcLQJFUb3hkwwRdMKXIdH",
+	"tCpeouhE9DR3oufyCw9DsqdA82cVlZAaPvMFqy6hdCFynISGnSH6LJy1zgSv4FdWgYhlmrLYXifRTGhu",
+	"+CEjAxobTdpf/OzOgw++d++Du8fvfvfzzz679/4Hx3/5i4jsXbt2lVBlNsn2Vnu707Hc8sxxl92i48wq",
+	"aa3tre2vbWxdrrPkp7eiR4je/mYsNFDkcIcslVnxv9Wn4Bxz+DcbTTWPaRq8sjG9dRUHvryATpT7H1FB",
+	"D+T/4X7Y/HY2I5wEGVgDVSnM5g4sVqQyM4YppnlimfYOSFLVLy5oksqYpmQoD5kSIFnZQSyIlDu6dHkb",
+	"7rOReJWvPvjjj4/f/Yh88Z1fHP/Dn9Q3finI42tkrhzn6M53j+78y9Gd7x+99xE5uvOPR3f+7ujOn64y",
+	"YBNlrJ9JCT47hJLyP1J+Tvan9hEOEK1GWeuTlLQAT95KEQRFBVA1QJJCw70bC107tGDf0TJX1WLaXV/O",
+	"G/ZN4t4k5ZugAaldMqHcaEJHjIIZ267k7ZzlAAwrcYHVdBMkInNqSfWwYERUS9pfI2MpzEjbExtLxey1",
+	"ZDLl8bRzSq5yUv6hNdN6HBSC6CFTdFjHiac2n3m6GEbk432m7DD7NR4CakwrammWDhoYx3iGI88900vJ",
+	"Nx9bliHFFf/B7ehEus6KGsvqDMVinUoKw8zcSDqWii3d3w18K6j57NsbB+7ixoqKy6pPv1wBKu7/Za6N",
+	"kwVm+CnNVlrrSxQswwXfKv5Y9GUF/gKCq8VlHYBMAKy1RkaQXOOTkIYNTvskX9k4pA3Lenk2v37FaIjE",
+	"PifNiOCeibtPjbYBoF9mpJgeyTQJ07DicQ1hL89h6wxAlZ9Fbl3zcDILg3CzxfWUG10MYScRUU9OWJZr",
+	"5KeiNEgOTsUkbo6YM90hoywOapc4UUmDlV0mdLpJXgMn5sAyDWC/EoUsMqGaoBl389TEZX9akpTFd3nd",
+	"EZkA16hxlNUxdF3kgrCBpV4ReMnuUuYi6dk3UhayzN0Ed16xIOLfxKAE+NqKEZmSQ8W0DmOgNtTkYZXc",
+	"YUjPEmcLRO7oZseYuY/KWfoNF7PM7Sk8ScM1AsDcpPogeIHwdC0mGqe8kaE/BPvjijwbndK9MRe5YTrk",
+	"goJ3Gp7I3DiC1fSslwtuFphgVjJjwivFCS4wYEa1q5nbXbFgt6fgzecJNy8IE+LzdMbsUm4GnjiXzvzD",
+	"k4taXJivVVSxyvGOmRnJ8HwyN7FsMDNBNFXYwgRe/qY9KJkb1oC3MyhdWWTN1bXCReMVOg3M7dDPHflI",
+	"sMpKK6juN914p9ecoF6/0jVlsRI4ArJYJWJxhf3CfKHVXkllHCA6djmWsLKAg+uNEYPgoqvXrr3ee/X1",
+	"126+3HvlhddeuvkyGdMDppEo0zGxUEdULsiAasNUmEYndNpLnVzwzpxlyi/C+ZIwkIWmBL+wnJoW01mu",
+	"XLcs6BDMg8J32ilBRUTdkbQpeUmSJFdg++/U1/DUVnARbs09QMxgQKp744ImXGhDBcTsicgyvT3N6cWb",
+	"8mAqSbtYnhSM5CJlWpPy7mAxq3qvabpgOZVFkNiCDMg5Vj5dfQoQnE5k0MUvq4ucOcKoCrANYK5P5HyG",
+	"O1626FfhpdlV46eNq7lhqDIhiW2dKZHqDVI5WYnu4dD1j4ILbHLEoFmptyK/d283uiFOIoqsa07G95fZ",
+	"AFbc0HoE/MaIKnbVsHGIfme5yuRyidndxDX3dsU2RtPecjdX1ZS2zimXX61huC++WXbaK637DANXSqgt",
+	"zz0q1OYFzoEQ+Cy14bgrOwm1obEXsb2KbedvlWcb1LLXQ8oCdOtU3k60QyYjikTeRSTRoWIM1F5tgZm0",
+	"qSEpo9pYhgPsZX1MKH0eT8+jxRnq8ZVtDCEeBQNIE8UmXmXXDdr96RB0HrrnF+geemOD+6a6ZjAkjORE",
+	"1CWK7a3tZza2Lq3rAXOQ1YQLq3jFZnZaBVJFkxxDH0ZUJBKNQuh16MUSxobHQfC94kwnJ0EYp3+dAdQ8",
+	"PwsEpF0KWp3NsAXyeReaNuegxBuq0do5XIxatzaGcsMrMlkmN5/H94rfN/gYgkQgl8ledGvIzSjf34zl",
+	"+KL9YiNmwjAFf8MS541j6x0ou8XifPUomhHd5zjH8netqqYyprRdyGqfaOOd3yu8HrqgF1I+5DjEyaKK",
+	"Yq5nKDLNMiUP0bIP06wToHfdoaSFMvx8k9xw3veadw6sWynlEDuX6BWD0GpRdX7tIVx+YUx5+sJhWMYz",
+	"aOm1C0teUjy5oFHmb+2IPE2jeXVQEG7IiGYZEyxZWR9IqKHN94HJVvWp9mUuYkbsSJDFEKdUaz5wkdoR",
+	"ufHqzWukUNLnNs0Og67LyjbhDeIsQCVSJyzlh0yxsCMqN/vy1qrctwkw3hhN7SHiDpMArbDsIFEyyxik",
+	"CyVswBTctL2T2bsv1+R3DeaORki4UZhVPJSDcxZsHgxyDvAvA5Hl4JsYUJ7CC7k4EHIiwFJWHpPfSAg5",
+	"XmTsFS4aNM0BY5DCZJCLa/KikuPNzZsywiSDyYjHI1B3RzJX6ZQoahgwSy7shzGbD0GhY5kL05uywMEP",
+	"UilV2xntyL/9CMf7t38iX9vqBG1hq8Sze5F4oaXTTuTXNP/UyBOpyrA6+LoyQbmQqHoWIXB4kbM0eUEp",
+	"tCrVjxFy1ersLuQFnze5MK2dPWwxycIJyg9CC3ypkDVOJGBb6ScUMgqw559aamwFGYQ4I3ddEh5jiSbU",
+	"C44FwAG8zstAm+RVOiX7jLBxZqY1WXkpmShl5O2teSE5Ydp4iaoqhoWiDSqBpHaYHg38tm+XoChEfNXC",
+	"VweKsZSKJdGnbusPSQ7bhXxBFzMyyE2u2CaKHnDKPSFN6D7fgMgXyAOaeMtV9X4t0dpFrQZtfWQyYqUz",
+	"Dy5Y0DHTpDbRiRhxeVtRCYGLgdulhM3hIBOJXsf6UQwYSOKpQ9HctQ5kmspJL8/qFo+ZQaRoClGFyJoG",
+	"d404EXFzQ7pYC5g6dIqz6DILn6scnLv01Y09L+MHlpOy+UUsBIna+ipT164gtNH1fK6N7tCZxc05NitA",
+	"FFqF23nIg3XgLECrnHglCWM9i2DtwwaL0xnbLZE+rDqcf30Vs5e3LTXsYxnOMh3TdH2b6gkQ5HTWJqDO",
+	"VmizuhRPWIKuDHdSFzSB705oYJrF/wPGst5KqXNFMINb1VqnWHy0TmhaYw6inhPJnfxdBXcQv2d+KKDN",
+	"m2MhMFHELE0b5PE8S9YGmYdlnq2iXg3RosVEsyBW3qpbQaTaDhdQsL3qQc5TsxTCsXp05q15zjcqCeI6",
+	"HOMRUfPSQhfc0YLzwZWelsyvRYnXpLSP3o2zPm1ZhPOQ7iVWj2ecJRHZrLJ+1sQiGEdRQd8awrr1hSDq",
+	"Ktg1m4RctHoGYw+AbGgyGUnNSMoHLJ7GqUuxZQkRchJU2l0S/yJJNpZpPm6w1uOzC5r8Ac2oYHZqus/S",
+	"JcpugOUZSQb8FiSJFGN5s1ogDGYSXo6Sk0Ih4ilD3okZ/4RreHwpZLyYuT0Fh+X2vVjrngV7xQZ5MDjk",
+	"upxo4p6C5jZy9avMiI3Rp2FkzZJWtYjIiW4ckia1fULdqpSKA7tdLOcTy1wYloTNNrmIR1QMG9fsYc4F",
+	"dZZr95+tcpzAgDzwVucsT6wCi0HE0DpnyU15wEQozjpWzIRhYh/qWmDNi01yAyq7SBGzXVRuubGKrB5h",
+	"4Ql7A5vhGA038cIEcHhpPkjjAExNbpGhzb3qIxtCCV0ZNYYpu53/682tjWffeufy7Y321puXNp596/+5",
+	"9ObWxvZbnd9ZxYfyLUbVqy7O4RSOFBgCAjXm72GfWa3MUDVkDfGIkCWywPcS+mbGKm2ZLcS+4lhkf0rQ",
+	"rOss3JshE/eAC65Ha8py6wWcKHbI2aSn8+HQCmRSNJk386YnjlivtUbtj6N5zBle6MuOzRkKqtBuaLo4",
+	"HBVfabTSnij6powYtkdUH6R2OrVtzy63uraoDpLBSyqAshEz0+l1VmDJbFxCvuyknF8sCT91qVF+vJWR",
+	"Ym6lsUXJBVGJkIVod4NeK80s2SMeL0gbqhgC9xgwpglVlocKmnYa4hNZnFK1LGg5lDB6ij3alTXDXGmO",
+	"Oe083tLUpNNUvi1eLaXDxe/pevx56JUZaTT48uKM+GqI8iLeMk/yKn6LcIa8NL3FEK3YkGuj6CISGJRn",
+	"wMvFh7li4LPyYmBEqC4zOa28A/+OazaQOlqiEBpaPhTNW06RvBSLr68i+C2jw7nhqSu11dvP4wNmFsvc",
+	"eROUNO2tYQc40io7mFBuUq5N072iZUL39qe9QiM/MY41cABHxGbgcBamKjR1BiADq6xtbIZxzBGxaJai",
+	"V2hO+A5rFDxA8JrqKFSJ1Sx1aCJAzSQiSIccnoXu/jUprjPBJjQ9fbIbCojF0QcFiop35lROMJzLhaBj",
+	"FSlFDFNjwkSCucvcEKiNKLHGlHeZ+6quVuSpGRvWdFo1lPF63fLYG0wd8pitG6pVflXf7PHPf3H8nV/e",
+	"/9V/vv+rT+792T/e+/4vnzv+8XeJVMQ9+ZvffPGTj/FJpWZWxYkZS2G4cN7X/RkHZ+HXDN7YhLGDhE5X",
+	"twa9gR/UnbTPLPH3+L1X5lt2uvpE4XDu25V3U7vPut95tS01bAQUlRd8/YpTxZAbw8ZZE7s5SQT5yIxP",
+	"VyuLhUWGlGrTYz50osk9oHrOztKY/MRinjVm7xVPm71TLmWpoRLhGyNJqD5whYIxf0RbqtJurlHYCUcy",
+	"2c96chCWcEDZwLKsUjBi39VFdcqlZ1yqc4ugtxq7BDUzEACDCYCWJNCGrDLDboW/ehyekQMonl6stwoQ",
+	"5Rbdmh0wV1TKAl1mUhWXeEAqCPs81gJemYVVcf12NBevcOhlxZXoUSUucZkP3Y08v5u3iv2cRRZefXsP",
+	"Kw3vmpc0C2dfrBhz9gsp9iVVzrBPY4MpAYUDrJIeIEAOYxD0mmKByaTB6XcNctjWzk84gIQrmZue55pF",
+	"wf1nl9Tbjyr5072hojE75RgQUHxopdgi1KQYaPvysoFimtG4DC12b25tbS1dAhTsW71+ILtlMCQ7tM6n",
+	"vrZstiIGpPJ5AblrjFOydvvuLByXFXJCq7y0vbXC8L2E8nTaAwtL82VsBerVBAtNzdeIqmY8LFHqe03l",
+	"o45//d5KpaOk4SEAvfR71ZN4aqvB2XQIodc9xQwTIJVOGZ05lEu1gYLuEDbmwkoMJ0ATYOZrAKmvVVCr",
+	"WlL20ghOV96fVU1OBt1VXROtl72MqbgsGlLg5bKRJlamyhQbsNjkaubu7//0x8c//fD4n/7L/U8/no3g",
+	"C9a9Gs7wijWI5DoBws7Itw79CQf8NsXzVgNJA5GkVh1Jp72YZgG0vby1EG1nbRuBUOB5jKzQ3RDRqYNS",
+	"gHbWMXMWRwIbmqdMC4FuIYNp4mAh9InmmWWAli8iFh4M50G7jt41hhQULoDVN0RvcNGDIOalgScoL6yX",
+	"xx21XKzb6vIWzvNNFyK3TAj0meHFLiozNh/FN8sAvHVSowb2/Pkh662D4VkhZ61yurMybn3KYrSlWzuJ",
+	"8WB+f6dOw8Q+Uj4Z0+c88jJXY9fl2kmFRq5N8nw4GfM0p7jo0MpWLrPRXqmcoIl49cK+SaE6zQuBVKWc",
+	"adOzOrOvaL84P9B+Bd1+VsadSvJGYHVYwyFuKNWyXvmmxfVbFlVpMdyk7BQ1elxyFg6zMMboRjxiSZ6y",
+	"LyUuaLe4hcgAZ5nKNfRnv+cbqZxh/09vLdOnZ2kNzrzoZGGWNQ8Wa6mv3L9iHKw6q9hYGkbax5/+7fHd",
+	"Dzr2xKTQ3P704N1P7n30bqdiKMaXQY+2rwS1YezpsFZjDWcHXtVcPHPa/nM/NajqLbffhWd+Ojbuh6kw",
+	"WEjs6Z3adDxLbh6umBDYxyqybaDQDjCHC5rg6ySmWZnY5RhQNaNV5mhZWVLF0cklAXG02OrcyS+69orI",
+	"MpeijL699eq5uY8a0gxOJuqcjlQ1XF9xdUuvoPhkQajGajRvbqSZ1US1U68fZ/gSXT3WQO5xOiC//fAH",
+	"LlMtY4okPoN/Po+1lpwfCqzwyfjBOIp68n3QZFAm2y85uPLdqLKqYgmz8zUeil6zWP3rwrJOqRh2fbtk",
+	"pcSn68e2Qz7/50/v/fQfju9+dHz3k+PPfha5Hx7cee+Ln3wckeO/+Ozep39//5M/PP7OL4/f/979f/3B",
+	"vQ/+OiLH//gvn3/22b3vvPvF+/+85OiX2EWCV7L6N6E6CSt+OlsvYaXPHsLVFhHzcwA/keqgN8Laxq45",
+	"UKXmCTSwNGX5s91KDVCNxdiwyG1XIMJQkRBtcQirpJK2kMTXke3skpkwhZ1qMXaIW+gKO8KDP//r+z/6",
+	"oKHHQWcXirvS2OxUlnpBo4drt54eihV0/OomSlZc8z4tuCsqwkn1PGr2hUCUBcbX25W0ZtNf3woFxto5",
+	"Ng6pgjRWOxncyxtSHbxcTAg/7dVmhZ+eL6a+iTPDr1eK6eFflxfyGi4BOiPSwSBcxrSxP8iJ6pFKwdb/",
+	"4HS1vxpbJDVrNOu4Aou3veF6QSNI+wq2ZUY4axu5kUhNhtLXEcEAkguayIkgGZNZyjqbK/ofsQGQV7Dg",
+	"3pbWvCqilYOxo+sKEu6TtdJqVglRbYjbroR7YmDWWqBlCVIv5SKYhC7VAZEDgtq/8t0GXHPWoo0nV6SM",
+	"14pIRjk0iPDOc2gkxwUj1Be5bAinO9M6F+u03TtFnQsggKkcnshhXv246E9YCm2VAhhLyl6EKt0vqVO8",
+	"cFcFPKxmt3EFUQILWS82P6NTiL8LQgAmII2w86jLLcjo1PJVH0hOfpf4fW2GM3RqceWhOOznGPTUBhwr",
+	"2w8X5dGHEvKBxA6hpQ0ER8XsID8ysnYgb0NpCCVA4xpK7c85jgJ2pxGTihke14nEbPEJFOSJxxMsAFLd",
+	"ANSkcVXb4HJ2CcXeltp1VVYsyWNWxO425RScJu2g6sDImBrzNA3wDCSJFscrm4fEMYZNT6CWLR5ahEXV",
+	"WUISyzLazzz7LPl98syzm8/+72HycCretnqV0iJHuKamhS4zENMaPKY5cFmSPAEBFojPi1MwSt6xkEOe",
+	"RVBKyW4fXkhKMYe+cuObgVajAvMQre5V0JMdRImIFFdX/IkyS+Uao66o8vmIBC4VPsir/1dfAmUch8mL",
+	"f8nMpSNw1688ItUbj7pi9sYjMmCOqZP2AApQGemJwr/9yPKV30eOEpFvSy5Y0hVA67qtXdJtdSJSAxT/",
+	"r1thATQRKWAm6opSkCBty8oWzkdq07mPi+k8EbeyRMERUPGYQ81KA/LTVpsByCtctg+pc8RCvrug5QM4",
+	"llcwP/tlwfsr2YWLArguAL+XSRdxvNyQMpOeH0LEsD715ezw8Dj6MDSdGbbVOGmnG0P1geNudcK3R+wj",
+	"LwLE1NBUDkmbG00suaPEnk1nc3mQ0azJ2E3YtJ0TdZQsgGQuDOo/fHb/ow9X6QG3dmfdGRgICKEUG0Kn",
+	"cngB+ttnuUve1vVat0fvf3L0/v88eu/XK4TseMiaV5utQmuvy865i4nQaP4gw5wnDJOuLOkitICY+joy",
+	"JeVAMepCMNcqvFsH4+DlFm6l+QbVL++8+irZZ2bCmCBbWztbWyAXb1+2f9UL1NZaH9g3QznVl6Lt2zv4",
+	"5/bt3wlhsF1N6qoznkZE8eM0NLBYWQypj7NOl5R1qN8KpUjnVlb0hS6O3SsJPSxLHCwSNKpnMM73hKAB",
+	"rLlWbanRTvhgwJRGEzg1rnqdlQfmWnJ01mkA0ViWRObOs+itlkXhjUpDRJonHELUnVbngtFF4uoHWvRb",
+	"XlEEs55xwsIWhZcchI5woYSTcMBllbe4zlK6oCjYqj2QqDa9fF0j04Jkj0N5sOZgSqZr9nSHL2YyCirn",
+	"1XgzJ6q5PHPQAZct+B7IZCTJSKaYJouFLwjVvlyC/RyLjrRrBlFnQbdqMBWuTWpXOGt6JyJsc7hJHvzx",
+	"x/f/7Ofk81+/++D9P67HJPXtwP1dSGgh3Va3BXZY6uaHfqtcEyHdKi/ormhTglu4oDs7fn1mxESxSLc8",
+	"lNBXamsbTuyZPY42FJD3tWKMI6VB4WRhq/gSZooq2MmYCx+I2IpaVn8KJkWGu6jCcCGweaMMqyhSIXKB",
+	"zvSxdH+YnGnvX0+E/9uMcuX+HCjugiuoyZX9MxT08UbRSeMkcLogtXKdtvtumOBZSHXwihwGfP5rmGbX",
+	"8Z+vTMJCLfteqRq1rZSF7ZEm1NVhaGiT6bqmrWVxx08aCPVCu9qiHnJv583lADQzJmVJj4uVbbEgzy/Q",
+	"0ioKxtITh3cbdKezrcU3Z0P3EQ9+udXF1DdZb3g3nGmL18AmHIyfiFGcBAvm7L18TFPiDDMHLCsq8eMJ",
+	"1MTqS5tPhyKBVk9zKRGn3nk95DQS6O1BIy2ikmcurm6fQ6sdlwoOXiMrBXZFzU0Nmk1hoYuIa/AC7h85",
+	"AEyFhqavWylyIFVX4LjeWdWmVlFzXK76CCaTuXHzU3J569lOzchUQfMS8YrNb4WiJNHKRTIlkzxmSVTw",
+	"LqoPLmhilcrN6plDwsRWOFEhjNuz2ryQ9iB8S3J4zSv3uOhVSj5Hp7UXEN9L0sMf3t/6ZgSHwLNo24R7",
+	"LFDnvWwRv6xDYfEi1v9J+boyt1eY1rDLlUrWOra5NS2ZhRGzKZxqNbqNTXQZTbxGvaK0X/2s1xh4cNKC",
+	"oTNeognlhothzzcMiUhZSSQixWN/7hHJIeGm/B+LTnpjds0QMTd466zqz57A1oo9j2broZbQXrv2GkAv",
+	"zZ9GVDoL145Dyofl1wFZJs4VN9MbdkZf0I4qpASwDKDd+FMxwMiYrHX7NsSnDeQ8GF3NMknan//63Xv/",
+	"8F87UJpkxMg+jS3lG/CYISNL+JAbmpKyQMeG6zbgVSACMURdkSh+yLDvQsHKynqfZqRkPhyhO3vv2tUd",
+	"woWhBywirOz4A96irihct1QkwO5obuSYGh6T8r4jeFr21tvsiq544ZCpKXHJDq79Q38vNyOpnIdphzyH",
+	"dRcrZROwZkJ/k1yXKdM7pI+6UR9rOkVd0QelqU9oqiUx0DNVG5bpiPRBrXJPxlRAx3kYFEuWucaj9k8Y",
+	"DFk9WF4sk94kkPyBVc2uv3iFPHv56WdI30G4Xe9FV3zyd7+tpejvkMtbW8jZu2JfJtOK/mrIH9x4/bWI",
+	"XN7edry/fGFfMXpgOb7KU0bacEnQuwMU2qQruCB9zF3pdyIrF7gh7DZxiEQynGXATT2sDhCUtEtJBn+w",
+	"e4bECXtSOMZE5mliB+hskj1fdLS4Liy9qbvCFfLcJNdev3HTP9ZkJIXMFelfTdg4k4aJeLrxdTbt79h9",
+	"MaOmZfSCtmr6AZtitCCcg2ImV0K7GqxKW+jSE6/Cu5AwRAoMYti7drUM/m7ttC5tboFclDFBM97aaT21",
+	"ubX5lGs8DEh5sdqsxEUsWbqCzU8Sq3Jxbfb8S1CRI5NC4wfbW1tYYUsYp4FUweDbTnVFqnPqTsVgRTmx",
+	"kff2XPFLRDxaDHt561LTGopNX/yGoA41WQIfbT+7/KPr1LBX+Jgb/ObpradWmuiQ8pRa8R+W7gTaZd/5",
+	"ZDMgwvl4TNW0tdO6RpUR0GrRNSdpP/jhX33+r+/d+69/8eCHfwXBF3QI4ZvOQgyRlpnUAYC4AjY5dx0W",
+	"lBQdM8Os6tOQuFS+crGCCF9nU8hicsjynIvdXBmYlgMLKny36yBiVM5uz8HxpTOeOgRwe0nigAbRZvFF",
+	"vkpTK6X4L04Cm6vA2YtS7fMkYQK/WAGar0gxSDmKJJcvrTDFTSlfoWrIEF+2l39wVRzSlH+V8GsvSQgl",
+	"WRXLpkGkuh21LhbCIEZXOiSb6RE+YvEBUn4UOoAN4g96qg0bk5gKEtvXSFsxzRM7Z0RcBb1pBDKJZsJ0",
+	"gK1hmyEGNG9AecrFENmpVcqJzuOYaV0Nk4ecQStH+CIx/VJOR3ZzQVcFIVKK9nY+KrqiW0UjoljM+CFL",
+	"ui1XtwkCT0FYmqBtgBHLqSoSWMZUV8DLO2Qy4imDIFX/tM46yzHtGG3qm2WxCxpC5afuCQQCuSh/bQhm",
+	"y2/kWSfC9k3AYe04VqIQdMzFsCv6MHq/EBCc4gx8OEgdK/L+l5NA+gU+Fhrp9Y95GnkdilO6/n5YhR1m",
+	"f0XGRUOaco5Z9eT2OXF9AomrhwnwpRW9S13orjIuuL3qLvZ01xUw9XQXnMcL5VznXp5BWW4h8+2cQTIL",
+	"OsZq9uwSIJcaxpfi/xXUvVd4Ey7FEYhTyOQLqYQ9DzA4hMQZktEhqtygGzJhoHDrlxoHn1Dxwyvn9jbG",
+	"uaHApL0WGhHBJlZbRR2yDfp/VeZHPysiiWvCWyDJjPVcJnR6QfvUOQIhpFyQMkgocs1TUdLoYpJyt+VN",
+	"03vXrnbFmFFvDEEBRxvoRozduhSjySZ5wzL3/lysSZ9oZtDk4tegcqHJgGrMc6FW0KAp+KF3SB+cCL0U",
+	"TNvIvvsJnfofukLTKRnJCXyPK+r7GBk7Qh9Hp5YT2S307dj4JMT8X2LmCpzfQ8RJnCCAj9BDBh8+2crs",
+	"zTJ384JGEARQclbcoMwNZmPdCNd75KYVuxRNiU8ZR0uzRusg+qKoceFxUlRsMtUIOSt1UxNDT5c8I1RM",
+	"/ackU+yQy9w3DBhzrVmySV6ww+NPeiQnmkywx0BXoMfLdZiAdsyQpmWhdWwHdswN22J7/3fkuGHRgaAr",
+	"Bozp6mdMMQxNhz1UItldAHtUMYM5h54TwqE/iGvAPPUdQgJoYFnpFTzwlXhp0bOiQIAz691y+9T88TQ2",
+	"q0p/l7OzW7mTfYRs9slkmq4dicdzB/QuTTIvuSYiMOD6jGhZM5LN6DG5s9sias862C3CQtlUFwsmBXM9",
+	"oWqFe7qC3XIuMqmwsLGLfRnwW5YqTOxgY5owF+5sn1CebpI9N/GsgdpTi6SccaeSFwpG/YnixjDs7ATH",
+	"gsjfxX7F9tdNUI69Rl5sEbaGuywpV4hA3LByO+LFw1FvYew1VNvts535BrbXWcClXcsY7V8811ufPAID",
+	"oFDgvZCTJaI3tg9bYBS8Dv1aKLly45uk/Y2bL278HtrApCrCZCh57vVXgVrcGPGB6f3B1RvEwlkGrrwR",
+	"Y0aD5wwawhB2C7yi3OySPhOxTLgY9p2pkBs7CgohCTMsNizp4Hy0K1yDPCUnzkbmEljTfCxqHWfsIC+I",
+	"Ycr1aIfc+/n3j//ke6RtZ7Cy0tGd/3H03neO7nx8dOfv8NfeARW0E5Gj939y9P7/PHr/vx2991dH7390",
+	"9P7fH733/5M2UKJORI5//d7xx5/d/7PP7v2X/3j03n+HVz/qivZcfVD77sefHX/4R6TtLaM75MEnnx7f",
+	"/e92ZUd3/r+jO987uvOnR++9d/Ted+Dt3xz/+r8d3bn7xd997/juJ1FX4NtHd+7e/9u7D37y42j2owc/",
+	"/O7x33z33o9+GhHsH4FOlchV/IjI579+94sP/x77TBzduXv864/vffrnETn+k4/v/eH37/3op13R9i0t",
+	"h/yQiZ4UneLxD//DF3/7rp38ow8jcvzT/3j/l39470c/JW0M5OlJERWMw2pa9lTvf/9fjj/926M7d+99",
+	"+hcPfvinR3fuFksk7TLjrBOR+Tfv/4/3Pv/sj8o3mUjskMe/+dWD//RPx3/+43v/6eekXXq00bb84N1f",
+	"HN25+/lnHx7f/YS0PfNC1tYV/XuffkggWWTj0raVnrGg2i659/NfkktPwe9P29+xqlq/s0mcT1xOLPCB",
+	"jbtIfkRr+AWN9vBdAkQB2zMGrUEuG9SFeHWF711idxcRLcvEHF/lNSo99mjJLgqXkFiOGZECXMZcgeqh",
+	"d1FDKDzDuGiMbLHysv3BDoO4USBQgR+uUwO+g9yaFN5kbGHq0Qvs3NCME0SBrph5n7Spne6CrtjwD9gU",
+	"14H2cbCa8SGoFHb5nc2u2MMxgXvH1EoKZJ9hM0xqCE1TF3m3ve1xvW8/6G+Sm4XBvCvs2WgstsOq12cl",
+	"jR1Xn0bmmooEksLhxnLNSJ9nmXSdMYNKNZ6Ba8q6mkLhaVlNpyioeYvmRlbK47h/czPY+D37BRDOb3Md",
+	"DDSfT1G2IiS4YYpWqRADAqsub6bvW3b2CTojtnbxDH774Q8K4LF/F/08XejBPivahmKr8sB+Yf7wZl30",
+	"52yw5GK/gmG3zMVYH9bFnmqM4NeeeeaZ7Utfmz+gFYSts7OF1Dr8BoStogO8P0HUbUuEpekZ8PnnFAjW",
+	"otDIy2SLIozWCnsQ0lYWeVgsDGAbzoXWauwa8ZDN1aHBirC21W6p1kHlq2YCrzT5WGgDd30vz7XyUyIT",
+	"AMuMyToqXL2W6dbtT40WP0Sgi+/w5Haj2a+P/V36lk+BKn2DieQlxZMLmrhIaegTQ95g+yMpD4hiroFz",
+	"O1MyZlqzJOqKhA2YUpa6uMXZP/dlLmIWkUTJLLM//Pbdn3UiItOk2Bcy0Ikbm4OGrQ5ZQmRuNE9YEXkI",
+	"AfV9CC276F7XFzUTyVDxpA/B+Rg4KGRXYFbWfj63G2pyxUi7f+OF155/6frV53tvvPDcy6+//vXetW88",
+	"98rVK72vv/CtfidCoyFyJEuz8BygEphlSlgPDOrpoHdhk+yV2yZwoGRMD5iLG0Sxo1+80d+FKD97NmDT",
+	"gPPBD+w2+vgoQVu9FYd1UYYPq/O46AIcuMEIX+2nEyaP0KC5IGg8ac2yrXXI5MOnP9WmSQ1GhVK+40YT",
+	"17jo5FaCy8s/ek2aF2UunmRq9LpwB+tIEEi2KNF55CKa8oTQfUxSWYUcXcSuZs16/huKG2ZF7lhmRZ4I",
+	"3m8bdICiW1dEXLMu4oJGOdORS9DpF83T+lUdHShPxxW1tMI4N1gHjrnW3xd0V7BbNDbpdANMgFbT2q04",
+	"PGAlVgNjsVSJE2epdv67wn3g8dbVDfQnBCZGl6yH+UAemVED0bli6ZRI1RWZ1Jrvp1OS8ATieKmCgO12",
+	"f0B5ypJ+RPq5OBByIuyfnnR0IDRqH/rBma4AXQlXBUnsdk9QGYzFUpShvKjHVMN+nEkjm3ZFOxepj4+C",
+	"S4ECZzxNyds5yy15rPTLxJFYglpaZ5O8yG/hgRTxxzRJlB0PD5QPvO9zoqQY7pTTDCXqVM4uDK93hRSW",
+	"awizSV7h4kD79CX4gt3KuGJl0VOcQQqrMic8CRHM6wAnj5hmRieLhHpIVttaA7YGo63MppG7bmKkh69H",
+	"aohdlyifW25PRvYtbSeUIJWJiKMxVl5xNMZzW/DIYFPLTiPpL/uKBFW5l5hxPUUeohhRbc8TAPCy8c4T",
+	"HziA2S1F9X2wB4A+4dMmGmLhcxMuFIFV1OiUOLuZI8YZtfL9XtGPxoUMAPvGqBltpewspTFz4S6WP/br",
+	"1eL7TT1toC6LlfUTiilIBFQHNRub04YcX3tGCrQVjBBxab9jOu2KjGpdVP9x9YdgwCKwQmPuHeGmE2If",
+	"1/Iq/J69Ly/Qc+gRm5lWQp6y0q4z45479Z7gSH+88gIxq1gJyGVRb6F9Dy0J+uIYoxAaTRTXq936kVoF",
+	"Yu4LGdBVi/WWyP0pZrZhUpmjQT6IP+VW7DXldxcgKGHXVyoYsDIsoiuqgULoTsTdVr8GsX7X56CDt43A",
+	"0ruiXamKv0PKpnydaK5ePiqxZad/4jr9dwUdSzEsNjdjTw3txOUAwAntT7siYdpwgZuws/hO/1agy2Zz",
+	"pKpHuklexUoFVFVCD331gvmSWGjaccoaOlld1aAi+97qN64tTNlbz94YDQSjIXEpY9F83Aq4b2YCSywj",
+	"guASMmUYQ4buhV0IM5mMIC6kCEEQ0nTFgAuuR8wqs1NNtCTtvi/8AA6E/k4ZUebgQjGnAY251lwMOw22",
+	"GBdmcx1OYb14sGbt4gzjw+Y8OpY3YD0nRyqg9VOsD3fJXhyzzOwQ7x/BHFqqDzQ4uK7c+GaTh8apQ7U9",
+	"OPcT8KKoFevDkMPpYdqW6ldz2zUpn3f81M/nwV9+cP/P70bH7/6/6MCqRiJQsj81jEhlMXNM1UGgq3tY",
+	"vVJuEef289PLuJ4EOsrje4NYKkPaWAMTTCGdCPKvCYJuo/4C6s2GsWC+0B9VNOZY0UsrMyhpHXBa1ooh",
+	"zvgsH1MoZ9l15OwiOfGszkH+tCCPBsZKqxKmY5oi24+cFu8cdJEv/g/RKxGmBM7GdjaCP5pvE+kql4bT",
+	"o6XlTIaVAPNYPBCXA4WopGDn5qonMZKZqgMofFGY2yHqZhFEu3jfRrUD+AKG9HABTm5dRjgQnjgW38ZS",
+	"MRFJ7QF0di0f6Yp2H+H192N92LfcpT8rOPWL6i2TkUyZDxoWIKEOeMqirlgkVlgRtRLT6G0emDwE4/r4",
+	"qq6AcMamNIWyAcG5aLquaPoVi+SoN8dolnZXGgP6VTSIsl78qqDZOY8/bVgImGgL/1nZXAhr/iD9aNt/",
+	"Mgoln7xsi6QLeveyGSnXpXBYirhcuPVy7WMTQM9Y9sQDtfuux6T8e/AB+PqIckCwrCgYyKngTF+AI9Gk",
+	"fe8nH37+m191FmX8hAo/hAW+L0fNh7LBwyMu94Cge14Q59+dmbyGXdMLGquU+vaRiIUNBBnq0S2myPjK",
+	"4yTJ0BjgDO0BWISvjS3e0KkXK2Z055GWSPhquOidsoMn1uhqWUKt4QK/rOS6bG7wiOn1Va1zljjongdT",
+	"fHxOt59Eug13W7ElQIMHxK7dCkWC+Ddo+yCx8UrIxYnIWURgJyxlWJp8NvzsUB40oeJjMpXhmpIvtbXs",
+	"SS32ZE8+DIENcOarPC0SFtZKHyvKN68WHYLFr+etNdeoMj56FztTHlBBrS6KsesN9pi3azMvLcweTEjz",
+	"LnLn7K3kPBKI+S1qDXBXQKX9rW9961sbr7668fzzjVlmUN4cvwxnEbmy8F9xO1GlzPbCjB93xoX6XK11",
+	"WFGlz60+JycGFnMr55xh0450WsS1WGQy7JZprPnm/ptNA5qLUnAVCdcVBfGzq88/CohsMjdOimLu56ke",
+	"p0z1cO6NSraZZwXLoeui79C9uMKgf+nkkBam+Bix6duGc9cZqYmUP7EVl9z5nqFSXtzYo9R3zlFyWqNu",
+	"F3TRAB8bT2OxBxcQSVU6JSmjh/bp/pS4Vm2rVWqyeO9qMESQ0QFV26AJppOSpKrE9iZ0iooQ9lSDMG7P",
+	"mDbJdYgvHGL6TS4mDIsnDKVMSKZobDjkHgm/G9fNP5UTplzCZMLilCqW+ChM7npvsltZSrnQPt6OSMG0",
+	"yyBFshVTAbHaOA7EHgppZ6x0smA+rzXl4sBFOHInkGos6+SST7tCin1JFYR+Q84lhKWHE4hiqRKPeqei",
+	"bF+S6si4lcdTP95TsFBxZHvOX3rTy3nYx6NSlSH/0rdwG0SEVmgjkC1RJY7QOef4L38BOd7T2XqZFeN7",
+	"Xawpyt80R4u4VhploRzlILWIPcQh667GMq2/K+y6tXFKv68/6X9k6aAyuC9xOaQZyZgiCR9jtZ6uaMOr",
+	"v/3wBzjQDsHGTYeskkPpiKWyY0PvVvhmxIcjpnz2u6vBSfalGVlCH4+KtjAbeWbJKdMjmSZF4H9TeMle",
+	"5fC+nLpFucKXsWH5YjXDMuLKns4lnFO6yUqUcf3ioxrkF+gwgwOV6skWDXz6lgXnCkqXJdGbxZ8XZV5B",
+	"IU10LK3wcem37/7p01AZ0mVmtD//50/v/fQfju9+dHz3k+PPftaJCLvF4hzMHe7hgzvvffGTjztRV4zo",
+	"PjeatI//4rN7n/79/U/+8Pg7vzx+/3v3//UH9z74605EuDBMYfNimpL28T/+y+effXbvO+9+8f4/dxxZ",
+	"8EIVieUYtrzZFf396Q4cRd9RGF1v6yQnokqF2s6GOM1c5UsudmcaVzppCHMvQCbyA3NDjJSdTXLVEBcz",
+	"beSEujm7okrtLJRCnJySQ8W03iRv+Pzr4E12BT1kCiJTZkhMkRIyR2si19rK/oi5g3gwyWw7R18ZfzAo",
+	"y361IZHfUsuMckXkoLp+3dnFCiJWFPUlxYqmWAsEvmKEJ0LmK3bzeMS+YvpSyjuXAM8lwJUkwBrV2586",
+	"7JfKF/ZwhAHEow5poybXaeAUcxKgK0652LB1xb/0+MSc09iN3PLPsky3O5CzCq87l5jmbUIeMi0D1COq",
+	"GOECvVFWKgExYjarMyr6b0KwuSZcxGmesGRNuell6pLiKxMaOdcEDEtnmhFXyYZ9MrUywiFHdUUOyBc/",
+	"u/Pgg+/d++Du8bvftSLQ+x8c/+UvKgW9TGC7zi41ogLLckHmZ1e4CaGFZ64yqVnkC9m4MuFTKFoyAutS",
+	"e+/atauEKrNJtp9pX0LvPpiyNmQOIg3UKPDNuO0B5/Gout3OJukP+SErZTFa9Bwj7e0tO6YruIOix/wC",
+	"axUNqLEDgOGtDXYoq4JNuGY7xZXZc8GCNkY6SQX3BuEIdl8dKyX612ekxKLvatEn2y22WEJ7e2urs2vF",
+	"V5cWzKH+qZzYE7DzWBAT0kBiLdoKFSMxFTFLoVIIdTWH3ADY5ZSkUgxRtNJOJabxgZCTlCVD3zC9kNmG",
+	"DM8B0jisYMdSbFeGx7dJnrMS4wGDJqeVKg0OUhLoV+YT0yvEf0JdyEazQOeJ4BMgzbmtPJZyEQUvCRQk",
+	"9bTHUsKzFB8XzPkSP/Ry2bnAeC4wosnQkz4oOO4LyCNXbFPhvOvrSIhQg6G5pN3NohQZBKFgzyZnGyx0",
+	"XnjkaioUtSVctequKCgdRLA44pYAUysaZ8RS4REkvsA1aV/hhzwlV2RilXbL7y5dfqqz4zV/5+3c2LoE",
+	"rhYYG397duOpLdD+DdS0vmUwcmbqGkb7RZfFwt3KK6XiHOmVmdHEclXccFe44sBQ3tL5aNCTY08Aayv4",
+	"WhHUFPW6wQljsFpRVxTzBhts8KG44i/lySDnsJd16fliHLlhWHZOGM8Jo0MYLxO68twV9+dv/+gHZH2l",
+	"Gca5KKTYUEywCU2bySMYNvH7JtMmCuY79UUCSSq9KNVAv00CgyKp6ft0W/z3gi6a/CD18V37xrk2WMrf",
+	"UpqUUW3qJNo5lCHSpP3UVqdKfKHiTlkH08qwEh1S8411Yc19RlXKmTY9JpKepdb9YiFOWQFpep/GB4Rq",
+	"0ocIRCmCbQJeEMmTRPFek+I6Qs05zTuneQ8phUaiDklzI61OH1eEmXZBKRzKWxlxhhitTAwrJcuaaeBe",
+	"lil5SFMnFlUdGgTKJFZJcodIFZVVbn1BLkt1BnmaRsU3rogX1G3dJQbioScjSSbUSr9MMEVTwsZZKiFt",
+	"GIqjdQU0/Nwk19m3WQymHbTGUBf145RwX7WYlW2JQ5TpeRbzhL1QOYMngD5VtnNOoM4J1MPxjgNFANKj",
+	"mKtyXukA3taxYsyqRisTorIe4GJV1REebVimSZ4RI0m/UjuwvxsQw6Toir6bADpz9UnbHYDrzeW6vXrL",
+	"sCB9b5Xug+RFRvSQzTio52yUVmvul/voOVNjH8MKYWhslQUKp2CVAoBkfwqJKKR9eXs7IgPO0qRcw5v8",
+	"rX7HmxJFpWOkRlOnkRA25M2Q1a0MGYRiOoJYyqPgLYF+BH4b2FsONFmvgc/YQsELv+sb2nWF3dXMG/aZ",
+	"L7PrBVMrkUbezQ7d0FLXXRfKNaLJHc/ChSa1JyNqIrutyUiOkZl0InLAMjNnmugKxSzNtGNMGVVFXUxB",
+	"MK0t2SQvyjSVk408w3ZQG1xoMpRFsUfPy2YEamc0wADT8lp3cXCIIPAADYI51JbSm6Tv7r0npGHYwcRZ",
+	"9sHmjmVzfCVLSAMqjfN4CTMjBMs3Omg+dXbEl4ZtvVSc8GMxDZfTNzet8oeeIJEpfBEUZKIpVP4/Z5Dn",
+	"DLJqzi0JR1HWtmaAhHoCgRK3LhQADBwF61qZm3rQXNBWvSC9Zb8Q6CcKNNMbC+wjT10tK911jTSABJb+",
+	"M+ypuBkMtHzZL+WrGX7gln+G4QcvFy5M5CJYO80REMWgafR5MMJZBiOUhNohn7fjyQE6qSdUIz5A328n",
+	"d8DbFg/WRbqL73j+DVHadRFpgZbtUb/yxYr5IbuQWIaRh+Dun5fMUP5SLGYc+ph5Fz50JmVZOo0I7YqU",
+	"GcNUZ5Ps+SY8s+P4ZjzbW1u+m5HrpNirvJr0odG5d7/7G4h8uS+X/eykngnVKBiDmyuqtDqtDgmxB8Fa",
+	"1nvlWx5dTyUQBUoblDf6OHrrPISYyvq1PhaRy91VZSnByMr683Pp6ly68tIVBv6IInypSiwoKSJ9DKic",
+	"XgOFZmf7U6SAZMyo0KsSePhkQzN1yF02cbD3zDcgCRC7it//1X++/6tPsPv4c8c//q4lgO7J3/zmi598",
+	"jE8ItYKUayxZtZkWMU4QlAYrtuo0uqShS4RrVOPCwhU75DLXQGPboPZnZgov7hAhhWsqPWHsADKThPPp",
+	"1OwaLi6+yHb0XcOhJwElOpXGhbmj6aJdaT/NTWfHf2nf9Z96qwfcmJ0au2yGe9a8bvd5w5/yKcXGsyed",
+	"teU9FsLpe0809r2BDhdFgwrh2D3xkPtVa4hzTlYfMVllswBT0VhzzbTv2ejIh6MnuuaZh1jKWcd8Uyqj",
+	"B9ZGfbUG0YXF1TXZqnUJQxrDNYZOpanr/AUfdEWbOvLk2uXkGVOaJW6LbgjtO7YkZUipodDnPXImQ7/j",
+	"mYMhVNROrkwGs1+kUxLTrKEbi0fqL2k24lo051x9PUv1teDEDobmKbuXSUA4CBZYyJfiVCBhr4opoCqj",
+	"3XsKUhOoyVIdROCPsGIYGDIgQl4zg8PVSyYgWlXbVXFtx9K5YolrB6tNRLx/YywV2yTXnZwBhvOKrAGZ",
+	"eegpmYBbZK5DH9fVnn/OKW3lFw12t5RmBJrwARHxu0PkJjRJvH9pjGE0VMwgMmmjryAil76GG+yAggsj",
+	"0a4ASWlA01TjNF7sWkIzuqLdIDteDIiOEdGMkf61b9wki4TVvpX8KjUkSLiEBPmmp4BOqa8kAShXE6Mr",
+	"UGhIIqKlz0JwzhIf/M4VGfBhrsLl/a/lZ0btzl688yv7Kkh2Ze2TElPPZblzWQ5DW0AJqxH1WQZSa4p4",
+	"Ytkt1LOkqc7joq4eJ6+z9WQ1hjtlMyw835M7LB5K943yhYhQXTQ3a5ftaOy/eFnFXXWgLcR5da/HKn36",
+	"ppYlmpN20X+0Ist1IiLYhGnjWn7Mtu5qIh/LG3wg4je0r/tKOBH3NPpuzrhTiB8WO2OU5U7hZ+zBcp7Z",
+	"fBb4AOyCFqcta4WTfFAVVqYDnSw3WW5IKodDMN2CqrJ63Tu8VpDMXVuGSsCtE8tHVBcFQby61N7e2iJW",
+	"g2I0sfra9talzrxPHkc/UTeUL2HUkN3HXgHvj0VmryN3AEvdlXn4OesE06XzV+Y9VwzOQ3cBHDxpKZI5",
+	"feelesGiEysFlhamXLBFlZ1v+ne+nBbPYnkNarjf4nkZkYfQT04blvliEKVn0jtnIxfPbJmt4yokpkpx",
+	"BsyXtL1vEuqIaEOn3hBI84QDZ/bFzCYjGQr0WVBNuqxW0dxq1lcTeHLCc98odn2eVHLOmR56VEeFB2H5",
+	"6FpgxAkKIdh/NlI5XK5qvmJfehhF4O3sYGtLkBr9uy0F7075DDVhOyKc77m16PFaiyb+ItYv9/4yuAgx",
+	"cChhMR/TlLQvbT7dwcQfqn1Hai5ySLS5HghAAgceOAU7rgEtGLcd9x/kJsey8d4NVk0Ww5Jd4O0Db15X",
+	"FE6/hE4xFEujmblMEqK3egnl6bTnisJDQVK3EjiIrvA6u49NSOgUHYW4QKfiY9CCkMYvtuiFquyvUBY0",
+	"YH/AyvBFuq2jmSMK5a3KnXm3JJyPPRJv2YNX9xkT3pPX5qbaIBkuhENfuU5zfSqP0U+CoINbeSylRgvC",
+	"OE/hXgFj0rmkdC4pITAgpU2kYEUMA2k7GuR6R4MVMiJv5zTlZhrS2u2gLM4VZP+/+U5rn1HFVGvnzbcs",
+	"dmmmDj0e5ypt7bQu0oxfPLwEuOfGesdLK15jspjsfioFssqPToar/oQt426/dft/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

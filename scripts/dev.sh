@@ -91,6 +91,7 @@ cat <<EOT
 
   Ippo is running.
 
+  Console       http://$IPPO_HTTP_ADDR/console/   (sign in with the admin token below)
   API           http://$IPPO_HTTP_ADDR/api/v1   (docs: http://$IPPO_HTTP_ADDR/api/v1/docs)
   Health        http://$IPPO_HTTP_ADDR/readyz
   Temporal UI   http://127.0.0.1:$TEMPORAL_UI_PORT   (payloads decoded by $IPPO_CODEC_ENDPOINT)

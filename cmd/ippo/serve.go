@@ -13,7 +13,9 @@ import (
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/activities"
 	"github.com/ippo-center/ippo/api"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/codec"
+	"github.com/ippo-center/ippo/console"
 	"github.com/ippo-center/ippo/postgres"
 	ippoworker "github.com/ippo-center/ippo/worker"
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +64,12 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 			WebhookKey: cfg.SendGridWebhookKey,
 			Contact:    api.Contact{Name: cfg.MailFromName, Email: cfg.MailReplyTo},
 		}}
+	// The staff console shares the API's listener and the application layer.
+	ap := &app.App{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log}
+	con, err := console.New(ap)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	var httpSrv *http.Server
 	{
@@ -72,12 +80,17 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 			if h, err = srv.Handler(); err != nil {
 				return err
 			}
+			h = con.Mount(h)
 		}
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
-		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		// Time-outs, so a slow or stalled client cannot hold a connection:
+		// a body is at most 1 MiB, and no answer takes a minute (a step
+		// waits seconds for its lifecycle; a month's CSV streams quickly).
+		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
 		log.Info("http listening", "addr", ln.Addr().String(), "api", withAPI)
 		go func() {
 			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -100,6 +113,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 	acts.Clock = clock
 	srv.Email.Links = acts.Links // before Start: the link pages open with the API
 	srv.Start(clock)
+	ap.Clock = clock // before Start: the console reads it once open
+	con.Start()
 	if clock.Compressed() {
 		log.Info("compressed program clock", "month_length", clock.MonthLength.String(), "program_today", clock.Today(time.Now()).String())
 	}
@@ -164,7 +179,8 @@ func prepare(ctx context.Context, cfg config, db *postgres.DB, log *slog.Logger)
 			return err
 		}
 		if t := cfg.BootstrapAdminToken; t != "" {
-			err := db.EnsureToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, t)
+			err := db.EnsureToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", DisplayName: cfg.BootstrapAdminName,
+				Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, t)
 			if err != nil {
 				return err
 			}
