@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Category is the ground on which a person may use the program.
@@ -74,15 +73,14 @@ func (a *Applicant) Normalize() {
 // an application that cannot be eligible from starting.
 func CheckApplicant(a Applicant, p Policy, today Date) error {
 	var f Fields
-	switch n := utf8.RuneCountInString(a.Name); {
-	case n == 0:
+	if a.Name == "" {
 		f.Add("name", "is required")
-	case n > 100:
-		f.Add("name", "must be at most 100 characters")
+	} else {
+		f.Text("name", a.Name, 100, false)
 	}
-	if utf8.RuneCountInString(a.NameKana) > 100 {
-		f.Add("name_kana", "must be at most 100 characters")
-	}
+	f.Text("name_kana", a.NameKana, 100, false)
+	f.Text("supporting_body", a.SupportingBody, 200, false)
+	f.Text("consent.wording_version", a.Consent.WordingVersion, 50, false)
 	if a.Email == "" {
 		f.Add("email", "is required: the program reaches people in writing")
 	} else if addr, err := mail.ParseAddress(a.Email); err != nil || addr.Address != a.Email {
@@ -108,7 +106,7 @@ func CheckApplicant(a Applicant, p Policy, today Date) error {
 			f.Add("category", "withdrawn_since and supporting_body belong to the hikikomori category")
 		}
 	case CategoryHikikomori:
-		switch latest := AddMonthsCivil(today, -p.HikikomoriMonths).AddDays(1); {
+		switch latest := LatestWithdrawalStart(today, p.HikikomoriMonths); {
 		case a.WithdrawnSince.IsZero():
 			f.Add("withdrawn_since", "is required for the hikikomori category")
 		case a.WithdrawnSince.After(today):
@@ -137,6 +135,27 @@ func CheckApplicant(a Applicant, p Policy, today Date) error {
 		f.Add("consent.wording_version", "name the version of the consent wording the applicant agreed to")
 	}
 	return f.Err()
+}
+
+// LatestWithdrawalStart is the latest date a withdrawal may have begun for
+// it to have lasted months full months by today: the period that starts on
+// that date (its first day counting) must have run out, by Civil Code
+// art. 143, before today. Counting months back from today instead would
+// accept some applicants days early around month-ends (on 2025-08-29, a
+// withdrawal since 2025-03-01 has not yet lasted six months: that period
+// ends on 2025-08-31).
+func LatestWithdrawalStart(today Date, months int) Date {
+	ranOut := func(start Date) bool { return AddMonthsCivil(start, months).Before(today) }
+	// Start near the answer, then settle on it from either side: periods
+	// that start later never end earlier.
+	d := NewDate(today.Year, today.Month-time.Month(months), today.Day)
+	for !ranOut(d) {
+		d = d.AddDays(-1)
+	}
+	for ranOut(d.AddDays(1)) {
+		d = d.AddDays(1)
+	}
+	return d
 }
 
 // Worker is the read model of one worker's lifecycle, with the personal

@@ -2,7 +2,9 @@ package ippo
 
 import (
 	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -99,4 +101,51 @@ func TestPolicyAt(t *testing.T) {
 	require.Equal(t, 50, PolicyAt(versions, d("2026-03-31")).Capacity)
 	require.Equal(t, 60, PolicyAt(versions, d("2026-04-01")).Capacity)
 	require.Equal(t, 50, PolicyAt(versions, d("2020-01-01")).Capacity)
+}
+
+// TestHikikomoriPeriodAgainstAnIndependentCalendar checks the six-month rule
+// on every day of five years against a calendar computed another way: a
+// withdrawal that began on start has lasted the months once the day that
+// corresponds to start that many months later has come (or, when that month
+// has no such day, the first of the month after it).
+func TestHikikomoriPeriodAgainstAnIndependentCalendar(t *testing.T) {
+	p := DefaultPolicy()
+	firstDayAfter := func(start Date, months int) time.Time {
+		y, m := start.Year, int(start.Month)-1+months
+		y, m = y+m/12, m%12+1
+		days := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		if start.Day <= days {
+			return time.Date(y, time.Month(m), start.Day, 0, 0, 0, 0, time.UTC)
+		}
+		return time.Date(y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	for today := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC); today.Year() < 2029; today = today.AddDate(0, 0, 1) {
+		td := Date{today.Year(), today.Month(), today.Day()}
+		for back := 170; back <= 200; back++ {
+			s := today.AddDate(0, 0, -back)
+			start := Date{s.Year(), s.Month(), s.Day()}
+			want := !today.Before(firstDayAfter(start, p.HikikomoriMonths))
+			a := validHikikomori()
+			a.WithdrawnSince = start
+			got := !slices.Contains(fieldsOf(t, CheckApplicant(a, p, td)), "withdrawn_since")
+			if got != want {
+				t.Fatalf("today %s, withdrawn since %s: accepted %v, want %v", td, start, got, want)
+			}
+		}
+	}
+}
+
+func TestLatestWithdrawalStart(t *testing.T) {
+	for _, c := range []struct{ today, latest string }{
+		{"2025-08-29", "2025-02-28"}, // the case: 2025-03-01 is two days short
+		{"2025-08-31", "2025-02-28"},
+		{"2025-09-01", "2025-03-01"},
+		{"2026-04-01", "2025-10-01"},
+		{"2024-08-30", "2024-02-29"}, // leap year
+		{"2024-08-28", "2024-02-28"},
+		{"2026-03-01", "2025-09-01"},
+		{"2026-02-28", "2025-08-28"}, // 08-29 to 08-31 all run to the end of February
+	} {
+		require.Equal(t, d(c.latest), LatestWithdrawalStart(d(c.today), 6), "today %s", c.today)
+	}
 }

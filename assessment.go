@@ -2,7 +2,6 @@ package ippo
 
 import (
 	"fmt"
-	"unicode/utf8"
 )
 
 // Dimension is one of the four things an assessment scores.
@@ -149,13 +148,9 @@ func ValidateAssessment(a Assessment, today Date) error {
 		}
 	}
 	for _, d := range Dimensions {
-		if utf8.RuneCountInString(a.Comments.Get(d)) > MaxNoteLength {
-			f.Add("comments."+string(d), "must be at most %d characters", MaxNoteLength)
-		}
+		f.Text("comments."+string(d), a.Comments.Get(d), MaxNoteLength, true)
 	}
-	if utf8.RuneCountInString(a.Comment) > MaxNoteLength {
-		f.Add("comment", "must be at most %d characters", MaxNoteLength)
-	}
+	f.Text("comment", a.Comment, MaxNoteLength, true)
 	return f.Err()
 }
 

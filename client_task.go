@@ -3,7 +3,6 @@ package ippo
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // ClientTask is a client company's piece of work (案件) that workers are assigned
@@ -35,12 +34,11 @@ func (t *ClientTask) Normalize() {
 func ValidateClientTask(t ClientTask) error {
 	var f Fields
 	check := func(field, v string, required bool, maxLen int) {
-		switch n := utf8.RuneCountInString(v); {
-		case required && n == 0:
+		if required && v == "" {
 			f.Add(field, "is required")
-		case n > maxLen:
-			f.Add(field, "must be at most %d characters", maxLen)
+			return
 		}
+		f.Text(field, v, maxLen, field == "description")
 	}
 	check("type", t.Type, true, 50)
 	check("client", t.Client, true, 200)

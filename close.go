@@ -139,7 +139,25 @@ func CloseMonth(in CloseInput) (MonthFigures, error) {
 	}
 
 	// Actual and fee: one line per rate period, then drop the empty ones.
-	m.Lines = feePeriods(in.Wages, first, last)
+	// The periods cover the contract days of the month (a worker under
+	// contract 12/14–12/26 reads 12/14–12/26, not the rate's 12/1–12/31),
+	// widened to any logged day outside them so every log has its line.
+	linesFrom, linesTo := from, until
+	if from.After(until) {
+		linesFrom, linesTo = first, last
+	}
+	for _, l := range in.Logs {
+		if l.Date.YearMonth() != in.Month {
+			continue
+		}
+		if l.Date.Before(linesFrom) {
+			linesFrom = l.Date
+		}
+		if l.Date.After(linesTo) {
+			linesTo = l.Date
+		}
+	}
+	m.Lines = feePeriods(in.Wages, linesFrom, linesTo)
 	for _, l := range in.Logs {
 		if l.Date.Year != in.Month.Year || l.Date.Month != in.Month.Month {
 			continue

@@ -199,7 +199,40 @@ func TestCloseMonthFeeLines(t *testing.T) {
 		logs  []WorkLog
 		lines []FeeLine
 		total int
+		// The contract (from zero: since 2024, still running).
+		from, until Date
 	}{
+		{
+			name: "a contract inside the month: its days, not the rate's month", month: YearMonth{2025, 12}, wages: kanagawa,
+			from: NewDate(2025, 12, 14), until: NewDate(2025, 12, 26),
+			logs:  logsOn(60, NewDate(2025, 12, 15)),
+			lines: []FeeLine{{From: NewDate(2025, 12, 14), To: NewDate(2025, 12, 26), RateYen: 1225, Minutes: 60, AmountYen: 1225}},
+			total: 1225,
+		},
+		{
+			name: "a contract that starts mid-month and goes on", month: YearMonth{2025, 12}, wages: kanagawa,
+			from:  NewDate(2025, 12, 14),
+			logs:  logsOn(60, NewDate(2025, 12, 15)),
+			lines: []FeeLine{{From: NewDate(2025, 12, 14), To: NewDate(2025, 12, 31), RateYen: 1225, Minutes: 60, AmountYen: 1225}},
+			total: 1225,
+		},
+		{
+			name: "a contract that ends mid-month across a wage change", month: YearMonth{2025, 10}, wages: kanagawa,
+			from: NewDate(2025, 4, 1), until: NewDate(2025, 10, 20),
+			logs: logsOn(60, october2025(2), october2025(20)),
+			lines: []FeeLine{
+				{From: october2025(1), To: october2025(3), RateYen: 1162, Minutes: 60, AmountYen: 1162},
+				{From: october2025(4), To: october2025(20), RateYen: 1225, Minutes: 60, AmountYen: 1225},
+			},
+			total: 2387,
+		},
+		{
+			name: "a log outside the contract days widens its line to it", month: YearMonth{2025, 12}, wages: kanagawa,
+			from: NewDate(2025, 12, 14), until: NewDate(2025, 12, 26),
+			logs:  logsOn(60, NewDate(2025, 12, 28)),
+			lines: []FeeLine{{From: NewDate(2025, 12, 14), To: NewDate(2025, 12, 28), RateYen: 1225, Minutes: 60, AmountYen: 1225}},
+			total: 1225,
+		},
 		{
 			name: "logs only before the change: one line", month: YearMonth{2025, 10}, wages: kanagawa,
 			logs:  logsOn(60, october2025(2)),
@@ -273,8 +306,11 @@ func TestCloseMonthFeeLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.from.IsZero() {
+				tt.from = NewDate(2024, 1, 1)
+			}
 			m, err := CloseMonth(CloseInput{
-				Month: tt.month, ActiveFrom: NewDate(2024, 1, 1), Logs: tt.logs, Wages: tt.wages, TargetPercent: 80,
+				Month: tt.month, ActiveFrom: tt.from, ActiveUntil: tt.until, Logs: tt.logs, Wages: tt.wages, TargetPercent: 80,
 			})
 			require.NoError(t, err)
 			require.Equal(t, tt.lines, m.Lines)

@@ -83,13 +83,16 @@ type EmailEvent struct {
 // StaffTodo is something staff should look at: an escalation, a failed
 // email, a suggestion to follow up.
 type StaffTodo struct {
-	ID        string     `json:"id"`
-	Key       string     `json:"-"`
-	Kind      string     `json:"kind"`
-	WorkerID  string     `json:"worker_id,omitempty"`
-	Title     string     `json:"title"`
-	Body      string     `json:"body"`
-	CreatedAt time.Time  `json:"created_at"`
-	DoneAt    *time.Time `json:"done_at,omitempty"`
-	DoneBy    string     `json:"done_by,omitempty"`
+	ID       string `json:"id"`
+	Key      string `json:"-"`
+	Kind     string `json:"kind"`
+	WorkerID string `json:"worker_id,omitempty"`
+	// WorkerName names the worker for staff, read with the list; it is
+	// never stored with the task (a name changed later shows as it is).
+	WorkerName string     `json:"worker_name,omitempty"`
+	Title      string     `json:"title"`
+	Body       string     `json:"body"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DoneAt     *time.Time `json:"done_at,omitempty"`
+	DoneBy     string     `json:"done_by,omitempty"`
 }

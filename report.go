@@ -121,7 +121,7 @@ func (r MonthlyReport) CSV() string {
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"項目", "値"})
 	for _, row := range r.Rows() {
-		_ = w.Write([]string{row.Label, row.Value})
+		_ = w.Write(CSVRow(row.Label, row.Value))
 	}
 	w.Flush()
 	return buf.String()

@@ -21,6 +21,12 @@ type Statement struct {
 	MonthFigures
 }
 
+// PaymentDue is the day a month's statement is paid by under the terms every
+// contract states (PaymentTermsDefault in activities: 毎月末日締め、翌月末日
+// までに): the last day of the month after it. The statement carries it
+// (Freelance Act §4: the payment date is set and told).
+func PaymentDue(m YearMonth) Date { return m.Next().Last() }
+
 // SuggestReview reports whether a closed month calls for the kind
 // suggestion to review the schedule: the worker was below the target and
 // the contract continues after the month. Someone whose contract ended in

@@ -85,3 +85,18 @@ func TestTargetOver(t *testing.T) {
 	require.Equal(t, 80, TargetOver(versions, YearMonth{2026, 3}))
 	require.Equal(t, 70, TargetOver(versions, YearMonth{2026, 4}), "the target in force when the month ends")
 }
+
+func TestPaymentDue(t *testing.T) {
+	for _, c := range []struct {
+		month YearMonth
+		due   Date
+	}{
+		{YearMonth{2026, 1}, NewDate(2026, 2, 28)},
+		{YearMonth{2028, 1}, NewDate(2028, 2, 29)}, // leap year
+		{YearMonth{2026, 5}, NewDate(2026, 6, 30)},
+		{YearMonth{2026, 11}, NewDate(2026, 12, 31)},
+		{YearMonth{2026, 12}, NewDate(2027, 1, 31)}, // across the year
+	} {
+		require.Equal(t, c.due, PaymentDue(c.month), "%s", c.month)
+	}
+}

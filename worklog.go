@@ -2,12 +2,16 @@ package ippo
 
 import (
 	"math"
-	"unicode/utf8"
 )
 
 // MaxNoteLength is the most characters a free-text note may have: a work
 // log's quality note, an absence reason, an assessment comment.
 const MaxNoteLength = 2000
+
+// MaxOutput is the most a work log's output may count: far beyond any
+// day's work, and within what PostgreSQL keeps as an integer when a month's
+// logs are summed.
+const MaxOutput = 1_000_000
 
 // WorkLog is the work done on one day on one task. Time is kept in whole
 // minutes so that sums and fees are exact; the API takes hours as a decimal
@@ -56,7 +60,8 @@ func HoursToMinutes(hours float64) (int, error) {
 //     recorded (alreadyLoggedThatDay, in minutes) must not exceed
 //     maxDailyHours: more is almost always a typing slip;
 //   - task_id is required and must be a task the caller knows (knownTask);
-//   - output must not be negative; quality at most MaxNoteLength characters.
+//   - output must be from 0 to MaxOutput; quality follows the text rules
+//     (CheckText), at most MaxNoteLength characters.
 func ValidateWorkLog(w WorkLog, alreadyLoggedThatDay int, today Date, maxDailyHours float64, knownTask bool) error {
 	var f Fields
 	switch {
@@ -81,12 +86,13 @@ func ValidateWorkLog(w WorkLog, alreadyLoggedThatDay int, today Date, maxDailyHo
 	case !knownTask:
 		f.Add("task_id", "%q is not a known task", w.TaskID)
 	}
-	if w.Output < 0 {
+	switch {
+	case w.Output < 0:
 		f.Add("output", "cannot be negative")
+	case w.Output > MaxOutput:
+		f.Add("output", "must be at most %d", MaxOutput)
 	}
-	if utf8.RuneCountInString(w.Quality) > MaxNoteLength {
-		f.Add("quality", "must be at most %d characters", MaxNoteLength)
-	}
+	f.Text("quality", w.Quality, MaxNoteLength, true)
 	return f.Err()
 }
 
@@ -170,8 +176,6 @@ func ValidateAbsence(a Absence) error {
 		check("from", a.From, needFrom, "the time work will start")
 		check("until", a.Until, needUntil, "the time work will end")
 	}
-	if utf8.RuneCountInString(a.Reason) > MaxNoteLength {
-		f.Add("reason", "must be at most %d characters", MaxNoteLength)
-	}
+	f.Text("reason", a.Reason, MaxNoteLength, true)
 	return f.Err()
 }

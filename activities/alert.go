@@ -50,13 +50,18 @@ func (a *Activities) AlertStaff(ctx context.Context, al StaffAlert) (NoticeResul
 	}
 	// The recipient's address and SendGrid's reason (which often quotes
 	// it) stay in Ippo: staff read them at GET /api/v1/outbox/{id}.
+	name, err := a.workerName(ctx, e.WorkerID)
+	if err != nil {
+		return NoticeResult{}, err
+	}
 	r, err := mail.Render(mail.StaffTodo{
 		Center: a.Center,
 		Title:  "メールが届きませんでした",
 		Body: fmt.Sprintf("次のメールが、%s。\n種類: %s\n送信ID: %s\n\n宛先と理由は GET /api/v1/outbox/%s で確かめられます。"+
 			"宛先が正しければ POST /api/v1/outbox/%s/resend で送り直せます。必要なら、別の方法で連絡してください。",
 			what, e.Template, e.ID, e.ID, e.ID),
-		WorkerRef: e.WorkerID,
+		WorkerRef:  e.WorkerID,
+		WorkerName: name,
 	})
 	if err != nil {
 		return NoticeResult{}, nonRetryable(err)
@@ -75,4 +80,21 @@ func (a *Activities) AlertStaff(ctx context.Context, al StaffAlert) (NoticeResul
 		return NoticeResult{}, err
 	}
 	return a.deliver(ctx, alert)
+}
+
+// workerName is the name staff know a worker by, for emails to the center's
+// own address; "" when there is no such worker (the email still names the
+// ID).
+func (a *Activities) workerName(ctx context.Context, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	w, err := a.DB.Worker(ctx, id)
+	if ippo.ErrorCode(err) == ippo.ENOTFOUND {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("worker name %s: %w", id, err)
+	}
+	return w.Applicant.Name, nil
 }

@@ -285,6 +285,11 @@ func (a *Activities) composeMonth(ctx context.Context, e Email, w ippo.Worker, m
 	}
 	d := mail.MonthlyStatement{Center: center, Name: name, Month: m, TotalHours: hours(s.TotalMinutes), TotalYen: s.TotalYen,
 		LateYen: s.LateYen}
+	if a.PaymentTerms == "" {
+		// The default terms fix the date (翌月末日); terms configured
+		// otherwise state their own.
+		d.PaymentDate = ippo.PaymentDue(m)
+	}
 	if d.AbsenceURL, d.AbsenceUntil, err = a.statementAbsenceLink(w); err != nil {
 		return nil, err
 	}

@@ -448,6 +448,7 @@ func TestCloseLateWork(t *testing.T) {
 	require.Equal(t, "monthly_statement", mails[len(mails)-1].Template)
 	require.Contains(t, mails[len(mails)-1].Text, "あとから記録したもの")
 	require.Contains(t, mails[len(mails)-1].Text, "今回のお支払い額: 1,225円")
+	require.Contains(t, mails[len(mails)-1].Text, "お支払い予定日: 2026年6月30日", "May is paid by the end of June (翌月末日)")
 	logs, err := f.db.WorkLogs(ctx, a, &april)
 	require.NoError(t, err)
 	for _, l := range logs {

@@ -60,21 +60,27 @@ func (a *Activities) compose(ctx context.Context, n Notice) (composed, error) {
 		if f.Extension {
 			kind = mail.ContractExtension
 		}
-		optOut, err := a.link(links.ActionOptOut, w.ID, f.TermEnd.String(), f.OptOutBy)
-		if err != nil {
-			return out, err
-		}
-		absence, err := a.absenceLink(w.ID, f.TermEnd)
-		if err != nil {
-			return out, err
-		}
-		d = mail.ContractTerms{
+		// A term the contract ends with (the center's notice came too late
+		// for the extension that starts it) is followed by no extension:
+		// the email says so and carries no opt-out. The read model covers
+		// emails enqueued before the workflow said so itself.
+		final := f.Final || (!w.EndsOn.IsZero() && !w.EndsOn.After(f.TermEnd))
+		terms := mail.ContractTerms{
 			Center: center, Name: name, Kind: kind, TermStart: f.TermStart, TermEnd: f.TermEnd,
 			HourlyYen: f.RateYen, RateBasis: mail.RateBasisMinimumWage(p.WagePrefecture),
 			WorkContent: mail.WorkContentIT, Place: mail.PlaceRemoteOrOnSite, PaymentTerms: a.paymentTerms(),
-			NextExtension: f.NextStart, ExtensionMonths: f.ExtensionMonths, OptOutURL: optOut,
-			AbsenceURL: absence,
+			Final: final,
 		}
+		if !final {
+			terms.NextExtension, terms.ExtensionMonths = f.NextStart, f.ExtensionMonths
+			if terms.OptOutURL, err = a.link(links.ActionOptOut, w.ID, f.TermEnd.String(), f.OptOutBy); err != nil {
+				return out, err
+			}
+		}
+		if terms.AbsenceURL, err = a.absenceLink(w.ID, f.TermEnd); err != nil {
+			return out, err
+		}
+		d = terms
 	case EmailExtensionReminder:
 		optOut, err := a.link(links.ActionOptOut, w.ID, f.TermEnd.String(), f.OptOutBy)
 		if err != nil {

@@ -39,14 +39,14 @@ func (a *Activities) composeGraduation(ctx context.Context, n Notice, w ippo.Wor
 		if err := toStaff(f.On); err != nil {
 			return nil, err
 		}
-		return mail.AssessmentOverdue{Center: center, WorkerRef: w.ID, Due: f.DueOn, StaffMissing: f.StaffMissing, SelfMissing: f.SelfMissing}, nil
+		return mail.AssessmentOverdue{Center: center, WorkerName: w.Applicant.Name, WorkerRef: w.ID, Due: f.DueOn, StaffMissing: f.StaffMissing, SelfMissing: f.SelfMissing}, nil
 	case EmailStepUp:
 		return mail.StepUpRecommendation{Center: center, Name: name, StaffAverage: f.StaffAverage, SelfAverage: f.SelfAverage}, nil
 	case EmailStepUpStaff:
 		if err := toStaff(f.On); err != nil {
 			return nil, err
 		}
-		return mail.StepUpRecommendationStaff{Center: center, WorkerRef: w.ID, StaffAverage: f.StaffAverage, SelfAverage: f.SelfAverage, Threshold: f.Threshold}, nil
+		return mail.StepUpRecommendationStaff{Center: center, WorkerName: w.Applicant.Name, WorkerRef: w.ID, StaffAverage: f.StaffAverage, SelfAverage: f.SelfAverage, Threshold: f.Threshold}, nil
 	case EmailFollowUp:
 		return mail.FollowUpCheckIn{Center: center, Name: name, Months: f.Months}, nil
 	case EmailHandoffNotAcked:
@@ -57,7 +57,7 @@ func (a *Activities) composeGraduation(ctx context.Context, n Notice, w ippo.Wor
 		if err := toStaff(f.On); err != nil {
 			return nil, err
 		}
-		return mail.HandoffNotAcknowledged{Center: center, AgencyName: h.AgencyName, WorkerRef: w.ID, SentOn: h.ProvidedOn}, nil
+		return mail.HandoffNotAcknowledged{Center: center, AgencyName: h.AgencyName, WorkerName: w.Applicant.Name, WorkerRef: w.ID, SentOn: h.ProvidedOn}, nil
 	case EmailAgencyHandoff:
 		return a.composeHandoff(ctx, n, w, out)
 	}
@@ -87,7 +87,9 @@ func (a *Activities) composeHandoff(ctx context.Context, n Notice, w ippo.Worker
 	if err != nil {
 		return nil, err
 	}
-	staff, err := a.DB.TokenName(ctx, h.CreatedBy)
+	// The center's contact is the person who handed over; a token that is
+	// no one's (the bootstrap admin's) gives the center's name instead.
+	staff, err := a.DB.TokenDisplayName(ctx, h.CreatedBy)
 	if err != nil {
 		return nil, err
 	}

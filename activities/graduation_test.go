@@ -62,10 +62,15 @@ func (f *gradFixture) consent(t *testing.T, agency string, items ...ippo.ShareIt
 
 func (f *gradFixture) provide(t *testing.T, c ippo.Consent, noteID string) (postgres.HandoffProvision, activities.HandoffOutcome) {
 	t.Helper()
+	return f.provideBy(t, c, noteID, "staff:x")
+}
+
+func (f *gradFixture) provideBy(t *testing.T, c ippo.Consent, noteID, createdBy string) (postgres.HandoffProvision, activities.HandoffOutcome) {
+	t.Helper()
 	on := ippo.NewDate(2027, 4, 1)
 	id := uuid.NewString()
 	p := postgres.HandoffProvision{ID: id, WorkerID: f.worker, AgencyID: c.AgencyID, ConsentID: c.ID,
-		Destination: ippo.DestinationGeneralEmployment, GraduatedOn: on, NoteID: noteID, CreatedBy: "staff:x", On: on,
+		Destination: ippo.DestinationGeneralEmployment, GraduatedOn: on, NoteID: noteID, CreatedBy: createdBy, On: on,
 		AckBy: on.AddDays(14), KeepUntil: ippo.ProvisionKeptUntil(on, 3), EmailKey: "handoff/" + id + "/agency_handoff", Seq: 5}
 	out, err := f.acts.ProvideHandoff(context.Background(), p)
 	require.NoError(t, err)
@@ -157,7 +162,10 @@ func TestNoConsentNoEmail(t *testing.T) {
 
 // TestStaffEmailsGoToStaffAndNameNoOne: escalations go to the policy's
 // staff address and name the worker by ID only.
-func TestStaffEmailsGoToStaffAndNameNoOne(t *testing.T) {
+// TestStaffEmailsGoToStaffAndNameTheWorker: staff emails go to the center's
+// own address and name the worker with their ID, never their email; to-dos
+// are listed with the worker's name, which is not stored in them.
+func TestStaffEmailsGoToStaffAndNameTheWorker(t *testing.T) {
 	ctx := context.Background()
 	f := newGradFixture(t)
 	p, _ := f.provide(t, f.consent(t, "ハローワーク藤沢", ippo.ShareWorkHistory), "")
@@ -174,7 +182,7 @@ func TestStaffEmailsGoToStaffAndNameNoOne(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, ippo.DefaultPolicy().StaffEmail, e.Recipient)
 		require.Contains(t, e.Text, f.worker)
-		require.NotContains(t, e.Text, "鎌倉 花子")
+		require.Contains(t, e.Text, "鎌倉 花子さん")
 		require.NotContains(t, e.Text, "hanako@example.jp")
 	}
 	require.NoError(t, f.acts.CreateStaffTodo(ctx, activities.StaffTodo{Key: "todo/1", Kind: activities.TodoHandoffUnacknowledged, WorkerID: f.worker, HandoffID: p.ID}))
@@ -187,5 +195,31 @@ func TestStaffEmailsGoToStaffAndNameNoOne(t *testing.T) {
 	bodies := tasks[0].Body + tasks[1].Body
 	require.Contains(t, bodies, "ハローワーク藤沢")
 	require.Contains(t, bodies, "スタッフ評価と本人の自己評価")
-	require.NotContains(t, bodies, "鎌倉 花子")
+	require.NotContains(t, bodies, "鎌倉 花子", "the name is read with the list, not kept in the to-do")
+	require.Equal(t, "鎌倉 花子", tasks[0].WorkerName)
+	require.Equal(t, "鎌倉 花子", tasks[1].WorkerName)
+}
+
+// TestHandoffEmailNamesThePersonAsContact: the agency's email names the
+// person who handed over (their token's display name), and the center for
+// a token that is no one's (the bootstrap admin's), never a token label.
+func TestHandoffEmailNamesThePersonAsContact(t *testing.T) {
+	ctx := context.Background()
+	f := newGradFixture(t)
+	person, err := f.db.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "鎌田のノートPC", DisplayName: "鎌田 一郎", Role: "staff", CreatedBy: "test"}, "secret-person-0123456789")
+	require.NoError(t, err)
+	bootstrap, err := f.db.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, "secret-bootstrap-0123456789")
+	require.NoError(t, err)
+	for _, c := range []struct {
+		token, contact, agency string
+	}{
+		{person.ID, "鎌田 一郎(", "ハローワーク藤沢"},
+		{bootstrap.ID, f.acts.Center.Name + "(", "とらいむ"},
+	} {
+		p, _ := f.provideBy(t, f.consent(t, c.agency, ippo.ShareWorkHistory), "", "staff:"+c.token)
+		e := f.send(t, p)
+		require.Contains(t, e.Text, c.contact)
+		require.NotContains(t, e.Text, "bootstrap admin")
+		require.NotContains(t, e.Text, "ノートPC")
+	}
 }

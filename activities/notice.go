@@ -39,14 +39,17 @@ type Notice struct {
 
 // Facts are the non-personal facts an email needs; each email uses some.
 type Facts struct {
-	Waitlisted bool      `json:",omitempty"`
-	Position   int       `json:",omitempty"`
-	NoteID     string    `json:",omitempty"`
-	Extension  bool      `json:",omitempty"` // contract terms at an extension (not at signing)
-	TermStart  ippo.Date `json:",omitzero"`
-	TermEnd    ippo.Date `json:",omitzero"`
-	NextStart  ippo.Date `json:",omitzero"`
-	NextEnd    ippo.Date `json:",omitzero"`
+	Waitlisted bool   `json:",omitempty"`
+	Position   int    `json:",omitempty"`
+	NoteID     string `json:",omitempty"`
+	Extension  bool   `json:",omitempty"` // contract terms at an extension (not at signing)
+	// Final marks contract terms for a term the contract ends with (the
+	// center's notice ends it at TermEnd): no extension follows.
+	Final     bool      `json:",omitempty"`
+	TermStart ippo.Date `json:",omitzero"`
+	TermEnd   ippo.Date `json:",omitzero"`
+	NextStart ippo.Date `json:",omitzero"`
+	NextEnd   ippo.Date `json:",omitzero"`
 	// OptOutBy is the last day the worker may opt out of the next extension.
 	OptOutBy        ippo.Date `json:",omitzero"`
 	DueOn           ippo.Date `json:",omitzero"`

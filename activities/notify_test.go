@@ -355,10 +355,10 @@ func TestAlertStaffAboutABounce(t *testing.T) {
 	require.Equal(t, []string{ippo.DefaultPolicy().StaffEmail}, m.To)
 	require.Contains(t, m.Subject, "メールが届きませんでした")
 	require.Contains(t, m.Text, res.OutboxID)
-	require.Contains(t, m.Text, r.workerID, "the worker by an opaque reference")
+	require.Contains(t, m.Text, r.workerID, "the worker by ID")
+	require.Contains(t, m.Text, "鎌倉 花子さん", "and by name: the alert goes to the center's own address")
 	for _, body := range []string{m.Text, m.HTML, m.Subject} {
 		require.NotContains(t, body, "hanako@example.jp", "the address and the reason quoting it stay in Ippo")
-		require.NotContains(t, body, "鎌倉")
 	}
 
 	// An alert about an alert is never sent: a broken staff address cannot loop.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/api"
 
 	"github.com/stretchr/testify/require"
 )
@@ -21,6 +22,22 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	n, err := e.db.CountRows(t.Context(), "workers")
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "one applicant, however often the request is retried")
+
+	// What is kept to replay it holds no name, email or key in the clear.
+	staff, err := e.db.TokenBySecret(t.Context(), e.tokens["staff"])
+	require.NoError(t, err)
+	_, fresh, err := e.db.BeginIdempotent(t.Context(), staff.ID, "intake-1", "POST", "/api/v1/applicants", []byte{0})
+	require.NoError(t, err)
+	require.True(t, fresh, "the key is not stored as sent")
+	require.NoError(t, e.db.ForgetIdempotent(t.Context(), staff.ID, "intake-1"))
+	kept, fresh, err := e.db.BeginIdempotent(t.Context(), staff.ID, api.IdempotencyRecordKey(staff.ID, "intake-1"), "POST", "/api/v1/applicants", []byte{0})
+	require.NoError(t, err)
+	require.False(t, fresh)
+	require.Equal(t, http.StatusCreated, kept.Status)
+	require.NotEmpty(t, kept.Body)
+	for _, personal := range []string{"鎌倉 花子", "idem@example.jp", "hikikomori"} {
+		require.NotContains(t, string(kept.Body), personal)
+	}
 
 	// The same key for another body is a mistake, said plainly.
 	other := applicant("other@example.jp")

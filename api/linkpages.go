@@ -11,12 +11,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/internal/clientlimit"
 	"github.com/ippo-center/ippo/links"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/jackc/pgx/v5"
@@ -524,8 +523,9 @@ func checkForm(fields []LinkField, values map[string][]string) (LinkForm, map[st
 				problems[f.Name] = "時刻を選んでください(例: 10:30)。"
 			}
 		default:
-			if max := maxLen(f); utf8.RuneCountInString(v) > max {
-				problems[f.Name] = fmt.Sprintf("%d文字以内でお願いします(いまは%d文字です)。", max, utf8.RuneCountInString(v))
+			// The same text rules as the API and the console.
+			if e := ippo.CheckText(v, maxLen(f), f.Kind == FieldTextarea); e != nil {
+				problems[f.Name] = e.Japanese()
 			}
 		}
 	}
@@ -568,37 +568,15 @@ var tokyo = func() *time.Location {
 	return time.FixedZone("JST", 9*60*60)
 }()
 
-// rateLimiter counts requests per client in fixed windows. It remembers
-// at most maxClients clients per window; beyond that new clients are not
-// counted rather than refused, so a flood of addresses cannot lock
-// everyone out.
-type rateLimiter struct {
-	mu     sync.Mutex
-	per    int
-	window time.Duration
-	start  time.Time
-	counts map[string]int
-}
+// rateLimiter counts link-page requests per client: a bounded LRU of
+// clients that never stops counting (see clientlimit).
+type rateLimiter = clientlimit.Limiter
 
+// maxClients bounds the clients remembered at once.
 const maxClients = 10000
 
 func newRateLimiter(per int, window time.Duration) *rateLimiter {
-	return &rateLimiter{per: per, window: window, counts: map[string]int{}}
-}
-
-func (l *rateLimiter) allow(client string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.start) >= l.window {
-		l.start = now
-		clear(l.counts)
-	}
-	n, seen := l.counts[client]
-	if !seen && len(l.counts) >= maxClients {
-		return true
-	}
-	l.counts[client] = n + 1
-	return n < l.per
+	return clientlimit.New(per, window, maxClients)
 }
 
 // limitRate answers 429 to a client over the limit. The client is the
@@ -606,7 +584,7 @@ func (l *rateLimiter) allow(client string, now time.Time) bool {
 // (Server.TrustedProxies) the address the proxy forwarded.
 func limitRate(l *rateLimiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !l.allow(c.ClientIP(), time.Now()) {
+		if !l.Allow(c.ClientIP(), time.Now()) {
 			c.Header("Retry-After", "60")
 			c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8",
 				[]byte("アクセスが集中しています。1分ほど待ってから、もう一度開いてください。"))

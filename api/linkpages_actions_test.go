@@ -606,6 +606,11 @@ func TestAgencyAckLink(t *testing.T) {
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/consents", map[string]any{"action": "withdraw", "agency_id": h["agency:湘南・横浜若者サポートステーション"],
 		"purpose": "graduation_handoff", "wording_version": "2026-01"}, http.StatusOK)
 	e.eventually("the handoff to be withdrawn", func() bool { return e.handoff(id, saposute)["status"] == "consent_withdrawn" })
+	// The lifecycle records the withdrawal just after the store: wait for
+	// its steps too, so the count below sees only what the page does.
+	e.eventually("the withdrawal on the timeline", func() bool {
+		return len(e.timelineEntries(id, "consent_withdrawn")) == 1 && len(e.timelineEntries(id, "handoff_consent_withdrawn")) == 1
+	})
 	before = e.counts()
 	for _, open := range []string{http.MethodGet, http.MethodPost} {
 		status, page = e.page(open, withdrawnPath, url.Values{})

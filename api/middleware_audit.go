@@ -28,7 +28,7 @@ func audit(log Auditor) gin.HandlerFunc {
 			Actor:     "anonymous",
 			Method:    c.Request.Method,
 			Route:     c.FullPath(),
-			Path:      c.Request.URL.Path,
+			Path:      c.Request.URL.EscapedPath(), // as sent: a decoded path may hold bytes text cannot
 			RequestID: requestID(c),
 			Status:    c.Writer.Status(),
 			Outcome:   "ok",

@@ -894,6 +894,31 @@ type AuditPage struct {
 	NextCursor *string      `json:"next_cursor,omitempty"`
 }
 
+// Clock defines model for Clock.
+type Clock struct {
+	// Compressed Whether IPPO_MONTH_LENGTH makes program time run faster.
+	Compressed bool `json:"compressed"`
+
+	// DayLength Compressed only: the real length of a program day.
+	//
+	// Example: 1s
+	DayLength *string `json:"day_length,omitempty"`
+
+	// MonthLength Compressed only: the real length of a policy month (a Go duration).
+	//
+	// Example: 30s
+	MonthLength *string `json:"month_length,omitempty"`
+
+	// ProgramTime The program's instant then, in Asia/Tokyo (the real one unless compressed).
+	ProgramTime time.Time `json:"program_time"`
+
+	// RealTime The instant the clock was read.
+	RealTime time.Time `json:"real_time"`
+
+	// Today Example: 2026-04-01
+	Today Date `json:"today"`
+}
+
 // CloseInput defines model for CloseInput.
 type CloseInput struct {
 	// Month Example: 2026-04
@@ -1337,6 +1362,13 @@ type PolicyVersion struct {
 	Policy        Policy `json:"policy"`
 }
 
+// PolicyVersionInput defines model for PolicyVersionInput.
+type PolicyVersionInput struct {
+	// EffectiveFrom The first day the version is in force; today or later. Defaults to today.
+	EffectiveFrom *Date  `json:"effective_from,omitempty"`
+	Policy        Policy `json:"policy"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	Allowed         *[]string           `json:"allowed,omitempty"`
@@ -1435,6 +1467,9 @@ type StaffTask struct {
 	Kind      string              `json:"kind"`
 	Title     string              `json:"title"`
 	WorkerId  *openapi_types.UUID `json:"worker_id,omitempty"`
+
+	// WorkerName The worker's name, for staff (to-dos go to the center's own people).
+	WorkerName *string `json:"worker_name,omitempty"`
 }
 
 // Statement defines model for Statement.
@@ -1582,17 +1617,23 @@ type TimelineEntrySource string
 
 // Token defines model for Token.
 type Token struct {
-	CreatedAt  time.Time          `json:"created_at"`
-	CreatedBy  string             `json:"created_by"`
-	Id         openapi_types.UUID `json:"id"`
-	LastUsedAt *time.Time         `json:"last_used_at,omitempty"`
-	Name       string             `json:"name"`
-	RevokedAt  *time.Time         `json:"revoked_at,omitempty"`
-	Role       string             `json:"role"`
+	CreatedAt   time.Time          `json:"created_at"`
+	CreatedBy   string             `json:"created_by"`
+	DisplayName *string            `json:"display_name,omitempty"`
+	Id          openapi_types.UUID `json:"id"`
+	LastUsedAt  *time.Time         `json:"last_used_at,omitempty"`
+	Name        string             `json:"name"`
+	RevokedAt   *time.Time         `json:"revoked_at,omitempty"`
+	Role        string             `json:"role"`
 }
 
 // TokenInput defines model for TokenInput.
 type TokenInput struct {
+	// DisplayName The person who holds the token as emails name them (the center's contact in an agency
+	// handoff), e.g. 鎌田 一郎. Defaults to `name`; send "" for a token that is no person's
+	// (a script's): emails then name the center.
+	DisplayName *string `json:"display_name,omitempty"`
+
 	// Name Who holds the token (shown in the timeline).
 	Name string         `json:"name"`
 	Role TokenInputRole `json:"role"`
@@ -1702,18 +1743,45 @@ type Limit = int
 // WorkerID defines model for WorkerID.
 type WorkerID = openapi_types.UUID
 
+// Conflict defines model for Conflict.
+type Conflict = Problem
+
+// Forbidden defines model for Forbidden.
+type Forbidden = Problem
+
+// Invalid defines model for Invalid.
+type Invalid = Problem
+
+// Malformed defines model for Malformed.
+type Malformed = Problem
+
+// NotFound defines model for NotFound.
+type NotFound = Problem
+
+// RateLimited defines model for RateLimited.
+type RateLimited = Problem
+
 // Step defines model for Step.
 type Step = StepResult
 
+// TooLarge defines model for TooLarge.
+type TooLarge = Problem
+
+// Unauthorized defines model for Unauthorized.
+type Unauthorized = Problem
+
+// Unavailable defines model for Unavailable.
+type Unavailable = Problem
+
 // CreateAgencyParams defines parameters for CreateAgency.
 type CreateAgencyParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateApplicantParams defines parameters for CreateApplicant.
 type CreateApplicantParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1743,7 +1811,7 @@ type ListOutboxParams struct {
 
 // ResendOutboxEmailParams defines parameters for ResendOutboxEmail.
 type ResendOutboxEmailParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1780,13 +1848,13 @@ type ListStatementsParamsFormat string
 
 // CreateTaskParams defines parameters for CreateTask.
 type CreateTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateTokenParams defines parameters for CreateToken.
 type CreateTokenParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1813,49 +1881,49 @@ type ListAbsencesParams struct {
 
 // RecordAbsenceParams defines parameters for RecordAbsence.
 type RecordAbsenceParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordAssessmentParams defines parameters for RecordAssessment.
 type RecordAssessmentParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // RecordConsentParams defines parameters for RecordConsent.
 type RecordConsentParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // SignContractParams defines parameters for SignContract.
 type SignContractParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // EndContractParams defines parameters for EndContract.
 type EndContractParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // DecideEligibilityParams defines parameters for DecideEligibility.
 type DecideEligibilityParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GraduateWorkerParams defines parameters for GraduateWorker.
 type GraduateWorkerParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // AcknowledgeHandoffParams defines parameters for AcknowledgeHandoff.
 type AcknowledgeHandoffParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1870,13 +1938,13 @@ type ListWorkerStatementsParamsFormat string
 
 // AssignTaskParams defines parameters for AssignTask.
 type AssignTaskParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // WithdrawWorkerParams defines parameters for WithdrawWorker.
 type WithdrawWorkerParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1888,7 +1956,7 @@ type ListWorkLogsParams struct {
 
 // RecordWorkLogParams defines parameters for RecordWorkLog.
 type RecordWorkLogParams struct {
-	// IdempotencyKey Any unique string (up to 200 characters); a retry with the same key and body returns the first answer.
+	// IdempotencyKey Any unique string of printable ASCII (up to 200 characters; a UUID is a good key); a retry with the same key and body returns the first answer, for 24 hours.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -1902,7 +1970,7 @@ type CreateApplicantJSONRequestBody = ApplicantInput
 type StartCloseJSONRequestBody = CloseInput
 
 // PutPolicyJSONRequestBody defines body for PutPolicy for application/json ContentType.
-type PutPolicyJSONRequestBody = PolicyVersion
+type PutPolicyJSONRequestBody = PolicyVersionInput
 
 // CreateTaskJSONRequestBody defines body for CreateTask for application/json ContentType.
 type CreateTaskJSONRequestBody = TaskInput
@@ -1963,6 +2031,9 @@ type ServerInterface interface {
 	// ListAudit Audit log of mutating requests, newest first (admin)
 	// (GET /audit)
 	ListAudit(c *gin.Context, params ListAuditParams)
+	// GetClock The program's date and time
+	// (GET /clock)
+	GetClock(c *gin.Context)
 	// ListCloses Monthly closes and their status, newest month first
 	// (GET /closes)
 	ListCloses(c *gin.Context, params ListClosesParams)
@@ -2071,7 +2142,7 @@ type ServerInterface interface {
 	// AssignTask Assign a task from the catalog to the worker (onboarding or active)
 	// (POST /workers/{id}/tasks)
 	AssignTask(c *gin.Context, id WorkerID, params AssignTaskParams)
-	// GetTimeline Every step of the worker's lifecycle, email and audited request, with who and when
+	// GetTimeline Every step of the worker's lifecycle, email and request carried out (refused ones stay in the audit log), with who and when
 	// (GET /workers/{id}/timeline)
 	GetTimeline(c *gin.Context, id WorkerID)
 	// WithdrawWorker Record that the worker leaves the program (any phase)
@@ -2228,6 +2299,19 @@ func (siw *ServerInterfaceWrapper) ListAudit(c *gin.Context) {
 	}
 
 	siw.Handler.ListAudit(c, params)
+}
+
+// GetClock operation middleware
+func (siw *ServerInterfaceWrapper) GetClock(c *gin.Context) {
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.GetClock(c)
 }
 
 // ListCloses operation middleware
@@ -3672,6 +3756,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.POST(options.BaseURL+"/staff-tasks/:id/done", wrapper.CompleteStaffTask)
 	router.GET(options.BaseURL+"/policy", wrapper.GetPolicy)
 	router.PUT(options.BaseURL+"/policy", wrapper.PutPolicy)
+	router.GET(options.BaseURL+"/clock", wrapper.GetClock)
 	router.GET(options.BaseURL+"/tokens", wrapper.ListTokens)
 	router.POST(options.BaseURL+"/tokens", wrapper.CreateToken)
 	router.DELETE(options.BaseURL+"/tokens/:id", wrapper.RevokeToken)
@@ -3708,237 +3793,264 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17kxzHfdhX6do4hd3y3OEAgmJ4V64KCIAkLJJAAZBQKi6z27vTuzu62e5hd88t1gyqSClM9HKcsl12",
-	"WVZsy47tOBVLVpVKdtGx/Ye/iSiA4rdI9e/X3dMz27OPuwVBMfnvbmemn7/3873OWMwLwRnXqnP8Xqeg",
-	"ks6ZZhL+u1FKJaT5K2VqLLNCZ4J3jjsPZoxw9kgPxvACEROiZ4wUkp1lolSkoFN22Ek6mXn53ZLJZSfp",
-	"cDpnneMOftJJOmo8Y3NqBp/TR28wPtWzzvHVo6Oko5eFeVNpmfFp5/HjpHM7ZfNCaMbHyy+z5eqCrvMl",
-	"KXn2bskIfkW6ZUG0IFePjsh4RiUdmz31Tgglkmm5JItMz2DRis4ZOWVLQnlKRiJdmhdKyRU8nWRSaUK5",
-	"WjDpdzRjNGWy2lKwugOzvHV7m2fc/X8lttM3snmmzYexs8vhYTh8yia0zHXn+EUzNn2Uzcu5+Qdnwv+q",
-	"eTKu2ZRJmOihkKdM3r7p5yqonlVTZWkn6Uj2bplJlnaOtSxZOO9EyDnVneNOWcKbzY08Nh+rQnDFAJLu",
-	"SjHK2dz8ORZcMw57pEWRZ2NqLvFygW/8+teVudH3grl+TbJJ57jzby5XoHoZn6rLblyYsQ4T9169QV6+",
-	"9uJLxI5MUqZplqvO46RzX7NizVp2W4MZ7B5T5hoiyzC4soCzvqSI0pSnBjzpRDOJ8GeWYj6zw5nZro8U",
-	"42MGCClFwaTO8BhTqtmm5dw07zxOOhMp5pvefZDN2Z3JTbo0H2TpFjebdE4zDi8yboDr7Q41izVQmZuJ",
-	"kw6jMl8OckbPWOedyPeSUXu8kUeFkJqlA6prSzHbPtDZnHWSNR+NIoRBaTqZHPfLo6MXxlqcMk6yFP5j",
-	"CRHSXgzpqmzKWUryjJ/2YnOUXGf5ToeJIw+2OtPHIaa9jahXfZ/grduDrx9SfffVaYvR19lYm3VYULrN",
-	"ixLBPE0zczY0vxtA1oTmiiV7ADaa53cmneO3tz6pd5r4YqCICJ4vj8lixjhcEVlkeW6QR+oQAusfUpLS",
-	"JRGTSUIogVHgA3PNlBOASoJQmewBdutz3ynwTBNC8wVdKsMq6pT/aB1UXfzUgoXHD4/xdAXQQriKws74",
-	"lItFztIpmzOuzwNDXCAM1Vf7ulgA7aP1CYhkdDxjKQGs3eYMH8dWPTWMeJV2jiWju9KW2rIjBIvNKd7g",
-	"ypMdienKA2TD721DKuBVTx5wSfWlJ+Hm32k9s3MRifoJbQZ6f2Thqy9e24LRsHmRi6UBlIEqC0P2zMYE",
-	"N5wX+Hbw81KUelZ7bT4veaaX4W/mXzGZZGNzfEU5yrPxIJjEPxJ6xmSUHrhb2lXKC+8wdn3RO0IBBaWV",
-	"BmhTzaZCLsPTSjNFR1meaSM/zrLT7FTMhcyi2zCHyGIDT7Mzxgd4tduwgYWQRrwZnDGp4jjT2LyfYPXb",
-	"2BlUmxqYZ7DGTLO5iuKQ/YFKiTx5DbZybVQEOsrZIM0UoypEvpEQOaPcvGiAaJwVFJYwFinbBXnxweCU",
-	"ctoi/ozFlGe/Bdx8kIqxRuVrdRkWiM1xGZUlOtqCcq0GU8aZpHkA1/ERjT6USrrgA5VZ0XPzhcch2VGg",
-	"1bNKKkiNn/maVVdQuhY5zkPD9og+a2etM8Eb+JXRUsciz9nYXCdRjKtMZ2eMTOhYK9L95V998OmHv/30",
-	"wx89ef+7v/joo6ff/PDJn/0kIdfv3r1NqNSH5OpR92qvZ7jl3nGXPaLzIjebvXp09UsHR9fqLPnFo+Qz",
-	"RG93MwYaKHK4M5aLwv9vtFs4xxL+LWZLlY1pHr2yOX10Gwe+toZOVPufUU5Pxb+3Pxx+vWgIJ1EG1kJV",
-	"vM5uwWJLKtPQbpnKUsO0j0GSCr+4pEguxjQnU3HGJAfJygxiQKTa0ZVrV+E+W4lX9eqn//V7T97/Nvnl",
-	"d37y5G//W33jV6I8vkbmqnE+/uC7H3/wzx9/8Dsff+Pb5OMPfvzxB//r4w9+b5sB2yhj/Uwq8DkmlFT/",
-	"kepzMlqaRzhAsh1lrU9S0QI8eSNFEBQVQNUASYroGdXEjoWWJOrZd7LJ4LWedteX89C8SeybpHoTNCB5",
-	"QhY004rQGaMpyTis5N2SlQAMW3GB7XQTJCIrakl4WDAiqiXdL5G54HqmzInNhWTmWgqRZ+Nl74Jc5bz8",
-	"Qymm1DwqBNEzJum0jhMvHL70oh+Gl/MRk2aYUY2HgBrTSTqK5ZMWxjFvcOSVZ2oj+c7mhmUIfsN98Dg5",
-	"l66zpcayPUMxWCdTb5hZGUmNhWQb93cf34pqPiNz48Bd7FiJv6z69JsVIH//r2dKW1mgwU9psdVaX6MF",
-	"HKfjW/6PdV8G8BcRXA0uqwhkAmDtNDKC5A6fxDRsMP2n5dbGIaVZMSiL1fVLRmMk9hWhZwT3TOx9KrQN",
-	"AP3SM8nUTORpnIb5xzWEvbaCrQ2Aqj5L7LpW4aQJg3Cz/nqqja6HsPOIqOcnLJs18gtRGiQHF2ISD2bM",
-	"mu6QUfqDOiFWVFJGSNYipctD8pbQZMQmhmkA+xUoZJEFVQTNuIcXJi6jZUVS1t/lPUtkIlyjxlG2x9Bd",
-	"kauYWbFyrZsEXjK7FCVPB+aNnMUscw9mmQpugLg3Uzhs+NqIEYUUU8mUimOg0lSXcZXcYsjAEGcDRPbo",
-	"mmM07iM4S7dhP8vKnuKTtFwjAMwDqk6jFwhPd2Ki4zxrZejPwP64Jc/OxXTK0sE846Vm4cV4hyC80/JE",
-	"lNoSrLZng5Jneo0JZiszJrziT3CNATOpXc3K7vyC7Z6iN1+mmb7FdYzP04bZpdoMPLEundWH5xe1Mq6/",
-	"FKhiwfHOmZ6J+Hyi1GPRYmYCV27cwvRuyZRu24MUpWYteNtA6WCRNVfXFheNV2g1MLtDN3fi3NDBSgNU",
-	"d5tuvdO7VlCvX+mOslgFHBFZLIh72GK/MF9stTdyoc7llQPFadMW3oSXmqvBT1tXc19TqWOsbJcpERwm",
-	"uVhsBRA4dP2j6ALbLNSobw+2JIT27Vb77Hlo9K52Nnx/k3K05YZ2g+z7MyrZbc3mMcAuSlmIzaKEvYm7",
-	"9u3AaEDzwWb7f2hj2OWUq692sGj6bzad9lbr3qNHv4La6twTr0+ssZrGwGejcmuv7DzUho6d7OF0DzN/",
-	"pzrbqPqxG1J60K2LomaiY7KYUQ2ypw3VoFPJGOgDygAz6VJNckaVJoIzsILvjgmVMfjFVbTYo4ITbGMK",
-	"jnpJ8BjZwukyqkXtuRiCrkL36gLtQ6eF2W/CNYOGNRMLXjckXz26+tLB0ZVdXQMWstpwYRt3QWOnIZBK",
-	"mpboE55RngrUltEcOxgLGBseR8H3htUpz4MwVjDdA9TcbAIB6V5XGb38QJwuRe8wbpq5aWN2Vjw3eEM1",
-	"WruCi0nn0cFUHDgJryjE4U18z/9+kM3Bew6houaiO9NMz8rR4VjML5svDsaMaybhb1jiqtVgtwNlj9i4",
-	"3D68YEZHGc6x+V0jw8qCSWUWst0nSjuv4Bavxy7oVp5NMxzifOEW40w1KDItCinO0OQJ0+wSuXTPoqSB",
-	"Mvz8kNy3bsma2wLU/pxmEFSUqi2jc2rhRm7tMVy+NadZfussLuNpNIGZhaWvySy9pMg4F+PTzjEv87yJ",
-	"OA9njJNMkxktCsZZ2oT7dm2batp+HxgCW59qJEo+ZsSMBPHD49yophMbR5qQ+28+uEu89rKyaXYW9ekE",
-	"24Q3iFWNK6ROWZ6dMcniFvpSj8SjbblvG2A8nC3NIeIO0witMOwglaIoWGo4WcomTMJNmztp3n21Jrdr",
-	"0ANbIeG+1zcdlIPXCpRBBiG0+JcZZ8bAaDuhWQ4vlPyUiwUHE0J1TG4jMeR4lbE3Ms7ijHHCGJkIDNZN",
-	"6VKRV6WYHx4+EAkRZ4YtzrLxzEgfZCZKmS+JpJoBs8y4+XDMVn3zdC5KrgdLFjn4SS6E7FprBvnXP8Tx",
-	"/vXvyZeOelEjwTaBvk4kXmsCMhO5Na0+1eJcQSGwOvg6mKBaSBKeRQwcXs1Ynt6SEtXt+jFOzLM6u4u5",
-	"B1e9/0wpayhYT7JwguqD2AJf87LGuQRsI/3EYukA9txTQ42NIIMQp8UJAW8IZyxVhDrB0QMcwOuqDHRI",
-	"3qRLMmKEzQu9rMnKG8lEJSNfPVoVklOmtJOoQjEs5oYNIuzMMAMa+W1kliAphMLU4vomkrGc8g1heXbr",
-	"z0gOOyFcaOdMn5S6lOwQRQ845QEXOnafDyEkQNPJhCwMP9WN+zVE6wS1mhRieMlixiovB1wwp3OmSG2i",
-	"czHi6raSCgLXA7fNcFjBQcZTtYv1ww8YyW6oQ9HKtU5EnovFoCzqFo/GIIK3xe5ByEGLHZufi7jZIa0T",
-	"GqaOnWITXZrwuc3B2Uvf3tjzOn5gOClbXcRakKitL5i6dgWxje7mjGr1EzUWt+LxCYAotgq785hp/9Ra",
-	"gLY58SA6fTeLYO3DFovTnu2WSB+2Hc69vo3Zy9mWWvaxCWeZGtN8d5vqORDkYtYmoM5GaDO6VJaylHQD",
-	"wntJEfjunAamJv6fMlYMtsop8l5eu6qdTtF/tEvMTmtylloRya38HYI7iN+NHzy0OXMsRGzxMcvzFnm8",
-	"LNKdQeZZmWdD1KshWrKeaHpi5ay6ASLVdriGgl0PD3KVmuUQpzKgjbdWOd+sIoi7cIzPiJpXFrrojtac",
-	"D670omR+J0q8I6X97N04u9OWdTgPeTB8+0CvJokomsr6volF1MEcoG8NYe36YhB1W6mSpQ/EKeOxOLux",
-	"ZDquoo0YlaCTnTJ+SO7PxIITwcfsBGX4TBt5Xc1IpojSQrIwai2Ik3ATr00AhJdWAtfg18QtMra5N50D",
-	"NxbQX1CtmTTb+Q9vHx28/M571x4fdI/evnLw8jv/8crbRwdX3+n92jam4q8xKt+07twL2IthCPBHr97D",
-	"iBnhU1M5ZS3xKBAlvMbEHPumYXwzNAVin3AsMloStF5ZQ95hzJI3yXimZjuyrN386pKdZWwxUOV0aviO",
-	"4G1WnLLtiUIH/05rVO442sdsoLwsOUcQaehDIbRrmq8PR8JXWo1R5woyqCLGzBHVB6mdTm3bzeWGa0vq",
-	"IBm9JA+UrZiZL+8xjyVN92u56aSs+T+NP7Wh8W68rZFiZaVjg5JpTHBmemZrGcBBo3FeMUP2iMML0p2J",
-	"Uiowkk8YU4RKZh7SvBePIUzZOKdyU9BaLGHoAns0K2uHuUrrvOg8TqFuE92Cb/2rFRNc/56qxx/GXmkw",
-	"3ejL6zMiwxC1dbxlleQF5tl4hqTQg/UQLdk0U1rSdSRQLFoMqpNsWkoGpvnfpAXlTLGEUFVl8hgBFP6d",
-	"11S9OlrmdMTiiaRnNC+3sCvjAO71bUxGm+hwqbM8+y00947K8SnT64xkY1G2QUnb3lp2gCNts4MFzXSe",
-	"Kd12r6iAqcFoOfCKx7lxrIUDWCLWgMMmTAU0tQGQkVXWNtZgHCtELGlS9IDmxO+wRsEjBK8tjzYkVk3q",
-	"0EaA2klElA5ZPIvd/VuC32OcLWh+8WQHFBD90UcFisAIfSFbP85lK2hgFRFJNJNzwniKuWuZNqK8FgJr",
-	"jDjP4LiU0giNRuSp6VQ72uZbyrjcMTz2PpNn2ZjtGpFSfVXf7JO/+8mT7/z0k5/90Sc/+/7T3//x09/5",
-	"6StP/uS7REhin/z1P/7yh9/DJ0HNlMBXMxZcZ9w6mUYNP45330RvbMHYaUqX2yu9D/GDui/qpQ1mbbf3",
-	"YL5Np6vOFfVjv916N7X7rLvXtttSy0ZAUbnl8pcvFCqrNZsXbezmPIGyMz2/WK0UFhcZcqr0gDkPcZsV",
-	"VA6sE7c1+J2Ns6I1e8M/bTfC25D1lkpUD2eCUHXKUk8yJFOGqnTba1T14gEb5rOBmMQlHFA2iJ5lCmIS",
-	"zLuK0CnNeBgH03bGlTq3DnrDEA3ImUYAjCaAGJJAW7IKNHsU/+p5GIBPoXKfX28IENUW7ZotMAcqpUeX",
-	"RqrKBkNvgLA3oTzd9iwsxPXHyYpb9szJilvRoyD8apOr0I68upt3/H72kYVR396zSsO46yRN79MYS8as",
-	"/ULwkaDS2i/pWGPks7fzB1HQHOQwBrF9ORYYS1t8G3chzX3nMOzTgYF7UeqB45oRS4BPkxtMJR2z7V6F",
-	"KMgzI5Ou8Y+PaUHHdZ0tfGrk0fbqOuyRxhDQtVN413LwVrO2z6rA7wGiKjWwdpY5fTRIaZYvB2CQCF6q",
-	"svij5Te2qJxR+66tjMaTf/hGtOqG0NnaGwM2BocomWYcRK4lo7JNBWbzjBuu1z4i8J011+bSKGsJ1SuH",
-	"ZaTjtSceajVoJxsUTI5bzRQLw6MLySZsrEvZOMNP/vJPnvzlt578/X//5AffizIBOm0Qmx2wbJdAuhYr",
-	"UTz4rS22bUVFZuw0Xw7GtGiFzqZiGwl3WwXDAH9jiFK/xAi+1sGzCVyRda/i2Vo4WEuP2uhaDECTVUoZ",
-	"ISzrkMmB0Coc1hGmRvSinAXofIuHMuMDCNTb6FxFZgH2cKP8bAmcNp5je2aL83zVhoFskgBwLUm1i2DG",
-	"9qP4ahVkskv4/8Scf3bGBrtgZ+GZ7Dan2xRw6lP60aJbq+oaN53zuVigqWv7AnWpFwFXeSiVecaMosPT",
-	"gavMuj6dw3xltKLtwSCItY2sLuNKU1sVaFXL2q0Mwfo85HXZxjrTObtArrmNpcdh1rqE749nLC3zc2Xp",
-	"roLthTPIsBS5yyNTdnEkq+LMT2yekJBoucJCGLnYQQ9we76fC91IjTvapBc00QZnXneyMMuOB4s1Qbeu",
-	"wzyPVk+TbC40I90nP/ifT370Yc+cmOAqMz99+v73n377/V5g8MKXQR8wr0SleqxNvFOBaGvP2tbs1Tht",
-	"97mbGlSOjt3v2jO/GEdywwS8AuKwBxc2gTXJzbPleJF9bCONraIlModLiuDrZEyLKg7fJm+GCUiiRA1x",
-	"QzUiy2IjkpXf6srJr7v2gPuuZJShj2K3uiT2o5ao0PNx7YuRqpbr81e38Qr8J2tcztvRvJWRGqtJaqde",
-	"P874Jdq6YpFUsXxCfv6t37WJBQWTJHUJl6tpR7VcypiD2OVORv3B9VzJqD5Z5UZuOLjq3SRYlV9Cc77W",
-	"Q1E7Fl29ww3rFJIRc2HkCtGCvFg/tmPyi3/6wdO//NsnP/r2kx99/8lHf5XYHz794Bu//OH3EvLkTz96",
-	"+oP//cn3/9OT7/z0yTd/+5N/+d2nH/5FQp78+J9/8dFHT7/z/i+/+U8bjr5q1LG+TUcjnXXLb2JprVt+",
-	"2kxv3eqzZ3C1PsBxBeAXQp4OZlijzxa5D1LUS2UrVUGBKjo/CWpZKazXicXa+hwRhvKUKINDWO2LdLkg",
-	"rh5a74Q03K3HYVFR8L/2uRnh0z/+i0/+8MOWWr29EyhSRsf6OFjqJYWW+pN6Ng8WPHCrW0gRuBhdFlef",
-	"B8JJeB41VTniLcZwSLOSTjNb6Z1YgJ+Z4+CMSsg6MpPBvTwU8vR1PyH8dL02K/x000/9AGeGX2/46eFf",
-	"G8b7Fi4B+rLQySRejqu1zvW56moJznb/4GKlWlpL/bdrNBd2aWBNeafrwBFurBbiAyCj4Wi78nT7yU4B",
-	"ydtEvbWEggYRZBjrsdMtG9owyDMeTd8T8pSICUFFXLoCtlh8rOrnk0lShYAkpKAZ1Bx2/jjoTZJxRqBb",
-	"yZoQo71mCO/SyeUCGcJAi3IxPRfAhh/7ljeV/BSkDm9IGI4VT91Q+m7trjw8bGdCsankkYXsFu5b0CWE",
-	"9EQh4CFWxYGYcheuXNClYXEuNpX8OnH7OowCRT1UNRba+YrBMYI4VjVM8xU3pyLjU2IEJlqZI3BUrBXj",
-	"RkYuCxxtKjShRIuDVLRUb93CQ6BnTEims3GdSDTTdlGmJg5PMHU63ABk89t6N3A5J4RiuyRFODOvS5aW",
-	"Y+bDAdvClC8SyRyaxQsm51meRwwWSBINjgebhxxkhnW0J4QSe2gJ1ulkKUnFgpPuSy+/TH6DvPTy4cv/",
-	"Nk4edmEz/u3tGtSE9d18dlVNY4pdZiRMLnpMK+CyIR4bfLaIz+ujuivesZZD7sPPXbHbZ+fl9nOoG/e/",
-	"GulexRmRYgFqkKcnx4gSCfFX5/80V5+Q4BqTPg/5fEIilwoflOH/4UugF+Mwpf+XNC4dgbt+5QkJbzzp",
-	"8+aNJ2TCLFMn3QmU7tDCEYV//UPDV34DOUpCvi4yztI+B1rX75yQfqeXkBqguH/tCj3QJMTDTNLnlSBB",
-	"uoaVrZ2P1KazH/vpHBE3soTnCKgDrKBm0Inwonn6AHneEfiMihGv5btrqgiDu3ILS7BbFry/lYnWlw60",
-	"Mb2DQtggxs02jUZiYwwR46rN57No8PMo7dt2Zlip+bzF0zVVp5a7NdrGEvPIiQBjqmkupqSbaUUMuaPE",
-	"nE3vcHOHkqb11k7Ytp1zNSnyQLISUfJfPvrk29/apq3Izs3aGjAQEUIp9hjMxfSSIvg6gZwAVa8S+PE3",
-	"v//xN//Px9/4h+Y6k3bIWjW2G4XWXJeZ8wRzK9ESQaZlljLM4zCki1APMfV1FFKIiWTURnXtVLKwDsbR",
-	"y/UentWeh68fv/kmGTG9YIyTo6PjoyOQi69eM3/VS/vV+vSYN2NpmleSq4+P8c+rj38thsFmNbmta3UR",
-	"EcWN01ITeWsxpD7OLoW3d6F+WxRxW1mZbzXoj90pCQMs6BgtrzCrJ0XVQo6nks4t1a7DwV18Rsz6STfN",
-	"JhMmFVqjqbZ1f4w8cPvu3TuDN++89eD1wRu33nrtweu9revYrUvoFqV18jkDYp5N2Hg5zsMeO7RMfZ9p",
-	"o9XZ+Fae2spLBv0252JjIiVO6G1ReMlR6IjnXp+HA26oWbJt1Xyq9KDc1Ya0Jjz8TJzu2ttY5Dt2AYUv",
-	"GjHIwXG0Hvy5mrvara4Gus9Ejll0mBdPulA31tXM0pYORDnr2taZ1Yn44pfpPOMuNquTdIzwH00SineV",
-	"guFih/Kwcs/70OCSo1N2LuwfumTK+WlT7v7Ws1LaPycys056qktp/owFDzz0BbTPcwtrUo12aUNqh4me",
-	"hZCnb4jpxdqR7+KH3RpBYy1M3ggtskZEAD0WLFKoosUNT7aLxE7mYvykhcqsNQqt66nxbtmeHquY1jlL",
-	"Bxnf2pAIwugaFSOQjjeeOLzbIvg/k57nlXnGec7dcsPF1DdZbwAybbQJaSGCFsafdZ/0lkCSm2yczWlO",
-	"rFXhlBW+AC+eQE0mvHL4YrINGlX4UW84GXNscOL6pxNqMQZ6GGaK2Ko8FnuObQYkeDaMpNLnNa8mSN/e",
-	"ipQQW74dXBRiAggJfZzuGElnImSf47jOodKlRpkApycl4SOYTJTazk/JtaOXezVDSIDNFX75zR/FgurQ",
-	"EkMKKdJyzNLEsyiqTi8pYhSfw07g/j5K1iNsU7/kArrZ276L8JpTN3GJ23WKv6AGS1zDHAdUeFu7K7YW",
-	"K5u42IZQLFKzlYZtrNe2YfEvYpGLPNtVCnQi/A6Wokrs38VatKNtzZvV2mJttiPG2CmM0dTpeFsKqOFn",
-	"g1av9HmLfzX8FguaQTNVV/w7IVW6fEL8Y3fuCSkhsaD6HwtIOfNqTTVeGbyzr1py57D+Yf+CZm2zsOtr",
-	"cO01gN6YJIiotA9ng0XKZ+VpAAFlXMpML++bGV3VJiqREsAygFLjT36AmdZF5/FjCF6aiFUwul0UgnR/",
-	"8Q/vP/3bv+lB/v2MkREdn/rOuxPo+DvNdK0L7oGtHEwwsf+QQIBJn6cyO2NYQ9kzLq8IEz2TopzO0MF6",
-	"/e7tY5JxTU9ZQlhVvR/8F33unYmUp8DcaKnFnOpsTKr7TuBp1SfnsM/7/NYZk0tiI+FtKefh9VLPhLQ+",
-	"j2PyChYXC3KDMTF4eEjuiZypYzJEhWeIhUuSPh+CJjQkNFeCmFUrojQrVEKGoCvZJ3PKoa0mDIp1eTCS",
-	"Ff6EwZCxgy3AsORDApkBWLrn3qs3yMvXXnyJDC2Em/VeLjAb4te/rgQfHpNrR0fIx/t8JNKlFyi40OQ3",
-	"7995KyHXrl61nL56YSQZPTX8XZY5I124JKjDDdWP0z7POBliYsOwlxgpwA5htolDpILhLJNM12OuAEFJ",
-	"t5Jb8AezZ4iqNyeFYyxEmadmgN4huU4km0Bsmbuu8YzyKVN9zoWeZXx6SO7euf/APVZkJrgoJRneTtm8",
-	"EJrx8fLgy2w5PDb7YlouK3+6onNGTtkSQ8ngHCTTpeQI5Rj2T7laMGmlHYwXQqRAt/r1u7eryODOcefK",
-	"4RFIQQXjtMg6x50XDo8OX7Dd1QApL4eFx20MjaErWMg8NXpUpvR19xKknReCK/zg6tERlpHh2jW+D8Dg",
-	"61YfRapz4XZsULbg3GbHxysV3hDxqB/WS4jxdfiNX3bJPkDnyvmcymXnuHOXSs2ZrGp5dz/9gz//xb98",
-	"4+nf/Omnf/Dn4HGnUwifs2ZBiHQrhIqc+Q2w1Ngdm9uSdM40MypDS+JI9crlANa+zJaQRWLh8RUbO7f1",
-	"fW2+D1SUHtdvQcuSPV4BlSt7njp2p9fTlKV7uMzraUooKcIrXUZv8HHSueyZO8Zv2RutL+zGjI1PEZOR",
-	"iQBZwx/UUmk2J2PKydi8RrrSdfVPiOtpngCPUYzrHpApLAHPAIYnNMszPkXyaFQqosrxmCkVxsRCgpDh",
-	"Cy6zfVjJXUg+LqmQsZFKVDPzUd7n/fDOiGRjlp2xtN+xxSYgtA2Y3wI1O0YM5Qk4asFkn8PLx2Qxy3IG",
-	"YXDuaZ0UVmOaMbrUNTJglxTExS7tEwg1sCG9ShPM8jwoi16CpfWBYppxDIfgdJ7xaZ8PYfShJ/hWEQK6",
-	"GkXFQH77fGKjW+BzQUgnT64i5D2oqGV7r8wYTRnaPd4QY18svJqjKW4+vjgmuwUQyoMmRjYSTWobqxl6",
-	"PxyS2xJfDsnBF7KWSVpvSQM+MnMM75YMwqTRVF6zcFW732gq2whsN1Bw3+LNN7J5pi00XoChb+yfCtpK",
-	"jFCTgk5RXgfBknENpc32QLqdoGoGn5eaAoFzEllCOFsYyQ3lqS7IwiFzRkcC3jnomqFk1NzDA4PbkubE",
-	"JSGheqpQpUBzFdXWy2vNP3biwNFrSDvVYyM/krIglC/dp6SQ7CwTpSulOc+UYukhuWWGx5/UTCwUWWD1",
-	"zT5Ho5itvQr9mCDaeCYWRtRfWkKnsC+Ws4QnFgt8bc4+nzCmws+YZBhhBXsIArJsHFYSyM7W5mcpPVTO",
-	"tR2Ylq52boTQGhS6gQe+FQ75aq4eGPdW1fjxhfHiIoJuUPl4f8KuPdmLo5etVOsA3d66DXcvK/xCCAZg",
-	"b9DUmtzb4Bal1XYQtptGaAOxUFEnIexwegiFrUZsImx3HOem7nP2yBqWjEI4pRm3bqBJ9sigBTQTndOU",
-	"2bAV84RmuVHwcOKmWufQJa1mPA7i+0EVXshMa4ZFv+FYEPr72LHH/HoIIoiTe/wWYWu4ywp1YxgCjZkR",
-	"MJ6NEBE0o95KgLi635ld4+kI+D7wMGGuQbkXLwzNMK8HMi4WGzgCVgBfKwZgwapnLAfEBvPGxu2OvFa8",
-	"7VdNtgjqi60VLmzJ7YsDCpxWQ3pIvMaSySaHa1UWEYIuv5elj1sFiyHWVhsaegC0KugEaR04UKONPGSj",
-	"mRCnRELdcJaSbiGFUfxYmvS5a8WYEN8AMbGNHBPXsjEhP3//r3oJEXnq93VIDLot7NgZkDB5xlIiSm30",
-	"Um8QBa/eECxel+3r6rJiPJ3KLB2ChxDtmVz0OUaAjMqV3VBdSka6w/u33rr52r3bNwcPb73y+p07Xx7c",
-	"/corb9y+Mfjyra8NewmKJWh/U6TkeA4JmQg5xc6TSlNIPEFBzxBzv23bP3NOT5k1Z6J2OfRvDE/A+Aht",
-	"PMGKaM4HPzDbGNq2kagxTrMzpnzqKKaxWCUZB45R79eYDmvZxekDNEfwGA3YXyfCu9CJZ4+AYcHCFqqN",
-	"B+2s4rZo4MXx8Q63Q1skBEMI8moHXkTRLCV0hL7ibRDyMtbUbLfiPJSZZthpsfAOXNxhF4wWvlZkQmyp",
-	"SGKtuZmRp9HePPSlO4fWIFEpBj2bisxTgLvR0vmIR+LRJWUkGzrW+fIApAxZ5uwkUCpgJZcUwa7wBI0k",
-	"FAZaUOVFdAe5ALfKnxBIMTY0Bt3yDpxRRFGlZPmSCNnnhVAqG+VLkmYpGNipBE9Kd4jdV4cJGdr2q+ZP",
-	"hzw9sHGNoBqp7nOQzHBVEO9o9gRJZGwseGVjRwtOaL+x6VvFss+7Jc+doQsuBXLhsjwn2Cg2Cas140gs",
-	"RZmwd0hezR7hgXjHAE1TacbDA80m9uzIQgo+Pa6mmQqmgsaM8HqfG/Fwwbg+JG9k/FS5KAL4gj0qMiMm",
-	"ulR1nEFwdkmZY4yRjHsAJ58x1UjOZ9J6RoJhrfxni1woimVir5to4eBrD0TGUBJCCcJ0QixEG/5gIdpR",
-	"N1AxsIBvr5XQVMXIorLja0zbQmTPkGyH1egix1nVmbvgyVUVcaoiOKATgYjkHFQtLpGypcUSZlDRJVCc",
-	"EXPYVVAjslx3ozo7C9Bj+MRoVazI6Rhj/urHfrcMj33/OlWjpN42atVnfN1V0rrVe/fnP8Hx3cVUbYkh",
-	"yh0vZ72+hYKtujxHq0OrxHwvbNyAkBbxZHiCbLN8nTFstET/L7peLfw410ieGR6ka41tGE9PXJAetrFx",
-	"nDW0jKlCMpriblfa4py4SC3w7hBYep93g8Iix6Qq0dlLVkqOoExVNX0gtulDn9O54FO/OQikqZKdYzsJ",
-	"mkSQ0dIoDr6hIczimj4Y6lo03ZzhkR6SNzF6j0rW5xapfUTfaioDahpWcoIAjczWQ/ExakbYsJW1qkqb",
-	"5sZoxPqKkFwZX52d6rDPrzcNSYaIgDGJLBkaTdG3fwJmpcUM7EDe5MCF7nPfxUgZwUoJ0h26YEgIqRwe",
-	"k0h7IxRH5plSGZ/2WlSDegOonQyg7ax+jwbRpIlxhhBhb1RLKqB63lidnZDr4zEr9DHR7JG+PFZnGGlC",
-	"1amCCI0b978KBS8iW7KySW0PNuoeCF/SGauzWFD/s1R16lfz2NarNxurj1E/n0//7MNP/vhHyZP3/weR",
-	"YqFI9ysPXj34d6isUDJaaqNnGsycU3kaKfAfl3WkXcReGLSjARb1fAsTQ2K6mLwHgnkvgTAdgnfXKt+A",
-	"+HOgzT2vNZD54j5bGvpFgX0Ng4O2W69lcfmo3+dqvK8qF+3Pdo9ntYc7R31vgraSyYR0bVdmjE1DMdea",
-	"zBIS9K7rJehqb1rzW+8ftWnXgr0lxkUY2qRZdWLPxSRyLRKFb5v3XNRTQuUphKN5XRv8B+vOL2jtFRVz",
-	"AA3HYo5st4DIvYz7CI/UkpQuBnAmJM/mme6dGLTt8+4QT+c3xupsaJB52CTUQx9TuZiJnDmnBAeOOMly",
-	"lvT5OjJmWCIKPWrGmHbV1xTEEcK4rtlan0P8Spsf8H7YPev/s8KdWOGvmCW/XkSlnbtuNQbUNWlhnY7b",
-	"BWi2B7cA6LPeelRVYcJQVESgrvmnoBCJ7Hgp4i7UG2YNrmp9pIYkbGamjo8+N4a3Z16HB2r2XfdJ7Enk",
-	"cZkxYkIwS8xQ04LyjKlLMKsi3ac//NYv/vFnvXVe61iIWJyFfT6iw6piE59xYBhCx7OO06xdpdEUIRnK",
-	"5jjZK29BMAh7X49h+MrzRDHs970/eRJj/btY2wxsZdAzXPX2YTO14g5O0Wrc2YBLtpf55xOZqjz5zxib",
-	"wub0kXvFx3u4QxgoEF0hdR+v8iSAF/C1+Eb3LRY8hATv706ZkflX7/0eVEVouffnpAfgmvZxoDhS/ERb",
-	"zs1Fn64jTQ/tO1vJyD4nbTvLMWb0rQq7d6nUzvOJBeBOKadGkkHPd4s4+25t5o3Zpqul6fIqdtHa5myn",
-	"VdeWVVWhYJmytuWvfe1rXzt4882Dmzd7bQuDnE38Mh6EE++p8qsmZge5g2sDZuwZe+ErDPjflyBmQDeY",
-	"qMD8+nzp7fAGmmx/xXgwtv2vGUWzYlW1cem7MhL87PbNz+JK2tSVhU/R3EOkhDUQBOFKjhpsPt/Lrhbq",
-	"+uB399L5zzqO9KBW+wKtmS3j0YbNX9igYHu+e5QC/Y3tR7OqIijsuFiyEmM1rUuOynxJckbPzNPRktg6",
-	"OdvFBhs4tq17E3DwQ6A8lM+yhN+o3N6VmdLliW2vS5XgEMbmSM0huQcerilGY5R8wXJINZoKkZJC0rHO",
-	"IBSFu93YOsC5WDBpI8hcsw7nB8xs1S72qMhpxpXz+BgNX9mQOkTDMeUQ4YPjgPcL++oFGcfMBfrlGT+1",
-	"PrbM8liFgcQ2Gq/Pq/6kGIQGJVjj8SRjIVMHShfC1M9J1hNu5fkkITqMjCU9mXPek+QIoVyuKMskse3o",
-	"bfaSgLymALEgO/7Jn/0EAiYRPeKab53EB40b2mzPNl3Wv2mjzIJG1jhk3W5TxchiQVulSdVxo+rDgc03",
-	"qsFdRsqUFvWuLH3eVbVeN8cEizOcsSAcyyKaNGND1W74ZpZNZ0y6UFKbMkNGQs8MkRjPfOr3QVkQ30zS",
-	"hy20GavrXS8+j5JGtULXsGOt0GGIeLCnPVhpKqCxdTqT2t3XW7AEc1dZRQYQXNFMc6EBUFe5e+3M41VR",
-	"BkCksM1LSq78/P3fexEyOWxkRbfR86eXEN+7xj3E/j+9pM+xlQ3pRjsB9RJS63BDumFnoJ5FDMeSfLeZ",
-	"wz4fjpbHcBRDi2OqXrzAaNwBHnatUrksbKZKxk8axZgsL8HYCeAobuBMEy1E75DcdvVaiRYLaufs8xDf",
-	"RQkRJ+jWYUodkocumDF6k31Oz5gEQ3cDyXxIxwq2JbaAg/nRsGyzTnMwabNoUdBMYLR0MbgQFWvoRUEz",
-	"ScQkXL/qnWBAumHkNsGH+NIPa9ilH+ELwTH9bp4P0/TTVzzyM+GfNYwZLS3kCOkirC1QAXPpkS7KUL0W",
-	"KrPCP21m/noV6YZ76fkxiYtoIHb5+8xJtAfyTDw9nva5uzHkQ82oZCTjaNwxNB2IcDOmLfE1esD1rUjG",
-	"x3mZYvnfHbjO6xSKVtUm1GKlsASWsdOzTKYH5smS+L7UfS4mJNpOLMiu0ZHtWp1oRjnmyEDcW5/bCaHM",
-	"TykLoVjiYuptUuQS4qdnoNl0r9+9e5tQqQ/J1Ze6V9D4C2rUgSiBIWB0rS3PZw64HM/C7fYOyXCanbGK",
-	"k1Ffx4J0rx6ZMW3sPxLu1QWGnW0J1WYArJkMOpAR4RaZYsf+ysy5YGy9FpbO497AWm321TM81r3e4LG+",
-	"NpOvpWcX65fQvXp01DsxzN8GRWaa2C7PGFxoQIwLDWGFqKdKZnS+McshjJza9Ac7AFZCIrngU2RMyorU",
-	"dHzKxSJn6dSVUKza5zA8BwgqMWzR6K9Q7QKO75C8YvjtKYNCSDYKOih1kUINDBeWG5A/aNczEwvezg4d",
-	"GfgC8EK7lR0Y4dG+546RRVcGGFx++2S+a+Z8LTtDF+O+1FWHNgb5IWOioqhdo5iC0LULf4Xo5fbMrKoz",
-	"NvgDZMmV10u9tAmPbDSyj8o2sjHgg8cScCZYxEiBIPoU87GQeARA19HJcCM7y3JyQ6RGXDa08sq1F3rH",
-	"Tua2VseDoytgIoKx8beXD144ArlbGykaqsSlGH9dW7QvH+dWHmQ8WbQVhYamCwQ33OdY5g7zFK1tCS1Q",
-	"5gQwKtlFWVPtTgCNRxpzNPrczxtNRc+m/Ia7lC8GKYC97EoL1uPIfc2KfbjUsymvdyzrBia/n//n3yW7",
-	"i6swzmUu+IFknC2wQWwctUAdxe/bFFIUCI7riwRwrqw/ob/ukMCgCKZDF3SI/15SvpQCQm5CFrNsPCPz",
-	"UmkjPMxBDMgZVbqO3taICt6C7gtHvRBxIc+hSgU0vFOgIW21SBSseYgNHhWUjR0YTB/6hVghCbg4VJ+k",
-	"igxt8ddhDF1u8fSLhC1vCX4PoebziS9aoNwTqcFJuh7KLLgY3tQA5K0RKUgyasef64UR52luyXFowiCQ",
-	"lRaic48ImVRJoi6FxkDspMzzxH+TuWLSrIRcIiMpL2aCLKjhuowzWauACulMfU5njKaH5B4zOpk5DtQg",
-	"qPWSWMHRJf2yqmJWDKpvsnGWslvBGXwBYDvYzucSuBGaAGwlswnmQWGzri/vtzUQV9lf68UrC7RYG7Us",
-	"jN4xDDLFhicR8m802KEr3Jca8ki69gCIFild9mwxK6cJczJ0WvgQKD6Z0TPWMGeu6GRG0htW+xhY1WqI",
-	"LjwYGrv5gZDEWZDuRUZLiGMh3WtXrya2wqxfw9vZO8OeU514UA9IoWpntHm+9GpXuJUpA7enRaaKD4J9",
-	"BIohuG1gKUeQvpzU2ND9wGZ74irf97nZVeMN88wlxDqGaDhh4oyyhhGK3BYPg+Q8NDHgWVhXTtdoyonZ",
-	"1mIm5kiIerYRQVOc7nPJDL6ZMZaMSp8FyQlGeaWH5FVXjRErWx5kXJGp8Kl9jg42GLkVdNGZW13rCQ4O",
-	"9mYH0CAQQB6JOiTDWjPzYaXxB/2UfN4iRBFVxgi8hMYI0WQ9C80Xji353JC81/wJPxdVuJre9qyM6aeO",
-	"hJyELfChuIWesSUUXdin+loBnU+ArSlcEDgbSYa1hmMQyj3Z25oSu22tqTjo0bYq85Eph29OwDWPHGYa",
-	"Mnxi618A+lS2Jqy+fxh1ar7ulvKraay2y9+jsfp1b+5DCoRZTxb4JINycvs2XVdgbsHPaV9igibNBVUI",
-	"EVATz1JtLDI/Y3xXsLv8nqN+EBNQZzBr5FsH/MEXW0aynEBIF3r5wDi8yteQe7law5XBl3QpVHVYJoT2",
-	"ec60ZhJKtNvqMc1xXBWZq0dHrgyPbWgzCF5Nh1AE0Blr3Q0kLlPHhp5anrGgCsUKMGwl5jtbmiIcEizV",
-	"0bzv69VbDmAvxE4icdLVjT6PojDPwH9Zv9bnwrDsXQVLiXox68/3xZvQxcC9oyQENEq8T0GDsOdkP6jw",
-	"NFoi9pA5o1xtSxzgkwPF5FlmY0Cj9Vm+AqFuT/7uJ0++89NPfvZHn/zs+09//8dPf+enrzz5k+8a5LFP",
-	"/voff/nD7+ETQg0bsvXkQk3Xe1PA/QUrNoIsGjChGoet5mLd965ErsHPLgjchV7Ci8eEC856UP1hgY38",
-	"iODWilPTKGz8go/pc6VEofYDJSoX2oYjoNJglAXnOMt079h9ad51nzp9A1tR0KUtrhehA3dLfcfs8747",
-	"5Qsy3f2jXW15zwXpXI2P1mI2D4IKsFhTDEDHQe6zqHLjUZI1JwtkxVIx5YqcWdCzsKhqdlzw+DXNuG0B",
-	"e74ja5ukWDsNryeDyp3UqzD5dizgpMlzW1kJPujzLrWgbUvalAWTirkWy3YI5aqqpJXjE0u09mx7HL/j",
-	"xsEQymsnVwV8mS/yJRnToqViyv2qKe3nMeZuJ3jdt+Do6Zg9xVW8cBQdSGs0CLvcCFWRsLQQVkBIRX19",
-	"CTwHBFQhTxOwoxgmBkI0RDIopnG4elg1AlZYVClTZixVSpbaCoJKJ8TZZeZCskNyz1JpUPgDSh30EFqA",
-	"OWfIJhMGSDeYSDEf2lgDV1XMGmIN9Veg8+W08C0SKystgjehaersYnN0O1DeAGXSRRtHQq58CTfYA9ES",
-	"RqJ9DnxmQvNc4TSOaW3Amj7vtnDeyxHGmxDFGBne/coDso7VDw3fDOLMSTzMnHzV0QDXH7IK1pA2br7P",
-	"keSmCVGC1Ps8uiCFTJJJNi1lvCjE3XJv+L5/5uhW9qvAF6v8iApT90B9blrxp0YQmsSnVvbt3JwvViWl",
-	"LTVyXR2R8+clfbFKX12w2hGe7/kNLc+k3kf1QkKo8tWrulUBHPMvXpa/qx7U4dgzJ3Zl6IJmAV1fMTDg",
-	"a73tGiesoMPmCiEIyC31tn4ljHnXbdfaPZcaue6b4ZqzqTJe4Wcs4rKveFQgAPHmu1WCDOaygYQGLYEJ",
-	"dqo2koARXLbPlMONAZ+2lTACl7Nl0tD8xQbBO+Gpe/XoiBh5itHUSG9Xj670Vq3DOPq5qp18Dn0fZh/X",
-	"/Y0/Fw5eB+8InNorc/Cz77DAjfMH8148ESibcgeWPgTPVeWpJ3icW0QweOR6Ibdlhj9w73w+tUe/vBaB",
-	"zm1x76Hzt2wPC1a4AOjVxrhJUNQfundVDVEtNVvMRMwLsSbJvAq8bq8Y6AJjvzie14d+15/LWJPQ5Bwg",
-	"JmZw16y254jpNf8c5GK6WXp5w7z0LOoKmNlBHUlR6/9/trqAPeU9CldmRDjffQvUCzfw7hUEXsfazGCl",
-	"T9k4m9OcdK8cvtjD+BaqXNnLjJcQT3IvYu0Hew/YkHq2yB/WmLdNHUpoZiNk0CunionCTBwwDoHxp8+9",
-	"jSilS/R7KNQsq1gY+miQ0ixfDmydAcjSdE0wzEH0uRPqnDE3pUu0K+ECrQxYNd12bSlcMTyJ5a3jAqrr",
-	"WsZqmSJYEzvYmbNiwfmk0KbVqjLm1RFj3Bl+uplWzeZpGZSu6rWnnTgI/SIQfdzKc2vUCoi+irFvgLax",
-	"j/I+AovPY7c8Zy4lXQu/trYjqDgJebekeaaXMbHODMrGpYTg2rff64ygCX7n+O13zM1ASyoLA6XMO8ed",
-	"y7TILp9dgXuzY71Xb7SmAArsTxVzCn50FXmDn7Ao1+N3Hv/fAAAA//8=",
+	"7L1rj1zHeSD8Vwr95gW7kTPD4YiyohkEeEekLrQpkS9JmTDU2u7qc6q7y3O66qiqzjR7tQQkK9r1NVk4",
+	"QYIo3sRO1s5mEcsxYDiGsk4+5J9YGlL6F4t6nqpz6a7Tl5nhRcx8m+lzTl2f+/XdViwnmRRMGN3ae7eV",
+	"UUUnzDAF/13JlZbK/pUwHSueGS5Fa691Z8yIYPdML4YXiBwSM2YkU+yIy1yTjI7YditqcfvyOzlTs1bU",
+	"EnTCWnst/KQVtXQ8ZhNqB5/Qe9eZGJlxa293ZydqmVlm39RGcTFq3b8fta4lbJJJw0Q8+xqbLS7oQMxI",
+	"Lvg7OSP4lV1SprgwdJAycnD7yrVrpJ1nxEiyu7ND4jFVNLbb3CeUvPnmtauEa0LJSMqEHLJZx/6smFEz",
+	"MuVmDLvTdMLsM0JFQgYymdkXciU0PB1ypQ2hQk+ZishQKrJ7mYxlrnRxEGNGE6bKk6hsasvuatmRTLjw",
+	"/18KHdB1PuHGfhg68hQeVodP2JDmqWntPW/Hpvf4JJ/Yf3Am/K+chwvDRkzBRHelOmTq2tViroyacTkV",
+	"T1pRS7F3cq5Y0tozKmfVeYdSTahp7bXyHN6c38h9+7HOpNAMAVCKYcpj2FkshWEC/qRZlvKY2su/mCk5",
+	"SNnk97+pLSS8W5ns9xQbtvZa/8/FEsQv4lN98SZ+hVMuArc2LCOJZJoIaciQG7jjOFeKCUO0oYaRdgEZ",
+	"2ZhqBmBh3LcWJqghU5mnSSciUgE4vZMzbTxAcU3mAMCCoDY8TYnKhYADiVqvSDXgScLE4z4CIw+ZuKCJ",
+	"kikrj4KmqZzC6u3irokjmvLkcS7tgAw5SxN7pAWtIgPF6KHFX5WnbI8wGo+JBciEcEGYUlJp0qZi4cAV",
+	"yzVLAFupkGZsh7KIzUWc5glLOnaTr9PUgi1LHvcNwFJiC0Jw9ANGFKMJadt/vnr7xhsAVwk1lNChPQVu",
+	"NPxOjmiaM1j7G9K8InPxWJf+hiQ6j8dEMS1zFTO7Dv/6Y1zGrVeukBcvP/8CcSOThBnKU71HKAHiZ1mE",
+	"pc+k/fzOTiciqRyNWFLSe4+vPAHUFuyIKaLHciosVOFodm+3qGFAfh8zhEhJJlTM/Do1GSo5QcICuAvg",
+	"YXcjc0MoAUzFJ5U3aZIopvU+uWWZ3dYBAJKmM02mYyYsu7Q8kI4oF63IcTCgzJX369tZ4Bl26bcNy5Yc",
+	"zmaHYge7xbTlXw2YMwUmdcGSUyoSKw4ghnjybK/tjpTXqRqxJ4LVXBNpwekSeZ2/ZFfzpqC5GUvF/zN7",
+	"3MiKgKENHQ4deLQP3FpgUvISo4qpjlvmEeWpFaoe5yqvZZlE7kiV4WIEoH1TajNS7Pb/f93+d8dSdkVT",
+	"ONockFtZPlCH7AmdWeg+S+C+7+Ub+PJgoJmI4XAyJTOmDEdJJqGGrTqBq/ad+1HLoueqd+/wCbsxvEpn",
+	"9gNkwSuEq6h1yJETMGHlu7da1C7WCoapnThqMarSWS9l9Ii13g58rxh1Nxp4lEllWNKjprYUu+0twyes",
+	"FS35aBAQ6QEg97r5zs5zMYIlT+A/hoQNUJy0NR8JlpCUi8NOaI5cGJ5udJg4cm+tM71fFXbfQum3/D7C",
+	"W3cHXz+k+u7L05aDb7LY2HU4ULomshwxLEm4PRua3qxA1pCmmkVnAGw0TW8MW3tvrX1Sb89jqYUiIkU6",
+	"20P8sgdBplaeBbytQmD9Q0oSOiNyOIwIJTAKfABisyAAlQShMjoD2K3PfSPDM40ITad0BtpaXfnaWQZV",
+	"pz+1ysLDh8dEsgBoVbgKwk58KOQ0ZcmITZgwJ4EhIRGG6qt9DaR/Rmh9AqS1zLGRdc7wfmjVIyuZL9LO",
+	"WDG6KW2pLTtAsNiE4g0uPNmQmC48QE343XVIBbxakAdcUn3pUXXzbzee2YmIRP2EVgN9cWTVV5+/vAaj",
+	"YZMslTMLKD2dZ5bs2Y1JYWU4EBkqP89kbsa11yaTXHAzq/5m/5XDIY/t8WX5IOVxrzJJ8Qh0uiA98Le0",
+	"qaGleoeh6wveEcpGKCjNgTY1bCTVrHpaCdd0wFNuZlYq4Yf8UE6k4sFt2ENkoYFH/IiJHl7tOmxgKpUV",
+	"lHtHTOkwzsxtvphg8dvQGZSb6tlnsEZu2EQHccj9QJVCnrwEW4VRNAYzXy/hmlFdRb6BlCmjwr5ogSjm",
+	"GYUlxDJhmyAvPugdUkEbxJ9YjoQV3nuDWS+RsUGz6eIyHBDb47KaQHC0KRVG90ZMMEXTClyHR7QqXqLo",
+	"VPQ0d6Ln6gsPQ7KnQItnFZWQGj7zJasuoXQpcpyEhp0h+iydtc4Er+BXVoGIZZqy2F4n0UxobvgRI0Ma",
+	"G03an//s/S8+/MGDDz8+fu97n33yyYMPPjz+8S8jcnDz5jVCldkmuzvt3U7Hcsszx112j04yq6S1dnd2",
+	"v7K1c7nOkp/fiR4jevubsdBAkcMdsVRmxf9Wn4JzzOHfbDzTPKZp8Mom9N41HPjyEjpR7n9MBT2U/5/7",
+	"Yfub2ZxwEmRgDVSlMJs7sFiTyswZppjmiWXaeyBJVb+4oEkqY5qSkTxiSoBkZQexIFLu6NLlXbjPRuJV",
+	"vvrFH3//+L3vkM+/+8vjn//3+sYvBXl8jcyV43z6/vc+ff9fP33/Tz791nfIp+//4tP3//en7//pOgM2",
+	"Ucb6mZTgs0coKf8j5edkMLOPcIBoPcpan6SkBXjyVoogKCqAqgGSFBru3Vjo2qEF+45WuaqW0+76cu7a",
+	"N4l7k5Rvggak9smUcqMJHTMKZmy7kndylgMwrMUF1tNNkIgsqCXVw4IRUS1pf4VMpDBjbU9sIhWz15LJ",
+	"lMezzim5ykn5h9ZM60lQCKJHTNFRHSee237h+WIYkU8GTNlhBjUeAmpMK2pplg4bGMdkjiMvPNMryTef",
+	"WJYhxRX/wf3oRLrOmhrL+gzFYp1KCsPMwkg6loqt3N9tfCuo+QzsjQN3cWNFxWXVp1+tABX3/xrXxskC",
+	"c/yUZmut9VUKluGCbxV/LPuyAn8BwdXisg5AJgDWRiMjSG7wSUjDBqd9kq9tHNKGZb08W1y/YjREYl+S",
+	"Zkxwz8Tdp0bbANAvM1ZMj2WahGlY8biGsJcXsHUOoMrPIreuRTiZh0G42eJ6yo0uh7CTiKgnJyyrNfJT",
+	"URokB6diEnfGzJnukFEWB7VPnKikwcouEzrbJm+AE3NomQawX4lCFplSTdCMu31q4jKYlSRl+V3eckQm",
+	"wDVqHGV9DN0UuSBsYKVXBF6yu5S5SHr2jZSFLHN3wJ1XLIj4NzEoAb62YkSm5EgxrcMYqA01eVgldxjS",
+	"s8TZApE7uvkx5u6jcpZ+w8UsC3sKT9JwjQAwd6g+DF4gPN2IicYpb2Toj8D+uCbPRqd0b8JFbpgOuaDg",
+	"nYYnMjeOYDU96+WCmyUmmLXMmPBKcYJLDJhR7WoWdlcs2O0pePN5ws3LwoT4PJ0zu5SbgSfOpbP48OSi",
+	"FhfmKxVVrHK8E2bGMjyfzE0sG8xMEE0VtjCBl79pD0rmhjXg7RxKVxZZc3WtcdF4hU4Dczv0c0c+Eqyy",
+	"0gqq+0033ulNJ6jXr3RDWawEjoAsVolYXGO/MF9otVdSGQeIjl2OJaws4OC6O2YQXHTt5s0bvddvvHHn",
+	"td71l9949c5rZEIPmUaiTCfEQh1RuSBDqg1TYRqd0FkvdXLBuwuWKb8I50vCQBaaEvzCcmpaTGe5ct2y",
+	"oEMwDwrfaacEFRF1R9Km5FVJklyB7b9TX8NzO8FFuDX3ADGDAanujQuacKENFRCzJyLL9A40pxfvyMOZ",
+	"JO1ieVIwkouUaU3Ku4PFrOu9pumS5VQWQWILMiDnWPl0/SlAcDqRQRe/rC5y7gijKsA2gLk+kfMZ7njV",
+	"ol+Hl+ZXjZ82rua2ocqEJLZNpkSqN0zldC26h0PXPwousMkRg2al3pr83r3d6IY4iSiyqTkZ319lA1hz",
+	"Q5sR8Ntjqtg1wyYh+p3lKpOrJWZ3Ezfd2xXbGE17q91cVVPaJqdcfrWB4b74ZtVpr7XuMwxcKaG2PPeo",
+	"UJuXOAdC4LPShuOu7CTUhsZexPYqtp2/VZ5tUMveDCkL0K1TeTvRHpmOKRJ5F5FER4oxUHu1BWbSpoak",
+	"jGpjGQ6wl80xofR5PL+IFmeox1e2MYJ4FAwgTRSbepVdN2j3p0PQReheXKB76I0N7pvqmsGQMJZTUZco",
+	"dnd2X9jaubSpB8xBVhMurOMVm9tpFUgVTXIMfRhTkUg0CqHXoRdLGBseB8H3ijOdnARhnP51BlBzdR4I",
+	"SLsUtDrbYQvkVReatuCgxBuq0doFXIxa97ZGcssrMlkmt6/ie8XvW3wCQSKQy2QvujXiZpwPtmM5uWi/",
+	"2IqZMEzB37DERePYZgfK7rE4Xz+KZkwHHOdY/a5V1VTGlLYLWe8Tbbzze43XQxf0cspHHIc4WVRRzPUc",
+	"RaZZpuQRWvZhmk0C9G45lLRQhp9vk9vO+17zzoF1K6UcYucSvWYQWi2qzq89hMsvTyhPXz4Ky3gGLb12",
+	"YcmriicXNMr8rT2Rp2m0qA4Kwg0Z0yxjgiVr6wMJNbT5PjDZqj7VQOYiZsSOBFkMcUq15kMXqR2R26/f",
+	"uUkKJX1h0+wo6LqsbBPeIM4CVCJ1wlJ+xBQLO6JyM5D31uW+TYBxdzyzh4g7TAK0wrKDRMksY5AulLAh",
+	"U3DT9k7m775ck981mDsaIeF2YVbxUA7OWbB5MMg5wL8MRJaDb2JIeQov5OJQyKkAS1l5TH4jIeR4hbHr",
+	"XDRomkPGIIXJIBfX5BUlJ9vbd2SESQbTMY/HoO6OZa7SGVHUMGCWXNgPY7YYgkInMhemN2OBgx+mUqq2",
+	"M9qRf/8LHO/f/5l8ZacTtIWtE8/uReKllk47kV/T4lMjT6Qqw+rg68oE5UKi6lmEwOEVztLkZaXQqlQ/",
+	"RshVq7O7kBd80eTCtHb2sOUkCycoPwgt8NVC1jiRgG2ln1DIKMCef2qpsRVkEOKM3HdJeIwlmlAvOBYA",
+	"B/C6KANtk9fpjAwYYZPMzGqy8koyUcrIuzuLQnLCtPESVVUMC0UbVAJJ7TA9GvhtYJegKER81cJXh4qx",
+	"lIoV0adu649IDtuHfEEXMzLMTa7YNooecMo9IU3oPu9C5AvkAU295ap6v5Zo7aNWg7Y+Mh2z0pkHFyzo",
+	"hGlSm+hEjLi8raiEwOXA7VLCFnCQiURvYv0oBgwk8dShaOFahzJN5bSXZ3WLx9wgUjSFqEJkTYO7RpyI",
+	"uLkhXawFTB06xXl0mYfPdQ7OXfr6xp7X8APLSdniIpaCRG19lalrVxDa6GY+10Z36NziFhybFSAKrcLt",
+	"POTBOnQWoHVOvJKEsZlFsPZhg8XpjO2WSB/WHc6/vo7Zy9uWGvaxCmeZjmm6uU31BAhyOmsTUGcrtFld",
+	"iicsQVeGO6kLmsB3JzQwzeP/IWNZb63UuSKYwa1qo1MsPtokNK0xB1EviORO/q6CO4jfcz8U0ObNsRCY",
+	"KGKWpg3yeJ4lG4PMozLPVlGvhmjRcqJZECtv1a0gUm2HSyjYQfUgF6lZCuFYPTr31iLnG5cEcROO8Zio",
+	"eWmhC+5oyfngSk9L5jeixBtS2sfvxtmctizDeUj3EuvHM86TiGxeWT9rYhGMo6igbw1h3fpCEHVN65wl",
+	"d+QhE6Fw0lgxE1bRBpC+j6n92+Q2FLCQImb7KMNzY+V1Pcb8eqlYNTiz6op2Ey/Nc4WXFn3Rh6BRu0WG",
+	"Nve6d+CG8lYyagxTdjv/6a2drRfffvfy/a32zluXtl58+79cemtna/ftzu+tYyr+BqPqdefOPYW9GIYA",
+	"f/TiPQyYFT4NVSPWEHYFwfBLTMyhb+aMb5amQIgfjkUGM4LWK2fI2w5Z8oZccD3ekGVt5ldX7IizaU/n",
+	"o5HlO1I0WXHypicaHfwbrVH742gecw7lfXWlBX2oCu2Gpsuj7vCVRmPUiYIMysBIe0T1QWqnU9v2/HKr",
+	"a4vqIBm8pAIoGzEznd1iBZbMu1/zVSflzP9J+KnLAPHjrY0UCyuNLUouCb6CZCu7GzTOa2bJHvF4QdpQ",
+	"rA2M5EPGNKGK2Yc07TSEYbE4pWpVbGYoL+4Ue7Qra4a5Uus87TxeoW4S3SrfFq+WTHD5e7oeZht6ZY7p",
+	"Bl9envhbjcRcxlsWSV7FPBtOBJamtxyiFRtxbRRdRgLltMGgOuSjXDEwzX+VZlQwzSJCdZmwZgVQ+HdS",
+	"U/XqaJnSAQvnS0NtsNUUCQfwr69jMlpFh3PDU1dRqDfI40NmlhnJYpk3QUnT3hp2gCOts4Mp5Sbl2jTd",
+	"KypgujeY9QrF48Q41sABHBGbg8N5mKrQ1DmADKyytrE5xrFAxKJ5il6hOeE7rFHwAMFrShevEqt56tBE",
+	"gJpJRJAOOTwL3f0bUtxigk1pevqcHhQQi6MPChQVI/SpbP04l4u0xWI5ihimJoSJBFM0uSFQAk5iKR3v",
+	"GfTFK63IU9OpNrTNN1QrumF57G2mjnjMNo1IKb+qb/b4n355/N1fPfz1Xz789UcP/uwXD/7kVy8d//X3",
+	"iFTEPfn7f/n8J9/HJ5XSQBVfTSyF4cI5mQZzfpzCfRO8sSljhwmdra/03sUP6r6oF1aYtf3eK/OtOl19",
+	"oqgf9+3au6ndZ929tt6WGjYCisrLPk3/VKGyxrBJ1sRuThIoOzaT05UEYmGRIaXa9Jj3EDdZQVXPOXEb",
+	"czxYzLPGJKXiabMR3mVmNBRcuzuWhOpDVw8Vw+S1pSrt5lJsnXDAhv2sJ4dhCQeUDaw+KQUj9l1dFOFb",
+	"ecalOrcMeqshGlAaAAEwmOdkSQJtSJ4x7F74qydhAD6EGtHFeqsAUW7RrdkBc0WlLNBlLiNrhaG3grBX",
+	"seTp2iysiuv3owW37JGXFdeiR5Xwq1WuQjfy4m7eLvZzFslG9e09qmyjm17SLHwasWLM2S+kGEiqnP2S",
+	"xgYjnws7fyUKWoAcxiC2L8U6ekmDb+MmpOpsHIZ9CHklMjc9zzWLuuIvrigrHlXSRHsjRWN2yjEgbvLI",
+	"SrGFR70YaPfyqoFimtG4jKB0b+7s7KxcAtQlW79MGrtnMPI0tM7nvrJqtsLVXfm8gNwNxilZu313Ho7L",
+	"QiChVV7a3Vlj+F5CeTrrgYWl+TJ2AmU5gvV0FkvhVAO7Vyj1vaYqOce/+dZaFXKk4SEAvfQH1ZN4bid0",
+	"FMDp4cIVM0yAVDpjdO5QLtUGioIWhgkXVmI4AZoAM98ASH1Kdq04Q9kyIDhdeX9WNTkZdFd1TbRe9jKm",
+	"4rI2QoGXq0aaWpkqU2zIYpOrubt/+NO/Pv7pt4//+X88/NH35wOVguV9RnO8YgMiuUkcpDPybUJ/wnGN",
+	"TWGL1Xi5QMCcVUfSWS+mWQBtL+8sRdt520Yg4nERIyt0N0R06qAUoJ11zJzHkcCGFinTUqBbymCaOFgI",
+	"faJFZhmg5cuIhQfDRdCuo3eNIQWFC2D1DU5qLnoQq7nSv47ywmbpqlHLhfSsL2/hPF93kUCrhECfAFvs",
+	"ojJj81F8vYwz2iQDZGjPnx+x3iYYnhVy1jqnOy/j1qcsRlu5tZMYDxb3d+psM2yX43POfGoXL0PS911K",
+	"kVRo5NomV8M5Z6c5xWWHVnasmA9qSeUUTcTr1y9NCtVpUQikKuVMm57VmX3h7uVpUPYraGqyNu5UYtQD",
+	"q8NU9bihIsVmVWqWl6lYVozCcJOyU5QicTkoOMzSUIrb8ZglecqeSlzQbnFLkQHOMpUb6M9+z7dTOcf+",
+	"n99ZpU/P0xqcednJwiwbHiyWjF67TP8kWFxTsYk0jLSPf/S/jj/+sGNPTArN7U9fvPfRg++816kYivFl",
+	"0KPtK0FtGEvXb9Q/wNmB1zUXz522/9xPDap6y+136Zmfjo37YSoMFvIXeqc2Hc+Tm0crJgT2sY5sG6gn",
+	"Aszhgib4OolpVuavOAZUTdyTOVpWVhSrc3JJQBwttrpw8suuvSKyLGRiom9vs7JV7qOGaOqTiTqnI1UN",
+	"11dc3corKD5ZEqqxHs1bGGluNVHt1OvHGb5EV3YykGKZDsnvvv1Dl5CTMUUSn6i8mK5Xy0EOBVb4nONg",
+	"HEU9xzhoMihzilccXPluVFlVsYT5+RoPRW9Yk/uGsKxTKobNrS5ZKfH5+rHtkc9++6MHP/358cffOf74",
+	"o+NPfha5H754/1uf/+T7ETn+m08e/OgfH370R8ff/dXxBz94+G8/fPDh30Xk+Bf/+tknnzz47nuff/Db",
+	"FUe/wi4SvJL1vwmlg6/56Xxa+FqfPYKrLQKDFwB+KtVhb4wlXF0PlEppB+jTZ8oqT/uVUocaa05hLc+u",
+	"QIShIiHa4hAWgyRtIYkvl9nZJ3NhCnvVmtMQt9AVdoQv/urvHv7Fhw2l3Dv7UMOSxmavstQLGj1c+/Us",
+	"OCwU4lc3VbLimvfZj11REU6q51GzLwSiLDCM2K6kNZ/l93YoMNbOsXVEFWTr2cngXu5KdfhaMSH8dFCb",
+	"FX66Wkx9B2eGX68U08O/Lvz9DVwCNICjw2G4WmNjG4QTlV2Ugm3+welKHDV2gmnWaDZxBRZve8P1kn53",
+	"9hXsPotw1jZyK5GajKQvl4ABJBc0kVNBMiazlHW21/Q/Yp8Tr2DBva0s7VNEKwdjRzcVJNwnG2UPrBOi",
+	"2hC3XQn3xMCsjUDLEqReykUw11aqQyKHBLV/5Yuqux6URbdCrkgZrxWRjHKog++d59AviwtGqK/l1xBO",
+	"d6bp/Jt0FztFOj8QwFSOTuQwr35ctGErhbZKnv+K7P5QQe8V5ViX7qqAh/XsNq7uQ2Ahm8XmZ3QG8XdB",
+	"CLiLJaywwaLLLcjozPJVH0hOfp/4fW23wi6palx5KA77JQatgwHHyi6rRRXokYS23WKP0NIGgqNiYSc/",
+	"MrJ2IG8jaQglQOMaKoovOI4Cdqcxk4oZHteJxHyOPQryxOMJ1jmobgBKb7jiVHA5+4RiCz/tmscqluQx",
+	"K2J3m3IKTpN2UHVgZExNeJoGeAaSRIvjlc1DwQCGvR2gZCceWoS1o1lCEssy2i+8+CL5Q/LCi9sv/r9h",
+	"8nAq3rZ+McYiFbKmpoUuMxDTGjymBXBZkTwBARaIz8tTMEresZRDnkVQSsluH11ISjGHvnL764GOioIR",
+	"JaegexX0ZA9RIiLF1RV/osxSucaoK6p8PiKBS4UP8ur/1ZdAGcdh8uJfMnfpCNz1K49I9cajrpi/8YgM",
+	"mWPqpD2EOjtGeqLw739h+cofIkeJyDclFyzpCqB13dY+6bY6EakBiv/XrbAAmogUMBN1RSlIkLZlZUvn",
+	"I7Xp3MfFdJ6IW1mi4AioeCygZqXP8mmLagDkFS7bR1QgfynfXVLZHhzLa5if/bLg/bXswkWdTxeA38uk",
+	"izhebUiZy0IOIWJYn3o6C9k/iXLzTWeG3QNO2tDDUH3ouFud8B0Q+8iLADE1NJUj0uZGE0vuKLFn09le",
+	"HWQ0bzJ2EzZt50SN8wogWQiD+m+fPPzOt9dpdbVxA9E5GAgIoRT73qZydAHaeGe5IZDAo+slPT/94KNP",
+	"P/g/n37rN2uE7HjIWlSbrUJrr8vOuY+J0Gj+IKOcJwyTrizpIrSAmPo6MiXlUDHqQjA3qi9aB+Pg5RZu",
+	"pcU+vK/tvf46GTAzZUyQnZ29nR2Qi3cv27/qdThrFd7tm6Gc6kvR7v09/HP3/u+FMNiuJnVF6E4jovhx",
+	"Gur0ry2G1MfZpBnEJtRvjYqLCysr2t8Wx+6VhB5WXw3WQhnXMxgXS9/TANbcrHYOaCd8OGRKowmcGlek",
+	"y8oDC50HOpvUuW+sviBz51n0VsuUD1k8i9Nq3zeaJxxC1J1W54LRReLKpFn0W104AbOeccLCFoWXHISO",
+	"cKGEk3DAVQWGuM5SuqT20bqtXqg2vXxTI9OSZI8jebhpQ36Zbti6Gr6YyyionFfjzZyotOzcQQdctuB7",
+	"INOxJGOZYposFr4gVPtyCfZz0MFdASVvEHUWdKsGU+G6QXaFs6Z3IsK2R9vkiz/+/sM/+yfy2W/e++KD",
+	"P67HJPXtwP19SGgh3Va3BXZY6uaHtpJcEyHdKi/ormhTglu4oDt7fn1mzESxSLc8lNDX6t4ZTuyZP442",
+	"1Mn2NQKNI6VB4WRpR+wSZopiv8mECx+I2IpaVn8KJkWGm0XCcCGwuVuGVRSpELlAZ/pEuj9MzrT3ryfC",
+	"/23GuXJ/DhV3wRXU5Mr+GQr6uFs0DDgJnC5Jrdyku7gbJngWUh1el6OAz38D0+wm/vO1SVioM9n1qlHb",
+	"SlnYBWZKXR2Ghm6ArjnURhZ3/KSBUC+1qy1rlfVO3lwOQDNjUpb0uFjbFgvy/BItraJgrDxxeLdBdzrb",
+	"kmMLNnQf8eCXW11MfZP1vl6jue5fDWzCwfiJGMVJsGDB3ssnNCXOMHPIsqLgOJ5ATay+tP18KBJo/TSX",
+	"EnHqDaZDTiOB3h400iIqeebiypM5tNpzqeDgNbJSYFfU3NSg2RQWuoi4Phbg/pFDwFTo23jDSpFDqboC",
+	"x/XOqja1iprjctVHMJnMjZufkss7L3ZqRqYKmpeIV2x+JxQliVYukimZ5DFLooJ3UX14QROrVG5XzxwS",
+	"JnbCiQph3J7X5oW0B+E7L8NrXrnHRa9T2TY6rb2A+JZ5Hv7w/jY3IzgEnkfbJtxjgXLWZSfsVY3Yihex",
+	"/k/KN5W5vcK0gV2uVLI2sc1taMksjJhN4VTr0W3sFcpo4jXqNaX96me9xsCDk9ZFnPMSTSmHduq+L0JE",
+	"ykoiESke+3OPSA4JN+X/WFvPG7NrhoiFwVtnVWbzBLZWbO0yX/ax2ve9cu01gF6ZP42odBauHYeUj8qv",
+	"A7JMnCtuZrftjL6gHVVICWAZQLvxp2KAsTFZ6/59iE8bykUwupZlkrQ/+817D37+Dx0oTTJmZEDjw6L3",
+	"/hB6/o+4qfXB33JF1b0KRCCGqCsSxY8YlpcvWFlhdiBmrGQ+GqM7++DmtT3ChaGHLCKsbGwC3qKuKFy3",
+	"VCTA7mhu5IQaHpPyviN4WrYQ2+6Krnj5iKkZcckOrsp9/yA3Y6mch2mPvIR1FytlE7BmQn+b3JIp03uk",
+	"j7pRH2s6RV3RB6WpT2iqJTHQGlIblumI9EGtck8mVEBjbRgUS5a5/or2TxgMWT1YXiyT3iaQ/IFVzW69",
+	"coW8ePn5F0jfQbhd78UME15+/5taiv4eubyzg5y9KwYymVX0V0O+evvGGxG5vLvreH/5wkAxemg5vspT",
+	"RtpwSdCiABTapCu4IH3MXel3IisXuCHsNnGIRDKcZchNPawOEJS0S0kGf7B7hsQJe1I4xlTmaWIH6GyT",
+	"A6LYEMIH/XXFYypGTHeFkGbMxWib3Lxx+45/rMlYCpkr0r+WsEkmDRPxbOtrbNbfs/tiRs3K6AVt1fRD",
+	"NsNoQTgHxUyuBEI5ZnZQoadehXchYYgUGMRwcPNaGfzd2mtd2t4BuShjgma8tdd6bntn+znXXxWQ8mK1",
+	"J4OLWLJ0BXs8JFbl4toc+JegIkcmhcYPdnd2sMKWME4DqYLBN53qilTn1A1ZwYpyYiPv/YXil4h4tBj2",
+	"8s6lpjUUm774pqAONVkCH+2+uPqjW9Sw63zCDX7z/M5za010RHlKrfgPS3cC7arvfLIZEOF8MqFq1tpr",
+	"3aTKCOgo53owtL/487/97N++9eAf/uaLP/9bCL6gIwjfdBZiiLTMpA4AxBWwybnrsKCk6IQZZlWfhsSl",
+	"8pWLFUT4GptBFpNDlpdc7ObawLQaWFDhu18HEaNydn8Bji+d8dQhgDtIEgc0iDbLL/J1mlopxX9xEthc",
+	"B85ekWrAk4QJ/GINaL4ixTDlKJJcvrTGFHekvE7ViCG+7K7+4Jo4oin/MuHXQZIQSrIqls2CSHU/al0s",
+	"hEGMrnRINtcKecziQ6T8KHQAG8Qf9EwbNiExFSS2r5G2Yponds6IuAp6swhkEs2E6QBbw24qDGjekPKU",
+	"ixGyU6uUE53HMdO6GiYPOYNWjvBFYvqlnI7s5oKuCkKkFO3tfFR0RbeKRkSxmPEjlnRbrm4TBJ6CsDRF",
+	"2wAjllNVJLCMqa6Al/fIdMxTBkGq/mmddZZj2jHa1PcEYhc0hMrP3BMIBHJR/toQzJbfyrNOhF1qgMPa",
+	"caxEIeiEi1FX9GH0fiEgOMUZ+HCQOlbk/aeTQPoFPhEa6fWPRRp5C4pTujZmY0YThia16zIu+m6Uc8yr",
+	"J/fPieszSFw9TIAvrWjR6EJ3lXHB7VV3sae7roCpp7vgPF4q5zr38hzKcguZ7+QMklnQMVazZ5cAudIw",
+	"vhL/r6DuvcabcCmOQJxCJl9KJex5gMEhJM6QjI5Q5QbdkAkDhVufahx8RsUPr5zb25jkhgKT9lpoRASb",
+	"Wm0Vdcg26P9VmR/9rIgkrtdogSRz1nOZ0NkF7VPnCISQckHKIKHI9YhESaOLScrdljdNH9y81hUTRr0x",
+	"BAUcbaDpKjYlUowm2+SuZe79hViTPtHMoMnFr0HlQpMh1ZjnQq2gQVPwQ++RPjgReimYtpF99xM68z90",
+	"haYzMpZT+B5X1PcxMnaEPo5OLSeyW+jbsfFJiPm/yswVOL9HiJM4QQAf74yZ6xT7jCuzd8rczQsaQRBA",
+	"yVlxgzI3mI11I1wfkDtW7FI0JT5lHC3NGq2D6IuixoXHOU+Ow6dKhJyVuqmJxxb98oxQMfOfkkyxIy5z",
+	"3zBgwrVmyTZ52Q6PP+mxnGoyxR4DXYEeL9dhArrOQpqWhdaJHdgxN+z+6/3fkeOGRQeCrhgypqufMcUw",
+	"NB32UIlkdwHsUcUM5hx6TgiH/iCuz+zMdwgJoIFlpVfwwNfipUXPigIBzqx3y/1T88fT2Kwq/V3Ozm7l",
+	"TvYxstlnk2m6diQezx3QuzTJvOSaiMCA63OiZc1INqfH5M5ui6g972C3CAtlU10smBQWJ4fStUD14Y1d",
+	"we45F5lUWNjYxb4M+T1LFaZ2sAlNmAt3tk8oT7fJgZt43kDtqUVSzrhXyQsFo/5UcWMYdnaCY0Hk72Jb",
+	"VvvrNijHXiMvtghbw12WlCtEIG5buR3x4tGotzD2Bqrt7tnOfBvb6yzh0q5ljPYvnuutzx6BAVAo8F7I",
+	"6QrRGztvLVVQsVD0I9ZQQ4MVnuz1sKBWNP3LpvVW6novVXtdq6tzRnxKPAFgmdNSo8K6y9W8yNko5CMC",
+	"XXyXJ/cbJf0+lnTvWw4F3PM2E8mriicXNHHBUVAantxlg7GUh0RBuzKWkHamZMys1B51RcKGTCnLmN3i",
+	"7J8DmYuYRSRRMsvsD79772ediMg0Kfa1TaDIhhubA1NVRywhMjeaJ6wINoAYuj54ky+61/VFzUQyUjzp",
+	"QzwexgoI2RUYiD3IF3ZDTa4Yafdvv/zG1VdvXbvau/vyS6/duPG13s03X7p+7Urvay9/o9+JUE9A37Ym",
+	"ucBzgOIfI7s0EIkghR4NCla8KLZN4EDJhB4yFyqAlvh+8UZ/Hxz79mxAjIHzwQ/sNvr4KEH1fMSPmC4q",
+	"72BCvnMo4MANene1hH6YPEJPxoKgAfGriwWbkMlHT3+qfRIa5Ag8aB9x4noVnFwwuLz6ozekeUXm4lmm",
+	"RjeEO1hHgsCQhbKzRy6iKU8IHWBc6jrk6CI2Mmn2991V3FglhMQyK0JD8X7b4N4qGnRExPXnIC5OhFv1",
+	"HiNZ+kW/lL5zXZV2io6rYyUSwLrBzEefDuS9C9pqGjQ26WwLpH6Vp2y/YuOAlVzQdhVSgd19pgnVzmRX",
+	"WAw83rpSQf6EQKtw8fkYAuyRGVUGnSuWzohUXZFJrfkgnZGEJxC6QxXEaLX7Vq9hST8i/VwcCjkV9k9P",
+	"OjrgDR1ACxjTFaAp4aogb83uCYqBsFiKMnoHfX1VT58rw5HNuqKdi9S7ROFSoKYJT1PyTs5ySx4rLbJw",
+	"JJagjtbZJq/we3ggRcgRTRJlx8MD5UNv7pwqKUZ75TQjycAI5FRBeL0rrLo2ZcJsk+tcHGofsQxfsHsZ",
+	"t2qbr3OGM0jBLmh7jCGCeQvg5DHTzOhkzs9HpKjVeq406Gkym0XuuomRHr4eq+61KVE+V9ZORvYtbSeU",
+	"IJWJiKMxVl5xNMZzWzDCYB+rTiPpL0uJB1W5V5lxZcQfoRhRrcgfAPCy1v4z7yvAgNai4C6YtECf8JGS",
+	"DeFveUMbdCycQmfAoAbME+OMWvn+oChB77wEwL7RUaatlJ2lNGbOw2X5Y79eILbfVMYeUrGtrJ9QjDom",
+	"oDqoeXdcG9J67Bkp0FbQKeQyfSZ01hUZ1bpI+HclB2DAwpeiMdyecNMJsY+beRV+z958F2gzsJYZ7zEj",
+	"T1lcz9lZz+14z3BwH155gZhVrATksqi31L6HlgR9cYKOh0YTxa1qg16kVoEwu0IGdAXivDtwMMNgdowj",
+	"dzTIx+2l3Iq9ptbAnIlk3ycnYrtyL8xXfYM6s4QCd7vQ/nzfp51B6CGBpXdFu1IId4+UfXg60UKJXFRi",
+	"y+a+xDX37Qo6kWJUbA6ygso6eaGdVJoBk8GsKxKmDRe4CTuLb+5rBbpsPiy6eqTb5HVMTqSqEm3gExYX",
+	"q2Cgaccpa5Btwl2hgCLhzuo3rhJ82U7H3hgN+J+RuJTuZ++q2u6Kg3lfkmVE4E8iM4ZuY0xU2AfP0nQM",
+	"rqDC6yCk6YqiW722upyWpN33uZ6QMdrfI4E29qgBTbjWXIw6DbaYeqP/jVzAzdrFGbqEo3mMs7wBSzg4",
+	"UgHdHmJ9tE8O4phlZo8Yds9cjPURps1Qfagh3eTK7a9DrdTAlpw6VNuDqzYAvChqxfooVMzgUdqW6ldz",
+	"3/UltRurj1E/ny9+/OHDv/o4On7vfxIlp5q037zzytYfoH2EksHMMCKVxcwJVYeBRq5h9Uq5RZzbz08v",
+	"43oS6ChP0anbUtg2lr0CU0gngpQrgqDbqL+AerNlLJgv9UcVtbjXjPSQGVSxrMKZ23qt/lGR0/1EozfK",
+	"QuNnF7yBZ3UO8qcFeTQwVqqTMx3TFNl+5LR456CLfL1f+6wTYRbAfDhHI/ij+TaRrlhZOCNKWs5kWAkw",
+	"T8QDcTlQe8K16D83Vz1rwUtUHUKua2Fuh5CeZRDtQnwa1Q7gC7GcoBicQVowF0U6UOJYfBuzwyOS2gPo",
+	"7Fs+0hXtPsLrH8b6qG+5S39ecOoXCdvTsUyZjxMSIKEOecqirlgmVlgRFZUQPWbMeJsHxgvDuF+lGRXM",
+	"Kg2Q7NQUmVjWHD4XTTcVTb9kkRz1etjN0u5aY0CJ6gZR1otfFTQ75/GnDQsBE23hPyv7CWCaP9KPtv0n",
+	"o1Dlwcu2SLqgXR+bk3Jd1KaliKuFWy/XPjEB9IxlTzxQu+96TMp/BB+AL4kkhwQriYGBnArO9AU4Ek3a",
+	"D37y7c/+5dedZUG+oVzPsMD3dKR5ljWdH3OGJ4LueQ78fzgzeQ27Zhc0FibzHaMQCxsIMpSgWU6R8ZUn",
+	"SZKhFvAZ2gOw7k4bu7qgUy9WzOjOY82K/HK46J2ygyfW6GpZQa3hAp9Wcl3WM37M9Pqa1jlLHHQvgik+",
+	"PqfbzyLdhrut2BKgpjNi136FIkH8G1R6llhrPeTiROQsIrATljKsRjoffnYkD5tQ8QmZynBNyVNtLXtW",
+	"6zvYkw9DYAOc+cIOy4SFu+6dtYw8RcXG9aJDsN7lorXmJlXGR+9iM6pDKqjVRTF2vcEe805t5pW1WBfb",
+	"ZKVlOrBz9uZKWTnMMDUhEPNbpBdylzPd/sY3vvGNrddf37p6tdO0MKhoil+Gs4hcJdgvuZ2oUllzacaP",
+	"O+NCfa6WN6qo0udWn5MTA4u5lXPOsE53OiviWiwyGXbPNJZ5cf/NpwEtRCm4IkSbioL42bWrjwMim8yN",
+	"06J+63mqxylTPZx7o5Jt5lnBaui66JtyLi8q5F86OaSFKT5GbPpOodw1Q2gi5c9skQV3vmeolBc39jj1",
+	"nXOUnM23IPfohb0mMVneBURSlc5IyuiRfTqYEdedZb3iDBbvJ0xrOmIRZHRAoRboe+WkJKkqsb0JnaEi",
+	"hG1UIIzbM6ZtcgviC0eYfpOLKUuhCuFIyoRkisaGQ+6R8LtxDXxTOWXKJUwmviOwi8Lkrt0Wu5ellAvt",
+	"4+2IFEy7DFIkWzEVEKuN40DsoZB2xkrxaubzWlMuDl2EI3cCqcZKDi75tCukGEiqIPQbci4hLD2cQBRL",
+	"lXjUOxVle0oKIuJWnkzJWE/BQvUQ7Tk/9aaX87CPx6UqQ/6l79oyhK79BW0EsiWqxBGK5R//+JeQ4z2b",
+	"L5FVMb7XxRqtmdbLo0Vc9eziTZcaypIi9hCHrLsay7R+7CasjVP6fckp/yNLh5XBfVWrEc2gF3TCJ1hS",
+	"vyva8Orvvv1DHGiPYK+GI1bJoXTEUtmxoV0bfDPmozFTPvvdld0iA2nGltDH46IS/FaeWXLK9FimSRH4",
+	"3xReclA5vKdTtyhX+Br2KF2uZlhGXNnTuYRzSjdZiTKuRWxUg/wCHeZwoFIw0aKBT9+y4FxB6bIKarP4",
+	"84rMKyikiY6lFT4u/e69P30eikG5zIz2Z7/90YOf/vz44+8cf/zR8Sc/60SE3WNxDuYO9/CL97/1+U++",
+	"34m6YkwH3GjSPv6bTx786B8ffvRHx9/91fEHP3j4bz988OHfdSLChWEK+xXSlLSPf/Gvn33yyYPvvvf5",
+	"B7/tOLLghSoSywlsebsr+oPZHhxF31EYXe/kIKeiSoXazoY4y1yxKy7253pVOWkIcy9AJvIDc0OMlJ1t",
+	"cs23CiZGTqmbsyuq1M5CKcTJKTlSTOttctfnXwdvsivoEVMQmTJHYoqUkAVaE7luFvZHzB3Eg0nmOzj5",
+	"YrjDoZWFXdkASOS31DKjXBE5rK5fd/axgogVRV2NMFL0wVgi8BUjPBMyX7GbJyP2FdOXUt65BHguAa4l",
+	"Adao3mDmsF8qX9jDEQYQjzqkjZpcp4FTLEiArnXAcsPWFf/SkxNzTmM3css/y8qc7kDOKrzuXGJatAl5",
+	"yLQMUI+pYoQL9EZZqQTEiPmszqhouQXB5ppwEad5gr3TN5CbXqMuKb4yoZELfT+wT6UZc5Vs2SczKyMc",
+	"cVRX5JB8/rP3v/jwBw8+/Pj4ve9ZEeiDD49//MtKQS8T2K6zS42pwLJckPnZFW5C6NqVq0xqFvlCNq4y",
+	"6AyKlozButQ+uHnzGqHKbJPdF9qX0LsPpqwtmYNIAzUKfP9Ne8B5PK5ut7NN+iN+xEpZjBZtRkh7d8eO",
+	"6QruoOixuMBaRQNq7ADYcB7sUFYFm3LN9oors+eCBW2MdJIK7g3CEey+OlZK9K/PSYlFq7WiNaZbbLGE",
+	"9u7OTme/aM4NQiBNUzm1J2DnsSAmpIHEWrQVKkZiKmKWQqUQ6moOuQFcY+5UihGKVtqpxDQ+FHKasmTk",
+	"e6QWMtuI4TlAGocV7FiKHUrw+LbJS1ZiPGTQ16xSpcFBSgItSnxieoX4T6kL2WgW6DwRfAakObeVJ1Iu",
+	"ouAli0zBNwAHOeksxcclc77Kj7xcdi4wnguMaDL0pM8ScChsVHLFNhXOu76JhAg1GJpL2t0pSpFBEAq2",
+	"aXC2wULnhUeupkJRW8Jq6EDTCkoHESyOuCXA1Ipa2bFUeATAmzGy5Qo/4im5IhOrtFt+d+nyc509r/k7",
+	"b+fWziVwtcDY+NuLW8/tgPZvrC4PjTsTrCJRW3TR0dOvvFIqzpFemRlNLFfFDXcFdh7F8pbOR4OeHHsC",
+	"WFvB14qgxp8AOmEMVivqimLeYE1tPhJX/KU8G+Qc9rIpPV+OI7cNy84J4zlhdAjjZUIsJ9OuuD9/919/",
+	"SDZXmmGci0KKLcUEm9K0mTyCYRO/bzJtomC+V18kkKTSi1IN9NsmMCiSmr5Pt8V/L+iirj9SH9+oZ5Jr",
+	"Y4X4CYjjKaPa1Em0cyhDpEn7uZ1OlfhCxZ2yDqaVYSU6pBZ76cGa+4yqlDMN3dh7llr3i4U4ZQWkaWjq",
+	"TDXpu57qwXY7L4vkWaJ4b0hxC6HmnOad07xHlEIjUYcMtCcn7YJSOJS3MuIcMVqbGFZKljXTwIMsU/KI",
+	"pk4sqjo0CJRJrJLkDpEqKqvc+oJcluoM8zSNim9cES+o27pPDMRDT8eSTKmVfplgqtYcHoqjdQX0+Nom",
+	"t9g3WQymHbTGUBf145RwX7WYlZ0IQ5TpKot5wl6unMEzQJ8q2zknUOcE6tF4x4EiAOlRzFU5rzT9bBfd",
+	"iNcmRGU9wOWqqiM82Po/z4iRpF+pHdjfD4hhUnRF3/cZTqyYQtruAAjUae24Bm/eMixI31ul+yB5kTE9",
+	"YnMO6gUbpdWa++U+es7U2MewQhi6K6aunKwUrFIAkAxmkIhC2pd3dyPs+Fyu4S3+dr/jTYmi0iRKo6nT",
+	"SAgb8mbI6lZGDEIxHUEs5VHwlkA/Ar8N7DwNmqzXwOdsoeCF3yduB11hdzX3hn3my+x6wdRKpJF3s1uB",
+	"VKauoR6Ua0STO56FC01qT8fURHZb07GcIDPpROSQZWbBNNEVilmaaceYMaqKupiCYFpbsk1e8c2jsRH3",
+	"FheajGRR7NHzsjmB2hkNMMC0vNZ9HBwiCDxAg2AOtaX0Num7e+8JaRh2MHGWfbC5Y9kcX8kS0oBK4zxe",
+	"wtwIwfKNDppPnR3x1LCtV4sTfiKm4XL6W0xbyhiy13oSgkSm8EVQkIlmUPn/nEGeM8iqObckHEVZ25oB",
+	"EuoJBErculAAMHAUrGttbupBc0kn1YL0lv1CuPY00xsL7CNPXS0r3XeNNIAElv6zFLofbgcDLV/zS/ly",
+	"hh+45Z9h+MFrhQsTuQjWTnMERDHoE3kejHCWwQgloXbI5+14cohO6inViA/Q6tPJHfC2xYNNke7iu55/",
+	"Q5R2XURaomV71K98sWZ+yD4klmHkIbj7FyUzlL8UixmHPmbehU/aVnXO0llEaFekzBimOtvkwDfhmR/H",
+	"N+PZ3dnx3YxoqhhNZr3Kq0kfept697u/gciX+3LZz07qmVKNgjG4uSL7nWvZUB0SYg+CtawPyrc8up5K",
+	"IAqUNihv9En01nkEMZX1a30iIpe7q8pSgpGV9efn0tW5dOWlKwz8EUX4UpVYUFJE+hhQOb0GCs3OBjOk",
+	"gGTCqNDrEnj4ZEszdcRdNnGw98ybkAR4/E+/PP7urx7++i8f/vqjB3/2iwd/8quXjv/6e5YAuid//y+f",
+	"/+T7+IRQK0i5xpJVm2kR4wRBabBiq06jSxq6RLhGNS4s3DevtzS2DWp/Zmbw4h4RUrAOdCWYMnYImUnC",
+	"+XRqdg0XF19kO/ou19CTgBKdSuPC3NF00b68u+vD2bjp7Pkv7bv+U2/1gBuzU2OXzXDPmht2n7f9KZ9S",
+	"bDx70llb3hMhnL73RGPfmzuV5uTYXg9Ax0Pul60hzjlZfcxklc0DTEVjzTXTvmejIx+OnuiaZx5iKecd",
+	"802pjB5YG/XVGkQXFlfXZKvWJQxpDNcYOpWmrvMXfNAVberIk2uXk2dMaZa4LbohtO/YkpQhpdgBvhM5",
+	"k6Hf8dzBECpqJ1cmg9kv0hmJadbQjcUj9VOajbgRzTlXX89SfS04sYOhRcruZRIQDoIFFvKVOBVI2Kti",
+	"CqjKaPeegdQEarJUhxH4I6wYBoYMiJDXzOBw9ZIJiFbVdlVc27F0rlji2sFqExHv35hIxbbJLSdngOG8",
+	"ImtAZh56SqbgFlno0Md1teefc0pb+UWD3S2lGYEmfEBE/O4QuQlNEu9fmmAYDRVziEza6CuIyKWv4AY7",
+	"oODCSLQrQFIa0jTVOI0Xu1bQjK5oN8iOFwOiY0Q0Y6R/8807ZJmw2reSX6WGBAmXkCBf9xTQKfWVJADl",
+	"amJ0BQoNSUS09FkIzlnig9+5IkM+ylW4vP/N/Myo3dmLd35lXwbJrqx9UmLquSx3LsthaAsoYTWiPs9A",
+	"ak0RTyy7hXqWNNV5XNbV4+R1tp6txnCnbIaF53tyh8Uj6b5RvhARqovmZu2yHY39Fy+ruKsOtIU4r+71",
+	"RKVP39SyRHPSLvqPVmS5TkQEmzJtXMuP+dZdTeRjdYMPRPyG9nVfCifigUbfzRl3CvHDYmeMstwp/Iw9",
+	"WM4zm88CH4Bd0OK0Za1wkg+qwsp0oJPlJssNSeVoBKZbUFXWr3uH1wqSuWvLUAm4dWL5mOqiIIhXl9q7",
+	"OzvEalCMJlZf29251Fn0yePoJ+qG8hRGDdl9HBTw/kRk9jpyB7DUXZmHn7NOMF05f2Xec8XgPHQXwMGT",
+	"liKZ03deqhcsOrFSYGlhygVbVtn5jn/n6bR4FstrUMP9Fs/LiDyCfnLasMwXgyg9k945G7l4ZstsHVch",
+	"MVWKM2C+pO19k1BHRBs684ZAmiccOLMvZjYdy1Cgz5Jq0mW1iuZWs76awLMTnnu32PV5Usk5Z3rkUR0V",
+	"HoTlo2uBEScohGD/2UrlaLWqed2+9CiKwNvZwdaWIDX6D1sK3p3yGWrCdkQ433Nr0ZO1Fk39RWxe7v01",
+	"cBFi4FDCYj6hKWlf2n6+g4k/VPuO1FzkkGhzKxCABA48cAp2XANaMG477j/MTY5l470brJoshiW7wNsH",
+	"3ryuKJx+CZ1hKJZGM3OZJETv9RLK01nPFYWHgqRuJXAQXeF1dh+bkNAZOgpxgU7Fx6AFIY1fbNELVdlf",
+	"oSxowP6AleGLdFtHM8cUyluVO/NuSTgfeyTesgevDhgT3pPX5qbaIBkuhENfuU5zfSqP0c+CoINbeSKl",
+	"RgvCuEjhroMx6VxSOpeUEBiQ0iZSsCKGgbQdDXK9o8EKGZF3cppyMwtp7XZQFucKsv/ferc1YFQx1dp7",
+	"622LXZqpI4/HuUpbe62LNOMXjy4B7rmx3vXSiteYLCa7n0qBrPKjk+GqP2HLuPtv3/+/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/app"
+	"github.com/ippo-center/ippo/internal/clientlimit"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,6 +38,10 @@ type Server struct {
 	// (zero: 50 a second with bursts of 500); beyond them, 429.
 	RatePerSecond float64
 	RateBurst     int
+	// AnonymousPerMinute bounds the requests without a valid token one
+	// client may send a minute (zero: 120); beyond it, 429 before the
+	// audit log.
+	AnonymousPerMinute int
 	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For names the client; none by default, so the client is
 	// the connection's address and the header cannot be forged.
@@ -85,6 +91,7 @@ var permissions = map[string]app.Role{
 	"GET /api/v1/staff-tasks":           app.RoleViewer,
 	"POST /api/v1/staff-tasks/:id/done": app.RoleStaff,
 	"GET /api/v1/policy":                app.RoleViewer,
+	"GET /api/v1/clock":                 app.RoleViewer,
 	"PUT /api/v1/policy":                app.RoleAdmin,
 	"GET /api/v1/tokens":                app.RoleAdmin,
 	"POST /api/v1/tokens":               app.RoleAdmin,
@@ -169,7 +176,12 @@ func (s *Server) Handler() (http.Handler, error) {
 	s.emailRoutes(e) // SendGrid's webhook and the signed-link pages: no staff token
 	s.codecRoutes(e) // the Temporal Web UI's codec endpoint: a staff token, CORS for the UI
 
-	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), audit(s.DB), authorize(s.DB), newTokenLimiter(s.RatePerSecond, s.RateBurst).middleware(), validateRequests(router), idempotency(s.DB))
+	anonymous := s.AnonymousPerMinute
+	if anonymous <= 0 {
+		anonymous = defaultAnonymousPerMinute
+	}
+	anonymousLimit := clientlimit.New(anonymous, time.Minute, maxAnonymousClients)
+	v1 := e.Group("/api/v1", s.whenStarted, limitBody(), limitAnonymous(s.DB, anonymousLimit), audit(s.DB), authorize(s.DB), newTokenLimiter(s.RatePerSecond, s.RateBurst).middleware(), checkInput(), validateRequests(router), idempotency(s.DB))
 	RegisterHandlersWithOptions(v1, s, GinServerOptions{ErrorHandler: parameterError})
 	s.engine = e
 	return e, nil

@@ -119,14 +119,14 @@ func writeStatementRow(w *csv.Writer, s ippo.Statement) {
 	if s.TheoreticalMinutes > 0 {
 		util = fmt.Sprintf("%d.%d", s.UtilizationPermille/10, s.UtilizationPermille%10)
 	}
-	_ = w.Write([]string{
+	_ = w.Write(ippo.CSVRow( // names are typed by people: no cell may start a formula
 		s.Month.String(), s.WorkerID, s.WorkerName, s.ActiveFrom.String(), s.ActiveUntil.String(),
 		strconv.Itoa(s.TheoreticalMinutes), strconv.Itoa(s.ActualMinutes),
 		hoursText(s.TheoreticalMinutes), hoursText(s.ActualMinutes), util, strconv.Itoa(s.TargetPercent),
 		strconv.FormatBool(s.BelowTarget), strconv.FormatBool(s.ReviewSuggested), strings.Join(lines, "; "),
 		strconv.Itoa(s.TotalMinutes), hoursText(s.TotalMinutes), strconv.Itoa(s.TotalYen), s.ClosedAt.UTC().Format(time.RFC3339),
 		strings.Join(late, "; "), strconv.Itoa(s.LateMinutes), strconv.Itoa(s.LateYen), strconv.Itoa(s.PayableYen),
-	})
+	))
 }
 
 // hoursText renders minutes as decimal hours to two places (90 → 1.50).

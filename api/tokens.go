@@ -31,7 +31,11 @@ func (s *Server) CreateToken(c *gin.Context, _ CreateTokenParams) {
 		return
 	}
 	actor, _ := actorOf(c)
-	t, secret, err := s.app().CreateToken(c.Request.Context(), actor, in.Name, app.ParseRole(string(in.Role)))
+	display := in.Name // a person's token names them; "" says it is no one's
+	if in.DisplayName != nil {
+		display = *in.DisplayName
+	}
+	t, secret, err := s.app().CreateTokenFor(c.Request.Context(), actor, in.Name, display, app.ParseRole(string(in.Role)))
 	if err != nil {
 		fail(c, err)
 		return

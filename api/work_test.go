@@ -60,8 +60,13 @@ func (f *apiFixture) call(role, method, path string, body any, headers ...string
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	var sent []byte
+	if body != nil {
+		sent, _ = json.Marshal(body)
+	}
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, req)
+	CheckResponse(f.t, req, sent, w.Code, w.Header(), w.Body.Bytes())
 	return w.Code, w.Body.Bytes(), w.Header()
 }
 
@@ -88,10 +93,15 @@ func fields(t *testing.T, problem map[string]any) []string {
 // worker adds a worker in phase, signed on start when start is set.
 func (f *apiFixture) worker(phase ippo.Phase, start ippo.Date) string {
 	f.t.Helper()
+	return f.workerNamed("鎌倉 花子", phase, start)
+}
+
+func (f *apiFixture) workerNamed(name string, phase ippo.Phase, start ippo.Date) string {
+	f.t.Helper()
 	ctx := context.Background()
 	id := uuid.NewString()
 	require.NoError(f.t, f.db.CreateApplicant(ctx, id, ippo.Applicant{
-		Name: "鎌倉 花子", Email: id[:8] + "@example.jp", MunicipalityCode: "14204", Category: ippo.CategoryHikikomori,
+		Name: name, Email: id[:8] + "@example.jp", MunicipalityCode: "14204", Category: ippo.CategoryHikikomori,
 		Consent: ippo.CollectionConsent{GivenOn: ippo.NewDate(2025, 1, 5), WordingVersion: "2025-01"},
 	}))
 	v := ippo.WorkerView{Phase: phase, Status: "x", ContractStart: start}
@@ -305,6 +315,17 @@ func TestStatementsAPI(t *testing.T) {
 	for _, id := range ids {
 		require.Contains(t, text, id)
 	}
+	// A name that a spreadsheet would read as a formula is kept as text.
+	formula := f.workerNamed("=1+2", ippo.PhaseActive, ippo.NewDate(2025, 4, 1))
+	november := ippo.YearMonth{Year: 2025, Month: 11}
+	_, err := f.db.InsertStatements(ctx, []ippo.Statement{{WorkerID: formula, ActiveFrom: ippo.NewDate(2025, 4, 1), MonthFigures: ippo.MonthFigures{
+		Month: november, TargetPercent: 80, Lines: []ippo.FeeLine{}}}})
+	require.NoError(t, err)
+	status, body, _ = f.call("viewer", "GET", "/api/v1/statements?month=2025-11&format=csv", nil)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, string(body), ","+formula+",'=1+2,")
+	require.NotContains(t, string(body), ",=1+2,")
+
 	status, body, _ = f.call("viewer", "GET", "/api/v1/workers/"+ids[0]+"/statements", nil, "Accept", "text/csv")
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, strings.Split(strings.TrimSpace(string(body)), "\n"), 2)

@@ -78,7 +78,10 @@ func (a *App) CreateAgency(ctx context.Context, _ Actor, in Agency) (ippo.Agency
 	var f ippo.Fields
 	if ag.Name == "" {
 		f.Add("name", "is required")
+	} else {
+		f.Text("name", ag.Name, 200, false)
 	}
+	f.Text("description", ag.Description, ippo.MaxNoteLength, true)
 	if addr, err := mail.ParseAddress(ag.Email); err != nil || addr.Address != ag.Email {
 		f.Add("email", "must be a plain email address such as soudan@example.jp")
 	}
@@ -111,6 +114,9 @@ func (a *App) Policy(ctx context.Context) (PolicyState, error) {
 // workers in at once.
 func (a *App) PutPolicy(ctx context.Context, actor Actor, v ippo.PolicyVersion) error {
 	today := a.Today()
+	if v.EffectiveFrom.IsZero() {
+		v.EffectiveFrom = today // "from today", as the server counts it
+	}
 	if v.EffectiveFrom.Before(today) {
 		return ippo.Invalid([]ippo.FieldError{{Field: "effective_from", Message: "cannot be in the past (today is " + today.String() + "); past policy stays as it was"}})
 	}
@@ -148,13 +154,16 @@ func (a *App) fillPlaces(ctx context.Context, capacity int) {
 
 // Token is a staff token as shown to admins (never its secret).
 type Token struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`
-	CreatedAt  time.Time  `json:"created_at"`
-	CreatedBy  string     `json:"created_by"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// DisplayName is the person who holds the token, as emails name them;
+	// empty for a token that is no one's.
+	DisplayName string     `json:"display_name,omitempty"`
+	Role        string     `json:"role"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CreatedBy   string     `json:"created_by"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
 }
 
 // Tokens lists staff tokens.
@@ -173,15 +182,29 @@ func NewTokenSecret() string {
 // CreateToken issues a token for a named person with a role; the secret
 // is answered once and only its hash is stored.
 func (a *App) CreateToken(ctx context.Context, actor Actor, name string, role Role) (Token, string, error) {
-	name = strings.TrimSpace(name)
+	return a.CreateTokenFor(ctx, actor, name, name, role)
+}
+
+// CreateTokenFor issues a token named name for the person displayName (as
+// emails name them, e.g. the center's contact in a handoff; "" for a token
+// that is no one's, a script's: emails then name the center).
+func (a *App) CreateTokenFor(ctx context.Context, actor Actor, name, displayName string, role Role) (Token, string, error) {
+	name, displayName = strings.TrimSpace(name), strings.TrimSpace(displayName)
+	var f ippo.Fields
 	if name == "" {
-		return Token{}, "", ippo.Invalid([]ippo.FieldError{{Field: "name", Message: "is required"}})
+		f.Add("name", "is required")
+	} else {
+		f.Text("name", name, 100, false)
 	}
+	f.Text("display_name", displayName, 100, false)
 	if role == RoleNone {
-		return Token{}, "", ippo.Invalid([]ippo.FieldError{{Field: "role", Message: "must be viewer, staff or admin"}})
+		f.Add("role", "must be viewer, staff or admin")
+	}
+	if err := f.Err(); err != nil {
+		return Token{}, "", err
 	}
 	secret := NewTokenSecret()
-	t, err := a.DB.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: name, Role: role.String(), CreatedBy: actor.Name}, secret)
+	t, err := a.DB.CreateToken(ctx, postgres.Token{ID: uuid.NewString(), Name: name, DisplayName: displayName, Role: role.String(), CreatedBy: actor.Name}, secret)
 	return Token(t), secret, err
 }
 

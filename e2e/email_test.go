@@ -53,7 +53,9 @@ func TestEmailThroughSendGridFake(t *testing.T) {
 	})
 	emails := p.outbox(id)
 	require.Equal(t, []string{"application_received", "eligibility_approved", "contract_terms"}, templates(emails))
-	msgs := sg.Fake.Messages()
+	// The worker's messages: on a three-second month a city report may
+	// reach the fake too while a loaded machine runs the test.
+	msgs := slices.DeleteFunc(sg.Fake.Messages(), func(m sendgridfake.Message) bool { return !slices.Equal(m.To, []string{address}) })
 	require.Len(t, msgs, 3)
 	for i, e := range emails {
 		m := msgs[i]

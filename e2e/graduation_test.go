@@ -26,26 +26,17 @@ import (
 func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	t.Parallel()
 	p := start(t, options{monthLength: "3s"})
-	// 25 program days (2.5 s) for an agency to acknowledge, so the link
+	// 45 program days (4.5 s) for an agency to acknowledge, so the link
 	// is followed in time on a loaded machine, and follow-ups 2, 4 and 6
 	// months after graduation, so the unacknowledged handoff is escalated
 	// well before the first (the expected order below relies on it).
-	// A program day lasts 0.1 s: on a loaded machine it may turn between
-	// reading today and sending the change, which is then refused as in
-	// the past; read today again and resend.
-	for attempt := 1; ; attempt++ {
-		st := p.do("GET", "/api/v1/policy", nil, http.StatusOK)
-		policy := st["in_force"].(map[string]any)
-		policy["ack_timeout_days"] = 25
-		policy["follow_up_months"] = []int{2, 4, 6}
-		status, body := p.raw("PUT", "/api/v1/policy", map[string]any{"effective_from": st["today"], "policy": policy}, true)
-		if status == http.StatusOK {
-			break
-		}
-		require.Equal(t, http.StatusUnprocessableEntity, status, "%s", body)
-		require.Contains(t, string(body), "cannot be in the past")
-		require.Less(t, attempt, 10, "the program day turned ten times in a row: %s", body)
-	}
+	st := p.do("GET", "/api/v1/policy", nil, http.StatusOK)
+	policy := st["in_force"].(map[string]any)
+	policy["ack_timeout_days"] = 45
+	policy["follow_up_months"] = []int{2, 4, 6}
+	// From today as the server counts it: on a three-second month, a date
+	// read before may have passed by the time it is sent.
+	p.do("PUT", "/api/v1/policy", map[string]any{"policy": policy}, http.StatusOK)
 
 	id := p.do("POST", "/api/v1/applicants", applicant("hanako.grad@example.jp"), http.StatusCreated)["id"].(string)
 	path := "/api/v1/workers/" + id
@@ -151,7 +142,7 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 	again = p.do("POST", path+"/handoffs/"+hA["id"].(string)+"/acknowledgement", map[string]any{}, http.StatusOK)
 	require.True(t, again["already_acknowledged"].(bool))
 
-	// B does not acknowledge within 25 days: staff are told. After the
+	// B does not acknowledge within 45 days: staff are told. After the
 	// first follow-up (two months after graduation; the next is two months
 	// later), the worker withdraws B's consent, and staff are asked to tell B.
 	p.eventually(20*time.Second, "the first follow-up", func() bool {
@@ -169,7 +160,7 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 		"graduated", "handoff_sent", "handoff_sent", "handoff_acknowledged",
 		"handoff_unacknowledged", "follow_up_check_in", "consent_withdrawn", "handoff_consent_withdrawn",
 		"follow_up_check_in", "follow_up_check_in", "lifecycle_completed",
-	}, p.timelineKinds(id))
+	}, withoutReminder(t, p.timelineKinds(id)))
 	w := p.do("GET", path, nil, http.StatusOK)
 	require.Equal(t, "graduated", w["phase"])
 	require.Equal(t, "closed", w["status"])
@@ -187,6 +178,9 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 
 	p.eventually(10*time.Second, "every email handed on", func() bool { return settled(p.lifecycleEmails(id)) })
 	emails := p.lifecycleEmails(id) // monthly statements: e2e/close_test.go
+	if n := slices.IndexFunc(emails[4:], func(e map[string]any) bool { return e["template"] == "self_assessment_request" }); n >= 0 {
+		emails = slices.Delete(emails, 4+n, 4+n+1) // the reminder, as withoutReminder allows on the timeline
+	}
 	require.Equal(t, []string{
 		"application_received", "eligibility_approved", "contract_terms", "self_assessment_request",
 		"step_up_recommendation", "step_up_recommendation_staff", "agency_handoff", "agency_handoff",
@@ -212,8 +206,9 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 		require.NotContains(t, b["text"], never, "B agreed to its work history only")
 	}
 	require.NotContains(t, a["text"], "精神障害", "nobody consented to the disability type")
-	require.NotContains(t, emails[8]["text"], "鎌倉 花子", "staff escalations name the worker by ID")
+	require.Contains(t, emails[8]["text"], "鎌倉 花子さん", "staff escalations go to the center's own address and name the worker")
 	require.Contains(t, emails[8]["text"], id)
+	require.NotContains(t, emails[8]["text"], "hanako.grad@example.jp")
 	require.Contains(t, emails[9]["text"], "2か月")
 	require.Contains(t, emails[11]["text"], "6か月")
 	for _, e := range emails {
@@ -243,7 +238,8 @@ func TestFromIntakeToTheLastFollowUp(t *testing.T) {
 		m := task.(map[string]any)
 		if m["worker_id"] == id {
 			kinds = append(kinds, m["kind"].(string))
-			require.NotContains(t, m["body"], "鎌倉 花子")
+			require.NotContains(t, m["body"], "鎌倉 花子", "the name is read with the list, not kept in the to-do")
+			require.Equal(t, "鎌倉 花子", m["worker_name"])
 		}
 	}
 	slices.Sort(kinds)
@@ -281,4 +277,15 @@ func (p *instance) linkIn(email map[string]any) string {
 
 func scores(stability, execution, habits, interpersonal int) map[string]any {
 	return map[string]any{"stability": stability, "execution": execution, "habits": habits, "interpersonal": interpersonal}
+}
+
+// withoutReminder drops the self-assessment reminder from a timeline: on a
+// three-second month a loaded machine may let the reminder's day come
+// between the staff's assessment and the worker's (which is right, and once
+// at most).
+func withoutReminder(t *testing.T, kinds []string) []string {
+	t.Helper()
+	out := slices.DeleteFunc(slices.Clone(kinds), func(k string) bool { return k == "assessment_reminder_sent" })
+	require.LessOrEqual(t, len(kinds)-len(out), 1, "one reminder at most: %v", kinds)
+	return out
 }

@@ -160,8 +160,14 @@ type ContractTerms struct {
 	NextExtension ippo.Date
 	// ExtensionMonths is the length of each automatic extension.
 	ExtensionMonths int
-	// OptOutURL is the signed link to decline the extension.
+	// OptOutURL is the signed link to decline the extension (none when
+	// Final).
 	OptOutURL string
+	// Final says the contract ends with this term: the center's notice
+	// came too late to stop the extension that starts it, so it ends the
+	// contract at TermEnd instead. No extension follows, so the email says
+	// so and offers no opt-out.
+	Final bool
 	// AbsenceURL, optional, is the signed link to report an absence, a
 	// late start or an early leave; it works, as often as needed, until
 	// TermEnd.
@@ -187,10 +193,14 @@ func (d ContractTerms) validate(c *checker) {
 	c.text("WorkContent", d.WorkContent)
 	c.text("Place", d.Place)
 	c.text("PaymentTerms", d.PaymentTerms)
-	c.date("NextExtension", d.NextExtension)
-	c.that(d.NextExtension.After(d.TermEnd), "NextExtension", "must be after TermEnd")
-	c.that(d.ExtensionMonths > 0, "ExtensionMonths", "must be positive")
-	c.link("OptOutURL", d.OptOutURL)
+	if d.Final {
+		c.that(d.OptOutURL == "", "OptOutURL", "must be empty: no extension follows a final term")
+	} else {
+		c.date("NextExtension", d.NextExtension)
+		c.that(d.NextExtension.After(d.TermEnd), "NextExtension", "must be after TermEnd")
+		c.that(d.ExtensionMonths > 0, "ExtensionMonths", "must be positive")
+		c.link("OptOutURL", d.OptOutURL)
+	}
 	if d.AbsenceURL != "" {
 		c.link("AbsenceURL", d.AbsenceURL)
 	}
@@ -261,7 +271,9 @@ func (d SelfAssessmentRequest) validate(c *checker) {
 // AssessmentOverdue tells staff an assessment is past its due date.
 type AssessmentOverdue struct {
 	Center `json:"center"`
-	// WorkerRef is the worker's opaque reference (their ID), never a name.
+	// WorkerName and WorkerRef (their ID) name the worker: the email goes
+	// to the center's own address, where staff know people by name.
+	WorkerName   string
 	WorkerRef    string
 	Due          ippo.Date
 	StaffMissing bool
@@ -270,6 +282,7 @@ type AssessmentOverdue struct {
 
 func (AssessmentOverdue) Template() Template { return TemplateAssessmentOverdue }
 func (d AssessmentOverdue) validate(c *checker) {
+	c.text("WorkerName", d.WorkerName)
 	c.text("WorkerRef", d.WorkerRef)
 	c.date("Due", d.Due)
 	c.that(d.StaffMissing || d.SelfMissing, "StaffMissing", "or SelfMissing must be set")
@@ -317,6 +330,7 @@ func (d StepUpRecommendation) validate(c *checker) {
 // StepUpRecommendationStaff tells staff the same.
 type StepUpRecommendationStaff struct {
 	Center       `json:"center"`
+	WorkerName   string
 	WorkerRef    string
 	StaffAverage float64
 	SelfAverage  float64
@@ -325,6 +339,7 @@ type StepUpRecommendationStaff struct {
 
 func (StepUpRecommendationStaff) Template() Template { return TemplateStepUpRecommendationStaff }
 func (d StepUpRecommendationStaff) validate(c *checker) {
+	c.text("WorkerName", d.WorkerName)
 	c.text("WorkerRef", d.WorkerRef)
 	c.that(isScore(d.StaffAverage), "StaffAverage", "must be between 1 and 5")
 	c.that(isScore(d.SelfAverage), "SelfAverage", "must be between 1 and 5")
@@ -367,6 +382,7 @@ func (d AgencyHandoff) validate(c *checker) {
 type HandoffNotAcknowledged struct {
 	Center     `json:"center"`
 	AgencyName string
+	WorkerName string
 	WorkerRef  string
 	SentOn     ippo.Date
 }
@@ -374,6 +390,7 @@ type HandoffNotAcknowledged struct {
 func (HandoffNotAcknowledged) Template() Template { return TemplateHandoffNotAcknowledged }
 func (d HandoffNotAcknowledged) validate(c *checker) {
 	c.text("AgencyName", d.AgencyName)
+	c.text("WorkerName", d.WorkerName)
 	c.text("WorkerRef", d.WorkerRef)
 	c.date("SentOn", d.SentOn)
 }
@@ -476,9 +493,11 @@ type StaffTodo struct {
 	Center `json:"center"`
 	Title  string
 	Body   string
-	// WorkerRef and Link are shown when set.
-	WorkerRef string
-	Link      string
+	// WorkerName, WorkerRef (their ID) and Link are shown when set: the
+	// email goes to the center's own address.
+	WorkerName string
+	WorkerRef  string
+	Link       string
 }
 
 func (StaffTodo) Template() Template { return TemplateStaffTask }

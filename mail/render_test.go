@@ -283,20 +283,32 @@ func TestOptionalFieldsLeaveNoTrace(t *testing.T) {
 	}
 }
 
-// TestStaffEmailsCarryNoNames: staff-facing data structs refer to the
-// worker by reference only; the type system keeps names out.
-func TestStaffEmailsCarryNoNames(t *testing.T) {
+// TestStaffEmailsNameTheWorker: staff emails go to the center's own
+// address, where people are known by name, so an email about a worker
+// names them beside their ID (WorkerName with WorkerRef); the worker's
+// email address and the shared facts of a handoff stay out.
+func TestStaffEmailsNameTheWorker(t *testing.T) {
 	for _, s := range samples() {
 		if s.data.Template().Audience() != AudienceStaff {
 			continue
 		}
 		typ := reflect.TypeOf(s.data)
+		_, ref := typ.FieldByName("WorkerRef")
+		_, name := typ.FieldByName("WorkerName")
+		require.Equal(t, ref, name, "%s: a worker's ID goes with their name", typ.Name())
 		for i := range typ.NumField() {
 			f := typ.Field(i)
 			if f.Anonymous {
 				continue
 			}
-			require.NotContains(t, []string{"Name", "WorkerName", "Email", "Shared"}, f.Name, "%s.%s", typ.Name(), f.Name)
+			require.NotContains(t, []string{"Email", "Shared"}, f.Name, "%s.%s", typ.Name(), f.Name)
+		}
+		if ref {
+			r, err := Render(s.data)
+			require.NoError(t, err)
+			worker := reflect.ValueOf(s.data).FieldByName("WorkerName").String()
+			require.Contains(t, r.Text, worker+"さん", s.name)
+			require.Contains(t, r.HTML, worker+"さん", s.name)
 		}
 	}
 }

@@ -47,6 +47,15 @@ func samples() []sample {
 			OptOutURL:  "https://ippo.example.jp/l/opt-out/eyJpZCI6IjIifQ.c2lnbmF0dXJl",
 			AbsenceURL: "https://ippo.example.jp/l/absence/eyJpZCI6IjYifQ.c2lnbmF0dXJl",
 		}},
+		{"contract_terms_final_extension", ContractTerms{
+			Center: center, Name: "山田 花子", Kind: ContractExtension,
+			TermStart: d(2026, 10, 1), TermEnd: d(2026, 12, 31),
+			HourlyYen: 1225, RateBasis: RateBasisMinimumWage("神奈川県"),
+			WorkContent: WorkContentIT, Place: PlaceRemoteOrOnSite,
+			PaymentTerms: "毎月末日締め、翌月末日までに、ご指定の口座へ振り込みます。",
+			Final:        true,
+			AbsenceURL:   "https://ippo.example.jp/l/absence/eyJpZCI6IjcifQ.c2lnbmF0dXJl",
+		}},
 		{"extension_reminder", ExtensionReminder{
 			Center: center, Name: "山田 花子",
 			CurrentEnd: d(2026, 9, 30), ExtensionStart: d(2026, 10, 1), ExtensionEnd: d(2026, 12, 31),
@@ -58,12 +67,12 @@ func samples() []sample {
 		{"non_renewal_notice_no_reason", NonRenewalNotice{Center: center, Name: "山田 花子", EndDate: d(2026, 12, 31), NoticeDays: 30}},
 		{"self_assessment_request", SelfAssessmentRequest{Center: center, Name: "山田 花子", Due: d(2026, 9, 15),
 			URL: "https://ippo.example.jp/l/self-assessment/eyJpZCI6IjMifQ.c2lnbmF0dXJl"}},
-		{"assessment_overdue", AssessmentOverdue{Center: center, WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33",
+		{"assessment_overdue", AssessmentOverdue{Center: center, WorkerName: "山田 花子", WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33",
 			Due: d(2026, 9, 15), StaffMissing: true, SelfMissing: true}},
 		{"schedule_review_suggestion", ScheduleReviewSuggestion{Center: center, Name: "山田 花子",
 			Month: ippo.YearMonth{Year: 2026, Month: 5}, DeclaredHours: 52, ActualHours: 31.5, Percent: 60, TargetPercent: 80}},
 		{"step_up_recommendation", StepUpRecommendation{Center: center, Name: "山田 花子", StaffAverage: 4.25, SelfAverage: 4}},
-		{"step_up_recommendation_staff", StepUpRecommendationStaff{Center: center, WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33",
+		{"step_up_recommendation_staff", StepUpRecommendationStaff{Center: center, WorkerName: "山田 花子", WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33",
 			StaffAverage: 4.25, SelfAverage: 4, Threshold: 4}},
 		{"agency_handoff", AgencyHandoff{
 			Center: center, AgencyName: "湘南・横浜若者サポートステーション", WorkerName: "山田 花子",
@@ -77,7 +86,7 @@ func samples() []sample {
 			AckURL: "https://ippo.example.jp/l/ack/eyJpZCI6IjQifQ.c2lnbmF0dXJl", AckBy: d(2027, 4, 15),
 		}},
 		{"handoff_not_acknowledged", HandoffNotAcknowledged{Center: center, AgencyName: "湘南・横浜若者サポートステーション",
-			WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33", SentOn: d(2027, 4, 1)}},
+			WorkerName: "山田 花子", WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33", SentOn: d(2027, 4, 1)}},
 		{"follow_up_check_in", FollowUpCheckIn{Center: center, Name: "山田 花子", Months: 3}},
 		{"monthly_statement", MonthlyStatement{
 			Center: center, Name: "山田 花子", Month: ippo.YearMonth{Year: 2025, Month: 10},
@@ -112,7 +121,7 @@ func samples() []sample {
 			CSV: "項目,値\n新規登録,3\n稼働中のワーカー,42\n作業時間の合計,1284\n",
 		}},
 		{"staff_task", StaffTodo{Center: center, Title: "メールが届きませんでした",
-			Body:      "契約内容のお知らせ(contract_terms)が、宛先に届きませんでした(bounce)。\n宛先のメールアドレスを確認してください。",
-			WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33", Link: "https://ippo.example.jp/api/v1/outbox?worker=7d9e3b52"}},
+			Body:       "契約内容のお知らせ(contract_terms)が、宛先に届きませんでした(bounce)。\n宛先のメールアドレスを確認してください。",
+			WorkerName: "山田 花子", WorkerRef: "7d9e3b52-6a4e-4f0e-b7a4-0e2f6c1d9a33", Link: "https://ippo.example.jp/api/v1/outbox?worker=7d9e3b52"}},
 	}
 }

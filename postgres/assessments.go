@@ -93,15 +93,16 @@ func (db *DB) Assessments(ctx context.Context, workerID string) ([]ippo.Assessme
 	})
 }
 
-// TokenName returns the name of the staff token an actor reference
-// ("staff:<id>") names, or "" for another actor or an unknown token.
-func (db *DB) TokenName(ctx context.Context, actor string) (string, error) {
+// TokenDisplayName returns the person who holds the staff token an actor
+// reference ("staff:<id>") names, or "" for another actor, an unknown token
+// or a token that is not a person's.
+func (db *DB) TokenDisplayName(ctx context.Context, actor string) (string, error) {
 	id, ok := cutStaff(actor)
 	if !ok {
 		return "", nil
 	}
 	var name string
-	err := db.pool.QueryRow(ctx, `SELECT name FROM staff_tokens WHERE id = $1`, id).Scan(&name)
+	err := db.pool.QueryRow(ctx, `SELECT display_name FROM staff_tokens WHERE id = $1`, id).Scan(&name)
 	if err == pgx.ErrNoRows {
 		return "", nil
 	}

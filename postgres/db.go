@@ -149,6 +149,43 @@ func (db *DB) CountRows(ctx context.Context, table string) (int, error) {
 	return n, err
 }
 
+// TableDigests returns, for every table of the schema (read from the
+// catalog, so a table added by a later migration is included without a
+// change here), its row count and a digest of its rows' contents, for tests
+// that prove a refused request changed nothing, not even a value in place.
+// ignore names columns left out of a table's digest (bookkeeping such as a
+// token's last use); a table listed with no columns is left out entirely.
+func (db *DB) TableDigests(ctx context.Context, ignore map[string][]string) (map[string]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT table_name::text FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	out := make(map[string]string, len(tables))
+	for _, t := range tables {
+		cols, listed := ignore[t]
+		if listed && len(cols) == 0 {
+			continue
+		}
+		if cols == nil {
+			cols = []string{}
+		}
+		var n int
+		var digest string
+		q := `SELECT count(*), coalesce(md5(string_agg(x, E'\n' ORDER BY x)), '')
+			FROM (SELECT (to_jsonb(r) - $1::text[])::text AS x FROM ` + pgx.Identifier{t}.Sanitize() + ` r) rows`
+		if err := db.pool.QueryRow(ctx, q, cols).Scan(&n, &digest); err != nil {
+			return nil, fmt.Errorf("digest %s: %w", t, err)
+		}
+		out[t] = fmt.Sprintf("%d rows, md5 %s", n, digest)
+	}
+	return out, nil
+}
+
 // daysOf returns the first and last day of month, or every day there is
 // when month is nil (a list of all months).
 func daysOf(month *ippo.YearMonth) (first, last ippo.Date) {

@@ -153,15 +153,16 @@ func (db *DB) StaffTodos(ctx context.Context, openOnly bool, limit int) ([]ippo.
 		limit = 100
 	}
 	rows, err := db.pool.Query(ctx, `
-		SELECT id::text, key, kind, coalesce(worker_id::text, ''), title, body, created_at, done_at, coalesce(done_by, '')
-		  FROM staff_tasks WHERE NOT $1 OR done_at IS NULL
-		 ORDER BY done_at IS NOT NULL, created_at DESC LIMIT $2`, openOnly, limit)
+		SELECT t.id::text, t.key, t.kind, coalesce(t.worker_id::text, ''), coalesce(w.name, ''), t.title, t.body, t.created_at, t.done_at, coalesce(t.done_by, '')
+		  FROM staff_tasks t LEFT JOIN workers w ON w.id = t.worker_id
+		 WHERE NOT $1 OR t.done_at IS NULL
+		 ORDER BY t.done_at IS NOT NULL, t.created_at DESC LIMIT $2`, openOnly, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ippo.StaffTodo, error) {
 		var t ippo.StaffTodo
-		err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.WorkerID, &t.Title, &t.Body, &t.CreatedAt, &t.DoneAt, &t.DoneBy)
+		err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.WorkerID, &t.WorkerName, &t.Title, &t.Body, &t.CreatedAt, &t.DoneAt, &t.DoneBy)
 		return t, err
 	})
 }

@@ -3,9 +3,11 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/postgres"
 	"github.com/ippo-center/ippo/postgres/pgtest"
 	"github.com/stretchr/testify/require"
 )
@@ -72,4 +74,30 @@ func TestTokensAndIdempotencyKeys(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 201, prev.Status)
 	require.JSONEq(t, `{"ok":true}`, string(prev.Body))
+}
+
+func TestIdempotencyRecordsExpireAfterADay(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := t.Context()
+	now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+	db.SetClockForTest(func() time.Time { return now })
+	actor := uuid.NewString()
+	_, fresh, err := db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.True(t, fresh)
+	require.NoError(t, db.FinishIdempotent(ctx, actor, "k", 201, []byte("sealed")))
+
+	now = now.Add(postgres.IdempotencyTTL - time.Minute)
+	prev, fresh, err := db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.False(t, fresh, "kept for a day")
+	require.Equal(t, 201, prev.Status)
+
+	now = now.Add(2 * time.Minute)
+	_, fresh, err = db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{2})
+	require.NoError(t, err)
+	require.True(t, fresh, "after a day the key is new again")
+	n, err := db.CountRows(ctx, "idempotency_keys")
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
 }

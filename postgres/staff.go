@@ -13,13 +13,17 @@ import (
 
 // Token is a staff bearer token (never its secret).
 type Token struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`
-	CreatedAt  time.Time  `json:"created_at"`
-	CreatedBy  string     `json:"created_by"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// DisplayName is the person who holds the token, as emails name them
+	// (the center's contact in a handoff); empty for a token that is not a
+	// person's, such as the bootstrap admin token.
+	DisplayName string     `json:"display_name,omitempty"`
+	Role        string     `json:"role"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CreatedBy   string     `json:"created_by"`
+	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
 }
 
 // HashToken is how a token's secret is stored: SHA-256. Tokens are 256
@@ -29,20 +33,20 @@ func HashToken(secret string) []byte {
 	return h[:]
 }
 
-const tokenColumns = `id::text, name, role, created_at, created_by, revoked_at, last_used_at`
+const tokenColumns = `id::text, name, display_name, role, created_at, created_by, revoked_at, last_used_at`
 
 func scanToken(row pgx.CollectableRow) (Token, error) {
 	var t Token
-	err := row.Scan(&t.ID, &t.Name, &t.Role, &t.CreatedAt, &t.CreatedBy, &t.RevokedAt, &t.LastUsedAt)
+	err := row.Scan(&t.ID, &t.Name, &t.DisplayName, &t.Role, &t.CreatedAt, &t.CreatedBy, &t.RevokedAt, &t.LastUsedAt)
 	return t, err
 }
 
 // CreateToken stores a token under the hash of its secret.
 func (db *DB) CreateToken(ctx context.Context, t Token, secret string) (Token, error) {
 	rows, err := db.pool.Query(ctx, `
-		INSERT INTO staff_tokens (id, name, role, token_hash, created_at, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+tokenColumns,
-		t.ID, t.Name, t.Role, HashToken(secret), db.now(), t.CreatedBy)
+		INSERT INTO staff_tokens (id, name, display_name, role, token_hash, created_at, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+tokenColumns,
+		t.ID, t.Name, t.DisplayName, t.Role, HashToken(secret), db.now(), t.CreatedBy)
 	if err != nil {
 		return t, fmt.Errorf("create token: %w", err)
 	}
@@ -53,9 +57,9 @@ func (db *DB) CreateToken(ctx context.Context, t Token, secret string) (Token, e
 // (the bootstrap admin token, stored once however often Ippo starts).
 func (db *DB) EnsureToken(ctx context.Context, t Token, secret string) error {
 	_, err := db.pool.Exec(ctx, `
-		INSERT INTO staff_tokens (id, name, role, token_hash, created_at, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (token_hash) DO NOTHING`,
-		t.ID, t.Name, t.Role, HashToken(secret), db.now(), t.CreatedBy)
+		INSERT INTO staff_tokens (id, name, display_name, role, token_hash, created_at, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (token_hash) DO UPDATE SET display_name = EXCLUDED.display_name`,
+		t.ID, t.Name, t.DisplayName, t.Role, HashToken(secret), db.now(), t.CreatedBy)
 	if err != nil {
 		return fmt.Errorf("ensure token: %w", err)
 	}
@@ -164,9 +168,21 @@ type IdempotentResponse struct {
 	Body        []byte
 }
 
+// IdempotencyTTL is how long an answer to a request with an
+// Idempotency-Key is kept for retries: a day, then the record is gone.
+const IdempotencyTTL = 24 * time.Hour
+
 // BeginIdempotent reserves (actor, key) for a request. If the key was seen
-// before it returns the stored record and false.
+// before, less than IdempotencyTTL ago, it returns the stored record and
+// false. Expired records are deleted on the way (a few at a time, so no
+// request pays for a backlog).
 func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, method, path string, hash []byte) (IdempotentResponse, bool, error) {
+	cutoff := db.now().Add(-IdempotencyTTL)
+	if _, err := db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE (actor_id, key) IN (
+		SELECT actor_id, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT 100)
+		OR (actor_id = $2 AND key = $3 AND created_at < $1)`, cutoff, actorID, key); err != nil {
+		return IdempotentResponse{}, false, fmt.Errorf("expire idempotency records: %w", err)
+	}
 	tag, err := db.pool.Exec(ctx, `
 		INSERT INTO idempotency_keys (actor_id, key, method, path, request_hash, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, actorID, key, method, path, hash, db.now())

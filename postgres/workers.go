@@ -230,7 +230,8 @@ func (db *DB) Note(ctx context.Context, id string) (string, error) {
 // Timeline merges a worker's lifecycle steps, emails (with their current
 // status), what SendGrid said about them (email_<event>, at the time Ippo
 // heard it; SendGrid's own time, in whole seconds, is data.event_at), and
-// audited requests in time order.
+// the requests that were carried out (audited; refused and forbidden ones
+// stay in the audit log only), in time order.
 func (db *DB) Timeline(ctx context.Context, workerID string) ([]ippo.TimelineEntry, error) {
 	if _, err := db.Worker(ctx, workerID); err != nil {
 		return nil, err
@@ -253,7 +254,7 @@ func (db *DB) Timeline(ctx context.Context, workerID string) ([]ippo.TimelineEnt
 		UNION ALL
 		SELECT at, NULL::timestamptz, 'audit', method || ' ' || route, actor, '', '',
 		       jsonb_build_object('status', status, 'outcome', outcome, 'request_id', request_id), id
-		  FROM audit_log WHERE worker_id = $1
+		  FROM audit_log WHERE worker_id = $1 AND status < 400 -- refused and forbidden requests stay in the audit log
 		ORDER BY 1, 9`, workerID)
 	if err != nil {
 		return nil, fmt.Errorf("timeline %s: %w", workerID, err)

@@ -78,7 +78,7 @@ func ym(y int, m time.Month) ippo.YearMonth { return ippo.YearMonth{Year: y, Mon
 func closeEnv(w *closeWorld, start time.Time) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := suite.NewTestWorkflowEnvironment()
+	env := patient(suite.NewTestWorkflowEnvironment())
 	env.SetStartTime(start)
 	env.RegisterWorkflowWithOptions(workflows.MonthlyClose, workflow.RegisterOptions{Name: workflows.MonthlyCloseWorkflow})
 	w.register(env)

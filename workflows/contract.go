@@ -148,6 +148,7 @@ func (l *lifecycle) termsFacts(extension bool) activities.Facts {
 	next := c.TermEnd.AddDays(1)
 	return activities.Facts{
 		Extension:       extension,
+		Final:           c.endsAtTermEnd(),
 		TermStart:       c.TermStart,
 		TermEnd:         c.TermEnd,
 		NextStart:       next,

@@ -123,6 +123,14 @@ func TestCenterNoticeTooLateNamesTheEarliestEnd(t *testing.T) {
 	require.Len(t, ext, 1)
 	require.Equal(t, "2026-12-31", ext[0].Data["term_end"])
 	require.Len(t, s.world.stepsOf("extension_reminder_sent"), 1, "a reminder of the one extension still coming, none of the last term")
+	// Its terms email says the contract ends with that term: no extension
+	// "will follow automatically", no opt-out.
+	terms := s.world.noticesOf(activities.EmailContractTerms)
+	require.Len(t, terms, 2)
+	require.False(t, terms[0].Facts.Final, "signing: extensions follow")
+	require.True(t, terms[1].Facts.Extension)
+	require.True(t, terms[1].Facts.Final, "the last term's terms")
+	require.Equal(t, day("2026-12-31"), terms[1].Facts.TermEnd)
 	require.Equal(t, ippo.PhaseEnded, s.state.Phase)
 	ended := s.world.stepsOf("contract_ended")
 	require.Equal(t, "2026-12-31", ended[0].Data["ended_on"])

@@ -30,7 +30,7 @@ func TestEmailWorkflow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s testsuite.WorkflowTestSuite
-			env := s.NewTestWorkflowEnvironment()
+			env := patient(s.NewTestWorkflowEnvironment())
 			calls := map[string]int{}
 			answer := func(name string) func(context.Context) (activities.NoticeResult, error) {
 				return func(context.Context) (activities.NoticeResult, error) {

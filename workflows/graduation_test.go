@@ -337,7 +337,7 @@ func TestProvisionRecordsAreDeletedAfterThreeYears(t *testing.T) {
 				in := r.in
 				in.Clock = clock
 				start := clock.Real(r.at) // the same program instant on this clock
-				env := s.suite.NewTestWorkflowEnvironment()
+				env := patient(s.suite.NewTestWorkflowEnvironment())
 				env.SetStartTime(start)
 				env.RegisterWorkflowWithOptions(workflows.ProvisionRetention, workflow.RegisterOptions{Name: workflows.ProvisionRetentionWorkflow})
 				s.world.registerActivities(env)

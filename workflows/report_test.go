@@ -18,7 +18,7 @@ func reportEnv(t *testing.T, w *reportWorld) *testsuite.TestWorkflowEnvironment 
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
-	env := suite.NewTestWorkflowEnvironment()
+	env := patient(suite.NewTestWorkflowEnvironment())
 	env.RegisterWorkflowWithOptions(workflows.MonthlyReport, workflow.RegisterOptions{Name: workflows.MonthlyReportWorkflow})
 	w.register(env)
 	return env

@@ -32,6 +32,10 @@ type config struct {
 	// IPPO_BOOTSTRAP_ADMIN_TOKEN: an admin token created at start if missing,
 	// for a fresh installation.
 	BootstrapAdminToken string
+	// IPPO_BOOTSTRAP_ADMIN_NAME: the person who holds the bootstrap admin
+	// token, as emails name them (unset: a token of no one's; emails name
+	// the center).
+	BootstrapAdminName string
 	// SENDGRID_API_KEY: send email through SendGrid; unset keeps every email
 	// in the outbox. SENDGRID_API_HOST points the client elsewhere (a fake).
 	SendGridAPIKey  string
@@ -76,6 +80,7 @@ func loadConfig() (config, error) {
 		TemporalNamespace:   env("TEMPORAL_NAMESPACE", "default"),
 		TaskQueue:           env("IPPO_TASK_QUEUE", "ippo"),
 		BootstrapAdminToken: os.Getenv("IPPO_BOOTSTRAP_ADMIN_TOKEN"),
+		BootstrapAdminName:  strings.TrimSpace(os.Getenv("IPPO_BOOTSTRAP_ADMIN_NAME")),
 		SendGridAPIKey:      os.Getenv("SENDGRID_API_KEY"),
 		SendGridAPIHost:     env("SENDGRID_API_HOST", "https://api.sendgrid.com"),
 		SendGridWebhookKey:  os.Getenv("SENDGRID_WEBHOOK_PUBLIC_KEY"),

@@ -86,7 +86,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 		}
-		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		// Time-outs, so a slow or stalled client cannot hold a connection:
+		// a body is at most 1 MiB, and no answer takes a minute (a step
+		// waits seconds for its lifecycle; a month's CSV streams quickly).
+		httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
 		log.Info("http listening", "addr", ln.Addr().String(), "api", withAPI)
 		go func() {
 			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -175,7 +179,8 @@ func prepare(ctx context.Context, cfg config, db *postgres.DB, log *slog.Logger)
 			return err
 		}
 		if t := cfg.BootstrapAdminToken; t != "" {
-			err := db.EnsureToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, t)
+			err := db.EnsureToken(ctx, postgres.Token{ID: uuid.NewString(), Name: "bootstrap admin", DisplayName: cfg.BootstrapAdminName,
+				Role: "admin", CreatedBy: "IPPO_BOOTSTRAP_ADMIN_TOKEN"}, t)
 			if err != nil {
 				return err
 			}
