@@ -114,11 +114,8 @@ var agencyLabels = map[string]string{"agency_name": "機関の名前", "agency_k
 // addAgency adds a partner agency. The form's fields carry a prefix so
 // they do not meet the token form's name field.
 func (s *Server) addAgency(w http.ResponseWriter, r *request) {
-	if errs := textProblems(r.PostForm, 200, "agency_name", "agency_kind", "agency_email"); errs != nil {
-		s.renderAdmin(w, r, http.StatusUnprocessableEntity, adminView{Form: r.PostForm}, errs...)
-		return
-	}
-	if errs := textProblems(r.PostForm, 2000, "agency_description"); errs != nil {
+	if errs := checkTexts(r.PostForm, textRule{"agency_name", agencyLabels["agency_name"], 200, false}, textRule{"agency_kind", agencyLabels["agency_kind"], 100, false},
+		textRule{"agency_email", agencyLabels["agency_email"], 200, false}, textRule{"agency_description", agencyLabels["agency_description"], ippo.MaxNoteLength, true}); errs != nil {
 		s.renderAdmin(w, r, http.StatusUnprocessableEntity, adminView{Form: r.PostForm}, errs...)
 		return
 	}

@@ -17,6 +17,28 @@ import (
 // log_) so a refusal shows beside this form and not beside another
 // form's field of the same name.
 
+// textRule is a free-text field of a form and its limits (ippo.CheckText).
+type textRule struct {
+	field, label string
+	max          int
+	multiline    bool
+}
+
+// checkTexts applies the text rules every face shares to what was typed,
+// in Japanese beside the field.
+func checkTexts(form map[string][]string, rules ...textRule) []fieldProblem {
+	var out []fieldProblem
+	for _, r := range rules {
+		for _, v := range form[r.field] {
+			if e := ippo.CheckText(v, r.max, r.multiline); e != nil {
+				out = append(out, fieldProblem{Field: r.field, Label: r.label, Message: e.Japanese()})
+				break
+			}
+		}
+	}
+	return out
+}
+
 // prefixed renames the application's field names to the form's.
 func prefixed(errs []fieldProblem, prefix string, labels map[string]string) []fieldProblem {
 	for i := range errs {
@@ -32,7 +54,10 @@ var absenceLabels = map[string]string{"date": "お休みの日", "kind": "連絡
 
 // recordAbsence records a day off, a late start or an early leave.
 func (s *Server) recordAbsence(w http.ResponseWriter, r *request) {
-	s.workerStep(w, r, "absence", []string{"absence_reason", "absence_date", "absence_kind", "absence_time"}, func() ([]fieldProblem, error) {
+	s.workerStep(w, r, "absence", []string{"absence_date", "absence_kind", "absence_time"}, func() ([]fieldProblem, error) {
+		if errs := checkTexts(r.PostForm, textRule{"absence_reason", absenceLabels["reason"], ippo.MaxNoteLength, true}); errs != nil {
+			return errs, nil
+		}
 		date, errs := formDate(r, "absence_date", "")
 		if errs != nil {
 			errs[0].Label = absenceLabels["date"]
@@ -69,7 +94,10 @@ var workLogLabels = map[string]string{"date": "作業した日", "hours": "時�
 
 // recordWorkLog logs work done on a day.
 func (s *Server) recordWorkLog(w http.ResponseWriter, r *request) {
-	s.workerStep(w, r, "worklog", []string{"log_date", "log_hours", "log_task_id", "log_output", "log_quality"}, func() ([]fieldProblem, error) {
+	s.workerStep(w, r, "worklog", []string{"log_date", "log_hours", "log_task_id", "log_output"}, func() ([]fieldProblem, error) {
+		if errs := checkTexts(r.PostForm, textRule{"log_quality", workLogLabels["quality"], ippo.MaxNoteLength, true}); errs != nil {
+			return errs, nil
+		}
 		date, errs := formDate(r, "log_date", "")
 		if errs != nil {
 			errs[0].Label = workLogLabels["date"]
