@@ -58,7 +58,7 @@ func (s *Server) addPolicyVersion(w http.ResponseWriter, r *request) {
 		return
 	}
 	var errs []fieldProblem
-	from := s.App.Today()
+	var from ippo.Date // zero: today, which the application reads when it adds the version
 	if v := strings.TrimSpace(r.PostForm.Get("effective_from")); v != "" {
 		d, err := ippo.ParseDate(v)
 		if err != nil {
@@ -71,7 +71,11 @@ func (s *Server) addPolicyVersion(w http.ResponseWriter, r *request) {
 		s.failure(w, r.Request, err)
 		return
 	}
-	p := ippo.PolicyAt(state.Versions, from)
+	on := from
+	if on.IsZero() {
+		on = state.Today
+	}
+	p := ippo.PolicyAt(state.Versions, on)
 	p.Wages = append(ippo.WageTable(nil), p.Wages...)
 	number := func(field string, set func(float64)) {
 		v := strings.TrimSpace(r.PostForm.Get(field))
