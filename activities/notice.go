@@ -1,6 +1,10 @@
 package activities
 
-import "github.com/ippo-center/ippo"
+import (
+	"time"
+
+	"github.com/ippo-center/ippo"
+)
 
 // Email names an email a workflow asks for. The activity renders it from
 // the matching template with personal facts it reads from PostgreSQL.
@@ -35,6 +39,10 @@ type Notice struct {
 	WorkerID string
 	AgencyID string
 	Facts    Facts
+	// DeliverBy is the real instant the email stops being timely (an
+	// extension reminder: the extension); zero means never. Sent after it,
+	// the email says it is late (see lateNote).
+	DeliverBy time.Time `json:",omitzero"`
 }
 
 // Facts are the non-personal facts an email needs; each email uses some.

@@ -254,9 +254,21 @@ func (a *Activities) persist(ctx context.Context, write func(context.Context) er
 // said what became of the email (delivered, bounced), that stands and no
 // task is needed.
 func (a *Activities) markForStaff(ctx context.Context, e ippo.OutboxEmail, status, from, reason string) (string, error) {
+	title := "メールを送れませんでした"
+	if status == ippo.EmailUnknown {
+		title = "メールが届いたか確認してください"
+	}
+	todo := ippo.StaffTodo{
+		ID:       uuid.NewSHA1(outboxNamespace, []byte(e.ID+"/"+status)).String(),
+		Key:      postgres.OutboxTaskKey(e.ID, status),
+		Kind:     "email_" + status,
+		WorkerID: e.WorkerID,
+		Title:    title,
+		Body:     fmt.Sprintf("%s（送信ID %s）: %s", e.Template, e.ID, reason),
+	}
 	var moved bool
 	err := a.persist(ctx, func(ctx context.Context) (err error) {
-		moved, err = a.DB.SetEmailStatus(ctx, e.ID, status, "", reason, from)
+		moved, err = a.DB.SetEmailStatusWithTodo(ctx, e.ID, status, reason, []string{from}, todo)
 		return err
 	})
 	if err != nil {
@@ -266,18 +278,7 @@ func (a *Activities) markForStaff(ctx context.Context, e ippo.OutboxEmail, statu
 		now, err := a.DB.OutboxEmail(context.WithoutCancel(ctx), e.ID)
 		return now.Status, err
 	}
-	title := "メールを送れませんでした"
-	if status == ippo.EmailUnknown {
-		title = "メールが届いたか確認してください"
-	}
-	return status, a.DB.CreateStaffTodo(context.WithoutCancel(ctx), ippo.StaffTodo{
-		ID:       uuid.NewSHA1(outboxNamespace, []byte(e.ID+"/"+status)).String(),
-		Key:      postgres.OutboxTaskKey(e.ID, status),
-		Kind:     "email_" + status,
-		WorkerID: e.WorkerID,
-		Title:    title,
-		Body:     fmt.Sprintf("%s（送信ID %s）: %s", e.Template, e.ID, reason),
-	})
+	return status, nil
 }
 
 // nonRetryable wraps errors a retry cannot fix (missing recipient, broken template).

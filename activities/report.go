@@ -18,8 +18,10 @@ var ErrMonthNotClosed = errors.New("the month's close has not finished yet")
 func CityReportKey(m ippo.YearMonth) string { return "report/" + m.String() + "/city" }
 
 // ReportCatchUpMonths is how many months before the one it is for a
-// monthly report looks back for closed months whose report was never sent.
-const ReportCatchUpMonths = 3
+// monthly report looks back for closed months whose report was never sent:
+// ten years, so that however long a report waited for a late close (and
+// the schedule skipped the firings meanwhile), no month is left out.
+const ReportCatchUpMonths = 120
 
 // UnreportedMonths returns the months of the ReportCatchUpMonths before m
 // whose close has finished but whose city report is not in the outbox,
@@ -56,6 +58,22 @@ func (a *Activities) SendCityReport(ctx context.Context, m ippo.YearMonth) (Noti
 	closed, err := a.DB.MonthClosed(ctx, m)
 	if err != nil {
 		return NoticeResult{}, err
+	}
+	if !closed {
+		// A month before the first close Ippo made (it was installed
+		// later) is never closed: there is nothing to wait for.
+		later, err := a.DB.ClosedMonths(ctx, m.Next(), m.AddMonths(ReportCatchUpMonths))
+		if err != nil {
+			return NoticeResult{}, err
+		}
+		earlier, err := a.DB.ClosedMonths(ctx, m.AddMonths(-ReportCatchUpMonths), m.Prev())
+		if err != nil {
+			return NoticeResult{}, err
+		}
+		if len(later) > 0 && len(earlier) == 0 {
+			return NoticeResult{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("%s: no close, and none before it: Ippo's first closed month is %s", m, later[0]), "month_never_closed", nil)
+		}
 	}
 	if !closed {
 		return NoticeResult{}, temporal.NewApplicationError(fmt.Sprintf("%s: %v", m, ErrMonthNotClosed), "month_not_closed")

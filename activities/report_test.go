@@ -11,9 +11,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// TestUnreportedMonths: a report looks back three months for closed months
+// TestUnreportedMonths: a report looks back over every closed month
 // whose city report was never sent — not at months still open, not at
-// months already reported, not further back.
+// months already reported; a month before Ippo's first close is not
+// waited for.
 func TestUnreportedMonths(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -34,17 +35,22 @@ func TestUnreportedMonths(t *testing.T) {
 
 	got, err := f.acts.UnreportedMonths(ctx, ym(2026, 5))
 	require.NoError(t, err)
-	require.Equal(t, []ippo.YearMonth{ym(2026, 3)}, got, "January is too far back, February reported, April open")
+	require.Equal(t, []ippo.YearMonth{ym(2026, 1), ym(2026, 3)}, got, "February reported, April open")
 
 	got, err = f.acts.UnreportedMonths(ctx, ym(2026, 6))
 	require.NoError(t, err)
-	require.Equal(t, []ippo.YearMonth{ym(2026, 3), ym(2026, 5)}, got)
+	require.Equal(t, []ippo.YearMonth{ym(2026, 1), ym(2026, 3), ym(2026, 5)}, got)
 
 	_, err = f.acts.SendCityReport(ctx, ym(2026, 3))
 	require.NoError(t, err)
 	got, err = f.acts.UnreportedMonths(ctx, ym(2026, 6))
 	require.NoError(t, err)
-	require.Equal(t, []ippo.YearMonth{ym(2026, 5)}, got, "a report sent is not sent again")
+	require.Equal(t, []ippo.YearMonth{ym(2026, 1), ym(2026, 5)}, got, "a report sent is not sent again")
+
+	_, err = f.acts.SendCityReport(ctx, ym(2025, 12))
+	require.ErrorAs(t, err, &appErr)
+	require.Equal(t, "month_never_closed", appErr.Type(), "before the first close: nothing to wait for")
+	require.True(t, appErr.NonRetryable())
 	sent, err := f.db.OutboxStatuses(ctx, []string{activities.CityReportKey(ym(2026, 3))})
 	require.NoError(t, err)
 	require.Equal(t, ippo.EmailHeld, sent[activities.CityReportKey(ym(2026, 3))], "kept in the outbox without SendGrid")

@@ -531,7 +531,10 @@ func TestOptOutLink(t *testing.T) {
 	require.Equal(t, workflows.WorkerWorkflowID(workerID), u.WorkflowID)
 	require.Equal(t, "link/"+claims.ID, u.UpdateID)
 	require.Equal(t, workflows.UpdateEndContract, u.UpdateName)
-	require.Equal(t, workflows.EndContract{By: workflows.ByWorker, EndsOn: termEnd, Actor: ippo.ActorWorker}, u.Args[0])
+	sent := u.Args[0].(workflows.EndContract)
+	require.WithinDuration(t, time.Now(), sent.SubmittedAt, time.Minute, "the submission's instant goes with it")
+	sent.SubmittedAt = time.Time{}
+	require.Equal(t, workflows.EndContract{By: workflows.ByWorker, EndsOn: termEnd, Actor: ippo.ActorWorker}, sent)
 
 	// Used: a clear page, and nothing is sent to the workflow again.
 	for _, open := range []func() (int, string){

@@ -70,6 +70,9 @@ func fail(c *gin.Context, err error) {
 		code = e.Code
 		p.Detail, p.Errors, p.Phase, p.Allowed = e.Message, e.Fields, e.Phase, e.Allowed
 		p.EarliestEndDate = e.Details["earliest_end_date"]
+	case errors.Is(err, app.ErrStepPending):
+		code, p.Detail = codeUnavailable, app.ErrStepPending.Error()
+		logger(c).Warn("step pending", "error", err.Error())
 	case errors.Is(err, errUnavailable), errors.Is(err, context.DeadlineExceeded):
 		code = codeUnavailable
 		logger(c).Warn("dependency unavailable", "error", err.Error())
@@ -87,6 +90,9 @@ func fail(c *gin.Context, err error) {
 	p.Title, p.Status = row.title, row.status
 	p.Instance = c.Request.URL.Path
 	p.RequestID = requestID(c)
+	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "2")
+	}
 	if p.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="ippo"`)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -38,6 +39,25 @@ type env struct {
 	h      http.Handler
 	tokens map[string]string // role → secret
 	signer *links.Signer     // signs the links the activities put in emails
+	// the worker, to stop and start again (a worker process down)
+	tc     client.Client
+	queue  string
+	acts   *activities.Activities
+	worker sdkworker.Worker
+}
+
+// stopWorker stops the Temporal worker: lifecycles stand still.
+func (e *env) stopWorker() {
+	e.t.Helper()
+	e.worker.Stop()
+	e.worker = nil
+}
+
+// startWorker starts a worker again on the same task queue.
+func (e *env) startWorker() {
+	e.t.Helper()
+	e.worker = ippoworker.New(e.tc, e.queue, e.acts, ippoworker.DefaultTuning)
+	require.NoError(e.t, e.worker.Start())
 }
 
 func newEnv(t *testing.T) *env {
@@ -54,16 +74,19 @@ func newEnv(t *testing.T) *env {
 	tc, err := client.Dial(temporaltest.ClientOptions(client.Options{HostPort: dev.FrontendHostPort(), Logger: tlog.NewStructuredLogger(quiet)}))
 	require.NoError(t, err)
 	t.Cleanup(tc.Close)
-	w := ippoworker.New(tc, queue, acts, ippoworker.DefaultTuning)
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
 
 	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet, Email: api.EmailOptions{Links: signer},
 		Codec: api.CodecOptions{Codec: temporaltest.Codec(), Namespace: "default", UIOrigin: codecUIOrigin}}
 	h, err := srv.Handler()
 	require.NoError(t, err)
 	srv.Start(ippo.Clock{})
-	e := &env{t: t, db: db, srv: srv, h: h, tokens: map[string]string{}, signer: signer}
+	e := &env{t: t, db: db, srv: srv, h: h, tokens: map[string]string{}, signer: signer, tc: tc, queue: queue, acts: acts}
+	e.startWorker()
+	t.Cleanup(func() {
+		if e.worker != nil {
+			e.worker.Stop()
+		}
+	})
 	for _, role := range []string{"admin", "staff", "viewer"} {
 		secret := api.NewTokenSecret()
 		_, err := db.CreateToken(context.Background(), postgres.Token{ID: uuid.NewString(), Name: role + " tester", Role: role, CreatedBy: "test"}, secret)

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -62,4 +64,46 @@ func (e *env) eventually(what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestStepThatTimesOutIs503AndItsRetryCompletesIt: while no worker runs
+// the lifecycle, a staff step answers 503 with Retry-After (never a 500)
+// and keeps its reason; once the worker is back, the same request with the
+// same Idempotency-Key gets the step's own answer, and the step is taken
+// once.
+func TestStepThatTimesOutIs503AndItsRetryCompletesIt(t *testing.T) {
+	e := newEnv(t)
+	id := e.json("staff", "POST", "/api/v1/applicants", applicant("timeout@example.jp"), 201)["id"].(string)
+	e.settle(id, 1)
+	e.stopWorker()
+	body := map[string]any{"decision": "reject", "reason": "市外にお住まいのため"}
+	rec := e.call("staff", "POST", "/api/v1/workers/"+id+"/eligibility", body, "Idempotency-Key", "reject-1")
+	require.Equal(t, 503, rec.Code, rec.Body.String())
+	require.NotEmpty(t, rec.Header().Get("Retry-After"))
+	require.Contains(t, rec.Body.String(), "Idempotency-Key")
+	notes, err := e.db.CountRows(context.Background(), "notes")
+	require.NoError(t, err)
+	require.Equal(t, 1, notes, "the reason is kept: the step may still be taken")
+
+	e.startWorker()
+	var res map[string]any
+	e.eventually("the retried step to answer", func() bool {
+		rec := e.call("staff", "POST", "/api/v1/workers/"+id+"/eligibility", body, "Idempotency-Key", "reject-1")
+		if rec.Code != 200 {
+			require.Equal(t, 503, rec.Code, rec.Body.String())
+			return false
+		}
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &res))
+		return true
+	})
+	require.Equal(t, "ineligible", res["phase"])
+	tl := e.json("viewer", "GET", "/api/v1/workers/"+id+"/timeline", nil, 200)
+	rejected := 0
+	for _, it := range tl["items"].([]any) {
+		if m := it.(map[string]any); m["kind"] == "eligibility_rejected" {
+			rejected++
+			require.Equal(t, "市外にお住まいのため", m["reason"], "the note the first request stored")
+		}
+	}
+	require.Equal(t, 1, rejected, "one step")
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/internal/clientlimit"
 	"github.com/ippo-center/ippo/links"
 	"github.com/ippo-center/ippo/postgres"
@@ -249,6 +250,37 @@ func (s *Server) refusedPage(c *gin.Context, status int, forTitle string, r *Lin
 	s.page(c, status, pageData{For: forTitle, Title: r.Title, Paragraphs: r.Paragraphs})
 }
 
+// pendingPage answers a submission whose step did not answer in time: it
+// reached Ippo and counts from when it was submitted.
+func (s *Server) pendingPage(c *gin.Context, forTitle string, submitted time.Time) {
+	c.Header("Retry-After", "60")
+	s.page(c, http.StatusServiceUnavailable, pageData{
+		For:   forTitle,
+		Title: "お申し出は届いています",
+		Paragraphs: []string{
+			fmt.Sprintf("お申し出は %s に届いています。こちらのシステムの都合で、受け付けの処理に時間がかかっています。", japaneseTime(submitted)),
+			"届いた時刻で受け付けますので、期限に間に合わなくなることはありません。",
+			"数分たってから、このページを開き直すと、結果をご確認いただけます。",
+		},
+	})
+}
+
+// submittedKey carries a link submission's first instant to Perform.
+type submittedKey struct{}
+
+func withSubmitted(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, submittedKey{}, t)
+}
+
+// submittedAt is when the answer Perform acts on first reached Ippo (now,
+// outside a link page).
+func submittedAt(ctx context.Context) time.Time {
+	if t, ok := ctx.Value(submittedKey{}).(time.Time); ok && !t.IsZero() {
+		return t
+	}
+	return time.Now()
+}
+
 func (s *Server) unavailablePage(c *gin.Context, forTitle string) {
 	c.Header("Retry-After", "60")
 	s.page(c, http.StatusServiceUnavailable, pageData{
@@ -428,7 +460,15 @@ func (s *Server) linkAct(c *gin.Context) {
 	}
 	perform := claims
 	perform.ID = useID
-	done, err := act.Perform(ctx, perform, form)
+	done, err := act.Perform(withSubmitted(ctx, use.SubmittedAt), perform, form)
+	if errors.Is(err, app.ErrStepPending) {
+		// The step was sent and may still be taken: the claim stays (a
+		// retry after linkStaleAfter acts again, as the same step, and
+		// keeps the first submission's instant).
+		logger(c).Warn("link action pending", "action", string(claims.Action), "error", err.Error())
+		s.pendingPage(c, act.Title, use.SubmittedAt)
+		return
+	}
 	if err != nil {
 		if rerr := s.DB.ReleaseLink(ctx, useID); rerr != nil {
 			logger(c).Error("release link", "action", string(claims.Action), "error", rerr.Error())

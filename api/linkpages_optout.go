@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ippo-center/ippo"
@@ -87,13 +88,21 @@ func optOutRefusal(w ippo.Worker, end ippo.Date) error {
 }
 
 func (s *Server) performOptOut(ctx context.Context, c links.Claims, _ LinkForm) (LinkDone, error) {
-	end, _, err := s.optOutFits(ctx, c)
+	end, w, err := s.optOutFits(ctx, c)
+	var refusal *LinkRefusal
+	if errors.As(err, &refusal) && w.Phase == ippo.PhaseActive && w.EndsOn.IsZero() && w.ContractEnd.After(end) &&
+		!s.Clock.Today(submittedAt(ctx)).After(end) {
+		// Submitted in time, applied after the extension (its first
+		// attempt could not finish): the lifecycle decides on the day it
+		// was submitted.
+		err = nil
+	}
 	if err != nil {
 		return LinkDone{}, err
 	}
 	// The link's ID makes a repeated attempt (a claim taken over after a
 	// crash) the same step.
-	res, err := s.app().OptOut(ctx, c.WorkerID, c.ID, end)
+	res, err := s.app().OptOut(ctx, c.WorkerID, c.ID, end, submittedAt(ctx))
 	if err != nil {
 		switch ippo.ErrorCode(err) {
 		case ippo.ECONFLICT, ippo.EINVALID:

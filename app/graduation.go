@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/workflows"
@@ -164,10 +165,12 @@ func (a *App) AcknowledgeHandoff(ctx context.Context, actor Actor, workerID, han
 }
 
 // OptOut records the worker's own opt-out through the link in the terms
-// email: the contract ends on endsOn (the current term's end) and is not
-// extended. linkID makes a form sent twice one step.
-func (a *App) OptOut(ctx context.Context, workerID, linkID string, endsOn ippo.Date) (Standing, error) {
+// email: the contract ends on endsOn (the term's end the link was sent
+// for) and is not extended. linkID makes a form sent twice one step;
+// submittedAt is when the form first reached Ippo (zero: now), so an
+// opt-out made before the extension counts even if applied after it.
+func (a *App) OptOut(ctx context.Context, workerID, linkID string, endsOn ippo.Date, submittedAt time.Time) (Standing, error) {
 	r, err := update[workflows.StepResult](ctx, a, workerID, "link/"+linkID, workflows.UpdateEndContract,
-		workflows.EndContract{By: workflows.ByWorker, EndsOn: endsOn, Actor: ippo.ActorWorker})
+		workflows.EndContract{By: workflows.ByWorker, EndsOn: endsOn, Actor: ippo.ActorWorker, SubmittedAt: submitted(submittedAt)})
 	return standingOf(r), err
 }

@@ -19,9 +19,17 @@ import (
 // (PostgreSQL or Temporal): the faces answer "try again shortly".
 var ErrUnavailable = errors.New("dependency unavailable")
 
+// ErrStepPending marks a step whose answer did not come in time: it was
+// sent and may still be taken (Temporal or PostgreSQL restarting). The
+// faces answer 503 with Retry-After; the same request with the same step
+// key then gets the step's own answer (Temporal deduplicates the Update).
+var ErrStepPending = errors.New("the step was sent but has not answered yet (it may still be taken); " +
+	"send the same request again with the same Idempotency-Key to get its answer")
+
 // updateTimeout bounds how long a step waits for the lifecycle. A step
-// that is accepted keeps running in the workflow after a time-out.
-const updateTimeout = 30 * time.Second
+// answers in about a second (its decision and one write); one that takes
+// longer keeps running in the workflow after the time-out (ErrStepPending).
+const updateTimeout = 10 * time.Second
 
 // Standing is the worker's standing after a lifecycle step. It is the
 // application's own copy of the workflow's answer, so a face can rename
@@ -113,14 +121,34 @@ func lifecycleError(err error, phase ippo.Phase) error {
 		return err
 	case runClosed(err):
 		return ippo.WrongPhase("this step", phase)
-	case errors.Is(err, context.DeadlineExceeded):
-		return errors.Join(ErrUnavailable, err)
+	case stepPending(err):
+		return errors.Join(ErrUnavailable, ErrStepPending, err)
 	}
 	var unavailable *serviceerror.Unavailable
 	if errors.As(err, &unavailable) {
 		return errors.Join(ErrUnavailable, err)
 	}
 	return err
+}
+
+// stepPending reports whether an Update's answer did not come in time: the
+// step may have been taken, or may still be.
+func stepPending(err error) bool {
+	var (
+		timeout  *client.WorkflowUpdateServiceTimeoutOrCanceledError
+		deadline *serviceerror.DeadlineExceeded
+		canceled *serviceerror.Canceled
+	)
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.As(err, &timeout) || errors.As(err, &deadline) || errors.As(err, &canceled)
+}
+
+// refused reports whether err says for certain that a step was not taken
+// (a validator or the handler refused it), as opposed to an answer that
+// did not come (the step may still be taken and record its note).
+func refused(err error) bool {
+	var e *ippo.Error
+	return errors.As(err, &e) && e.Code != ippo.EINTERNAL
 }
 
 // note stores free text staff wrote (a reason, handoff notes), so the
@@ -161,8 +189,8 @@ func stepWithNote[T any](ctx context.Context, a *App, actor Actor, workerID, tex
 		return zero, err
 	}
 	res, err := run(noteID)
-	if err != nil {
-		drop()
+	if refused(err) {
+		drop() // only then: after a time-out the step may still record the note
 	}
 	return res, err
 }
@@ -210,6 +238,9 @@ type NonRenewal struct {
 	By     string
 	EndsOn ippo.Date
 	Reason string
+	// SubmittedAt is when the notice reached Ippo (zero: now); the
+	// lifecycle judges it on that day even if it is applied later.
+	SubmittedAt time.Time
 }
 
 // EndContract records a non-renewal.
@@ -222,7 +253,7 @@ func (a *App) EndContract(ctx context.Context, actor Actor, workerID, stepID str
 	}
 	return stepWithNote(ctx, a, actor, workerID, n.Reason, func(noteID string) (Standing, error) {
 		r, err := update[workflows.StepResult](ctx, a, workerID, stepID, workflows.UpdateEndContract,
-			workflows.EndContract{By: n.By, EndsOn: n.EndsOn, NoteID: noteID, Actor: actor.Ref()})
+			workflows.EndContract{By: n.By, EndsOn: n.EndsOn, NoteID: noteID, Actor: actor.Ref(), SubmittedAt: submitted(n.SubmittedAt)})
 		return standingOf(r), err
 	})
 }
@@ -248,3 +279,11 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, workerID, stepID string
 // status in the read model (ippo.Transitions), for a face to offer; the
 // lifecycle itself decides again when the step is sent.
 func StepsFitting(w ippo.Worker) []ippo.LifecycleStep { return ippo.StepsAllowed(w.Phase, w.Status) }
+
+// submitted is when a notice reached Ippo: t, or now.
+func submitted(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -88,20 +87,9 @@ func TestAbsenceThroughTheEmailLink(t *testing.T) {
 // browse opens a link page as a browser would: GET, or POST of form.
 func browse(t *testing.T, method, link string, form url.Values) (int, string) {
 	t.Helper()
-	var (
-		resp *http.Response
-		err  error
-	)
-	if method == http.MethodPost {
-		resp, err = http.PostForm(link, form)
-	} else {
-		resp, err = http.Get(link)
-	}
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b)
+	status, page := tryBrowse(method, link, form)
+	require.NotZero(t, status, "no answer: %s", page)
+	return status, page
 }
 
 // formValue returns the value of the page's input named name.

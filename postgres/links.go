@@ -22,6 +22,9 @@ type LinkUse struct {
 	State   string
 	Outcome string
 	At      time.Time // when it was claimed, or done
+	// SubmittedAt is when the answer first reached Ippo: the first claim,
+	// kept when a stale claim is taken over.
+	SubmittedAt time.Time
 }
 
 // ClaimLink marks a signed link as acting, so that only one request acts
@@ -32,15 +35,17 @@ type LinkUse struct {
 // acting again is safe).
 func (db *DB) ClaimLink(ctx context.Context, linkID, action, workerID string, stale time.Duration) (use LinkUse, claimed bool, err error) {
 	now := db.now()
-	tag, err := db.pool.Exec(ctx, `
-		INSERT INTO link_uses (link_id, action, worker_id, state, claimed_at) VALUES ($1, $2, $3, 'acting', $4)
+	var submitted time.Time
+	err = db.pool.QueryRow(ctx, `
+		INSERT INTO link_uses (link_id, action, worker_id, state, claimed_at, submitted_at) VALUES ($1, $2, $3, 'acting', $4, $4)
 		ON CONFLICT (link_id) DO UPDATE SET claimed_at = excluded.claimed_at
-		 WHERE link_uses.state = 'acting' AND link_uses.claimed_at < $5`, linkID, action, workerID, now, now.Add(-stale))
-	if err != nil {
-		return LinkUse{}, false, fmt.Errorf("claim link %s: %w", linkID, err)
+		 WHERE link_uses.state = 'acting' AND link_uses.claimed_at < $5
+		RETURNING submitted_at`, linkID, action, workerID, now, now.Add(-stale)).Scan(&submitted)
+	if err == nil {
+		return LinkUse{LinkID: linkID, Action: action, State: LinkActing, At: now, SubmittedAt: submitted}, true, nil
 	}
-	if tag.RowsAffected() == 1 {
-		return LinkUse{LinkID: linkID, Action: action, State: LinkActing, At: now}, true, nil
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return LinkUse{}, false, fmt.Errorf("claim link %s: %w", linkID, err)
 	}
 	use, err = db.LinkUse(ctx, linkID)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -54,8 +59,8 @@ func (db *DB) ClaimLink(ctx context.Context, linkID, action, workerID string, st
 func (db *DB) LinkUse(ctx context.Context, linkID string) (LinkUse, error) {
 	var u LinkUse
 	err := db.pool.QueryRow(ctx, `
-		SELECT link_id, action, state, outcome, coalesce(done_at, claimed_at) FROM link_uses WHERE link_id = $1`, linkID).
-		Scan(&u.LinkID, &u.Action, &u.State, &u.Outcome, &u.At)
+		SELECT link_id, action, state, outcome, coalesce(done_at, claimed_at), submitted_at FROM link_uses WHERE link_id = $1`, linkID).
+		Scan(&u.LinkID, &u.Action, &u.State, &u.Outcome, &u.At, &u.SubmittedAt)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return u, fmt.Errorf("link use %s: %w", linkID, err)
 	}

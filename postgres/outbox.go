@@ -135,6 +135,34 @@ func (db *DB) Outbox(ctx context.Context, f OutboxFilter) ([]ippo.OutboxEmail, e
 	return pgx.CollectRows(rows, scanOutbox)
 }
 
+// SetEmailStatusWithTodo records what became of a send (as SetEmailStatus)
+// and, if the email moved, the staff to-do it raises, in one transaction:
+// an email marked failed or unknown always has its to-do.
+func (db *DB) SetEmailStatusWithTodo(ctx context.Context, id, status, reason string, from []string, t ippo.StaffTodo) (bool, error) {
+	var moved bool
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		now := db.now()
+		tag, err := tx.Exec(ctx, `
+			UPDATE outbox SET status = $2, last_error = CASE WHEN $3 = '' THEN last_error ELSE $3 END, updated_at = $4
+			WHERE id = $1 AND status = ANY($5)`, id, status, reason, now, from)
+		if err != nil {
+			return err
+		}
+		if moved = tag.RowsAffected() == 1; !moved {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO staff_tasks (id, key, kind, worker_id, title, body, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
+			t.ID, t.Key, t.Kind, nullUUID(t.WorkerID), t.Title, t.Body, now)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("set email %s %s with its to-do: %w", id, status, err)
+	}
+	return moved, nil
+}
+
 // CreateStaffTodo records a staff to-do once per key.
 func (db *DB) CreateStaffTodo(ctx context.Context, t ippo.StaffTodo) error {
 	_, err := db.pool.Exec(ctx, `

@@ -101,3 +101,31 @@ func TestIdempotencyRecordsExpireAfterADay(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 }
+
+// TestStaleIdempotencyReservationIsTakenOver: a request that never
+// finished (its process was killed) does not hold its key forever: after
+// a minute the same request runs again; another body is still refused.
+func TestStaleIdempotencyReservationIsTakenOver(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	actor := uuid.NewString()
+	_, fresh, err := db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.True(t, fresh)
+	_, fresh, err = db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.False(t, fresh, "still running")
+
+	later := time.Now().Add(2 * time.Minute)
+	db.SetClockForTest(func() time.Time { return later })
+	prev, fresh, err := db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{2})
+	require.NoError(t, err)
+	require.False(t, fresh, "another body does not take it over")
+	require.Equal(t, []byte{1}, prev.RequestHash)
+	_, fresh, err = db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.True(t, fresh, "the same request takes over the abandoned reservation")
+	_, fresh, err = db.BeginIdempotent(ctx, actor, "k", "POST", "/p", []byte{1})
+	require.NoError(t, err)
+	require.False(t, fresh, "and holds it again")
+}

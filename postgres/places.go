@@ -27,14 +27,19 @@ func (db *DB) ClaimPlace(ctx context.Context, workerID string, capacity int) (gr
 			ON CONFLICT (worker_id) DO NOTHING`, workerID, db.now()); err != nil {
 			return err
 		}
-		promoted, err := db.fill(ctx, tx, "", capacity)
+		if _, err := db.fill(ctx, tx, workerID, promotedByClaim, capacity); err != nil {
+			return err
+		}
+		// Read back rather than use what this fill granted: a retry after
+		// a commit whose answer was lost grants nobody, and must still
+		// name those the first attempt promoted.
+		rows, err := tx.Query(ctx, `SELECT worker_id::text FROM places
+			WHERE promoted_by = $1 AND promoted_in = $2 AND worker_id <> $1 ORDER BY seq`, workerID, promotedByClaim)
 		if err != nil {
 			return err
 		}
-		for _, id := range promoted {
-			if id != workerID {
-				others = append(others, id)
-			}
+		if others, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return err
 		}
 		var state string
 		if err := tx.QueryRow(ctx, `SELECT state FROM places WHERE worker_id = $1`, workerID).Scan(&state); err != nil {
@@ -69,10 +74,11 @@ func (db *DB) ReleasePlace(ctx context.Context, workerID string, capacity int) (
 			 WHERE worker_id = $1 AND state <> 'released'`, workerID, db.now()); err != nil {
 			return err
 		}
-		if _, err := db.fill(ctx, tx, workerID, capacity); err != nil {
+		if _, err := db.fill(ctx, tx, workerID, promotedByRelease, capacity); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT worker_id::text FROM places WHERE promoted_by = $1 ORDER BY seq`, workerID)
+		rows, err := tx.Query(ctx, `SELECT worker_id::text FROM places WHERE promoted_by = $1 AND promoted_in = $2 ORDER BY seq`,
+			workerID, promotedByRelease)
 		if err != nil {
 			return err
 		}
@@ -94,13 +100,21 @@ func (db *DB) FillPlaces(ctx context.Context, capacity int) ([]string, error) {
 			return err
 		}
 		var err error
-		promoted, err = db.fill(ctx, tx, "", capacity)
+		promoted, err = db.fill(ctx, tx, "", "", capacity)
 		return err
 	})
 	return promoted, err
 }
 
-func (db *DB) fill(ctx context.Context, tx pgx.Tx, by string, capacity int) ([]string, error) {
+// How a place came free for those it promoted (places.promoted_in).
+const (
+	promotedByClaim   = "claim"
+	promotedByRelease = "release"
+)
+
+// fill grants free places to those waiting, in order, recording that by's
+// move (claim or release) promoted them.
+func (db *DB) fill(ctx context.Context, tx pgx.Tx, by, move string, capacity int) ([]string, error) {
 	var byArg any
 	if by != "" {
 		byArg = by
@@ -112,9 +126,9 @@ func (db *DB) fill(ctx context.Context, tx pgx.Tx, by string, capacity int) ([]s
 			SELECT worker_id FROM places WHERE state = 'waiting'
 			 ORDER BY priority DESC, seq LIMIT (SELECT n FROM free)
 		)
-		UPDATE places p SET state = 'holding', granted_at = $2, promoted_by = $3
+		UPDATE places p SET state = 'holding', granted_at = $2, promoted_by = $3, promoted_in = $4
 		  FROM next WHERE p.worker_id = next.worker_id
-		RETURNING p.worker_id::text`, capacity, db.now(), byArg)
+		RETURNING p.worker_id::text`, capacity, db.now(), byArg, move)
 	if err != nil {
 		return nil, err
 	}

@@ -64,3 +64,33 @@ func TestCapacityQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{e}, promoted)
 }
+
+// TestRetriedClaimReturnsTheSamePromotions: an approval that finds more
+// room (the capacity grew) promotes those waiting ahead too; a retry of
+// that claim (its first answer lost) names the same workers, so each gets
+// its place-granted signal.
+func TestRetriedClaimReturnsTheSamePromotions(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	a, b, c := newApplicant(t, db, false), newApplicant(t, db, false), newApplicant(t, db, false)
+	granted, _, _, err := db.ClaimPlace(ctx, a, 1)
+	require.NoError(t, err)
+	require.True(t, granted)
+	granted, _, _, err = db.ClaimPlace(ctx, b, 1)
+	require.NoError(t, err)
+	require.False(t, granted)
+
+	granted, _, others, err := db.ClaimPlace(ctx, c, 3)
+	require.NoError(t, err)
+	require.True(t, granted)
+	require.Equal(t, []string{b}, others, "b waited first and got a place by c's claim")
+	for range 2 {
+		granted, _, again, err := db.ClaimPlace(ctx, c, 3)
+		require.NoError(t, err)
+		require.True(t, granted)
+		require.Equal(t, []string{b}, again, "a retried claim names the same promotion")
+	}
+	promoted, err := db.ReleasePlace(ctx, c, 3)
+	require.NoError(t, err)
+	require.Empty(t, promoted, "c's release promoted nobody; its claim's promotions are not signalled again")
+}

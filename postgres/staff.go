@@ -177,7 +177,12 @@ const IdempotencyTTL = 24 * time.Hour
 // false. Expired records are deleted on the way (a few at a time, so no
 // request pays for a backlog).
 func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, method, path string, hash []byte) (IdempotentResponse, bool, error) {
-	cutoff := db.now().Add(-IdempotencyTTL)
+	// A reservation with no answer after idempotencyStale was left by a
+	// request that never finished (the process was killed, or PostgreSQL
+	// was out of reach when it ended): the same request takes it over and
+	// runs again (a lifecycle step is deduplicated by its Update ID).
+	now := db.now()
+	cutoff := now.Add(-IdempotencyTTL)
 	if _, err := db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE (actor_id, key) IN (
 		SELECT actor_id, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT 100)
 		OR (actor_id = $2 AND key = $3 AND created_at < $1)`, cutoff, actorID, key); err != nil {
@@ -185,7 +190,10 @@ func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, method, path st
 	}
 	tag, err := db.pool.Exec(ctx, `
 		INSERT INTO idempotency_keys (actor_id, key, method, path, request_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, actorID, key, method, path, hash, db.now())
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (actor_id, key) DO UPDATE SET created_at = excluded.created_at
+		 WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < $7
+		   AND idempotency_keys.request_hash = excluded.request_hash`, actorID, key, method, path, hash, now, now.Add(-idempotencyStale))
 	if err != nil {
 		return IdempotentResponse{}, false, err
 	}
@@ -203,6 +211,11 @@ func (db *DB) BeginIdempotent(ctx context.Context, actorID, key, method, path st
 	}
 	return r, false, err
 }
+
+// idempotencyStale is how long a request may hold its Idempotency-Key
+// without an answer: well past the longest a request runs (a lifecycle
+// step's 10-second Update time-out).
+const idempotencyStale = time.Minute
 
 // FinishIdempotent stores the answer to a reserved key.
 func (db *DB) FinishIdempotent(ctx context.Context, actorID, key string, status int, body []byte) error {

@@ -163,6 +163,13 @@ func escapeLike(s string) string {
 // RecordStep writes a lifecycle step: the timeline entry once (by key) and
 // the read model, unless a later step has already been applied.
 func (db *DB) RecordStep(ctx context.Context, s ippo.Step) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error { return db.recordStep(ctx, tx, s) })
+}
+
+// recordStep writes one step to the timeline (once per key) and moves the
+// read model forward (never back: a step recorded out of order leaves a
+// later one's view in place).
+func (db *DB) recordStep(ctx context.Context, tx pgx.Tx, s ippo.Step) error {
 	data, err := json.Marshal(s.Data)
 	if err != nil {
 		return fmt.Errorf("record step %s: %w", s.Key, err)
@@ -175,26 +182,24 @@ func (db *DB) RecordStep(ctx context.Context, s ippo.Step) error {
 		note = s.NoteID
 	}
 	v := s.View
-	return db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO worker_events (key, worker_id, at, program_at, kind, actor, phase, note_id, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			ON CONFLICT (key) DO NOTHING`,
-			s.Key, s.WorkerID, s.At, s.ProgramAt, s.Kind, s.Actor, string(v.Phase), note, data); err != nil {
-			return fmt.Errorf("record step %s: %w", s.Key, err)
-		}
-		_, err := tx.Exec(ctx, `
-			UPDATE workers SET phase = $2, status = $3, contract_start = $4, contract_end = $5,
-				extensions = $6, ends_on = $7, next_deadline = $8, next_deadline_kind = $9,
-				state_seq = $10, updated_at = $11
-			WHERE id = $1 AND state_seq < $10`,
-			s.WorkerID, string(v.Phase), v.Status, date(v.ContractStart), date(v.ContractEnd),
-			v.Extensions, date(v.EndsOn), nullTime(v.NextDeadline), v.NextDeadlineKind, s.Seq, db.now())
-		if err != nil {
-			return fmt.Errorf("update read model for %s: %w", s.Key, err)
-		}
-		return nil
-	})
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO worker_events (key, worker_id, at, program_at, kind, actor, phase, note_id, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (key) DO NOTHING`,
+		s.Key, s.WorkerID, s.At, s.ProgramAt, s.Kind, s.Actor, string(v.Phase), note, data); err != nil {
+		return fmt.Errorf("record step %s: %w", s.Key, err)
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE workers SET phase = $2, status = $3, contract_start = $4, contract_end = $5,
+			extensions = $6, ends_on = $7, next_deadline = $8, next_deadline_kind = $9,
+			state_seq = $10, updated_at = $11
+		WHERE id = $1 AND state_seq < $10`,
+		s.WorkerID, string(v.Phase), v.Status, date(v.ContractStart), date(v.ContractEnd),
+		v.Extensions, date(v.EndsOn), nullTime(v.NextDeadline), v.NextDeadlineKind, s.Seq, db.now())
+	if err != nil {
+		return fmt.Errorf("update read model for %s: %w", s.Key, err)
+	}
+	return nil
 }
 
 // CreateNote stores free text about a worker and returns its id.

@@ -223,7 +223,7 @@ func (l *lifecycle) assessmentOnTime(ctx workflow.Context) {
 // todo creates a staff to-do keyed on the current step.
 func (l *lifecycle) todo(ctx workflow.Context, t activities.StaffTodo) {
 	t.Key, t.WorkerID = l.key()+"/todo", l.s.WorkerID
-	if err := execute(ctx, a.CreateStaffTodo, t).Get(ctx, nil); err != nil {
+	if err := l.exec(ctx, a.CreateStaffTodo, t).Get(ctx, nil); err != nil {
 		l.log.Error("staff to-do failed", "kind", t.Kind, "error", err)
 	}
 }
@@ -254,16 +254,16 @@ func (l *lifecycle) validateRecordAssessment(ctx workflow.Context, r RecordAsses
 
 func (l *lifecycle) recordAssessment(ctx workflow.Context, r RecordAssessment) (AssessmentResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateRecordAssessment(ctx, r); err != nil {
 		return AssessmentResult{}, err
 	}
 	today := l.today(ctx)
 	var p ippo.Policy
-	if err := execute(ctx, a.PolicyAt, today).Get(ctx, &p); err != nil {
+	if err := l.exec(ctx, a.PolicyAt, today).Get(ctx, &p); err != nil {
 		return AssessmentResult{}, err
 	}
-	if err := execute(ctx, a.AcceptAssessment, activities.AssessmentAcceptance{WorkerID: l.s.WorkerID, AssessmentID: r.AssessmentID}).Get(ctx, nil); err != nil {
+	if err := l.exec(ctx, a.AcceptAssessment, activities.AssessmentAcceptance{WorkerID: l.s.WorkerID, AssessmentID: r.AssessmentID}).Get(ctx, nil); err != nil {
 		return AssessmentResult{}, err
 	}
 	as := l.assessments()

@@ -56,6 +56,33 @@ type EndContract struct {
 	EndsOn ippo.Date
 	NoteID string
 	Actor  string
+	// SubmittedAt is the real instant the notice reached Ippo (the link
+	// page's first submission, the API request), set by the server, never
+	// by the sender. From changeEffects on, the notice is judged on that
+	// day: one given in time counts as in time even if it is applied later
+	// (Temporal or the worker process was down meanwhile).
+	SubmittedAt time.Time `json:",omitzero"`
+}
+
+// noticeDay is the program day a notice counts from: the day it was
+// submitted, if that is earlier than today (changeEffects on).
+func (l *lifecycle) noticeDay(ctx workflow.Context, e EndContract) ippo.Date {
+	today := l.today(ctx)
+	if l.effects && !e.SubmittedAt.IsZero() {
+		if d := l.s.Clock.Today(e.SubmittedAt); d.Before(today) {
+			return d
+		}
+	}
+	return today
+}
+
+// lateOptOut reports whether e is a worker's opt-out of the extension that
+// began the current term, submitted before that extension but applied
+// after it: it counts, and the contract ends with the term it named.
+func (l *lifecycle) lateOptOut(ctx workflow.Context, e EndContract) bool {
+	c := l.s.Contract
+	return l.effects && e.By == ByWorker && !e.SubmittedAt.IsZero() && c.Extensions > 0 &&
+		e.EndsOn == c.TermStart.AddDays(-1) && !l.noticeDay(ctx, e).After(e.EndsOn)
 }
 
 // extensionAt is when the next term would begin.
@@ -112,7 +139,7 @@ func (l *lifecycle) validateSignContract(ctx workflow.Context, sc SignContract) 
 
 func (l *lifecycle) signContract(ctx workflow.Context, sc SignContract) (StepResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateSignContract(ctx, sc); err != nil {
 		return StepResult{}, err
 	}
@@ -121,7 +148,7 @@ func (l *lifecycle) signContract(ctx workflow.Context, sc SignContract) (StepRes
 		on = l.today(ctx)
 	}
 	var p ippo.Policy
-	if err := execute(ctx, a.PolicyAt, on).Get(ctx, &p); err != nil {
+	if err := l.exec(ctx, a.PolicyAt, on).Get(ctx, &p); err != nil {
 		return StepResult{}, err
 	}
 	c := &ContractState{SignedOn: on}
@@ -170,10 +197,10 @@ func (l *lifecycle) validateEndContract(ctx workflow.Context, e EndContract) err
 		return refuse(&ippo.Error{Code: ippo.ECONFLICT, Phase: l.s.Phase, Allowed: l.allowed(),
 			Message: fmt.Sprintf("the contract already ends on %s (notice by the %s on %s)", c.Ending.EndsOn, c.Ending.By, c.Ending.NoticeOn)})
 	}
-	today := l.today(ctx)
+	today := l.noticeDay(ctx, e)
 	switch e.By {
 	case ByWorker:
-		if !e.EndsOn.IsZero() && e.EndsOn != c.TermEnd {
+		if !e.EndsOn.IsZero() && e.EndsOn != c.TermEnd && !l.lateOptOut(ctx, e) {
 			return refuse(ippo.Invalid([]ippo.FieldError{{Field: "ends_on", Message: fmt.Sprintf("a worker's opt-out ends the contract with the current term, on %s", c.TermEnd)}}))
 		}
 	case ByCenter:
@@ -214,7 +241,7 @@ func (l *lifecycle) validateEndContract(ctx workflow.Context, e EndContract) err
 
 func (l *lifecycle) endContract(ctx workflow.Context, e EndContract) (StepResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateEndContract(ctx, e); err != nil {
 		return StepResult{}, err
 	}
@@ -223,7 +250,11 @@ func (l *lifecycle) endContract(ctx workflow.Context, e EndContract) (StepResult
 	if ends.IsZero() {
 		ends = c.TermEnd
 	}
-	c.Ending = &Ending{By: e.By, NoticeOn: l.today(ctx), EndsOn: ends, NoteID: e.NoteID}
+	if l.lateOptOut(ctx, e) {
+		l.endLate(ctx, e)
+		return l.result(), nil
+	}
+	c.Ending = &Ending{By: e.By, NoticeOn: l.noticeDay(ctx, e), EndsOn: ends, NoteID: e.NoteID}
 	l.s.Status = StatusEnding
 	kind := "opted_out"
 	if e.By == ByCenter {
@@ -237,6 +268,25 @@ func (l *lifecycle) endContract(ctx workflow.Context, e EndContract) (StepResult
 	return l.result(), nil
 }
 
+// endLate applies a timely opt-out that arrived after the extension it
+// declined: the extension is withdrawn and the contract ends with the term
+// the worker named, as it would have had the opt-out arrived at once.
+func (l *lifecycle) endLate(ctx workflow.Context, e EndContract) {
+	c := l.s.Contract
+	withdrawn := c.TermStart
+	c.Ending = &Ending{By: ByWorker, NoticeOn: l.noticeDay(ctx, e), EndsOn: e.EndsOn, NoteID: e.NoteID}
+	c.TermEnd = e.EndsOn
+	c.Extensions--
+	l.s.Status = StatusEnding
+	l.step(ctx, "opted_out", e.Actor, e.NoteID, map[string]any{
+		"by": ByWorker, "ends_on": e.EndsOn.String(), "submitted_on": c.Ending.NoticeOn.String(), "extension_withdrawn": withdrawn.String(),
+	})
+	l.s.Phase, l.s.Status = ippo.PhaseEnded, StatusClosed
+	l.releasePlace(ctx)
+	l.step(ctx, "contract_ended", ippo.ActorSystem, e.NoteID, map[string]any{"ended_on": e.EndsOn.String(), "by": ByWorker})
+	l.dirty = true
+}
+
 // contractOnTime sends the reminder, and at the end of a term extends the
 // contract or ends it.
 func (l *lifecycle) contractOnTime(ctx workflow.Context) {
@@ -247,7 +297,22 @@ func (l *lifecycle) contractOnTime(ctx workflow.Context) {
 	now := l.now(ctx)
 	if at := c.reminderAt(); !at.IsZero() && !now.Before(at) {
 		c.Reminded = true
-		if now.Before(c.extensionAt()) {
+		switch {
+		case l.effects:
+			// Never skipped: a reminder whose timer fired late (the worker
+			// was down) is still sent, and one that the dispatcher delivers
+			// after the extension says so (DeliverBy).
+			l.step(ctx, "extension_reminder_sent", ippo.ActorSystem, "", map[string]any{
+				"extension_on": c.TermEnd.AddDays(1).String(), "late": !now.Before(c.extensionAt()),
+			})
+			l.send(ctx, activities.Notice{
+				Key:       fmt.Sprintf("%s/%s", l.key(), activities.EmailExtensionReminder),
+				Email:     activities.EmailExtensionReminder,
+				WorkerID:  l.s.WorkerID,
+				Facts:     l.termsFacts(true),
+				DeliverBy: l.s.Clock.Real(c.extensionAt()),
+			})
+		case now.Before(c.extensionAt()):
 			l.step(ctx, "extension_reminder_sent", ippo.ActorSystem, "", map[string]any{"extension_on": c.TermEnd.AddDays(1).String()})
 			l.notify(ctx, activities.EmailExtensionReminder, l.termsFacts(true))
 		}
@@ -263,7 +328,7 @@ func (l *lifecycle) contractOnTime(ctx workflow.Context) {
 	}
 	start := c.TermEnd.AddDays(1)
 	var p ippo.Policy
-	if err := execute(ctx, a.PolicyAt, start).Get(ctx, &p); err != nil {
+	if err := l.exec(ctx, a.PolicyAt, start).Get(ctx, &p); err != nil {
 		l.log.Error("read policy failed", "error", err)
 		return
 	}

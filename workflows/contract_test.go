@@ -199,3 +199,46 @@ func TestOutOfPhaseStepsAreRefusedAndChangeNothing(t *testing.T) {
 	// Refused steps recorded nothing.
 	require.Equal(t, []string{"applied", "eligibility_approved", "withdrawn"}, s.world.stepKinds())
 }
+
+// TestTimelyOptOutAppliedAfterTheExtension: an opt-out submitted on the
+// last day of the term that reaches the lifecycle only after the extension
+// (Temporal was restarting) still counts: the extension is withdrawn and
+// the contract ends with the term the worker named.
+func TestTimelyOptOutAppliedAfterTheExtension(t *testing.T) {
+	s := signedScenario(t)
+	submitted := day("2026-09-30").Start().Add(23*time.Hour + 59*time.Minute)
+	out := s.update("2026-10-01", workflows.UpdateEndContract, workflows.EndContract{
+		By: workflows.ByWorker, EndsOn: day("2026-09-30"), Actor: "worker", SubmittedAt: submitted})
+	s.run()
+
+	r := out.OK(t)
+	require.Equal(t, ippo.PhaseEnded, r.Phase)
+	require.Equal(t, day("2026-09-30"), r.EndsOn)
+	require.Equal(t, day("2026-09-30"), r.TermEnd)
+	require.NoError(t, s.err)
+	require.Equal(t, ippo.PhaseEnded, s.state.Phase)
+	require.Equal(t, 0, s.state.Contract.Extensions, "the extension nobody wanted is withdrawn")
+	opted := s.world.stepsOf("opted_out")
+	require.Len(t, opted, 1)
+	require.Equal(t, "2026-09-30", opted[0].Data["submitted_on"])
+	require.Equal(t, "2026-10-01", opted[0].Data["extension_withdrawn"])
+	ended := s.world.stepsOf("contract_ended")
+	require.Len(t, ended, 1)
+	require.Equal(t, "2026-09-30", ended[0].Data["ended_on"])
+	require.Equal(t, ippo.PhaseEnded, ended[0].View.Phase)
+	require.Equal(t, day("2026-09-30"), ended[0].View.ContractEnd, "the read model shows the end the worker asked for")
+}
+
+// TestOptOutSubmittedAfterTheExtensionIsRefused: the submission instant
+// decides: one made after the extension is not made timely by naming the
+// previous term.
+func TestOptOutSubmittedAfterTheExtensionIsRefused(t *testing.T) {
+	s := signedScenario(t)
+	out := s.update("2026-10-02", workflows.UpdateEndContract, workflows.EndContract{
+		By: workflows.ByWorker, EndsOn: day("2026-09-30"), Actor: "worker", SubmittedAt: day("2026-10-01").Start().Add(time.Hour)})
+	s.update("2026-10-03", workflows.UpdateWithdraw, withdraw())
+	s.run()
+	require.Equal(t, ippo.EINVALID, out.Refused(t).Code)
+	require.Len(t, s.world.stepsOf("contract_extended"), 1)
+	require.Empty(t, s.world.stepsOf("opted_out"))
+}

@@ -178,7 +178,7 @@ func (l *lifecycle) validateGraduate(ctx workflow.Context, g Graduate) error {
 
 func (l *lifecycle) graduate(ctx workflow.Context, g Graduate) (GraduationResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateGraduate(ctx, g); err != nil {
 		return GraduationResult{}, err
 	}
@@ -188,7 +188,7 @@ func (l *lifecycle) graduate(ctx workflow.Context, g Graduate) (GraduationResult
 		on = today
 	}
 	var p ippo.Policy
-	if err := execute(ctx, a.PolicyAt, today).Get(ctx, &p); err != nil {
+	if err := l.exec(ctx, a.PolicyAt, today).Get(ctx, &p); err != nil {
 		return GraduationResult{}, err
 	}
 	gs := &GraduationState{Destination: g.Destination, On: on, NoteID: g.NoteID}
@@ -232,7 +232,7 @@ func (l *lifecycle) provide(ctx workflow.Context, h *HandoffState, p ippo.Policy
 	keep := ippo.ProvisionKeptUntil(today, p.ProvisionRetentionYears)
 	emailKey := fmt.Sprintf("%s/handoff/%s/%s", WorkerWorkflowID(l.s.WorkerID), h.ID, activities.EmailAgencyHandoff)
 	var out activities.HandoffOutcome
-	err := execute(ctx, a.ProvideHandoff, activities.HandoffProvision{
+	err := l.exec(ctx, a.ProvideHandoff, activities.HandoffProvision{
 		ID: h.ID, WorkerID: l.s.WorkerID, AgencyID: h.AgencyID, ConsentID: h.ConsentID,
 		Destination: gs.Destination, GraduatedOn: gs.On, NoteID: gs.NoteID, CreatedBy: actor,
 		On: today, AckBy: ackBy, KeepUntil: keep, EmailKey: emailKey, Seq: l.s.Seq + 1,
@@ -259,9 +259,7 @@ func (l *lifecycle) provide(ctx workflow.Context, h *HandoffState, p ippo.Policy
 	}
 	n := activities.Notice{Key: emailKey, Email: activities.EmailAgencyHandoff, WorkerID: l.s.WorkerID, AgencyID: h.AgencyID,
 		Facts: activities.Facts{HandoffID: h.ID, LinkExpires: linkUntil}}
-	if err := execute(ctx, a.Notify, n).Get(ctx, nil); err != nil {
-		l.log.Error("email failed", "email", n.Email, "error", err)
-	}
+	l.send(ctx, n)
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:        ProvisionWorkflowID(h.ID),
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
@@ -307,7 +305,7 @@ func (l *lifecycle) validateAcknowledgeHandoff(ctx workflow.Context, ack Acknowl
 
 func (l *lifecycle) acknowledgeHandoff(ctx workflow.Context, ack AcknowledgeHandoff) (HandoffAckResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateAcknowledgeHandoff(ctx, ack); err != nil {
 		return HandoffAckResult{}, err
 	}
@@ -329,7 +327,7 @@ func (l *lifecycle) acknowledgeHandoff(ctx workflow.Context, ack AcknowledgeHand
 // to be recorded.
 func (l *lifecycle) changeHandoff(ctx workflow.Context, h *HandoffState, actor string) {
 	c := activities.HandoffChange{ID: h.ID, Status: h.Status, Actor: actor, Seq: l.s.Seq + 1}
-	if err := execute(ctx, a.ChangeHandoff, c).Get(ctx, nil); err != nil {
+	if err := l.exec(ctx, a.ChangeHandoff, c).Get(ctx, nil); err != nil {
 		l.log.Error("change handoff failed", "handoff", h.ID, "error", err)
 	}
 }

@@ -30,6 +30,7 @@ type world struct {
 	policy   []ippo.PolicyVersion
 	steps    []ippo.Step
 	notices  []activities.Notice
+	effects  []activities.Effects // every write of a decision's effects
 	claims   []activities.PlaceRequest
 	releases []activities.PlaceRequest
 	signals  []string // workflow IDs sent place-granted
@@ -121,6 +122,23 @@ func (w *world) registerActivities(r interface {
 		}
 		w.notices = append(w.notices, n)
 		return activities.NoticeResult{Status: ippo.EmailHeld}, nil
+	})
+	reg("RecordEffects", func(_ context.Context, e activities.Effects) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for _, s := range e.Steps {
+			if !slices.ContainsFunc(w.steps, func(x ippo.Step) bool { return x.Key == s.Key }) {
+				w.steps = append(w.steps, s)
+			}
+		}
+		for _, n := range e.Emails {
+			if slices.ContainsFunc(w.notices, func(x activities.Notice) bool { return x.Key == n.Key }) {
+				return fmt.Errorf("email %s asked for twice", n.Key)
+			}
+		}
+		w.notices = append(w.notices, e.Emails...)
+		w.effects = append(w.effects, e)
+		return nil
 	})
 	reg("ClaimPlace", func(_ context.Context, r activities.PlaceRequest) (activities.PlaceResult, error) {
 		w.mu.Lock()

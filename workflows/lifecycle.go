@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ippo-center/ippo"
@@ -144,6 +145,13 @@ type lifecycle struct {
 	withdrawals workflow.ReceiveChannel
 	// cadence: this run keeps the assessment cadence (ChangeAssessmentCadence).
 	cadence bool
+	// effects: this run records each decision's effects in one write
+	// (changeEffects). pending collects them under the lock; writes are
+	// the writes under way, waited for before the run hands over or ends.
+	effects bool
+	pending *activities.Effects
+	writes  []workflow.Future
+	last    workflow.Future // the latest write, which the next one follows
 }
 
 // Lifecycle is one worker's lifecycle, from application to the end.
@@ -178,21 +186,22 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 		return err
 	}
 	l.cadence = workflow.GetVersion(ctx, ChangeAssessmentCadence, workflow.DefaultVersion, 1) >= 1
+	l.effects = workflow.GetVersion(ctx, changeEffects, workflow.DefaultVersion, 1) >= 1
 	if in.State == nil {
 		if !appliedFirst {
 			l.mu.Lock(ctx)
 		}
 		l.step(ctx, "applied", in.Actor, "", nil)
 		l.notify(ctx, activities.EmailApplicationReceived, activities.Facts{})
-		l.mu.Unlock()
+		l.unlock(ctx)
 	} else if l.cadence && l.s.Phase == ippo.PhaseActive && (l.s.Assessments == nil || l.s.Assessments.DueOn.IsZero()) {
 		// A lifecycle older than the cadence: it starts from this term.
 		l.mu.Lock(ctx)
 		var p ippo.Policy
-		if err := execute(ctx, a.PolicyAt, l.today(ctx)).Get(ctx, &p); err == nil {
+		if err := l.exec(ctx, a.PolicyAt, l.today(ctx)).Get(ctx, &p); err == nil {
 			l.startCadence(p)
 		}
-		l.mu.Unlock()
+		l.unlock(ctx)
 	}
 
 	for l.open() {
@@ -210,9 +219,9 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 		l.receivePlaces(ctx)
 		l.receiveWithdrawals(ctx)
 		l.onTime(ctx)
-		l.mu.Unlock()
+		l.unlock(ctx)
 		if (l.can || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) && l.open() {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && l.written() }); err != nil {
 				return err
 			}
 			if l.places.Len() > 0 || l.withdrawals.Len() > 0 || l.dirty {
@@ -223,8 +232,9 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 			})
 		}
 	}
-	// Let updates that were already running answer before the workflow closes.
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	// Let updates that were already running answer, and the last writes
+	// finish, before the workflow closes.
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && l.written() })
 }
 
 func (l *lifecycle) register(ctx workflow.Context) error {
@@ -335,10 +345,19 @@ func (l *lifecycle) step(ctx workflow.Context, kind, actor, noteID string, data 
 		Data:      data,
 		View:      v,
 	}
+	if l.effects {
+		l.effect().Steps = append(l.effect().Steps, s)
+		return // written by unlock, with the step's emails
+	}
 	if err := execute(ctx, a.RecordStep, s).Get(ctx, nil); err != nil {
 		// Retries are unlimited, so this is a cancellation; the step stays in state.
 		l.log.Error("record step failed", "kind", kind, "error", err)
 	}
+	l.upsertAttributes(ctx, v)
+}
+
+// upsertAttributes keeps the search attributes current with view v.
+func (l *lifecycle) upsertAttributes(ctx workflow.Context, v ippo.WorkerView) {
 	deadline := temporal.SearchAttributeUpdate(NextDeadlineAttribute.ValueUnset())
 	if !v.NextDeadline.IsZero() {
 		deadline = NextDeadlineAttribute.ValueSet(l.s.Clock.Real(v.NextDeadline))
@@ -354,15 +373,109 @@ func (l *lifecycle) key() string {
 
 // notify sends an email keyed on the current step.
 func (l *lifecycle) notify(ctx workflow.Context, email activities.Email, facts activities.Facts) {
-	n := activities.Notice{
+	l.send(ctx, activities.Notice{
 		Key:      fmt.Sprintf("%s/%s", l.key(), email),
 		Email:    email,
 		WorkerID: l.s.WorkerID,
 		Facts:    facts,
+	})
+}
+
+// send asks for email n: queued with the current step's effects, or (a run
+// from before changeEffects) written and sent by the Notify activity.
+func (l *lifecycle) send(ctx workflow.Context, n activities.Notice) {
+	if l.effects {
+		l.effect().Emails = append(l.effect().Emails, n)
+		return
 	}
 	if err := execute(ctx, a.Notify, n).Get(ctx, nil); err != nil {
-		l.log.Error("email failed", "email", email, "error", err)
+		l.log.Error("email failed", "email", n.Email, "error", err)
 	}
+}
+
+// effect returns the effects collected since the lock was taken.
+func (l *lifecycle) effect() *activities.Effects {
+	if l.pending == nil {
+		l.pending = &activities.Effects{}
+	}
+	return l.pending
+}
+
+// unlock releases the lock and writes what the decisions taken under it
+// recorded, in one local activity that nothing holding the lock waits for:
+// the decisions are final in state already, so a slow or absent
+// PostgreSQL delays only the write (and an Update's answer, which waits
+// for the returned future), never the next decision or timer. Each write
+// is keyed on its steps, and the read model only moves forward (state_seq).
+func (l *lifecycle) unlock(ctx workflow.Context) workflow.Future {
+	e := l.pending
+	l.pending = nil
+	if e != nil && len(e.Steps) > 0 {
+		l.upsertAttributes(ctx, e.Steps[len(e.Steps)-1].View)
+	}
+	l.mu.Unlock()
+	if e == nil {
+		f, set := workflow.NewFuture(ctx)
+		set.Set(nil, nil)
+		return f
+	}
+	// Writes land in the order of their decisions (an approval's email
+	// never before the application's): each starts once the one before it
+	// is written.
+	f, set := workflow.NewFuture(ctx)
+	prev := l.last
+	l.last = f
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if prev != nil {
+			_ = prev.Get(ctx, nil)
+		}
+		set.Chain(workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, l.localOptions()), a.RecordEffects, *e))
+	})
+	l.writes = slices.DeleteFunc(l.writes, func(f workflow.Future) bool { return f.IsReady() })
+	l.writes = append(l.writes, f)
+	return f
+}
+
+// answer ends an update handler: it releases the lock and waits until the
+// step's effects are written, so staff who read the worker next see it.
+// A write that failed (only a cancellation can: retries are unlimited) is
+// logged; the decision stands in state either way.
+func (l *lifecycle) answer(ctx workflow.Context) {
+	if err := l.unlock(ctx).Get(ctx, nil); err != nil {
+		l.log.Error("write effects failed", "error", err)
+	}
+}
+
+// written reports whether every write has finished.
+func (l *lifecycle) written() bool {
+	for _, f := range l.writes {
+		if !f.IsReady() {
+			return false
+		}
+	}
+	return true
+}
+
+// localOptions retry a local activity for as long as it takes (PostgreSQL
+// restarting), backing off to a ceiling that follows the program clock.
+func (l *lifecycle) localOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    min(200*time.Millisecond, activities.RetryCeiling(l.s.Clock)),
+			BackoffCoefficient: 2,
+			MaximumInterval:    activities.RetryCeiling(l.s.Clock),
+		},
+	}
+}
+
+// exec runs one of the lifecycle's short PostgreSQL activities: a local
+// activity from changeEffects on, an activity before.
+func (l *lifecycle) exec(ctx workflow.Context, activity any, args ...any) workflow.Future {
+	if l.effects {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, l.localOptions()), activity, args...)
+	}
+	return execute(ctx, activity, args...)
 }
 
 func (l *lifecycle) result() StepResult {
@@ -444,7 +557,7 @@ func (l *lifecycle) validateEligibility(ctx workflow.Context, d EligibilityDecis
 
 func (l *lifecycle) decideEligibility(ctx workflow.Context, d EligibilityDecision) (StepResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateEligibility(ctx, d); err != nil {
 		return StepResult{}, err
 	}
@@ -457,7 +570,7 @@ func (l *lifecycle) decideEligibility(ctx workflow.Context, d EligibilityDecisio
 	}
 	var place activities.PlaceResult
 	req := activities.PlaceRequest{WorkerID: l.s.WorkerID, On: l.today(ctx)}
-	if err := execute(ctx, a.ClaimPlace, req).Get(ctx, &place); err != nil {
+	if err := l.exec(ctx, a.ClaimPlace, req).Get(ctx, &place); err != nil {
 		return StepResult{}, err
 	}
 	l.grantPlaces(ctx, place.Promoted)
@@ -488,8 +601,14 @@ func (l *lifecycle) receivePlaces(ctx workflow.Context) {
 // grantPlaces tells workers who were granted a place by this worker's move.
 func (l *lifecycle) grantPlaces(ctx workflow.Context, workerIDs []string) {
 	for _, id := range workerIDs {
-		err := workflow.SignalExternalWorkflow(ctx, WorkerWorkflowID(id), "", SignalPlaceGranted, nil).Get(ctx, nil)
-		if err != nil {
+		f := workflow.SignalExternalWorkflow(ctx, WorkerWorkflowID(id), "", SignalPlaceGranted, nil)
+		if l.effects {
+			// Not waited for under the lock; the run hands over or ends
+			// only once it is delivered (written).
+			l.writes = append(l.writes, f)
+			continue
+		}
+		if err := f.Get(ctx, nil); err != nil {
 			// The other lifecycle has closed (withdrawn meanwhile); its own
 			// release already passed the place on.
 			l.log.Warn("place-granted signal not delivered", "worker", id, "error", err)
@@ -504,7 +623,7 @@ func (l *lifecycle) releasePlace(ctx workflow.Context) {
 	}
 	var promoted []string
 	req := activities.PlaceRequest{WorkerID: l.s.WorkerID, On: l.today(ctx)}
-	if err := execute(ctx, a.ReleasePlace, req).Get(ctx, &promoted); err != nil {
+	if err := l.exec(ctx, a.ReleasePlace, req).Get(ctx, &promoted); err != nil {
 		l.log.Error("release place failed", "error", err)
 		return
 	}
@@ -523,7 +642,7 @@ func (l *lifecycle) validateWithdraw(ctx workflow.Context, w Withdraw) error {
 
 func (l *lifecycle) withdraw(ctx workflow.Context, w Withdraw) (StepResult, error) {
 	l.mu.Lock(ctx)
-	defer l.mu.Unlock()
+	defer l.answer(ctx)
 	if err := l.validateWithdraw(ctx, w); err != nil {
 		return StepResult{}, err
 	}

@@ -41,4 +41,26 @@ const (
 	// month's close for a bounded time. A report already waiting when this
 	// is deployed finishes the old way; the next one catches up.
 	changeReportCatchUp = "report-catch-up"
+
+	// changeEffects (issue 10, issue 13): a step's decision is final in
+	// state first, and everything it records (timeline, read model, the
+	// emails it asks for, queued in the outbox) is written afterwards in one
+	// transaction by one local activity (activities.RecordEffects), outside
+	// the lock, while the worker process's dispatcher delivers the emails.
+	// The other short PostgreSQL reads and writes of the lifecycle (policy,
+	// places, assessments, handoffs) run as local activities too, and a
+	// place-granted signal is not waited for under the lock. Asked once per
+	// run, when it starts (Lifecycle): a run that began before the change
+	// keeps recording step by step and sending its emails itself until it
+	// continues as new (the next extension, or a suggested continue-as-new);
+	// its next run records effects.
+	changeEffects = "effects-outbox"
+
+	// changeReportWaits (issue 10): the monthly report waits for its own
+	// month's close for as long as it takes, never giving up; with the
+	// catch-up looking back over every closed month
+	// (activities.ReportCatchUpMonths), no report is ever dropped. A report
+	// already waiting when this is deployed gives up the old way; the next
+	// one catches it up.
+	changeReportWaits = "report-waits"
 )

@@ -137,6 +137,15 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 			"workflow_pollers", cfg.Tuning.WorkflowPollers, "activity_pollers", cfg.Tuning.ActivityPollers,
 			"max_workflow_tasks", cfg.Tuning.MaxConcurrentWorkflowTasks, "max_activities", cfg.Tuning.MaxConcurrentActivities,
 			"sticky_cache", cfg.Tuning.StickyCacheSize)
+		if acts.Sender != nil {
+			// The lifecycles' emails, queued with their steps, are
+			// delivered here, outside every workflow.
+			d := &activities.Dispatcher{A: acts, Log: log.With("component", "dispatcher")}
+			dctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+			done := make(chan struct{})
+			go func() { defer close(done); d.Run(dctx) }()
+			defer func() { stop(); <-done }()
+		}
 		// The worker owns the schedules its workflows run on (the monthly close).
 		if err := retry(ctx, log, "ensure temporal schedules", func() error {
 			return ippoworker.EnsureSchedules(ctx, tc, cfg.TaskQueue, clock)

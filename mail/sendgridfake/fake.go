@@ -115,7 +115,9 @@ type Fake struct {
 	mu         sync.Mutex
 	messages   []Message
 	failures   []int // statuses of the next failing requests
-	lose       int   // requests to accept and then drop the response of
+	outage     []int // while set, every request fails with these statuses in turn
+	outageN    int
+	lose       int // requests to accept and then drop the response of
 	autoURL    string
 	autoEvents []string
 
@@ -162,6 +164,14 @@ func (f *Fake) FailNext(n, status int) {
 	for range n {
 		f.failures = append(f.failures, status)
 	}
+}
+
+// Outage makes every mail-send request fail, with statuses in turn (500,
+// 429, …), until Outage is called with none: SendGrid having a bad minute.
+func (f *Fake) Outage(statuses ...int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.outage, f.outageN = statuses, 0
 }
 
 // LoseNextResponses makes the next n valid mail-send requests be accepted
@@ -339,9 +349,17 @@ func (f *Fake) mailSend(w http.ResponseWriter, r *http.Request) {
 			events[i] = msg.Event(t)
 		}
 		f.posting.Go(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			// Like SendGrid, which retries a webhook that does not answer
+			// 2xx (for up to a day; here 30 seconds), best effort.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			_ = f.PostEvents(ctx, autoURL, events...) // best effort, like SendGrid's
+			for f.PostEvents(ctx, autoURL, events...) != nil {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(500 * time.Millisecond):
+				}
+			}
 		})
 	}
 
@@ -361,6 +379,10 @@ func (f *Fake) mailSend(w http.ResponseWriter, r *http.Request) {
 func (f *Fake) nextFailure() (int, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.outage) > 0 {
+		f.outageN++
+		return f.outage[f.outageN%len(f.outage)], true
+	}
 	if len(f.failures) == 0 {
 		return 0, false
 	}

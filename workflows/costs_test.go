@@ -1,0 +1,215 @@
+package workflows_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/internal/temporaltest"
+	"github.com/ippo-center/ippo/workflows"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// cost is what one step of a lifecycle spends on the Temporal server:
+// workflow tasks, activity tasks, and local activities (which run inside
+// a workflow task and cost the server nothing but a marker).
+type cost struct {
+	Tasks, Activities, Local int
+}
+
+// stepCosts measures intake, approval, signing and the first extension in
+// the first run of a lifecycle's history (issue 13):
+//   - intake: from the start until its writes are done, i.e. until the
+//     approval's first activity (ClaimPlace);
+//   - approval and signing: from the handler's first activity (or its
+//     acceptance) until the Update completes;
+//   - extension: from the timer that fired last to the continue-as-new.
+//
+// A workflow task is counted for each WorkflowTaskCompleted in the span,
+// and one for the task the span begins in.
+func stepCosts(t *testing.T, h *historypb.History) map[string]cost {
+	t.Helper()
+	ev := h.Events
+	activity := func(e *historypb.HistoryEvent) (name string, local bool) {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			return a.GetActivityType().GetName(), false
+		}
+		if m := e.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" {
+			var d struct{ ActivityType string }
+			require.NoError(t, temporaltest.Codec().DataConverter().FromPayload(m.GetDetails()["data"].GetPayloads()[0], &d))
+			return d.ActivityType, true
+		}
+		return "", false
+	}
+	span := func(from, to int) cost {
+		c := cost{Tasks: 1}
+		for _, e := range ev[from+1 : to] {
+			if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+				c.Tasks++
+			}
+		}
+		for _, e := range ev[from:to] {
+			if name, local := activity(e); name != "" {
+				if local {
+					c.Local++
+				} else {
+					c.Activities++
+				}
+			}
+		}
+		return c
+	}
+	// intake: its writes are the activities before the approval's
+	// ClaimPlace; it ends with the workflow task that sees the last one
+	// done (a local activity's marker is in that task already).
+	claim, last := -1, -1
+	for i, e := range ev {
+		name, _ := activity(e)
+		if name == "ClaimPlace" {
+			claim = i
+			break
+		}
+		if name != "" {
+			last = i
+		}
+	}
+	require.Positive(t, claim, "no approval in the history")
+	require.Positive(t, last, "no intake write in the history")
+	intake := cost{}
+	end := last
+	if a := ev[last].GetActivityTaskScheduledEventAttributes(); a != nil {
+		for i, e := range ev[last:] {
+			if c := e.GetActivityTaskCompletedEventAttributes(); c != nil && c.GetScheduledEventId() == ev[last].GetEventId() {
+				end = last + i
+				intake.Tasks++ // the task that sees it completed
+				break
+			}
+		}
+	}
+	for _, e := range ev[:end] {
+		if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+			intake.Tasks++
+		}
+	}
+	for _, e := range ev[:last+1] {
+		if name, local := activity(e); name != "" && local {
+			intake.Local++
+		} else if name != "" {
+			intake.Activities++
+		}
+	}
+	costs := map[string]cost{"intake": intake}
+
+	update := func(name string, from int) {
+		accepted, completed := -1, -1
+		var id string
+		for i, e := range ev {
+			if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == name {
+				accepted, id = i, a.GetAcceptedRequest().GetMeta().GetUpdateId()
+			}
+			if a := e.GetWorkflowExecutionUpdateCompletedEventAttributes(); a != nil && accepted >= 0 && a.GetMeta().GetUpdateId() == id {
+				completed = i
+				break
+			}
+		}
+		require.Positive(t, completed, "no completed %s update", name)
+		costs[name] = span(max(accepted, from), completed)
+	}
+	update(workflows.UpdateDecideEligibility, claim)
+	update(workflows.UpdateSignContract, 0)
+
+	can, fired := len(ev)-1, -1
+	require.NotNil(t, ev[can].GetWorkflowExecutionContinuedAsNewEventAttributes(), "the run ends with an extension")
+	for i, e := range ev[:can] {
+		if e.GetEventType() == enumspb.EVENT_TYPE_TIMER_FIRED {
+			fired = i
+		}
+	}
+	c := span(fired, can+1)
+	c.Tasks-- // the timer fired before its workflow task began
+	costs["extension"] = c
+	return costs
+}
+
+// TestStepCosts pins what a step costs, measured on the real Temporal dev
+// server from the history of today's code: one workflow task per step and
+// no activity task (the decision's reads and its one write are local
+// activities). It prints the costs before the change, from a history
+// recorded then (testdata/histories/v3-main-*).
+func TestStepCosts(t *testing.T) {
+	before := loadHistory(t, "testdata/histories/v3-main-extends-twice-then-withdrawn-run1.json")
+	old := stepCosts(t, before)
+	require.Equal(t, cost{Tasks: 4, Activities: 3}, old[workflows.UpdateSignContract], "the measure itself: signing cost 4 tasks and 3 activities before")
+
+	c := temporaltest.Server(t).Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	clock := ippo.Clock{Anchor: time.Now().Truncate(time.Second), MonthLength: 3 * time.Second}
+	queue := "costs-" + uuid.NewString()
+	w := newWorld()
+	w.claim = activities.PlaceResult{Granted: true}
+	wk := worker.New(c, queue, worker.Options{})
+	wk.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
+	w.registerActivities(wk)
+	require.NoError(t, wk.Start())
+	defer wk.Stop()
+
+	id := uuid.NewString()
+	wid := workflows.WorkerWorkflowID(id)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wid, TaskQueue: queue},
+		workflows.LifecycleWorkflow, workflows.LifecycleInput{WorkerID: id, Actor: "staff:a", Clock: clock})
+	require.NoError(t, err)
+	defer func() { _ = c.TerminateWorkflow(context.Background(), wid, "", "test over") }()
+	// Each step on its own: the approval is sent once the application is written.
+	require.Eventually(t, func() bool { return len(w.stepsOf("applied")) == 1 }, time.Minute, 20*time.Millisecond)
+	for i, u := range []struct {
+		name string
+		arg  any
+	}{{workflows.UpdateDecideEligibility, approve()}, {workflows.UpdateSignContract, workflows.SignContract{Actor: "staff:a"}}} {
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: wid, UpdateID: string(rune('a' + i)), UpdateName: u.name, Args: []any{u.arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		require.NoError(t, err)
+		require.NoError(t, h.Get(ctx, nil))
+	}
+	// The first run ends at the first extension (continue-as-new).
+	err = c.GetWorkflow(ctx, wid, run.GetRunID()).GetWithOptions(ctx, nil, client.WorkflowRunGetOptions{DisableFollowingRuns: true})
+	require.Error(t, err, "the first run continues as new at the extension")
+	h := &historypb.History{}
+	it := c.GetWorkflowHistory(ctx, wid, run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		require.NoError(t, err)
+		h.Events = append(h.Events, e)
+	}
+	now := stepCosts(t, h)
+	for _, step := range []string{"intake", workflows.UpdateDecideEligibility, workflows.UpdateSignContract, "extension"} {
+		t.Logf("%-20s before %+v  now %+v", step, old[step], now[step])
+	}
+	require.Equal(t, map[string]cost{
+		"intake":                          {Tasks: 1, Local: 1},
+		workflows.UpdateDecideEligibility: {Tasks: 1, Local: 2},
+		workflows.UpdateSignContract:      {Tasks: 1, Local: 2},
+		"extension":                       {Tasks: 1, Local: 2},
+	}, now)
+}
+
+func loadHistory(t *testing.T, file string) *historypb.History {
+	t.Helper()
+	f, err := os.Open(file)
+	require.NoError(t, err)
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	require.NoError(t, err)
+	return h
+}
