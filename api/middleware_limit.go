@@ -13,11 +13,15 @@ const maxBody = 1 << 20
 // limitBody refuses larger bodies with 413 before anything reads them.
 func limitBody() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > maxBody {
-			problemf(c, codeTooLarge, "the body is %d bytes; the limit is %d", c.Request.ContentLength, maxBody)
+		limit := int64(maxBody)
+		if c.Request.Method == http.MethodPost && c.Request.URL.Path == "/api/v1/imports" {
+			limit = maxImportBody // a center's workers in one CSV
+		}
+		if c.Request.ContentLength > limit {
+			problemf(c, codeTooLarge, "the body is %d bytes; the limit is %d", c.Request.ContentLength, limit)
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		c.Next()
 	}
 }

@@ -585,6 +585,27 @@ func (e Weekday) Valid() bool {
 	}
 }
 
+// Defines values for ImportWorkersParamsEncoding.
+const (
+	Auto     ImportWorkersParamsEncoding = "auto"
+	ShiftJis ImportWorkersParamsEncoding = "shift_jis"
+	Utf8     ImportWorkersParamsEncoding = "utf-8"
+)
+
+// Valid indicates whether the value is a known member of the ImportWorkersParamsEncoding enum.
+func (e ImportWorkersParamsEncoding) Valid() bool {
+	switch e {
+	case Auto:
+		return true
+	case ShiftJis:
+		return true
+	case Utf8:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMonthlyReportParamsFormat.
 const (
 	GetMonthlyReportParamsFormatCsv  GetMonthlyReportParamsFormat = "csv"
@@ -1150,6 +1171,31 @@ type HandoffState struct {
 
 // HandoffStateStatus defines model for HandoffState.Status.
 type HandoffStateStatus string
+
+// ImportResult defines model for ImportResult.
+type ImportResult struct {
+	// Imported Workers whose lifecycle started now
+	Imported int `json:"imported"`
+	Problems []struct {
+		// Column The column's Japanese label
+		Column string `json:"column"`
+
+		// Message What to fix
+		Message string `json:"message"`
+
+		// Row The row in the file (the header is row 1)
+		Row int `json:"row"`
+	} `json:"problems"`
+
+	// Refused Rows refused; nothing of them was stored
+	Refused int `json:"refused"`
+
+	// Rows Rows read (the header and blank rows not counted)
+	Rows int `json:"rows"`
+
+	// Unchanged Rows imported before; nothing changed
+	Unchanged int `json:"unchanged"`
+}
 
 // IssuedToken defines model for IssuedToken.
 type IssuedToken struct {
@@ -1799,6 +1845,17 @@ type ListClosesParams struct {
 	Month *string `form:"month,omitempty" json:"month,omitempty"`
 }
 
+// ImportWorkersParams defines parameters for ImportWorkers.
+type ImportWorkersParams struct {
+	Encoding *ImportWorkersParamsEncoding `form:"encoding,omitempty" json:"encoding,omitempty"`
+
+	// Check Only check the file and import nothing (`imported` stays 0; rows − refused − unchanged would be imported).
+	Check *bool `form:"check,omitempty" json:"check,omitempty"`
+}
+
+// ImportWorkersParamsEncoding defines parameters for ImportWorkers.
+type ImportWorkersParamsEncoding string
+
 // ListOutboxParams defines parameters for ListOutbox.
 type ListOutboxParams struct {
 	WorkerId *openapi_types.UUID `form:"worker_id,omitempty" json:"worker_id,omitempty"`
@@ -2040,6 +2097,9 @@ type ServerInterface interface {
 	// StartClose Close a month now (admin)
 	// (POST /closes)
 	StartClose(c *gin.Context)
+	// ImportWorkers Bring in workers the center already has under contract (admin)
+	// (POST /imports)
+	ImportWorkers(c *gin.Context, params ImportWorkersParams)
 	// ListOutbox Emails, newest first, with their delivery status
 	// (GET /outbox)
 	ListOutbox(c *gin.Context, params ListOutboxParams)
@@ -2352,6 +2412,41 @@ func (siw *ServerInterfaceWrapper) StartClose(c *gin.Context) {
 	}
 
 	siw.Handler.StartClose(c)
+}
+
+// ImportWorkers operation middleware
+func (siw *ServerInterfaceWrapper) ImportWorkers(c *gin.Context) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportWorkersParams
+
+	// ------------- Optional query parameter "encoding" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "encoding", c.Request.URL.Query(), &params.Encoding, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter encoding: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	// ------------- Optional query parameter "check" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "check", c.Request.URL.Query(), &params.Check, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		siw.ErrorHandler(c, fmt.Errorf("Invalid format for parameter check: %w", err), http.StatusBadRequest)
+		return
+	}
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		middleware(c)
+		if c.IsAborted() {
+			return
+		}
+	}
+
+	siw.Handler.ImportWorkers(c, params)
 }
 
 // ListOutbox operation middleware
@@ -3774,6 +3869,7 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 	router.GET(options.BaseURL+"/tasks", wrapper.ListTasks)
 	router.POST(options.BaseURL+"/tasks", wrapper.CreateTask)
 	router.GET(options.BaseURL+"/statements", wrapper.ListStatements)
+	router.POST(options.BaseURL+"/imports", wrapper.ImportWorkers)
 	router.GET(options.BaseURL+"/closes", wrapper.ListCloses)
 	router.POST(options.BaseURL+"/closes", wrapper.StartClose)
 	router.GET(options.BaseURL+"/workers/:id/assessments", wrapper.ListAssessments)
@@ -3793,264 +3889,283 @@ func RegisterHandlersWithOptions(router gin.IRouter, si ServerInterface, options
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rj1zHeSD8Vwr95gW7kTPD4YiyohkEeEekLrQpkS9JmTDU2u7qc6q7y3O66qiqzjR7tQQkK9r1NVk4",
-	"QYIo3sRO1s5mEcsxYDiGsk4+5J9YGlL6F4t6nqpz6a7Tl5nhRcx8m+lzTl2f+/XdViwnmRRMGN3ae7eV",
-	"UUUnzDAF/13JlZbK/pUwHSueGS5Fa691Z8yIYPdML4YXiBwSM2YkU+yIy1yTjI7YditqcfvyOzlTs1bU",
-	"EnTCWnst/KQVtXQ8ZhNqB5/Qe9eZGJlxa293ZydqmVlm39RGcTFq3b8fta4lbJJJw0Q8+xqbLS7oQMxI",
-	"Lvg7OSP4lV1SprgwdJAycnD7yrVrpJ1nxEiyu7ND4jFVNLbb3CeUvPnmtauEa0LJSMqEHLJZx/6smFEz",
-	"MuVmDLvTdMLsM0JFQgYymdkXciU0PB1ypQ2hQk+ZishQKrJ7mYxlrnRxEGNGE6bKk6hsasvuatmRTLjw",
-	"/18KHdB1PuHGfhg68hQeVodP2JDmqWntPW/Hpvf4JJ/Yf3Am/K+chwvDRkzBRHelOmTq2tViroyacTkV",
-	"T1pRS7F3cq5Y0tozKmfVeYdSTahp7bXyHN6c38h9+7HOpNAMAVCKYcpj2FkshWEC/qRZlvKY2su/mCk5",
-	"SNnk97+pLSS8W5ns9xQbtvZa/8/FEsQv4lN98SZ+hVMuArc2LCOJZJoIaciQG7jjOFeKCUO0oYaRdgEZ",
-	"2ZhqBmBh3LcWJqghU5mnSSciUgE4vZMzbTxAcU3mAMCCoDY8TYnKhYADiVqvSDXgScLE4z4CIw+ZuKCJ",
-	"kikrj4KmqZzC6u3irokjmvLkcS7tgAw5SxN7pAWtIgPF6KHFX5WnbI8wGo+JBciEcEGYUlJp0qZi4cAV",
-	"yzVLAFupkGZsh7KIzUWc5glLOnaTr9PUgi1LHvcNwFJiC0Jw9ANGFKMJadt/vnr7xhsAVwk1lNChPQVu",
-	"NPxOjmiaM1j7G9K8InPxWJf+hiQ6j8dEMS1zFTO7Dv/6Y1zGrVeukBcvP/8CcSOThBnKU71HKAHiZ1mE",
-	"pc+k/fzOTiciqRyNWFLSe4+vPAHUFuyIKaLHciosVOFodm+3qGFAfh8zhEhJJlTM/Do1GSo5QcICuAvg",
-	"YXcjc0MoAUzFJ5U3aZIopvU+uWWZ3dYBAJKmM02mYyYsu7Q8kI4oF63IcTCgzJX369tZ4Bl26bcNy5Yc",
-	"zmaHYge7xbTlXw2YMwUmdcGSUyoSKw4ghnjybK/tjpTXqRqxJ4LVXBNpwekSeZ2/ZFfzpqC5GUvF/zN7",
-	"3MiKgKENHQ4deLQP3FpgUvISo4qpjlvmEeWpFaoe5yqvZZlE7kiV4WIEoH1TajNS7Pb/f93+d8dSdkVT",
-	"ONockFtZPlCH7AmdWeg+S+C+7+Ub+PJgoJmI4XAyJTOmDEdJJqGGrTqBq/ad+1HLoueqd+/wCbsxvEpn",
-	"9gNkwSuEq6h1yJETMGHlu7da1C7WCoapnThqMarSWS9l9Ii13g58rxh1Nxp4lEllWNKjprYUu+0twyes",
-	"FS35aBAQ6QEg97r5zs5zMYIlT+A/hoQNUJy0NR8JlpCUi8NOaI5cGJ5udJg4cm+tM71fFXbfQum3/D7C",
-	"W3cHXz+k+u7L05aDb7LY2HU4ULomshwxLEm4PRua3qxA1pCmmkVnAGw0TW8MW3tvrX1Sb89jqYUiIkU6",
-	"20P8sgdBplaeBbytQmD9Q0oSOiNyOIwIJTAKfABisyAAlQShMjoD2K3PfSPDM40ITad0BtpaXfnaWQZV",
-	"pz+1ysLDh8dEsgBoVbgKwk58KOQ0ZcmITZgwJ4EhIRGG6qt9DaR/Rmh9AqS1zLGRdc7wfmjVIyuZL9LO",
-	"WDG6KW2pLTtAsNiE4g0uPNmQmC48QE343XVIBbxakAdcUn3pUXXzbzee2YmIRP2EVgN9cWTVV5+/vAaj",
-	"YZMslTMLKD2dZ5bs2Y1JYWU4EBkqP89kbsa11yaTXHAzq/5m/5XDIY/t8WX5IOVxrzJJ8Qh0uiA98Le0",
-	"qaGleoeh6wveEcpGKCjNgTY1bCTVrHpaCdd0wFNuZlYq4Yf8UE6k4sFt2ENkoYFH/IiJHl7tOmxgKpUV",
-	"lHtHTOkwzsxtvphg8dvQGZSb6tlnsEZu2EQHccj9QJVCnrwEW4VRNAYzXy/hmlFdRb6BlCmjwr5ogSjm",
-	"GYUlxDJhmyAvPugdUkEbxJ9YjoQV3nuDWS+RsUGz6eIyHBDb47KaQHC0KRVG90ZMMEXTClyHR7QqXqLo",
-	"VPQ0d6Ln6gsPQ7KnQItnFZWQGj7zJasuoXQpcpyEhp0h+iydtc4Er+BXVoGIZZqy2F4n0UxobvgRI0Ma",
-	"G03an//s/S8+/MGDDz8+fu97n33yyYMPPjz+8S8jcnDz5jVCldkmuzvt3U7Hcsszx112j04yq6S1dnd2",
-	"v7K1c7nOkp/fiR4jevubsdBAkcMdsVRmxf9Wn4JzzOHfbDzTPKZp8Mom9N41HPjyEjpR7n9MBT2U/5/7",
-	"Yfub2ZxwEmRgDVSlMJs7sFiTyswZppjmiWXaeyBJVb+4oEkqY5qSkTxiSoBkZQexIFLu6NLlXbjPRuJV",
-	"vvrFH3//+L3vkM+/+8vjn//3+sYvBXl8jcyV43z6/vc+ff9fP33/Tz791nfIp+//4tP3//en7//pOgM2",
-	"Ucb6mZTgs0coKf8j5edkMLOPcIBoPcpan6SkBXjyVoogKCqAqgGSFBru3Vjo2qEF+45WuaqW0+76cu7a",
-	"N4l7k5Rvggak9smUcqMJHTMKZmy7kndylgMwrMUF1tNNkIgsqCXVw4IRUS1pf4VMpDBjbU9sIhWz15LJ",
-	"lMezzim5ykn5h9ZM60lQCKJHTNFRHSee237h+WIYkU8GTNlhBjUeAmpMK2pplg4bGMdkjiMvPNMryTef",
-	"WJYhxRX/wf3oRLrOmhrL+gzFYp1KCsPMwkg6loqt3N9tfCuo+QzsjQN3cWNFxWXVp1+tABX3/xrXxskC",
-	"c/yUZmut9VUKluGCbxV/LPuyAn8BwdXisg5AJgDWRiMjSG7wSUjDBqd9kq9tHNKGZb08W1y/YjREYl+S",
-	"Zkxwz8Tdp0bbANAvM1ZMj2WahGlY8biGsJcXsHUOoMrPIreuRTiZh0G42eJ6yo0uh7CTiKgnJyyrNfJT",
-	"URokB6diEnfGzJnukFEWB7VPnKikwcouEzrbJm+AE3NomQawX4lCFplSTdCMu31q4jKYlSRl+V3eckQm",
-	"wDVqHGV9DN0UuSBsYKVXBF6yu5S5SHr2jZSFLHN3wJ1XLIj4NzEoAb62YkSm5EgxrcMYqA01eVgldxjS",
-	"s8TZApE7uvkx5u6jcpZ+w8UsC3sKT9JwjQAwd6g+DF4gPN2IicYpb2Toj8D+uCbPRqd0b8JFbpgOuaDg",
-	"nYYnMjeOYDU96+WCmyUmmLXMmPBKcYJLDJhR7WoWdlcs2O0pePN5ws3LwoT4PJ0zu5SbgSfOpbP48OSi",
-	"FhfmKxVVrHK8E2bGMjyfzE0sG8xMEE0VtjCBl79pD0rmhjXg7RxKVxZZc3WtcdF4hU4Dczv0c0c+Eqyy",
-	"0gqq+0033ulNJ6jXr3RDWawEjoAsVolYXGO/MF9otVdSGQeIjl2OJaws4OC6O2YQXHTt5s0bvddvvHHn",
-	"td71l9949c5rZEIPmUaiTCfEQh1RuSBDqg1TYRqd0FkvdXLBuwuWKb8I50vCQBaaEvzCcmpaTGe5ct2y",
-	"oEMwDwrfaacEFRF1R9Km5FVJklyB7b9TX8NzO8FFuDX3ADGDAanujQuacKENFRCzJyLL9A40pxfvyMOZ",
-	"JO1ieVIwkouUaU3Ku4PFrOu9pumS5VQWQWILMiDnWPl0/SlAcDqRQRe/rC5y7gijKsA2gLk+kfMZ7njV",
-	"ol+Hl+ZXjZ82rua2ocqEJLZNpkSqN0zldC26h0PXPwousMkRg2al3pr83r3d6IY4iSiyqTkZ319lA1hz",
-	"Q5sR8Ntjqtg1wyYh+p3lKpOrJWZ3Ezfd2xXbGE17q91cVVPaJqdcfrWB4b74ZtVpr7XuMwxcKaG2PPeo",
-	"UJuXOAdC4LPShuOu7CTUhsZexPYqtp2/VZ5tUMveDCkL0K1TeTvRHpmOKRJ5F5FER4oxUHu1BWbSpoak",
-	"jGpjGQ6wl80xofR5PL+IFmeox1e2MYJ4FAwgTRSbepVdN2j3p0PQReheXKB76I0N7pvqmsGQMJZTUZco",
-	"dnd2X9jaubSpB8xBVhMurOMVm9tpFUgVTXIMfRhTkUg0CqHXoRdLGBseB8H3ijOdnARhnP51BlBzdR4I",
-	"SLsUtDrbYQvkVReatuCgxBuq0doFXIxa97ZGcssrMlkmt6/ie8XvW3wCQSKQy2QvujXiZpwPtmM5uWi/",
-	"2IqZMEzB37DERePYZgfK7rE4Xz+KZkwHHOdY/a5V1VTGlLYLWe8Tbbzze43XQxf0cspHHIc4WVRRzPUc",
-	"RaZZpuQRWvZhmk0C9G45lLRQhp9vk9vO+17zzoF1K6UcYucSvWYQWi2qzq89hMsvTyhPXz4Ky3gGLb12",
-	"YcmriicXNMr8rT2Rp2m0qA4Kwg0Z0yxjgiVr6wMJNbT5PjDZqj7VQOYiZsSOBFkMcUq15kMXqR2R26/f",
-	"uUkKJX1h0+wo6LqsbBPeIM4CVCJ1wlJ+xBQLO6JyM5D31uW+TYBxdzyzh4g7TAK0wrKDRMksY5AulLAh",
-	"U3DT9k7m775ck981mDsaIeF2YVbxUA7OWbB5MMg5wL8MRJaDb2JIeQov5OJQyKkAS1l5TH4jIeR4hbHr",
-	"XDRomkPGIIXJIBfX5BUlJ9vbd2SESQbTMY/HoO6OZa7SGVHUMGCWXNgPY7YYgkInMhemN2OBgx+mUqq2",
-	"M9qRf/8LHO/f/5l8ZacTtIWtE8/uReKllk47kV/T4lMjT6Qqw+rg68oE5UKi6lmEwOEVztLkZaXQqlQ/",
-	"RshVq7O7kBd80eTCtHb2sOUkCycoPwgt8NVC1jiRgG2ln1DIKMCef2qpsRVkEOKM3HdJeIwlmlAvOBYA",
-	"B/C6KANtk9fpjAwYYZPMzGqy8koyUcrIuzuLQnLCtPESVVUMC0UbVAJJ7TA9GvhtYJegKER81cJXh4qx",
-	"lIoV0adu649IDtuHfEEXMzLMTa7YNooecMo9IU3oPu9C5AvkAU295ap6v5Zo7aNWg7Y+Mh2z0pkHFyzo",
-	"hGlSm+hEjLi8raiEwOXA7VLCFnCQiURvYv0oBgwk8dShaOFahzJN5bSXZ3WLx9wgUjSFqEJkTYO7RpyI",
-	"uLkhXawFTB06xXl0mYfPdQ7OXfr6xp7X8APLSdniIpaCRG19lalrVxDa6GY+10Z36NziFhybFSAKrcLt",
-	"POTBOnQWoHVOvJKEsZlFsPZhg8XpjO2WSB/WHc6/vo7Zy9uWGvaxCmeZjmm6uU31BAhyOmsTUGcrtFld",
-	"iicsQVeGO6kLmsB3JzQwzeP/IWNZb63UuSKYwa1qo1MsPtokNK0xB1EviORO/q6CO4jfcz8U0ObNsRCY",
-	"KGKWpg3yeJ4lG4PMozLPVlGvhmjRcqJZECtv1a0gUm2HSyjYQfUgF6lZCuFYPTr31iLnG5cEcROO8Zio",
-	"eWmhC+5oyfngSk9L5jeixBtS2sfvxtmctizDeUj3EuvHM86TiGxeWT9rYhGMo6igbw1h3fpCEHVN65wl",
-	"d+QhE6Fw0lgxE1bRBpC+j6n92+Q2FLCQImb7KMNzY+V1Pcb8eqlYNTiz6op2Ey/Nc4WXFn3Rh6BRu0WG",
-	"Nve6d+CG8lYyagxTdjv/6a2drRfffvfy/a32zluXtl58+79cemtna/ftzu+tYyr+BqPqdefOPYW9GIYA",
-	"f/TiPQyYFT4NVSPWEHYFwfBLTMyhb+aMb5amQIgfjkUGM4LWK2fI2w5Z8oZccD3ekGVt5ldX7IizaU/n",
-	"o5HlO1I0WXHypicaHfwbrVH742gecw7lfXWlBX2oCu2Gpsuj7vCVRmPUiYIMysBIe0T1QWqnU9v2/HKr",
-	"a4vqIBm8pAIoGzEznd1iBZbMu1/zVSflzP9J+KnLAPHjrY0UCyuNLUouCb6CZCu7GzTOa2bJHvF4QdpQ",
-	"rA2M5EPGNKGK2Yc07TSEYbE4pWpVbGYoL+4Ue7Qra4a5Uus87TxeoW4S3SrfFq+WTHD5e7oeZht6ZY7p",
-	"Bl9envhbjcRcxlsWSV7FPBtOBJamtxyiFRtxbRRdRgLltMGgOuSjXDEwzX+VZlQwzSJCdZmwZgVQ+HdS",
-	"U/XqaJnSAQvnS0NtsNUUCQfwr69jMlpFh3PDU1dRqDfI40NmlhnJYpk3QUnT3hp2gCOts4Mp5Sbl2jTd",
-	"KypgujeY9QrF48Q41sABHBGbg8N5mKrQ1DmADKyytrE5xrFAxKJ5il6hOeE7rFHwAMFrShevEqt56tBE",
-	"gJpJRJAOOTwL3f0bUtxigk1pevqcHhQQi6MPChQVI/SpbP04l4u0xWI5ihimJoSJBFM0uSFQAk5iKR3v",
-	"GfTFK63IU9OpNrTNN1QrumF57G2mjnjMNo1IKb+qb/b4n355/N1fPfz1Xz789UcP/uwXD/7kVy8d//X3",
-	"iFTEPfn7f/n8J9/HJ5XSQBVfTSyF4cI5mQZzfpzCfRO8sSljhwmdra/03sUP6r6oF1aYtf3eK/OtOl19",
-	"oqgf9+3au6ndZ929tt6WGjYCisrLPk3/VKGyxrBJ1sRuThIoOzaT05UEYmGRIaXa9Jj3EDdZQVXPOXEb",
-	"czxYzLPGJKXiabMR3mVmNBRcuzuWhOpDVw8Vw+S1pSrt5lJsnXDAhv2sJ4dhCQeUDaw+KQUj9l1dFOFb",
-	"ecalOrcMeqshGlAaAAEwmOdkSQJtSJ4x7F74qydhAD6EGtHFeqsAUW7RrdkBc0WlLNBlLiNrhaG3grBX",
-	"seTp2iysiuv3owW37JGXFdeiR5Xwq1WuQjfy4m7eLvZzFslG9e09qmyjm17SLHwasWLM2S+kGEiqnP2S",
-	"xgYjnws7fyUKWoAcxiC2L8U6ekmDb+MmpOpsHIZ9CHklMjc9zzWLuuIvrigrHlXSRHsjRWN2yjEgbvLI",
-	"SrGFR70YaPfyqoFimtG4jKB0b+7s7KxcAtQlW79MGrtnMPI0tM7nvrJqtsLVXfm8gNwNxilZu313Ho7L",
-	"QiChVV7a3Vlj+F5CeTrrgYWl+TJ2AmU5gvV0FkvhVAO7Vyj1vaYqOce/+dZaFXKk4SEAvfQH1ZN4bid0",
-	"FMDp4cIVM0yAVDpjdO5QLtUGioIWhgkXVmI4AZoAM98ASH1Kdq04Q9kyIDhdeX9WNTkZdFd1TbRe9jKm",
-	"4rI2QoGXq0aaWpkqU2zIYpOrubt/+NO/Pv7pt4//+X88/NH35wOVguV9RnO8YgMiuUkcpDPybUJ/wnGN",
-	"TWGL1Xi5QMCcVUfSWS+mWQBtL+8sRdt520Yg4nERIyt0N0R06qAUoJ11zJzHkcCGFinTUqBbymCaOFgI",
-	"faJFZhmg5cuIhQfDRdCuo3eNIQWFC2D1DU5qLnoQq7nSv47ywmbpqlHLhfSsL2/hPF93kUCrhECfAFvs",
-	"ojJj81F8vYwz2iQDZGjPnx+x3iYYnhVy1jqnOy/j1qcsRlu5tZMYDxb3d+psM2yX43POfGoXL0PS911K",
-	"kVRo5NomV8M5Z6c5xWWHVnasmA9qSeUUTcTr1y9NCtVpUQikKuVMm57VmX3h7uVpUPYraGqyNu5UYtQD",
-	"q8NU9bihIsVmVWqWl6lYVozCcJOyU5QicTkoOMzSUIrb8ZglecqeSlzQbnFLkQHOMpUb6M9+z7dTOcf+",
-	"n99ZpU/P0xqcednJwiwbHiyWjF67TP8kWFxTsYk0jLSPf/S/jj/+sGNPTArN7U9fvPfRg++816kYivFl",
-	"0KPtK0FtGEvXb9Q/wNmB1zUXz522/9xPDap6y+136Zmfjo37YSoMFvIXeqc2Hc+Tm0crJgT2sY5sG6gn",
-	"Aszhgib4OolpVuavOAZUTdyTOVpWVhSrc3JJQBwttrpw8suuvSKyLGRiom9vs7JV7qOGaOqTiTqnI1UN",
-	"11dc3corKD5ZEqqxHs1bGGluNVHt1OvHGb5EV3YykGKZDsnvvv1Dl5CTMUUSn6i8mK5Xy0EOBVb4nONg",
-	"HEU9xzhoMihzilccXPluVFlVsYT5+RoPRW9Yk/uGsKxTKobNrS5ZKfH5+rHtkc9++6MHP/358cffOf74",
-	"o+NPfha5H754/1uf/+T7ETn+m08e/OgfH370R8ff/dXxBz94+G8/fPDh30Xk+Bf/+tknnzz47nuff/Db",
-	"FUe/wi4SvJL1vwmlg6/56Xxa+FqfPYKrLQKDFwB+KtVhb4wlXF0PlEppB+jTZ8oqT/uVUocaa05hLc+u",
-	"QIShIiHa4hAWgyRtIYkvl9nZJ3NhCnvVmtMQt9AVdoQv/urvHv7Fhw2l3Dv7UMOSxmavstQLGj1c+/Us",
-	"OCwU4lc3VbLimvfZj11REU6q51GzLwSiLDCM2K6kNZ/l93YoMNbOsXVEFWTr2cngXu5KdfhaMSH8dFCb",
-	"FX66Wkx9B2eGX68U08O/Lvz9DVwCNICjw2G4WmNjG4QTlV2Ugm3+welKHDV2gmnWaDZxBRZve8P1kn53",
-	"9hXsPotw1jZyK5GajKQvl4ABJBc0kVNBMiazlHW21/Q/Yp8Tr2DBva0s7VNEKwdjRzcVJNwnG2UPrBOi",
-	"2hC3XQn3xMCsjUDLEqReykUw11aqQyKHBLV/5Yuqux6URbdCrkgZrxWRjHKog++d59AviwtGqK/l1xBO",
-	"d6bp/Jt0FztFOj8QwFSOTuQwr35ctGErhbZKnv+K7P5QQe8V5ViX7qqAh/XsNq7uQ2Ahm8XmZ3QG8XdB",
-	"CLiLJaywwaLLLcjozPJVH0hOfp/4fW23wi6palx5KA77JQatgwHHyi6rRRXokYS23WKP0NIGgqNiYSc/",
-	"MrJ2IG8jaQglQOMaKoovOI4Cdqcxk4oZHteJxHyOPQryxOMJ1jmobgBKb7jiVHA5+4RiCz/tmscqluQx",
-	"K2J3m3IKTpN2UHVgZExNeJoGeAaSRIvjlc1DwQCGvR2gZCceWoS1o1lCEssy2i+8+CL5Q/LCi9sv/r9h",
-	"8nAq3rZ+McYiFbKmpoUuMxDTGjymBXBZkTwBARaIz8tTMEresZRDnkVQSsluH11ISjGHvnL764GOioIR",
-	"JaegexX0ZA9RIiLF1RV/osxSucaoK6p8PiKBS4UP8ur/1ZdAGcdh8uJfMnfpCNz1K49I9cajrpi/8YgM",
-	"mWPqpD2EOjtGeqLw739h+cofIkeJyDclFyzpCqB13dY+6bY6EakBiv/XrbAAmogUMBN1RSlIkLZlZUvn",
-	"I7Xp3MfFdJ6IW1mi4AioeCygZqXP8mmLagDkFS7bR1QgfynfXVLZHhzLa5if/bLg/bXswkWdTxeA38uk",
-	"izhebUiZy0IOIWJYn3o6C9k/iXLzTWeG3QNO2tDDUH3ouFud8B0Q+8iLADE1NJUj0uZGE0vuKLFn09le",
-	"HWQ0bzJ2EzZt50SN8wogWQiD+m+fPPzOt9dpdbVxA9E5GAgIoRT73qZydAHaeGe5IZDAo+slPT/94KNP",
-	"P/g/n37rN2uE7HjIWlSbrUJrr8vOuY+J0Gj+IKOcJwyTrizpIrSAmPo6MiXlUDHqQjA3qi9aB+Pg5RZu",
-	"pcU+vK/tvf46GTAzZUyQnZ29nR2Qi3cv27/qdThrFd7tm6Gc6kvR7v09/HP3/u+FMNiuJnVF6E4jovhx",
-	"Gur0ry2G1MfZpBnEJtRvjYqLCysr2t8Wx+6VhB5WXw3WQhnXMxgXS9/TANbcrHYOaCd8OGRKowmcGlek",
-	"y8oDC50HOpvUuW+sviBz51n0VsuUD1k8i9Nq3zeaJxxC1J1W54LRReLKpFn0W104AbOeccLCFoWXHISO",
-	"cKGEk3DAVQWGuM5SuqT20bqtXqg2vXxTI9OSZI8jebhpQ36Zbti6Gr6YyyionFfjzZyotOzcQQdctuB7",
-	"INOxJGOZYposFr4gVPtyCfZz0MFdASVvEHUWdKsGU+G6QXaFs6Z3IsK2R9vkiz/+/sM/+yfy2W/e++KD",
-	"P67HJPXtwP19SGgh3Va3BXZY6uaHtpJcEyHdKi/ormhTglu4oDt7fn1mzESxSLc8lNDX6t4ZTuyZP442",
-	"1Mn2NQKNI6VB4WRpR+wSZopiv8mECx+I2IpaVn8KJkWGm0XCcCGwuVuGVRSpELlAZ/pEuj9MzrT3ryfC",
-	"/23GuXJ/DhV3wRXU5Mr+GQr6uFs0DDgJnC5Jrdyku7gbJngWUh1el6OAz38D0+wm/vO1SVioM9n1qlHb",
-	"SlnYBWZKXR2Ghm6ArjnURhZ3/KSBUC+1qy1rlfVO3lwOQDNjUpb0uFjbFgvy/BItraJgrDxxeLdBdzrb",
-	"kmMLNnQf8eCXW11MfZP1vl6jue5fDWzCwfiJGMVJsGDB3ssnNCXOMHPIsqLgOJ5ATay+tP18KBJo/TSX",
-	"EnHqDaZDTiOB3h400iIqeebiypM5tNpzqeDgNbJSYFfU3NSg2RQWuoi4Phbg/pFDwFTo23jDSpFDqboC",
-	"x/XOqja1iprjctVHMJnMjZufkss7L3ZqRqYKmpeIV2x+JxQliVYukimZ5DFLooJ3UX14QROrVG5XzxwS",
-	"JnbCiQph3J7X5oW0B+E7L8NrXrnHRa9T2TY6rb2A+JZ5Hv7w/jY3IzgEnkfbJtxjgXLWZSfsVY3Yihex",
-	"/k/KN5W5vcK0gV2uVLI2sc1taMksjJhN4VTr0W3sFcpo4jXqNaX96me9xsCDk9ZFnPMSTSmHduq+L0JE",
-	"ykoiESke+3OPSA4JN+X/WFvPG7NrhoiFwVtnVWbzBLZWbO0yX/ax2ve9cu01gF6ZP42odBauHYeUj8qv",
-	"A7JMnCtuZrftjL6gHVVICWAZQLvxp2KAsTFZ6/59iE8bykUwupZlkrQ/+817D37+Dx0oTTJmZEDjw6L3",
-	"/hB6/o+4qfXB33JF1b0KRCCGqCsSxY8YlpcvWFlhdiBmrGQ+GqM7++DmtT3ChaGHLCKsbGwC3qKuKFy3",
-	"VCTA7mhu5IQaHpPyviN4WrYQ2+6Krnj5iKkZcckOrsp9/yA3Y6mch2mPvIR1FytlE7BmQn+b3JIp03uk",
-	"j7pRH2s6RV3RB6WpT2iqJTHQGlIblumI9EGtck8mVEBjbRgUS5a5/or2TxgMWT1YXiyT3iaQ/IFVzW69",
-	"coW8ePn5F0jfQbhd78UME15+/5taiv4eubyzg5y9KwYymVX0V0O+evvGGxG5vLvreH/5wkAxemg5vspT",
-	"RtpwSdCiABTapCu4IH3MXel3IisXuCHsNnGIRDKcZchNPawOEJS0S0kGf7B7hsQJe1I4xlTmaWIH6GyT",
-	"A6LYEMIH/XXFYypGTHeFkGbMxWib3Lxx+45/rMlYCpkr0r+WsEkmDRPxbOtrbNbfs/tiRs3K6AVt1fRD",
-	"NsNoQTgHxUyuBEI5ZnZQoadehXchYYgUGMRwcPNaGfzd2mtd2t4BuShjgma8tdd6bntn+znXXxWQ8mK1",
-	"J4OLWLJ0BXs8JFbl4toc+JegIkcmhcYPdnd2sMKWME4DqYLBN53qilTn1A1ZwYpyYiPv/YXil4h4tBj2",
-	"8s6lpjUUm774pqAONVkCH+2+uPqjW9Sw63zCDX7z/M5za010RHlKrfgPS3cC7arvfLIZEOF8MqFq1tpr",
-	"3aTKCOgo53owtL/487/97N++9eAf/uaLP/9bCL6gIwjfdBZiiLTMpA4AxBWwybnrsKCk6IQZZlWfhsSl",
-	"8pWLFUT4GptBFpNDlpdc7ObawLQaWFDhu18HEaNydn8Bji+d8dQhgDtIEgc0iDbLL/J1mlopxX9xEthc",
-	"B85ekWrAk4QJ/GINaL4ixTDlKJJcvrTGFHekvE7ViCG+7K7+4Jo4oin/MuHXQZIQSrIqls2CSHU/al0s",
-	"hEGMrnRINtcKecziQ6T8KHQAG8Qf9EwbNiExFSS2r5G2Yponds6IuAp6swhkEs2E6QBbw24qDGjekPKU",
-	"ixGyU6uUE53HMdO6GiYPOYNWjvBFYvqlnI7s5oKuCkKkFO3tfFR0RbeKRkSxmPEjlnRbrm4TBJ6CsDRF",
-	"2wAjllNVJLCMqa6Al/fIdMxTBkGq/mmddZZj2jHa1PcEYhc0hMrP3BMIBHJR/toQzJbfyrNOhF1qgMPa",
-	"caxEIeiEi1FX9GH0fiEgOMUZ+HCQOlbk/aeTQPoFPhEa6fWPRRp5C4pTujZmY0YThia16zIu+m6Uc8yr",
-	"J/fPieszSFw9TIAvrWjR6EJ3lXHB7VV3sae7roCpp7vgPF4q5zr38hzKcguZ7+QMklnQMVazZ5cAudIw",
-	"vhL/r6DuvcabcCmOQJxCJl9KJex5gMEhJM6QjI5Q5QbdkAkDhVufahx8RsUPr5zb25jkhgKT9lpoRASb",
-	"Wm0Vdcg26P9VmR/9rIgkrtdogSRz1nOZ0NkF7VPnCISQckHKIKHI9YhESaOLScrdljdNH9y81hUTRr0x",
-	"BAUcbaDpKjYlUowm2+SuZe79hViTPtHMoMnFr0HlQpMh1ZjnQq2gQVPwQ++RPjgReimYtpF99xM68z90",
-	"haYzMpZT+B5X1PcxMnaEPo5OLSeyW+jbsfFJiPm/yswVOL9HiJM4QQAf74yZ6xT7jCuzd8rczQsaQRBA",
-	"yVlxgzI3mI11I1wfkDtW7FI0JT5lHC3NGq2D6IuixoXHOU+Ow6dKhJyVuqmJxxb98oxQMfOfkkyxIy5z",
-	"3zBgwrVmyTZ52Q6PP+mxnGoyxR4DXYEeL9dhArrOQpqWhdaJHdgxN+z+6/3fkeOGRQeCrhgypqufMcUw",
-	"NB32UIlkdwHsUcUM5hx6TgiH/iCuz+zMdwgJoIFlpVfwwNfipUXPigIBzqx3y/1T88fT2Kwq/V3Ozm7l",
-	"TvYxstlnk2m6diQezx3QuzTJvOSaiMCA63OiZc1INqfH5M5ui6g972C3CAtlU10smBQWJ4fStUD14Y1d",
-	"we45F5lUWNjYxb4M+T1LFaZ2sAlNmAt3tk8oT7fJgZt43kDtqUVSzrhXyQsFo/5UcWMYdnaCY0Hk72Jb",
-	"VvvrNijHXiMvtghbw12WlCtEIG5buR3x4tGotzD2Bqrt7tnOfBvb6yzh0q5ljPYvnuutzx6BAVAo8F7I",
-	"6QrRGztvLVVQsVD0I9ZQQ4MVnuz1sKBWNP3LpvVW6novVXtdq6tzRnxKPAFgmdNSo8K6y9W8yNko5CMC",
-	"XXyXJ/cbJf0+lnTvWw4F3PM2E8mriicXNHHBUVAantxlg7GUh0RBuzKWkHamZMys1B51RcKGTCnLmN3i",
-	"7J8DmYuYRSRRMsvsD79772ediMg0Kfa1TaDIhhubA1NVRywhMjeaJ6wINoAYuj54ky+61/VFzUQyUjzp",
-	"QzwexgoI2RUYiD3IF3ZDTa4Yafdvv/zG1VdvXbvau/vyS6/duPG13s03X7p+7Urvay9/o9+JUE9A37Ym",
-	"ucBzgOIfI7s0EIkghR4NCla8KLZN4EDJhB4yFyqAlvh+8UZ/Hxz79mxAjIHzwQ/sNvr4KEH1fMSPmC4q",
-	"72BCvnMo4MANene1hH6YPEJPxoKgAfGriwWbkMlHT3+qfRIa5Ag8aB9x4noVnFwwuLz6ozekeUXm4lmm",
-	"RjeEO1hHgsCQhbKzRy6iKU8IHWBc6jrk6CI2Mmn2991V3FglhMQyK0JD8X7b4N4qGnRExPXnIC5OhFv1",
-	"HiNZ+kW/lL5zXZV2io6rYyUSwLrBzEefDuS9C9pqGjQ26WwLpH6Vp2y/YuOAlVzQdhVSgd19pgnVzmRX",
-	"WAw83rpSQf6EQKtw8fkYAuyRGVUGnSuWzohUXZFJrfkgnZGEJxC6QxXEaLX7Vq9hST8i/VwcCjkV9k9P",
-	"OjrgDR1ACxjTFaAp4aogb83uCYqBsFiKMnoHfX1VT58rw5HNuqKdi9S7ROFSoKYJT1PyTs5ySx4rLbJw",
-	"JJagjtbZJq/we3ggRcgRTRJlx8MD5UNv7pwqKUZ75TQjycAI5FRBeL0rrLo2ZcJsk+tcHGofsQxfsHsZ",
-	"t2qbr3OGM0jBLmh7jCGCeQvg5DHTzOhkzs9HpKjVeq406Gkym0XuuomRHr4eq+61KVE+V9ZORvYtbSeU",
-	"IJWJiKMxVl5xNMZzWzDCYB+rTiPpL0uJB1W5V5lxZcQfoRhRrcgfAPCy1v4z7yvAgNai4C6YtECf8JGS",
-	"DeFveUMbdCycQmfAoAbME+OMWvn+oChB77wEwL7RUaatlJ2lNGbOw2X5Y79eILbfVMYeUrGtrJ9QjDom",
-	"oDqoeXdcG9J67Bkp0FbQKeQyfSZ01hUZ1bpI+HclB2DAwpeiMdyecNMJsY+beRV+z958F2gzsJYZ7zEj",
-	"T1lcz9lZz+14z3BwH155gZhVrATksqi31L6HlgR9cYKOh0YTxa1qg16kVoEwu0IGdAXivDtwMMNgdowj",
-	"dzTIx+2l3Iq9ptbAnIlk3ycnYrtyL8xXfYM6s4QCd7vQ/nzfp51B6CGBpXdFu1IId4+UfXg60UKJXFRi",
-	"y+a+xDX37Qo6kWJUbA6ygso6eaGdVJoBk8GsKxKmDRe4CTuLb+5rBbpsPiy6eqTb5HVMTqSqEm3gExYX",
-	"q2Cgaccpa5Btwl2hgCLhzuo3rhJ82U7H3hgN+J+RuJTuZ++q2u6Kg3lfkmVE4E8iM4ZuY0xU2AfP0nQM",
-	"rqDC6yCk6YqiW722upyWpN33uZ6QMdrfI4E29qgBTbjWXIw6DbaYeqP/jVzAzdrFGbqEo3mMs7wBSzg4",
-	"UgHdHmJ9tE8O4phlZo8Yds9cjPURps1Qfagh3eTK7a9DrdTAlpw6VNuDqzYAvChqxfooVMzgUdqW6ldz",
-	"3/UltRurj1E/ny9+/OHDv/o4On7vfxIlp5q037zzytYfoH2EksHMMCKVxcwJVYeBRq5h9Uq5RZzbz08v",
-	"43oS6ChP0anbUtg2lr0CU0gngpQrgqDbqL+AerNlLJgv9UcVtbjXjPSQGVSxrMKZ23qt/lGR0/1EozfK",
-	"QuNnF7yBZ3UO8qcFeTQwVqqTMx3TFNl+5LR456CLfL1f+6wTYRbAfDhHI/ij+TaRrlhZOCNKWs5kWAkw",
-	"T8QDcTlQe8K16D83Vz1rwUtUHUKua2Fuh5CeZRDtQnwa1Q7gC7GcoBicQVowF0U6UOJYfBuzwyOS2gPo",
-	"7Fs+0hXtPsLrH8b6qG+5S39ecOoXCdvTsUyZjxMSIKEOecqirlgmVlgRFZUQPWbMeJsHxgvDuF+lGRXM",
-	"Kg2Q7NQUmVjWHD4XTTcVTb9kkRz1etjN0u5aY0CJ6gZR1otfFTQ75/GnDQsBE23hPyv7CWCaP9KPtv0n",
-	"o1Dlwcu2SLqgXR+bk3Jd1KaliKuFWy/XPjEB9IxlTzxQu+96TMp/BB+AL4kkhwQriYGBnArO9AU4Ek3a",
-	"D37y7c/+5dedZUG+oVzPsMD3dKR5ljWdH3OGJ4LueQ78fzgzeQ27Zhc0FibzHaMQCxsIMpSgWU6R8ZUn",
-	"SZKhFvAZ2gOw7k4bu7qgUy9WzOjOY82K/HK46J2ygyfW6GpZQa3hAp9Wcl3WM37M9Pqa1jlLHHQvgik+",
-	"PqfbzyLdhrut2BKgpjNi136FIkH8G1R6llhrPeTiROQsIrATljKsRjoffnYkD5tQ8QmZynBNyVNtLXtW",
-	"6zvYkw9DYAOc+cIOy4SFu+6dtYw8RcXG9aJDsN7lorXmJlXGR+9iM6pDKqjVRTF2vcEe805t5pW1WBfb",
-	"ZKVlOrBz9uZKWTnMMDUhEPNbpBdylzPd/sY3vvGNrddf37p6tdO0MKhoil+Gs4hcJdgvuZ2oUllzacaP",
-	"O+NCfa6WN6qo0udWn5MTA4u5lXPOsE53OiviWiwyGXbPNJZ5cf/NpwEtRCm4IkSbioL42bWrjwMim8yN",
-	"06J+63mqxylTPZx7o5Jt5lnBaui66JtyLi8q5F86OaSFKT5GbPpOodw1Q2gi5c9skQV3vmeolBc39jj1",
-	"nXOUnM23IPfohb0mMVneBURSlc5IyuiRfTqYEdedZb3iDBbvJ0xrOmIRZHRAoRboe+WkJKkqsb0JnaEi",
-	"hG1UIIzbM6ZtcgviC0eYfpOLKUuhCuFIyoRkisaGQ+6R8LtxDXxTOWXKJUwmviOwi8Lkrt0Wu5ellAvt",
-	"4+2IFEy7DFIkWzEVEKuN40DsoZB2xkrxaubzWlMuDl2EI3cCqcZKDi75tCukGEiqIPQbci4hLD2cQBRL",
-	"lXjUOxVle0oKIuJWnkzJWE/BQvUQ7Tk/9aaX87CPx6UqQ/6l79oyhK79BW0EsiWqxBGK5R//+JeQ4z2b",
-	"L5FVMb7XxRqtmdbLo0Vc9eziTZcaypIi9hCHrLsay7R+7CasjVP6fckp/yNLh5XBfVWrEc2gF3TCJ1hS",
-	"vyva8Orvvv1DHGiPYK+GI1bJoXTEUtmxoV0bfDPmozFTPvvdld0iA2nGltDH46IS/FaeWXLK9FimSRH4",
-	"3xReclA5vKdTtyhX+Br2KF2uZlhGXNnTuYRzSjdZiTKuRWxUg/wCHeZwoFIw0aKBT9+y4FxB6bIKarP4",
-	"84rMKyikiY6lFT4u/e69P30eikG5zIz2Z7/90YOf/vz44+8cf/zR8Sc/60SE3WNxDuYO9/CL97/1+U++",
-	"34m6YkwH3GjSPv6bTx786B8ffvRHx9/91fEHP3j4bz988OHfdSLChWEK+xXSlLSPf/Gvn33yyYPvvvf5",
-	"B7/tOLLghSoSywlsebsr+oPZHhxF31EYXe/kIKeiSoXazoY4y1yxKy7253pVOWkIcy9AJvIDc0OMlJ1t",
-	"cs23CiZGTqmbsyuq1M5CKcTJKTlSTOttctfnXwdvsivoEVMQmTJHYoqUkAVaE7luFvZHzB3Eg0nmOzj5",
-	"YrjDoZWFXdkASOS31DKjXBE5rK5fd/axgogVRV2NMFL0wVgi8BUjPBMyX7GbJyP2FdOXUt65BHguAa4l",
-	"Adao3mDmsF8qX9jDEQYQjzqkjZpcp4FTLEiArnXAcsPWFf/SkxNzTmM3css/y8qc7kDOKrzuXGJatAl5",
-	"yLQMUI+pYoQL9EZZqQTEiPmszqhouQXB5ppwEad5gr3TN5CbXqMuKb4yoZELfT+wT6UZc5Vs2SczKyMc",
-	"cVRX5JB8/rP3v/jwBw8+/Pj4ve9ZEeiDD49//MtKQS8T2K6zS42pwLJckPnZFW5C6NqVq0xqFvlCNq4y",
-	"6AyKlozButQ+uHnzGqHKbJPdF9qX0LsPpqwtmYNIAzUKfP9Ne8B5PK5ut7NN+iN+xEpZjBZtRkh7d8eO",
-	"6QruoOixuMBaRQNq7ADYcB7sUFYFm3LN9oors+eCBW2MdJIK7g3CEey+OlZK9K/PSYlFq7WiNaZbbLGE",
-	"9u7OTme/aM4NQiBNUzm1J2DnsSAmpIHEWrQVKkZiKmKWQqUQ6moOuQFcY+5UihGKVtqpxDQ+FHKasmTk",
-	"e6QWMtuI4TlAGocV7FiKHUrw+LbJS1ZiPGTQ16xSpcFBSgItSnxieoX4T6kL2WgW6DwRfAakObeVJ1Iu",
-	"ouAli0zBNwAHOeksxcclc77Kj7xcdi4wnguMaDL0pM8ScChsVHLFNhXOu76JhAg1GJpL2t0pSpFBEAq2",
-	"aXC2wULnhUeupkJRW8Jq6EDTCkoHESyOuCXA1Ipa2bFUeATAmzGy5Qo/4im5IhOrtFt+d+nyc509r/k7",
-	"b+fWziVwtcDY+NuLW8/tgPZvrC4PjTsTrCJRW3TR0dOvvFIqzpFemRlNLFfFDXcFdh7F8pbOR4OeHHsC",
-	"WFvB14qgxp8AOmEMVivqimLeYE1tPhJX/KU8G+Qc9rIpPV+OI7cNy84J4zlhdAjjZUIsJ9OuuD9/919/",
-	"SDZXmmGci0KKLcUEm9K0mTyCYRO/bzJtomC+V18kkKTSi1IN9NsmMCiSmr5Pt8V/L+iirj9SH9+oZ5Jr",
-	"Y4X4CYjjKaPa1Em0cyhDpEn7uZ1OlfhCxZ2yDqaVYSU6pBZ76cGa+4yqlDMN3dh7llr3i4U4ZQWkaWjq",
-	"TDXpu57qwXY7L4vkWaJ4b0hxC6HmnOad07xHlEIjUYcMtCcn7YJSOJS3MuIcMVqbGFZKljXTwIMsU/KI",
-	"pk4sqjo0CJRJrJLkDpEqKqvc+oJcluoM8zSNim9cES+o27pPDMRDT8eSTKmVfplgqtYcHoqjdQX0+Nom",
-	"t9g3WQymHbTGUBf145RwX7WYlZ0IQ5TpKot5wl6unMEzQJ8q2zknUOcE6tF4x4EiAOlRzFU5rzT9bBfd",
-	"iNcmRGU9wOWqqiM82Po/z4iRpF+pHdjfD4hhUnRF3/cZTqyYQtruAAjUae24Bm/eMixI31ul+yB5kTE9",
-	"YnMO6gUbpdWa++U+es7U2MewQhi6K6aunKwUrFIAkAxmkIhC2pd3dyPs+Fyu4S3+dr/jTYmi0iRKo6nT",
-	"SAgb8mbI6lZGDEIxHUEs5VHwlkA/Ar8N7DwNmqzXwOdsoeCF3yduB11hdzX3hn3my+x6wdRKpJF3s1uB",
-	"VKauoR6Ua0STO56FC01qT8fURHZb07GcIDPpROSQZWbBNNEVilmaaceYMaqKupiCYFpbsk1e8c2jsRH3",
-	"FheajGRR7NHzsjmB2hkNMMC0vNZ9HBwiCDxAg2AOtaX0Num7e+8JaRh2MHGWfbC5Y9kcX8kS0oBK4zxe",
-	"wtwIwfKNDppPnR3x1LCtV4sTfiKm4XL6W0xbyhiy13oSgkSm8EVQkIlmUPn/nEGeM8iqObckHEVZ25oB",
-	"EuoJBErculAAMHAUrGttbupBc0kn1YL0lv1CuPY00xsL7CNPXS0r3XeNNIAElv6zFLofbgcDLV/zS/ly",
-	"hh+45Z9h+MFrhQsTuQjWTnMERDHoE3kejHCWwQgloXbI5+14cohO6inViA/Q6tPJHfC2xYNNke7iu55/",
-	"Q5R2XURaomV71K98sWZ+yD4klmHkIbj7FyUzlL8UixmHPmbehU/aVnXO0llEaFekzBimOtvkwDfhmR/H",
-	"N+PZ3dnx3YxoqhhNZr3Kq0kfept697u/gciX+3LZz07qmVKNgjG4uSL7nWvZUB0SYg+CtawPyrc8up5K",
-	"IAqUNihv9En01nkEMZX1a30iIpe7q8pSgpGV9efn0tW5dOWlKwz8EUX4UpVYUFJE+hhQOb0GCs3OBjOk",
-	"gGTCqNDrEnj4ZEszdcRdNnGw98ybkAR4/E+/PP7urx7++i8f/vqjB3/2iwd/8quXjv/6e5YAuid//y+f",
-	"/+T7+IRQK0i5xpJVm2kR4wRBabBiq06jSxq6RLhGNS4s3DevtzS2DWp/Zmbw4h4RUrAOdCWYMnYImUnC",
-	"+XRqdg0XF19kO/ou19CTgBKdSuPC3NF00b68u+vD2bjp7Pkv7bv+U2/1gBuzU2OXzXDPmht2n7f9KZ9S",
-	"bDx70llb3hMhnL73RGPfmzuV5uTYXg9Ax0Pul60hzjlZfcxklc0DTEVjzTXTvmejIx+OnuiaZx5iKecd",
-	"802pjB5YG/XVGkQXFlfXZKvWJQxpDNcYOpWmrvMXfNAVberIk2uXk2dMaZa4LbohtO/YkpQhpdgBvhM5",
-	"k6Hf8dzBECpqJ1cmg9kv0hmJadbQjcUj9VOajbgRzTlXX89SfS04sYOhRcruZRIQDoIFFvKVOBVI2Kti",
-	"CqjKaPeegdQEarJUhxH4I6wYBoYMiJDXzOBw9ZIJiFbVdlVc27F0rlji2sFqExHv35hIxbbJLSdngOG8",
-	"ImtAZh56SqbgFlno0Md1teefc0pb+UWD3S2lGYEmfEBE/O4QuQlNEu9fmmAYDRVziEza6CuIyKWv4AY7",
-	"oODCSLQrQFIa0jTVOI0Xu1bQjK5oN8iOFwOiY0Q0Y6R/8807ZJmw2reSX6WGBAmXkCBf9xTQKfWVJADl",
-	"amJ0BQoNSUS09FkIzlnig9+5IkM+ylW4vP/N/Myo3dmLd35lXwbJrqx9UmLquSx3LsthaAsoYTWiPs9A",
-	"ak0RTyy7hXqWNNV5XNbV4+R1tp6txnCnbIaF53tyh8Uj6b5RvhARqovmZu2yHY39Fy+ruKsOtIU4r+71",
-	"RKVP39SyRHPSLvqPVmS5TkQEmzJtXMuP+dZdTeRjdYMPRPyG9nVfCifigUbfzRl3CvHDYmeMstwp/Iw9",
-	"WM4zm88CH4Bd0OK0Za1wkg+qwsp0oJPlJssNSeVoBKZbUFXWr3uH1wqSuWvLUAm4dWL5mOqiIIhXl9q7",
-	"OzvEalCMJlZf29251Fn0yePoJ+qG8hRGDdl9HBTw/kRk9jpyB7DUXZmHn7NOMF05f2Xec8XgPHQXwMGT",
-	"liKZ03deqhcsOrFSYGlhygVbVtn5jn/n6bR4FstrUMP9Fs/LiDyCfnLasMwXgyg9k945G7l4ZstsHVch",
-	"MVWKM2C+pO19k1BHRBs684ZAmiccOLMvZjYdy1Cgz5Jq0mW1iuZWs76awLMTnnu32PV5Usk5Z3rkUR0V",
-	"HoTlo2uBEScohGD/2UrlaLWqed2+9CiKwNvZwdaWIDX6D1sK3p3yGWrCdkQ433Nr0ZO1Fk39RWxe7v01",
-	"cBFi4FDCYj6hKWlf2n6+g4k/VPuO1FzkkGhzKxCABA48cAp2XANaMG477j/MTY5l470brJoshiW7wNsH",
-	"3ryuKJx+CZ1hKJZGM3OZJETv9RLK01nPFYWHgqRuJXAQXeF1dh+bkNAZOgpxgU7Fx6AFIY1fbNELVdlf",
-	"oSxowP6AleGLdFtHM8cUyluVO/NuSTgfeyTesgevDhgT3pPX5qbaIBkuhENfuU5zfSqP0c+CoINbeSKl",
-	"RgvCuEjhroMx6VxSOpeUEBiQ0iZSsCKGgbQdDXK9o8EKGZF3cppyMwtp7XZQFucKsv/ferc1YFQx1dp7",
-	"622LXZqpI4/HuUpbe62LNOMXjy4B7rmx3vXSiteYLCa7n0qBrPKjk+GqP2HLuPtv3/+/AQAA//8=",
+	"7L17kxzHfSD4VTL6fIHucM1gMARFcyYccUPwBYsPHACJoWDzunOqsrtTU51ZzMyaRh8PEQRpekmJsryy",
+	"V4qlubJln2Sv14alW62so9b2H/4mGg5AfIuN/P0y69Gd1Y+ZAUDC899MV1U+f+/nO61YjjMpmDC6tfNO",
+	"K6OKjplhCv67kistlf0rYTpWPDNcitZO6+aIEcFumV4MLxA5IGbESKbYIZe5Jhkdss1W1OL25bdzpqat",
+	"qCXomLV2WvhJK2rpeMTG1A4+prdeYWJoRq2d7a2tqGWmmX1TG8XFsHX7dtS6mrBxJg0T8fTrbDq/oD0x",
+	"Jbngb+eM4Fd2SZniwtD9lJG9G1euXiXtPCNGku2tLRKPqKKx3eYuoeQb37j6POGaUDKUMiEHbNqxPytm",
+	"1JRMuBnB7jQdM/uMUJGQfZlM7Qu5EhqeDrjShlChJ0xFZCAV2b5MRjJXujiIEaMJU+VJVDa1YXe16EjG",
+	"XPj/L4UO6BU+5sZ+GDryFB5Wh0/YgOapae08bcemt/g4H9t/cCb8r5yHC8OGTMFEb0h1wNTV54u5MmpG",
+	"5VQ8aUUtxd7OuWJJa8eonFXnHUg1pqa108pzeHN2I7ftxzqTQjMEQCkGKY9hZ7EUhgn4k2ZZymNqL/9i",
+	"puR+ysa/+21tIeGdymS/o9igtdP63y6WIH4Rn+qL1/ArnHIeuLVhGUkk00RIQwbcwB3HuVJMGKINNYy0",
+	"C8jIRlQzAAvjvrUwQQ2ZyDxNOhGRCsDp7Zxp4wGKazIDABYEteFpSlQuBBxI1HpRqn2eJEw86iMw8oCJ",
+	"C5oombLyKGiaygms3i7uqjikKU8e5dL2yICzNLFHWtAqsq8YPbD4q/KU7RBG4xGxAJkQLghTSipN2lTM",
+	"HbhiuWYJYCsV0ozsUBaxuYjTPGFJx27yVZpasGXJo74BWEpsQQiOfp8RxWhC2vafP7jx+msAVwk1lNCB",
+	"PQVuNPxODmmaM1j7a9K8KHPxSJf+miQ6j0dEMS1zFTO7Dv/6I1zG9RevkGcvP/0McSOThBnKU71DKAHi",
+	"Z1mEpc+k/fTWViciqRwOWVLSe4+vPAHUFuyQKaJHciIsVOFodm/XqWFAfh8xhEhJxlRM/To1GSg5RsIC",
+	"uAvgYXcjc0MoAUzFJ5U3aZIopvUuuW6Z3cYeAJKmU00mIyYsu7Q8kA4pF63IcTCgzJX369uZ4xl26TcM",
+	"yxYcznqHYge7zrTlXw2YMwEmdcGSUyoSKw4ghnjybK/tppSvUDVkjwWruSbSgtMl8ip/zq7mG4LmZiQV",
+	"/7/Zo0ZWBAxt6GDgwKO959YCk5LnGFVMddwyDylPrVD1KFd5NcskckeqDBdDAO1rUpuhYjf+z1fsfzct",
+	"ZVc0haPNAbmV5QN1yB7TqYXuswTu216+gS/39jUTMRxOpmTGlOEoySTUsGUn8Lx953bUsui57N2bfMxe",
+	"HzxPp/YDZMFLhKuodcCREzBh5bs3W9Qu1gqGqZ04ajGq0mkvZfSQtd4KfK8YdTcaeJRJZVjSo6a2FLvt",
+	"DcPHrBUt+Gg/INIDQO50862tp2IES57AfwwJG6A4aWs+FCwhKRcHndAcuTA8XeswceTeSmd6uyrsvonS",
+	"b/l9hLfuDr5+SPXdl6ct97/NYmPX4UDpqshyxLAk4fZsaHqtAlkDmmoWnQGw0TR9fdDaeXPlk3prFkst",
+	"FBEp0ukO4pc9CDKx8izgbRUC6x9SktApkYNBRCiBUeADEJsFAagkCJXRGcBufe7XMzzTiNB0QqegrdWV",
+	"r61FUHX6U6ssPHx4TCRzgFaFqyDsxAdCTlKWDNmYCXMSGBISYai+2pdB+meE1idAWsscG1nlDG+HVj20",
+	"kvk87YwVo+vSltqyAwSLjSne4NyTNYnp3APUhN9ZhVTAqwV5wCXVlx5VN/9W45mdiEjUT2g50BdHVn31",
+	"6csrMBo2zlI5tYDS03lmyZ7dmBRWhgORofLzVOZmVHttPM4FN9Pqb/ZfORjw2B5flu+nPO5VJikegU4X",
+	"pAf+ltY1tFTvMHR9wTtC2QgFpRnQpoYNpZpWTyvhmu7zlJuplUr4AT+QY6l4cBv2EFlo4CE/ZKKHV7sK",
+	"G5hIZQXl3iFTOowzM5svJpj/NnQG5aZ69hmskRs21kEccj9QpZAnL8BWYRSNwczXS7hmVFeRb1/KlFFh",
+	"X7RAFPOMwhJimbB1kBcf9A6ooA3iTyyHwgrvvf1pL5GxQbPp/DIcENvjsppAcLQJFUb3hkwwRdMKXIdH",
+	"tCpeouhE9DR3oufyCw9DsqdA82cVlZAaPvMFqy6hdCFynISGnSH6LJy1zgSv4FdWgYhlmrLYXifRTGhu",
+	"+CEjAxobTdpf/OzOgw++d++Du8fvfvfzzz679/4Hx3/5i4jsXbt2lVBlNsn2Vnu707Hc8sxxl92i48wq",
+	"aa3tre2vbWxdrrPkp7eiR4je/mYsNFDkcIcslVnxv9Wn4Bxz+DcbTTWPaRq8sjG9dRUHvryATpT7H1FB",
+	"D+T/4X7Y/HY2I5wEGVgDVSnM5g4sVqQyM4YppnlimfYOSFLVLy5oksqYpmQoD5kSIFnZQSyIlDu6dHkb",
+	"7rOReJWvPvjjj4/f/Yh88Z1fHP/Dn9Q3finI42tkrhzn6M53j+78y9Gd7x+99xE5uvOPR3f+7ujOn64y",
+	"YBNlrJ9JCT47hJLyP1J+Tvan9hEOEK1GWeuTlLQAT95KEQRFBVA1QJJCw70bC107tGDf0TJX1WLaXV/O",
+	"G/ZN4t4k5ZugAaldMqHcaEJHjIIZ267k7ZzlAAwrcYHVdBMkInNqSfWwYERUS9pfI2MpzEjbExtLxey1",
+	"ZDLl8bRzSq5yUv6hNdN6HBSC6CFTdFjHiac2n3m6GEbk432m7DD7NR4CakwrammWDhoYx3iGI88900vJ",
+	"Nx9bliHFFf/B7ehEus6KGsvqDMVinUoKw8zcSDqWii3d3w18K6j57NsbB+7ixoqKy6pPv1wBKu7/Za6N",
+	"kwVm+CnNVlrrSxQswwXfKv5Y9GUF/gKCq8VlHYBMAKy1RkaQXOOTkIYNTvskX9k4pA3Lenk2v37FaIjE",
+	"PifNiOCeibtPjbYBoF9mpJgeyTQJ07DicQ1hL89h6wxAlZ9Fbl3zcDILg3CzxfWUG10MYScRUU9OWJZr",
+	"5KeiNEgOTsUkbo6YM90hoywOapc4UUmDlV0mdLpJXgMn5sAyDWC/EoUsMqGaoBl389TEZX9akpTFd3nd",
+	"EZkA16hxlNUxdF3kgrCBpV4ReMnuUuYi6dk3UhayzN0Ed16xIOLfxKAE+NqKEZmSQ8W0DmOgNtTkYZXc",
+	"YUjPEmcLRO7oZseYuY/KWfoNF7PM7Sk8ScM1AsDcpPogeIHwdC0mGqe8kaE/BPvjijwbndK9MRe5YTrk",
+	"goJ3Gp7I3DiC1fSslwtuFphgVjJjwivFCS4wYEa1q5nbXbFgt6fgzecJNy8IE+LzdMbsUm4GnjiXzvzD",
+	"k4taXJivVVSxyvGOmRnJ8HwyN7FsMDNBNFXYwgRe/qY9KJkb1oC3MyhdWWTN1bXCReMVOg3M7dDPHflI",
+	"sMpKK6juN914p9ecoF6/0jVlsRI4ArJYJWJxhf3CfKHVXkllHCA6djmWsLKAg+uNEYPgoqvXrr3ee/X1",
+	"126+3HvlhddeuvkyGdMDppEo0zGxUEdULsiAasNUmEYndNpLnVzwzpxlyi/C+ZIwkIWmBL+wnJoW01mu",
+	"XLcs6BDMg8J32ilBRUTdkbQpeUmSJFdg++/U1/DUVnARbs09QMxgQKp744ImXGhDBcTsicgyvT3N6cWb",
+	"8mAqSbtYnhSM5CJlWpPy7mAxq3qvabpgOZVFkNiCDMg5Vj5dfQoQnE5k0MUvq4ucOcKoCrANYK5P5HyG",
+	"O1626FfhpdlV46eNq7lhqDIhiW2dKZHqDVI5WYnu4dD1j4ILbHLEoFmptyK/d283uiFOIoqsa07G95fZ",
+	"AFbc0HoE/MaIKnbVsHGIfme5yuRyidndxDX3dsU2RtPecjdX1ZS2zimXX61huC++WXbaK637DANXSqgt",
+	"zz0q1OYFzoEQ+Cy14bgrOwm1obEXsb2KbedvlWcb1LLXQ8oCdOtU3k60QyYjikTeRSTRoWIM1F5tgZm0",
+	"qSEpo9pYhgPsZX1MKH0eT8+jxRnq8ZVtDCEeBQNIE8UmXmXXDdr96RB0HrrnF+geemOD+6a6ZjAkjORE",
+	"1CWK7a3tZza2Lq3rAXOQ1YQLq3jFZnZaBVJFkxxDH0ZUJBKNQuh16MUSxobHQfC94kwnJ0EYp3+dAdQ8",
+	"PwsEpF0KWp3NsAXyeReaNuegxBuq0do5XIxatzaGcsMrMlkmN5/H94rfN/gYgkQgl8ledGvIzSjf34zl",
+	"+KL9YiNmwjAFf8MS541j6x0ou8XifPUomhHd5zjH8netqqYyprRdyGqfaOOd3yu8HrqgF1I+5DjEyaKK",
+	"Yq5nKDLNMiUP0bIP06wToHfdoaSFMvx8k9xw3veadw6sWynlEDuX6BWD0GpRdX7tIVx+YUx5+sJhWMYz",
+	"aOm1C0teUjy5oFHmb+2IPE2jeXVQEG7IiGYZEyxZWR9IqKHN94HJVvWp9mUuYkbsSJDFEKdUaz5wkdoR",
+	"ufHqzWukUNLnNs0Og67LyjbhDeIsQCVSJyzlh0yxsCMqN/vy1qrctwkw3hhN7SHiDpMArbDsIFEyyxik",
+	"CyVswBTctL2T2bsv1+R3DeaORki4UZhVPJSDcxZsHgxyDvAvA5Hl4JsYUJ7CC7k4EHIiwFJWHpPfSAg5",
+	"XmTsFS4aNM0BY5DCZJCLa/KikuPNzZsywiSDyYjHI1B3RzJX6ZQoahgwSy7shzGbD0GhY5kL05uywMEP",
+	"UilV2xntyL/9CMf7t38iX9vqBG1hq8Sze5F4oaXTTuTXNP/UyBOpyrA6+LoyQbmQqHoWIXB4kbM0eUEp",
+	"tCrVjxFy1ersLuQFnze5MK2dPWwxycIJyg9CC3ypkDVOJGBb6ScUMgqw559aamwFGYQ4I3ddEh5jiSbU",
+	"C44FwAG8zstAm+RVOiX7jLBxZqY1WXkpmShl5O2teSE5Ydp4iaoqhoWiDSqBpHaYHg38tm+XoChEfNXC",
+	"VweKsZSKJdGnbusPSQ7bhXxBFzMyyE2u2CaKHnDKPSFN6D7fgMgXyAOaeMtV9X4t0dpFrQZtfWQyYqUz",
+	"Dy5Y0DHTpDbRiRhxeVtRCYGLgdulhM3hIBOJXsf6UQwYSOKpQ9HctQ5kmspJL8/qFo+ZQaRoClGFyJoG",
+	"d404EXFzQ7pYC5g6dIqz6DILn6scnLv01Y09L+MHlpOy+UUsBIna+ipT164gtNH1fK6N7tCZxc05NitA",
+	"FFqF23nIg3XgLECrnHglCWM9i2DtwwaL0xnbLZE+rDqcf30Vs5e3LTXsYxnOMh3TdH2b6gkQ5HTWJqDO",
+	"VmizuhRPWIKuDHdSFzSB705oYJrF/wPGst5KqXNFMINb1VqnWHy0TmhaYw6inhPJnfxdBXcQv2d+KKDN",
+	"m2MhMFHELE0b5PE8S9YGmYdlnq2iXg3RosVEsyBW3qpbQaTaDhdQsL3qQc5TsxTCsXp05q15zjcqCeI6",
+	"HOMRUfPSQhfc0YLzwZWelsyvRYnXpLSP3o2zPm1ZhPOQ7iVWj2ecJRHZrLJ+1sQiGEdRQd8awrr1hSDq",
+	"Ktg1m4RctHoGYw+AbGgyGUnNSMoHLJ7GqUuxZQkRchJU2l0S/yJJNpZpPm6w1uOzC5r8Ac2oYHZqus/S",
+	"JcpugOUZSQb8FiSJFGN5s1ogDGYSXo6Sk0Ih4ilD3okZ/4RreHwpZLyYuT0Fh+X2vVjrngV7xQZ5MDjk",
+	"upxo4p6C5jZy9avMiI3Rp2FkzZJWtYjIiW4ckia1fULdqpSKA7tdLOcTy1wYloTNNrmIR1QMG9fsYc4F",
+	"dZZr95+tcpzAgDzwVucsT6wCi0HE0DpnyU15wEQozjpWzIRhYh/qWmDNi01yAyq7SBGzXVRuubGKrB5h",
+	"4Ql7A5vhGA038cIEcHhpPkjjAExNbpGhzb3qIxtCCV0ZNYYpu53/682tjWffeufy7Y321puXNp596/+5",
+	"9ObWxvZbnd9ZxYfyLUbVqy7O4RSOFBgCAjXm72GfWa3MUDVkDfGIkCWywPcS+mbGKm2ZLcS+4lhkf0rQ",
+	"rOss3JshE/eAC65Ha8py6wWcKHbI2aSn8+HQCmRSNJk386YnjlivtUbtj6N5zBle6MuOzRkKqtBuaLo4",
+	"HBVfabTSnij6powYtkdUH6R2OrVtzy63uraoDpLBSyqAshEz0+l1VmDJbFxCvuyknF8sCT91qVF+vJWR",
+	"Ym6lsUXJBVGJkIVod4NeK80s2SMeL0gbqhgC9xgwpglVlocKmnYa4hNZnFK1LGg5lDB6ij3alTXDXGmO",
+	"Oe083tLUpNNUvi1eLaXDxe/pevx56JUZaTT48uKM+GqI8iLeMk/yKn6LcIa8NL3FEK3YkGuj6CISGJRn",
+	"wMvFh7li4LPyYmBEqC4zOa28A/+OazaQOlqiEBpaPhTNW06RvBSLr68i+C2jw7nhqSu11dvP4wNmFsvc",
+	"eROUNO2tYQc40io7mFBuUq5N072iZUL39qe9QiM/MY41cABHxGbgcBamKjR1BiADq6xtbIZxzBGxaJai",
+	"V2hO+A5rFDxA8JrqKFSJ1Sx1aCJAzSQiSIccnoXu/jUprjPBJjQ9fbIbCojF0QcFiop35lROMJzLhaBj",
+	"FSlFDFNjwkSCucvcEKiNKLHGlHeZ+6quVuSpGRvWdFo1lPF63fLYG0wd8pitG6pVflXf7PHPf3H8nV/e",
+	"/9V/vv+rT+792T/e+/4vnzv+8XeJVMQ9+ZvffPGTj/FJpWZWxYkZS2G4cN7X/RkHZ+HXDN7YhLGDhE5X",
+	"twa9gR/UnbTPLPH3+L1X5lt2uvpE4XDu25V3U7vPut95tS01bAQUlRd8/YpTxZAbw8ZZE7s5SQT5yIxP",
+	"VyuLhUWGlGrTYz50osk9oHrOztKY/MRinjVm7xVPm71TLmWpoRLhGyNJqD5whYIxf0RbqtJurlHYCUcy",
+	"2c96chCWcEDZwLKsUjBi39VFdcqlZ1yqc4ugtxq7BDUzEACDCYCWJNCGrDLDboW/ehyekQMonl6stwoQ",
+	"5Rbdmh0wV1TKAl1mUhWXeEAqCPs81gJemYVVcf12NBevcOhlxZXoUSUucZkP3Y08v5u3iv2cRRZefXsP",
+	"Kw3vmpc0C2dfrBhz9gsp9iVVzrBPY4MpAYUDrJIeIEAOYxD0mmKByaTB6XcNctjWzk84gIQrmZue55pF",
+	"wf1nl9Tbjyr5072hojE75RgQUHxopdgi1KQYaPvysoFimtG4DC12b25tbS1dAhTsW71+ILtlMCQ7tM6n",
+	"vrZstiIGpPJ5AblrjFOydvvuLByXFXJCq7y0vbXC8L2E8nTaAwtL82VsBerVBAtNzdeIqmY8LFHqe03l",
+	"o45//d5KpaOk4SEAvfR71ZN4aqvB2XQIodc9xQwTIJVOGZ05lEu1gYLuEDbmwkoMJ0ATYOZrAKmvVVCr",
+	"WlL20ghOV96fVU1OBt1VXROtl72MqbgsGlLg5bKRJlamyhQbsNjkaubu7//0x8c//fD4n/7L/U8/no3g",
+	"C9a9Gs7wijWI5DoBws7Itw79CQf8NsXzVgNJA5GkVh1Jp72YZgG0vby1EG1nbRuBUOB5jKzQ3RDRqYNS",
+	"gHbWMXMWRwIbmqdMC4FuIYNp4mAh9InmmWWAli8iFh4M50G7jt41hhQULoDVN0RvcNGDIOalgScoL6yX",
+	"xx21XKzb6vIWzvNNFyK3TAj0meHFLiozNh/FN8sAvHVSowb2/Pkh662D4VkhZ61yurMybn3KYrSlWzuJ",
+	"8WB+f6dOw8Q+Uj4Z0+c88jJXY9fl2kmFRq5N8nw4GfM0p7jo0MpWLrPRXqmcoIl49cK+SaE6zQuBVKWc",
+	"adOzOrOvaL84P9B+Bd1+VsadSvJGYHVYwyFuKNWyXvmmxfVbFlVpMdyk7BQ1elxyFg6zMMboRjxiSZ6y",
+	"LyUuaLe4hcgAZ5nKNfRnv+cbqZxh/09vLdOnZ2kNzrzoZGGWNQ8Wa6mv3L9iHKw6q9hYGkbax5/+7fHd",
+	"Dzr2xKTQ3P704N1P7n30bqdiKMaXQY+2rwS1YezpsFZjDWcHXtVcPHPa/nM/NajqLbffhWd+Ojbuh6kw",
+	"WEjs6Z3adDxLbh6umBDYxyqybaDQDjCHC5rg6ySmWZnY5RhQNaNV5mhZWVLF0cklAXG02OrcyS+69orI",
+	"MpeijL699eq5uY8a0gxOJuqcjlQ1XF9xdUuvoPhkQajGajRvbqSZ1US1U68fZ/gSXT3WQO5xOiC//fAH",
+	"LlMtY4okPoN/Po+1lpwfCqzwyfjBOIp68n3QZFAm2y85uPLdqLKqYgmz8zUeil6zWP3rwrJOqRh2fbtk",
+	"pcSn68e2Qz7/50/v/fQfju9+dHz3k+PPfha5Hx7cee+Ln3wckeO/+Ozep39//5M/PP7OL4/f/979f/3B",
+	"vQ/+OiLH//gvn3/22b3vvPvF+/+85OiX2EWCV7L6N6E6CSt+OlsvYaXPHsLVFhHzcwA/keqgN8Laxq45",
+	"UKXmCTSwNGX5s91KDVCNxdiwyG1XIMJQkRBtcQirpJK2kMTXke3skpkwhZ1qMXaIW+gKO8KDP//r+z/6",
+	"oKHHQWcXirvS2OxUlnpBo4drt54eihV0/OomSlZc8z4tuCsqwkn1PGr2hUCUBcbX25W0ZtNf3woFxto5",
+	"Ng6pgjRWOxncyxtSHbxcTAg/7dVmhZ+eL6a+iTPDr1eK6eFflxfyGi4BOiPSwSBcxrSxP8iJ6pFKwdb/",
+	"4HS1vxpbJDVrNOu4Aou3veF6QSNI+wq2ZUY4axu5kUhNhtLXEcEAkguayIkgGZNZyjqbK/ofsQGQV7Dg",
+	"3pbWvCqilYOxo+sKEu6TtdJqVglRbYjbroR7YmDWWqBlCVIv5SKYhC7VAZEDgtq/8t0GXHPWoo0nV6SM",
+	"14pIRjk0iPDOc2gkxwUj1Be5bAinO9M6F+u03TtFnQsggKkcnshhXv246E9YCm2VAhhLyl6EKt0vqVO8",
+	"cFcFPKxmt3EFUQILWS82P6NTiL8LQgAmII2w86jLLcjo1PJVH0hOfpf4fW2GM3RqceWhOOznGPTUBhwr",
+	"2w8X5dGHEvKBxA6hpQ0ER8XsID8ysnYgb0NpCCVA4xpK7c85jgJ2pxGTihke14nEbPEJFOSJxxMsAFLd",
+	"ANSkcVXb4HJ2CcXeltp1VVYsyWNWxO425RScJu2g6sDImBrzNA3wDCSJFscrm4fEMYZNT6CWLR5ahEXV",
+	"WUISyzLazzz7LPl98syzm8/+72HycCretnqV0iJHuKamhS4zENMaPKY5cFmSPAEBFojPi1MwSt6xkEOe",
+	"RVBKyW4fXkhKMYe+cuObgVajAvMQre5V0JMdRImIFFdX/IkyS+Uao66o8vmIBC4VPsir/1dfAmUch8mL",
+	"f8nMpSNw1688ItUbj7pi9sYjMmCOqZP2AApQGemJwr/9yPKV30eOEpFvSy5Y0hVA67qtXdJtdSJSAxT/",
+	"r1thATQRKWAm6opSkCBty8oWzkdq07mPi+k8EbeyRMERUPGYQ81KA/LTVpsByCtctg+pc8RCvrug5QM4",
+	"llcwP/tlwfsr2YWLArguAL+XSRdxvNyQMpOeH0LEsD715ezw8Dj6MDSdGbbVOGmnG0P1geNudcK3R+wj",
+	"LwLE1NBUDkmbG00suaPEnk1nc3mQ0azJ2E3YtJ0TdZQsgGQuDOo/fHb/ow9X6QG3dmfdGRgICKEUG0Kn",
+	"cngB+ttnuUve1vVat0fvf3L0/v88eu/XK4TseMiaV5utQmuvy865i4nQaP4gw5wnDJOuLOkitICY+joy",
+	"JeVAMepCMNcqvFsH4+DlFm6l+QbVL++8+irZZ2bCmCBbWztbWyAXb1+2f9UL1NZaH9g3QznVl6Lt2zv4",
+	"5/bt3wlhsF1N6qoznkZE8eM0NLBYWQypj7NOl5R1qN8KpUjnVlb0hS6O3SsJPSxLHCwSNKpnMM73hKAB",
+	"rLlWbanRTvhgwJRGEzg1rnqdlQfmWnJ01mkA0ViWRObOs+itlkXhjUpDRJonHELUnVbngtFF4uoHWvRb",
+	"XlEEs55xwsIWhZcchI5woYSTcMBllbe4zlK6oCjYqj2QqDa9fF0j04Jkj0N5sOZgSqZr9nSHL2YyCirn",
+	"1XgzJ6q5PHPQAZct+B7IZCTJSKaYJouFLwjVvlyC/RyLjrRrBlFnQbdqMBWuTWpXOGt6JyJsc7hJHvzx",
+	"x/f/7Ofk81+/++D9P67HJPXtwP1dSGgh3Va3BXZY6uaHfqtcEyHdKi/ormhTglu4oDs7fn1mxESxSLc8",
+	"lNBXamsbTuyZPY42FJD3tWKMI6VB4WRhq/gSZooq2MmYCx+I2IpaVn8KJkWGu6jCcCGweaMMqyhSIXKB",
+	"zvSxdH+YnGnvX0+E/9uMcuX+HCjugiuoyZX9MxT08UbRSeMkcLogtXKdtvtumOBZSHXwihwGfP5rmGbX",
+	"8Z+vTMJCLfteqRq1rZSF7ZEm1NVhaGiT6bqmrWVxx08aCPVCu9qiHnJv583lADQzJmVJj4uVbbEgzy/Q",
+	"0ioKxtITh3cbdKezrcU3Z0P3EQ9+udXF1DdZb3g3nGmL18AmHIyfiFGcBAvm7L18TFPiDDMHLCsq8eMJ",
+	"1MTqS5tPhyKBVk9zKRGn3nk95DQS6O1BIy2ikmcurm6fQ6sdlwoOXiMrBXZFzU0Nmk1hoYuIa/AC7h85",
+	"AEyFhqavWylyIFVX4LjeWdWmVlFzXK76CCaTuXHzU3J569lOzchUQfMS8YrNb4WiJNHKRTIlkzxmSVTw",
+	"LqoPLmhilcrN6plDwsRWOFEhjNuz2ryQ9iB8S3J4zSv3uOhVSj5Hp7UXEN9L0sMf3t/6ZgSHwLNo24R7",
+	"LFDnvWwRv6xDYfEi1v9J+boyt1eY1rDLlUrWOra5NS2ZhRGzKZxqNbqNTXQZTbxGvaK0X/2s1xh4cNKC",
+	"oTNeognlhothzzcMiUhZSSQixWN/7hHJIeGm/B+LTnpjds0QMTd466zqz57A1oo9j2broZbQXrv2GkAv",
+	"zZ9GVDoL145Dyofl1wFZJs4VN9MbdkZf0I4qpASwDKDd+FMxwMiYrHX7NsSnDeQ8GF3NMknan//63Xv/",
+	"8F87UJpkxMg+jS3lG/CYISNL+JAbmpKyQMeG6zbgVSACMURdkSh+yLDvQsHKynqfZqRkPhyhO3vv2tUd",
+	"woWhBywirOz4A96irihct1QkwO5obuSYGh6T8r4jeFr21tvsiq544ZCpKXHJDq79Q38vNyOpnIdphzyH",
+	"dRcrZROwZkJ/k1yXKdM7pI+6UR9rOkVd0QelqU9oqiUx0DNVG5bpiPRBrXJPxlRAx3kYFEuWucaj9k8Y",
+	"DFk9WF4sk94kkPyBVc2uv3iFPHv56WdI30G4Xe9FV3zyd7+tpejvkMtbW8jZu2JfJtOK/mrIH9x4/bWI",
+	"XN7edry/fGFfMXpgOb7KU0bacEnQuwMU2qQruCB9zF3pdyIrF7gh7DZxiEQynGXATT2sDhCUtEtJBn+w",
+	"e4bECXtSOMZE5mliB+hskj1fdLS4Liy9qbvCFfLcJNdev3HTP9ZkJIXMFelfTdg4k4aJeLrxdTbt79h9",
+	"MaOmZfSCtmr6AZtitCCcg2ImV0K7GqxKW+jSE6/Cu5AwRAoMYti7drUM/m7ttC5tboFclDFBM97aaT21",
+	"ubX5lGs8DEh5sdqsxEUsWbqCzU8Sq3Jxbfb8S1CRI5NC4wfbW1tYYUsYp4FUweDbTnVFqnPqTsVgRTmx",
+	"kff2XPFLRDxaDHt561LTGopNX/yGoA41WQIfbT+7/KPr1LBX+Jgb/ObpradWmuiQ8pRa8R+W7gTaZd/5",
+	"ZDMgwvl4TNW0tdO6RpUR0GrRNSdpP/jhX33+r+/d+69/8eCHfwXBF3QI4ZvOQgyRlpnUAYC4AjY5dx0W",
+	"lBQdM8Os6tOQuFS+crGCCF9nU8hicsjynIvdXBmYlgMLKny36yBiVM5uz8HxpTOeOgRwe0nigAbRZvFF",
+	"vkpTK6X4L04Cm6vA2YtS7fMkYQK/WAGar0gxSDmKJJcvrTDFTSlfoWrIEF+2l39wVRzSlH+V8GsvSQgl",
+	"WRXLpkGkuh21LhbCIEZXOiSb6RE+YvEBUn4UOoAN4g96qg0bk5gKEtvXSFsxzRM7Z0RcBb1pBDKJZsJ0",
+	"gK1hmyEGNG9AecrFENmpVcqJzuOYaV0Nk4ecQStH+CIx/VJOR3ZzQVcFIVKK9nY+KrqiW0UjoljM+CFL",
+	"ui1XtwkCT0FYmqBtgBHLqSoSWMZUV8DLO2Qy4imDIFX/tM46yzHtGG3qm2WxCxpC5afuCQQCuSh/bQhm",
+	"y2/kWSfC9k3AYe04VqIQdMzFsCv6MHq/EBCc4gx8OEgdK/L+l5NA+gU+Fhrp9Y95GnkdilO6/n5YhR1m",
+	"f0XGRUOaco5Z9eT2OXF9AomrhwnwpRW9S13orjIuuL3qLvZ01xUw9XQXnMcL5VznXp5BWW4h8+2cQTIL",
+	"OsZq9uwSIJcaxpfi/xXUvVd4Ey7FEYhTyOQLqYQ9DzA4hMQZktEhqtygGzJhoHDrlxoHn1Dxwyvn9jbG",
+	"uaHApL0WGhHBJlZbRR2yDfp/VeZHPysiiWvCWyDJjPVcJnR6QfvUOQIhpFyQMkgocs1TUdLoYpJyt+VN",
+	"03vXrnbFmFFvDEEBRxvoRozduhSjySZ5wzL3/lysSZ9oZtDk4tegcqHJgGrMc6FW0KAp+KF3SB+cCL0U",
+	"TNvIvvsJnfofukLTKRnJCXyPK+r7GBk7Qh9Hp5YT2S307dj4JMT8X2LmCpzfQ8RJnCCAj9BDBh8+2crs",
+	"zTJ384JGEARQclbcoMwNZmPdCNd75KYVuxRNiU8ZR0uzRusg+qKoceFxUlRsMtUIOSt1UxNDT5c8I1RM",
+	"/ackU+yQy9w3DBhzrVmySV6ww+NPeiQnmkywx0BXoMfLdZiAdsyQpmWhdWwHdswN22J7/3fkuGHRgaAr",
+	"Bozp6mdMMQxNhz1UItldAHtUMYM5h54TwqE/iGvAPPUdQgJoYFnpFTzwlXhp0bOiQIAz691y+9T88TQ2",
+	"q0p/l7OzW7mTfYRs9slkmq4dicdzB/QuTTIvuSYiMOD6jGhZM5LN6DG5s9sias862C3CQtlUFwsmBXM9",
+	"oWqFe7qC3XIuMqmwsLGLfRnwW5YqTOxgY5owF+5sn1CebpI9N/GsgdpTi6SccaeSFwpG/YnixjDs7ATH",
+	"gsjfxX7F9tdNUI69Rl5sEbaGuywpV4hA3LByO+LFw1FvYew1VNvts535BrbXWcClXcsY7V8811ufPAID",
+	"oFDgvZCTJaI3tg9bYBS8Dv1aKLly45uk/Y2bL278HtrApCrCZCh57vVXgVrcGPGB6f3B1RvEwlkGrrwR",
+	"Y0aD5wwawhB2C7yi3OySPhOxTLgY9p2pkBs7CgohCTMsNizp4Hy0K1yDPCUnzkbmEljTfCxqHWfsIC+I",
+	"Ycr1aIfc+/n3j//ke6RtZ7Cy0tGd/3H03neO7nx8dOfv8NfeARW0E5Gj939y9P7/PHr/vx2991dH7390",
+	"9P7fH733/5M2UKJORI5//d7xx5/d/7PP7v2X/3j03n+HVz/qivZcfVD77sefHX/4R6TtLaM75MEnnx7f",
+	"/e92ZUd3/r+jO987uvOnR++9d/Ted+Dt3xz/+r8d3bn7xd997/juJ1FX4NtHd+7e/9u7D37y42j2owc/",
+	"/O7x33z33o9+GhHsH4FOlchV/IjI579+94sP/x77TBzduXv864/vffrnETn+k4/v/eH37/3op13R9i0t",
+	"h/yQiZ4UneLxD//DF3/7rp38ow8jcvzT/3j/l39470c/JW0M5OlJERWMw2pa9lTvf/9fjj/926M7d+99",
+	"+hcPfvinR3fuFksk7TLjrBOR+Tfv/4/3Pv/sj8o3mUjskMe/+dWD//RPx3/+43v/6eekXXq00bb84N1f",
+	"HN25+/lnHx7f/YS0PfNC1tYV/XuffkggWWTj0raVnrGg2i659/NfkktPwe9P29+xqlq/s0mcT1xOLPCB",
+	"jbtIfkRr+AWN9vBdAkQB2zMGrUEuG9SFeHWF711idxcRLcvEHF/lNSo99mjJLgqXkFiOGZECXMZcgeqh",
+	"d1FDKDzDuGiMbLHysv3BDoO4USBQgR+uUwO+g9yaFN5kbGHq0Qvs3NCME0SBrph5n7Spne6CrtjwD9gU",
+	"14H2cbCa8SGoFHb5nc2u2MMxgXvH1EoKZJ9hM0xqCE1TF3m3ve1xvW8/6G+Sm4XBvCvs2WgstsOq12cl",
+	"jR1Xn0bmmooEksLhxnLNSJ9nmXSdMYNKNZ6Ba8q6mkLhaVlNpyioeYvmRlbK47h/czPY+D37BRDOb3Md",
+	"DDSfT1G2IiS4YYpWqRADAqsub6bvW3b2CTojtnbxDH774Q8K4LF/F/08XejBPivahmKr8sB+Yf7wZl30",
+	"52yw5GK/gmG3zMVYH9bFnmqM4NeeeeaZ7Utfmz+gFYSts7OF1Dr8BoStogO8P0HUbUuEpemXW/Q6l6RA",
+	"knpOgeoiCptHmc5SBCpbcRqCBssyGovFLWx0utAfgH05HrJDIDRYETi4Gh7UetR81ZwMlTYqC70MrrPo",
+	"ud3jlMgEwDLjFIgKZ7oVa+oWvkabKiLQxXd4crvRsNrHDjp9KwmAseIGE8lLiicXNHGx6NCJh7zB9kdS",
+	"HhDFXIvsdqZkzLRmSdQVCRswpSz9douzf+7LXMQsIomSWWZ/+O27P+tERKZJsS8UUSZubA42DHXIEiJz",
+	"o3nCithOSFnoQ/DeRfe6vqiZSIaKJ31If8DQTCG7AvPe9vO53VCTK0ba/RsvvPb8S9evPt9744XnXn79",
+	"9a/3rn3juVeuXul9/YVv9TsRmmWR51uahecAtdYs28eKa1CxCP03m2Sv3DaBAyVjesBcZCYKdv3ijf4u",
+	"xFHaswGrEZwPfmC30cdHCXpDrMKhi0KHWP/IxW/gwA1ujmrHojB5hBbYBUHjSWtWMFiHTD58+lNtS9Vg",
+	"tiklaG40ca2hTi4MXF7+0WvSvChz8SRTo9eFO1hHgkB3QJnZIxfRlCeE7mMa0Crk6CL2jWu2pLyhuGFW",
+	"qYllVmTi4P22Qcsq+qFFxLVDIy4slzMduRSoftGerl+1ggDl6biyoVbd4QYr7THXXP2C7gp2i8YmnW6A",
+	"kdXqsrsVlxKsxOq4LJYqcQoD1c5DWjhoPN66yoz+hMCI69IhMePKIzPqeDpXLJ0Sqboik1rz/XRKEp5A",
+	"pDRVEBLf7g8oT1nSj0g/FwdCToT905OODgSf7UPHPdMVoI3iqqBMgN0T1F5jsRRlsDRqitXAKmc0yqZd",
+	"0c5F6iPQ4FKghBxPU/J2znJLHisdSXEklqAe3NkkL/JbeCBFhDdNEmXHwwPlA+9dnigphjvlNEOJWquz",
+	"vMPrXSGF5RrCbJJXuDjQPkEMvmC3Mq5YWVYWZ5CCXdD2GEME8zrAySOmmdHJYs0ekl281uKuwSwus2nk",
+	"rpsY6eHrkZq61yXK57bxk5F9S9sJJUhlIuJojJVXHI3x3BZ8Xtg2tNNI+svOLUFV7iVmXNeWhyhGVBsg",
+	"BQC8bG30xIdmYP5Q0d8ALC6gT/jElIZsg9yES3FgnTo6Jc4y6YhxRq18v1d0/HFBGcC+MS5JWyk7S2nM",
+	"XECR5Y/9ej3+flPXIKh8Y2X9hGKSFwHVQc1GP7Uhi9qekQJtBWNwXGL1mE67IqNaF/WVXIUnGLAIXdGY",
+	"3Ui46YTYx7W8Cr9n7y0NdHV6xIa8lZCnrGXsDOXnbtMnOJcCr7xAzCpWAnJZ1Fto30NLgr44xjiPRhMF",
+	"hhcjumEYSCiroZABXT1eb4ncn2LuIKbtORrk0yRSbsVeU353AcI+dn0tiAErA0+6ohqKhQ5b3G31axDr",
+	"d32WP/gzCSy9K9qVvgM7pGx72InmOhKgEotWUntr9gWGmxhLMSw2N2NPDe3EZVnACe1PuyJh2nCBm7Cz",
+	"uKJHUNYom81Cqx7pJnkVa0FQVQnu9PUh5ouOoWnHKWvoxnZ1mYr6Bla/cY13yu6F9sZoINwPiUsZ7ecj",
+	"g8BBNhO6YxkRhO+QKcMoPXTg7EIgz2QEkTdFkIeQpisGXHA9YlaZnWqiJWn3fWkNcNH0d8qYPQcXijkN",
+	"aMy15mLYabDFuECm63AK60XcNWsXZxiBN+czs7wBK2Y5UgHNtWJ9uEv24phlZod4DxRmKVN9oMGFeOXG",
+	"N5t8YE4dqu3BOfiAF0WtWB+GXHoP07ZUv5rbrg38vGutfj4P/vKD+39+Nzp+9/9FF2E11oOS/alhRCqL",
+	"mWOqDgJ988PqlXKLOLefn17G9STQUR7ffcVSGdLGKqNgCulEkOFOEHQb9RdQbzaMBfOF/qii9cmKfnCZ",
+	"QdHwgFu4Vm5yxiv8mIJly74uZxcri2d1DvKnBXk0MFaawTAd0xTZfuS0eOegi3x7BYgPijDpcjZ6thH8",
+	"0XybSFcbNpyALi1nMqwEmMfigbgcKPUlBTs3Vz2JseJUHUBpkcLcDnFNiyDaRVQ3qh3AFzBoigtwcusy",
+	"woHwxLH4NhbjiUhqD6Cza/lIV7T7CK+/H+vDvuUu/VnBqV/Ux5mMZMp8WLYACXXAUxZ1xSKxwoqolahR",
+	"b/PA9CwY10ewdQUEjDYlgpQtHs5F03VF069YJEe9/UiztLvSGNARpEGU9eJXBc3Oefxpw0LARFv4z8r2",
+	"TVhVCelH2/6TUSiq5WVbJF3QHZnNSLkuScZSxOXCrZdrH5sAesayJx6o3Xc9JuXfgw/AV6CUA4KFW8FA",
+	"TgVn+gIciSbtez/58PPf/KqzKKcqVFojLPB9OapqlC00HnFBDQTd85JD/+7M5DXsml7QWAfWN+hELGwg",
+	"yFDxbzFFxlceJ0mG1gtnaA/AModtbKKHTr1YMaM7j7QIxVfDRe+UHTyxRlfLEmoNF/hlJddl+4hHTK+v",
+	"ap2zxEH3PJji43O6/STSbbjbii0BWmggdu1WKBLEv0FjDYmtbUIuTkTOIgI7YSnD4u+z4WeH8qAJFR+T",
+	"qQzXlHyprWVPajkte/JhCGyAM19Ha5GwsFaCXlEge7XoECwvPm+tuUaV8dG72PvzgApqdVGMXW+wx7xd",
+	"m3lp6ftgyp93kTtnbyWrlEDMb1HNgbsSNe1vfetb39p49dWN559vzOODAvL4ZTiLyBXe/4rbiSqFzBdm",
+	"/LgzLtTnajXJiip9bvU5OTGwmFs55wzboqTTIq7FIpNht0xjVT3332wa0FyUgqv5uK4oiJ9dff5RQGST",
+	"uXFSlMs/T/U4ZaqHc29Uss08K1gOXRd9D/TFNRz9SyeHtDDFx4hN35idu95TTaT8ia1p5c73DJXy4sYe",
+	"pb5zjpLTGnW7oIlHL2ztjeU0XEAkVemUpIwe2qf7U+Ka4a1WC8vivatyEUFGB9TFgzajTkqSqhLbm9Ap",
+	"KkLYtQ7CuD1j2iTXIb5wiOk3uZgwLE8xlDIhmaKx4ZB7JPxuCJp6UjlhyiVMJixOqWKJj8Lkrrspu5Wl",
+	"lAvt4+2IFEy7DFIkWzEVEKuN40DsoZB2xkqvEObzWlMuDlyEI3cCqcbCWS75tCuk2JdUQeg35FxCWHo4",
+	"gSiWKvGodyrK9iWpP41beTwV+j0FC5Wftuf8pTe9nId9PCpVGfIvfZO8QURohTYC2RJV4gi9iY7/8heQ",
+	"4z2drUhaMb7XxZqiwFBztIhrVlKWIlIOUovYQxyy7mos0/q7wq5bG6f0+wqf/keWDiqD+yKiQ5qRjCmS",
+	"8DHWQ+qKNrz62w9/gAPtEGyNdcgqOZSOWCo7NnTHhW9GfDhiyme/uyqnZF+akSX08ahovLORZ5acMj2S",
+	"aVIE/jeFl+xVDu/LqVuUK3wZW8IvVjMsI67s6VzCOaWbrEQZ15E/qkF+gQ4zOFCpT23RwKdvWXCuoHRZ",
+	"dL5Z/HlR5hUU0kTH0gofl3777p8+DbU3XWZG+/N//vTeT//h+O5Hx3c/Of7sZ52IsFsszsHc4R4+uPPe",
+	"Fz/5uBN1xYjuc6NJ+/gvPrv36d/f/+QPj7/zy+P3v3f/X39w74O/7kSEC8MUtoemKWkf/+O/fP7ZZ/e+",
+	"8+4X7/9zx5EFL1SRWI5hy5td0d+f7sBR9B2F0fXGWXIiqlSo7WyI08zVFuVid6Y1qJOGMPcCZCI/MDfE",
+	"SNnZJFcNcTHTRk6om7MrqtTOQinEySk5VEzrTfKGz78O3mRX0EOmIDJlhsQUKSFztCZyzcPsj5g7iAeT",
+	"zDbM9L0HBoOysFobEvkttcwoV0QOquvXnV2sIGJFUV+0rWg7tkDgK0Z4ImS+YjePR+wrpi+lvHMJ8FwC",
+	"XEkCrFG9/anDfql8YQ9HGEA86pA2anKdBk4xJwG68p+LDVtX/EuPT8w5jd3ILf8sC6G7Azmr8LpziWne",
+	"JuQh0zJAPaKKES7QG2WlEhAjZrM6o6LDKQSba8JFnOYJS9aUm16mLim+MqGRc23WsDipGXGVbNgnUysj",
+	"HHJUV+SAfPGzOw8++N69D+4ev/tdKwK9/8HxX/6iUtDLBLbr7FIjKrAsF2R+doWbEJqk5iqTmkW+kI0r",
+	"xD6FoiUjsC61965du0qoMptk+5n2JfTugylrQ+Yg0kCNAt/u3B5wHo+q2+1skv6QH7JSFqNFVzfS3t6y",
+	"Y7qCOyh6zC+wVtGAGjsAGN7aYIeyKtiEa7ZTXJk9FyxoY6STVHBvEI5g99WxUqJ/fUZKLDrbFp3I3WKL",
+	"JbS3t7Y6u1Z8dWnBHCrMyok9ATuPBTEhDSTWoq1QMRJTEbMUKoVQV3PIDYB9ZEkqxRBFK+1UYhofCDlJ",
+	"WTL0LekLmW3I8BwgjcMKdizFhnB4fJvkOSsxHjBoI1up0uAgJYGOcD4xvUL8J9SFbDQLdJ4IPgHSnNvK",
+	"YykXUfCSQMlXT3ssJTxL8XHBnC/xQy+XnQuM5wIjmgw96YOS7r5EP3LFNhXOu76OhAg1GJpL2t0sSpFB",
+	"EAp2xXK2wULnhUeupkJRW8LVA++KgtJBBIsjbgkwtaI1SSwVHkHiS4iT9hV+yFNyRSZWabf87tLlpzo7",
+	"XvN33s6NrUvgaoGx8bdnN57aAu3fQNXwWwYjZ6auJbdfdFmO3a28UirOkV6ZGU0sV8UNd4UrDgzlLZ2P",
+	"Bj059gSwtoKvFUFNUREdnDAGqxV1RTFvsIUJH4or/lKeDHIOe1mXni/GkRuGZeeE8ZwwOoTxMqErz11x",
+	"f/72j35A1leaYZyLQooNxQSb0LSZPIJhE79vMm2iYL5TXySQpNKLUg302yQwKJKavk+3xX8v6KKNElIf",
+	"3xdxnGuDzRIspUkZ1aZOop1DGSJN2k9tdarEFyrulHUwrQwr0SE137oY1txnVKWcadNjIulZat0vFuKU",
+	"FZCm92l8QKgmfYhAlCLYiOEFkTxJFO81Ka4j1JzTvHOa95BSaCTqkDQ30ur0cUWYaReUwqG8lRFniNHK",
+	"xLBSsqyZBu5lmZKHNHViUdWhQaBMYpUkd4hUUVnl1hfkslRnkKdpVHzjinhB3dZdYiAeejKSZEKt9MsE",
+	"UzQlbJylEtKGoThaV0BL1U1ynX2bxWDaQWsMdVE/Tgn3VYtZ2fg5RJmeZzFP2AuVM3gC6FNlO+cE6pxA",
+	"PRzvOFAEID2KuSrnlR7rbR0rxqxqtDIhKusBLlZVHeHRhmWa5BkxkvQrtQP7uwExTIqu6LsJoPdZn7Td",
+	"AbjuZ66frrcMC9L3Vuk+SF5kRA/ZjIN6zkZpteZ+uY+eMzX2MawQhsZmZKBwClYpAEj2p5CIQtqXt7cj",
+	"MuAsTco1vMnf6ne8KVFUenJqNHUaCWFD3gxZ3cqQQSimI4ilPAreEuhH4LeB3ftAk/Ua+IwtFLzwu75l",
+	"YFfYXc28YZ/5MrteMLUSaeTd7NBvLnX9i6FcI5rc8SxcaFJ7MqImstuajOQYmUknIgcsM3Omia5QzNJM",
+	"O8aUUVXUxRQE09qSTfKiTFM52cgzbLi1wYUmQ1kUe/S8bEagdkYDDDAtr3UXB4cIAg/QIJhDbSm9Sfru",
+	"3ntCGoYdTJxlH2zuWDbHV7KENKDSOI+XMDNCsHyjg+ZTZ0d8adjWS8UJPxbTcDl9c1swf+gJEpnCF0FB",
+	"JppC5f9zBnnOIKvm3JJwFGVtawZIqCcQKHHrQgHAwFGwrpW5qQfNBY3rC9Jb9guBjq1AM72xwD7y1NWy",
+	"0l3XSANIYOk/w66Vm8FAy5f9Ur6a4Qdu+WcYfvBy4cJELoK10xwBUQzacp8HI5xlMEJJqB3yeTueHKCT",
+	"ekI14gN0VndyB7xt8WBdpLv4juffEKVdF5EWaNke9StfrJgfsguJZRh5CO7+eckM5S/FYsahj5l34UPv",
+	"V5al04jQrkiZMUx1Nsmeb8IzO45vxrO9teW7GblOir3Kq0kfWsl797u/gciX+3LZz07qmVCNgjG4uaJK",
+	"M9nqkBB7EKxlvVe+5dH1VAJRoLRBeaOPo7fOQ4iprF/rYxG53F1VlhKMrKw/P5euzqUrL11h4I8owpeq",
+	"xIKSItLHgMrpNVBodrY/RQpIxowKvSqBh082NFOH3GUTB3vPfAOSALFv+/1f/ef7v/oE+7s/d/zj71oC",
+	"6J78zW+++MnH+IRQK0i5xpJVm2kR4wRBabBiq06jSxq6RLhGNS4sXLFDLnMNNLYNan9mpvDiDhFSuLbd",
+	"E8YOIDNJOJ9Oza7h4uKLbEfflx16ElCiU2lcmDuaLtqVBt/cdHb8l/Zd/6m3esCN2amxy2a4Z83rdp83",
+	"/CmfUmw8e9JZW95jIZy+90Rj3xvocFE0qBCO3RMPuV+1hjjnZPURk1U2CzAVjTXXTPuejY58OHqia555",
+	"iKWcdcw3pTJ6YG3UV2sQXVhcXZOtWpcwpDFcY+hUmrrOX/BBV7SpI0+uXU6eMaVZ4rbohtC+Y0tShpQa",
+	"Cp30I2cy9DueORhCRe3kymQw+0U6JTHNGrqxeKT+kmYjrkVzztXXs1RfC07sYGiesnuZBISDYIGFfClO",
+	"BRL2qpgCqjLavacgNYGaLNVBBP4IK4aBIQMi5DUzOFy9ZAKiVbVdFdd2LJ0rlrh2sNpExPs3xlKxTXLd",
+	"yRlgOK/IGpCZh56SCbhF5jr0cV3t+eec0lZ+0WB3S2lGoAkfEBG/O0RuQpPE+5fGGEZDxQwikzb6CiJy",
+	"6Wu4wQ4ouDAS7QqQlAY0TTVO48WuJTSjK9oNsuPFgOgYEc0Y6V/7xk2ySFjtW8mvUkOChEtIkG96CuiU",
+	"+koSgHI1MboChYYkIlr6LATnLPHB71yRAR/mKlze/1p+ZtTu7MU7v7KvgmRX1j4pMfVcljuX5TC0BZSw",
+	"GlGfZSC1pognlt1CPUua6jwu6upx8jpbT1ZjuFM2w8LzPbnD4qF03yhfiAjVRXOzdtmOxv6Ll1XcVQfa",
+	"QpxX93qs0qdvalmiOWkX/UcrslwnIoJNmDau5cds664m8rG8wQcifkP7uq+EE3FPo+/mjDuF+GGxM0ZZ",
+	"7hR+xh4s55nNZ4EPwC5ocdqyVjjJB1VhZTrQyXKT5YakcjgE0y2oKqvXvcNrBcnctWWoBNw6sXxEdVEQ",
+	"xKtL7e2tLWI1KEYTq69tb13qzPvkcfQTdUP5EkYN2X3sFfD+WGT2OnIHsNRdmYefs04wXTp/Zd5zxeA8",
+	"dBfAwZOWIpnTd16qFyw6sVJgaWHKBVtU2fmmf+fLafEslteghvstnpcReQj95LRhmS8GUXomvXM2cvHM",
+	"ltk6rkJiqhRnwHxJ2/smoY6INnTqDYE0TzhwZl/MbDKSoUCfBdWky2oVza1mfTWBJyc8941i1+dJJeec",
+	"6aFHdVR4EJaPrgVGnKAQgv1nI5XD5armK/alh1EE3s4OtrYEqdG/21Lw7pTPUBO2I8L5nluLHq+1aOIv",
+	"Yv1y7y+DixADhxIW8zFNSfvS5tMdTPyh2nek5iKHRJvrgQAkcOCBU7DjGtCCcdtx/0Fuciwb791g1WQx",
+	"LNkF3j7w5nVF4fRL6BRDsTSamcskIXqrl1CeTnuuKDwUJHUrgYPoCq+z+9iEhE7RUYgLdCo+Bi0Iafxi",
+	"i16oyv4KZUED9gesDF+k2zqaOaJQ3qrcmXdLwvnYI/GWPXh1nzHhPXltbqoNkuFCOPSV6zTXp/IY/SQI",
+	"OriVx1JqtCCM8xTuFTAmnUtK55ISAgNS2kQKVsQwkLajQa53NFghI/J2TlNupiGt3Q7K4lxB9v+b77T2",
+	"GVVMtXbefMtil2bq0ONxrtLWTusizfjFw0uAe26sd7y04jUmi8nup1Igq/zoZLjqT9gy7vZbt/9XAAAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

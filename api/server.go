@@ -114,6 +114,7 @@ var permissions = map[string]app.Role{
 	"GET /api/v1/statements":                 app.RoleViewer,
 	"GET /api/v1/closes":                     app.RoleViewer,
 	"POST /api/v1/closes":                    app.RoleAdmin,
+	"POST /api/v1/imports":                   app.RoleAdmin,
 
 	// assessments, consents, graduation and handoff (issue 6)
 	"GET /api/v1/workers/:id/assessments":                           app.RoleViewer,

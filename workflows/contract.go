@@ -163,6 +163,26 @@ func (l *lifecycle) signContract(ctx workflow.Context, sc SignContract) (StepRes
 	return l.result(), nil
 }
 
+// imported records the contract of an imported worker in its current term,
+// so the next reminder, extension and assessment come on their dates. It
+// sends no email: the worker already knows their terms.
+func (l *lifecycle) imported(ctx workflow.Context, actor string, ic ImportedContract) {
+	var p ippo.Policy
+	if err := l.exec(ctx, a.PolicyAt, ic.TermStart).Get(ctx, &p); err != nil {
+		l.log.Error("read policy failed", "error", err) // retries are unlimited: a cancellation
+		return
+	}
+	c := &ContractState{SignedOn: ic.SignedOn, Extensions: ic.Extensions}
+	c.beginTerm(ic.TermStart, ic.TermEnd, p)
+	l.s.Contract = c
+	l.startCadence(p)
+	l.step(ctx, "imported", actor, "", map[string]any{
+		"signed_on": ic.SignedOn.String(), "term_start": ic.TermStart.String(), "term_end": ic.TermEnd.String(),
+		"extensions": ic.Extensions, "rate_yen": c.RateYen,
+	})
+	l.dirty = true
+}
+
 func (c *ContractState) beginTerm(start, end ippo.Date, p ippo.Policy) {
 	c.TermStart, c.TermEnd = start, end
 	c.ExtensionMonths, c.NoticeDays, c.ReminderDays = p.ExtensionMonths, p.NoticeDays, p.ReminderDays

@@ -278,6 +278,8 @@ type scenario struct {
 	runs    int
 	state   workflows.LifecycleState
 	err     error
+	// imported starts the lifecycle as an imported worker's (ippo import).
+	imported *workflows.ImportedContract
 }
 
 type action struct {
@@ -380,7 +382,7 @@ func valueOf[T any](t *testing.T, o *outcome) T {
 // following continue-as-new.
 func (s *scenario) run() {
 	s.t.Helper()
-	in := workflows.LifecycleInput{WorkerID: workerID, Actor: "staff:test"}
+	in := workflows.LifecycleInput{WorkerID: workerID, Actor: "staff:test", Imported: s.imported}
 	start := s.start
 	for s.runs = 1; s.runs <= 200; s.runs++ {
 		env := patient(s.suite.NewTestWorkflowEnvironment())

@@ -67,6 +67,21 @@ type LifecycleInput struct {
 	Actor string
 	Clock ippo.Clock
 	State *LifecycleState `json:",omitempty"`
+	// Imported starts the lifecycle of a worker the center already had
+	// under contract (ippo import) in its current term. No history
+	// recorded before issue 13 has it, so it needs no version.
+	Imported *ImportedContract `json:",omitempty"`
+}
+
+// ImportedContract is the contract of an imported worker as the center's
+// records have it: signed on SignedOn, now in the term TermStart–TermEnd
+// after Extensions extensions. The term's policy values (extension length,
+// notice, reminder, rate) are the policy in force on TermStart.
+type ImportedContract struct {
+	SignedOn   ippo.Date
+	TermStart  ippo.Date
+	TermEnd    ippo.Date
+	Extensions int
 }
 
 // LifecycleState is everything the workflow knows. Deadlines are absolute
@@ -164,7 +179,16 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 
 		withdrawals: workflow.GetSignalChannel(ctx, SignalConsentWithdrawn),
 	}
-	if l.s == nil {
+	if l.s == nil && in.Imported != nil {
+		l.s = &LifecycleState{
+			WorkerID:  in.WorkerID,
+			Clock:     in.Clock,
+			Phase:     ippo.PhaseActive,
+			Status:    StatusUnderContract,
+			AppliedOn: in.Imported.SignedOn,
+			Place:     "holding", // the import stored the place it holds
+		}
+	} else if l.s == nil {
 		l.s = &LifecycleState{
 			WorkerID:  in.WorkerID,
 			Clock:     in.Clock,
@@ -187,7 +211,13 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 	}
 	l.cadence = workflow.GetVersion(ctx, ChangeAssessmentCadence, workflow.DefaultVersion, 1) >= 1
 	l.effects = workflow.GetVersion(ctx, changeEffects, workflow.DefaultVersion, 1) >= 1
-	if in.State == nil {
+	if in.State == nil && in.Imported != nil {
+		if !appliedFirst {
+			l.mu.Lock(ctx)
+		}
+		l.imported(ctx, in.Actor, *in.Imported)
+		l.unlock(ctx)
+	} else if in.State == nil {
 		if !appliedFirst {
 			l.mu.Lock(ctx)
 		}

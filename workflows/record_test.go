@@ -43,8 +43,10 @@ func TestRecordHistories(t *testing.T) {
 		name  string
 		claim activities.PlaceResult
 		setup func(w *world)
-		steps []step
-		until func(st workflows.LifecycleState) bool
+		// imported starts the lifecycle as an imported worker's (issue 13).
+		imported func(today ippo.Date) *workflows.ImportedContract
+		steps    []step
+		until    func(st workflows.LifecycleState) bool
 	}{
 		{name: "extends-twice-then-withdrawn", claim: activities.PlaceResult{Granted: true}, steps: []step{
 			{update: workflows.UpdateDecideEligibility, arg: approve()},
@@ -86,6 +88,14 @@ func TestRecordHistories(t *testing.T) {
 			}},
 			{signal: workflows.SignalConsentWithdrawn, signalArg: workflows.ConsentWithdrawn{ConsentID: "c-b", Actor: "staff:a"}},
 		}},
+		// issue 13: a worker brought in by ippo import, in their third term.
+		{name: "imported-extended-then-withdrawn", imported: func(today ippo.Date) *workflows.ImportedContract {
+			return &workflows.ImportedContract{SignedOn: ippo.AddMonthsCivil(today, -8), TermStart: today.AddDays(-20),
+				TermEnd: today.AddDays(15), Extensions: 2}
+		}, steps: []step{
+			{wait: func(st workflows.LifecycleState) bool { return st.Contract != nil && st.Contract.Extensions >= 3 },
+				update: workflows.UpdateWithdraw, arg: withdraw()},
+		}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -106,8 +116,12 @@ func TestRecordHistories(t *testing.T) {
 			defer wk.Stop()
 
 			id := uuid.NewString()
+			in := workflows.LifecycleInput{WorkerID: id, Actor: "staff:a", Clock: clock}
+			if sc.imported != nil {
+				in.Imported = sc.imported(clock.Today(time.Now()))
+			}
 			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.WorkerWorkflowID(id), TaskQueue: queue},
-				workflows.LifecycleWorkflow, workflows.LifecycleInput{WorkerID: id, Actor: "staff:a", Clock: clock})
+				workflows.LifecycleWorkflow, in)
 			require.NoError(t, err)
 			state := func() workflows.LifecycleState {
 				var st workflows.LifecycleState

@@ -5,6 +5,7 @@
 //	ippo api       the API only
 //	ippo worker    the Temporal worker only
 //	ippo migrate   apply database migrations
+//	ippo import    bring in the workers a center already has under contract (a CSV)
 //	ippo seed      load the program's data (policy, partner agencies); idempotent
 //	ippo sendgrid-fake  a local fake of SendGrid's API for development (127.0.0.1:9025)
 //
@@ -50,13 +51,18 @@ func main() {
 		err = migrate(ctx, cfg, log)
 	case "seed":
 		err = seed(ctx, cfg)
+	case "import":
+		err = importWorkers(ctx, cfg, log, os.Args[2:])
 	case "sendgrid-fake":
 		err = sendgridFake(ctx, log)
 	case "help", "-h", "--help":
-		fmt.Println("usage: ippo [serve|api|worker|migrate|seed|sendgrid-fake]")
+		fmt.Println("usage: ippo [serve|api|worker|migrate|seed|import|sendgrid-fake]")
 		return
 	default:
-		err = fmt.Errorf("unknown command %q; usage: ippo [serve|api|worker|migrate|seed|sendgrid-fake]", cmd)
+		err = fmt.Errorf("unknown command %q; usage: ippo [serve|api|worker|migrate|seed|import|sendgrid-fake]", cmd)
+	}
+	if errors.Is(err, errRefused) {
+		os.Exit(1) // the refusals are printed
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("ippo stopped", "command", cmd, "error", err.Error())
