@@ -113,12 +113,16 @@ func (a *App) Policy(ctx context.Context) (PolicyState, error) {
 	return PolicyState{Today: today, InForce: ippo.PolicyAt(versions, today), Versions: versions}, nil
 }
 
-// PutPolicy adds a policy version from a date that is not in the past.
+// PutPolicy adds a policy version from a date that is not in the past (a
+// zero date is today).
 // Workflows read the version in force when they need a value, so running
 // lifecycles pick it up from its date on. More places may let waiting
 // workers in at once.
 func (a *App) PutPolicy(ctx context.Context, actor Actor, v ippo.PolicyVersion) error {
 	today := a.Today()
+	if v.EffectiveFrom.IsZero() {
+		v.EffectiveFrom = today // "from today", read once: a compressed day cannot turn in between
+	}
 	if v.EffectiveFrom.IsZero() {
 		v.EffectiveFrom = today // "from today", as the server counts it
 	}

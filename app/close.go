@@ -58,6 +58,9 @@ func (a *App) StartClose(ctx context.Context, _ Actor, m ippo.YearMonth) (string
 		TaskQueue:                a.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// Without it the SDK answers the running close as if it had just
+		// started, and a second request would not hear that one is running.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, workflows.MonthlyCloseWorkflow, workflows.MonthlyCloseInput{Clock: a.Clock, Month: m})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {

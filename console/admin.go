@@ -22,6 +22,15 @@ type adminView struct {
 	Secret, SecretName string
 	Form               url.Values
 	Roles              []string
+	// Months are the ended months a close may be started for, newest first.
+	Months []ippo.YearMonth
+	// PolicyFields and AgencyFields are the forms' inputs.
+	PolicyFields, AgencyFields []adminField
+}
+
+// adminField is one input of a form on 管理; Now is the value in force.
+type adminField struct {
+	Name, Label, Now string
 }
 
 func (s *Server) adminPage(w http.ResponseWriter, r *request) {
@@ -56,8 +65,20 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *request, status int, v ad
 		return
 	}
 	v.Roles = []string{"staff", "viewer", "admin"}
+	for i := 1; i <= 12; i++ {
+		v.Months = append(v.Months, today.YearMonth().AddMonths(-i))
+	}
+	for _, f := range policyFields {
+		v.PolicyFields = append(v.PolicyFields, adminField{Name: f, Label: policyLabels[f], Now: policyValue(policy.InForce, f)})
+	}
+	for _, f := range []string{"agency_name", "agency_kind", "agency_email", "agency_description"} {
+		v.AgencyFields = append(v.AgencyFields, adminField{Name: f, Label: agencyLabels[f]})
+	}
 	p := s.page(r, "管理", "admin", v)
 	p.Errors = errs
+	if done := r.URL.Query().Get("done"); adminNotices[done] != "" && status == http.StatusOK {
+		p.Notice, p.NoticeKey = adminNotices[done], done
+	}
 	if v.Secret != "" {
 		p.Notice = "トークンを発行しました。下のトークンは、この画面でしか表示されません。"
 		p.NoticeKey = "token"

@@ -134,6 +134,26 @@ var fieldMessages = []struct {
 	{regexp.MustCompile(`^is required: a score from`), fixed("1から5のうち、ひとつを選んでください。")},
 	{regexp.MustCompile(`^must be from \d+ to \d+`), fixed("1から5のうち、ひとつを選んでください。")},
 	{regexp.MustCompile(`^cannot be in the future`), fixed("今日より後の日付は入力できません。")},
+	{regexp.MustCompile(`^must be a number of hours`), fixed("1.5 のような数で、時間を入力してください。")},
+	{regexp.MustCompile(`^must be more than 0$`), fixed("0より大きい数を入力してください。")},
+	{regexp.MustCompile(`^must be at most 24 in one day`), fixed("1日24時間までで入力してください。")},
+	{regexp.MustCompile(`is more than the daily maximum of (.+)$`), func(m []string) string {
+		return "1日の上限(" + hoursJa(m[1]) + ")を超えています。打ち間違いがないか、お確かめください。"
+	}},
+	{regexp.MustCompile(`already logged on .*over the daily maximum of (.+)$`), func(m []string) string {
+		return "この日はすでに記録があり、合わせると1日の上限(" + hoursJa(m[1]) + ")を超えます。"
+	}},
+	{regexp.MustCompile(`is not a known task`), fixed("一覧から案件を選んでください。")},
+	{regexp.MustCompile(`^cannot be negative`), fixed("0以上の数を入力してください。")},
+	{regexp.MustCompile(`^the schedule declared from \S+ has a slot on`), fixed("週の予定にこの曜日の時間が入っています。先にその曜日を外した予定を記録してから、ほかのサービスの利用日を記録してください。")},
+	{regexp.MustCompile(`^is required for (late|early_leave)`), fixed("時刻を入れてください(例: 13:00)。")},
+	{regexp.MustCompile(`^must be absent, late or early_leave|^is required: absent, late`), fixed("「お休み」「遅れて始める」「早めに終える」から選んでください。")},
+	{regexp.MustCompile(`^cannot be in the past \(today is (\S+)\)`), func(m []string) string { return "今日(" + jaDate(m[1]) + ")以降の日付にしてください。" }},
+	{regexp.MustCompile(`^must be between (\d+) and (\d+)`), func(m []string) string { return m[1] + "から" + m[2] + "までの数を入力してください。" }},
+	{regexp.MustCompile(`^must be more than 0 and at most (\d+)`), func(m []string) string {
+		return "0より大きく、" + m[1] + "以下の数を入力してください。"
+	}},
+	{regexp.MustCompile(`has not ended yet`), fixed("この月はまだ終わっていません。締めは月が終わってからです。")},
 	{regexp.MustCompile(`^is required`), fixed("入力してください。")},
 }
 
@@ -224,6 +244,9 @@ func conflictJa(e *ippo.Error) string {
 	}
 	if m := reWaitlist.FindStringSubmatch(e.Message); m != nil {
 		return "この方は承認済みで、空きを待っています(" + m[1] + "番目)。いまはこの手続きはできません。"
+	}
+	if m, err := ippo.ParseYearMonth(e.Details["closed_month"]); err == nil {
+		return m.Japanese() + "はすでに締めています。「あとから記録する」に印をつけて、もう一度記録してください(次の明細で支払われます)。"
 	}
 	if e.Phase != "" {
 		return "いまの段階(" + e.Phase.Japanese() + ")では、この手続きはできません。"

@@ -206,6 +206,9 @@ func (s *Server) renderWorker(w http.ResponseWriter, r *request, status int, err
 		}
 		v.Purposes, v.ShareItems, v.Destinations = ippo.ConsentPurposes, ippo.ShareItems, ippo.Destinations
 	}
+	if failed == "services" {
+		v.Services = otherServiceGrid(nil, r.PostForm) // what was ticked, kept
+	}
 	var gridForm url.Values
 	if failed == "schedule" {
 		gridForm = r.PostForm
@@ -247,6 +250,9 @@ var stepNotices = map[string]string{
 	"task":        "案件を依頼しました。",
 	"assessment":  "アセスメントを記録しました。",
 	"registered":  "登録しました。利用の判定をお願いします。",
+	"absence":     "連絡を記録しました。お休みも大切な時間です。",
+	"worklog":     "作業を記録しました。",
+	"services":    "ほかのサービスの利用日を記録しました。",
 }
 
 func isUUID(s string) bool {

@@ -14,7 +14,9 @@ import (
 // records are the worker page's sections beyond the lifecycle: schedule,
 // statements, assessments, consents and handoffs. Read-only here.
 type records struct {
-	Schedule    *app.ScheduleVersion
+	Schedule *app.ScheduleVersion
+	// Services is the other-services grid: the days recorded.
+	Services    []otherServiceRow
 	Statements  []ippo.Statement
 	Assessments []ippo.AssessmentRecord
 	Comparison  []dimensionRow
@@ -51,6 +53,7 @@ func (s *Server) workerRecords(ctx context.Context, id string, month string) (re
 		return r, err
 	}
 	r.Schedule = sched.InForce
+	r.Services = otherServiceGrid(sched.OtherServices, nil)
 	if r.Statements, err = s.App.WorkerStatements(ctx, id); err != nil {
 		return r, err
 	}

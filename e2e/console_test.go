@@ -246,6 +246,30 @@ func TestConsoleTakesAWorkerThroughTheLifecycle(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS("#h-assessments"))))
 	screenshot(t, ctx, "worker-assessments")
 
+	// A late start told by phone: without the time it is refused beside
+	// the field, the reason kept; with it, recorded for today as the
+	// server reads it (no date typed, so nothing races the clock).
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#form-absence input[value="late"]`)),
+		chromedp.SendKeys(chromedp.CSS("#f-absence_reason"), "通院のため"),
+		chromedp.Submit(chromedp.CSS("#form-absence")),
+		chromedp.WaitVisible(chromedp.CSS(".error-summary")),
+	))
+	require.Contains(t, text(t, ctx, ".error-summary"), "時刻: 遅れて始めるとき・早めに終えるときは、時刻を入れてください")
+	reason, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#f-absence_reason")))
+	require.NoError(t, err)
+	require.Equal(t, "通院のため", reason, "a refused form keeps what was typed")
+	require.Empty(t, p.do("GET", "/api/v1/workers/"+id+"/absences", nil, http.StatusOK)["items"], "a refused notice records nothing")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#f-absence_time"), "13:00"),
+		chromedp.Submit(chromedp.CSS("#form-absence")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="absence"]`)),
+	))
+	absences := p.do("GET", "/api/v1/workers/"+id+"/absences", nil, http.StatusOK)["items"].([]any)
+	require.Len(t, absences, 1)
+	require.Equal(t, "late", absences[0].(map[string]any)["kind"])
+	require.Equal(t, "13:00", absences[0].(map[string]any)["from"])
+
 	// Graduation: an agency without the worker's consent is refused by
 	// name and nothing is sent; with the consent recorded, the handoff goes.
 	agencies := p.do("GET", "/api/v1/agencies", nil, http.StatusOK)["items"].([]any)
