@@ -79,15 +79,20 @@ var scheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledSt
 
 // A page renders and stores up to closePageSize emails; it heartbeats after
 // each worker. Retries are unlimited: PostgreSQL and SendGrid outages are
-// waited out, and every step of a page is idempotent.
-var closePageOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 15 * time.Minute,
-	HeartbeatTimeout:    2 * time.Minute,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    5 * time.Minute,
-	},
+// waited out, and every step of a page is idempotent. The wait between tries
+// scales with a compressed clock (activities.RetryCeiling), so statements
+// follow a SendGrid outage by program hours, not by five real minutes.
+// (Retry options are not part of a history's commands: replay is unchanged.)
+func closePageOptions(clock ippo.Clock) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: 15 * time.Minute,
+		HeartbeatTimeout:    2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    min(time.Second, activities.RetryCeiling(clock)),
+			BackoffCoefficient: 2,
+			MaximumInterval:    activities.RetryCeiling(clock),
+		},
+	}
 }
 
 // MonthlyClose closes months: for each worker whose contract covered a day
@@ -125,7 +130,7 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 		}
 		for {
 			var r activities.ClosePageResult
-			page := workflow.WithActivityOptions(ctx, closePageOptions)
+			page := workflow.WithActivityOptions(ctx, closePageOptions(in.Clock))
 			err := workflow.ExecuteActivity(page, a.ClosePage, activities.ClosePageInput{Month: m, After: after, Limit: closePageSize}).Get(ctx, &r)
 			if err != nil {
 				return res, err
