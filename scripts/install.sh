@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# Installs what Ippo's dev and test commands need and is missing:
 # Installs what Ippo's dev and test commands need and is missing: Debian's
 # PostgreSQL, Chromium and Japanese fonts (for the console's browser tests);
 # and, built from the Go module proxy (never a prebuilt binary), the Temporal
