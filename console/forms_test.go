@@ -333,3 +333,40 @@ func TestRecordFormsSentTwiceRecordOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, logs, 2)
 }
+
+// TestFormTextFollowsTheDomainsRules: every form's text is checked by
+// ippo.CheckText, the rules the API and the link pages use, each problem
+// in Japanese beside its field; line breaks are text in a free-text box.
+func TestFormTextFollowsTheDomainsRules(t *testing.T) {
+	h := newHarness(t)
+	_, secret := h.token("鎌田", "staff")
+	b := h.browser()
+	b.signIn(secret)
+	csrf := b.csrf()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		field, value, says string
+	}{
+		{"type", "校正\u202e", "文字の向きを変える特殊な文字がふくまれています。取りのぞいてください。"},
+		{"client", "鎌倉\t商事", "使えない制御文字がふくまれています。文字を打ち直してください。"},
+		{"output_unit", "ページ\ufffd", "読み取れない文字がふくまれています。文字を打ち直してください。"},
+		{"description", strings.Repeat("長", 2001), "2000文字以内でお願いします(いまは2001文字です)。"},
+	} {
+		form := url.Values{"csrf": {csrf}, "type": {"校正"}, "client": {"鎌倉商事"}, "output_unit": {"ページ"}}
+		form.Set(tc.field, tc.value)
+		status, body, _ := b.post("/console/tasks", form)
+		require.Equal(t, http.StatusUnprocessableEntity, status, tc.field)
+		require.Contains(t, body, tc.says, tc.field)
+	}
+	tasks, err := h.db.ClientTasks(ctx)
+	require.NoError(t, err)
+	require.Empty(t, tasks, "refused forms change nothing")
+
+	status, body, _ := b.post("/console/tasks", url.Values{"csrf": {csrf}, "type": {"校正"}, "client": {"鎌倉商事"}, "output_unit": {"ページ"},
+		"description": {"1行目\n2行目 ✨"}})
+	require.Equal(t, http.StatusSeeOther, status, body)
+	tasks, err = h.db.ClientTasks(ctx)
+	require.NoError(t, err)
+	require.Len(t, tasks, 1)
+	require.Equal(t, "1行目\n2行目 ✨", tasks[0].Description)
+}
