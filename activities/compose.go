@@ -137,7 +137,7 @@ func (a *Activities) link(action links.Action, workerID, subject string, until i
 // absenceLink signs the link a worker reports an absence, a late start or
 // an early leave with (links.ActionAbsence), valid to the end of until.
 // The link is reusable: every submission of its page records one notice
-// (see api/linkpages_absence.go), so one link serves a whole term. Its
+// (see linkpages/absence.go), so one link serves a whole term. Its
 // Subject is the last day it is meant for. It is a convenience in emails
 // about something else: without a signer configured (some tests) the
 // email goes without it, never held back.

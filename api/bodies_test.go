@@ -66,12 +66,12 @@ func TestInvalidApplicantNamesEachField(t *testing.T) {
 	require.Equal(t, before, e.snapshot())
 }
 
-// TestJunkOnPublicRoutes: the webhook and the signed-link pages answer
-// junk with a 4xx, never a 5xx, and change nothing.
+// TestJunkOnPublicRoutes: the webhook answers junk with a 4xx, never a
+// 5xx, and changes nothing (linkpages tests the signed-link pages alike).
 func TestJunkOnPublicRoutes(t *testing.T) {
 	e := newEnv(t)
 	before := e.snapshot()
-	for _, path := range []string{"/webhooks/sendgrid", "/l/not-a-token", "/l/" + strings.Repeat("x", 5000), "/l/eyJpZCI6IngifQ.AAAA"} {
+	for _, path := range []string{"/webhooks/sendgrid"} {
 		for _, body := range []string{"", "hello", `{"a":1}`, `[{"event":"delivered"}]`} {
 			for _, method := range []string{"GET", "POST"} {
 				rec := e.call("", method, path, body)

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/app"
+	"github.com/ippo-center/ippo/internal/requestlog"
 )
 
 // problem is an RFC 9457 problem details object, with Ippo's extensions.
@@ -108,9 +109,4 @@ func problemf(c *gin.Context, code, format string, args ...any) {
 	fail(c, ippo.Errorf(code, format, args...))
 }
 
-func logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get(ctxLogger); ok {
-		return l.(*slog.Logger)
-	}
-	return slog.Default()
-}
+func logger(c *gin.Context) *slog.Logger { return requestlog.From(c) }

@@ -12,18 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ippo-center/ippo/links"
 )
-
-// ActAgain runs a link action's Perform with the claims of a use that has
-// already acted, as linkAct does when it takes over a claim whose process
-// stopped after acting but before recording the use: tests check that it
-// changes nothing (Perform is idempotent by claims.ID).
-func (s *Server) ActAgain(ctx context.Context, c links.Claims, form map[string]string) (string, error) {
-	done, err := s.Email.actions[c.Action].Perform(ctx, c, form)
-	return done.Title, err
-}
 
 // IdempotencyRecordKey is the digest a request's Idempotency-Key is stored
 // under, for tests that read the stored record.

@@ -38,7 +38,6 @@ type env struct {
 	srv    *api.Server
 	h      http.Handler
 	tokens map[string]string // role → secret
-	signer *links.Signer     // signs the links the activities put in emails
 	// the worker, to stop and start again (a worker process down)
 	tc     client.Client
 	queue  string
@@ -75,12 +74,12 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	t.Cleanup(tc.Close)
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet, Email: api.EmailOptions{Links: signer},
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: queue, Log: quiet,
 		Codec: api.CodecOptions{Codec: temporaltest.Codec(), Namespace: "default", UIOrigin: codecUIOrigin}}
 	h, err := srv.Handler()
 	require.NoError(t, err)
 	srv.Start(ippo.Clock{})
-	e := &env{t: t, db: db, srv: srv, h: h, tokens: map[string]string{}, signer: signer, tc: tc, queue: queue, acts: acts}
+	e := &env{t: t, db: db, srv: srv, h: h, tokens: map[string]string{}, tc: tc, queue: queue, acts: acts}
 	e.startWorker()
 	t.Cleanup(func() {
 		if e.worker != nil {

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,7 +13,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo/api"
-	"github.com/ippo-center/ippo/links"
 	"github.com/stretchr/testify/require"
 )
 
@@ -244,62 +241,4 @@ func withRaw(t *testing.T, body any, path, raw string) string {
 	s := strings.Replace(string(out), `"`+marker+`"`, raw, 1)
 	require.NotEqual(t, string(out), s, "the marker was placed at %s", path)
 	return s
-}
-
-// TestJunkOnLinkPageForms throws the same junk at every field of the
-// signed-link pages' forms (read from the pages themselves), the other
-// fields filled in validly: the page says what to fix, never a 5xx, and
-// nothing changes.
-func TestJunkOnLinkPageForms(t *testing.T) {
-	e := newEnv(t)
-	id := e.activeWorker("junkform@example.jp")
-	today := e.srv.Clock.Today(time.Now())
-	junk := map[string]string{
-		"NUL":                  "a\x00b",
-		"escape":               "a\x1bb",
-		"an encoded surrogate": "a\xed\xa0\x80b",
-		"invalid UTF-8":        "a\xffb",
-		"U+FFFD":               "a\ufffdb",
-		"right-to-left mark":   "a\u200fb",
-		"RTL override":         "abc\u202etxt.exe",
-	}
-	forms := []struct {
-		action  links.Action
-		subject string
-		valid   url.Values
-	}{
-		{links.ActionAbsence, today.AddDays(180).String(), url.Values{"date": {today.String()}, "kind": {"absent"}, "reason": {"体調を整えます"}}},
-		{links.ActionSelfAssessment, today.AddDays(30).String(), scoresForm},
-	}
-	inputName := regexp.MustCompile(`<(?:input|textarea|select)[^>]*\sname="([a-z_]+)"`)
-	before := e.snapshot()
-	for _, f := range forms {
-		path, _ := e.link(f.action, id, f.subject, time.Now().Add(time.Hour))
-		status, page := e.page(http.MethodGet, path, nil)
-		require.Equal(t, http.StatusOK, status, page)
-		var names []string
-		for _, m := range inputName.FindAllStringSubmatch(page, -1) {
-			if m[1] != "use" && !slices.Contains(names, m[1]) {
-				names = append(names, m[1])
-			}
-		}
-		require.NotEmpty(t, names)
-		for _, name := range names {
-			for what, v := range junk {
-				form := url.Values{}
-				_, fresh := e.page(http.MethodGet, path, nil)
-				if m := nonceRE.FindStringSubmatch(fresh); m != nil { // reusable forms carry one
-					form.Set("use", m[1])
-				}
-				for k, vs := range f.valid {
-					form[k] = vs
-				}
-				form.Set(name, v)
-				status, page := e.page(http.MethodPost, path, form)
-				require.Equal(t, http.StatusUnprocessableEntity, status, "%s %s: %s", f.action, name, what)
-				require.Contains(t, page, "まだ何も送られていません", "%s %s (%s) was accepted", f.action, name, what)
-			}
-		}
-	}
-	require.Equal(t, before, e.snapshot(), "junk on a link page changed a table")
 }

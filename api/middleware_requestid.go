@@ -6,11 +6,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/ippo-center/ippo/internal/requestlog"
 )
 
 const (
 	ctxRequestID = "ippo.request_id"
-	ctxLogger    = "ippo.logger"
 	ctxActor     = "ippo.actor"
 	ctxOutcome   = "ippo.outcome"
 )
@@ -26,7 +26,7 @@ func requestIDs(log *slog.Logger) gin.HandlerFunc {
 			id = uuid.NewString()
 		}
 		c.Set(ctxRequestID, id)
-		c.Set(ctxLogger, log.With("request_id", id))
+		requestlog.Set(c, log.With("request_id", id))
 		c.Header("X-Request-Id", id)
 		c.Next()
 	}

@@ -16,8 +16,9 @@ import (
 var public = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true,
 	"GET /api/v1/openapi.json": true, "GET /api/v1/docs": true,
-	// SendGrid signs its webhook; a signed link is its own credential.
-	"POST /webhooks/sendgrid": true, "GET /l/:token": true, "POST /l/:token": true,
+	// SendGrid signs its webhook. (The signed-link pages, mounted by
+	// cmd/ippo, are linkpages' and tested there.)
+	"POST /webhooks/sendgrid": true,
 	// CORS preflights carry no credentials (codec.go checks the origin).
 	"OPTIONS /codec/:namespace/decode": true, "OPTIONS /codec/:namespace/encode": true,
 	// The codec sign-in page checks the token it is given (codec.go).

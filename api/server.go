@@ -26,8 +26,13 @@ type Server struct {
 	DB        *postgres.DB
 	Temporal  client.Client
 	TaskQueue string
-	// Email configures the signed-link pages and SendGrid's webhook.
+	// Email configures SendGrid's webhook.
 	Email EmailOptions
+	// LinkPages are the signed-link pages (linkpages.Pages), served on
+	// this engine under their own path with no staff token, sharing its
+	// request IDs, logs, metrics, panic recovery and trusted proxies; nil
+	// serves none.
+	LinkPages interface{ Register(gin.IRouter) }
 	// Clock is the installation's program clock (IPPO_MONTH_LENGTH).
 	Clock ippo.Clock
 	Log   *slog.Logger
@@ -185,7 +190,10 @@ func (s *Server) Handler() (http.Handler, error) {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})))
 	e.GET("/api/v1/openapi.json", s.openapiJSON)
 	e.GET("/api/v1/docs", s.docsPage)
-	s.emailRoutes(e) // SendGrid's webhook and the signed-link pages: no staff token
+	s.emailRoutes(e) // SendGrid's webhook: no staff token
+	if s.LinkPages != nil {
+		s.LinkPages.Register(e) // the signed-link pages: a link is its own credential
+	}
 	s.codecRoutes(e) // the Temporal Web UI's codec endpoint: a staff token, CORS for the UI
 
 	anonymous := s.AnonymousPerMinute

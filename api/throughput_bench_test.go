@@ -98,8 +98,7 @@ func newBenchWorld(b *testing.B, clock ippo.Clock) *benchWorld {
 	require.NoError(b, rw.Start())
 	b.Cleanup(rw.Stop)
 
-	w.srv = &api.Server{DB: db, Temporal: tc, TaskQueue: w.queue, Log: quiet, RatePerSecond: 1e9, RateBurst: 1 << 30,
-		Email: api.EmailOptions{Links: signer}}
+	w.srv = &api.Server{DB: db, Temporal: tc, TaskQueue: w.queue, Log: quiet, RatePerSecond: 1e9, RateBurst: 1 << 30}
 	w.h, err = w.srv.Handler()
 	require.NoError(b, err)
 	w.srv.Start(clock)

@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/activities"
-	"github.com/ippo-center/ippo/links"
 	"github.com/ippo-center/ippo/mail"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/ippo-center/ippo/workflows"
@@ -20,39 +19,18 @@ import (
 
 // EmailOptions is what the email endpoints outside /api/v1 need.
 type EmailOptions struct {
-	// Links verifies the signed links in emails (the /l/ pages); nil
-	// answers those pages with "not available".
-	Links *links.Signer
 	// WebhookKey is SendGrid's Event Webhook verification key
 	// (SENDGRID_WEBHOOK_PUBLIC_KEY, base64 DER); empty refuses every event.
 	WebhookKey string
-	// Contact is the center as the link pages name it.
-	Contact Contact
-
-	actions map[links.Action]LinkAction // registerLinkActions
 }
 
-// Contact is the center's name and the address people may write to.
-type Contact struct {
-	Name  string
-	Email string
-}
+// WebhookPath is where SendGrid posts its events, outside /api/v1.
+const WebhookPath = "/webhooks/sendgrid"
 
-// Paths outside /api/v1.
-const (
-	WebhookPath   = "/webhooks/sendgrid"
-	LinkPagesPath = "/l"
-)
-
-// emailRoutes adds SendGrid's Event Webhook and the signed-link pages.
-// Neither takes a staff token: the webhook is authenticated by SendGrid's
-// signature, a link page by the link's.
+// emailRoutes adds SendGrid's Event Webhook. It takes no staff token: it
+// is authenticated by SendGrid's signature.
 func (s *Server) emailRoutes(e *gin.Engine) {
-	s.Email.actions = s.registerLinkActions()
 	e.POST(WebhookPath, s.whenStarted, s.sendgridWebhook)
-	pages := e.Group(LinkPagesPath, pageHeaders, limitRate(newRateLimiter(linkRequestsPerMinute, time.Minute)))
-	pages.GET("/:token", s.linkPage)
-	pages.POST("/:token", s.linkAct)
 }
 
 const (

@@ -11,6 +11,20 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
+// CheckIntake checks an application against the intake rules of the
+// policy in force today, as Apply does first, and changes nothing: a face
+// that refuses some fields itself can still name every other rule that
+// fails.
+func (a *App) CheckIntake(ctx context.Context, in Intake) error {
+	in.Normalize()
+	today := a.Today()
+	p, err := a.DB.PolicyAt(ctx, today)
+	if err != nil {
+		return errors.Join(ErrUnavailable, err)
+	}
+	return ippo.CheckApplicant(in, p, today)
+}
+
 // Intake is an application as staff take it down: the domain's applicant
 // (name, contact, residency, category, consent to collect sensitive facts).
 type Intake = ippo.Applicant
@@ -20,19 +34,14 @@ type Intake = ippo.Applicant
 // left half-done: if the lifecycle cannot start, the applicant is removed.
 func (a *App) Apply(ctx context.Context, actor Actor, in Intake) (ippo.Worker, error) {
 	in.Normalize()
-	today := a.Today()
-	p, err := a.DB.PolicyAt(ctx, today)
-	if err != nil {
-		return ippo.Worker{}, errors.Join(ErrUnavailable, err)
-	}
-	if err := ippo.CheckApplicant(in, p, today); err != nil {
+	if err := a.CheckIntake(ctx, in); err != nil {
 		return ippo.Worker{}, err
 	}
 	id := uuid.NewString()
 	if err := a.DB.CreateApplicant(ctx, id, in); err != nil {
 		return ippo.Worker{}, err
 	}
-	_, err = a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                    workflows.WorkerWorkflowID(id),
 		TaskQueue:             a.TaskQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.PhaseAttribute.ValueSet(string(ippo.PhaseScreening))),

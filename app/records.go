@@ -55,6 +55,10 @@ type Absence struct {
 	Kind        ippo.AbsenceKind
 	From, Until *string
 	Reason      string
+	// Key, when set, records the notice once: sent again with the same
+	// key (a form submitted twice), the first record is the answer.
+	// The console passes its form's key (StepKey); empty records anew.
+	Key string
 }
 
 // AbsenceRecord is a recorded absence.
@@ -93,7 +97,7 @@ func (a *App) RecordAbsence(ctx context.Context, actor Actor, workerID string, i
 	if err := f.Err(); err != nil {
 		return AbsenceRecord{}, err
 	}
-	r, err := a.DB.RecordAbsence(ctx, workerID, abs, actor.Ref())
+	r, _, err := a.DB.RecordAbsenceOnce(ctx, recordID("absence", in.Key), workerID, abs, actor.Ref())
 	return absenceOf(r), err
 }
 
@@ -112,6 +116,8 @@ type WorkLog struct {
 	Quality string
 	// Late is work forgotten in a month already closed.
 	Late bool
+	// Key, when set, records the log once, as Absence.Key does.
+	Key string
 }
 
 // WorkLogRecord is a logged piece of work, with its hours as a decimal.
@@ -140,7 +146,7 @@ func (a *App) RecordWorkLog(ctx context.Context, actor Actor, workerID string, i
 		return WorkLogRecord{}, err
 	}
 	w := ippo.WorkLog{Date: in.Date, Minutes: minutes, TaskID: strings.TrimSpace(in.TaskID), Output: in.Output, Quality: in.Quality, Late: in.Late}
-	r, err := a.DB.RecordWorkLog(ctx, workerID, w, a.Today(), actor.Ref())
+	r, _, err := a.DB.RecordWorkLogOnce(ctx, recordID("work_log", in.Key), workerID, w, a.Today(), actor.Ref())
 	if err != nil {
 		return WorkLogRecord{}, err
 	}
@@ -151,6 +157,18 @@ func (a *App) RecordWorkLog(ctx context.Context, actor Actor, workerID string, i
 func (a *App) WorkLogs(ctx context.Context, workerID string, month *ippo.YearMonth) ([]WorkLogRecord, error) {
 	rows, err := a.DB.WorkLogs(ctx, workerID, month)
 	return mapped(rows, err, workLogOf)
+}
+
+// recordNamespace derives the ID of a record kept once per key.
+var recordNamespace = uuid.MustParse("3c9e6f0a-52d1-4b8e-a7f4-0d6b2e91c5a8")
+
+// recordID is the ID of the record of kind made under key: the same key,
+// sent again, finds the first record. Without a key it is new.
+func recordID(kind, key string) string {
+	if key == "" {
+		return uuid.NewString()
+	}
+	return uuid.NewSHA1(recordNamespace, []byte(kind+"/"+key)).String()
 }
 
 // mapped turns the store's rows into the app's own records: a list of

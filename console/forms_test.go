@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -268,4 +269,104 @@ func TestHostileInputToTheNewFormsNeverReachesA500(t *testing.T) {
 	logs, err := h.db.WorkLogs(context.Background(), id, nil)
 	require.NoError(t, err)
 	require.Empty(t, logs)
+}
+
+var stepKeyRE = regexp.MustCompile(`name="step_key" value="([A-Za-z0-9_-]+)"`)
+
+// TestRecordFormsSentTwiceRecordOnce: the absence and work-log forms carry
+// the page's random key, so the same form sent twice (a double click, a
+// reload that posts again) records one absence and one work log; a form
+// from a fresh page records again.
+func TestRecordFormsSentTwiceRecordOnce(t *testing.T) {
+	h := newHarness(t)
+	_, secret := h.token("鎌田", "staff")
+	b := h.browser()
+	b.signIn(secret)
+	id := h.activeWorker()
+	csrf := b.csrf()
+	ctx := context.Background()
+	status, _, _ := b.post("/console/tasks", url.Values{"csrf": {csrf}, "type": {"校正"}, "client": {"鎌倉商事"}, "output_unit": {"ページ"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	tasks, err := h.db.ClientTasks(ctx)
+	require.NoError(t, err)
+	status, _, _ = b.post("/console/workers/"+id+"/tasks", url.Values{"csrf": {csrf}, "task_id": {tasks[0].ID}})
+	require.Equal(t, http.StatusSeeOther, status)
+	keyOf := func() string {
+		_, page, _ := b.get("/console/workers/" + id)
+		require.Contains(t, page, `id="form-absence"`)
+		require.Contains(t, page, `id="form-worklog"`)
+		m := stepKeyRE.FindStringSubmatch(page[strings.Index(page, `id="form-absence"`):])
+		require.NotNil(t, m, "the absence form carries the page's key")
+		return m[1]
+	}
+
+	key := keyOf()
+	absence := url.Values{"csrf": {csrf}, "step_key": {key}, "absence_kind": {"late"}, "absence_time": {"11:00"}, "absence_reason": {"通院のため"}}
+	worklog := url.Values{"csrf": {csrf}, "step_key": {key}, "log_task_id": {tasks[0].ID}, "log_hours": {"1.5"}, "log_output": {"12"}}
+	for range 2 {
+		status, body, _ := b.post("/console/workers/"+id+"/absences", absence)
+		require.Equal(t, http.StatusSeeOther, status, body)
+		status, body, _ = b.post("/console/workers/"+id+"/work-logs", worklog)
+		require.Equal(t, http.StatusSeeOther, status, body)
+	}
+	absences, err := h.db.Absences(ctx, id, nil)
+	require.NoError(t, err)
+	require.Len(t, absences, 1, "the same absence form sent twice records once")
+	logs, err := h.db.WorkLogs(ctx, id, nil)
+	require.NoError(t, err)
+	require.Len(t, logs, 1, "the same work-log form sent twice records once")
+	require.Equal(t, 90, logs[0].Minutes)
+
+	// The same day, from a fresh page: a new form, a second record each.
+	fresh := keyOf()
+	require.NotEqual(t, key, fresh)
+	absence.Set("step_key", fresh)
+	worklog.Set("step_key", fresh)
+	status, body, _ := b.post("/console/workers/"+id+"/absences", absence)
+	require.Equal(t, http.StatusSeeOther, status, body)
+	status, body, _ = b.post("/console/workers/"+id+"/work-logs", worklog)
+	require.Equal(t, http.StatusSeeOther, status, body)
+	absences, err = h.db.Absences(ctx, id, nil)
+	require.NoError(t, err)
+	require.Len(t, absences, 2)
+	logs, err = h.db.WorkLogs(ctx, id, nil)
+	require.NoError(t, err)
+	require.Len(t, logs, 2)
+}
+
+// TestFormTextFollowsTheDomainsRules: every form's text is checked by
+// ippo.CheckText, the rules the API and the link pages use, each problem
+// in Japanese beside its field; line breaks are text in a free-text box.
+func TestFormTextFollowsTheDomainsRules(t *testing.T) {
+	h := newHarness(t)
+	_, secret := h.token("鎌田", "staff")
+	b := h.browser()
+	b.signIn(secret)
+	csrf := b.csrf()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		field, value, says string
+	}{
+		{"type", "校正\u202e", "文字の向きを変える特殊な文字がふくまれています。取りのぞいてください。"},
+		{"client", "鎌倉\t商事", "使えない制御文字がふくまれています。文字を打ち直してください。"},
+		{"output_unit", "ページ\ufffd", "読み取れない文字がふくまれています。文字を打ち直してください。"},
+		{"description", strings.Repeat("長", 2001), "2000文字以内でお願いします(いまは2001文字です)。"},
+	} {
+		form := url.Values{"csrf": {csrf}, "type": {"校正"}, "client": {"鎌倉商事"}, "output_unit": {"ページ"}}
+		form.Set(tc.field, tc.value)
+		status, body, _ := b.post("/console/tasks", form)
+		require.Equal(t, http.StatusUnprocessableEntity, status, tc.field)
+		require.Contains(t, body, tc.says, tc.field)
+	}
+	tasks, err := h.db.ClientTasks(ctx)
+	require.NoError(t, err)
+	require.Empty(t, tasks, "refused forms change nothing")
+
+	status, body, _ := b.post("/console/tasks", url.Values{"csrf": {csrf}, "type": {"校正"}, "client": {"鎌倉商事"}, "output_unit": {"ページ"},
+		"description": {"1行目\n2行目 ✨"}})
+	require.Equal(t, http.StatusSeeOther, status, body)
+	tasks, err = h.db.ClientTasks(ctx)
+	require.NoError(t, err)
+	require.Len(t, tasks, 1)
+	require.Equal(t, "1行目\n2行目 ✨", tasks[0].Description)
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/ippo-center/ippo"
@@ -68,10 +69,10 @@ func (s *Server) renderIntake(w http.ResponseWriter, r *request, status int, for
 // typed and every problem beside its field.
 func (s *Server) intake(w http.ResponseWriter, r *request) {
 	form := r.PostForm
-	if errs := textProblems(form, 200, intakeFields...); errs != nil {
-		s.renderIntake(w, r, http.StatusUnprocessableEntity, form, errs)
-		return
-	}
+	// Text that breaks the shared rules goes no further than this check;
+	// the other fields are still checked below, so the page names every
+	// rule that fails at once.
+	text := textProblems(form, 200, intakeFields...)
 	var errs []fieldProblem
 	date := func(field string) ippo.Date {
 		v := strings.TrimSpace(form.Get(field))
@@ -107,6 +108,16 @@ func (s *Server) intake(w http.ResponseWriter, r *request) {
 		}
 	case ippo.CategoryHikikomori:
 		a.RecognizedByDoctor = false
+	}
+	if text != nil {
+		more, _ := problems(s.App.CheckIntake(r.Context(), a)) // changes nothing
+		all := text
+		for _, p := range append(errs, more...) {
+			if !slices.ContainsFunc(all, func(e fieldProblem) bool { return e.Field == p.Field }) {
+				all = append(all, p) // one problem a field: the text rule's first
+			}
+		}
+		errs = all
 	}
 	if errs != nil {
 		s.renderIntake(w, r, http.StatusUnprocessableEntity, form, errs)

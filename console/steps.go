@@ -10,25 +10,23 @@ import (
 	"github.com/ippo-center/ippo/app"
 )
 
-// textProblems checks what a person typed before anything else reads it:
-// valid UTF-8, no NUL bytes (PostgreSQL refuses them), and within max
-// runes. Emoji and right-to-left marks are text like any other.
+// textProblems checks what a person typed before anything else reads it,
+// with the text rules every face shares (ippo.CheckText: readable UTF-8,
+// no NUL or other control characters — line breaks only in the free-text
+// boxes —, no bidirectional formatting, at most max characters), each
+// problem in Japanese beside its field. Emoji are text like any other.
 func textProblems(form map[string][]string, max int, fields ...string) []fieldProblem {
-	var out []fieldProblem
-	for _, f := range fields {
-		for _, v := range form[f] {
-			switch {
-			case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
-				out = append(out, fieldProblem{Field: f, Label: labelOf(f), Message: "使えない文字が含まれています。入力し直してください。"})
-			case utf8.RuneCountInString(v) > max:
-				out = append(out, fieldProblem{Field: f, Label: labelOf(f), Message: strconv.Itoa(max) + "文字以内で入力してください。"})
-			default:
-				continue
-			}
-			break
-		}
+	rules := make([]textRule, len(fields))
+	for i, f := range fields {
+		rules[i] = textRule{field: f, label: labelOf(f), max: max, multiline: multilineFields[f]}
 	}
-	return out
+	return checkTexts(form, rules...)
+}
+
+// multilineFields are the forms' free-text boxes, where a line break is
+// text (the notes the application keeps).
+var multilineFields = map[string]bool{
+	"reason": true, "comment": true, "description": true, "handoff_notes": true, "note": true, "absence_reason": true,
 }
 
 // stepDone sends the browser back to the worker page with a confirmation

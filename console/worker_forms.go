@@ -66,7 +66,8 @@ func (s *Server) recordAbsence(w http.ResponseWriter, r *request) {
 		if date.IsZero() {
 			date = s.App.Today() // the program's today: nothing races the clock
 		}
-		in := app.Absence{Date: date, Kind: ippo.AbsenceKind(r.PostForm.Get("absence_kind")), Reason: strings.TrimSpace(r.PostForm.Get("absence_reason"))}
+		in := app.Absence{Date: date, Kind: ippo.AbsenceKind(r.PostForm.Get("absence_kind")), Reason: strings.TrimSpace(r.PostForm.Get("absence_reason")),
+			Key: r.stepID()} // the form's key: sent twice, it records once
 		t := strings.TrimSpace(r.PostForm.Get("absence_time"))
 		switch in.Kind {
 		case ippo.AbsenceLate:
@@ -122,7 +123,8 @@ func (s *Server) recordWorkLog(w http.ResponseWriter, r *request) {
 			return errs, nil
 		}
 		_, err = s.App.RecordWorkLog(r.Context(), r.Actor, r.WorkerID, app.WorkLog{Date: date, Hours: hours, TaskID: r.PostForm.Get("log_task_id"),
-			Output: output, Quality: strings.TrimSpace(r.PostForm.Get("log_quality")), Late: r.PostForm.Get("log_late") == "yes"})
+			Output: output, Quality: strings.TrimSpace(r.PostForm.Get("log_quality")), Late: r.PostForm.Get("log_late") == "yes",
+			Key: r.stepID()}) // the form's key: sent twice, it records once
 		if errs, _ := problems(err); errs != nil {
 			return prefixed(errs, "log_", workLogLabels), nil
 		}

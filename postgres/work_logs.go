@@ -42,19 +42,43 @@ func monthKey(m ippo.YearMonth) int32 { return int32(m.Year*100 + int(m.Month)) 
 // is marked late: then it is paid with the worker's next statement. Late is
 // only for closed months. A refused log changes nothing.
 func (db *DB) RecordWorkLog(ctx context.Context, workerID string, w ippo.WorkLog, today ippo.Date, by string) (WorkLogRecord, error) {
+	r, _, err := db.RecordWorkLogOnce(ctx, uuid.NewString(), workerID, w, today, by)
+	return r, err
+}
+
+// RecordWorkLogOnce is RecordWorkLog under an ID the caller derives from
+// its request, for a caller that may repeat itself (a console form sent
+// twice). If the worker already has a work log with id, it returns that
+// one with existed true and records nothing (nothing is checked again:
+// the log was accepted when it was first sent). An id taken by another
+// worker's log is ECONFLICT.
+func (db *DB) RecordWorkLogOnce(ctx context.Context, id, workerID string, w ippo.WorkLog, today ippo.Date, by string) (r WorkLogRecord, existed bool, err error) {
 	w.Quality = strings.TrimSpace(w.Quality)
 	if id, ok := canonicalUUID(w.TaskID); ok {
 		w.TaskID = id
 	}
-	r := WorkLogRecord{ID: uuid.NewString(), WorkerID: workerID, WorkLog: w, LoggedAt: db.now(), LoggedBy: by}
+	r = WorkLogRecord{ID: id, WorkerID: workerID, WorkLog: w, LoggedAt: db.now(), LoggedBy: by}
 	versions, err := db.PolicyVersions(ctx)
 	if err != nil {
-		return r, err
+		return r, false, err
 	}
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		st, err := lockWorker(ctx, tx, workerID)
 		if err != nil {
 			return err
+		}
+		rows, err := tx.Query(ctx, workLogSelect+` WHERE l.id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if prev, err := pgx.CollectRows(rows, scanWorkLog); err != nil {
+			return err
+		} else if len(prev) == 1 {
+			if prev[0].WorkerID != workerID {
+				return ippo.Errorf(ippo.ECONFLICT, "work log %s belongs to another worker", id)
+			}
+			r, existed = prev[0], true
+			return nil
 		}
 		if st.ContractStart.IsZero() {
 			return &ippo.Error{Code: ippo.ECONFLICT, Phase: st.Phase,
@@ -124,9 +148,9 @@ func (db *DB) RecordWorkLog(ctx context.Context, workerID string, w ippo.WorkLog
 		return err
 	})
 	if err != nil {
-		return r, fmt.Errorf("log work of %s: %w", workerID, err)
+		return r, false, fmt.Errorf("log work of %s: %w", workerID, err)
 	}
-	return r, nil
+	return r, existed, nil
 }
 
 // WorkLogs lists the worker's work logs dated in month (all when nil), by
@@ -136,27 +160,32 @@ func (db *DB) WorkLogs(ctx context.Context, workerID string, month *ippo.YearMon
 		return nil, err
 	}
 	from, to := daysOf(month)
-	rows, err := db.pool.Query(ctx, `
-		SELECT l.id::text, l.on_date, l.minutes, l.task_id::text, l.output, l.quality, t.type, t.client, l.logged_at, l.logged_by,
-		       l.late, l.settled_month
-		  FROM work_logs l JOIN client_tasks t ON t.id = l.task_id
+	rows, err := db.pool.Query(ctx, workLogSelect+`
 		 WHERE l.worker_id = $1 AND l.on_date BETWEEN $2 AND $3
 		 ORDER BY l.on_date, l.logged_at, l.id`, workerID, date(from), date(to))
 	if err != nil {
 		return nil, fmt.Errorf("work logs of %s: %w", workerID, err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (WorkLogRecord, error) {
-		var (
-			r           = WorkLogRecord{WorkerID: workerID}
-			on, settled pgtype.Date
-		)
-		err := row.Scan(&r.ID, &on, &r.Minutes, &r.TaskID, &r.Output, &r.Quality, &r.TaskType, &r.TaskClient, &r.LoggedAt, &r.LoggedBy,
-			&r.Late, &settled)
-		r.Date = fromDate(on)
-		if d := fromDate(settled); !d.IsZero() {
-			m := d.YearMonth()
-			r.SettledIn = &m
-		}
-		return r, err
-	})
+	return pgx.CollectRows(rows, scanWorkLog)
+}
+
+// workLogSelect reads work logs with their task, for scanWorkLog.
+const workLogSelect = `
+		SELECT l.id::text, l.worker_id::text, l.on_date, l.minutes, l.task_id::text, l.output, l.quality, t.type, t.client,
+		       l.logged_at, l.logged_by, l.late, l.settled_month
+		  FROM work_logs l JOIN client_tasks t ON t.id = l.task_id`
+
+func scanWorkLog(row pgx.CollectableRow) (WorkLogRecord, error) {
+	var (
+		r           WorkLogRecord
+		on, settled pgtype.Date
+	)
+	err := row.Scan(&r.ID, &r.WorkerID, &on, &r.Minutes, &r.TaskID, &r.Output, &r.Quality, &r.TaskType, &r.TaskClient, &r.LoggedAt, &r.LoggedBy,
+		&r.Late, &settled)
+	r.Date = fromDate(on)
+	if d := fromDate(settled); !d.IsZero() {
+		m := d.YearMonth()
+		r.SettledIn = &m
+	}
+	return r, err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/codec"
 	"github.com/ippo-center/ippo/console"
+	"github.com/ippo-center/ippo/linkpages"
 	"github.com/ippo-center/ippo/postgres"
 	ippoworker "github.com/ippo-center/ippo/worker"
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,14 +59,15 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 	}
 	defer tc.Close()
 
-	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry, TrustedProxies: cfg.TrustedProxies,
-		Codec: api.CodecOptions{Codec: payloads, Namespace: cfg.TemporalNamespace, UIOrigin: cfg.TemporalUIOrigin},
-		Email: api.EmailOptions{
-			WebhookKey: cfg.SendGridWebhookKey,
-			Contact:    api.Contact{Name: cfg.MailFromName, Email: cfg.MailReplyTo},
-		}}
-	// The staff console shares the API's listener and the application layer.
+	// The staff console and the signed-link pages share the API's listener
+	// and the application layer; the link pages are served on the API's
+	// engine (request IDs, logs, metrics, trusted proxies).
 	ap := &app.App{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log}
+	pages := linkpages.New(ap, linkpages.Contact{Name: cfg.MailFromName, Email: cfg.MailReplyTo})
+	srv := &api.Server{DB: db, Temporal: tc, TaskQueue: cfg.TaskQueue, Log: log, Metrics: registry, TrustedProxies: cfg.TrustedProxies,
+		Codec:     api.CodecOptions{Codec: payloads, Namespace: cfg.TemporalNamespace, UIOrigin: cfg.TemporalUIOrigin},
+		Email:     api.EmailOptions{WebhookKey: cfg.SendGridWebhookKey},
+		LinkPages: pages}
 	con, err := console.New(ap)
 	if err != nil {
 		return err
@@ -111,10 +113,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger, withAPI, withWorker 
 		return shutdown(httpSrv, nil, log, err)
 	}
 	acts.Clock = clock
-	srv.Email.Links = acts.Links // before Start: the link pages open with the API
 	srv.Start(clock)
-	ap.Clock = clock // before Start: the console reads it once open
+	ap.Clock = clock // before Start: the console and the link pages read it once open
 	con.Start()
+	pages.Start(acts.Links)
 	if clock.Compressed() {
 		log.Info("compressed program clock", "month_length", clock.MonthLength.String(), "program_today", clock.Today(time.Now()).String())
 	}

@@ -1,4 +1,4 @@
-package api_test
+package linkpages_test
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
-	"github.com/ippo-center/ippo/api"
+	"github.com/ippo-center/ippo/linkpages"
 	"github.com/ippo-center/ippo/links"
 	"github.com/stretchr/testify/require"
 )
@@ -56,7 +56,7 @@ func (e *env) link(action links.Action, workerID, subject string, expires time.T
 	c := links.Claims{ID: links.NewID(), Action: action, WorkerID: workerID, Subject: subject, ExpiresAt: expires}
 	tok, err := e.signer.Sign(c)
 	require.NoError(e.t, err)
-	return api.LinkPagesPath + "/" + tok, c
+	return linkpages.Path + "/" + tok, c
 }
 
 // activeWorker registers, approves and signs a worker, and waits until the
@@ -114,7 +114,7 @@ func (e *env) badLinks(action links.Action, workerID, subject string) []struct {
 	good, _ := e.link(action, workerID, subject, time.Now().Add(time.Hour))
 	expired, _ := e.link(action, workerID, subject, time.Now().Add(-time.Minute))
 	// The claims rewritten for another worker, the signature kept.
-	tok := strings.TrimPrefix(good, api.LinkPagesPath+"/")
+	tok := strings.TrimPrefix(good, linkpages.Path+"/")
 	body, sig, _ := strings.Cut(tok, ".")
 	js, err := base64.RawURLEncoding.DecodeString(body)
 	require.NoError(e.t, err)
@@ -123,12 +123,12 @@ func (e *env) badLinks(action links.Action, workerID, subject string) []struct {
 	claims["wid"] = uuid.NewString()
 	js, err = json.Marshal(claims)
 	require.NoError(e.t, err)
-	rewritten := api.LinkPagesPath + "/" + base64.RawURLEncoding.EncodeToString(js) + "." + sig
+	rewritten := linkpages.Path + "/" + base64.RawURLEncoding.EncodeToString(js) + "." + sig
 	// The same claims for another action, the signature kept.
 	claims["wid"], claims["act"] = workerID, string(otherAction(action))
 	js, err = json.Marshal(claims)
 	require.NoError(e.t, err)
-	otherAct := api.LinkPagesPath + "/" + base64.RawURLEncoding.EncodeToString(js) + "." + sig
+	otherAct := linkpages.Path + "/" + base64.RawURLEncoding.EncodeToString(js) + "." + sig
 	unknown, _ := e.link("take_a_holiday", workerID, subject, time.Now().Add(time.Hour))
 	return []struct {
 		name, path string
@@ -227,7 +227,7 @@ func TestAbsenceLink(t *testing.T) {
 	// acts again under the same use: nothing more is recorded.
 	replay := claims
 	replay.ID = claims.ID + "/" + n1
-	title, err := e.srv.ActAgain(context.Background(), replay, map[string]string{"date": today.AddDays(5).String(), "kind": "absent"})
+	title, err := e.pages.ActAgain(context.Background(), replay, map[string]string{"date": today.AddDays(5).String(), "kind": "absent"})
 	require.NoError(t, err)
 	require.Contains(t, title, "11:00から開始することを受け付けました", "the first notice stands")
 	require.Len(t, e.absences(id), 1)
@@ -428,7 +428,7 @@ func TestSelfAssessmentLink(t *testing.T) {
 	require.Equal(t, "done", use.State)
 	// Acted on again under the same link ID (a claim taken over after a
 	// crash): the lifecycle answers with the first assessment.
-	_, err = e.srv.ActAgain(context.Background(), claims, map[string]string{"stability": "1", "execution": "1", "habits": "1", "interpersonal": "1"})
+	_, err = e.pages.ActAgain(context.Background(), claims, map[string]string{"stability": "1", "execution": "1", "habits": "1", "interpersonal": "1"})
 	require.NoError(t, err)
 	require.Len(t, e.assessments(id), 1)
 	require.Len(t, e.timelineEntries(id, "assessment_recorded"), 1)
@@ -596,7 +596,7 @@ func TestAgencyAckLink(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "done", use.State)
 	// Acted on again under the same link ID: no second step.
-	_, err = e.srv.ActAgain(context.Background(), claims, nil)
+	_, err = e.pages.ActAgain(context.Background(), claims, nil)
 	require.Error(t, err, "the read model says it is acknowledged")
 	require.Len(t, e.timelineEntries(id, "handoff_acknowledged"), 1)
 

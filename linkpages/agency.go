@@ -1,4 +1,4 @@
-package api
+package linkpages
 
 import (
 	"context"
@@ -19,18 +19,18 @@ import (
 // handoff. A handoff already acknowledged, withdrawn or cancelled gets a
 // page that says so; one past its acknowledgement date can still be
 // acknowledged (staff were told it was late, and now learn it arrived).
-func (s *Server) agencyAckAction() LinkAction {
-	return LinkAction{
+func (p *Pages) agencyAckAction() Action {
+	return Action{
 		Action:   links.ActionAgencyAck,
 		Title:    "引き継ぎの受け取りのご確認",
-		Describe: s.describeAgencyAck,
+		Describe: p.describeAgencyAck,
 		Button:   "受け取りを確認しました",
-		Perform:  s.performAgencyAck,
+		Perform:  p.performAgencyAck,
 	}
 }
 
-func (s *Server) describeAgencyAck(ctx context.Context, c links.Claims) ([]string, error) {
-	h, err := s.agencyAckFits(ctx, c)
+func (p *Pages) describeAgencyAck(ctx context.Context, c links.Claims) ([]string, error) {
+	h, err := p.agencyAckFits(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +48,12 @@ func (s *Server) describeAgencyAck(ctx context.Context, c links.Claims) ([]strin
 
 // agencyAckFits reads the handoff and refuses kindly when it is not the
 // link's, or no longer awaits an acknowledgement.
-func (s *Server) agencyAckFits(ctx context.Context, c links.Claims) (ippo.Handoff, error) {
-	h, err := s.DB.Handoff(ctx, c.Subject)
+func (p *Pages) agencyAckFits(ctx context.Context, c links.Claims) (ippo.Handoff, error) {
+	h, err := p.App.DB.Handoff(ctx, c.Subject)
 	switch {
 	case ippo.ErrorCode(err) == ippo.ENOTFOUND || (err == nil && h.WorkerID != c.WorkerID):
 		// Unknown, or its record deleted when its retention ended.
-		return h, &LinkRefusal{Title: "このリンクは使えません",
+		return h, &Refusal{Title: "このリンクは使えません",
 			Paragraphs: []string{"このリンクの引き継ぎが見つかりませんでした。何も変わっていません。ご不明な点は、引き継ぎのメールに記載の担当者へ、メールでお問い合わせください。"}}
 	case err != nil:
 		return h, err
@@ -71,9 +71,9 @@ func agencyAckRefusal(h ippo.Handoff) error {
 			paras[0] = fmt.Sprintf("この引き継ぎの受け取りは、%s にご確認いただいています。あらためて操作していただく必要はありません。", japaneseTime(*h.AcknowledgedAt))
 		}
 		paras = append(paras, "ご協力いただき、ありがとうございました。")
-		return &LinkRefusal{Title: "受け取りは確認済みです", Paragraphs: paras}
+		return &Refusal{Title: "受け取りは確認済みです", Paragraphs: paras}
 	case ippo.HandoffConsentWithdrawn, ippo.HandoffCancelled:
-		return &LinkRefusal{
+		return &Refusal{
 			Title: "この引き継ぎは取りやめになりました",
 			Paragraphs: []string{
 				"この引き継ぎは取りやめになったため、受け取りのご確認は必要ありません。何も変わっていません。",
@@ -83,33 +83,33 @@ func agencyAckRefusal(h ippo.Handoff) error {
 	case ippo.HandoffSent, ippo.HandoffUnacknowledged:
 		return nil
 	}
-	return &LinkRefusal{Title: "いまは、受け取りのご確認を受け付けていません",
+	return &Refusal{Title: "いまは、受け取りのご確認を受け付けていません",
 		Paragraphs: []string{"この引き継ぎは、まだ受け取りのご確認を受け付ける段階ではありません。何も変わっていません。ご不明な点は、当センターへメールでお問い合わせください。"}}
 }
 
-func (s *Server) performAgencyAck(ctx context.Context, c links.Claims, _ LinkForm) (LinkDone, error) {
-	if _, err := s.agencyAckFits(ctx, c); err != nil {
-		return LinkDone{}, err
+func (p *Pages) performAgencyAck(ctx context.Context, c links.Claims, _ Form) (Done, error) {
+	if _, err := p.agencyAckFits(ctx, c); err != nil {
+		return Done{}, err
 	}
-	res, err := s.app().AcknowledgeHandoff(ctx, app.LinkActor(ippo.ActorAgency), c.WorkerID, c.Subject, "link/"+c.ID, "")
+	res, err := p.App.AcknowledgeHandoff(ctx, app.LinkActor(ippo.ActorAgency), c.WorkerID, c.Subject, "link/"+c.ID, "")
 	switch {
 	case err == nil:
 	case ippo.ErrorCode(err) == ippo.ECONFLICT, ippo.ErrorCode(err) == ippo.ENOTFOUND, ippo.ErrorCode(err) == ippo.EINVALID:
 		// The handoff moved on since the page was shown (a consent
 		// withdrawn, the lifecycle completed): say how it stands now.
-		if _, ferr := s.agencyAckFits(ctx, c); ferr != nil {
-			return LinkDone{}, ferr
+		if _, ferr := p.agencyAckFits(ctx, c); ferr != nil {
+			return Done{}, ferr
 		}
-		return LinkDone{}, &LinkRefusal{Title: "いまは、受け取りのご確認を受け付けていません",
+		return Done{}, &Refusal{Title: "いまは、受け取りのご確認を受け付けていません",
 			Paragraphs: []string{"この引き継ぎの受け付けは終わっています。何も変わっていません。ご不明な点は、引き継ぎのメールに記載の担当者へ、メールでお問い合わせください。"}}
 	default:
-		return LinkDone{}, fmt.Errorf("acknowledge handoff %s: %w", c.Subject, err)
+		return Done{}, fmt.Errorf("acknowledge handoff %s: %w", c.Subject, err)
 	}
 	if res.Already {
-		return LinkDone{Title: "受け取りは確認済みです",
+		return Done{Title: "受け取りは確認済みです",
 			Paragraphs: []string{"この引き継ぎの受け取りは、すでにご確認いただいていました。ありがとうございました。"}}, nil
 	}
-	return LinkDone{
+	return Done{
 		Title: "受け取りのご確認、ありがとうございました",
 		Paragraphs: []string{
 			"ご担当者様",

@@ -1,4 +1,4 @@
-package api
+package linkpages
 
 import (
 	"context"
@@ -14,18 +14,18 @@ import (
 // link's Subject is the last day of the term it was sent for; the opt-out
 // ends the contract on that day (workflows.EndContract, By worker), so an
 // old link can never end a later term.
-func (s *Server) optOutAction() LinkAction {
-	return LinkAction{
+func (p *Pages) optOutAction() Action {
+	return Action{
 		Action:   links.ActionOptOut,
 		Title:    "契約を延長しないことのお申し出",
-		Describe: s.describeOptOut,
+		Describe: p.describeOptOut,
 		Button:   "延長しないことを申し出る",
-		Perform:  s.performOptOut,
+		Perform:  p.performOptOut,
 	}
 }
 
-func (s *Server) describeOptOut(ctx context.Context, c links.Claims) ([]string, error) {
-	end, w, err := s.optOutFits(ctx, c)
+func (p *Pages) describeOptOut(ctx context.Context, c links.Claims) ([]string, error) {
+	end, w, err := p.optOutFits(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -41,15 +41,15 @@ func (s *Server) describeOptOut(ctx context.Context, c links.Claims) ([]string, 
 // optOutFits checks, on the read model, that the link's term is the
 // worker's current one and that no end has been set: otherwise it returns
 // the refusal that says so.
-func (s *Server) optOutFits(ctx context.Context, c links.Claims) (ippo.Date, ippo.Worker, error) {
+func (p *Pages) optOutFits(ctx context.Context, c links.Claims) (ippo.Date, ippo.Worker, error) {
 	end, err := ippo.ParseDate(c.Subject)
 	if err != nil {
-		return end, ippo.Worker{}, &LinkRefusal{Title: "このリンクは使えません",
+		return end, ippo.Worker{}, &Refusal{Title: "このリンクは使えません",
 			Paragraphs: []string{"このリンクからは、お申し出を受け付けられません。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
 	}
-	w, err := s.DB.Worker(ctx, c.WorkerID)
+	w, err := p.App.DB.Worker(ctx, c.WorkerID)
 	if ippo.ErrorCode(err) == ippo.ENOTFOUND {
-		return end, w, &LinkRefusal{Title: "このリンクは使えません",
+		return end, w, &Refusal{Title: "このリンクは使えません",
 			Paragraphs: []string{"このリンクの契約が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
 	}
 	if err != nil {
@@ -63,7 +63,7 @@ func (s *Server) optOutFits(ctx context.Context, c links.Claims) (ippo.Date, ipp
 func optOutRefusal(w ippo.Worker, end ippo.Date) error {
 	switch {
 	case w.Phase == ippo.PhaseActive && !w.EndsOn.IsZero():
-		return &LinkRefusal{
+		return &Refusal{
 			Title: "契約の終わる日は、もう決まっています",
 			Paragraphs: []string{
 				fmt.Sprintf("契約は%sで終わることになっていて、延長はされません。あらためてお申し出いただく必要はありません。", w.EndsOn.Japanese()),
@@ -71,12 +71,12 @@ func optOutRefusal(w ippo.Worker, end ippo.Date) error {
 			},
 		}
 	case w.Phase != ippo.PhaseActive:
-		return &LinkRefusal{
+		return &Refusal{
 			Title:      "このお申し出は、いまは受け付けていません",
 			Paragraphs: []string{"契約の手続きは、すでに終わっています。何も変わっていません。ご不明な点があれば、メールでお知らせください。"},
 		}
 	case w.ContractEnd != end:
-		return &LinkRefusal{
+		return &Refusal{
 			Title: "このリンクは前の契約期間のものです",
 			Paragraphs: []string{
 				fmt.Sprintf("いまの契約は%sまでです。このリンクからは、お申し出を受け付けられません。何も変わっていません。", w.ContractEnd.Japanese()),
@@ -87,41 +87,41 @@ func optOutRefusal(w ippo.Worker, end ippo.Date) error {
 	return nil
 }
 
-func (s *Server) performOptOut(ctx context.Context, c links.Claims, _ LinkForm) (LinkDone, error) {
-	end, w, err := s.optOutFits(ctx, c)
-	var refusal *LinkRefusal
+func (p *Pages) performOptOut(ctx context.Context, c links.Claims, _ Form) (Done, error) {
+	end, w, err := p.optOutFits(ctx, c)
+	var refusal *Refusal
 	if errors.As(err, &refusal) && w.Phase == ippo.PhaseActive && w.EndsOn.IsZero() && w.ContractEnd.After(end) &&
-		!s.Clock.Today(submittedAt(ctx)).After(end) {
+		!p.App.Clock.Today(submittedAt(ctx)).After(end) {
 		// Submitted in time, applied after the extension (its first
 		// attempt could not finish): the lifecycle decides on the day it
 		// was submitted.
 		err = nil
 	}
 	if err != nil {
-		return LinkDone{}, err
+		return Done{}, err
 	}
 	// The link's ID makes a repeated attempt (a claim taken over after a
 	// crash) the same step.
-	res, err := s.app().OptOut(ctx, c.WorkerID, c.ID, end, submittedAt(ctx))
+	res, err := p.App.OptOut(ctx, c.WorkerID, c.ID, end, submittedAt(ctx))
 	if err != nil {
 		switch ippo.ErrorCode(err) {
 		case ippo.ECONFLICT, ippo.EINVALID:
 			// The contract moved on since the read model was read: say how it stands now.
-			if now, rerr := s.DB.Worker(ctx, c.WorkerID); rerr == nil {
+			if now, rerr := p.App.DB.Worker(ctx, c.WorkerID); rerr == nil {
 				if refusal := optOutRefusal(now, end); refusal != nil {
-					return LinkDone{}, refusal
+					return Done{}, refusal
 				}
 			}
-			return LinkDone{}, &LinkRefusal{Title: "このお申し出は、いまは受け付けられません",
+			return Done{}, &Refusal{Title: "このお申し出は、いまは受け付けられません",
 				Paragraphs: []string{"契約の状況が変わったため、受け付けられませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
 		}
-		return LinkDone{}, fmt.Errorf("opt out %s: %w", c.WorkerID, err)
+		return Done{}, fmt.Errorf("opt out %s: %w", c.WorkerID, err)
 	}
 	ends := res.EndsOn
 	if ends.IsZero() {
 		ends = end
 	}
-	return LinkDone{
+	return Done{
 		Title: "お申し出を受け付けました",
 		Paragraphs: []string{
 			fmt.Sprintf("契約は%sで終わり、延長はされません。", ends.Japanese()),

@@ -1,4 +1,4 @@
-package api
+package linkpages
 
 import (
 	"bytes"
@@ -11,101 +11,57 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/internal/clientlimit"
+	"github.com/ippo-center/ippo/internal/requestlog"
 	"github.com/ippo-center/ippo/links"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/jackc/pgx/v5"
 )
 
-// Signed-link pages.
-//
-// A link in an email (links.Signer) leads to GET /l/{token}: a small page
-// that says what the link is for and shows a form with a confirm button.
-// GET never acts — mail scanners and link previews open links on their own —
-// only POST /l/{token} does, once. The page framework handles everything
-// common to every action: verifying the token, the pages for a tampered,
-// expired, used or unknown link (each says so plainly and changes nothing),
-// the form fields and their checks, single use (recorded in PostgreSQL by
-// the link's ID, or by the form's nonce for a reusable link: see below), a
-// rate limit per client, and headers that keep the token
-// out of caches, referrers and search engines. Pages show no personal data.
-//
-// # Adding an action
-//
-// An action is a LinkAction, registered in registerLinkActions (one line,
-// under the issue's comment). It names its links.Action, a Title (what the
-// link is for), optional Describe (paragraphs shown above the form, read
-// from PostgreSQL; a *LinkRefusal there shows the page without a form when
-// the action no longer fits), its form Fields (radio, text, textarea,
-// date; checked before Perform is called), the Button label, and Perform.
-// Perform acts and says what happened (LinkDone), or refuses kindly
-// (*LinkRefusal: nothing changed, the link stays usable), or fails (any
-// other error: nothing changed, the person is asked to try later). Perform
-// must be idempotent by the link's ID (claims.ID): if a process stops
-// after acting but before the use is recorded, the link is acted on again
-// two minutes later. A Temporal Update with UpdateID "link/"+claims.ID is.
-// Wording is Japanese, plain and kind; no page may blame the reader.
-//
-// Optional: Prefill gives the form's starting values (today's date);
-// Check adds checks across fields (a time needed by one choice only),
-// run after the fields' own checks and, like them, before anything acts.
-//
-// # Single use and reusable links
-//
-// A link acts once, by default: its use is recorded under claims.ID and
-// every later request gets the "used" page. A Reusable action (the
-// absence notice: a worker may rest more than once in a term) acts once
-// per submitted form instead: GET puts a fresh random nonce in a hidden
-// field, and the use recorded is claims.ID + "/" + nonce, so a double
-// click, a reload or a retried POST of the same form acts once, while the
-// same link opened again gives a new form that acts again. Perform sees
-// that use ID as claims.ID, so "idempotent by claims.ID" holds for both
-// kinds. A POST without a well-formed nonce acts on nothing and shows the
-// form again with one.
-
-// LinkAction is what one kind of signed link does.
-type LinkAction struct {
+// Action is what one kind of signed link does.
+type Action struct {
 	Action links.Action
 	// Title says what the link is for; every page about the link shows it.
 	Title string
 	// Describe returns the paragraphs above the form; nil shows none.
 	Describe func(ctx context.Context, c links.Claims) ([]string, error)
-	Fields   []LinkField
+	Fields   []Field
 	// Prefill returns the values the form starts with; nil starts empty.
-	Prefill func(ctx context.Context, c links.Claims) LinkForm
+	Prefill func(ctx context.Context, c links.Claims) Form
 	// Check returns a message per field for problems across fields of a
 	// form whose fields each passed their own checks; nil checks nothing.
-	Check func(form LinkForm) map[string]string
+	Check func(form Form) map[string]string
 	// Button is the confirm button's label.
 	Button string
 	// Reusable makes each submitted form one use, instead of the link.
 	Reusable bool
-	Perform  func(ctx context.Context, c links.Claims, form LinkForm) (LinkDone, error)
+	Perform  func(ctx context.Context, c links.Claims, form Form) (Done, error)
 }
 
-// LinkFieldKind is how a form field is shown.
-type LinkFieldKind string
+// FieldKind is how a form field is shown.
+type FieldKind string
 
 const (
-	FieldRadio    LinkFieldKind = "radio"    // one of Options
-	FieldText     LinkFieldKind = "text"     // one line
-	FieldTextarea LinkFieldKind = "textarea" // free text
-	FieldDate     LinkFieldKind = "date"     // a date, read with ippo.ParseDate
-	FieldTime     LinkFieldKind = "time"     // a time of day HH:MM, read with ippo.ParseTimeOfDay
+	FieldRadio    FieldKind = "radio"    // one of Options
+	FieldText     FieldKind = "text"     // one line
+	FieldTextarea FieldKind = "textarea" // free text
+	FieldDate     FieldKind = "date"     // a date, read with ippo.ParseDate
+	FieldTime     FieldKind = "time"     // a time of day HH:MM, read with ippo.ParseTimeOfDay
 )
 
-// LinkField is one field of an action's form.
-type LinkField struct {
+// Field is one field of an action's form.
+type Field struct {
 	Name     string
 	Label    string
 	Hint     string
-	Kind     LinkFieldKind
-	Options  []LinkOption // FieldRadio
+	Kind     FieldKind
+	Options  []Option // FieldRadio
 	Required bool
 	// RequiredWhen, for a field that is not Required, says when it is
 	// needed all the same (a Check enforces it); the label shows it in
@@ -118,23 +74,23 @@ type LinkField struct {
 	Inline bool
 }
 
-// LinkOption is one choice of a radio field.
-type LinkOption struct {
+// Option is one choice of a radio field.
+type Option struct {
 	Value string
 	Label string
 }
 
-// LinkForm is the checked form: each field's trimmed value ("" if empty).
-type LinkForm map[string]string
+// Form is the checked form: each field's trimmed value ("" if empty).
+type Form map[string]string
 
 // Date returns a FieldDate's value (zero if empty).
-func (f LinkForm) Date(name string) ippo.Date {
+func (f Form) Date(name string) ippo.Date {
 	d, _ := ippo.ParseDate(f[name])
 	return d
 }
 
 // Time returns a FieldTime's value, or nil if empty.
-func (f LinkForm) Time(name string) *ippo.TimeOfDay {
+func (f Form) Time(name string) *ippo.TimeOfDay {
 	t, err := ippo.ParseTimeOfDay(f[name])
 	if err != nil {
 		return nil
@@ -142,44 +98,87 @@ func (f LinkForm) Time(name string) *ippo.TimeOfDay {
 	return &t
 }
 
-// LinkDone is the page after an action took effect.
-type LinkDone struct {
+// Done is the page after an action took effect.
+type Done struct {
 	Title      string
 	Paragraphs []string
 }
 
-// LinkRefusal is a kind "not possible" page: the action does not fit (any
+// Refusal is a kind "not possible" page: the action does not fit (any
 // more) and nothing changed.
-type LinkRefusal struct {
+type Refusal struct {
 	Title      string
 	Paragraphs []string
 }
 
-func (r *LinkRefusal) Error() string { return "link refused: " + r.Title }
+func (r *Refusal) Error() string { return "link refused: " + r.Title }
 
-// registerLinkActions lists the actions signed links may take.
-func (s *Server) registerLinkActions() map[links.Action]LinkAction {
-	actions := map[links.Action]LinkAction{}
-	add := func(a LinkAction) { actions[a.Action] = a }
-	// the worker declines the next extension (issue 4)
-	add(s.optOutAction())
-	// the worker reports an absence, late start or early leave (issue 5)
-	add(s.absenceAction())
-	// the worker's self-assessment; an agency acknowledges a handoff (issue 6)
-	add(s.selfAssessmentAction())
-	add(s.agencyAckAction())
-	// the worker accepts or declines a client task (issue 14)
-	add(s.taskAnswerAction())
-	return actions
+// Path is where the pages are served: Path + "/{token}".
+const Path = "/l"
+
+// Contact is the center's name and the address people may write to.
+type Contact struct {
+	Name  string
+	Email string
 }
+
+// Pages serves the signed-link pages.
+type Pages struct {
+	// App is the application layer the actions call (its DB, Temporal
+	// client and clock).
+	App *app.App
+	// Contact is the center as the pages name it.
+	Contact Contact
+
+	// links verifies the links; set by Start.
+	links   *links.Signer
+	actions map[links.Action]Action
+	started atomic.Bool
+}
+
+// New builds the pages over a, with every action signed links may take.
+// Until Start they answer "not available".
+func New(a *app.App, contact Contact) *Pages {
+	p := &Pages{App: a, Contact: contact, actions: map[links.Action]Action{}}
+	add := func(act Action) { p.actions[act.Action] = act }
+	// the worker declines the next extension (issue 4)
+	add(p.optOutAction())
+	// the worker reports an absence, late start or early leave (issue 5)
+	add(p.absenceAction())
+	// the worker's self-assessment; an agency acknowledges a handoff (issue 6)
+	add(p.selfAssessmentAction())
+	add(p.agencyAckAction())
+	// the worker accepts or declines a client task (issue 14)
+	add(p.taskAnswerAction())
+	return p
+}
+
+// Start opens the pages once the application's clock is known, verifying
+// links with signer (IPPO_LINK_SECRET; nil answers every link with "not
+// available").
+func (p *Pages) Start(signer *links.Signer) {
+	p.links = signer
+	p.started.Store(true)
+}
+
+// Register adds GET and POST Path/{token} to r, behind headers that keep
+// the pages out of caches and search engines and a rate limit per client.
+// Neither takes a staff token: a link is its own credential.
+func (p *Pages) Register(r gin.IRouter) {
+	g := r.Group(Path, pageHeaders, limitRate(newRateLimiter(linkRequestsPerMinute, time.Minute)))
+	g.GET("/:token", p.linkPage)
+	g.POST("/:token", p.linkAct)
+}
+
+func (p *Pages) today() ippo.Date { return p.App.Clock.Today(time.Now()) }
 
 const (
 	// linkStaleAfter is when an unfinished use of a link is taken over.
 	linkStaleAfter = 2 * time.Minute
 	// linkRequestsPerMinute bounds the link requests of one client.
 	linkRequestsPerMinute = 60
-	// maxLinkForm bounds a link form's body.
-	maxLinkForm = 64 << 10
+	// maxForm bounds a link form's body.
+	maxForm = 64 << 10
 	// linkActTimeout bounds an action, so a page always answers.
 	linkActTimeout = 30 * time.Second
 	// linkAwait is how long a request waits for another one acting on the
@@ -189,10 +188,10 @@ const (
 	useField = "use"
 )
 
-//go:embed pages/link.html
+//go:embed templates/link.html
 var pageFiles embed.FS
 
-var linkTemplate = template.Must(template.ParseFS(pageFiles, "pages/link.html"))
+var linkTemplate = template.Must(template.ParseFS(pageFiles, "templates/link.html"))
 
 type pageData struct {
 	For        string
@@ -211,7 +210,7 @@ type formView struct {
 }
 
 type fieldView struct {
-	LinkField
+	Field
 	Value   string
 	Error   string
 	Choices []choiceView
@@ -234,29 +233,29 @@ func pageHeaders(c *gin.Context) {
 	c.Next()
 }
 
-func (s *Server) page(c *gin.Context, status int, d pageData) {
-	d.Contact = s.Email.Contact
+func (p *Pages) page(c *gin.Context, status int, d pageData) {
+	d.Contact = p.Contact
 	if d.For == d.Title {
 		d.For = "" // the heading says it already
 	}
 	var b bytes.Buffer
 	if err := linkTemplate.Execute(&b, d); err != nil {
-		logger(c).Error("render link page", "error", err.Error())
+		requestlog.From(c).Error("render link page", "error", err.Error())
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("エラーが起きました。時間をおいて、もう一度お試しください。"))
 		return
 	}
 	c.Data(status, "text/html; charset=utf-8", b.Bytes())
 }
 
-func (s *Server) refusedPage(c *gin.Context, status int, forTitle string, r *LinkRefusal) {
-	s.page(c, status, pageData{For: forTitle, Title: r.Title, Paragraphs: r.Paragraphs})
+func (p *Pages) refusedPage(c *gin.Context, status int, forTitle string, r *Refusal) {
+	p.page(c, status, pageData{For: forTitle, Title: r.Title, Paragraphs: r.Paragraphs})
 }
 
 // pendingPage answers a submission whose step did not answer in time: it
 // reached Ippo and counts from when it was submitted.
-func (s *Server) pendingPage(c *gin.Context, forTitle string, submitted time.Time) {
+func (p *Pages) pendingPage(c *gin.Context, forTitle string, submitted time.Time) {
 	c.Header("Retry-After", "60")
-	s.page(c, http.StatusServiceUnavailable, pageData{
+	p.page(c, http.StatusServiceUnavailable, pageData{
 		For:   forTitle,
 		Title: "お申し出は届いています",
 		Paragraphs: []string{
@@ -283,9 +282,9 @@ func submittedAt(ctx context.Context) time.Time {
 	return time.Now()
 }
 
-func (s *Server) unavailablePage(c *gin.Context, forTitle string) {
+func (p *Pages) unavailablePage(c *gin.Context, forTitle string) {
 	c.Header("Retry-After", "60")
-	s.page(c, http.StatusServiceUnavailable, pageData{
+	p.page(c, http.StatusServiceUnavailable, pageData{
 		For:   forTitle,
 		Title: "いまは受け付けられませんでした",
 		Paragraphs: []string{
@@ -297,16 +296,16 @@ func (s *Server) unavailablePage(c *gin.Context, forTitle string) {
 
 // linkFor verifies the token and finds its action. On failure it has
 // answered with the page that says why.
-func (s *Server) linkFor(c *gin.Context) (LinkAction, links.Claims, bool) {
-	if !s.started.Load() || s.Email.Links == nil {
-		s.unavailablePage(c, "")
-		return LinkAction{}, links.Claims{}, false
+func (p *Pages) linkFor(c *gin.Context) (Action, links.Claims, bool) {
+	if !p.started.Load() || p.links == nil {
+		p.unavailablePage(c, "")
+		return Action{}, links.Claims{}, false
 	}
-	claims, err := s.Email.Links.Verify(c.Param("token"), time.Now())
-	act, known := s.Email.actions[claims.Action]
+	claims, err := p.links.Verify(c.Param("token"), time.Now())
+	act, known := p.actions[claims.Action]
 	switch {
 	case errors.Is(err, links.ErrExpired) && known:
-		s.page(c, http.StatusGone, pageData{
+		p.page(c, http.StatusGone, pageData{
 			For:   act.Title,
 			Title: "このリンクの期限が過ぎました",
 			Paragraphs: []string{
@@ -315,7 +314,7 @@ func (s *Server) linkFor(c *gin.Context) (LinkAction, links.Claims, bool) {
 			},
 		})
 	case err != nil && !errors.Is(err, links.ErrExpired):
-		s.page(c, http.StatusBadRequest, pageData{
+		p.page(c, http.StatusBadRequest, pageData{
 			Title: "このリンクは使えません",
 			Paragraphs: []string{
 				"リンクが途中で切れているか、形が変わっているようです。何も変わっていません。",
@@ -323,20 +322,20 @@ func (s *Server) linkFor(c *gin.Context) (LinkAction, links.Claims, bool) {
 			},
 		})
 	case !known:
-		s.page(c, http.StatusNotFound, pageData{
+		p.page(c, http.StatusNotFound, pageData{
 			Title:      "このリンクは使えません",
 			Paragraphs: []string{"このリンクで受け付けていたお申し出は、いまは扱っていません。何も変わっていません。ご用件があれば、メールでお知らせください。"},
 		})
 	default:
 		return act, claims, true
 	}
-	return LinkAction{}, links.Claims{}, false
+	return Action{}, links.Claims{}, false
 }
 
 // usedPage answers a link that has acted (or is acting).
-func (s *Server) usedPage(c *gin.Context, act LinkAction, use postgres.LinkUse) {
+func (p *Pages) usedPage(c *gin.Context, act Action, use postgres.LinkUse) {
 	if use.State == postgres.LinkActing {
-		s.page(c, http.StatusConflict, pageData{
+		p.page(c, http.StatusConflict, pageData{
 			For:        act.Title,
 			Title:      "ただいま受け付けています",
 			Paragraphs: []string{"このリンクのお申し出を、いま受け付けているところです。少し待ってから、このページを開き直してください。"},
@@ -349,7 +348,7 @@ func (s *Server) usedPage(c *gin.Context, act LinkAction, use postgres.LinkUse) 
 			paras = append(paras, "そのときのお知らせ: "+use.Outcome)
 		}
 		paras = append(paras, "ほかのことを知らせるときは、メールのリンクをもう一度開いてください。")
-		s.page(c, http.StatusConflict, pageData{For: act.Title, Title: "このお知らせは受け付けています", Paragraphs: paras})
+		p.page(c, http.StatusConflict, pageData{For: act.Title, Title: "このお知らせは受け付けています", Paragraphs: paras})
 		return
 	}
 	paras := []string{fmt.Sprintf("このリンクは %s に使われ、お申し出は受け付けられています。", japaneseTime(use.At))}
@@ -357,26 +356,26 @@ func (s *Server) usedPage(c *gin.Context, act LinkAction, use postgres.LinkUse) 
 		paras = append(paras, "そのときのお知らせ: "+use.Outcome)
 	}
 	paras = append(paras, "同じお申し出を、もう一度していただく必要はありません。")
-	s.page(c, http.StatusConflict, pageData{For: act.Title, Title: "このリンクは使用済みです", Paragraphs: paras})
+	p.page(c, http.StatusConflict, pageData{For: act.Title, Title: "このリンクは使用済みです", Paragraphs: paras})
 }
 
 // linkPage is GET /l/{token}: what the link is for, and its form. It
 // changes nothing.
-func (s *Server) linkPage(c *gin.Context) {
-	act, claims, ok := s.linkFor(c)
+func (p *Pages) linkPage(c *gin.Context) {
+	act, claims, ok := p.linkFor(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
 	if !act.Reusable {
-		use, err := s.DB.LinkUse(ctx, claims.ID)
+		use, err := p.App.DB.LinkUse(ctx, claims.ID)
 		switch {
 		case err == nil:
-			s.usedPage(c, act, use)
+			p.usedPage(c, act, use)
 			return
 		case !errors.Is(err, pgx.ErrNoRows):
-			logger(c).Error("link page", "action", string(claims.Action), "error", err.Error())
-			s.unavailablePage(c, act.Title)
+			requestlog.From(c).Error("link page", "action", string(claims.Action), "error", err.Error())
+			p.unavailablePage(c, act.Title)
 			return
 		}
 	}
@@ -384,11 +383,11 @@ func (s *Server) linkPage(c *gin.Context) {
 	if act.Describe != nil {
 		var err error
 		paras, err = act.Describe(ctx, claims)
-		if s.linkError(c, act, err) {
+		if p.linkError(c, act, err) {
 			return
 		}
 	}
-	var form LinkForm
+	var form Form
 	if act.Prefill != nil {
 		form = act.Prefill(ctx, claims)
 	}
@@ -396,7 +395,7 @@ func (s *Server) linkPage(c *gin.Context) {
 	if act.Reusable {
 		view.Use = links.NewID()
 	}
-	s.page(c, http.StatusOK, pageData{For: act.Title, Title: act.Title, Paragraphs: paras, Form: view})
+	p.page(c, http.StatusOK, pageData{For: act.Title, Title: act.Title, Paragraphs: paras, Form: view})
 }
 
 // formNonce matches the nonces links.NewID makes (useField).
@@ -404,14 +403,14 @@ var formNonce = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 
 // linkAct is POST /l/{token}: it checks the form, claims the link, acts,
 // and records the use, or releases the claim if nothing changed.
-func (s *Server) linkAct(c *gin.Context) {
-	act, claims, ok := s.linkFor(c)
+func (p *Pages) linkAct(c *gin.Context) {
+	act, claims, ok := p.linkFor(c)
 	if !ok {
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxLinkForm)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxForm)
 	if err := c.Request.ParseForm(); err != nil {
-		s.page(c, http.StatusBadRequest, pageData{For: act.Title, Title: act.Title,
+		p.page(c, http.StatusBadRequest, pageData{For: act.Title, Title: act.Title,
 			Paragraphs: []string{"送られた内容を読み取れませんでした。このページを開き直して、もう一度お試しください。"}})
 		return
 	}
@@ -425,7 +424,7 @@ func (s *Server) linkAct(c *gin.Context) {
 		var paras []string
 		if act.Describe != nil {
 			var err error
-			if paras, err = act.Describe(c.Request.Context(), claims); s.linkError(c, act, err) {
+			if paras, err = act.Describe(c.Request.Context(), claims); p.linkError(c, act, err) {
 				return
 			}
 		}
@@ -439,7 +438,7 @@ func (s *Server) linkAct(c *gin.Context) {
 			}
 			view.Use = nonce
 		}
-		s.page(c, http.StatusUnprocessableEntity, pageData{For: act.Title, Title: act.Title, Paragraphs: paras, Form: view})
+		p.page(c, http.StatusUnprocessableEntity, pageData{For: act.Title, Title: act.Title, Paragraphs: paras, Form: view})
 		return
 	}
 	useID := claims.ID
@@ -450,14 +449,14 @@ func (s *Server) linkAct(c *gin.Context) {
 	// The bookkeeping finishes even if the person closes the page.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), linkActTimeout)
 	defer cancel()
-	use, claimed, err := s.DB.ClaimLink(ctx, useID, string(claims.Action), claims.WorkerID, linkStaleAfter)
+	use, claimed, err := p.App.DB.ClaimLink(ctx, useID, string(claims.Action), claims.WorkerID, linkStaleAfter)
 	if err != nil {
-		logger(c).Error("claim link", "action", string(claims.Action), "error", err.Error())
-		s.unavailablePage(c, act.Title)
+		requestlog.From(c).Error("claim link", "action", string(claims.Action), "error", err.Error())
+		p.unavailablePage(c, act.Title)
 		return
 	}
 	if !claimed {
-		s.usedPage(c, act, s.awaitLink(ctx, use))
+		p.usedPage(c, act, p.awaitLink(ctx, use))
 		return
 	}
 	perform := claims
@@ -467,30 +466,30 @@ func (s *Server) linkAct(c *gin.Context) {
 		// The step was sent and may still be taken: the claim stays (a
 		// retry after linkStaleAfter acts again, as the same step, and
 		// keeps the first submission's instant).
-		logger(c).Warn("link action pending", "action", string(claims.Action), "error", err.Error())
-		s.pendingPage(c, act.Title, use.SubmittedAt)
+		requestlog.From(c).Warn("link action pending", "action", string(claims.Action), "error", err.Error())
+		p.pendingPage(c, act.Title, use.SubmittedAt)
 		return
 	}
 	if err != nil {
-		if rerr := s.DB.ReleaseLink(ctx, useID); rerr != nil {
-			logger(c).Error("release link", "action", string(claims.Action), "error", rerr.Error())
+		if rerr := p.App.DB.ReleaseLink(ctx, useID); rerr != nil {
+			requestlog.From(c).Error("release link", "action", string(claims.Action), "error", rerr.Error())
 		}
-		s.linkError(c, act, err)
+		p.linkError(c, act, err)
 		return
 	}
-	if err := s.DB.FinishLink(ctx, useID, done.Title); err != nil {
+	if err := p.App.DB.FinishLink(ctx, useID, done.Title); err != nil {
 		// It acted; the claim turns stale and a retry acts again, idempotently.
-		logger(c).Error("finish link", "action", string(claims.Action), "error", err.Error())
+		requestlog.From(c).Error("finish link", "action", string(claims.Action), "error", err.Error())
 	}
-	logger(c).Info("link used", "action", string(claims.Action), "link_id", claims.ID)
-	s.page(c, http.StatusOK, pageData{For: act.Title, Title: done.Title, Paragraphs: done.Paragraphs})
+	requestlog.From(c).Info("link used", "action", string(claims.Action), "link_id", claims.ID)
+	p.page(c, http.StatusOK, pageData{For: act.Title, Title: done.Title, Paragraphs: done.Paragraphs})
 }
 
 // awaitLink waits, up to linkAwait, for a use another request is acting
 // on (a double click, a reload) to finish, and returns it as it then
 // stands: the person sees what came of the first request rather than a
 // page asking them to try again.
-func (s *Server) awaitLink(ctx context.Context, use postgres.LinkUse) postgres.LinkUse {
+func (p *Pages) awaitLink(ctx context.Context, use postgres.LinkUse) postgres.LinkUse {
 	deadline := time.NewTimer(linkAwait)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -503,7 +502,7 @@ func (s *Server) awaitLink(ctx context.Context, use postgres.LinkUse) postgres.L
 			return use
 		case <-tick.C:
 		}
-		now, err := s.DB.LinkUse(ctx, use.LinkID)
+		now, err := p.App.DB.LinkUse(ctx, use.LinkID)
 		if err != nil {
 			// Released (the other request changed nothing) or unreadable:
 			// the "acting" page asks to try again in a moment.
@@ -516,24 +515,24 @@ func (s *Server) awaitLink(ctx context.Context, use postgres.LinkUse) postgres.L
 
 // linkError answers err from Describe or Perform; it reports whether there
 // was one.
-func (s *Server) linkError(c *gin.Context, act LinkAction, err error) bool {
+func (p *Pages) linkError(c *gin.Context, act Action, err error) bool {
 	if err == nil {
 		return false
 	}
-	var refusal *LinkRefusal
+	var refusal *Refusal
 	if errors.As(err, &refusal) {
-		s.refusedPage(c, http.StatusConflict, act.Title, refusal)
+		p.refusedPage(c, http.StatusConflict, act.Title, refusal)
 		return true
 	}
-	logger(c).Error("link action failed", "action", string(act.Action), "error", err.Error())
-	s.unavailablePage(c, act.Title)
+	requestlog.From(c).Error("link action failed", "action", string(act.Action), "error", err.Error())
+	p.unavailablePage(c, act.Title)
 	return true
 }
 
 // checkForm checks the posted values against the fields and returns the
 // trimmed values and a message per field in error.
-func checkForm(fields []LinkField, values map[string][]string) (LinkForm, map[string]string) {
-	form := LinkForm{}
+func checkForm(fields []Field, values map[string][]string) (Form, map[string]string) {
+	form := Form{}
 	problems := map[string]string{}
 	for _, f := range fields {
 		var v string
@@ -553,7 +552,7 @@ func checkForm(fields []LinkField, values map[string][]string) (LinkForm, map[st
 		}
 		switch f.Kind {
 		case FieldRadio:
-			if !slices.ContainsFunc(f.Options, func(o LinkOption) bool { return o.Value == v }) {
+			if !slices.ContainsFunc(f.Options, func(o Option) bool { return o.Value == v }) {
 				problems[f.Name] = "選び直してください。"
 			}
 		case FieldDate:
@@ -574,21 +573,21 @@ func checkForm(fields []LinkField, values map[string][]string) (LinkForm, map[st
 	return form, problems
 }
 
-func maxLen(f LinkField) int {
+func maxLen(f Field) int {
 	if f.MaxLen > 0 {
 		return f.MaxLen
 	}
 	return 2000
 }
 
-func newFormView(act LinkAction, form LinkForm, problems map[string]string) *formView {
+func newFormView(act Action, form Form, problems map[string]string) *formView {
 	v := &formView{Button: act.Button}
 	if len(problems) > 0 {
 		v.Error = "入力の内容を確かめてください。まだ何も送られていません。"
 	}
 	for _, f := range act.Fields {
 		f.MaxLen = maxLen(f)
-		fv := fieldView{LinkField: f, Value: form[f.Name], Error: problems[f.Name]}
+		fv := fieldView{Field: f, Value: form[f.Name], Error: problems[f.Name]}
 		for _, o := range f.Options {
 			fv.Choices = append(fv.Choices, choiceView{Value: o.Value, Label: o.Label, Checked: o.Value == fv.Value})
 		}
@@ -623,7 +622,7 @@ func newRateLimiter(per int, window time.Duration) *rateLimiter {
 
 // limitRate answers 429 to a client over the limit. The client is the
 // connection's address, or behind a trusted reverse proxy
-// (Server.TrustedProxies) the address the proxy forwarded.
+// (api.Server.TrustedProxies) the address the proxy forwarded.
 func limitRate(l *rateLimiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !l.Allow(c.ClientIP(), time.Now()) {

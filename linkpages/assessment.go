@@ -1,4 +1,4 @@
-package api
+package linkpages
 
 import (
 	"context"
@@ -20,21 +20,21 @@ import (
 // is not spent, but it can only show that page again until it expires —
 // keeping it usable matters only for a refusal that can pass (Temporal
 // out of reach), where trying again later is the right answer.
-func (s *Server) selfAssessmentAction() LinkAction {
-	fields := make([]LinkField, 0, len(ippo.Dimensions)+1)
+func (p *Pages) selfAssessmentAction() Action {
+	fields := make([]Field, 0, len(ippo.Dimensions)+1)
 	for _, d := range ippo.Dimensions {
-		fields = append(fields, LinkField{Name: string(d), Label: d.Japanese(), Hint: dimensionHints[d],
+		fields = append(fields, Field{Name: string(d), Label: d.Japanese(), Hint: dimensionHints[d],
 			Kind: FieldRadio, Required: true, Inline: true, Options: scoreOptions})
 	}
-	fields = append(fields, LinkField{Name: "comment", Label: "ふり返って感じたこと", Kind: FieldTextarea, MaxLen: ippo.MaxNoteLength,
+	fields = append(fields, Field{Name: "comment", Label: "ふり返って感じたこと", Kind: FieldTextarea, MaxLen: ippo.MaxNoteLength,
 		Hint: "書かなくても大丈夫です。できるようになったこと、むずかしいと感じていることなど、自由にどうぞ。"})
-	return LinkAction{
+	return Action{
 		Action:   links.ActionSelfAssessment,
 		Title:    "ふり返り(自己評価)の入力",
-		Describe: s.describeSelfAssessment,
+		Describe: p.describeSelfAssessment,
 		Fields:   fields,
 		Button:   "この内容で送る",
-		Perform:  s.performSelfAssessment,
+		Perform:  p.performSelfAssessment,
 	}
 }
 
@@ -47,16 +47,16 @@ var dimensionHints = map[ippo.Dimension]string{
 	ippo.DimensionInterpersonal: "スタッフやほかの人とのやりとり",
 }
 
-var scoreOptions = func() []LinkOption {
-	var out []LinkOption
+var scoreOptions = func() []Option {
+	var out []Option
 	for v := ippo.MinScore; v <= ippo.MaxScore; v++ {
-		out = append(out, LinkOption{Value: strconv.Itoa(v), Label: strconv.Itoa(v)})
+		out = append(out, Option{Value: strconv.Itoa(v), Label: strconv.Itoa(v)})
 	}
 	return out
 }()
 
-func (s *Server) describeSelfAssessment(ctx context.Context, c links.Claims) ([]string, error) {
-	if err := s.selfAssessmentFits(ctx, c); err != nil {
+func (p *Pages) describeSelfAssessment(ctx context.Context, c links.Claims) ([]string, error) {
+	if err := p.selfAssessmentFits(ctx, c); err != nil {
 		return nil, err
 	}
 	paras := []string{
@@ -70,7 +70,7 @@ func (s *Server) describeSelfAssessment(ctx context.Context, c links.Claims) ([]
 	paras = append(paras, fmt.Sprintf("入力の期限の目安は%sです。体調がすぐれないときは、無理をせず、落ち着いてからで大丈夫です。期限を過ぎてしまっても、心配はいりません。", due.Japanese()))
 	// The request and its reminder each carry a link: the second one says
 	// the first was received, and still takes a changed mind.
-	if on := s.selfAssessedSince(ctx, c.WorkerID, ippo.AddMonthsCivil(due, -ippo.AssessmentLeadMonths)); !on.IsZero() {
+	if on := p.selfAssessedSince(ctx, c.WorkerID, ippo.AddMonthsCivil(due, -ippo.AssessmentLeadMonths)); !on.IsZero() {
 		paras = append(paras, fmt.Sprintf("この回のふり返りは、%sの分を受け付けています。あらためて入力していただく必要はありません。入力し直したいときは、このページから送っていただけます(新しいほうを使います)。", on.Japanese()))
 	}
 	return paras, nil
@@ -79,8 +79,8 @@ func (s *Server) describeSelfAssessment(ctx context.Context, c links.Claims) ([]
 // selfAssessedSince returns the date of the worker's latest
 // self-assessment on or after from, or zero (also when it cannot tell:
 // the page is still worth showing).
-func (s *Server) selfAssessedSince(ctx context.Context, workerID string, from ippo.Date) ippo.Date {
-	records, err := s.DB.Assessments(ctx, workerID)
+func (p *Pages) selfAssessedSince(ctx context.Context, workerID string, from ippo.Date) ippo.Date {
+	records, err := p.App.DB.Assessments(ctx, workerID)
 	if err != nil {
 		return ippo.Date{}
 	}
@@ -92,11 +92,11 @@ func (s *Server) selfAssessedSince(ctx context.Context, workerID string, from ip
 
 // selfAssessmentFits refuses kindly, on the read model, when the worker is
 // unknown or not under contract.
-func (s *Server) selfAssessmentFits(ctx context.Context, c links.Claims) error {
-	w, err := s.DB.Worker(ctx, c.WorkerID)
+func (p *Pages) selfAssessmentFits(ctx context.Context, c links.Claims) error {
+	w, err := p.App.DB.Worker(ctx, c.WorkerID)
 	switch {
 	case ippo.ErrorCode(err) == ippo.ENOTFOUND:
-		return &LinkRefusal{Title: "このリンクは使えません",
+		return &Refusal{Title: "このリンクは使えません",
 			Paragraphs: []string{"このリンクの契約が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
 	case err != nil:
 		return err
@@ -106,8 +106,8 @@ func (s *Server) selfAssessmentFits(ctx context.Context, c links.Claims) error {
 	return nil
 }
 
-func selfAssessmentClosed() *LinkRefusal {
-	return &LinkRefusal{
+func selfAssessmentClosed() *Refusal {
+	return &Refusal{
 		Title: "いまは、ふり返りの入力を受け付けていません",
 		Paragraphs: []string{
 			"契約の期間が終わっているため、このリンクからの入力は受け付けていません。何も変わっていません。",
@@ -116,28 +116,28 @@ func selfAssessmentClosed() *LinkRefusal {
 	}
 }
 
-func (s *Server) performSelfAssessment(ctx context.Context, c links.Claims, f LinkForm) (LinkDone, error) {
+func (p *Pages) performSelfAssessment(ctx context.Context, c links.Claims, f Form) (Done, error) {
 	a := ippo.Assessment{By: ippo.AssessorSelf, Comment: f["comment"]}
 	for _, d := range ippo.Dimensions {
 		v, _ := strconv.Atoi(f[string(d)]) // one of scoreOptions: checked
 		a.Scores.Set(d, v)
 	}
-	_, err := s.app().RecordAssessment(ctx, app.LinkActor(ippo.ActorWorker), c.WorkerID, "link/"+c.ID, a)
+	_, err := p.App.RecordAssessment(ctx, app.LinkActor(ippo.ActorWorker), c.WorkerID, "link/"+c.ID, a)
 	switch {
 	case err == nil:
 	case ippo.ErrorCode(err) == ippo.ECONFLICT, ippo.ErrorCode(err) == ippo.ENOTFOUND:
 		// The lifecycle moved on since the page was shown: say how it stands.
-		if ferr := s.selfAssessmentFits(ctx, c); ferr != nil {
-			return LinkDone{}, ferr
+		if ferr := p.selfAssessmentFits(ctx, c); ferr != nil {
+			return Done{}, ferr
 		}
-		return LinkDone{}, selfAssessmentClosed()
+		return Done{}, selfAssessmentClosed()
 	case ippo.ErrorCode(err) == ippo.EINVALID:
-		return LinkDone{}, &LinkRefusal{Title: "ふり返りを受け付けられませんでした",
+		return Done{}, &Refusal{Title: "ふり返りを受け付けられませんでした",
 			Paragraphs: []string{"入力の内容を、こちらで読み取れませんでした。何も記録されていません。お手数ですが、メールでお知らせください。"}}
 	default:
-		return LinkDone{}, fmt.Errorf("self-assessment of %s: %w", c.WorkerID, err)
+		return Done{}, fmt.Errorf("self-assessment of %s: %w", c.WorkerID, err)
 	}
-	return LinkDone{
+	return Done{
 		Title: "ふり返りを受け付けました",
 		Paragraphs: []string{
 			"入力していただき、ありがとうございました。",

@@ -1,4 +1,4 @@
-package api
+package linkpages
 
 import (
 	"context"
@@ -15,32 +15,32 @@ import (
 // answer goes to the task's workflow with the update ID "link/" + the
 // link's ID. An acceptance after someone else's is answered kindly ("taken
 // by someone else"), and a task no longer asking is said plainly.
-func (s *Server) taskAnswerAction() LinkAction {
-	return LinkAction{
+func (p *Pages) taskAnswerAction() Action {
+	return Action{
 		Action:   links.ActionTaskAnswer,
 		Title:    "お仕事のご相談へのお返事",
-		Describe: s.describeTaskAnswer,
-		Fields: []LinkField{
-			{Name: "answer", Label: "お返事", Kind: FieldRadio, Required: true, Options: []LinkOption{
+		Describe: p.describeTaskAnswer,
+		Fields: []Field{
+			{Name: "answer", Label: "お返事", Kind: FieldRadio, Required: true, Options: []Option{
 				{Value: "accept", Label: "お引き受けします"},
 				{Value: "decline", Label: "今回は見送ります"},
 			}},
 			{Name: "reason", Label: "見送る理由", Kind: FieldTextarea, MaxLen: ippo.MaxNoteLength,
 				Hint: "書かなくても大丈夫です。書いていただいた場合は、センターの担当者だけが読みます。"},
 		},
-		Check: func(form LinkForm) map[string]string {
+		Check: func(form Form) map[string]string {
 			if form["answer"] == "accept" && form["reason"] != "" {
 				return map[string]string{"reason": "お引き受けの場合は、空欄のままにしてください。"}
 			}
 			return nil
 		},
 		Button:  "お返事を送る",
-		Perform: s.performTaskAnswer,
+		Perform: p.performTaskAnswer,
 	}
 }
 
-func (s *Server) describeTaskAnswer(ctx context.Context, c links.Claims) ([]string, error) {
-	t, err := s.taskAnswerFits(ctx, c)
+func (p *Pages) describeTaskAnswer(ctx context.Context, c links.Claims) ([]string, error) {
+	t, err := p.taskAnswerFits(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +53,11 @@ func (s *Server) describeTaskAnswer(ctx context.Context, c links.Claims) ([]stri
 }
 
 // taskAnswerFits reads the task and refuses kindly when it no longer asks.
-func (s *Server) taskAnswerFits(ctx context.Context, c links.Claims) (ippo.ClientTask, error) {
-	t, err := s.DB.ClientTask(ctx, c.Subject)
+func (p *Pages) taskAnswerFits(ctx context.Context, c links.Claims) (ippo.ClientTask, error) {
+	t, err := p.App.DB.ClientTask(ctx, c.Subject)
 	switch {
 	case ippo.ErrorCode(err) == ippo.ENOTFOUND:
-		return t, &LinkRefusal{Title: "このリンクは使えません",
+		return t, &Refusal{Title: "このリンクは使えません",
 			Paragraphs: []string{"このリンクのお仕事が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
 	case err != nil:
 		return t, err
@@ -66,49 +66,49 @@ func (s *Server) taskAnswerFits(ctx context.Context, c links.Claims) (ippo.Clien
 	case ippo.TaskRequested:
 		return t, nil
 	case ippo.TaskCancelled:
-		return t, &LinkRefusal{Title: "このお仕事は取りやめになりました",
+		return t, &Refusal{Title: "このお仕事は取りやめになりました",
 			Paragraphs: []string{"このお仕事は、依頼元の都合で取りやめになりました。お返事は必要ありません。ご検討いただき、ありがとうございました。"}}
 	case ippo.TaskAssigned, ippo.TaskDelivered, ippo.TaskClosed:
 		if t.Assignee == c.WorkerID {
-			return t, &LinkRefusal{Title: "お引き受けいただいています",
+			return t, &Refusal{Title: "お引き受けいただいています",
 				Paragraphs: []string{"このお仕事は、すでにお引き受けいただいています。あらためて操作していただく必要はありません。"}}
 		}
-		return t, &LinkRefusal{Title: "このお仕事は、ほかの方にお願いすることになりました",
+		return t, &Refusal{Title: "このお仕事は、ほかの方にお願いすることになりました",
 			Paragraphs: []string{"ご検討いただき、ありがとうございました。お返事は必要ありません。また合いそうなお仕事があれば、ご案内します。"}}
 	}
-	return t, &LinkRefusal{Title: "いまは、お返事を受け付けていません",
+	return t, &Refusal{Title: "いまは、お返事を受け付けていません",
 		Paragraphs: []string{"このお仕事は、いまはお返事を受け付けていません。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
 }
 
-func (s *Server) performTaskAnswer(ctx context.Context, c links.Claims, form LinkForm) (LinkDone, error) {
-	if _, err := s.taskAnswerFits(ctx, c); err != nil {
-		return LinkDone{}, err
+func (p *Pages) performTaskAnswer(ctx context.Context, c links.Claims, form Form) (Done, error) {
+	if _, err := p.taskAnswerFits(ctx, c); err != nil {
+		return Done{}, err
 	}
 	accept := form["answer"] == "accept"
-	res, err := s.app().AnswerTask(ctx, app.LinkActor(ippo.ActorWorker), c.Subject, "link/"+c.ID,
+	res, err := p.App.AnswerTask(ctx, app.LinkActor(ippo.ActorWorker), c.Subject, "link/"+c.ID,
 		app.Answer{WorkerID: c.WorkerID, Accept: accept, Reason: form["reason"]})
 	switch {
 	case err == nil:
 	case ippo.ErrorCode(err) == ippo.ECONFLICT, ippo.ErrorCode(err) == ippo.EINVALID:
-		if _, ferr := s.taskAnswerFits(ctx, c); ferr != nil {
-			return LinkDone{}, ferr
+		if _, ferr := p.taskAnswerFits(ctx, c); ferr != nil {
+			return Done{}, ferr
 		}
-		return LinkDone{}, &LinkRefusal{Title: "いまは、お返事を受け付けられません",
+		return Done{}, &Refusal{Title: "いまは、お返事を受け付けられません",
 			Paragraphs: []string{"お仕事の状況が変わったため、受け付けられませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
 	default:
-		return LinkDone{}, fmt.Errorf("answer task %s: %w", c.Subject, err)
+		return Done{}, fmt.Errorf("answer task %s: %w", c.Subject, err)
 	}
 	switch {
 	case !accept:
-		return LinkDone{Title: "お返事を受け付けました",
+		return Done{Title: "お返事を受け付けました",
 			Paragraphs: []string{"今回は見送りとして、センターに伝えました。お知らせいただき、ありがとうございました。",
 				"また合いそうなお仕事があれば、ご案内します。"}}, nil
 	case res.Taken:
-		return LinkDone{Title: "このお仕事は、ほかの方にお願いすることになりました",
+		return Done{Title: "このお仕事は、ほかの方にお願いすることになりました",
 			Paragraphs: []string{"ひと足早く、ほかの方にお引き受けいただいていました。せっかくお返事いただいたのに、ごめんなさい。",
 				"また合いそうなお仕事があれば、ご案内します。"}}, nil
 	}
-	return LinkDone{Title: "お引き受けいただき、ありがとうございます",
+	return Done{Title: "お引き受けいただき、ありがとうございます",
 		Paragraphs: []string{"お仕事をお願いすることになりました。作業の進め方は、センターの担当者からメールでご連絡します。",
 			"体調に合わせて、無理のないペースで進めてください。困ったときは、いつでもメールでお知らせください。"}}, nil
 }

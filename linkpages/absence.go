@@ -1,4 +1,4 @@
-package api
+package linkpages
 
 import (
 	"context"
@@ -22,21 +22,21 @@ import (
 // nonce, so it is one use and records one absence; the absence's ID is
 // derived from the use (absenceID), so even a use taken over after a
 // crash records nothing twice (postgres.RecordAbsenceOnce).
-func (s *Server) absenceAction() LinkAction {
+func (p *Pages) absenceAction() Action {
 	kinds := []ippo.AbsenceKind{ippo.AbsenceAbsent, ippo.AbsenceLate, ippo.AbsenceEarlyLeave}
-	options := make([]LinkOption, len(kinds))
+	options := make([]Option, len(kinds))
 	for i, k := range kinds {
-		options[i] = LinkOption{Value: string(k), Label: k.Japanese()}
+		options[i] = Option{Value: string(k), Label: k.Japanese()}
 	}
-	return LinkAction{
+	return Action{
 		Action:   links.ActionAbsence,
 		Title:    "お休み・遅れて開始・早めに終了のご連絡",
 		Reusable: true,
-		Describe: s.describeAbsence,
-		Prefill: func(context.Context, links.Claims) LinkForm {
-			return LinkForm{"date": s.today().String()}
+		Describe: p.describeAbsence,
+		Prefill: func(context.Context, links.Claims) Form {
+			return Form{"date": p.today().String()}
 		},
-		Fields: []LinkField{
+		Fields: []Field{
 			{Name: "date", Label: "日付", Kind: FieldDate, Required: true,
 				Hint: "過ぎた日のことでも、先の日のことでも大丈夫です。"},
 			{Name: "kind", Label: "お知らせの内容", Kind: FieldRadio, Required: true, Options: options},
@@ -45,9 +45,9 @@ func (s *Server) absenceAction() LinkAction {
 			{Name: "reason", Label: "理由や、伝えておきたいこと", Kind: FieldTextarea, MaxLen: ippo.MaxNoteLength,
 				Hint: "書かなくても大丈夫です。"},
 		},
-		Check:   s.checkAbsence,
+		Check:   p.checkAbsence,
 		Button:  "送る",
-		Perform: s.performAbsence,
+		Perform: p.performAbsence,
 	}
 }
 
@@ -56,8 +56,8 @@ func (s *Server) absenceAction() LinkAction {
 // before it is recorded.
 const absenceDateWindow = 366
 
-func (s *Server) describeAbsence(ctx context.Context, c links.Claims) ([]string, error) {
-	if err := s.absenceFits(ctx, c); err != nil {
+func (p *Pages) describeAbsence(ctx context.Context, c links.Claims) ([]string, error) {
+	if err := p.absenceFits(ctx, c); err != nil {
 		return nil, err
 	}
 	paras := []string{
@@ -72,11 +72,11 @@ func (s *Server) describeAbsence(ctx context.Context, c links.Claims) ([]string,
 
 // absenceFits refuses kindly when the worker is unknown or no longer
 // under contract.
-func (s *Server) absenceFits(ctx context.Context, c links.Claims) error {
-	w, err := s.DB.Worker(ctx, c.WorkerID)
+func (p *Pages) absenceFits(ctx context.Context, c links.Claims) error {
+	w, err := p.App.DB.Worker(ctx, c.WorkerID)
 	switch {
 	case ippo.ErrorCode(err) == ippo.ENOTFOUND:
-		return &LinkRefusal{Title: "このリンクは使えません",
+		return &Refusal{Title: "このリンクは使えません",
 			Paragraphs: []string{"このリンクの契約が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
 	case err != nil:
 		return err
@@ -86,8 +86,8 @@ func (s *Server) absenceFits(ctx context.Context, c links.Claims) error {
 	return nil
 }
 
-func absenceClosed() *LinkRefusal {
-	return &LinkRefusal{
+func absenceClosed() *Refusal {
+	return &Refusal{
 		Title: "いまは、このリンクからのお知らせを受け付けていません",
 		Paragraphs: []string{
 			"契約の期間が終わっているため、お休みなどのお知らせは必要ありません。何も変わっていません。",
@@ -98,7 +98,7 @@ func absenceClosed() *LinkRefusal {
 
 // checkAbsence checks what the fields cannot alone: a time for a late
 // start or an early leave, and a date near today.
-func (s *Server) checkAbsence(f LinkForm) map[string]string {
+func (p *Pages) checkAbsence(f Form) map[string]string {
 	problems := map[string]string{}
 	kind := ippo.AbsenceKind(f["kind"])
 	if f["time"] == "" {
@@ -109,7 +109,7 @@ func (s *Server) checkAbsence(f LinkForm) map[string]string {
 			problems["time"] = "早めに終了するときは、終える時刻を入れてください。"
 		}
 	}
-	today, on := s.today(), f.Date("date")
+	today, on := p.today(), f.Date("date")
 	if on.Before(today.AddDays(-absenceDateWindow)) || on.After(today.AddDays(absenceDateWindow)) {
 		problems["date"] = fmt.Sprintf("日付を確かめてください。今日(%s)の前後1年のあいだの日付を選んでください。", today.Japanese())
 	}
@@ -118,7 +118,7 @@ func (s *Server) checkAbsence(f LinkForm) map[string]string {
 
 // absenceOf reads the checked form. A time given with a day off is left
 // out (the form has one time field for every choice).
-func absenceOf(f LinkForm) ippo.Absence {
+func absenceOf(f Form) ippo.Absence {
 	a := ippo.Absence{Date: f.Date("date"), Kind: ippo.AbsenceKind(f["kind"]), Reason: f["reason"]}
 	switch a.Kind {
 	case ippo.AbsenceLate:
@@ -138,30 +138,30 @@ func absenceID(useID string) string {
 	return uuid.NewSHA1(absenceNamespace, []byte("link/"+useID)).String()
 }
 
-func (s *Server) performAbsence(ctx context.Context, c links.Claims, f LinkForm) (LinkDone, error) {
+func (p *Pages) performAbsence(ctx context.Context, c links.Claims, f Form) (Done, error) {
 	a := absenceOf(f)
-	r, _, err := s.DB.RecordAbsenceOnce(ctx, absenceID(c.ID), c.WorkerID, a, ippo.ActorWorker)
+	r, _, err := p.App.DB.RecordAbsenceOnce(ctx, absenceID(c.ID), c.WorkerID, a, ippo.ActorWorker)
 	switch {
 	case err == nil:
 	case ippo.ErrorCode(err) == ippo.ENOTFOUND, ippo.ErrorCode(err) == ippo.ECONFLICT:
 		// Unknown worker, or no longer onboarding or active: say how it stands.
-		if ferr := s.absenceFits(ctx, c); ferr != nil {
-			return LinkDone{}, ferr
+		if ferr := p.absenceFits(ctx, c); ferr != nil {
+			return Done{}, ferr
 		}
-		return LinkDone{}, absenceClosed()
+		return Done{}, absenceClosed()
 	case ippo.ErrorCode(err) == ippo.EINVALID:
 		// The form's checks match ippo.ValidateAbsence; this is a bug, said kindly.
-		return LinkDone{}, &LinkRefusal{Title: "お知らせを受け付けられませんでした",
+		return Done{}, &Refusal{Title: "お知らせを受け付けられませんでした",
 			Paragraphs: []string{"入力の内容を、こちらで読み取れませんでした。何も記録されていません。お手数ですが、メールでお知らせください。"}}
 	default:
-		return LinkDone{}, fmt.Errorf("record absence of %s: %w", c.WorkerID, err)
+		return Done{}, fmt.Errorf("record absence of %s: %w", c.WorkerID, err)
 	}
 	return absenceDone(r), nil
 }
 
 // absenceDone thanks the worker and says what was recorded; its title is
 // also what the used-form page repeats.
-func absenceDone(r postgres.AbsenceRecord) LinkDone {
+func absenceDone(r postgres.AbsenceRecord) Done {
 	var title, body string
 	switch r.Kind {
 	case ippo.AbsenceLate:
@@ -174,7 +174,7 @@ func absenceDone(r postgres.AbsenceRecord) LinkDone {
 		title = fmt.Sprintf("%sのお休みを受け付けました", r.Date.Japanese())
 		body = "ゆっくり休んでください。体調が戻ってから、またご自身のペースで始めてください。"
 	}
-	return LinkDone{
+	return Done{
 		Title: title,
 		Paragraphs: []string{
 			"お知らせいただき、ありがとうございます。" + body,
