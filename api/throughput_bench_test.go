@@ -414,6 +414,14 @@ func BenchmarkP3ImportAndMonth(b *testing.B) {
 		conn, err := pgx.Connect(ctx, w.url)
 		require.NoError(b, err)
 		inWindow, duringImport := extensionLags(b, conn, clock, from, to)
+		// What the lifecycles recorded from the import's start to now: the
+		// work the server did besides the extensions (reminders, the first
+		// step of each imported lifecycle, …).
+		var kinds []string
+		rows, err := conn.Query(ctx, `SELECT kind || ' ' || count(*) FROM worker_events WHERE at >= $1 GROUP BY kind ORDER BY count(*) DESC`, t0)
+		require.NoError(b, err)
+		kinds, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(b, err)
 		conn.Close(ctx)
 		fmt.Printf("P3 (%d workers imported, %d at once; a month of %s; a window of %s after the import; Temporal %s)\n",
 			n, parallel, month, window, map[bool]string{true: "server v1.29.1 on PostgreSQL", false: host}[serverPID != 0])
@@ -423,6 +431,7 @@ func BenchmarkP3ImportAndMonth(b *testing.B) {
 			due, len(inWindow), ms(pctOf(inWindow, 50)), ms(pctOf(inWindow, 99)), ms(pctOf(inWindow, 100)))
 		fmt.Printf("  extensions due during the import %d | lag p50 %s p99 %s max %s ms\n",
 			len(duringImport), ms(pctOf(duringImport, 50)), ms(pctOf(duringImport, 99)), ms(pctOf(duringImport, 100)))
+		fmt.Printf("  steps recorded since the import began: %s\n", strings.Join(kinds, ", "))
 		fmt.Printf("  RSS: this process (Ippo API + worker + the benchmark) %.0f MB; the Temporal server %.0f MB\n", self, server)
 		b.ReportMetric(importRate/raw.rate(), "import-ratio")
 		b.ReportMetric(float64(pctOf(inWindow, 99).Milliseconds()), "ext-lag-p99-ms")
