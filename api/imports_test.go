@@ -89,3 +89,43 @@ func TestImportThroughTheAPI(t *testing.T) {
 	enc := e.json("admin", "POST", "/api/v1/imports?encoding=latin-1", file, 422, csv...)
 	require.Equal(t, "encoding", enc["errors"].([]any)[0].(map[string]any)["field"])
 }
+
+// TestImportRefusesBrokenTextByRowAndColumn: cells with a NUL, a control
+// character, U+FFFD or a bidi override are refused in Japanese by row and
+// column, and nothing is created for their rows (nor for any row of a file
+// whose every row is refused).
+func TestImportRefusesBrokenTextByRowAndColumn(t *testing.T) {
+	e := newEnv(t)
+	today, err := ippo.ParseDate(e.json("admin", "GET", "/api/v1/policy", nil, 200)["today"].(string))
+	require.NoError(t, err)
+	good := importFile(t, today, "text-a@example.jp")
+	row := strings.Split(good, "\n")[1]
+	header := strings.Split(good, "\n")[0]
+	file := header + "\n" +
+		strings.Replace(row, "鎌倉 花子", "鎌倉\x00花子", 1) + "\n" + // row 2: NUL in the name
+		strings.Replace(strings.Replace(row, "text-a@", "text-b@", 1), "鎌倉市生活福祉課", "鎌倉市\u202e課祉福活生", 1) + "\n" + // row 3: bidi override
+		strings.Replace(strings.Replace(row, "text-a@", "text-c@", 1), "2025-04", "2025-04\ufffd", 1) + "\n" + // row 4: U+FFFD
+		strings.Replace(strings.Replace(row, "text-a@", "text-d@", 1), "月 10:00-12:00 在宅", "月 10:00-12:00 在宅\x1b", 1) + "\n" // row 5: escape
+	csv := []string{"Content-Type", "text/csv"}
+
+	before := e.snapshot()
+	res := e.json("admin", "POST", "/api/v1/imports", file, 200, csv...)
+	require.EqualValues(t, 4, res["rows"])
+	require.EqualValues(t, 0, res["imported"])
+	require.EqualValues(t, 4, res["refused"])
+	var got []string
+	for _, p := range res["problems"].([]any) {
+		p := p.(map[string]any)
+		got = append(got, fmt.Sprintf("%v %v %v", p["row"], p["column"], p["message"]))
+	}
+	require.Equal(t, []string{
+		"2 氏名 使えない制御文字がふくまれています。文字を打ち直してください。",
+		"3 支援機関 文字の向きを変える特殊な文字がふくまれています。取りのぞいてください。",
+		"4 同意文言の版 読み取れない文字がふくまれています。文字を打ち直してください。",
+		"5 週の予定 使えない制御文字がふくまれています。文字を打ち直してください。",
+	}, got)
+	require.Equal(t, before, e.snapshot(), "nothing is created for a refused row")
+	for _, q := range []string{"text-a", "text-b", "text-c", "text-d"} {
+		require.Empty(t, e.json("viewer", "GET", "/api/v1/workers?q="+q, nil, 200)["items"], q)
+	}
+}

@@ -38,29 +38,33 @@ const MaxImportRows = 50_000
 type importColumn struct {
 	key, label string
 	required   bool // the header must have it
+	max        int  // characters a cell may hold (ippo.CheckText)
 }
 
 // importColumns are the columns of an import file, in the order of the
-// template. Optional ones may be left out of the header.
+// template. Optional ones may be left out of the header. The maximums are
+// intake's where it has one (name, kana, supporting body, wording version),
+// an email address's 254, and otherwise room enough for what the column
+// holds.
 var importColumns = []importColumn{
-	{"name", "氏名", true},
-	{"name_kana", "ふりがな", false},
-	{"email", "メールアドレス", true},
-	{"municipality_code", "市区町村コード", true},
-	{"category", "区分", true},
-	{"recognized_by_doctor", "医師の認定", false},
-	{"disability_types", "障害の種類", false},
-	{"withdrawn_since", "ひきこもり開始日", false},
-	{"supporting_body", "支援機関", false},
-	{"intractable_disease", "難病", false},
-	{"wants_general_employment", "一般就労の希望", false},
-	{"consent_given_on", "同意日", true},
-	{"consent_wording_version", "同意文言の版", true},
-	{"signed_on", "契約日", true},
-	{"term_start", "現在の期間の開始日", true},
-	{"term_end", "現在の期間の終了日", true},
-	{"extensions", "延長回数", true},
-	{"schedule", "週の予定", true},
+	{"name", "氏名", true, 100},
+	{"name_kana", "ふりがな", false, 100},
+	{"email", "メールアドレス", true, 254},
+	{"municipality_code", "市区町村コード", true, 20},
+	{"category", "区分", true, 20},
+	{"recognized_by_doctor", "医師の認定", false, 20},
+	{"disability_types", "障害の種類", false, 100},
+	{"withdrawn_since", "ひきこもり開始日", false, 20},
+	{"supporting_body", "支援機関", false, 200},
+	{"intractable_disease", "難病", false, 20},
+	{"wants_general_employment", "一般就労の希望", false, 20},
+	{"consent_given_on", "同意日", true, 20},
+	{"consent_wording_version", "同意文言の版", true, 50},
+	{"signed_on", "契約日", true, 20},
+	{"term_start", "現在の期間の開始日", true, 20},
+	{"term_end", "現在の期間の終了日", true, 20},
+	{"extensions", "延長回数", true, 20},
+	{"schedule", "週の予定", true, 1000},
 }
 
 // ImportHeader is the header row of the template, in Japanese.
@@ -262,11 +266,17 @@ type rowProblems struct {
 	row  int
 	list []ImportProblem
 	bad  map[string]bool
+	// text holds the columns whose cell broke the text rules: that is
+	// their one problem, the checks of what the cell means are not added.
+	text map[string]bool
 }
 
 func (rp *rowProblems) add(key, format string, args ...any) {
 	if rp.bad == nil {
-		rp.bad = map[string]bool{}
+		rp.bad, rp.text = map[string]bool{}, map[string]bool{}
+	}
+	if rp.text[key] {
+		return
 	}
 	rp.bad[key] = true
 	rp.list = append(rp.list, ImportProblem{Row: rp.row, Column: columnLabel(key), Message: fmt.Sprintf(format, args...)})
@@ -274,6 +284,17 @@ func (rp *rowProblems) add(key, format string, args ...any) {
 
 func parseImportRow(n int, cell func(string) string, versions []ippo.PolicyVersion, p ippo.Policy, today ippo.Date) (ImportRow, []ImportProblem) {
 	rp := &rowProblems{row: n}
+	// Every cell first passes the text rules that intake and the console
+	// apply (ippo.CheckText): no NUL or other control character (a line
+	// break in a quoted cell among them), no U+FFFD (what a broken byte or
+	// an unpaired surrogate became), no bidirectional formatting, no
+	// noncharacter, at most the column's characters.
+	for _, c := range importColumns {
+		if e := ippo.CheckText(cell(c.key), c.max, false); e != nil {
+			rp.add(c.key, "%s", e.Japanese())
+			rp.text[c.key] = true
+		}
+	}
 	fold := func(key string) string { return width.Fold.String(cell(key)) }
 	date := func(key string) ippo.Date {
 		s := fold(key)

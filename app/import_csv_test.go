@@ -139,8 +139,8 @@ func TestParseImportRefusals(t *testing.T) {
 		message string
 	}{
 		{"name missing", map[string]string{"氏名": ""}, "氏名", "氏名を入れてください"},
-		{"name too long", map[string]string{"氏名": strings.Repeat("花", 101)}, "氏名", "100文字まで"},
-		{"kana too long", map[string]string{"ふりがな": strings.Repeat("は", 101)}, "ふりがな", "100文字まで"},
+		{"name too long", map[string]string{"氏名": strings.Repeat("花", 101)}, "氏名", "100文字以内でお願いします(いまは101文字です)"},
+		{"kana too long", map[string]string{"ふりがな": strings.Repeat("は", 101)}, "ふりがな", "100文字以内"},
 		{"email missing", map[string]string{"メールアドレス": ""}, "メールアドレス", "メールアドレスを入れてください"},
 		{"email malformed", map[string]string{"メールアドレス": "hanako at example"}, "メールアドレス", "hanako@example.jp のような形"},
 		{"another town", map[string]string{"市区町村コード": "13101"}, "市区町村コード", "鎌倉市（市区町村コード 14204）にお住まいの方"},
@@ -192,6 +192,48 @@ func TestParseImportRefusals(t *testing.T) {
 			}
 			require.Equal(t, tc.column, problems[0].Column, "%v", problems)
 			require.Contains(t, problems[0].Message, tc.message)
+		})
+	}
+}
+
+// TestParseImportAppliesTheTextRules: every cell goes through
+// ippo.CheckText, in UTF-8 and in Shift_JIS files alike; a broken cell
+// refuses its row with one Japanese reason for that column (not also
+// "unreadable date" or the like), and the other rows are still read.
+func TestParseImportAppliesTheTextRules(t *testing.T) {
+	cases := []struct {
+		name, column, value, message string
+	}{
+		{"NUL in the name", "氏名", "鎌倉\x00花子", "制御文字"},
+		{"escape in the kana", "ふりがな", "かまくら\x1b[31m", "制御文字"},
+		{"C1 control in the email", "メールアドレス", "hanako\u0085@example.jp", "制御文字"},
+		{"line break in a quoted cell", "週の予定", "月 10:00-12:00 在宅\n水 13:00-15:00 通所", "制御文字"},
+		{"tab in a date", "契約日", "2025/\t9/1", "制御文字"},
+		{"U+FFFD in the wording version", "同意文言の版", "2025-04\ufffd", "読み取れない文字"},
+		{"noncharacter in the municipality", "市区町村コード", "14204\uffff", "読み取れない文字"},
+		{"bidi override in the name", "氏名", "鎌倉\u202e花子", "文字の向きを変える"},
+		{"bidi isolate in the schedule", "週の予定", "\u2066月 10:00-12:00 在宅", "文字の向きを変える"},
+		{"too long an email", "メールアドレス", strings.Repeat("a", 250) + "@example.jp", "254文字以内"},
+		{"too long a schedule", "週の予定", strings.Repeat("月 10:00-10:30 在宅; ", 60), "1000文字以内"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := importCSV(importRecord(), with(map[string]string{"メールアドレス": "jiro@example.jp", tc.column: tc.value}))
+			files := map[string]string{"utf-8": text}
+			// (Shift_JIS has no U+FFFD, noncharacters or bidi marks.)
+			if sjis, _, err := transform.String(japanese.ShiftJIS.NewEncoder(), text); err == nil {
+				files["shift_jis"] = sjis
+			}
+			for encoding, data := range files {
+				rows, problems, err := ParseImport([]byte(data), EncodingAuto, nil, importToday)
+				require.NoError(t, err, encoding)
+				require.Len(t, rows, 1, "%s: the valid row is still read", encoding)
+				require.Equal(t, 2, rows[0].Row)
+				require.Len(t, problems, 1, "%s: one reason for the column: %v", encoding, problems)
+				require.Equal(t, 3, problems[0].Row)
+				require.Equal(t, tc.column, problems[0].Column)
+				require.Contains(t, problems[0].Message, tc.message)
+			}
 		})
 	}
 }

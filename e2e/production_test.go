@@ -56,15 +56,15 @@ func TestProductionShape(t *testing.T) {
 	queue := "prod-" + uuid.NewString()
 	const uiOrigin = "http://temporal-ui.test:8233"
 	env := func(keys ...string) []string {
-		return []string{"TEMPORAL_NAMESPACE=" + c.namespace, "IPPO_TASK_QUEUE=" + queue,
+		return []string{"TEMPORAL_NAMESPACE=" + c.Namespace, "IPPO_TASK_QUEUE=" + queue,
 			"IPPO_PAYLOAD_KEYS=" + strings.Join(keys, ","), "IPPO_TEMPORAL_UI_ORIGIN=" + uiOrigin,
 			"IPPO_WORKER_STICKY_CACHE_SIZE=100"}
 	}
 	// Step one of rolling a key (deploy/RUNBOOK.md): every process knows
 	// the new key, the old one still encrypts.
-	api := start(t, options{command: "api", monthLength: "6s", temporal: c.address, env: env(oldKey, newKey)})
-	workerA := start(t, options{command: "worker", monthLength: "6s", temporal: c.address, databaseURL: api.dbURL, env: env(oldKey, newKey)})
-	workerB := start(t, options{command: "worker", monthLength: "6s", temporal: c.address, databaseURL: api.dbURL, env: env(oldKey, newKey)})
+	api := start(t, options{command: "api", monthLength: "6s", temporal: c.Address, env: env(oldKey, newKey)})
+	workerA := start(t, options{command: "worker", monthLength: "6s", temporal: c.Address, databaseURL: api.dbURL, env: env(oldKey, newKey)})
+	workerB := start(t, options{command: "worker", monthLength: "6s", temporal: c.Address, databaseURL: api.dbURL, env: env(oldKey, newKey)})
 
 	type person struct{ id, name, kana, email, reason, body string }
 	people := []person{
@@ -105,7 +105,7 @@ func TestProductionShape(t *testing.T) {
 	})
 	require.NoError(t, workerA.cmd.Process.Kill())
 	<-workerA.done
-	start(t, options{command: "worker", monthLength: "6s", temporal: c.address, databaseURL: api.dbURL, env: env(newKey, oldKey)})
+	start(t, options{command: "worker", monthLength: "6s", temporal: c.Address, databaseURL: api.dbURL, env: env(newKey, oldKey)})
 
 	for _, pp := range people {
 		path := "/api/v1/workers/" + pp.id
@@ -187,7 +187,7 @@ func TestProductionShape(t *testing.T) {
 	// After the roll, the histories (under both keys) replay with the
 	// rolled key set, and decode through the codec endpoint; without the
 	// old key they do not.
-	raw := c.client(t, client.Options{})
+	raw := c.Client(t, client.Options{})
 	rolled := mustCodec(t, newKey, oldKey)
 	keyIDs := map[string]bool{}
 	for _, pp := range people {
@@ -203,16 +203,16 @@ func TestProductionShape(t *testing.T) {
 		require.NotNil(t, first)
 		in, err := protojson.Marshal(first)
 		require.NoError(t, err)
-		status, body := api.raw("POST", "/codec/"+c.namespace+"/decode", string(in), true, "Origin", uiOrigin)
+		status, body := api.raw("POST", "/codec/"+c.Namespace+"/decode", string(in), true, "Origin", uiOrigin)
 		require.Equal(t, http.StatusOK, status, "%s", body)
 		var out commonpb.Payloads
 		require.NoError(t, protojson.Unmarshal(body, &out))
 		require.Len(t, out.Payloads, 1)
 		require.Equal(t, "json/plain", string(out.Payloads[0].Metadata[converter.MetadataEncoding]))
 		require.Contains(t, string(out.Payloads[0].Data), `"WorkerID":"`+pp.id+`"`, "decoded by the endpoint")
-		status, _ = api.raw("POST", "/codec/"+c.namespace+"/decode", string(in), false, "Origin", uiOrigin)
+		status, _ = api.raw("POST", "/codec/"+c.Namespace+"/decode", string(in), false, "Origin", uiOrigin)
 		require.Equal(t, http.StatusUnauthorized, status)
-		status, _ = api.raw("POST", "/codec/"+c.namespace+"/decode", string(in), true, "Origin", "http://elsewhere.test")
+		status, _ = api.raw("POST", "/codec/"+c.Namespace+"/decode", string(in), true, "Origin", "http://elsewhere.test")
 		require.Equal(t, http.StatusForbidden, status)
 	}
 	require.Equal(t, map[string]bool{"e2e-old": true, "e2e-new": true}, keyIDs, "payloads under both keys")
@@ -309,7 +309,7 @@ func temporalBytes(t *testing.T, c *cluster) []byte {
 	t.Helper()
 	ctx := context.Background()
 	var all bytes.Buffer
-	for _, url := range c.databases {
+	for _, url := range c.Databases {
 		conn, err := pgx.Connect(ctx, url)
 		require.NoError(t, err)
 		rows, err := conn.Query(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns

@@ -103,8 +103,7 @@ func (db *DB) WorkerList(ctx context.Context, f WorkerListFilter) ([]ippo.Worker
 		where = append(where, "w.status = "+arg(f.Status))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		// The expression matches the trigram index workers_search.
-		where = append(where, "(w.name || ' ' || w.name_kana || ' ' || w.email) ILIKE "+arg("%"+escapeLike(q)+"%"))
+		where = append(where, searchCondition(q, arg))
 	}
 	if !f.EndsFrom.IsZero() {
 		where = append(where, "w.contract_end >= "+arg(date(f.EndsFrom)))

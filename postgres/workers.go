@@ -121,9 +121,7 @@ func (db *DB) Workers(ctx context.Context, f WorkerFilter) ([]ippo.Worker, error
 		where = append(where, "w.phase = "+arg(string(f.Phase)))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		p := arg("%" + escapeLike(q) + "%")
-		// The expression matches the trigram index workers_search.
-		where = append(where, fmt.Sprintf("(w.name || ' ' || w.name_kana || ' ' || w.email) ILIKE %s", p))
+		where = append(where, searchCondition(q, arg))
 	}
 	if !f.EndsBefore.IsZero() {
 		where = append(where, "w.contract_end < "+arg(date(f.EndsBefore)))
@@ -154,10 +152,6 @@ func (db *DB) Workers(ctx context.Context, f WorkerFilter) ([]ippo.Worker, error
 		out = append(out, w)
 	}
 	return out, rows.Err()
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // RecordStep writes a lifecycle step: the timeline entry once (by key) and

@@ -45,7 +45,7 @@ func SeedWorkers(tb testing.TB, url string, n int) []string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, "ANALYZE workers"); err != nil {
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE workers"); err != nil {
 		tb.Fatal(err)
 	}
 	return ids
