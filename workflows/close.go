@@ -97,8 +97,8 @@ func closePageOptions(clock ippo.Clock) workflow.ActivityOptions {
 
 // MonthlyClose closes months: for each worker whose contract covered a day
 // of the month, the figures, the statement (written once), the statement
-// email, and below the target a kind schedule review suggestion and a staff
-// to-do. Which month "just ended" is decided on the program clock at the
+// email (queued for the dispatcher, changeCloseOutbox), and below the
+// target a kind schedule review suggestion and a staff to-do. Which month "just ended" is decided on the program clock at the
 // scheduled time, so a compressed month closes too.
 func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResult, error) {
 	res := in.Totals
@@ -118,6 +118,7 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 		}
 		res.Months = months
 	}
+	dispatch := workflow.GetVersion(ctx, changeCloseOutbox, workflow.DefaultVersion, 1) == 1
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	pages := 0
 	for len(months) > 0 {
@@ -131,7 +132,9 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 		for {
 			var r activities.ClosePageResult
 			page := workflow.WithActivityOptions(ctx, closePageOptions(in.Clock))
-			err := workflow.ExecuteActivity(page, a.ClosePage, activities.ClosePageInput{Month: m, After: after, Limit: closePageSize}).Get(ctx, &r)
+			err := workflow.ExecuteActivity(page, a.ClosePage, activities.ClosePageInput{
+				Month: m, After: after, Limit: closePageSize, Dispatch: dispatch,
+			}).Get(ctx, &r)
 			if err != nil {
 				return res, err
 			}
