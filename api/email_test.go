@@ -389,6 +389,9 @@ func TestWebhookBounceAlertsStaffOnce(t *testing.T) {
 	status, resp := r.webhook(time.Now(), bounce)
 	require.Equal(t, http.StatusServiceUnavailable, status, resp)
 	require.Equal(t, ippo.EmailBounced, r.email(e.ID).Status)
+	early, err := r.db.StaffTodos(context.Background(), true, 10)
+	require.NoError(t, err)
+	require.Len(t, early, 1, "the to-do is written with the status, whatever happens after")
 
 	r.temporal.set(func(f *fakeTemporal) { f.startErr = nil })
 	for range 2 {
@@ -408,7 +411,7 @@ func TestWebhookBounceAlertsStaffOnce(t *testing.T) {
 	require.Equal(t, "Invalid Address", evs[0].Data["bounce_classification"])
 	tasks, err := r.db.StaffTodos(context.Background(), true, 10)
 	require.NoError(t, err)
-	require.Len(t, tasks, 1)
+	require.Len(t, tasks, 1, "once")
 	require.Equal(t, "email_bounced", tasks[0].Kind)
 	require.Equal(t, workerID, tasks[0].WorkerID)
 	require.Equal(t, "鎌倉 花子", tasks[0].WorkerName, "staff know the worker by name")

@@ -53,6 +53,11 @@ type EmailEventInput struct {
 	At      time.Time
 	Reason  string
 	Data    map[string]any
+	// BounceTodo, when set, is the staff to-do a bounce or drop raises,
+	// made from the email as the event leaves it: it is written in the
+	// same transaction as the status change (once per key), so a bounced
+	// email never lacks its to-do, even if the request fails half-way.
+	BounceTodo func(ippo.OutboxEmail) ippo.StaffTodo `json:"-"`
 }
 
 // EmailEventResult says what recording an event did.
@@ -70,8 +75,9 @@ type EmailEventResult struct {
 
 // RecordEmailEvent stores a delivery event once and moves the email's
 // status as ippo.EmailEventStatus says; a delivery of an email staff were
-// asked to check (unknown) closes that task. A repeated event changes
-// nothing.
+// asked to check (unknown) closes that task, and a bounce or drop that
+// leaves the email bounced writes ev.BounceTodo, in the same transaction.
+// A repeated event changes nothing (its to-do, already written, is kept).
 func (db *DB) RecordEmailEvent(ctx context.Context, ev EmailEventInput) (EmailEventResult, error) {
 	var res EmailEventResult
 	key := ev.EventID
@@ -139,8 +145,14 @@ func (db *DB) RecordEmailEvent(ctx context.Context, ev EmailEventInput) (EmailEv
 		if err != nil {
 			return err
 		}
-		res.Email, err = pgx.CollectExactlyOneRow(rows, scanOutbox)
-		return err
+		if res.Email, err = pgx.CollectExactlyOneRow(rows, scanOutbox); err != nil {
+			return err
+		}
+		if to, _, ok := ippo.EmailEventStatus(ev.Event); ok && to == ippo.EmailBounced &&
+			res.Email.Status == ippo.EmailBounced && ev.BounceTodo != nil {
+			return createStaffTodo(ctx, tx, ev.BounceTodo(res.Email), db.now())
+		}
+		return nil
 	})
 	if err != nil {
 		return EmailEventResult{}, fmt.Errorf("record email event %s: %w", ev.Event, err)
