@@ -189,10 +189,12 @@ func (db *DB) EmailEvents(ctx context.Context, outboxID string) ([]ippo.EmailEve
 // a repeated request finds the first resend instead of sending again.
 func ResendKey(id string) string { return "resend/" + id }
 
-// CreateResend writes a copy of email id, queued to be sent again at by's
-// request, and closes the staff tasks about the original. Only a failed,
-// unknown or bounced email can be sent again (ECONFLICT otherwise), once:
-// a second call returns the first copy with created false.
+// CreateResend writes a copy of email id, queued for the dispatcher to
+// send again at by's request, and closes the staff tasks about the
+// original. Only a failed, unknown or bounced email can be sent again
+// (ECONFLICT otherwise), once: a second call returns the first copy with
+// created false (a copy still queued from before the dispatcher sent
+// resends, waiting for an Email workflow, is handed to the dispatcher).
 func (db *DB) CreateResend(ctx context.Context, id, by string) (resend ippo.OutboxEmail, created bool, err error) {
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1 FOR UPDATE`, id)
@@ -209,7 +211,9 @@ func (db *DB) CreateResend(ctx context.Context, id, by string) (resend ippo.Outb
 			return err
 		}
 		if resend, err = pgx.CollectExactlyOneRow(rows, scanOutbox); err == nil {
-			return nil
+			_, err := tx.Exec(ctx, `UPDATE outbox SET dispatch_at = $2 WHERE id = $1 AND status = 'queued' AND dispatch_at IS NULL`,
+				resend.ID, db.now())
+			return err
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
@@ -221,8 +225,8 @@ func (db *DB) CreateResend(ctx context.Context, id, by string) (resend ippo.Outb
 		newID := uuid.NewSHA1(resendNamespace, []byte(key)).String()
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, recipient_name, subject, text_body, html_body,
-				status, resend_of, requested_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $13, $13)`,
+				status, resend_of, requested_by, created_at, updated_at, dispatch_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $13, $13, $13)`,
 			newID, key, orig.Template, nullUUID(orig.WorkerID), nullUUID(orig.AgencyID), orig.Recipient, orig.RecipientName,
 			orig.Subject, orig.Text, orig.HTML, id, by, now); err != nil {
 			return err
