@@ -95,6 +95,20 @@ func closePageOptions(clock ippo.Clock) workflow.ActivityOptions {
 	}
 }
 
+// clockOptions are activityOptions whose wait between tries follows the
+// program clock (activities.RetryCeiling): the close's and the report's
+// short PostgreSQL steps follow an outage by program hours on a compressed
+// clock, not by five real minutes. (Retry options are not part of a
+// history's commands: replay is unchanged.)
+func clockOptions(clock ippo.Clock) workflow.ActivityOptions {
+	o := activityOptions
+	p := *o.RetryPolicy
+	p.MaximumInterval = activities.RetryCeiling(clock)
+	p.InitialInterval = min(p.InitialInterval, p.MaximumInterval)
+	o.RetryPolicy = &p
+	return o
+}
+
 // MonthlyClose closes months: for each worker whose contract covered a day
 // of the month, the figures, the statement (written once), the statement
 // email (queued for the dispatcher, changeCloseOutbox), and below the
@@ -103,6 +117,7 @@ func closePageOptions(clock ippo.Clock) workflow.ActivityOptions {
 func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResult, error) {
 	res := in.Totals
 	months, after, begun := in.Months, in.After, in.Begun
+	short := workflow.WithActivityOptions(ctx, clockOptions(in.Clock))
 	if !in.Continued {
 		if in.Month != (ippo.YearMonth{}) {
 			months = []ippo.YearMonth{in.Month}
@@ -112,7 +127,7 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 				at = t // a late start (a catch-up after an outage) still closes the month that had just ended
 			}
 			upTo := in.Clock.Today(at).YearMonth().Prev()
-			if err := execute(ctx, a.PendingCloseMonths, upTo).Get(ctx, &months); err != nil {
+			if err := workflow.ExecuteActivity(short, a.PendingCloseMonths, upTo).Get(ctx, &months); err != nil {
 				return res, err
 			}
 		}
@@ -124,7 +139,7 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 	for len(months) > 0 {
 		m := months[0]
 		if !begun {
-			if err := execute(ctx, a.BeginClose, activities.CloseStart{Month: m, WorkflowID: id}).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(short, a.BeginClose, activities.CloseStart{Month: m, WorkflowID: id}).Get(ctx, nil); err != nil {
 				return res, err
 			}
 			begun = true
@@ -151,7 +166,7 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 				})
 			}
 		}
-		if err := execute(ctx, a.FinishClose, m).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(short, a.FinishClose, m).Get(ctx, nil); err != nil {
 			return res, err
 		}
 		workflow.GetLogger(ctx).Info("month closed", "month", m.String(), "workers_so_far", res.Workers, "failed_so_far", res.Failed)

@@ -78,13 +78,14 @@ func MonthlyReport(ctx workflow.Context, in MonthlyReportInput) (activities.Noti
 		}
 		m = in.Clock.Today(at).YearMonth().Prev()
 	}
+	short := workflow.WithActivityOptions(ctx, clockOptions(in.Clock))
 	if workflow.GetVersion(ctx, changeReportCatchUp, workflow.DefaultVersion, 1) == 1 {
 		var missed []ippo.YearMonth
-		if err := execute(ctx, a.UnreportedMonths, m).Get(ctx, &missed); err != nil {
+		if err := workflow.ExecuteActivity(short, a.UnreportedMonths, m).Get(ctx, &missed); err != nil {
 			return activities.NoticeResult{}, err
 		}
 		for _, earlier := range missed {
-			if err := execute(ctx, send, earlier).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(short, send, earlier).Get(ctx, nil); err != nil {
 				return activities.NoticeResult{}, err
 			}
 			workflow.GetLogger(ctx).Info("sent a missed city report", "month", earlier.String())
