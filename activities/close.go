@@ -18,12 +18,13 @@ import (
 // The monthly close, in pages: the close workflow asks for the months to
 // close, begins each, closes it a page of workers at a time (ClosePage), and
 // finishes it. A page computes each worker's figures (ippo.CloseMonth),
-// writes the statements once, then emails each statement and, below the
-// target, the schedule review suggestion and a staff to-do, each keyed on
-// the month and the worker. Every step is idempotent, so a page that is
-// retried, or a whole close run again, changes nothing and sends nothing
-// twice: statements that exist are kept as they are, and emails go through
-// Notify's exactly-once outbox.
+// writes the statements once, then queues each statement's email and,
+// below the target, the schedule review suggestion and a staff to-do, each
+// keyed on the month and the worker; the Dispatcher delivers the emails
+// (closes begun before that change send them by Notify). Every step is
+// idempotent, so a page that is retried, or a whole close run again,
+// changes nothing and sends nothing twice: statements that exist are kept
+// as they are, and emails follow the outbox's exactly-once rule.
 
 // MaxPendingCloses bounds how many months one close catches up.
 const MaxPendingCloses = 12
