@@ -18,12 +18,13 @@ import (
 // The monthly close, in pages: the close workflow asks for the months to
 // close, begins each, closes it a page of workers at a time (ClosePage), and
 // finishes it. A page computes each worker's figures (ippo.CloseMonth),
-// writes the statements once, then emails each statement and, below the
-// target, the schedule review suggestion and a staff to-do, each keyed on
-// the month and the worker. Every step is idempotent, so a page that is
-// retried, or a whole close run again, changes nothing and sends nothing
-// twice: statements that exist are kept as they are, and emails go through
-// Notify's exactly-once outbox.
+// writes the statements once, then queues each statement's email and,
+// below the target, the schedule review suggestion and a staff to-do, each
+// keyed on the month and the worker; the Dispatcher delivers the emails
+// (closes begun before that change send them by Notify). Every step is
+// idempotent, so a page that is retried, or a whole close run again,
+// changes nothing and sends nothing twice: statements that exist are kept
+// as they are, and emails follow the outbox's exactly-once rule.
 
 // MaxPendingCloses bounds how many months one close catches up.
 const MaxPendingCloses = 12
@@ -60,6 +61,12 @@ type ClosePageInput struct {
 	Month ippo.YearMonth
 	After string `json:",omitempty"`
 	Limit int
+	// Dispatch queues the page's emails for the worker process's
+	// dispatcher (activities.Dispatcher) instead of sending them: the page
+	// then never waits on SendGrid. Set by closes that began after the
+	// change (workflows' changeCloseOutbox); unset, a page sends its
+	// emails itself, by Notify, as closes did before.
+	Dispatch bool `json:",omitempty"`
 }
 
 // ClosePageResult says what a page did. Last is the cursor for the next
@@ -184,7 +191,7 @@ func (a *Activities) ClosePage(ctx context.Context, in ClosePageInput) (ClosePag
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			emails, err := a.closeEmails(ctx, s, done)
+			emails, err := a.closeEmails(ctx, s, done, in.Dispatch)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Emails += emails
@@ -219,14 +226,23 @@ func (a *Activities) ClosePage(ctx context.Context, in ClosePageInput) (ClosePag
 // suggested it, the schedule review suggestion and the staff to-do. It
 // returns how many emails the worker has from the close (sent now or
 // before). statuses holds the outbox status of emails already written.
-func (a *Activities) closeEmails(ctx context.Context, s ippo.Statement, statuses map[string]string) (int, error) {
+// With dispatch, the emails are only queued for the dispatcher.
+func (a *Activities) closeEmails(ctx context.Context, s ippo.Statement, statuses map[string]string, dispatch bool) (int, error) {
 	n := 0
 	send := func(key string, e Email) error {
 		n++
-		if st, ok := statuses[key]; ok && st != ippo.EmailQueued && st != ippo.EmailSending {
+		st, ok := statuses[key]
+		if ok && st != ippo.EmailQueued && st != ippo.EmailSending {
 			return nil
 		}
-		_, err := a.Notify(ctx, Notice{Key: key, Email: e, WorkerID: s.WorkerID, Facts: Facts{Month: s.Month}})
+		notice := Notice{Key: key, Email: e, WorkerID: s.WorkerID, Facts: Facts{Month: s.Month}}
+		if dispatch {
+			if st == ippo.EmailSending {
+				return nil // claimed by the dispatcher (its sweep settles an interrupted send)
+			}
+			return a.enqueue(ctx, notice)
+		}
+		_, err := a.Notify(ctx, notice)
 		return err
 	}
 	if err := send(postgres.StatementEmailKey(s.Month, s.WorkerID), EmailMonthlyStatement); err != nil {

@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -127,12 +128,20 @@ func (f *fixture) add(m member) string {
 // close runs a month's close as the workflow does, in pages of size.
 func (f *fixture) close(m ippo.YearMonth, size int) activities.ClosePageResult {
 	f.t.Helper()
+	return f.closePages(m, size, false)
+}
+
+// closePages runs a month's close in pages of size; with dispatch, the
+// pages queue their emails for the dispatcher (closes after the outbox
+// change).
+func (f *fixture) closePages(m ippo.YearMonth, size int, dispatch bool) activities.ClosePageResult {
+	f.t.Helper()
 	ctx := context.Background()
 	require.NoError(f.t, f.acts.BeginClose(ctx, activities.CloseStart{Month: m, WorkflowID: "test"}))
 	var total activities.ClosePageResult
 	after := ""
 	for {
-		r, err := f.acts.ClosePage(ctx, activities.ClosePageInput{Month: m, After: after, Limit: size})
+		r, err := f.acts.ClosePage(ctx, activities.ClosePageInput{Month: m, After: after, Limit: size, Dispatch: dispatch})
 		require.NoError(f.t, err)
 		total.Add(r)
 		if r.Done {
@@ -357,6 +366,66 @@ func TestCloseRerunChangesNothing(t *testing.T) {
 	require.Equal(t, postgres.CloseDone, closes[0].Status)
 	require.Equal(t, 5, closes[0].Statements)
 	require.Equal(t, map[string]int{"sent": 5}, closes[0].Emails)
+}
+
+// A close after the outbox change only queues its emails: the page hands
+// nothing to SendGrid, the dispatcher delivers each email once, and a
+// rerun queues nothing again. An email an earlier close left queued for
+// itself (before the change) is handed to the dispatcher too.
+func TestCloseQueuesEmailsForTheDispatcher(t *testing.T) {
+	f := newFixture(t)
+	sender := &countingSender{}
+	f.acts.Sender = sender
+	ctx := context.Background()
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, f.add(member{signed: "2026-03-02", slots: mondays("10:00", "12:30"),
+			logs: map[string]int{"2026-04-06": 60 + 200*i}}))
+	}
+	// Before the change, a page wrote this statement email and SendGrid
+	// refused it (429): it stayed queued for the page's retry.
+	oldKey := postgres.StatementEmailKey(april, ids[0])
+	_, err := f.db.EnqueueEmail(ctx, ippo.OutboxEmail{ID: activities.OutboxID(oldKey), Key: oldKey,
+		Template: string(activities.EmailMonthlyStatement), WorkerID: ids[0], Recipient: "old@example.jp", Subject: "old", Text: "old"})
+	require.NoError(t, err)
+
+	first := f.closePages(april, 2, true)
+	require.Equal(t, 3, first.Workers)
+	require.Zero(t, sender.total(), "the close sends nothing itself")
+	want := first.Emails
+	require.Equal(t, 3+first.Suggestions, want)
+	for _, id := range ids {
+		for _, e := range f.emails(id) {
+			require.Equal(t, ippo.EmailQueued, e.Status, e.Template)
+		}
+	}
+
+	d := &activities.Dispatcher{A: f.acts, Log: slog.New(slog.DiscardHandler), Poll: 10 * time.Millisecond}
+	dctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(dctx) }()
+	stop := sync.OnceFunc(func() { cancel(); <-done })
+	defer stop()
+	require.Eventually(t, func() bool { return sender.total() >= want }, time.Minute, 10*time.Millisecond)
+
+	second := f.closePages(april, 3, true)
+	require.Equal(t, want, second.Emails)
+	require.Equal(t, activities.OutboxID(oldKey), f.emails(ids[0])[0].ID, "the old row is the one sent, not a second")
+	for _, id := range ids {
+		for _, e := range f.emails(id) {
+			require.Eventually(t, func() bool {
+				got, err := f.db.OutboxEmail(ctx, e.ID)
+				return err == nil && got.Status == ippo.EmailSent
+			}, time.Minute, 10*time.Millisecond, "%s is sent", e.Template)
+		}
+	}
+	stop()
+	sender.mu.Lock()
+	defer sender.mu.Unlock()
+	require.Len(t, sender.sent, want)
+	for id, n := range sender.sent {
+		require.Equal(t, 1, n, "email %s sent once", id)
+	}
 }
 
 // A worker whose fee cannot be computed is left for staff; the others close.

@@ -43,22 +43,38 @@ func (a *Activities) RecordEffects(ctx context.Context, e Effects) error {
 			}
 			return fmt.Errorf("compose %s: %w", n.Key, err)
 		}
-		emails = append(emails, postgres.StepEmail{
-			OutboxEmail: ippo.OutboxEmail{
-				ID: OutboxID(n.Key), Key: n.Key, Template: string(n.Email),
-				WorkerID: c.workerID, AgencyID: c.agencyID,
-				Recipient: c.to, RecipientName: c.toName,
-				Subject: c.subject, Text: c.text, HTML: c.html,
-			},
-			Held:      a.Sender == nil,
-			DeliverBy: n.DeliverBy,
-			LateNote:  lateNote(n),
-		})
+		emails = append(emails, a.stepEmail(n, c))
 	}
 	if err := a.DB.RecordEffects(ctx, e.Steps, emails); err != nil {
 		return fmt.Errorf("record effects: %w", err)
 	}
 	return nil
+}
+
+// stepEmail is the outbox row of a composed notice, queued for the
+// dispatcher (held without a SendGrid key).
+func (a *Activities) stepEmail(n Notice, c composed) postgres.StepEmail {
+	return postgres.StepEmail{
+		OutboxEmail: ippo.OutboxEmail{
+			ID: OutboxID(n.Key), Key: n.Key, Template: string(n.Email),
+			WorkerID: c.workerID, AgencyID: c.agencyID,
+			Recipient: c.to, RecipientName: c.toName,
+			Subject: c.subject, Text: c.text, HTML: c.html,
+		},
+		Held:      a.Sender == nil,
+		DeliverBy: n.DeliverBy,
+		LateNote:  lateNote(n),
+	}
+}
+
+// enqueue composes n and queues it for the dispatcher (once per key): the
+// caller never waits on SendGrid.
+func (a *Activities) enqueue(ctx context.Context, n Notice) error {
+	c, err := a.compose(ctx, n)
+	if err != nil {
+		return fmt.Errorf("compose %s: %w", n.Key, err)
+	}
+	return a.DB.EnqueueForDispatch(ctx, []postgres.StepEmail{a.stepEmail(n, c)})
 }
 
 // lateNote is what an email says first when it goes out after DeliverBy.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/mail"
+	"github.com/ippo-center/ippo/postgres"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -53,38 +54,67 @@ func (a *Activities) UnreportedMonths(ctx context.Context, m ippo.YearMonth) ([]
 // SendCityReport emails the month's report to the city contact in the
 // policy (once per month, by the exactly-once rule of Notify). It waits
 // for the month's close, whose statements give the hours and fees: until
-// then it fails with ErrMonthNotClosed and Temporal retries it.
+// then it fails with ErrMonthNotClosed and Temporal retries it. Reports
+// that began before the outbox change run it; later ones run
+// EnqueueCityReport.
 func (a *Activities) SendCityReport(ctx context.Context, m ippo.YearMonth) (NoticeResult, error) {
-	closed, err := a.DB.MonthClosed(ctx, m)
+	email, err := a.cityReport(ctx, m)
 	if err != nil {
 		return NoticeResult{}, err
+	}
+	e, err := a.DB.EnqueueEmail(ctx, email)
+	if err != nil {
+		return NoticeResult{}, fmt.Errorf("enqueue city report %s: %w", m, err)
+	}
+	return a.deliver(ctx, e)
+}
+
+// EnqueueCityReport writes the month's report to the city, once (keyed on
+// the month), for the worker process's dispatcher to deliver: the report
+// records its decision and never waits on SendGrid. Like SendCityReport it
+// fails with ErrMonthNotClosed until the month's close has finished.
+func (a *Activities) EnqueueCityReport(ctx context.Context, m ippo.YearMonth) (NoticeResult, error) {
+	email, err := a.cityReport(ctx, m)
+	if err != nil {
+		return NoticeResult{}, err
+	}
+	if err := a.DB.EnqueueForDispatch(ctx, []postgres.StepEmail{{OutboxEmail: email, Held: a.Sender == nil}}); err != nil {
+		return NoticeResult{}, fmt.Errorf("enqueue city report %s: %w", m, err)
+	}
+	e, err := a.DB.OutboxEmail(ctx, email.ID)
+	return NoticeResult{OutboxID: e.ID, Status: e.Status}, err
+}
+
+// cityReport renders the month's report once its close has finished.
+func (a *Activities) cityReport(ctx context.Context, m ippo.YearMonth) (ippo.OutboxEmail, error) {
+	closed, err := a.DB.MonthClosed(ctx, m)
+	if err != nil {
+		return ippo.OutboxEmail{}, err
 	}
 	if !closed {
 		// A month before the first close Ippo made (it was installed
 		// later) is never closed: there is nothing to wait for.
 		later, err := a.DB.ClosedMonths(ctx, m.Next(), m.AddMonths(ReportCatchUpMonths))
 		if err != nil {
-			return NoticeResult{}, err
+			return ippo.OutboxEmail{}, err
 		}
 		earlier, err := a.DB.ClosedMonths(ctx, m.AddMonths(-ReportCatchUpMonths), m.Prev())
 		if err != nil {
-			return NoticeResult{}, err
+			return ippo.OutboxEmail{}, err
 		}
 		if len(later) > 0 && len(earlier) == 0 {
-			return NoticeResult{}, temporal.NewNonRetryableApplicationError(
+			return ippo.OutboxEmail{}, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("%s: no close, and none before it: Ippo's first closed month is %s", m, later[0]), "month_never_closed", nil)
 		}
-	}
-	if !closed {
-		return NoticeResult{}, temporal.NewApplicationError(fmt.Sprintf("%s: %v", m, ErrMonthNotClosed), "month_not_closed")
+		return ippo.OutboxEmail{}, temporal.NewApplicationError(fmt.Sprintf("%s: %v", m, ErrMonthNotClosed), "month_not_closed")
 	}
 	p, err := a.DB.PolicyAt(ctx, m.Last())
 	if err != nil {
-		return NoticeResult{}, err
+		return ippo.OutboxEmail{}, err
 	}
 	report, err := a.DB.MonthlyReport(ctx, m, p.MunicipalityName)
 	if err != nil {
-		return NoticeResult{}, err
+		return ippo.OutboxEmail{}, err
 	}
 	var lines []mail.Line
 	for _, r := range report.Rows() {
@@ -98,10 +128,10 @@ func (a *Activities) SendCityReport(ctx context.Context, m ippo.YearMonth) (Noti
 		CSV:       report.CSV(),
 	})
 	if err != nil {
-		return NoticeResult{}, nonRetryable(err)
+		return ippo.OutboxEmail{}, nonRetryable(err)
 	}
 	key := CityReportKey(m)
-	e, err := a.DB.EnqueueEmail(ctx, ippo.OutboxEmail{
+	return ippo.OutboxEmail{
 		ID:        OutboxID(key),
 		Key:       key,
 		Template:  string(mail.TemplateCityMonthlyReport),
@@ -109,9 +139,5 @@ func (a *Activities) SendCityReport(ctx context.Context, m ippo.YearMonth) (Noti
 		Subject:   rendered.Subject,
 		Text:      rendered.Text,
 		HTML:      rendered.HTML,
-	})
-	if err != nil {
-		return NoticeResult{}, fmt.Errorf("enqueue city report %s: %w", m, err)
-	}
-	return a.deliver(ctx, e)
+	}, nil
 }

@@ -55,3 +55,32 @@ func TestUnreportedMonths(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ippo.EmailHeld, sent[activities.CityReportKey(ym(2026, 3))], "kept in the outbox without SendGrid")
 }
+
+// TestEnqueueCityReport: after the outbox change, the report is written
+// once, queued for the dispatcher (the activity sends nothing itself), and
+// still waits for its month's close.
+func TestEnqueueCityReport(t *testing.T) {
+	f := newFixture(t)
+	sender := &countingSender{}
+	f.acts.Sender = sender
+	ctx := context.Background()
+	april := ippo.YearMonth{Year: 2026, Month: 4}
+	require.NoError(t, f.db.BeginClose(ctx, april, "close"))
+	_, err := f.acts.EnqueueCityReport(ctx, april)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	require.Equal(t, "month_not_closed", appErr.Type())
+	require.NoError(t, f.db.FinishClose(ctx, april))
+
+	for range 2 { // a retry writes nothing twice
+		res, err := f.acts.EnqueueCityReport(ctx, april)
+		require.NoError(t, err)
+		require.Equal(t, activities.OutboxID(activities.CityReportKey(april)), res.OutboxID)
+		require.Equal(t, ippo.EmailQueued, res.Status)
+	}
+	require.Zero(t, sender.total(), "the activity never sends")
+	due, err := f.db.ClaimDueEmails(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, due, 1, "the dispatcher finds the report due")
+	require.Equal(t, activities.CityReportKey(april), due[0].Key)
+}

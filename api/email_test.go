@@ -342,6 +342,9 @@ func TestWebhookBounceAlertsStaffOnce(t *testing.T) {
 	status, resp := r.webhook(time.Now(), bounce)
 	require.Equal(t, http.StatusServiceUnavailable, status, resp)
 	require.Equal(t, ippo.EmailBounced, r.email(e.ID).Status)
+	early, err := r.db.StaffTodos(context.Background(), true, 10)
+	require.NoError(t, err)
+	require.Len(t, early, 1, "the to-do is written with the status, whatever happens after")
 
 	r.temporal.set(func(f *fakeTemporal) { f.startErr = nil })
 	for range 2 {
@@ -361,7 +364,7 @@ func TestWebhookBounceAlertsStaffOnce(t *testing.T) {
 	require.Equal(t, "Invalid Address", evs[0].Data["bounce_classification"])
 	tasks, err := r.db.StaffTodos(context.Background(), true, 10)
 	require.NoError(t, err)
-	require.Len(t, tasks, 1)
+	require.Len(t, tasks, 1, "once")
 	require.Equal(t, "email_bounced", tasks[0].Kind)
 	require.Equal(t, workerID, tasks[0].WorkerID)
 	require.Equal(t, "鎌倉 花子", tasks[0].WorkerName, "staff know the worker by name")
@@ -400,14 +403,21 @@ func TestResendThroughTheAPI(t *testing.T) {
 	require.Equal(t, e.ID, resend.ResendOf)
 	require.Equal(t, ippo.EmailQueued, resend.Status)
 	require.True(t, strings.HasPrefix(resend.RequestedBy, "staff:"))
-	require.Equal(t, []string{"email/" + resend.ID}, r.temporal.startIDs())
-	require.Equal(t, resend.ID, r.temporal.inputs[0].OutboxID)
+	// Queued for the dispatcher: nothing is sent inline, no workflow.
+	require.Empty(t, r.temporal.startIDs())
 
-	// Still queued (its workflow may not have started): asked again, it is
-	// the same copy, and the workflow is not started twice.
+	// Still queued: asked again, it is the same copy, queued once.
 	status, resp = r.post("/api/v1/outbox/"+e.ID+"/resend", "application/json", "", auth)
 	require.Equal(t, http.StatusAccepted, status, resp)
-	require.Len(t, r.temporal.startIDs(), 1)
+	var again ippo.OutboxEmail
+	require.NoError(t, json.Unmarshal([]byte(resp), &again))
+	require.Equal(t, resend.ID, again.ID)
+	due, err := r.db.ClaimDueEmails(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, due, 1, "the copy is due for the dispatcher, once")
+	require.Equal(t, resend.ID, due[0].ID)
+	_, err = r.db.SetEmailStatus(ctx, resend.ID, ippo.EmailQueued, "", "", ippo.EmailSending) // as a dispatcher would after a 429
+	require.NoError(t, err)
 	// Once the copy went, the first email is never sent a third time.
 	_, err = r.db.SetEmailStatus(ctx, resend.ID, ippo.EmailSent, "m2", "", ippo.EmailQueued)
 	require.NoError(t, err)

@@ -106,4 +106,7 @@ func TestStepThatTimesOutIs503AndItsRetryCompletesIt(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, rejected, "one step")
+	notes, err = e.db.CountRows(context.Background(), "notes")
+	require.NoError(t, err)
+	require.Equal(t, 1, notes, "the retries stored no second note")
 }

@@ -56,27 +56,14 @@ func (s *Server) GetOutboxEmail(c *gin.Context, id openapi_types.UUID) {
 }
 
 // ResendOutboxEmail sends a failed, unknown or bounced email again: a
-// copy in the outbox, sent by the Email workflow (which Temporal retries
-// while SendGrid is busy) under the copy's own key.
+// copy queued in the outbox for the dispatcher (app.ResendEmail).
 func (s *Server) ResendOutboxEmail(c *gin.Context, id openapi_types.UUID, _ ResendOutboxEmailParams) {
-	ctx := c.Request.Context()
 	actor, _ := actorOf(c)
-	resend, created, err := s.DB.CreateResend(ctx, id.String(), actor.Ref())
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	resend, err := s.app().ResendEmail(c.Request.Context(), actor, id.String())
 	if resend.WorkerID != "" {
 		c.Set(ctxWorkerID, resend.WorkerID) // the audit entry shows on the worker's timeline
 	}
-	if !created && resend.Status != ippo.EmailQueued {
-		fail(c, ippo.Errorf(ippo.ECONFLICT, "email %s was already sent again as %s (now %s); resend that one if it did not arrive either",
-			id, resend.ID, resend.Status))
-		return
-	}
-	// A copy still queued was written by a request whose workflow may not
-	// have started (Temporal was out of reach): starting it again is safe.
-	if err := s.startEmail(ctx, resend.ID, workflows.EmailInput{OutboxID: resend.ID}); err != nil {
+	if err != nil {
 		fail(c, err)
 		return
 	}

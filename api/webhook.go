@@ -49,7 +49,7 @@ const (
 // configured key, unsigned, forged or stale, it is refused (401, 403) and
 // changes nothing. Events are recorded once each; delivered, bounce and
 // dropped move the email's status (ippo.EmailEventStatus), and a bounce or
-// drop gives staff a task and an email. The answer is 2xx only when every
+// drop gives staff a task (in the same transaction) and an email. The answer is 2xx only when every
 // event is recorded: otherwise SendGrid posts the batch again, and events
 // already recorded are skipped.
 func (s *Server) sendgridWebhook(c *gin.Context) {
@@ -88,7 +88,9 @@ func (s *Server) sendgridWebhook(c *gin.Context) {
 			skipped++
 			continue
 		}
-		res, err := s.DB.RecordEmailEvent(ctx, eventInput(ev))
+		in := eventInput(ev)
+		in.BounceTodo = bounceTodo
+		res, err := s.DB.RecordEmailEvent(ctx, in)
 		if err != nil {
 			fail(c, errors.Join(errUnavailable, err))
 			return
@@ -101,7 +103,8 @@ func (s *Server) sendgridWebhook(c *gin.Context) {
 			recorded++
 		}
 		if res.Email.Status == ippo.EmailBounced && (ev.Event == mail.EventBounce || ev.Event == mail.EventDropped) {
-			// Done for repeated events too: both steps are idempotent, so a
+			// The staff to-do was written with the status. The alert email is
+			// asked for on repeated events too (it is started once), so a
 			// batch that failed half-way completes when SendGrid retries it.
 			if err := s.alertBounce(ctx, res.Email); err != nil {
 				fail(c, err)
@@ -130,21 +133,23 @@ func eventInput(ev mail.Event) postgres.EmailEventInput {
 	}
 }
 
-// alertBounce gives staff a task about a bounced email and emails them
-// (the Email workflow; never about a staff email, see AlertStaff).
-func (s *Server) alertBounce(ctx context.Context, e ippo.OutboxEmail) error {
+// bounceTodo is the staff to-do about a bounced email, written in the
+// transaction that records the bounce (postgres.EmailEventInput).
+func bounceTodo(e ippo.OutboxEmail) ippo.StaffTodo {
 	key := postgres.OutboxTaskKey(e.ID, ippo.EmailBounced)
-	err := s.DB.CreateStaffTodo(ctx, ippo.StaffTodo{
+	return ippo.StaffTodo{
 		ID:       uuid.NewSHA1(bounceTaskNamespace, []byte(key)).String(),
 		Key:      key,
 		Kind:     "email_bounced",
 		WorkerID: e.WorkerID,
 		Title:    "メールが届きませんでした(バウンス)",
 		Body:     fmt.Sprintf("%s（送信ID %s）: %s", e.Template, e.ID, e.LastError),
-	})
-	if err != nil {
-		return errors.Join(errUnavailable, err)
 	}
+}
+
+// alertBounce emails staff about a bounced email (the Email workflow;
+// never about a staff email, see AlertStaff).
+func (s *Server) alertBounce(ctx context.Context, e ippo.OutboxEmail) error {
 	alert := activities.StaffAlert{OutboxID: e.ID, Status: ippo.EmailBounced, On: s.Clock.Today(time.Now())}
 	return s.startEmail(ctx, activities.AlertKey(e.ID, ippo.EmailBounced), workflows.EmailInput{Alert: &alert})
 }

@@ -85,3 +85,12 @@ func TestStepsFitting(t *testing.T) {
 		StepsFitting(ippo.Worker{Phase: ippo.PhaseOnboarding, Status: ippo.StatusAwaitingContract}))
 	require.Empty(t, StepsFitting(ippo.Worker{Phase: ippo.PhaseWithdrawn, Status: ippo.StatusClosed}))
 }
+
+// A retried step (same update id) stores its note under the same id, so
+// it writes no second note; another step or worker gets its own.
+func TestNoteIDFollowsTheStep(t *testing.T) {
+	require.Equal(t, NoteID("w1", "idem/t1/k"), NoteID("w1", "idem/t1/k"))
+	require.NotEqual(t, NoteID("w1", "idem/t1/k"), NoteID("w1", "idem/t1/k2"))
+	require.NotEqual(t, NoteID("w1", "idem/t1/k"), NoteID("w2", "idem/t1/k"))
+	require.NotEqual(t, NoteID("w1", ""), NoteID("w1", ""), "without a step id every note is new")
+}

@@ -72,7 +72,7 @@ func (a *App) Graduate(ctx context.Context, actor Actor, workerID, stepID string
 		}
 	}
 	// Out of phase, the lifecycle answers 409 with the steps that fit.
-	return stepWithNote(ctx, a, actor, workerID, in.HandoffNotes, func(noteID string) (Graduated, error) {
+	return stepWithNote(ctx, a, actor, workerID, stepID, in.HandoffNotes, func(noteID string) (Graduated, error) {
 		g.NoteID = noteID
 		r, err := update[workflows.GraduationResult](ctx, a, workerID, stepID, workflows.UpdateGraduate, g)
 		return graduatedOf(r), err
@@ -157,7 +157,7 @@ type HandoffAcknowledged struct {
 // otherwise call it with a note saying how. An acknowledgement given
 // before answers Already, without a new step.
 func (a *App) AcknowledgeHandoff(ctx context.Context, actor Actor, workerID, handoffID, stepID, note string) (HandoffAcknowledged, error) {
-	return stepWithNote(ctx, a, actor, workerID, note, func(noteID string) (HandoffAcknowledged, error) {
+	return stepWithNote(ctx, a, actor, workerID, stepID, note, func(noteID string) (HandoffAcknowledged, error) {
 		r, err := update[workflows.HandoffAckResult](ctx, a, workerID, stepID, workflows.UpdateAcknowledgeHandoff,
 			workflows.AcknowledgeHandoff{HandoffID: handoffID, NoteID: noteID, Actor: actor.Ref()})
 		return HandoffAcknowledged{Standing: standingOf(r.StepResult), Handoff: handoffOf(r.Handoff), Already: r.Already}, err

@@ -151,15 +151,31 @@ func refused(err error) bool {
 	return errors.As(err, &e) && e.Code != ippo.EINTERNAL
 }
 
+// noteNamespace derives a step's note id from the step's update id.
+var noteNamespace = uuid.MustParse("8d0f6a4e-2c1b-4f3e-9a7d-5b6c4e2f1a08")
+
+// NoteID is the id of the note a step with update id stepID stores for
+// the worker: a retried request (the same Idempotency-Key, form token or
+// link) finds the note the first one stored instead of writing another,
+// so after a time-out the step, taken once, refers to the one note there
+// is. Without a step id, every note is new.
+func NoteID(workerID, stepID string) string {
+	if stepID == "" {
+		return uuid.NewString()
+	}
+	return uuid.NewSHA1(noteNamespace, []byte(workerID+"\x00"+stepID)).String()
+}
+
 // note stores free text staff wrote (a reason, handoff notes), so the
-// workflow carries only its id. It returns a function that removes the
-// note again if the step is refused; an empty text is no note.
-func (a *App) note(ctx context.Context, actor Actor, workerID, text string) (string, func(), error) {
+// workflow carries only its id (NoteID: once per step). It returns a
+// function that removes the note again if the step is refused; an empty
+// text is no note.
+func (a *App) note(ctx context.Context, actor Actor, workerID, stepID, text string) (string, func(), error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return "", func() {}, nil
 	}
-	id := uuid.NewString()
+	id := NoteID(workerID, stepID)
 	if err := a.DB.CreateNote(ctx, id, workerID, text, actor.Ref()); err != nil {
 		if ippo.ErrorCode(err) == ippo.EINTERNAL {
 			// A note for a worker who does not exist fails on its foreign
@@ -181,9 +197,10 @@ func (a *App) note(ctx context.Context, actor Actor, workerID, text string) (str
 }
 
 // stepWithNote stores text as a note, runs a lifecycle step that refers
-// to it and removes the note again when the step is refused.
-func stepWithNote[T any](ctx context.Context, a *App, actor Actor, workerID, text string, run func(noteID string) (T, error)) (T, error) {
-	noteID, drop, err := a.note(ctx, actor, workerID, text)
+// to it and removes the note again when the step is refused. stepID is
+// the step's update id (the note's id derives from it).
+func stepWithNote[T any](ctx context.Context, a *App, actor Actor, workerID, stepID, text string, run func(noteID string) (T, error)) (T, error) {
+	noteID, drop, err := a.note(ctx, actor, workerID, stepID, text)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -207,7 +224,7 @@ func (a *App) DecideEligibility(ctx context.Context, actor Actor, workerID, step
 	if !d.Approve && strings.TrimSpace(d.Reason) == "" {
 		return Standing{}, ippo.Invalid([]ippo.FieldError{{Field: "reason", Message: "is required when the applicant is not approved; it is sent to them in plain words"}})
 	}
-	return stepWithNote(ctx, a, actor, workerID, d.Reason, func(noteID string) (Standing, error) {
+	return stepWithNote(ctx, a, actor, workerID, stepID, d.Reason, func(noteID string) (Standing, error) {
 		r, err := update[workflows.StepResult](ctx, a, workerID, stepID, workflows.UpdateDecideEligibility,
 			workflows.EligibilityDecision{Approve: d.Approve, NoteID: noteID, Actor: actor.Ref()})
 		return standingOf(r), err
@@ -251,7 +268,7 @@ func (a *App) EndContract(ctx context.Context, actor Actor, workerID, stepID str
 	case n.By == ByWorker && !n.EndsOn.IsZero():
 		return Standing{}, ippo.Invalid([]ippo.FieldError{{Field: "ends_on", Message: "only the center names an end date; a worker's opt-out ends the current term"}})
 	}
-	return stepWithNote(ctx, a, actor, workerID, n.Reason, func(noteID string) (Standing, error) {
+	return stepWithNote(ctx, a, actor, workerID, stepID, n.Reason, func(noteID string) (Standing, error) {
 		r, err := update[workflows.StepResult](ctx, a, workerID, stepID, workflows.UpdateEndContract,
 			workflows.EndContract{By: n.By, EndsOn: n.EndsOn, NoteID: noteID, Actor: actor.Ref(), SubmittedAt: submitted(n.SubmittedAt)})
 		return standingOf(r), err
@@ -268,7 +285,7 @@ func (a *App) Withdraw(ctx context.Context, actor Actor, workerID, stepID string
 	if strings.TrimSpace(w.Reason) == "" {
 		return Standing{}, ippo.Invalid([]ippo.FieldError{{Field: "reason", Message: "is required"}})
 	}
-	return stepWithNote(ctx, a, actor, workerID, w.Reason, func(noteID string) (Standing, error) {
+	return stepWithNote(ctx, a, actor, workerID, stepID, w.Reason, func(noteID string) (Standing, error) {
 		r, err := update[workflows.StepResult](ctx, a, workerID, stepID, workflows.UpdateWithdraw,
 			workflows.Withdraw{NoteID: noteID, Actor: actor.Ref()})
 		return standingOf(r), err

@@ -217,7 +217,7 @@ func (a *App) AnswerTask(ctx context.Context, actor Actor, taskID, stepID string
 	if e := ippo.CheckText(in.Reason, ippo.MaxNoteLength, true); e != nil {
 		return TaskStanding{}, ippo.Invalid([]ippo.FieldError{{Field: "reason", Message: e.Error()}})
 	}
-	return stepWithNote(ctx, a, actor, workerID, in.Reason, func(noteID string) (TaskStanding, error) {
+	return stepWithNote(ctx, a, actor, workerID, stepID, in.Reason, func(noteID string) (TaskStanding, error) {
 		r, err := taskUpdate(ctx, a, task.ID, stepID, workflows.UpdateAnswerTask,
 			workflows.AnswerTask{WorkerID: workerID, Accept: in.Accept, NoteID: noteID, Actor: actor.Ref()})
 		return taskStandingOf(r), err

@@ -36,3 +36,27 @@ func (a *App) OutboxEmail(ctx context.Context, id string) (ippo.OutboxEmail, []i
 	events, err := a.DB.EmailEvents(ctx, e.ID)
 	return e, events, err
 }
+
+// ResendEmail sends a failed, unknown or bounced email again, at the
+// actor's request: a copy of it is written to the outbox under its own
+// key, linked to the first (resend_of, so the timeline and the outbox show
+// it is a resend), and queued for the worker process's dispatcher, which
+// delivers it by the same exactly-once rule as every email. Nothing is
+// sent here, so the answer never waits on SendGrid.
+//
+// An email is sent again once: asked again while the copy is still
+// queued, it returns that copy (nothing new is written); once the copy has
+// gone, it is ECONFLICT naming the copy (resend that one if it did not
+// arrive either). An email that is not failed, unknown or bounced is
+// ECONFLICT too, so nobody gets it twice.
+func (a *App) ResendEmail(ctx context.Context, actor Actor, id string) (ippo.OutboxEmail, error) {
+	resend, created, err := a.DB.CreateResend(ctx, id, actor.Ref())
+	if err != nil {
+		return resend, err
+	}
+	if !created && resend.Status != ippo.EmailQueued {
+		return resend, ippo.Errorf(ippo.ECONFLICT, "email %s was already sent again as %s (now %s); resend that one if it did not arrive either",
+			id, resend.ID, resend.Status)
+	}
+	return resend, nil
+}

@@ -253,6 +253,7 @@ var stepNotices = map[string]string{
 	"absence":     "連絡を記録しました。お休みも大切な時間です。",
 	"worklog":     "作業を記録しました。",
 	"services":    "ほかのサービスの利用日を記録しました。",
+	"resend":      "メールの再送を受け付けました。順番にお送りします。届いたかどうかは、メール欄の状況でわかります。",
 }
 
 func isUUID(s string) bool {

@@ -61,6 +61,7 @@ var funcs = template.FuncMap{
 	"entryJa":    entryJa,
 	"deadlineJa": deadlineKindJa,
 	"emailJa":    emailStatusJa,
+	"resendable": ippo.Resendable,
 	"stepJa":     stepJa,
 	"handoffJa":  handoffJa,
 	"date": func(d ippo.Date) string {

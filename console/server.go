@@ -83,6 +83,7 @@ func New(a *app.App) (*Server, error) {
 	s.handle("POST /console/workers/{id}/consents", app.RoleStaff, s.recordConsent)
 	s.handle("POST /console/workers/{id}/graduation", app.RoleStaff, s.graduate)
 	s.handle("POST /console/workers/{id}/handoffs/{handoff}/acknowledgement", app.RoleStaff, s.acknowledgeHandoff)
+	s.handle("POST /console/workers/{id}/emails/{email}/resend", app.RoleStaff, s.resendEmail)
 	s.handle("GET /console/reports", app.RoleViewer, s.reportPage)
 	s.handle("GET /console/reports.csv", app.RoleViewer, s.reportCSV)
 	s.handle("GET /console/admin", app.RoleAdmin, s.adminPage)

@@ -179,6 +179,37 @@ func (s *Server) completeTodo(w http.ResponseWriter, r *request) {
 	http.Redirect(w, r.Request, "/console/?done=todo", http.StatusSeeOther)
 }
 
+// resendEmail sends one of the worker's emails again (it failed, bounced,
+// or nobody knows whether it arrived): a copy queued for the dispatcher,
+// linked to the first (app.ResendEmail).
+func (s *Server) resendEmail(w http.ResponseWriter, r *request) {
+	id, emailID := strings.ToLower(r.PathValue("id")), strings.ToLower(r.PathValue("email"))
+	if !isUUID(id) || !isUUID(emailID) {
+		s.message(w, r.Request, http.StatusNotFound, "見つかりません", "このメールは見つかりませんでした。")
+		return
+	}
+	e, _, err := s.App.OutboxEmail(r.Context(), emailID)
+	if err == nil && e.WorkerID != id {
+		err = ippo.Errorf(ippo.ENOTFOUND, "email %s is not worker %s's", emailID, id)
+	}
+	if err != nil {
+		s.failure(w, r.Request, err)
+		return
+	}
+	r.WorkerID = id
+	if _, err := s.App.ResendEmail(r.Context(), r.Actor, emailID); err != nil {
+		if ippo.ErrorCode(err) == ippo.ECONFLICT {
+			s.message(w, r.Request, http.StatusConflict, "このメールは再送できません",
+				"このメールはすでに再送されているか、届いている(または送る途中の)メールです。同じメールが二通届かないよう、再送はしていません。"+
+					"ワーカーのページのメール欄で、いまの状況をお確かめください。")
+			return
+		}
+		s.failure(w, r.Request, err)
+		return
+	}
+	stepDone(w, r, "resend")
+}
+
 // stepID is the lifecycle step's id for this form: the form's random key,
 // so a form sent twice (a double click, a reload) is one step. Without a
 // key (a hand-made request) every request is its own step.

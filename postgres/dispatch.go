@@ -32,26 +32,45 @@ func (db *DB) RecordEffects(ctx context.Context, steps []ippo.Step, emails []Ste
 				return err
 			}
 		}
-		for i, e := range emails {
-			// A microsecond apart, so the outbox lists a step's emails in
-			// the order they were asked for.
-			at := now.Add(time.Duration(i) * time.Microsecond)
-			status, dispatchAt := ippo.EmailQueued, any(at)
-			if e.Held {
-				status, dispatchAt = ippo.EmailHeld, nil
-			}
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, recipient_name, subject, text_body, html_body,
-					status, created_at, updated_at, dispatch_at, deliver_by, late_note)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
-				ON CONFLICT (key) DO NOTHING`,
-				e.ID, e.Key, e.Template, nullUUID(e.WorkerID), nullUUID(e.AgencyID), e.Recipient, e.RecipientName,
-				e.Subject, e.Text, e.HTML, status, at, dispatchAt, nullTime(e.DeliverBy), e.LateNote); err != nil {
-				return fmt.Errorf("enqueue email %s: %w", e.Key, err)
-			}
-		}
-		return nil
+		return db.enqueueForDispatch(ctx, tx, now, emails)
 	})
+}
+
+// EnqueueForDispatch writes emails (once per key) for the dispatcher to
+// deliver, in one transaction: the monthly close's statements and the
+// city's report, whose workflows record the decision and never wait on
+// SendGrid. A retry writes nothing twice.
+func (db *DB) EnqueueForDispatch(ctx context.Context, emails []StepEmail) error {
+	now := db.now()
+	return db.inTx(ctx, func(tx pgx.Tx) error { return db.enqueueForDispatch(ctx, tx, now, emails) })
+}
+
+// enqueueForDispatch inserts emails queued for the dispatcher (or held).
+// An email of the same key already queued with no dispatch_at (written by
+// an activity that sends it itself, before the outbox: a close or report
+// that was running when Ippo was upgraded) is handed to the dispatcher
+// too; claims are atomic, so whichever takes it first sends it, once.
+func (db *DB) enqueueForDispatch(ctx context.Context, tx pgx.Tx, now time.Time, emails []StepEmail) error {
+	for i, e := range emails {
+		// A microsecond apart, so the outbox lists a step's emails in
+		// the order they were asked for.
+		at := now.Add(time.Duration(i) * time.Microsecond)
+		status, dispatchAt := ippo.EmailQueued, any(at)
+		if e.Held {
+			status, dispatchAt = ippo.EmailHeld, nil
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, recipient_name, subject, text_body, html_body,
+				status, created_at, updated_at, dispatch_at, deliver_by, late_note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
+			ON CONFLICT (key) DO UPDATE SET dispatch_at = EXCLUDED.dispatch_at
+			 WHERE outbox.status = 'queued' AND outbox.dispatch_at IS NULL AND EXCLUDED.dispatch_at IS NOT NULL`,
+			e.ID, e.Key, e.Template, nullUUID(e.WorkerID), nullUUID(e.AgencyID), e.Recipient, e.RecipientName,
+			e.Subject, e.Text, e.HTML, status, at, dispatchAt, nullTime(e.DeliverBy), e.LateNote); err != nil {
+			return fmt.Errorf("enqueue email %s: %w", e.Key, err)
+		}
+	}
+	return nil
 }
 
 // ClaimDueEmails moves up to limit queued emails that are due for the

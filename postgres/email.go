@@ -53,6 +53,11 @@ type EmailEventInput struct {
 	At      time.Time
 	Reason  string
 	Data    map[string]any
+	// BounceTodo, when set, is the staff to-do a bounce or drop raises,
+	// made from the email as the event leaves it: it is written in the
+	// same transaction as the status change (once per key), so a bounced
+	// email never lacks its to-do, even if the request fails half-way.
+	BounceTodo func(ippo.OutboxEmail) ippo.StaffTodo `json:"-"`
 }
 
 // EmailEventResult says what recording an event did.
@@ -70,8 +75,9 @@ type EmailEventResult struct {
 
 // RecordEmailEvent stores a delivery event once and moves the email's
 // status as ippo.EmailEventStatus says; a delivery of an email staff were
-// asked to check (unknown) closes that task. A repeated event changes
-// nothing.
+// asked to check (unknown) closes that task, and a bounce or drop that
+// leaves the email bounced writes ev.BounceTodo, in the same transaction.
+// A repeated event changes nothing (its to-do, already written, is kept).
 func (db *DB) RecordEmailEvent(ctx context.Context, ev EmailEventInput) (EmailEventResult, error) {
 	var res EmailEventResult
 	key := ev.EventID
@@ -139,8 +145,14 @@ func (db *DB) RecordEmailEvent(ctx context.Context, ev EmailEventInput) (EmailEv
 		if err != nil {
 			return err
 		}
-		res.Email, err = pgx.CollectExactlyOneRow(rows, scanOutbox)
-		return err
+		if res.Email, err = pgx.CollectExactlyOneRow(rows, scanOutbox); err != nil {
+			return err
+		}
+		if to, _, ok := ippo.EmailEventStatus(ev.Event); ok && to == ippo.EmailBounced &&
+			res.Email.Status == ippo.EmailBounced && ev.BounceTodo != nil {
+			return createStaffTodo(ctx, tx, ev.BounceTodo(res.Email), db.now())
+		}
+		return nil
 	})
 	if err != nil {
 		return EmailEventResult{}, fmt.Errorf("record email event %s: %w", ev.Event, err)
@@ -177,10 +189,12 @@ func (db *DB) EmailEvents(ctx context.Context, outboxID string) ([]ippo.EmailEve
 // a repeated request finds the first resend instead of sending again.
 func ResendKey(id string) string { return "resend/" + id }
 
-// CreateResend writes a copy of email id, queued to be sent again at by's
-// request, and closes the staff tasks about the original. Only a failed,
-// unknown or bounced email can be sent again (ECONFLICT otherwise), once:
-// a second call returns the first copy with created false.
+// CreateResend writes a copy of email id, queued for the dispatcher to
+// send again at by's request, and closes the staff tasks about the
+// original. Only a failed, unknown or bounced email can be sent again
+// (ECONFLICT otherwise), once: a second call returns the first copy with
+// created false (a copy still queued from before the dispatcher sent
+// resends, waiting for an Email workflow, is handed to the dispatcher).
 func (db *DB) CreateResend(ctx context.Context, id, by string) (resend ippo.OutboxEmail, created bool, err error) {
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id = $1 FOR UPDATE`, id)
@@ -197,7 +211,9 @@ func (db *DB) CreateResend(ctx context.Context, id, by string) (resend ippo.Outb
 			return err
 		}
 		if resend, err = pgx.CollectExactlyOneRow(rows, scanOutbox); err == nil {
-			return nil
+			_, err := tx.Exec(ctx, `UPDATE outbox SET dispatch_at = $2 WHERE id = $1 AND status = 'queued' AND dispatch_at IS NULL`,
+				resend.ID, db.now())
+			return err
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
@@ -209,8 +225,8 @@ func (db *DB) CreateResend(ctx context.Context, id, by string) (resend ippo.Outb
 		newID := uuid.NewSHA1(resendNamespace, []byte(key)).String()
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, recipient_name, subject, text_body, html_body,
-				status, resend_of, requested_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $13, $13)`,
+				status, resend_of, requested_by, created_at, updated_at, dispatch_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $13, $13, $13)`,
 			newID, key, orig.Template, nullUUID(orig.WorkerID), nullUUID(orig.AgencyID), orig.Recipient, orig.RecipientName,
 			orig.Subject, orig.Text, orig.HTML, id, by, now); err != nil {
 			return err

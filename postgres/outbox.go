@@ -8,6 +8,7 @@ import (
 
 	"github.com/ippo-center/ippo"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 const outboxColumns = `id::text, key, template, coalesce(worker_id::text, ''), coalesce(agency_id::text, ''),
@@ -151,11 +152,7 @@ func (db *DB) SetEmailStatusWithTodo(ctx context.Context, id, status, reason str
 		if moved = tag.RowsAffected() == 1; !moved {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `
-			INSERT INTO staff_tasks (id, key, kind, worker_id, title, body, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
-			t.ID, t.Key, t.Kind, nullUUID(t.WorkerID), t.Title, t.Body, now)
-		return err
+		return createStaffTodo(ctx, tx, t, now)
 	})
 	if err != nil {
 		return false, fmt.Errorf("set email %s %s with its to-do: %w", id, status, err)
@@ -165,10 +162,17 @@ func (db *DB) SetEmailStatusWithTodo(ctx context.Context, id, status, reason str
 
 // CreateStaffTodo records a staff to-do once per key.
 func (db *DB) CreateStaffTodo(ctx context.Context, t ippo.StaffTodo) error {
-	_, err := db.pool.Exec(ctx, `
+	return createStaffTodo(ctx, db.pool, t, db.now())
+}
+
+// createStaffTodo writes t once per key, on the pool or in a transaction.
+func createStaffTodo(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, t ippo.StaffTodo, now time.Time) error {
+	_, err := q.Exec(ctx, `
 		INSERT INTO staff_tasks (id, key, kind, worker_id, title, body, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
-		t.ID, t.Key, t.Kind, nullUUID(t.WorkerID), t.Title, t.Body, db.now())
+		t.ID, t.Key, t.Kind, nullUUID(t.WorkerID), t.Title, t.Body, now)
 	if err != nil {
 		return fmt.Errorf("create task %s: %w", t.Key, err)
 	}

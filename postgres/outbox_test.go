@@ -129,3 +129,51 @@ func TestStaleIdempotencyReservationIsTakenOver(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, fresh, "and holds it again")
 }
+
+// A bounce's staff to-do is written in the transaction that moves the
+// email to bounced: if the to-do cannot be written, neither is the event
+// nor the status, and SendGrid's retry of the batch finds nothing done.
+func TestBounceAndItsTodoInOneTransaction(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	w := newApplicant(t, db, false)
+	e, err := db.EnqueueEmail(ctx, ippo.OutboxEmail{ID: uuid.NewString(), Key: "worker/x/step/1/welcome", Template: "welcome",
+		WorkerID: w, Recipient: "a@example.jp", Subject: "s", Text: "t", HTML: "h"})
+	require.NoError(t, err)
+	ok, err := db.SetEmailStatus(ctx, e.ID, ippo.EmailSent, "msg-b", "", ippo.EmailQueued)
+	require.NoError(t, err)
+	require.True(t, ok)
+	todo := func(bad bool) func(ippo.OutboxEmail) ippo.StaffTodo {
+		return func(got ippo.OutboxEmail) ippo.StaffTodo {
+			id := uuid.NewSHA1(uuid.NameSpaceOID, []byte(got.ID)).String()
+			if bad {
+				id = "not-a-uuid" // the insert fails
+			}
+			return ippo.StaffTodo{ID: id, Key: postgres.OutboxTaskKey(got.ID, got.Status), Kind: "email_bounced",
+				WorkerID: got.WorkerID, Title: "bounced", Body: got.LastError}
+		}
+	}
+	ev := postgres.EmailEventInput{OutboxID: e.ID, EventID: "ev-1", Event: "bounce", At: time.Now(), Reason: "550 no such user"}
+
+	ev.BounceTodo = todo(true)
+	_, err = db.RecordEmailEvent(ctx, ev)
+	require.Error(t, err)
+	got, err := db.OutboxEmail(ctx, e.ID)
+	require.NoError(t, err)
+	require.Equal(t, ippo.EmailSent, got.Status, "no status without its to-do")
+	evs, err := db.EmailEvents(ctx, e.ID)
+	require.NoError(t, err)
+	require.Empty(t, evs)
+
+	ev.BounceTodo = todo(false)
+	for range 2 {
+		res, err := db.RecordEmailEvent(ctx, ev)
+		require.NoError(t, err)
+		require.Equal(t, ippo.EmailBounced, res.Email.Status)
+	}
+	tasks, err := db.StaffTodos(ctx, true, 10)
+	require.NoError(t, err)
+	require.Len(t, tasks, 1, "one to-do however often the event comes")
+	require.Equal(t, postgres.OutboxTaskKey(e.ID, ippo.EmailBounced), tasks[0].Key)
+	require.Contains(t, tasks[0].Body, "550 no such user", "made from the email as the bounce left it")
+}

@@ -95,14 +95,29 @@ func closePageOptions(clock ippo.Clock) workflow.ActivityOptions {
 	}
 }
 
+// clockOptions are activityOptions whose wait between tries follows the
+// program clock (activities.RetryCeiling): the close's and the report's
+// short PostgreSQL steps follow an outage by program hours on a compressed
+// clock, not by five real minutes. (Retry options are not part of a
+// history's commands: replay is unchanged.)
+func clockOptions(clock ippo.Clock) workflow.ActivityOptions {
+	o := activityOptions
+	p := *o.RetryPolicy
+	p.MaximumInterval = activities.RetryCeiling(clock)
+	p.InitialInterval = min(p.InitialInterval, p.MaximumInterval)
+	o.RetryPolicy = &p
+	return o
+}
+
 // MonthlyClose closes months: for each worker whose contract covered a day
 // of the month, the figures, the statement (written once), the statement
-// email, and below the target a kind schedule review suggestion and a staff
-// to-do. Which month "just ended" is decided on the program clock at the
+// email (queued for the dispatcher, changeCloseOutbox), and below the
+// target a kind schedule review suggestion and a staff to-do. Which month "just ended" is decided on the program clock at the
 // scheduled time, so a compressed month closes too.
 func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResult, error) {
 	res := in.Totals
 	months, after, begun := in.Months, in.After, in.Begun
+	short := workflow.WithActivityOptions(ctx, clockOptions(in.Clock))
 	if !in.Continued {
 		if in.Month != (ippo.YearMonth{}) {
 			months = []ippo.YearMonth{in.Month}
@@ -112,18 +127,19 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 				at = t // a late start (a catch-up after an outage) still closes the month that had just ended
 			}
 			upTo := in.Clock.Today(at).YearMonth().Prev()
-			if err := execute(ctx, a.PendingCloseMonths, upTo).Get(ctx, &months); err != nil {
+			if err := workflow.ExecuteActivity(short, a.PendingCloseMonths, upTo).Get(ctx, &months); err != nil {
 				return res, err
 			}
 		}
 		res.Months = months
 	}
+	dispatch := workflow.GetVersion(ctx, changeCloseOutbox, workflow.DefaultVersion, 1) == 1
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	pages := 0
 	for len(months) > 0 {
 		m := months[0]
 		if !begun {
-			if err := execute(ctx, a.BeginClose, activities.CloseStart{Month: m, WorkflowID: id}).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(short, a.BeginClose, activities.CloseStart{Month: m, WorkflowID: id}).Get(ctx, nil); err != nil {
 				return res, err
 			}
 			begun = true
@@ -131,7 +147,9 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 		for {
 			var r activities.ClosePageResult
 			page := workflow.WithActivityOptions(ctx, closePageOptions(in.Clock))
-			err := workflow.ExecuteActivity(page, a.ClosePage, activities.ClosePageInput{Month: m, After: after, Limit: closePageSize}).Get(ctx, &r)
+			err := workflow.ExecuteActivity(page, a.ClosePage, activities.ClosePageInput{
+				Month: m, After: after, Limit: closePageSize, Dispatch: dispatch,
+			}).Get(ctx, &r)
 			if err != nil {
 				return res, err
 			}
@@ -148,7 +166,7 @@ func MonthlyClose(ctx workflow.Context, in MonthlyCloseInput) (MonthlyCloseResul
 				})
 			}
 		}
-		if err := execute(ctx, a.FinishClose, m).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(short, a.FinishClose, m).Get(ctx, nil); err != nil {
 			return res, err
 		}
 		workflow.GetLogger(ctx).Info("month closed", "month", m.String(), "workers_so_far", res.Workers, "failed_so_far", res.Failed)

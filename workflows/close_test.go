@@ -132,6 +132,9 @@ func TestMonthlyCloseScheduled(t *testing.T) {
 	require.Equal(t, "w0500", w.pages[1].After)
 	require.Equal(t, "w1000", w.pages[2].After)
 	require.Equal(t, "", w.pages[3].After, "the next month starts from its first worker")
+	for _, p := range w.pages {
+		require.True(t, p.Dispatch, "a close that begins after the change queues its emails for the dispatcher")
+	}
 }
 
 // A start that comes late (Temporal catching up after an outage) still

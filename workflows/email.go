@@ -9,9 +9,9 @@ import (
 
 // The email workflow's contract.
 //
-// It sends one email outside a lifecycle, for the API: a resend staff
-// asked for (the email is already in the outbox, queued) or an alert to
-// staff about an email that bounced. It runs one activity, which Temporal
+// It sends one email outside a lifecycle, for the API: an alert to staff
+// about an email that bounced, or (started before resends were queued for
+// the dispatcher, app.ResendEmail; kept for those runs) a resend. It runs one activity, which Temporal
 // retries with backoff while SendGrid answers 429 or 5xx, and ends.
 //
 // Task queue: the lifecycle's. Workflow ID: EmailWorkflowID(what), where

@@ -15,7 +15,8 @@ import (
 // started by the Temporal Schedule MonthlyReportScheduleID(queue) on the
 // first day of each month at 09:00 Asia/Tokyo (or half a month length
 // after each close when IPPO_MONTH_LENGTH compresses time). It waits for
-// the month's close and emails the city's report once.
+// the month's close and writes the city's report to the outbox once, for
+// the worker process's dispatcher to deliver (changeCloseOutbox).
 const MonthlyReportWorkflow = "MonthlyReport"
 
 // MonthlyReportScheduleID is the schedule's ID; MonthlyReportWorkflowID the
@@ -63,6 +64,12 @@ const reportWaitsAtMost = 10 * 365 * 24 * time.Hour
 // before it that are closed but were never reported (see
 // activities.UnreportedMonths).
 func MonthlyReport(ctx workflow.Context, in MonthlyReportInput) (activities.NoticeResult, error) {
+	// Reports that began after changeCloseOutbox queue the email for the
+	// dispatcher; earlier ones send it themselves.
+	send := a.SendCityReport
+	if workflow.GetVersion(ctx, changeCloseOutbox, workflow.DefaultVersion, 1) == 1 {
+		send = a.EnqueueCityReport
+	}
 	m := in.Month
 	if m == (ippo.YearMonth{}) {
 		at := workflow.Now(ctx)
@@ -71,13 +78,14 @@ func MonthlyReport(ctx workflow.Context, in MonthlyReportInput) (activities.Noti
 		}
 		m = in.Clock.Today(at).YearMonth().Prev()
 	}
+	short := workflow.WithActivityOptions(ctx, clockOptions(in.Clock))
 	if workflow.GetVersion(ctx, changeReportCatchUp, workflow.DefaultVersion, 1) == 1 {
 		var missed []ippo.YearMonth
-		if err := execute(ctx, a.UnreportedMonths, m).Get(ctx, &missed); err != nil {
+		if err := workflow.ExecuteActivity(short, a.UnreportedMonths, m).Get(ctx, &missed); err != nil {
 			return activities.NoticeResult{}, err
 		}
 		for _, earlier := range missed {
-			if err := execute(ctx, a.SendCityReport, earlier).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(short, send, earlier).Get(ctx, nil); err != nil {
 				return activities.NoticeResult{}, err
 			}
 			workflow.GetLogger(ctx).Info("sent a missed city report", "month", earlier.String())
@@ -92,6 +100,6 @@ func MonthlyReport(ctx workflow.Context, in MonthlyReportInput) (activities.Noti
 		opts.ScheduleToCloseTimeout = reportWaitsAtMost
 	}
 	var res activities.NoticeResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.SendCityReport, m).Get(ctx, &res)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), send, m).Get(ctx, &res)
 	return res, err
 }

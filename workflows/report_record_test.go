@@ -70,6 +70,8 @@ type reportWorld struct {
 	// closesAt closes a month when the report is asked for it that many
 	// times (the close finishing while the report waits).
 	closesAt map[ippo.YearMonth]int
+	// by names the activity each report was asked of.
+	by []string
 }
 
 func newReportWorld(closed ...ippo.YearMonth) *reportWorld {
@@ -92,26 +94,33 @@ func (w *reportWorld) sentMonths() []ippo.YearMonth {
 func (w *reportWorld) register(r interface {
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
 }) {
-	r.RegisterActivityWithOptions(func(_ context.Context, m ippo.YearMonth) (activities.NoticeResult, error) {
-		defer w.lock()()
-		w.asked = append(w.asked, m)
-		times := 0
-		for _, a := range w.asked {
-			if a == m {
-				times++
+	report := func(name string) func(context.Context, ippo.YearMonth) (activities.NoticeResult, error) {
+		return func(_ context.Context, m ippo.YearMonth) (activities.NoticeResult, error) {
+			defer w.lock()()
+			w.by = append(w.by, name)
+			w.asked = append(w.asked, m)
+			times := 0
+			for _, a := range w.asked {
+				if a == m {
+					times++
+				}
 			}
+			if times == w.closesAt[m] {
+				w.closed[m] = true
+			}
+			if !w.closed[m] {
+				return activities.NoticeResult{}, temporal.NewApplicationError(m.String()+": "+activities.ErrMonthNotClosed.Error(), "month_not_closed")
+			}
+			if !slices.Contains(w.sent, m) {
+				w.sent = append(w.sent, m)
+			}
+			return activities.NoticeResult{OutboxID: "report-" + m.String(), Status: ippo.EmailHeld}, nil
 		}
-		if times == w.closesAt[m] {
-			w.closed[m] = true
-		}
-		if !w.closed[m] {
-			return activities.NoticeResult{}, temporal.NewApplicationError(m.String()+": "+activities.ErrMonthNotClosed.Error(), "month_not_closed")
-		}
-		if !slices.Contains(w.sent, m) {
-			w.sent = append(w.sent, m)
-		}
-		return activities.NoticeResult{OutboxID: "report-" + m.String(), Status: ippo.EmailHeld}, nil
-	}, activity.RegisterOptions{Name: "SendCityReport"})
+	}
+	// Reports before changeCloseOutbox send the email; later ones queue it.
+	for _, name := range []string{"SendCityReport", "EnqueueCityReport"} {
+		r.RegisterActivityWithOptions(report(name), activity.RegisterOptions{Name: name})
+	}
 	r.RegisterActivityWithOptions(func(_ context.Context, m ippo.YearMonth) ([]ippo.YearMonth, error) {
 		defer w.lock()()
 		var out []ippo.YearMonth

@@ -41,6 +41,8 @@ func TestMonthlyReportWaitsForTheClose(t *testing.T) {
 	require.Equal(t, ippo.EmailHeld, res.Status)
 	require.Equal(t, []ippo.YearMonth{ym(2026, 4), ym(2026, 4), ym(2026, 4)}, w.asked)
 	require.Equal(t, []ippo.YearMonth{ym(2026, 4)}, w.sentMonths())
+	require.Equal(t, []string{"EnqueueCityReport", "EnqueueCityReport", "EnqueueCityReport"}, w.by,
+		"a report that begins after the change queues its email for the dispatcher, never sends it itself")
 }
 
 // TestMonthlyReportCatchesUp: a report that never ran (its schedule firing

@@ -63,4 +63,17 @@ const (
 	// already waiting when this is deployed gives up the old way; the next
 	// one catches it up.
 	changeReportWaits = "report-waits"
+
+	// changeCloseOutbox (issue 10): the monthly close and the city report
+	// record their decision (the statements, the month's report) and only
+	// queue their emails in the outbox, for the worker process's
+	// dispatcher to deliver (activities.Dispatcher), so neither waits on
+	// SendGrid and every such email follows one exactly-once rule. Version
+	// 1: ClosePage runs with Dispatch set, and the report runs
+	// EnqueueCityReport instead of SendCityReport. Asked once per run,
+	// when it starts: a close or report already running keeps sending
+	// through its own activities until it ends (a close's next run, after
+	// a continue-as-new, queues); an email such a run left queued is handed
+	// to the dispatcher when a later run writes the same key.
+	changeCloseOutbox = "close-report-outbox"
 )
