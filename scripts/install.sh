@@ -26,14 +26,29 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# A CLI built with go install reports version 0.0.0-DEV, so a stamp file
-# records which tag bin/temporal was built from.
-stamp="$BIN/.temporal-cli-version"
-if [ ! -x "$BIN/temporal" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$TEMPORAL_CLI_VERSION" ]; then
-	log "building the Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (about 6 minutes the first time)"
+# The Temporal CLI and the Temporal server with its SQL tool are pinned in
+# tools/temporal/go.mod (go.sum holds their checksums) and built in one go
+# build: the CLI embeds the same server version, so the shared packages are
+# compiled once. A stamp (the digest of go.mod and go.sum) says what bin/ holds.
+tools="$ROOT/tools/temporal"
+grep -q "github.com/temporalio/cli $TEMPORAL_CLI_VERSION" "$tools/go.mod" &&
+	grep -q "go.temporal.io/server $TEMPORAL_SERVER_VERSION" "$tools/go.mod" ||
+	die "tools/temporal/go.mod does not pin the CLI $TEMPORAL_CLI_VERSION and the server $TEMPORAL_SERVER_VERSION (scripts/lib.sh)"
+sum=$(cat "$tools/go.mod" "$tools/go.sum" | sha256sum | cut -c1-16)
+stamp="$BIN/.temporal-tools"
+if [ ! -x "$BIN/temporal" ] || [ ! -x "$BIN/temporal-server" ] || [ ! -x "$BIN/temporal-sql-tool" ] ||
+	[ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+	log "building the Temporal CLI $TEMPORAL_CLI_VERSION, server $TEMPORAL_SERVER_VERSION and its SQL tool from the Go module proxy (about 8 minutes the first time on an idle two-core machine)"
 	mkdir -p "$BIN"
-	GOBIN="$BIN" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
-	echo "$TEMPORAL_CLI_VERSION" >"$stamp"
+	tmp=$(mktemp -d)
+	(cd "$tools" && GOWORK=off go build -o "$tmp/" github.com/temporalio/cli/cmd/temporal \
+		go.temporal.io/server/cmd/server go.temporal.io/server/cmd/tools/sql)
+	mv "$tmp/temporal" "$BIN/temporal"
+	mv "$tmp/server" "$BIN/temporal-server"
+	mv "$tmp/sql" "$BIN/temporal-sql-tool"
+	rmdir "$tmp"
+	rm -f "$BIN"/.temporal-cli-version "$BIN"/.temporal-server-version "$BIN"/.temporal-sql-tool-version
+	echo "$sum" >"$stamp"
 fi
 
 # go_tool NAME VERSION PACKAGE MINUTES: builds PACKAGE@VERSION into bin/NAME
@@ -53,9 +68,5 @@ go_tool() {
 	echo "$version" >"$stamp"
 }
 
-# The production-shaped end-to-end test runs the real server on PostgreSQL;
-# the SQL tool sets up its schema (embedded in the tool).
-go_tool temporal-server "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/server 15
-go_tool temporal-sql-tool "$TEMPORAL_SERVER_VERSION" go.temporal.io/server/cmd/tools/sql 1
 # helm lints and renders deploy/helm/ippo in make test.
 go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm 12
