@@ -25,33 +25,39 @@ type StepEmail struct {
 // emails they ask for (once per key, queued for the dispatcher). A retry,
 // or a replay that runs it again, changes nothing more.
 func (db *DB) RecordEffects(ctx context.Context, steps []ippo.Step, emails []StepEmail) error {
-	now := db.now()
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		for _, s := range steps {
 			if err := db.recordStep(ctx, tx, s); err != nil {
 				return err
 			}
 		}
-		for i, e := range emails {
-			// A microsecond apart, so the outbox lists a step's emails in
-			// the order they were asked for.
-			at := now.Add(time.Duration(i) * time.Microsecond)
-			status, dispatchAt := ippo.EmailQueued, any(at)
-			if e.Held {
-				status, dispatchAt = ippo.EmailHeld, nil
-			}
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, recipient_name, subject, text_body, html_body,
-					status, created_at, updated_at, dispatch_at, deliver_by, late_note)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
-				ON CONFLICT (key) DO NOTHING`,
-				e.ID, e.Key, e.Template, nullUUID(e.WorkerID), nullUUID(e.AgencyID), e.Recipient, e.RecipientName,
-				e.Subject, e.Text, e.HTML, status, at, dispatchAt, nullTime(e.DeliverBy), e.LateNote); err != nil {
-				return fmt.Errorf("enqueue email %s: %w", e.Key, err)
-			}
-		}
-		return nil
+		return db.enqueueEmails(ctx, tx, emails)
 	})
+}
+
+// enqueueEmails writes emails to the outbox once per key, queued for the
+// dispatcher (or held).
+func (db *DB) enqueueEmails(ctx context.Context, tx pgx.Tx, emails []StepEmail) error {
+	now := db.now()
+	for i, e := range emails {
+		// A microsecond apart, so the outbox lists a step's emails in
+		// the order they were asked for.
+		at := now.Add(time.Duration(i) * time.Microsecond)
+		status, dispatchAt := ippo.EmailQueued, any(at)
+		if e.Held {
+			status, dispatchAt = ippo.EmailHeld, nil
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO outbox (id, key, template, worker_id, agency_id, recipient, recipient_name, subject, text_body, html_body,
+				status, created_at, updated_at, dispatch_at, deliver_by, late_note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
+			ON CONFLICT (key) DO NOTHING`,
+			e.ID, e.Key, e.Template, nullUUID(e.WorkerID), nullUUID(e.AgencyID), e.Recipient, e.RecipientName,
+			e.Subject, e.Text, e.HTML, status, at, dispatchAt, nullTime(e.DeliverBy), e.LateNote); err != nil {
+			return fmt.Errorf("enqueue email %s: %w", e.Key, err)
+		}
+	}
+	return nil
 }
 
 // ClaimDueEmails moves up to limit queued emails that are due for the

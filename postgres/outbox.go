@@ -165,15 +165,16 @@ func (db *DB) SetEmailStatusWithTodo(ctx context.Context, id, status, reason str
 
 // CreateStaffTodo records a staff to-do once per key.
 func (db *DB) CreateStaffTodo(ctx context.Context, t ippo.StaffTodo) error {
-	_, err := db.pool.Exec(ctx, `
-		INSERT INTO staff_tasks (id, key, kind, worker_id, title, body, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
-		t.ID, t.Key, t.Kind, nullUUID(t.WorkerID), t.Title, t.Body, db.now())
+	_, err := db.pool.Exec(ctx, createStaffTodoSQL, t.ID, t.Key, t.Kind, nullUUID(t.WorkerID), t.Title, t.Body, db.now())
 	if err != nil {
 		return fmt.Errorf("create task %s: %w", t.Key, err)
 	}
 	return nil
 }
+
+const createStaffTodoSQL = `
+	INSERT INTO staff_tasks (id, key, kind, worker_id, title, body, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`
 
 // StaffTodos lists staff to-dos, open ones first, newest first.
 func (db *DB) StaffTodos(ctx context.Context, openOnly bool, limit int) ([]ippo.StaffTodo, error) {
