@@ -20,7 +20,10 @@ import (
 // each worker's, and the next ranking counts the delivered task.
 func TestTaskFromSuggestionsToDelivery(t *testing.T) {
 	t.Parallel()
-	p := start(t, options{monthLength: "30s"})
+	// Compressed, but slow enough (two real minutes a program day) that
+	// the three answer days never pass while the test answers, however
+	// loaded the machine: the test does not race the clock.
+	p := start(t, options{monthLength: "1h"})
 
 	decliner, accepter := p.activeWorker("hanako.match1@example.jp"), p.activeWorker("taro.match2@example.jp")
 	p.do("PUT", "/api/v1/workers/"+accepter+"/preferences", map[string]any{"likes": []string{"proofreading"}, "avoids": []string{}}, http.StatusOK)
