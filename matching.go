@@ -236,7 +236,7 @@ func WeekdayMinutes(s Schedule) [7]int {
 // (Monday to Sunday) capped at weeklyCapHours, minus the expected time of
 // work already assigned.
 func FreeMinutes(t MatchTask, c Candidate, weeklyCapHours float64) int {
-	return windowOf(t).free(c, weeklyCapHours)
+	return windowOf(t).free(&c, weeklyCapHours)
 }
 
 // window is a task's days, worked out once per ranking rather than once
@@ -260,7 +260,7 @@ func windowOf(t MatchTask) window {
 	return w
 }
 
-func (w window) free(c Candidate, weeklyCapHours float64) int {
+func (w window) free(c *Candidate, weeklyCapHours float64) int {
 	if len(w) == 0 {
 		return 0
 	}
@@ -285,59 +285,106 @@ func (w window) free(c Candidate, weeklyCapHours float64) int {
 // deterministic. Nobody is left out: a low score only means later. The
 // first explain suggestions carry their reasons (words cost more than
 // numbers, and staff read the top of the list); the others only points.
+//
+// Scoring allocates one block for every candidate's terms, not a slice per
+// candidate, and words no reason it will not show: the arguments of a
+// reason are not even boxed unless it is explained.
 func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64, today Date, explain int) []Suggestion {
 	rates := make([]float64, 0, len(cands))
-	for _, c := range cands {
-		if r, ok := c.History.OutputPerHour(); ok {
+	for i := range cands {
+		if r, ok := cands[i].History.OutputPerHour(); ok {
 			rates = append(rates, r)
 		}
 	}
 	median := medianOf(rates)
 	type scored struct {
-		s Suggestion
-		i int
+		score float64
+		free  int
+		i     int
 	}
 	win := windowOf(t)
 	all := make([]scored, len(cands))
-	for i, c := range cands {
-		all[i] = scored{score(t, win, c, w, weeklyCapHours, today, median, false), i}
+	// Every suggestion carries its terms' points; one block holds them all.
+	points := make([]MatchTerm, len(cands)*matchTerms)
+	for i := range cands {
+		sc := scorer{terms: points[i*matchTerms : i*matchTerms : (i+1)*matchTerms]}
+		sc.run(t, win, &cands[i], w, weeklyCapHours, median)
+		all[i] = scored{round2(sc.sum), sc.free, i}
 	}
 	slices.SortFunc(all, func(a, b scored) int {
-		return cmp.Or(cmp.Compare(b.s.Score, a.s.Score),
-			cmp.Compare(cands[a.i].RecentRequests, cands[b.i].RecentRequests), cmp.Compare(a.s.WorkerID, b.s.WorkerID))
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		ca, cb := &cands[a.i], &cands[b.i]
+		if ca.RecentRequests != cb.RecentRequests {
+			return cmp.Compare(ca.RecentRequests, cb.RecentRequests)
+		}
+		return strings.Compare(ca.WorkerID, cb.WorkerID)
 	})
 	out := make([]Suggestion, len(all))
 	for r, x := range all {
+		c := &cands[x.i]
 		if r < explain {
-			x.s = score(t, win, cands[x.i], w, weeklyCapHours, today, median, true)
+			out[r] = score(t, win, *c, w, weeklyCapHours, today, median, true)
+		} else {
+			out[r] = Suggestion{WorkerID: c.WorkerID, Score: x.score, FreeMinutes: x.free,
+				Terms: points[x.i*matchTerms : (x.i+1)*matchTerms : (x.i+1)*matchTerms]}
 		}
-		out[r] = x.s
 		out[r].Rank = r + 1
 	}
 	return out
 }
 
-// score adds up the terms; with explain it also words each term's reason.
+// score scores one candidate; with explain it also lists each term with
+// its reason.
 func score(t MatchTask, win window, c Candidate, w MatchPolicy, weeklyCapHours float64, today Date, median float64, explain bool) Suggestion {
-	kind := TaskTypeJapanese(t.Type)
-	sprintf := func(format string, args ...any) string {
-		if !explain {
-			return ""
-		}
-		return fmt.Sprintf(format, args...)
-	}
-	s := Suggestion{WorkerID: c.WorkerID, Terms: make([]MatchTerm, 0, 7)}
-	add := func(name string, weight, value float64, reason string) {
-		s.Terms = append(s.Terms, MatchTerm{Name: name, Points: round2(weight * value), Reason: reason})
-	}
+	sc := scorer{explain: explain, kind: TaskTypeJapanese(t.Type), terms: make([]MatchTerm, 0, matchTerms)}
+	sc.run(t, win, &c, w, weeklyCapHours, median)
+	return Suggestion{WorkerID: c.WorkerID, Score: round2(sc.sum), FreeMinutes: sc.free, Terms: sc.terms}
+}
 
-	h := c.History
+// matchTerms is how many terms a score has.
+const matchTerms = 7
+
+// scorer adds up the terms of one score into terms (which has room for
+// them); with explain it also words each term's reason.
+type scorer struct {
+	explain bool
+	kind    string // the task type in Japanese, for reasons
+	sum     float64
+	free    int
+	terms   []MatchTerm
+}
+
+// say words a reason only for an explained score: the arguments are not
+// even boxed otherwise.
+func (sc *scorer) say(reason func() string) string {
+	if !sc.explain {
+		return ""
+	}
+	return reason()
+}
+
+func (sc *scorer) add(name string, weight, value float64, reason string) {
+	points := round2(weight * value)
+	sc.sum += points
+	sc.terms = append(sc.terms, MatchTerm{Name: name, Points: points, Reason: reason})
+}
+
+func (sc *scorer) run(t MatchTask, win window, c *Candidate, w MatchPolicy, weeklyCapHours float64, median float64) {
+	kind, explain := sc.kind, sc.explain
+	h := &c.History
 	// Experience, recent jobs counting more.
 	if h.Jobs == 0 {
-		add("experience", w.Experience, 0, sprintf("%sはまだ経験がありません（初めての方にもご案内しています）", kind))
+		sc.add("experience", w.Experience, 0, sc.say(func() string {
+			return fmt.Sprintf("%sはまだ経験がありません（初めての方にもご案内しています）", kind)
+		}))
 	} else {
-		add("experience", w.Experience, math.Min(1, h.Recency/3),
-			sprintf("%sの経験が%d件あります（最近は%d年%d月）", kind, h.Jobs, h.Last.Year, h.Last.Month))
+		reason := ""
+		if explain {
+			reason = fmt.Sprintf("%sの経験が%d件あります（最近は%d年%d月）", kind, h.Jobs, h.Last.Year, h.Last.Month)
+		}
+		sc.add("experience", w.Experience, math.Min(1, h.Recency/3), reason)
 	}
 
 	// Output per hour against the other candidates.
@@ -350,17 +397,17 @@ func score(t MatchTask, win window, c Candidate, w MatchPolicy, weeklyCapHours f
 		case ratio <= 0.8:
 			reason = "1時間あたりの成果はゆっくりめです"
 		}
-		add("output", w.Output, math.Min(1, ratio/2), reason)
+		sc.add("output", w.Output, math.Min(1, ratio/2), reason)
 	} else {
-		add("output", w.Output, 0.5, "1時間あたりの成果はまだ記録がありません")
+		sc.add("output", w.Output, 0.5, "1時間あたりの成果はまだ記録がありません")
 	}
 
 	// Quality staff recorded at delivery.
 	if h.QualityN > 0 {
 		avg := float64(h.QualitySum) / float64(h.QualityN)
-		add("quality", w.Quality, (avg-1)/4, sprintf("仕上がりの評価は平均%.1f（5段階）です", avg))
+		sc.add("quality", w.Quality, (avg-1)/4, sc.say(func() string { return fmt.Sprintf("仕上がりの評価は平均%.1f（5段階）です", avg) }))
 	} else {
-		add("quality", w.Quality, 0.5, "仕上がりの評価はまだありません")
+		sc.add("quality", w.Quality, 0.5, "仕上がりの評価はまだありません")
 	}
 
 	// Time taken against the estimate.
@@ -373,45 +420,44 @@ func score(t MatchTask, win window, c Candidate, w MatchPolicy, weeklyCapHours f
 		case ratio <= 0.9:
 			reason = "見込みより時間をかけて丁寧に仕上げています"
 		}
-		add("pace", w.Pace, math.Min(1, ratio/2), reason)
+		sc.add("pace", w.Pace, math.Min(1, ratio/2), reason)
 	} else {
-		add("pace", w.Pace, 0.5, "見込み時間との比較はまだありません")
+		sc.add("pace", w.Pace, 0.5, "見込み時間との比較はまだありません")
 	}
 
 	// Free hours in the window.
-	s.FreeMinutes = win.free(c, weeklyCapHours)
+	sc.free = win.free(c, weeklyCapHours)
 	switch {
-	case s.FreeMinutes == 0:
-		add("availability", w.Availability, 0, "期間内に予定の空きがありません")
+	case sc.free == 0:
+		sc.add("availability", w.Availability, 0, "期間内に予定の空きがありません")
 	case t.ExpectedMinutes <= 0:
-		add("availability", w.Availability, 1, sprintf("期間内に%sの空きがあります", HoursJapanese(s.FreeMinutes)))
+		sc.add("availability", w.Availability, 1, sc.say(func() string { return fmt.Sprintf("期間内に%sの空きがあります", HoursJapanese(sc.free)) }))
 	default:
-		add("availability", w.Availability, math.Min(1, float64(s.FreeMinutes)/float64(t.ExpectedMinutes)),
-			sprintf("期間内に%sの空きがあります（見込み%s）", HoursJapanese(s.FreeMinutes), HoursJapanese(t.ExpectedMinutes)))
+		sc.add("availability", w.Availability, math.Min(1, float64(sc.free)/float64(t.ExpectedMinutes)),
+			sc.say(func() string {
+				return fmt.Sprintf("期間内に%sの空きがあります（見込み%s）", HoursJapanese(sc.free), HoursJapanese(t.ExpectedMinutes))
+			}))
 	}
 
 	// The worker's own wishes.
 	switch {
 	case slices.Contains(c.Likes, t.Type):
-		add("preference", w.Liked, 1, sprintf("%sを好きな作業に挙げています", kind))
+		sc.add("preference", w.Liked, 1, sc.say(func() string { return fmt.Sprintf("%sを好きな作業に挙げています", kind) }))
 	case slices.Contains(c.Avoids, t.Type):
-		add("preference", w.Avoided, -1, sprintf("%sはできれば控えたい作業に挙げています", kind))
+		sc.add("preference", w.Avoided, -1, sc.say(func() string { return fmt.Sprintf("%sはできれば控えたい作業に挙げています", kind) }))
 	default:
-		add("preference", 0, 0, sprintf("%sについての希望は特にありません", kind))
+		sc.add("preference", 0, 0, sc.say(func() string { return fmt.Sprintf("%sについての希望は特にありません", kind) }))
 	}
 
 	// Spreading opportunities.
-	reason := sprintf("この%d日間に依頼がないので、先にご案内しています", w.FairnessDays)
-	if c.RecentRequests > 0 {
-		reason = sprintf("この%d日間に%d件の依頼・担当がありました", w.FairnessDays, c.RecentRequests)
+	reason := ""
+	if explain {
+		reason = fmt.Sprintf("この%d日間に依頼がないので、先にご案内しています", w.FairnessDays)
+		if c.RecentRequests > 0 {
+			reason = fmt.Sprintf("この%d日間に%d件の依頼・担当がありました", w.FairnessDays, c.RecentRequests)
+		}
 	}
-	add("fairness", w.Fairness, 1/float64(1+max(c.RecentRequests, 0)), reason)
-
-	for _, term := range s.Terms {
-		s.Score += term.Points
-	}
-	s.Score = round2(s.Score)
-	return s
+	sc.add("fairness", w.Fairness, 1/float64(1+max(c.RecentRequests, 0)), reason)
 }
 
 func medianOf(xs []float64) float64 {

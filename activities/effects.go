@@ -29,8 +29,20 @@ type Effects struct {
 // It is short and touches only PostgreSQL, so the lifecycle runs it as a
 // local activity (in the workflow task that made the decision).
 func (a *Activities) RecordEffects(ctx context.Context, e Effects) error {
-	emails := make([]postgres.StepEmail, 0, len(e.Emails))
-	for _, n := range e.Emails {
+	emails, err := a.stepEmails(ctx, e.Emails)
+	if err != nil {
+		return err
+	}
+	if err := a.DB.RecordEffects(ctx, e.Steps, emails); err != nil {
+		return fmt.Errorf("record effects: %w", err)
+	}
+	return nil
+}
+
+// stepEmails writes the emails a decision asked for, for the outbox.
+func (a *Activities) stepEmails(ctx context.Context, notices []Notice) ([]postgres.StepEmail, error) {
+	emails := make([]postgres.StepEmail, 0, len(notices))
+	for _, n := range notices {
 		c, err := a.compose(ctx, n)
 		if err != nil {
 			var app *temporal.ApplicationError
@@ -41,14 +53,11 @@ func (a *Activities) RecordEffects(ctx context.Context, e Effects) error {
 				slog.ErrorContext(ctx, "email not written", "key", n.Key, "email", string(n.Email), "error", err.Error())
 				continue
 			}
-			return fmt.Errorf("compose %s: %w", n.Key, err)
+			return nil, fmt.Errorf("compose %s: %w", n.Key, err)
 		}
 		emails = append(emails, a.stepEmail(n, c))
 	}
-	if err := a.DB.RecordEffects(ctx, e.Steps, emails); err != nil {
-		return fmt.Errorf("record effects: %w", err)
-	}
-	return nil
+	return emails, nil
 }
 
 // stepEmail is the outbox row of a composed notice, queued for the

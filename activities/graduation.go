@@ -93,6 +93,15 @@ type StaffTodo struct {
 // CreateStaffTodo words and records a staff to-do. It names the worker by
 // ID and the agency by name; nothing about the worker's health.
 func (a *Activities) CreateStaffTodo(ctx context.Context, t StaffTodo) error {
+	task, err := a.staffTodo(ctx, t)
+	if err != nil {
+		return err
+	}
+	return a.DB.CreateStaffTodo(ctx, task)
+}
+
+// staffTodo words a staff to-do.
+func (a *Activities) staffTodo(ctx context.Context, t StaffTodo) (ippo.StaffTodo, error) {
 	task := ippo.StaffTodo{
 		ID:       uuid.NewSHA1(outboxNamespace, []byte("todo/"+t.Key)).String(),
 		Key:      t.Key,
@@ -114,7 +123,7 @@ func (a *Activities) CreateStaffTodo(ctx context.Context, t StaffTodo) error {
 	case TodoHandoffUnacknowledged, TodoHandoffConsentWithdrawn:
 		h, err := a.DB.Handoff(ctx, t.HandoffID)
 		if err != nil {
-			return nonRetryableIfNotFound(err)
+			return task, nonRetryableIfNotFound(err)
 		}
 		if t.Kind == TodoHandoffUnacknowledged {
 			task.Title = "引き継ぎの受け取り確認がありません"
@@ -127,10 +136,10 @@ func (a *Activities) CreateStaffTodo(ctx context.Context, t StaffTodo) error {
 		}
 	case TodoTaskUnanswered, TodoTaskOverdue:
 		if err := a.taskTodo(ctx, t, &task); err != nil {
-			return err
+			return task, err
 		}
 	default:
-		return nonRetryable(fmt.Errorf("unknown staff to-do %q", t.Kind))
+		return task, nonRetryable(fmt.Errorf("unknown staff to-do %q", t.Kind))
 	}
-	return a.DB.CreateStaffTodo(ctx, task)
+	return task, nil
 }

@@ -26,6 +26,40 @@ func (a *Activities) RecordTaskStep(ctx context.Context, s ippo.TaskStep) error 
 	return a.DB.RecordTaskStep(ctx, s)
 }
 
+// TaskEffects is everything one decision of a task's workflow records: its
+// steps, the emails they ask for and staff to-dos. The workflow makes the
+// decision final in its own state first; this is the one write that
+// follows it (the lifecycle's Effects, for a task).
+type TaskEffects struct {
+	Steps  []ippo.TaskStep
+	Emails []Notice
+	Todos  []StaffTodo
+}
+
+// RecordTaskEffects writes e in one PostgreSQL transaction, each part keyed
+// (steps, emails and to-dos), so a retry or a second run writes nothing
+// twice. Emails are only queued: the Dispatcher delivers them, so nothing
+// the task workflow waits for depends on SendGrid. Short, and touching only
+// PostgreSQL: the workflow runs it as a local activity.
+func (a *Activities) RecordTaskEffects(ctx context.Context, e TaskEffects) error {
+	emails, err := a.stepEmails(ctx, e.Emails)
+	if err != nil {
+		return err
+	}
+	todos := make([]ippo.StaffTodo, 0, len(e.Todos))
+	for _, t := range e.Todos {
+		todo, err := a.staffTodo(ctx, t)
+		if err != nil {
+			return fmt.Errorf("word to-do %s: %w", t.Key, err)
+		}
+		todos = append(todos, todo)
+	}
+	if err := a.DB.RecordTaskEffects(ctx, e.Steps, emails, todos); err != nil {
+		return fmt.Errorf("record task effects: %w", err)
+	}
+	return nil
+}
+
 // composeTask renders a task email for worker w.
 func (a *Activities) composeTask(ctx context.Context, n Notice, w ippo.Worker) (mail.Data, error) {
 	task, err := a.DB.ClientTask(ctx, n.Facts.TaskID)

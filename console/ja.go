@@ -52,6 +52,12 @@ var fieldLabels = map[string]string{
 	"description":             "内容",
 	"output_unit":             "成果の単位",
 	"task_id":                 "案件",
+	"worker_ids":              "依頼する方",
+	"expected_hours":          "見込みの時間",
+	"starts_on":               "作業を始められる日",
+	"due_on":                  "納期",
+	"output":                  "成果の量",
+	"quality":                 "仕上がり",
 	"agency_id":               "関係機関",
 	"purpose":                 "目的",
 	"items":                   "提供する情報",
@@ -245,6 +251,15 @@ func conflictJa(e *ippo.Error) string {
 	if m := reWaitlist.FindStringSubmatch(e.Message); m != nil {
 		return "この方は承認済みで、空きを待っています(" + m[1] + "番目)。いまはこの手続きはできません。"
 	}
+	if strings.HasPrefix(e.Message, "the task has no due date") {
+		return "この案件には納期がありません。依頼では納期を書面でお伝えするので、納期のある案件にしてから依頼してください。"
+	}
+	if strings.HasPrefix(e.Message, "the task's due date") {
+		return "この案件の納期はすでに過ぎています。取引先と納期を確かめてください。"
+	}
+	if strings.HasPrefix(e.Message, "the task is ") {
+		return "この案件のいまの状況では、この手続きはできません。"
+	}
 	if m, err := ippo.ParseYearMonth(e.Details["closed_month"]); err == nil {
 		return m.Japanese() + "はすでに締めています。「あとから記録する」に印をつけて、もう一度記録してください(次の明細で支払われます)。"
 	}
@@ -369,6 +384,13 @@ var timelineKinds = map[string]string{
 	"non_renewal_given":         "更新しない旨の申し出",
 	"statement_issued":          "月次の明細を作成",
 	"task_assigned":             "案件を依頼",
+	"task_requested":            "案件の依頼をお送りしました",
+	"task_declined":             "今回は見送りのお返事",
+	"task_unanswered":           "お返事がないまま期限を過ぎました",
+	"task_taken_by_another":     "ほかの方に決まったとお知らせ",
+	"task_delivered":            "納品を記録",
+	"task_closed":               "案件を完了",
+	"task_cancelled":            "案件を取りやめ",
 	"work_logged":               "作業を記録",
 	"absence_reported":          "お休み・遅刻・早退の連絡",
 	"other_services_recorded":   "ほかのサービスの利用日を記録",

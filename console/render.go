@@ -64,6 +64,10 @@ var funcs = template.FuncMap{
 	"resendable": ippo.Resendable,
 	"stepJa":     stepJa,
 	"handoffJa":  handoffJa,
+	"taskJa":     taskStatusJa,
+	"answerJa":   answerJa,
+	"taskTypeJa": ippo.TaskTypeJapanese,
+	"hoursJa":    ippo.HoursJapanese,
 	"date": func(d ippo.Date) string {
 		if d.IsZero() {
 			return "—"
@@ -104,7 +108,7 @@ func (s *Server) parseTemplates() error {
 	if err != nil {
 		return fmt.Errorf("console layout: %w", err)
 	}
-	for _, name := range []string{"login", "message", "home", "workers", "worker", "intake", "admin", "reports", "tasks"} {
+	for _, name := range []string{"login", "message", "home", "workers", "worker", "intake", "admin", "reports", "tasks", "task"} {
 		t, err := template.Must(base.Clone()).ParseFS(templateFiles, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("console template %s: %w", name, err)

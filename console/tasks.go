@@ -1,8 +1,10 @@
 package console
 
 import (
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/ippo-center/ippo"
@@ -42,10 +44,39 @@ func (s *Server) createTask(w http.ResponseWriter, r *request) {
 		s.renderTasks(w, r, http.StatusUnprocessableEntity, r.PostForm, errs)
 		return
 	}
-	_, err := s.App.CreateClientTask(r.Context(), r.Actor, app.ClientTask{
+	in := app.ClientTask{
 		Type: r.PostForm.Get("type"), Client: r.PostForm.Get("client"),
 		Description: r.PostForm.Get("description"), OutputUnit: r.PostForm.Get("output_unit"),
-	})
+	}
+	// The terms a request states: optional here, but a task is requested
+	// of workers only once it has a due date.
+	var errs []fieldProblem
+	if h := strings.TrimSpace(r.PostForm.Get("expected_hours")); h != "" {
+		hours, err := strconv.ParseFloat(h, 64)
+		if err != nil || hours <= 0 || hours > 1000 || math.IsNaN(hours) {
+			errs = append(errs, fieldProblem{Field: "expected_hours", Label: labelOf("expected_hours"), Message: "0より大きく1000までの時間数で入力してください(例: 2.5)。"})
+		} else {
+			in.ExpectedMinutes = max(1, int(math.Round(hours*60)))
+		}
+	}
+	for _, f := range []struct {
+		name string
+		to   *ippo.Date
+	}{{"starts_on", &in.StartsOn}, {"due_on", &in.DueOn}} {
+		if v := strings.TrimSpace(r.PostForm.Get(f.name)); v != "" {
+			d, err := ippo.ParseDate(v)
+			if err != nil {
+				errs = append(errs, fieldProblem{Field: f.name, Label: labelOf(f.name), Message: "日付を選んでください。"})
+				continue
+			}
+			*f.to = d
+		}
+	}
+	if errs != nil {
+		s.renderTasks(w, r, http.StatusUnprocessableEntity, r.PostForm, errs)
+		return
+	}
+	_, err := s.App.CreateClientTask(r.Context(), r.Actor, in)
 	if err != nil {
 		if errs, _ := problems(err); errs != nil {
 			s.renderTasks(w, r, http.StatusUnprocessableEntity, r.PostForm, errs)

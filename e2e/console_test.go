@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/ippo-center/ippo"
 	"github.com/stretchr/testify/require"
 )
 
@@ -500,4 +501,57 @@ func TestConsoleKeyboardOnlyIntake(t *testing.T) {
 	require.Len(t, list, 1)
 	a := list[0].(map[string]any)["applicant"].(map[string]any)
 	require.Equal(t, []any{"developmental"}, a["disability_types"])
+}
+
+// TestConsoleTaskRequests: on a task's page (案件) staff see the workers
+// the ranking suggests with the reasons in Japanese, check two of them and
+// send the request; both are asked (the page shows them waiting for an
+// answer, the timeline shows the requests, and each gets the request
+// email), and the request is sent once however the form is sent.
+func TestConsoleTaskRequests(t *testing.T) {
+	t.Parallel()
+	p := start(t, options{monthLength: "1h"})
+	fan, newcomer := p.activeWorker("console.task1@example.jp"), p.activeWorker("console.task2@example.jp")
+	p.do("PUT", "/api/v1/workers/"+fan+"/preferences", map[string]any{"likes": []string{"proofreading"}, "avoids": []string{}}, http.StatusOK)
+	today, err := ippo.ParseDate(p.do("GET", "/api/v1/policy", nil, http.StatusOK)["today"].(string))
+	require.NoError(t, err)
+	task := p.do("POST", "/api/v1/tasks", map[string]any{"type": "proofreading", "client": "鎌倉出版",
+		"expected_hours": 3, "due_on": today.AddDays(21).String()}, http.StatusCreated)["id"].(string)
+
+	ctx := browser(t)
+	signIn(t, ctx, p, p.newToken("鎌田 さん", "staff"))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.base+"/console/tasks"),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/console/tasks/`+task+`"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/console/tasks/`+task+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#ranking")),
+	))
+	require.Contains(t, text(t, ctx, "#s-"+fan), "校正を好きな作業に挙げています")
+	require.Contains(t, text(t, ctx, "#s-"+newcomer), "校正はまだ経験がありません")
+	require.Contains(t, text(t, ctx, "#task-status"), "受付中")
+	screenshot(t, ctx, "task-ranking")
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`input[name="worker_id"][value="`+fan+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="worker_id"][value="`+newcomer+`"]`)),
+		chromedp.Submit(chromedp.CSS("#form-requests")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="requests"]`)),
+	))
+	require.Contains(t, text(t, ctx, "#task-status"), "依頼中")
+	requests := text(t, ctx, "#requests")
+	require.Equal(t, 2, strings.Count(requests, "お返事待ち"), requests)
+	require.Equal(t, 2, strings.Count(text(t, ctx, "#timeline"), "案件の依頼をお送りしました"))
+	screenshot(t, ctx, "task-requested")
+	for _, w := range []string{fan, newcomer} {
+		p.eventually(20*time.Second, "the request email to "+w, func() bool {
+			for _, e := range p.outbox(w) {
+				if e["template"] == "task_request" {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	reqs := p.do("GET", "/api/v1/tasks/"+task+"/requests", nil, http.StatusOK)
+	require.Len(t, reqs["items"], 2)
 }

@@ -20,15 +20,12 @@ import (
 // each worker's, and the next ranking counts the delivered task.
 func TestTaskFromSuggestionsToDelivery(t *testing.T) {
 	t.Parallel()
-	p := start(t, options{monthLength: "30s"})
+	// Compressed, but slow enough (two real minutes a program day) that
+	// the three answer days never pass while the test answers, however
+	// loaded the machine: the test does not race the clock.
+	p := start(t, options{monthLength: "1h"})
 
-	active := func(email string) string {
-		id := p.do("POST", "/api/v1/applicants", applicant(email), http.StatusCreated)["id"].(string)
-		p.do("POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, http.StatusOK)
-		p.do("POST", "/api/v1/workers/"+id+"/contract", map[string]any{}, http.StatusOK)
-		return id
-	}
-	decliner, accepter := active("hanako.match1@example.jp"), active("taro.match2@example.jp")
+	decliner, accepter := p.activeWorker("hanako.match1@example.jp"), p.activeWorker("taro.match2@example.jp")
 	p.do("PUT", "/api/v1/workers/"+accepter+"/preferences", map[string]any{"likes": []string{"proofreading"}, "avoids": []string{}}, http.StatusOK)
 	p.do("PUT", "/api/v1/workers/"+decliner+"/preferences", map[string]any{"likes": []string{"web"}, "avoids": []string{"web"}}, http.StatusUnprocessableEntity)
 
@@ -127,4 +124,14 @@ func TestTaskFromSuggestionsToDelivery(t *testing.T) {
 	requireHistoriesClean(t, accepter, "taro.match2@example.jp", "今月は別の作業で手一杯のため")
 	requireWorkflowClean(t, "task/"+task["id"].(string), `"TaskID":"`+task["id"].(string)+`"`, "taro.match2@example.jp", "hanako.match1@example.jp",
 		"今月は別の作業で手一杯のため", "商品説明文の誤字脱字の確認", "鎌倉出版")
+}
+
+// activeWorker registers an applicant, approves and signs them through the
+// API, and returns their id.
+func (p *instance) activeWorker(email string) string {
+	p.t.Helper()
+	id := p.do("POST", "/api/v1/applicants", applicant(email), http.StatusCreated)["id"].(string)
+	p.do("POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, http.StatusOK)
+	p.do("POST", "/api/v1/workers/"+id+"/contract", map[string]any{}, http.StatusOK)
+	return id
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -68,157 +69,126 @@ func (db *DB) PutTaskPreference(ctx context.Context, workerID string, p ippo.Tas
 }
 
 // MatchCandidates reads every active worker as the ranking sees them for
-// task t: the history of t.Type as summed at each delivery (the same sums
-// as ippo.TypeHistory.Add, recency aged to today), the schedule in force on
-// t.Start, other-service days, rests notified in the window, the expected
-// time of tasks assigned and not delivered, preferences, and requests since
-// since. Eight queries in one batch; each is a scan of one index range or
-// an aggregate over it, whatever the number of workers.
+// task t: the history of t.Type (task_type_history, kept with each delivery
+// and work log; recency aged to today), the schedule in force on t.Start,
+// other-service days, rests notified in the window, the expected time of
+// tasks assigned and not delivered, preferences, and requests since since.
+//
+// One statement, one row per worker: each part is an index range or an
+// aggregate over one, hash-joined to the active workers and ordered by the
+// binary id (text ids sort by collation, several times slower), so the
+// read grows with the number of workers and not with their years of
+// history. Ids are decoded from their 16 bytes.
 func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.Date, since time.Time) ([]ippo.Candidate, error) {
-	b := &pgx.Batch{}
-	var (
-		cands []ippo.Candidate
-		index = map[string]int{}
-	)
-	get := func(id string) *ippo.Candidate {
-		if i, ok := index[id]; ok {
-			return &cands[i]
-		}
-		return nil
+	rows, err := db.pool.Query(ctx, matchCandidatesSQL, t.Type, date(t.Start), date(t.Due), since)
+	if err != nil {
+		return nil, fmt.Errorf("match candidates for %s: %w", t.Type, err)
 	}
-	b.Queue(`SELECT id::text FROM workers WHERE phase = 'active' ORDER BY id`).Query(func(rows pgx.Rows) error {
-		var id string
-		_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
-			index[id] = len(cands)
-			cands = append(cands, ippo.Candidate{WorkerID: id})
-			return nil
-		})
-		return err
-	})
-	b.Queue(`
-		SELECT worker_id::text, jobs, recency_weight, last_on, output, output_minutes,
-		       estimated_minutes, taken_minutes, quality_sum, quality_n
-		  FROM task_type_history WHERE type = $1`, t.Type).Query(func(rows pgx.Rows) error {
-		var (
-			id     string
-			h      ippo.TypeHistory
-			weight float64
-			last   pgtype.Date
-		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &h.Jobs, &weight, &last, &h.Output, &h.OutputMinutes,
-			&h.EstimatedMinutes, &h.TakenMinutes, &h.QualitySum, &h.QualityN}, func() error {
-			if c := get(id); c != nil {
-				h.Last, h.Recency = fromDate(last), ippo.RecencyOf(weight, today)
-				c.History = h
-			}
-			return nil
-		})
-		return err
-	})
-	b.Queue(`
-		SELECT DISTINCT ON (worker_id) worker_id::text, weekday_minutes FROM schedules
-		 WHERE superseded_at IS NULL AND effective_from <= $1
-		 ORDER BY worker_id DESC, effective_from DESC, id DESC`, date(t.Start)).Query(func(rows pgx.Rows) error {
-		var (
-			id      string
-			minutes []int32
-		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &minutes}, func() error {
-			if c := get(id); c != nil && len(minutes) == 7 {
-				for i, m := range minutes {
-					c.Weekly[i] = int(m)
-				}
-			}
-			return nil
-		})
-		return err
-	})
-	b.Queue(`SELECT DISTINCT ON (worker_id) worker_id::text, services FROM other_services ORDER BY worker_id, id DESC`).Query(func(rows pgx.Rows) error {
-		var (
-			id  string
-			raw []byte
-		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &raw}, func() error {
-			c := get(id)
-			if c == nil {
-				return nil
-			}
-			var services []ippo.OtherService
-			if err := json.Unmarshal(raw, &services); err != nil {
-				return err
-			}
-			c.OtherServiceDays = ippo.OtherServiceDays(services)
-			return nil
-		})
-		return err
-	})
-	// Only a whole day's rest frees no time; a late start or early leave
-	// is a short change on one day and is left out.
-	b.Queue(`SELECT worker_id::text, on_date FROM absences WHERE on_date BETWEEN $1 AND $2 AND kind = 'absent'`,
-		date(t.Start), date(t.Due)).Query(func(rows pgx.Rows) error {
-		var (
-			id string
-			on pgtype.Date
-		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &on}, func() error {
-			if c := get(id); c != nil {
-				c.AbsentDays = append(c.AbsentDays, fromDate(on))
-			}
-			return nil
-		})
-		return err
-	})
-	b.Queue(`SELECT assignee::text, sum(coalesce(expected_minutes, 0)) FROM client_tasks
-		WHERE status = 'assigned' GROUP BY assignee`).Query(func(rows pgx.Rows) error {
-		var (
-			id string
-			m  int
-		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &m}, func() error {
-			if c := get(id); c != nil {
-				c.AssignedMinutes = m
-			}
-			return nil
-		})
-		return err
-	})
-	b.Queue(`SELECT worker_id::text, likes, avoids FROM task_preferences`).Query(func(rows pgx.Rows) error {
-		var (
-			id            string
-			likes, avoids []string
-		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &likes, &avoids}, func() error {
-			if c := get(id); c != nil {
-				c.Likes, c.Avoids = likes, avoids
-			}
-			return nil
-		})
-		return err
-	})
-	b.Queue(`SELECT worker_id::text, count(*) FROM task_requests WHERE requested_at >= $1 GROUP BY worker_id`, since).Query(func(rows pgx.Rows) error {
-		var (
-			id string
-			n  int
-		)
-		_, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error {
-			if c := get(id); c != nil {
-				c.RecentRequests = n
-			}
-			return nil
-		})
-		return err
-	})
-	// One snapshot for all eight reads.
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`); err != nil {
-			return err
+	var (
+		cands   = make([]ippo.Candidate, 0, 1024)
+		id      [16]byte
+		h       ippo.TypeHistory
+		weight  float64
+		last    pgtype.Date
+		weekly  []int32
+		others  []byte
+		absent  []pgtype.Date
+		assign  int
+		likes   []string
+		avoids  []string
+		recent  int
+		idBuf   [36]byte
+		decoded = map[string][]time.Weekday{}
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &h.Jobs, &weight, &last, &h.Output, &h.OutputMinutes, &h.EstimatedMinutes,
+		&h.TakenMinutes, &h.QualitySum, &h.QualityN, &weekly, &others, &absent, &assign, &likes, &avoids, &recent}, func() error {
+		c := ippo.Candidate{WorkerID: formatUUID(&idBuf, id), AssignedMinutes: assign, Likes: likes, Avoids: avoids, RecentRequests: recent}
+		if h.Jobs > 0 {
+			c.History = h
+			c.History.Last, c.History.Recency = fromDate(last), ippo.RecencyOf(weight, today)
 		}
-		return tx.SendBatch(ctx, b).Close()
+		if len(weekly) == 7 {
+			for i, m := range weekly {
+				c.Weekly[i] = int(m)
+			}
+		}
+		if len(others) > 0 {
+			// Few workers use another service, and most alike: decoded once each.
+			days, ok := decoded[string(others)]
+			if !ok {
+				var services []ippo.OtherService
+				if err := json.Unmarshal(others, &services); err != nil {
+					return err
+				}
+				days = ippo.OtherServiceDays(services)
+				decoded[string(others)] = days
+			}
+			c.OtherServiceDays = days
+		}
+		if len(absent) > 0 {
+			c.AbsentDays = make([]ippo.Date, len(absent))
+			for i, d := range absent {
+				c.AbsentDays[i] = fromDate(d)
+			}
+		}
+		cands = append(cands, c)
+		// Scanning NULL leaves some targets as they were: reset them.
+		h, likes, avoids, weekly, others, absent = ippo.TypeHistory{}, nil, nil, nil, nil, nil
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("match candidates for %s: %w", t.Type, err)
 	}
 	return cands, nil
+}
+
+// matchCandidatesSQL: $1 the task type, $2 and $3 the window's first and
+// last day, $4 the start of the fairness window. Only a whole day's rest
+// frees no time; a late start or early leave is a short change on one day
+// and is left out.
+const matchCandidatesSQL = `
+	WITH s AS (
+		SELECT DISTINCT ON (worker_id) worker_id, weekday_minutes FROM schedules
+		 WHERE superseded_at IS NULL AND effective_from <= $2
+		 ORDER BY worker_id DESC, effective_from DESC, id DESC
+	), o AS (
+		SELECT DISTINCT ON (worker_id) worker_id, services FROM other_services ORDER BY worker_id DESC, id DESC
+	), a AS (
+		SELECT worker_id, array_agg(on_date ORDER BY on_date) AS days FROM absences
+		 WHERE on_date BETWEEN $2 AND $3 AND kind = 'absent' GROUP BY worker_id
+	), t AS (
+		SELECT assignee, sum(coalesce(expected_minutes, 0))::int AS minutes FROM client_tasks
+		 WHERE status = 'assigned' GROUP BY assignee
+	), r AS (
+		SELECT worker_id, count(*)::int AS n FROM task_requests WHERE requested_at >= $4 GROUP BY worker_id
+	)
+	SELECT w.id, coalesce(h.jobs, 0), coalesce(h.recency_weight, 0), h.last_on, coalesce(h.output, 0),
+	       coalesce(h.output_minutes, 0), coalesce(h.estimated_minutes, 0), coalesce(h.taken_minutes, 0),
+	       coalesce(h.quality_sum, 0), coalesce(h.quality_n, 0),
+	       s.weekday_minutes, o.services, a.days, coalesce(t.minutes, 0), p.likes, p.avoids, coalesce(r.n, 0)
+	  FROM workers w
+	  LEFT JOIN task_type_history h ON h.type = $1 AND h.worker_id = w.id
+	  LEFT JOIN s ON s.worker_id = w.id
+	  LEFT JOIN o ON o.worker_id = w.id
+	  LEFT JOIN a ON a.worker_id = w.id
+	  LEFT JOIN t ON t.assignee = w.id
+	  LEFT JOIN task_preferences p ON p.worker_id = w.id
+	  LEFT JOIN r ON r.worker_id = w.id
+	 WHERE w.phase = 'active'
+	 ORDER BY w.id`
+
+// formatUUID writes id in its canonical text form.
+func formatUUID(buf *[36]byte, id [16]byte) string {
+	hex.Encode(buf[0:8], id[0:4])
+	buf[8] = '-'
+	hex.Encode(buf[9:13], id[4:6])
+	buf[13] = '-'
+	hex.Encode(buf[14:18], id[6:8])
+	buf[18] = '-'
+	hex.Encode(buf[19:23], id[8:10])
+	buf[23] = '-'
+	hex.Encode(buf[24:], id[10:])
+	return string(buf[:])
 }
 
 // RankTask ranks every active worker for the task as of today, under the
@@ -263,6 +233,34 @@ func (db *DB) TaskRequests(ctx context.Context, taskID string) ([]TaskRequest, e
 // what the step changes (requests, status, assignment, delivery). A retry
 // finds the key and changes nothing more.
 func (db *DB) RecordTaskStep(ctx context.Context, s ippo.TaskStep) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error { return recordTaskStep(ctx, tx, s) })
+}
+
+// RecordTaskEffects writes what one decision of a task's workflow records,
+// in one transaction: its steps (as RecordTaskStep), the emails they ask
+// for (queued for the dispatcher, once per key) and staff to-dos (once per
+// key). A retry, or a replay that runs it again, changes nothing more.
+func (db *DB) RecordTaskEffects(ctx context.Context, steps []ippo.TaskStep, emails []StepEmail, todos []ippo.StaffTodo) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		for _, s := range steps {
+			if err := recordTaskStep(ctx, tx, s); err != nil {
+				return err
+			}
+		}
+		now := db.now()
+		if err := db.enqueueForDispatch(ctx, tx, now, emails); err != nil {
+			return err
+		}
+		for _, t := range todos {
+			if err := createStaffTodo(ctx, tx, t, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func recordTaskStep(ctx context.Context, tx pgx.Tx, s ippo.TaskStep) error {
 	data, err := json.Marshal(map[string]any{"task_id": s.TaskID})
 	if err != nil {
 		return err
@@ -274,7 +272,7 @@ func (db *DB) RecordTaskStep(ctx context.Context, s ippo.TaskStep) error {
 	if s.NoteID != "" {
 		note = s.NoteID
 	}
-	err = db.inTx(ctx, func(tx pgx.Tx) error {
+	err = func() error {
 		tag, err := tx.Exec(ctx, `INSERT INTO task_events (key, task_id, worker_id, at, kind, actor, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO NOTHING`,
 			s.Key, s.TaskID, worker, s.At, s.Kind, s.Actor, data)
@@ -310,32 +308,15 @@ func (db *DB) RecordTaskStep(ctx context.Context, s ippo.TaskStep) error {
 				ON CONFLICT DO NOTHING`, s.WorkerID, s.TaskID, s.At, s.Actor)
 		case ippo.TaskStepDelivered:
 			// The time taken is what the worker logged on the task. The
-			// delivery is added to the worker's sums for its type, which
-			// the next ranking reads.
+			// worker's sums for its type, which the next ranking reads, are
+			// recomputed with the delivery (migration 00070).
 			on := ippo.DateOf(s.ProgramAt)
-			exec(`WITH d AS (
-				INSERT INTO task_deliveries (task_id, worker_id, type, delivered_on, minutes, estimate_minutes, output, quality, recorded_at, recorded_by)
+			exec(`INSERT INTO task_deliveries (task_id, worker_id, type, delivered_on, minutes, estimate_minutes, output, quality, recorded_at, recorded_by)
 				SELECT t.id, $2, t.type, $3, coalesce((SELECT sum(minutes) FROM work_logs l WHERE l.task_id = t.id AND l.worker_id = $2), 0),
 				       coalesce(t.expected_minutes, 0), $4, $5, $6, $7
-				  FROM client_tasks t WHERE t.id = $1 ON CONFLICT DO NOTHING
-				RETURNING *)
-				INSERT INTO task_type_history AS h (type, worker_id, jobs, recency_weight, last_on, output, output_minutes,
-					estimated_minutes, taken_minutes, quality_sum, quality_n)
-				SELECT type, worker_id, 1, $8, delivered_on,
-				       CASE WHEN output > 0 AND minutes > 0 THEN output ELSE 0 END,
-				       CASE WHEN output > 0 AND minutes > 0 THEN minutes ELSE 0 END,
-				       CASE WHEN estimate_minutes > 0 AND minutes > 0 THEN estimate_minutes ELSE 0 END,
-				       CASE WHEN estimate_minutes > 0 AND minutes > 0 THEN minutes ELSE 0 END,
-				       quality, 1
-				  FROM d
-				ON CONFLICT (type, worker_id) DO UPDATE SET jobs = h.jobs + 1,
-				       recency_weight = h.recency_weight + excluded.recency_weight,
-				       last_on = greatest(h.last_on, excluded.last_on),
-				       output = h.output + excluded.output, output_minutes = h.output_minutes + excluded.output_minutes,
-				       estimated_minutes = h.estimated_minutes + excluded.estimated_minutes,
-				       taken_minutes = h.taken_minutes + excluded.taken_minutes,
-				       quality_sum = h.quality_sum + excluded.quality_sum, quality_n = h.quality_n + excluded.quality_n`,
-				s.TaskID, s.WorkerID, date(on), s.Output, s.Quality, s.At, s.Actor, ippo.RecencyWeight(on))
+				  FROM client_tasks t WHERE t.id = $1 ON CONFLICT DO NOTHING`,
+				s.TaskID, s.WorkerID, date(on), s.Output, s.Quality, s.At, s.Actor)
+			exec(`SELECT ippo_refresh_type_history($2, type) FROM client_tasks WHERE id = $1`, s.TaskID, s.WorkerID)
 			exec(`UPDATE client_tasks SET status = 'delivered' WHERE id = $1`, s.TaskID)
 		case ippo.TaskStepClosed:
 			exec(`UPDATE client_tasks SET status = 'closed' WHERE id = $1`, s.TaskID)
@@ -344,7 +325,7 @@ func (db *DB) RecordTaskStep(ctx context.Context, s ippo.TaskStep) error {
 			exec(`UPDATE client_tasks SET status = 'cancelled' WHERE id = $1`, s.TaskID)
 		}
 		return err
-	})
+	}()
 	if err != nil {
 		return fmt.Errorf("record task step %s: %w", s.Key, err)
 	}

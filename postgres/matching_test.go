@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -161,4 +163,127 @@ func TestTaskPreferenceStore(t *testing.T) {
 	p, err = db.TaskPreference(ctx, w)
 	require.NoError(t, err)
 	require.Equal(t, ippo.TaskPreference{Likes: []string{"design", "web"}, Avoids: []string{"data_entry"}}, p)
+}
+
+// TestOldWayWorkFeedsTheRanking: a task assigned the old way (POST
+// /workers/{id}/tasks, no request, no delivery) is history as soon as work
+// is logged on it: one job of its type per task, dated on its last logged
+// day, with the logs' time and output; a task that went through the task
+// workflow counts once, by its delivery, however much was logged on it.
+func TestOldWayWorkFeedsTheRanking(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	today := day("2026-12-01")
+	w := newWorker(t, db, active("2026-04-01"))
+	task := ippo.MatchTask{Type: "proofreading", ExpectedMinutes: 300, Start: day("2026-12-07"), Due: day("2026-12-20")}
+	history := func() ippo.TypeHistory {
+		t.Helper()
+		cands, err := db.MatchCandidates(ctx, task, today, today.AddDays(-30).Start())
+		require.NoError(t, err)
+		require.Len(t, cands, 1)
+		return cands[0].History
+	}
+	require.Zero(t, history().Jobs)
+
+	old := newTask(t, db, "proofreading", 120)
+	_, _, err := db.AssignClientTask(ctx, w, old.ID, "staff:test")
+	require.NoError(t, err)
+	require.Zero(t, history().Jobs, "an assignment with no work logged is not experience yet")
+	for _, l := range []ippo.WorkLog{
+		{Date: day("2026-10-05"), Minutes: 90, TaskID: old.ID, Output: 10},
+		{Date: day("2026-10-07"), Minutes: 60, TaskID: old.ID, Output: 8, Quality: "丁寧"},
+	} {
+		_, err := db.RecordWorkLog(ctx, w, l, today, "staff:test")
+		require.NoError(t, err)
+	}
+	oldJob := ippo.PastJob{On: day("2026-10-07"), Minutes: 150, EstimateMinutes: 120, Output: 18}
+	got, want := history(), ippo.HistoryOf(today, oldJob)
+	require.InDelta(t, want.Recency, got.Recency, 1e-9)
+	want.Recency = got.Recency
+	require.Equal(t, want, got, "two logs on one old-way task: one job, their sums, no quality")
+
+	// Another type's old-way work does not count for proofreading; a
+	// delivered task does, once, with the quality staff gave.
+	other := newTask(t, db, "web", 60)
+	_, _, err = db.AssignClientTask(ctx, w, other.ID, "staff:test")
+	require.NoError(t, err)
+	_, err = db.RecordWorkLog(ctx, w, ippo.WorkLog{Date: day("2026-10-08"), Minutes: 60, TaskID: other.ID, Output: 3}, today, "staff:test")
+	require.NoError(t, err)
+	deliver(t, db, newTask(t, db, "proofreading", 60), w, day("2026-11-20"), 45, 9, 4)
+	got, want = history(), ippo.HistoryOf(today, oldJob,
+		ippo.PastJob{On: day("2026-11-20"), Minutes: 45, EstimateMinutes: 60, Output: 9, Quality: 4})
+	require.InDelta(t, want.Recency, got.Recency, 1e-9)
+	want.Recency = got.Recency
+	require.Equal(t, want, got)
+
+	// The ranking reads it: experience, output and pace are the worker's own now.
+	ranked := ippo.Rank(task, []ippo.Candidate{{WorkerID: w, History: got}}, ippo.DefaultMatchPolicy(), 16, today, 1)
+	require.Contains(t, ranked[0].Terms[0].Reason, "校正の経験が2件あります")
+}
+
+// TestRankingFromSummaryMatchesRawHistory: on a random but realistic data
+// set (workers with deliveries through the task workflow and work logged
+// on old-way tasks, of several types, over eight months), the ranking the
+// store's per-type summary gives is the ranking of the raw history, summed
+// job by job in Go (ippo.HistoryOf).
+func TestRankingFromSummaryMatchesRawHistory(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	today := day("2026-12-01")
+	rng := rand.New(rand.NewPCG(14, 2026))
+	types := []string{"proofreading", "data_entry", "web"}
+	raw := map[string]map[string][]ippo.PastJob{} // type → worker → jobs
+	var workers []string
+	for i := 0; i < 24; i++ {
+		w := newWorker(t, db, active("2026-04-01"))
+		workers = append(workers, w)
+		on := day("2026-04-01").AddDays(rng.IntN(10))
+		for k := rng.IntN(7); k > 0; k-- {
+			typ := types[rng.IntN(len(types))]
+			if raw[typ] == nil {
+				raw[typ] = map[string][]ippo.PastJob{}
+			}
+			estimate := 30 * (1 + rng.IntN(8))
+			task := newTask(t, db, typ, estimate)
+			job := ippo.PastJob{EstimateMinutes: estimate}
+			if rng.IntN(2) == 0 {
+				// Through the task workflow: logged on one day, delivered then.
+				job.On, job.Minutes, job.Output, job.Quality = on, 15*(1+rng.IntN(12)), rng.IntN(40), 1+rng.IntN(5)
+				deliver(t, db, task, w, on, job.Minutes, job.Output, job.Quality)
+			} else {
+				// The old way: assigned, then logged on one to three days.
+				_, _, err := db.AssignClientTask(ctx, w, task.ID, "staff:test")
+				require.NoError(t, err)
+				for n := 1 + rng.IntN(3); n > 0; n-- {
+					l := ippo.WorkLog{Date: on, Minutes: 15 * (1 + rng.IntN(8)), TaskID: task.ID, Output: rng.IntN(20)}
+					_, err := db.RecordWorkLog(ctx, w, l, today, "staff:test")
+					require.NoError(t, err)
+					job.On, job.Minutes, job.Output = on, job.Minutes+l.Minutes, job.Output+l.Output
+					on = on.AddDays(1 + rng.IntN(3))
+				}
+			}
+			raw[typ][w] = append(raw[typ][w], job)
+			on = on.AddDays(1 + rng.IntN(30))
+		}
+		if rng.IntN(3) == 0 {
+			_, err := db.PutTaskPreference(ctx, w, ippo.TaskPreference{Likes: []string{types[rng.IntN(3)]}}, "staff:test")
+			require.NoError(t, err)
+		}
+	}
+	for _, typ := range types {
+		task := ippo.MatchTask{Type: typ, ExpectedMinutes: 300, Start: day("2026-12-07"), Due: day("2026-12-20")}
+		cands, err := db.MatchCandidates(ctx, task, today, today.AddDays(-30).Start())
+		require.NoError(t, err)
+		require.Len(t, cands, len(workers))
+		fromRaw := slices.Clone(cands)
+		for i := range fromRaw {
+			fromRaw[i].History = ippo.HistoryOf(today, raw[typ][fromRaw[i].WorkerID]...)
+			got, want := cands[i].History, fromRaw[i].History
+			require.InDelta(t, want.Recency, got.Recency, 1e-9, "%s %s", typ, cands[i].WorkerID)
+			want.Recency = got.Recency
+			require.Equal(t, want, got, "%s %s", typ, cands[i].WorkerID)
+		}
+		w := ippo.DefaultMatchPolicy()
+		require.Equal(t, ippo.Rank(task, fromRaw, w, 16, today, len(workers)), ippo.Rank(task, cands, w, 16, today, len(workers)), typ)
+	}
 }

@@ -145,6 +145,13 @@ func (db *DB) RecordWorkLogOnce(ctx context.Context, id, workerID string, w ippo
 		_, err = tx.Exec(ctx, `INSERT INTO work_logs (id, worker_id, on_date, minutes, task_id, output, quality, logged_at, logged_by, late)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			r.ID, workerID, date(w.Date), w.Minutes, w.TaskID, w.Output, w.Quality, r.LoggedAt, by, w.Late)
+		if err != nil {
+			return err
+		}
+		// Work on a task assigned the old way (no request, no delivery) is
+		// history the ranking reads: the worker's sums for the task's type
+		// are recomputed with the log (migration 00070).
+		_, err = tx.Exec(ctx, `SELECT ippo_refresh_type_history($1, $2)`, workerID, r.TaskType)
 		return err
 	})
 	if err != nil {

@@ -39,35 +39,8 @@ type cost struct {
 func stepCosts(t *testing.T, h *historypb.History) map[string]cost {
 	t.Helper()
 	ev := h.Events
-	activity := func(e *historypb.HistoryEvent) (name string, local bool) {
-		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
-			return a.GetActivityType().GetName(), false
-		}
-		if m := e.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" {
-			var d struct{ ActivityType string }
-			require.NoError(t, temporaltest.Codec().DataConverter().FromPayload(m.GetDetails()["data"].GetPayloads()[0], &d))
-			return d.ActivityType, true
-		}
-		return "", false
-	}
-	span := func(from, to int) cost {
-		c := cost{Tasks: 1}
-		for _, e := range ev[from+1 : to] {
-			if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
-				c.Tasks++
-			}
-		}
-		for _, e := range ev[from:to] {
-			if name, local := activity(e); name != "" {
-				if local {
-					c.Local++
-				} else {
-					c.Activities++
-				}
-			}
-		}
-		return c
-	}
+	activity := func(e *historypb.HistoryEvent) (name string, local bool) { return historyActivity(t, e) }
+	span := func(from, to int) cost { return spanCost(t, ev, from, to) }
 	// intake: its writes are the activities before the approval's
 	// ClaimPlace; it ends with the workflow task that sees the last one
 	// done (a local activity's marker is in that task already).
@@ -109,23 +82,8 @@ func stepCosts(t *testing.T, h *historypb.History) map[string]cost {
 	}
 	costs := map[string]cost{"intake": intake}
 
-	update := func(name string, from int) {
-		accepted, completed := -1, -1
-		var id string
-		for i, e := range ev {
-			if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == name {
-				accepted, id = i, a.GetAcceptedRequest().GetMeta().GetUpdateId()
-			}
-			if a := e.GetWorkflowExecutionUpdateCompletedEventAttributes(); a != nil && accepted >= 0 && a.GetMeta().GetUpdateId() == id {
-				completed = i
-				break
-			}
-		}
-		require.Positive(t, completed, "no completed %s update", name)
-		costs[name] = span(max(accepted, from), completed)
-	}
-	update(workflows.UpdateDecideEligibility, claim)
-	update(workflows.UpdateSignContract, 0)
+	costs[workflows.UpdateDecideEligibility] = updateCost(t, ev, workflows.UpdateDecideEligibility, claim)
+	costs[workflows.UpdateSignContract] = updateCost(t, ev, workflows.UpdateSignContract, 0)
 
 	can, fired := len(ev)-1, -1
 	require.NotNil(t, ev[can].GetWorkflowExecutionContinuedAsNewEventAttributes(), "the run ends with an extension")
@@ -202,6 +160,59 @@ func TestStepCosts(t *testing.T) {
 		workflows.UpdateSignContract:      {Tasks: 1, Local: 2},
 		"extension":                       {Tasks: 1, Local: 2},
 	}, now)
+}
+
+// historyActivity names the activity an event schedules, and whether it
+// is a local activity (its marker).
+func historyActivity(t *testing.T, e *historypb.HistoryEvent) (name string, local bool) {
+	if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+		return a.GetActivityType().GetName(), false
+	}
+	if m := e.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" {
+		var d struct{ ActivityType string }
+		require.NoError(t, temporaltest.Codec().DataConverter().FromPayload(m.GetDetails()["data"].GetPayloads()[0], &d))
+		return d.ActivityType, true
+	}
+	return "", false
+}
+
+// spanCost is the cost of events from to to: one workflow task for the
+// task the span begins in and one per WorkflowTaskCompleted after it.
+func spanCost(t *testing.T, ev []*historypb.HistoryEvent, from, to int) cost {
+	c := cost{Tasks: 1}
+	for _, e := range ev[from+1 : to] {
+		if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+			c.Tasks++
+		}
+	}
+	for _, e := range ev[from:to] {
+		if name, local := historyActivity(t, e); name != "" {
+			if local {
+				c.Local++
+			} else {
+				c.Activities++
+			}
+		}
+	}
+	return c
+}
+
+// updateCost is the cost of the first completed Update called name, from
+// its acceptance (or from, if later) to its completion.
+func updateCost(t *testing.T, ev []*historypb.HistoryEvent, name string, from int) cost {
+	accepted, completed := -1, -1
+	var id string
+	for i, e := range ev {
+		if a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == name {
+			accepted, id = i, a.GetAcceptedRequest().GetMeta().GetUpdateId()
+		}
+		if a := e.GetWorkflowExecutionUpdateCompletedEventAttributes(); a != nil && accepted >= 0 && a.GetMeta().GetUpdateId() == id {
+			completed = i
+			break
+		}
+	}
+	require.Positive(t, completed, "no completed %s update", name)
+	return spanCost(t, ev, max(accepted, from), completed)
 }
 
 func loadHistory(t *testing.T, file string) *historypb.History {

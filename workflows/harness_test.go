@@ -50,6 +50,10 @@ type world struct {
 	// onProvide runs before a provision is decided (to withdraw a consent
 	// mid-handoff, as a concurrent API request would).
 	onProvide func(p activities.HandoffProvision)
+
+	// client tasks (issue 14)
+	taskSteps   []ippo.TaskStep
+	taskEffects []activities.TaskEffects // every write of a task decision's effects
 }
 
 // fakeConsent is a consent as PostgreSQL holds it.
@@ -140,6 +144,31 @@ func (w *world) registerActivities(r interface {
 		w.effects = append(w.effects, e)
 		return nil
 	})
+	reg("RecordTaskStep", func(_ context.Context, s ippo.TaskStep) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.addTaskSteps(s)
+		return nil
+	})
+	reg("RecordTaskEffects", func(_ context.Context, e activities.TaskEffects) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for _, n := range e.Emails {
+			if slices.ContainsFunc(w.notices, func(x activities.Notice) bool { return x.Key == n.Key }) {
+				return fmt.Errorf("email %s asked for twice", n.Key)
+			}
+		}
+		for _, t := range e.Todos {
+			if slices.ContainsFunc(w.todos, func(x activities.StaffTodo) bool { return x.Key == t.Key }) {
+				return fmt.Errorf("to-do %s asked for twice", t.Key)
+			}
+		}
+		w.addTaskSteps(e.Steps...)
+		w.notices = append(w.notices, e.Emails...)
+		w.todos = append(w.todos, e.Todos...)
+		w.taskEffects = append(w.taskEffects, e)
+		return nil
+	})
 	reg("ClaimPlace", func(_ context.Context, r activities.PlaceRequest) (activities.PlaceResult, error) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -206,6 +235,26 @@ func (w *world) registerActivities(r interface {
 		delete(w.handoffs, d.HandoffID)
 		return ok, nil
 	})
+}
+
+// addTaskSteps keeps each task step once (by key), as PostgreSQL does.
+func (w *world) addTaskSteps(steps ...ippo.TaskStep) {
+	for _, s := range steps {
+		if !slices.ContainsFunc(w.taskSteps, func(x ippo.TaskStep) bool { return x.Key == s.Key }) {
+			w.taskSteps = append(w.taskSteps, s)
+		}
+	}
+}
+
+// newEnv is the test environment every workflow test here runs in: patient
+// (see patient), starting at start, with workflow wf registered under name
+// and the world's activities and mocks.
+func (w *world) newEnv(suite *testsuite.WorkflowTestSuite, start time.Time, name string, wf any) *testsuite.TestWorkflowEnvironment {
+	env := patient(suite.NewTestWorkflowEnvironment())
+	env.SetStartTime(start)
+	env.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
+	w.register(env)
+	return env
 }
 
 // consent records a consent in the fake PostgreSQL and returns its id.
@@ -385,10 +434,7 @@ func (s *scenario) run() {
 	in := workflows.LifecycleInput{WorkerID: workerID, Actor: "staff:test", Imported: s.imported}
 	start := s.start
 	for s.runs = 1; s.runs <= 200; s.runs++ {
-		env := patient(s.suite.NewTestWorkflowEnvironment())
-		env.SetStartTime(start)
-		env.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
-		s.world.register(env)
+		env := s.world.newEnv(&s.suite, start, workflows.LifecycleWorkflow, workflows.Lifecycle)
 		pending := 0
 		for _, a := range s.actions {
 			if a.done {

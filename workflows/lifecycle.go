@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/ippo-center/ippo"
@@ -165,8 +164,7 @@ type lifecycle struct {
 	// the writes under way, waited for before the run hands over or ends.
 	effects bool
 	pending *activities.Effects
-	writes  []workflow.Future
-	last    workflow.Future // the latest write, which the next one follows
+	writes  effectWrites
 }
 
 // Lifecycle is one worker's lifecycle, from application to the end.
@@ -445,25 +443,9 @@ func (l *lifecycle) unlock(ctx workflow.Context) workflow.Future {
 	}
 	l.mu.Unlock()
 	if e == nil {
-		f, set := workflow.NewFuture(ctx)
-		set.Set(nil, nil)
-		return f
+		return ready(ctx)
 	}
-	// Writes land in the order of their decisions (an approval's email
-	// never before the application's): each starts once the one before it
-	// is written.
-	f, set := workflow.NewFuture(ctx)
-	prev := l.last
-	l.last = f
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		if prev != nil {
-			_ = prev.Get(ctx, nil)
-		}
-		set.Chain(workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, l.localOptions()), a.RecordEffects, *e))
-	})
-	l.writes = slices.DeleteFunc(l.writes, func(f workflow.Future) bool { return f.IsReady() })
-	l.writes = append(l.writes, f)
-	return f
+	return l.writes.add(ctx, l.s.Clock, a.RecordEffects, *e)
 }
 
 // answer ends an update handler: it releases the lock and waits until the
@@ -477,35 +459,12 @@ func (l *lifecycle) answer(ctx workflow.Context) {
 }
 
 // written reports whether every write has finished.
-func (l *lifecycle) written() bool {
-	for _, f := range l.writes {
-		if !f.IsReady() {
-			return false
-		}
-	}
-	return true
-}
-
-// localOptions retry a local activity for as long as it takes (PostgreSQL
-// restarting), backing off to a ceiling that follows the program clock.
-func (l *lifecycle) localOptions() workflow.LocalActivityOptions {
-	return workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    min(200*time.Millisecond, activities.RetryCeiling(l.s.Clock)),
-			BackoffCoefficient: 2,
-			MaximumInterval:    activities.RetryCeiling(l.s.Clock),
-		},
-	}
-}
+func (l *lifecycle) written() bool { return l.writes.done() }
 
 // exec runs one of the lifecycle's short PostgreSQL activities: a local
 // activity from changeEffects on, an activity before.
 func (l *lifecycle) exec(ctx workflow.Context, activity any, args ...any) workflow.Future {
-	if l.effects {
-		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, l.localOptions()), activity, args...)
-	}
-	return execute(ctx, activity, args...)
+	return execShort(ctx, l.effects, l.s.Clock, activity, args...)
 }
 
 func (l *lifecycle) result() StepResult {
@@ -635,7 +594,7 @@ func (l *lifecycle) grantPlaces(ctx workflow.Context, workerIDs []string) {
 		if l.effects {
 			// Not waited for under the lock; the run hands over or ends
 			// only once it is delivered (written).
-			l.writes = append(l.writes, f)
+			l.writes.track(f)
 			continue
 		}
 		if err := f.Get(ctx, nil); err != nil {

@@ -125,12 +125,19 @@ type clientTask struct {
 	mu    workflow.Mutex
 	dirty bool
 	log   log.Logger
+	// effects: decisions are recorded as the lifecycle's are
+	// (changeTaskEffects); pending collects them under the lock, last is
+	// the write before, writes those not known finished.
+	effects bool
+	pending *activities.TaskEffects
+	writes  effectWrites
 }
 
 // ClientTask is one client task's workflow, from its first request to
 // closed or cancelled.
 func ClientTask(ctx workflow.Context, in ClientTaskInput) error {
 	t := &clientTask{s: in.State, mu: workflow.NewMutex(ctx), log: workflow.GetLogger(ctx)}
+	t.effects = workflow.GetVersion(ctx, changeTaskEffects, workflow.DefaultVersion, 1) >= 1
 	if t.s == nil {
 		t.s = &ClientTaskState{TaskID: in.TaskID, Clock: in.Clock, Status: ippo.TaskOpen, Due: in.Due}
 	} else {
@@ -152,9 +159,9 @@ func ClientTask(ctx workflow.Context, in ClientTaskInput) error {
 		t.mu.Lock(ctx)
 		t.dirty = false
 		t.onTime(ctx)
-		t.mu.Unlock()
+		t.unlock(ctx)
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && !t.finished() {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && t.written() }); err != nil {
 				return err
 			}
 			if t.dirty {
@@ -165,7 +172,7 @@ func ClientTask(ctx workflow.Context, in ClientTaskInput) error {
 			})
 		}
 	}
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && t.written() })
 }
 
 func (t *clientTask) finished() bool {
@@ -241,12 +248,12 @@ func (t *clientTask) validateRequest(ctx workflow.Context, r RequestTask) error 
 // deadline comes from the policy in force today.
 func (t *clientTask) request(ctx workflow.Context, r RequestTask) (TaskResult, error) {
 	t.mu.Lock(ctx)
-	defer t.mu.Unlock()
+	defer t.release(ctx)
 	if err := t.validateRequest(ctx, r); err != nil { // state may have moved while waiting for the lock
 		return t.result(), err
 	}
 	var p ippo.Policy
-	if err := execute(ctx, a.PolicyAt, t.today(ctx)).Get(ctx, &p); err != nil {
+	if err := t.exec(ctx, a.PolicyAt, t.today(ctx)).Get(ctx, &p); err != nil {
 		return t.result(), err
 	}
 	answerBy := t.today(ctx).AddDays(p.MatchPolicy().AnswerDays + 1).Start()
@@ -297,7 +304,7 @@ func (t *clientTask) validateAnswer(ctx workflow.Context, r AnswerTask) error {
 // and changes nothing else.
 func (t *clientTask) answer(ctx workflow.Context, r AnswerTask) (TaskResult, error) {
 	t.mu.Lock(ctx)
-	defer t.mu.Unlock()
+	defer t.release(ctx)
 	if err := t.validateAnswer(ctx, r); err != nil {
 		return t.result(), err
 	}
@@ -345,7 +352,7 @@ func (t *clientTask) validateDeliver(ctx workflow.Context, d DeliverTask) error 
 
 func (t *clientTask) deliver(ctx workflow.Context, d DeliverTask) (TaskResult, error) {
 	t.mu.Lock(ctx)
-	defer t.mu.Unlock()
+	defer t.release(ctx)
 	if err := t.validateDeliver(ctx, d); err != nil {
 		return t.result(), err
 	}
@@ -364,7 +371,7 @@ func (t *clientTask) validateClose(ctx workflow.Context, _ TaskStepBy) error {
 
 func (t *clientTask) close(ctx workflow.Context, by TaskStepBy) (TaskResult, error) {
 	t.mu.Lock(ctx)
-	defer t.mu.Unlock()
+	defer t.release(ctx)
 	if err := t.validateClose(ctx, by); err != nil {
 		return t.result(), err
 	}
@@ -384,7 +391,7 @@ func (t *clientTask) validateCancel(ctx workflow.Context, _ TaskStepBy) error {
 // emailed: the request simply lapses, and the timeline shows it).
 func (t *clientTask) cancel(ctx workflow.Context, by TaskStepBy) (TaskResult, error) {
 	t.mu.Lock(ctx)
-	defer t.mu.Unlock()
+	defer t.release(ctx)
 	if err := t.validateCancel(ctx, by); err != nil {
 		return t.result(), err
 	}
@@ -468,6 +475,10 @@ func (t *clientTask) step(ctx workflow.Context, kind, workerID, actor string, s 
 	}
 	s.Key, s.TaskID, s.WorkerID, s.Kind, s.Actor = t.key(), t.s.TaskID, workerID, kind, actor
 	s.At, s.ProgramAt = workflow.Now(ctx), t.now(ctx)
+	if t.effects {
+		t.effect().Steps = append(t.effect().Steps, s)
+		return
+	}
 	if err := execute(ctx, a.RecordTaskStep, s).Get(ctx, nil); err != nil {
 		t.log.Error("record task step failed", "kind", kind, "error", err)
 	}
@@ -477,6 +488,10 @@ func (t *clientTask) step(ctx workflow.Context, kind, workerID, actor string, s 
 func (t *clientTask) notify(ctx workflow.Context, email activities.Email, workerID string, f activities.Facts) {
 	f.TaskID = t.s.TaskID
 	n := activities.Notice{Key: fmt.Sprintf("%s/%s/%s", t.key(), email, workerID), Email: email, WorkerID: workerID, Facts: f}
+	if t.effects {
+		t.effect().Emails = append(t.effect().Emails, n)
+		return
+	}
 	if err := execute(ctx, a.Notify, n).Get(ctx, nil); err != nil {
 		t.log.Error("email failed", "email", email, "error", err)
 	}
@@ -484,7 +499,54 @@ func (t *clientTask) notify(ctx workflow.Context, email activities.Email, worker
 
 func (t *clientTask) todo(ctx workflow.Context, d activities.StaffTodo) {
 	d.Key = t.key() + "/todo"
+	if t.effects {
+		t.effect().Todos = append(t.effect().Todos, d)
+		return
+	}
 	if err := execute(ctx, a.CreateStaffTodo, d).Get(ctx, nil); err != nil {
 		t.log.Error("staff to-do failed", "kind", d.Kind, "error", err)
 	}
+}
+
+// effect returns the effects collected since the lock was taken.
+func (t *clientTask) effect() *activities.TaskEffects {
+	if t.pending == nil {
+		t.pending = &activities.TaskEffects{}
+	}
+	return t.pending
+}
+
+// unlock releases the lock and writes what the decisions taken under it
+// recorded, in one local activity that nothing holding the lock waits for
+// (the lifecycle's unlock, for a task): the decisions are final in state,
+// writes land in the order of their decisions, and each is keyed so a
+// retry writes nothing twice. Before changeTaskEffects nothing is pending
+// and it only unlocks.
+func (t *clientTask) unlock(ctx workflow.Context) workflow.Future {
+	e := t.pending
+	t.pending = nil
+	t.mu.Unlock()
+	if e == nil {
+		return ready(ctx)
+	}
+	return t.writes.add(ctx, t.s.Clock, a.RecordTaskEffects, *e)
+}
+
+// release ends an update handler: it releases the lock and waits until the
+// step's effects are written, so staff who read the task next see it. A
+// failed write (only a cancellation can fail: retries are unlimited) is
+// logged; the decision stands in state either way.
+func (t *clientTask) release(ctx workflow.Context) {
+	if err := t.unlock(ctx).Get(ctx, nil); err != nil {
+		t.log.Error("write task effects failed", "error", err)
+	}
+}
+
+// written reports whether every write has finished.
+func (t *clientTask) written() bool { return t.writes.done() }
+
+// exec runs a short PostgreSQL read: a local activity from
+// changeTaskEffects on, an activity before.
+func (t *clientTask) exec(ctx workflow.Context, activity any, args ...any) workflow.Future {
+	return execShort(ctx, t.effects, t.s.Clock, activity, args...)
 }

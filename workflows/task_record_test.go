@@ -11,6 +11,8 @@ import (
 	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/workflows"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -29,11 +31,20 @@ func TestRecordHistoriesClientTask(t *testing.T) {
 	c := temporaltest.Server(t).Client()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	id, runID := runClientTask(ctx, t, c)
+	saveHistory(ctx, t, c, id, runID, filepath.Join(taskHistories, tag+"-requested-declined-accepted-delivered-run1.json"))
+}
+
+// runClientTask runs a client task on the server (in-memory activities)
+// through two requests, a decline, an acceptance, a delivery and the close,
+// and returns its workflow and run IDs.
+func runClientTask(ctx context.Context, t *testing.T, c client.Client) (string, string) {
+	t.Helper()
 	queue := "record-task-" + uuid.NewString()
 	wk := worker.New(c, queue, worker.Options{})
 	wk.RegisterWorkflowWithOptions(workflows.ClientTask, workflow.RegisterOptions{Name: workflows.ClientTaskWorkflow})
-	w := &taskWorld{}
-	w.register(wk)
+	w := newWorld()
+	w.registerActivities(wk)
 	require.NoError(t, wk.Start())
 	defer wk.Stop()
 
@@ -58,8 +69,43 @@ func TestRecordHistoriesClientTask(t *testing.T) {
 	update(workflows.UpdateDeliverTask, workflows.DeliverTask{Output: 12, Quality: 4, Actor: "staff:a"})
 	update(workflows.UpdateCloseTask, workflows.TaskStepBy{Actor: "staff:a"})
 	require.NoError(t, run.Get(ctx, nil))
+	return id, run.GetRunID()
+}
 
-	saveHistory(ctx, t, c, id, run.GetRunID(), filepath.Join(taskHistories, tag+"-requested-declined-accepted-delivered-run1.json"))
+// TestTaskStepCosts pins what each step of a client task costs on the real
+// Temporal dev server with today's code: one workflow task and no activity
+// task per step (the request's policy read and every decision's one write
+// are local activities). It prints the costs before changeTaskEffects, from
+// the history recorded then (v1-issue14-*), where each step and email was
+// an activity of its own.
+func TestTaskStepCosts(t *testing.T) {
+	before := loadHistory(t, filepath.Join(taskHistories, "v1-issue14-requested-declined-accepted-delivered-run1.json"))
+	c := temporaltest.Server(t).Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	id, runID := runClientTask(ctx, t, c)
+	h := &historypb.History{}
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		require.NoError(t, err)
+		h.Events = append(h.Events, e)
+	}
+	steps := []string{workflows.UpdateRequestTask, workflows.UpdateAnswerTask, workflows.UpdateDeliverTask, workflows.UpdateCloseTask}
+	now := map[string]cost{}
+	for _, step := range steps {
+		old := updateCost(t, before.Events, step, 0)
+		now[step] = updateCost(t, h.Events, step, 0)
+		t.Logf("%-14s before %+v  now %+v", step, old, now[step])
+	}
+	require.Equal(t, cost{Tasks: 6, Activities: 5}, updateCost(t, before.Events, workflows.UpdateRequestTask, 0),
+		"the measure itself: asking two workers cost 6 tasks and 5 activities before (policy, two steps, two emails)")
+	require.Equal(t, map[string]cost{
+		workflows.UpdateRequestTask: {Tasks: 1, Local: 2},
+		workflows.UpdateAnswerTask:  {Tasks: 1, Local: 1},
+		workflows.UpdateDeliverTask: {Tasks: 1, Local: 1},
+		workflows.UpdateCloseTask:   {Tasks: 1, Local: 1},
+	}, now)
 }
 
 // TestReplayClientTaskHistories replays every saved client task with

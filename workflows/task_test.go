@@ -1,10 +1,7 @@
 package workflows_test
 
 import (
-	"context"
 	"fmt"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,61 +9,20 @@ import (
 	"github.com/ippo-center/ippo/activities"
 	"github.com/ippo-center/ippo/workflows"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 )
 
-// taskWorld is what the task workflow's fake activities record.
-type taskWorld struct {
-	mu      sync.Mutex
-	steps   []ippo.TaskStep
-	notices []activities.Notice
-	todos   []activities.StaffTodo
-}
-
-func (w *taskWorld) register(r interface {
-	RegisterActivityWithOptions(any, activity.RegisterOptions)
-}) {
-	reg := func(name string, fn any) { r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name}) }
-	reg("PolicyAt", func(_ context.Context, d ippo.Date) (ippo.Policy, error) { return ippo.DefaultPolicy(), nil })
-	reg("RecordTaskStep", func(_ context.Context, s ippo.TaskStep) error {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if !slices.ContainsFunc(w.steps, func(x ippo.TaskStep) bool { return x.Key == s.Key }) {
-			w.steps = append(w.steps, s)
-		}
-		return nil
-	})
-	reg("Notify", func(_ context.Context, n activities.Notice) (activities.NoticeResult, error) {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if slices.ContainsFunc(w.notices, func(x activities.Notice) bool { return x.Key == n.Key }) {
-			return activities.NoticeResult{}, fmt.Errorf("email %s asked for twice", n.Key)
-		}
-		w.notices = append(w.notices, n)
-		return activities.NoticeResult{Status: ippo.EmailHeld}, nil
-	})
-	reg("CreateStaffTodo", func(_ context.Context, t activities.StaffTodo) error {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if slices.ContainsFunc(w.todos, func(x activities.StaffTodo) bool { return x.Key == t.Key }) {
-			return fmt.Errorf("to-do %s asked for twice", t.Key)
-		}
-		w.todos = append(w.todos, t)
-		return nil
-	})
-}
-
-func (w *taskWorld) kinds() []string {
+// taskKinds lists the task steps recorded, as "kind worker".
+func (w *world) taskKinds() []string {
 	var out []string
-	for _, s := range w.steps {
+	for _, s := range w.taskSteps {
 		out = append(out, s.Kind+" "+s.WorkerID)
 	}
 	return out
 }
 
-func (w *taskWorld) emails() []string {
+// taskEmails lists the emails asked for, as "email worker".
+func (w *world) taskEmails() []string {
 	var out []string
 	for _, n := range w.notices {
 		out = append(out, string(n.Email)+" "+n.WorkerID)
@@ -90,12 +46,9 @@ type taskUpdate struct {
 // the day after it, then the delivery and the close end the workflow.
 func TestTaskFromRequestToClose(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
-	w := &taskWorld{}
-	w.register(env)
-	env.RegisterWorkflowWithOptions(workflows.ClientTask, workflow.RegisterOptions{Name: workflows.ClientTaskWorkflow})
+	w := newWorld()
 	start := day("2026-12-01").Start().Add(9 * time.Hour)
-	env.SetStartTime(start)
+	env := w.newEnv(&suite, start, workflows.ClientTaskWorkflow, workflows.ClientTask)
 
 	due := day("2026-12-20")
 	at := func(d string, hour int) time.Time { return day(d).Start().Add(time.Duration(hour) * time.Hour) }
@@ -157,18 +110,18 @@ func TestTaskFromRequestToClose(t *testing.T) {
 		"task_assigned w3", "task_taken_by_another w2",
 		"task_delivered w3",
 		"task_closed ",
-	}, w.kinds())
-	require.Equal(t, "note-1", w.steps[2].NoteID, "the decline's reason travels as a note id")
-	require.Equal(t, 20, w.steps[7].Output)
-	require.Equal(t, 4, w.steps[7].Quality)
+	}, w.taskKinds())
+	require.Equal(t, "note-1", w.taskSteps[2].NoteID, "the decline's reason travels as a note id")
+	require.Equal(t, 20, w.taskSteps[7].Output)
+	require.Equal(t, 4, w.taskSteps[7].Quality)
 	// w2 was asked on 12-01 with three answer days: silent until 12-05 00:00.
-	require.Equal(t, day("2026-12-05"), ippo.DateOf(w.steps[3].ProgramAt))
+	require.Equal(t, day("2026-12-05"), ippo.DateOf(w.taskSteps[3].ProgramAt))
 
 	require.Equal(t, []string{
 		"task_request w1", "task_request w2", "task_request w3",
 		"task_taken w2",
 		"task_due_reminder w3",
-	}, w.emails())
+	}, w.taskEmails())
 	require.Equal(t, day("2026-12-04"), w.notices[0].Facts.AnswerBy)
 	require.Equal(t, due, w.notices[0].Facts.LinkExpires)
 	require.Equal(t, "t1", w.notices[0].Facts.TaskID)
@@ -179,6 +132,17 @@ func TestTaskFromRequestToClose(t *testing.T) {
 	require.Equal(t, "w2", w.todos[0].WorkerID)
 	require.Equal(t, activities.TodoTaskOverdue, w.todos[1].Kind)
 	require.Equal(t, due, w.todos[1].DueOn)
+	// Each decision is written once, whole, by one RecordTaskEffects: the
+	// two requests, the decline, the silence, the third request, the
+	// acceptance (with the kind word to the one still waiting), the
+	// reminder, the overdue to-do, the delivery and the close. Refused
+	// updates and the late acceptance wrote nothing.
+	require.Len(t, w.taskEffects, 9)
+	accepted := w.taskEffects[4]
+	require.Equal(t, []string{ippo.TaskStepAssigned + " w3", ippo.TaskStepTaken + " w2"},
+		[]string{accepted.Steps[0].Kind + " " + accepted.Steps[0].WorkerID, accepted.Steps[1].Kind + " " + accepted.Steps[1].WorkerID})
+	require.Len(t, accepted.Emails, 1)
+	require.Equal(t, activities.EmailTaskTaken, accepted.Emails[0].Email)
 	// Every key differs: no email or to-do twice.
 	keys := map[string]bool{}
 	for _, n := range w.notices {
@@ -191,11 +155,8 @@ func TestTaskFromRequestToClose(t *testing.T) {
 // workflow ends and waiting requests lapse.
 func TestTaskCancel(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
-	w := &taskWorld{}
-	w.register(env)
-	env.RegisterWorkflowWithOptions(workflows.ClientTask, workflow.RegisterOptions{Name: workflows.ClientTaskWorkflow})
-	env.SetStartTime(day("2026-12-01").Start().Add(9 * time.Hour))
+	w := newWorld()
+	env := w.newEnv(&suite, day("2026-12-01").Start().Add(9*time.Hour), workflows.ClientTaskWorkflow, workflows.ClientTask)
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(workflows.UpdateRequestTask, "r", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {}},
 			workflows.RequestTask{WorkerIDs: []string{"w1"}, Actor: "staff:a"})
@@ -214,6 +175,6 @@ func TestTaskCancel(t *testing.T) {
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
 	require.Equal(t, ippo.TaskRequested, state.Status)
-	require.Equal(t, []string{"task_requested w1", "task_cancelled "}, w.kinds())
+	require.Equal(t, []string{"task_requested w1", "task_cancelled "}, w.taskKinds())
 	require.Empty(t, w.todos, "a cancelled task asks nobody for anything more")
 }

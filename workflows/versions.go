@@ -76,4 +76,15 @@ const (
 	// a continue-as-new, queues); an email such a run left queued is handed
 	// to the dispatcher when a later run writes the same key.
 	changeCloseOutbox = "close-report-outbox"
+
+	// changeTaskEffects (issue 14): the task workflow records each decision
+	// as the lifecycle does since changeEffects: final in state first, then
+	// its steps (task and worker timelines, requests, status, delivery and
+	// history), emails (queued in the outbox for the dispatcher) and staff
+	// to-dos written in one transaction by one local activity
+	// (activities.RecordTaskEffects) after the lock is released; the policy
+	// read is a local activity. Asked once per run, when it starts: a task
+	// whose workflow began before keeps recording step by step and sending
+	// its emails itself until it ends or continues as new.
+	changeTaskEffects = "task-effects"
 )
