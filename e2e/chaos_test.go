@@ -325,6 +325,9 @@ func TestChaos(t *testing.T) {
 		// that day lies within the test's attempts, and no extension
 		// starts after the end.
 		ends := date(t, st["contract_end"])
+		if st["ends_on"] != nil { // the end a notice set, maybe a later term's
+			ends = date(t, st["ends_on"])
+		}
 		noticeOn, recordedEnd := recordedNotice(t, p, w.id)
 		require.False(t, noticeOn.Before(w.from) || noticeOn.After(w.to),
 			"worker %s (%s): notice recorded on %s, outside the attempts' days %s–%s", w.id, w.how, noticeOn, w.from, w.to)
