@@ -80,10 +80,21 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			}
 			continue
 		}
-		batch := parallel
+		// Claim no more than can go to SendGrid at once: a claimed email
+		// then waits for no slot before its send, so a crash (SIGKILL)
+		// cuts off as few claims as possible — each of those becomes
+		// unknown with a staff task, never resent.
+		batch := parallel - len(slots)
 		if d.paused.failing() {
 			batch = 1
 			wg.Wait()
+		}
+		if batch <= 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(poll / 10):
+			}
+			continue
 		}
 		emails, err := d.A.DB.ClaimDueEmails(ctx, batch)
 		if err != nil && ctx.Err() == nil {

@@ -73,6 +73,10 @@ type instance struct {
 	cmd   *exec.Cmd
 	logs  *bytes.Buffer
 	done  chan struct{}
+	// down records the windows in which ippo was known to be down (killed
+	// and not yet ready again), for reads that may meet a refused
+	// connection then (see readThroughRestart).
+	down faultWindows
 }
 
 type options struct {

@@ -280,7 +280,9 @@ func (l *lifecycle) endContract(ctx workflow.Context, e EndContract) (StepResult
 	if e.By == ByCenter {
 		kind = "non_renewal_given"
 	}
-	l.step(ctx, kind, e.Actor, e.NoteID, map[string]any{"by": e.By, "ends_on": ends.String()})
+	// notice_on is the day the notice counts from (its submission day),
+	// so the timeline shows what the decision was made on.
+	l.step(ctx, kind, e.Actor, e.NoteID, map[string]any{"by": e.By, "ends_on": ends.String(), "notice_on": c.Ending.NoticeOn.String()})
 	if e.By == ByCenter {
 		l.notify(ctx, activities.EmailNonRenewalNotice, activities.Facts{TermEnd: ends, NoteID: e.NoteID, NoticeDays: c.NoticeDays})
 	}

@@ -242,3 +242,36 @@ func TestOptOutSubmittedAfterTheExtensionIsRefused(t *testing.T) {
 	require.Len(t, s.world.stepsOf("contract_extended"), 1)
 	require.Empty(t, s.world.stepsOf("opted_out"))
 }
+
+// TestNoticeDayIsTheSubmissionDay: a notice applied days after it first
+// reached Ippo (a link claim taken over after a crash keeps its first
+// submission; an API retry keeps its request's) counts from the day it was
+// submitted, and the timeline records that day as notice_on — the center's
+// notice given exactly notice_days before the end still ends that term,
+// and so does the worker's opt-out.
+func TestNoticeDayIsTheSubmissionDay(t *testing.T) {
+	s := signedScenario(t)
+	center := s.update("2026-09-02", workflows.UpdateEndContract, workflows.EndContract{
+		By: workflows.ByCenter, Actor: "staff", SubmittedAt: day("2026-08-31").Start().Add(20 * time.Hour)})
+	s.update("2026-10-05", workflows.UpdateWithdraw, withdraw())
+	s.run()
+
+	r := center.OK(t)
+	require.Equal(t, day("2026-09-30"), r.EndsOn, "30 days' notice from the submission day, 2026-08-31")
+	given := s.world.stepsOf("non_renewal_given")
+	require.Len(t, given, 1)
+	require.Equal(t, "2026-08-31", given[0].Data["notice_on"])
+	require.Equal(t, "2026-09-30", given[0].Data["ends_on"])
+	require.Empty(t, s.world.stepsOf("contract_extended"))
+
+	w := signedScenario(t)
+	opt := w.update("2026-09-30", workflows.UpdateEndContract, workflows.EndContract{
+		By: workflows.ByWorker, EndsOn: day("2026-09-30"), Actor: "worker", SubmittedAt: day("2026-09-27").Start().Add(time.Hour)})
+	w.update("2026-10-05", workflows.UpdateWithdraw, withdraw())
+	w.run()
+	require.Equal(t, day("2026-09-30"), opt.OK(t).EndsOn)
+	opted := w.world.stepsOf("opted_out")
+	require.Len(t, opted, 1)
+	require.Equal(t, "2026-09-27", opted[0].Data["notice_on"])
+	require.Empty(t, w.world.stepsOf("contract_extended"))
+}
