@@ -75,9 +75,7 @@ func (db *DB) PutTaskPreference(ctx context.Context, workerID string, p ippo.Tas
 // tasks assigned and not delivered, preferences, and requests since since.
 //
 // One statement, one row per worker: each part is an index range or an
-// aggregate over one, hash-joined to the active workers (the schedule in
-// force is one descent of schedules_in_force per worker, migration 00075,
-// rather than a sort of every schedule) and ordered by the
+// aggregate over one, hash-joined to the active workers and ordered by the
 // binary id (text ids sort by collation, several times slower), so the
 // read grows with the number of workers and not with their years of
 // history. Ids are decoded from their 16 bytes.
@@ -149,7 +147,11 @@ func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.
 // frees no time; a late start or early leave is a short change on one day
 // and is left out.
 const matchCandidatesSQL = `
-	WITH o AS (
+	WITH s AS (
+		SELECT DISTINCT ON (worker_id) worker_id, weekday_minutes FROM schedules
+		 WHERE superseded_at IS NULL AND effective_from <= $2
+		 ORDER BY worker_id DESC, effective_from DESC, id DESC
+	), o AS (
 		SELECT DISTINCT ON (worker_id) worker_id, services FROM other_services ORDER BY worker_id DESC, id DESC
 	), a AS (
 		SELECT worker_id, array_agg(on_date ORDER BY on_date) AS days FROM absences
@@ -166,10 +168,7 @@ const matchCandidatesSQL = `
 	       s.weekday_minutes, o.services, a.days, coalesce(t.minutes, 0), p.likes, p.avoids, coalesce(r.n, 0)
 	  FROM workers w
 	  LEFT JOIN task_type_history h ON h.type = $1 AND h.worker_id = w.id
-	  LEFT JOIN LATERAL (
-		SELECT weekday_minutes FROM schedules
-		 WHERE worker_id = w.id AND superseded_at IS NULL AND effective_from <= $2
-		 ORDER BY effective_from DESC, id DESC LIMIT 1) s ON true
+	  LEFT JOIN s ON s.worker_id = w.id
 	  LEFT JOIN o ON o.worker_id = w.id
 	  LEFT JOIN a ON a.worker_id = w.id
 	  LEFT JOIN t ON t.assignee = w.id

@@ -288,10 +288,10 @@ func TestRankingFromSummaryMatchesRawHistory(t *testing.T) {
 	}
 }
 
-// The ranking reads the schedule in force on the task's first day through
-// schedules_in_force (migration 00075): a later declaration replaces an
-// earlier one, one declared again for the same day supersedes it, and one
-// that starts after the task's first day does not count yet.
+// The ranking reads the schedule in force on the task's first day: a later
+// declaration replaces an earlier one, one declared again for the same day
+// supersedes it, and one that starts after the task's first day does not
+// count yet.
 func TestMatchCandidatesScheduleInForce(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
