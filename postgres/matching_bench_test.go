@@ -87,6 +87,15 @@ func BenchmarkRankTask(b *testing.B) {
 	today := ippo.NewDate(2026, 12, 1)
 	task := ippo.MatchTask{Type: "proofreading", ExpectedMinutes: 600, Start: ippo.NewDate(2026, 12, 7), Due: ippo.NewDate(2026, 12, 20)}
 	w := ippo.DefaultMatchPolicy()
+	if os.Getenv("IPPO_BENCH_EXPLAIN") != "" {
+		// IPPO_BENCH_EXPLAIN=file: the plan of one read (EXPLAIN ANALYZE,
+		// BUFFERS), after a first read warms the cache as the loop does.
+		_, err := db.MatchCandidates(ctx, task, today, today.AddDays(-w.FairnessDays).Start())
+		require.NoError(b, err)
+		plan, err := db.ExplainMatchCandidatesForTest(ctx, task, today.AddDays(-w.FairnessDays).Start())
+		require.NoError(b, err)
+		require.NoError(b, os.WriteFile(os.Getenv("IPPO_BENCH_EXPLAIN"), []byte(plan), 0o644))
+	}
 	lat := make([]time.Duration, 0, b.N)
 	var read, rank []time.Duration
 	var ranked []ippo.Suggestion

@@ -287,3 +287,37 @@ func TestRankingFromSummaryMatchesRawHistory(t *testing.T) {
 		require.Equal(t, ippo.Rank(task, fromRaw, w, 16, today, len(workers)), ippo.Rank(task, cands, w, 16, today, len(workers)), typ)
 	}
 }
+
+// The ranking reads the schedule in force on the task's first day: a later
+// declaration replaces an earlier one, one declared again for the same day
+// supersedes it, and one that starts after the task's first day does not
+// count yet.
+func TestMatchCandidatesScheduleInForce(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	today := day("2026-12-01")
+	id := newWorker(t, db, active("2026-04-01"))
+	task := ippo.MatchTask{Type: "proofreading", ExpectedMinutes: 300, Start: day("2026-12-07"), Due: day("2026-12-20")}
+	weekly := func() [7]int {
+		t.Helper()
+		cands, err := db.MatchCandidates(ctx, task, today, today.AddDays(-30).Start())
+		require.NoError(t, err)
+		require.Len(t, cands, 1)
+		return cands[0].Weekly
+	}
+	declare := func(from string, slots ...ippo.Slot) {
+		t.Helper()
+		_, err := db.DeclareSchedule(ctx, id, ippo.Schedule{EffectiveFrom: day(from), Slots: slots}, day(from), "staff:test")
+		require.NoError(t, err)
+	}
+
+	require.Equal(t, [7]int{}, weekly(), "no schedule declared: no hours")
+	declare("2026-04-01", slot(time.Monday, "10:00", "12:00"))
+	require.Equal(t, [7]int{0, 120, 0, 0, 0, 0, 0}, weekly())
+	declare("2026-11-01", slot(time.Tuesday, "10:00", "11:00"))
+	require.Equal(t, [7]int{0, 0, 60, 0, 0, 0, 0}, weekly(), "the newer declaration is in force")
+	declare("2026-11-01", slot(time.Thursday, "13:00", "15:30"))
+	require.Equal(t, [7]int{0, 0, 0, 0, 150, 0, 0}, weekly(), "declared again for the same day: the last one")
+	declare("2026-12-08", slot(time.Friday, "10:00", "12:00"))
+	require.Equal(t, [7]int{0, 0, 0, 0, 150, 0, 0}, weekly(), "a schedule from after the task's first day is not in force yet")
+}
