@@ -38,7 +38,7 @@ sum=$(cat "$tools/go.mod" "$tools/go.sum" | sha256sum | cut -c1-16)
 stamp="$BIN/.temporal-tools"
 if [ ! -x "$BIN/temporal" ] || [ ! -x "$BIN/temporal-server" ] || [ ! -x "$BIN/temporal-sql-tool" ] ||
 	[ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
-	log "building the Temporal CLI $TEMPORAL_CLI_VERSION, server $TEMPORAL_SERVER_VERSION and its SQL tool from the Go module proxy (about 8 minutes the first time on an idle two-core machine)"
+	log "building the Temporal CLI $TEMPORAL_CLI_VERSION, server $TEMPORAL_SERVER_VERSION and its SQL tool from the Go module proxy (about 12 minutes the first time on a busy two-core machine)"
 	mkdir -p "$BIN"
 	tmp=$(mktemp -d)
 	(cd "$tools" && GOWORK=off go build -o "$tmp/" github.com/temporalio/cli/cmd/temporal \
@@ -69,4 +69,4 @@ go_tool() {
 }
 
 # helm lints and renders deploy/helm/ippo in make test.
-go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm 12
+go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm 8
