@@ -369,7 +369,11 @@ func TestChaos(t *testing.T) {
 	// its rate limit.)
 	var byTemplate map[string]int
 	unknown := 0
-	p.eventually(60*time.Second, "every email sent", func() bool {
+	// An email claimed just before a SIGKILL stays "sending" until the
+	// dispatcher's sweep calls it unknown (its stale time, two minutes,
+	// plus a sweep period), and the same worker's later emails wait
+	// behind it to keep their order: wait past that.
+	p.eventually(4*time.Minute, "every email sent", func() bool {
 		got = map[string]int{}
 		for _, m := range sg.Fake.Messages() {
 			got[m.CustomArgs["ippo_outbox_id"]]++
@@ -684,7 +688,8 @@ func workerEmails(t *testing.T, dbURL string, before time.Time) []emailRow {
 	rows, err := conn.Query(context.Background(), `
 		SELECT o.id::text, o.template, o.status, o.last_error,
 		       EXISTS (SELECT 1 FROM staff_tasks s WHERE s.key = 'outbox/' || o.id::text || '/unknown')
-		  FROM outbox o WHERE o.worker_id IS NOT NULL AND o.created_at < $1`, before)
+		  FROM outbox o WHERE o.worker_id IS NOT NULL AND o.created_at < $1
+		 ORDER BY o.dispatch_seq`, before)
 	require.NoError(t, err)
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (emailRow, error) {
 		var e emailRow
