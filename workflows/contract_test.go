@@ -275,3 +275,27 @@ func TestNoticeDayIsTheSubmissionDay(t *testing.T) {
 	require.Equal(t, "2026-09-27", opted[0].Data["notice_on"])
 	require.Empty(t, w.world.stepsOf("contract_extended"))
 }
+
+// TestRetriedStepAfterContinueAsNew: a step retried with its update ID
+// (the same Idempotency-Key) after the lifecycle continued as new is
+// answered as it was the first time, not refused by the new run; a new
+// step of the same kind is still refused.
+func TestRetriedStepAfterContinueAsNew(t *testing.T) {
+	s := newScenario(t, "2026-03-20")
+	s.update("2026-03-25", workflows.UpdateDecideEligibility, approve())
+	first := s.updateAs("2026-04-01", workflows.UpdateSignContract, "idem/staff/sign-1", sign("2026-04-01"))
+	// The extension on 2026-10-01 continues the lifecycle as new.
+	retried := s.updateAs("2026-10-05", workflows.UpdateSignContract, "idem/staff/sign-1", sign("2026-04-01"))
+	other := s.updateAs("2026-10-05", workflows.UpdateSignContract, "idem/staff/sign-2", sign("2026-04-01"))
+	s.update("2026-10-20", workflows.UpdateWithdraw, withdraw())
+	s.run()
+
+	require.NoError(t, s.err)
+	require.GreaterOrEqual(t, s.runs, 2, "the extension continued the lifecycle as new")
+	want := first.OK(t)
+	require.Equal(t, day("2026-04-01"), want.TermStart)
+	require.Equal(t, want, retried.OK(t), "the retry gets the first answer")
+	require.Equal(t, ippo.ECONFLICT, other.Refused(t).Code, "a new signing does not fit the phase")
+	require.Len(t, s.world.stepsOf("contract_signed"), 1, "signed once")
+	require.Len(t, s.world.noticesOf(activities.EmailContractTerms), 2, "terms at signing and at the extension, not again")
+}

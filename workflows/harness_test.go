@@ -391,8 +391,13 @@ func (s *scenario) atTime(t time.Time, fn func(env *testsuite.TestWorkflowEnviro
 
 // update sends a staff step on date and returns its outcome once run.
 func (s *scenario) update(date, name string, arg any) *outcome {
+	return s.updateAs(date, name, fmt.Sprintf("u%d", len(s.actions)), arg)
+}
+
+// updateAs sends a staff step with update ID id (a retried request sends
+// its ID again).
+func (s *scenario) updateAs(date, name, id string, arg any) *outcome {
 	o := &outcome{}
-	id := fmt.Sprintf("u%d", len(s.actions))
 	s.at(date, func(env *testsuite.TestWorkflowEnvironment) {
 		env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 			OnAccept: func() {},

@@ -93,7 +93,9 @@ type LifecycleState struct {
 	// Seq counts recorded steps; it keys read-model writes and emails.
 	Seq int64
 	// Run counts continue-as-new generations.
-	Run       int
+	Run int
+	// Answered: the last steps' update IDs and answers (answered.go).
+	Answered  []Answered `json:",omitempty"`
 	AppliedOn ippo.Date
 	// Place is "", waiting, holding or released.
 	Place            string
@@ -276,13 +278,13 @@ func (l *lifecycle) register(ctx workflow.Context) error {
 		handler   any
 		validator any
 	}{
-		{UpdateDecideEligibility, l.decideEligibility, l.validateEligibility},
-		{UpdateSignContract, l.signContract, l.validateSignContract},
-		{UpdateEndContract, l.endContract, l.validateEndContract},
-		{UpdateWithdraw, l.withdraw, l.validateWithdraw},
-		{UpdateRecordAssessment, l.recordAssessment, l.validateRecordAssessment},
-		{UpdateGraduate, l.graduate, l.validateGraduate},
-		{UpdateAcknowledgeHandoff, l.acknowledgeHandoff, l.validateAcknowledgeHandoff},
+		{UpdateDecideEligibility, once(l, l.decideEligibility), accepted(l, l.validateEligibility)},
+		{UpdateSignContract, once(l, l.signContract), accepted(l, l.validateSignContract)},
+		{UpdateEndContract, once(l, l.endContract), accepted(l, l.validateEndContract)},
+		{UpdateWithdraw, once(l, l.withdraw), accepted(l, l.validateWithdraw)},
+		{UpdateRecordAssessment, once(l, l.recordAssessment), accepted(l, l.validateRecordAssessment)},
+		{UpdateGraduate, once(l, l.graduate), accepted(l, l.validateGraduate)},
+		{UpdateAcknowledgeHandoff, once(l, l.acknowledgeHandoff), accepted(l, l.validateAcknowledgeHandoff)},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
