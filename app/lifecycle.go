@@ -60,13 +60,22 @@ func StepKey(actor Actor, key string) string { return "idem/" + actor.ID + "/" +
 
 // update sends a step to a worker's lifecycle as a Temporal Update and
 // decodes its answer. stepID makes a retried step one step.
+//
+// The worker is read from PostgreSQL only when the answer needs it (no
+// lifecycle run to take the step: an unknown worker, a lifecycle that has
+// ended, or one continuing as new), not before every step.
 func update[T any](ctx context.Context, a *App, workerID, stepID, name string, arg any) (T, error) {
 	var res T
 	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
 	defer cancel()
-	w, err := a.DB.Worker(ctx, workerID)
-	if err != nil {
-		return res, err
+	var w *ippo.Worker
+	if u, err := uuid.Parse(workerID); err != nil || u.String() != workerID {
+		// Not an id in its canonical form: the store says whose it is.
+		found, err := a.DB.Worker(ctx, workerID)
+		if err != nil {
+			return res, err
+		}
+		w, workerID = &found, found.ID
 	}
 	if stepID == "" {
 		stepID = uuid.NewString()
@@ -85,9 +94,19 @@ func update[T any](ctx context.Context, a *App, workerID, stepID, name string, a
 		if err == nil {
 			return res, nil
 		}
+		if !runClosed(err) {
+			return res, lifecycleError(err, "")
+		}
+		if w == nil {
+			found, werr := a.DB.Worker(ctx, workerID)
+			if werr != nil {
+				return res, werr // no such worker
+			}
+			w = &found
+		}
 		// A lifecycle continues as new at every extension: an update that
 		// reaches the closing run is sent again to the new one.
-		if attempt < 3 && !w.Phase.Final() && runClosed(err) {
+		if attempt < 3 && !w.Phase.Final() {
 			select {
 			case <-ctx.Done():
 			case <-time.After(200 * time.Millisecond):
