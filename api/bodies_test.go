@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestBadBodiesOnEveryWrite(t *testing.T) {
 	e := newEnv(t)
 	// A real worker, so worker routes reach their handlers.
-	worker := e.json("staff", "POST", "/api/v1/applicants", applicant("bodies@example.jp"), 201)["id"].(string)
+	worker := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant("bodies@example.jp"), 201)["id"].(string)
 	e.settle(worker, 1)
 
 	bodies := map[string]string{
@@ -29,7 +30,7 @@ func TestBadBodiesOnEveryWrite(t *testing.T) {
 		"bad date":      `{"signed_on": "2026-02-30", "decision": "approve", "ends_on": "yesterday", "by": "center"}`,
 		"oversized":     `{"name": "` + strings.Repeat("あ", 400_000) + `"}`,
 	}
-	before := e.snapshot()
+	before := testkit.Snapshot(e.t, e.db)
 	for _, r := range e.srv.Routes() {
 		if r.Method != http.MethodPost && r.Method != http.MethodPut || !strings.HasPrefix(r.Path, "/api/v1/") {
 			continue
@@ -47,30 +48,30 @@ func TestBadBodiesOnEveryWrite(t *testing.T) {
 			})
 		}
 	}
-	require.Equal(t, before, e.snapshot(), "a refused request changed a table")
+	require.Equal(t, before, testkit.Snapshot(e.t, e.db), "a refused request changed a table")
 }
 
 func TestInvalidApplicantNamesEachField(t *testing.T) {
 	e := newEnv(t)
-	a := applicant("x@example.jp")
+	a := testkit.Applicant("x@example.jp")
 	a["municipality_code"] = "13101"
 	a["withdrawn_since"] = "2026-12-01"
 	delete(a, "supporting_body")
-	before := e.snapshot()
+	before := testkit.Snapshot(e.t, e.db)
 	p := e.json("staff", "POST", "/api/v1/applicants", a, 422)
 	var fields []string
 	for _, f := range p["errors"].([]any) {
 		fields = append(fields, f.(map[string]any)["field"].(string))
 	}
 	require.ElementsMatch(t, []string{"municipality_code", "withdrawn_since", "supporting_body"}, fields)
-	require.Equal(t, before, e.snapshot())
+	require.Equal(t, before, testkit.Snapshot(e.t, e.db))
 }
 
 // TestJunkOnPublicRoutes: the webhook answers junk with a 4xx, never a
 // 5xx, and changes nothing (linkpages tests the signed-link pages alike).
 func TestJunkOnPublicRoutes(t *testing.T) {
 	e := newEnv(t)
-	before := e.snapshot()
+	before := testkit.Snapshot(e.t, e.db)
 	for _, path := range []string{"/webhooks/sendgrid"} {
 		for _, body := range []string{"", "hello", `{"a":1}`, `[{"event":"delivered"}]`} {
 			for _, method := range []string{"GET", "POST"} {
@@ -79,5 +80,5 @@ func TestJunkOnPublicRoutes(t *testing.T) {
 			}
 		}
 	}
-	require.Equal(t, before, e.snapshot())
+	require.Equal(t, before, testkit.Snapshot(e.t, e.db))
 }

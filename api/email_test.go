@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/ippo-center/ippo/mail"
 	"github.com/ippo-center/ippo/mail/sendgridfake"
 	"github.com/ippo-center/ippo/postgres"
@@ -103,29 +103,6 @@ func newEmailRig(t testing.TB) *emailRig {
 	return r
 }
 
-// worker registers an applicant whose contract runs to termEnd.
-func (r *emailRig) worker(termEnd ippo.Date) string {
-	r.t.Helper()
-	ctx := context.Background()
-	id := uuid.NewString()
-	require.NoError(r.t, r.db.CreateApplicant(ctx, id, ippo.Applicant{
-		Name: "鎌倉 花子", Email: "hanako+" + id[:8] + "@example.jp", MunicipalityCode: "14204", Category: ippo.CategoryDisability,
-		RecognizedByDoctor: true, DisabilityTypes: []ippo.DisabilityType{ippo.DisabilityMental},
-		Consent: ippo.CollectionConsent{GivenOn: ippo.Date{Year: 2026, Month: 1, Day: 5}, WordingVersion: "2026-01"},
-	}))
-	r.step(id, 1, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusUnderContract,
-		ContractStart: ippo.AddMonthsCivil(termEnd.AddDays(1), -6), ContractEnd: termEnd})
-	return id
-}
-
-func (r *emailRig) step(workerID string, seq int64, v ippo.WorkerView) {
-	r.t.Helper()
-	require.NoError(r.t, r.db.RecordStep(context.Background(), ippo.Step{
-		Key: fmt.Sprintf("worker/%s/step/%d", workerID, seq), WorkerID: workerID, Seq: seq,
-		At: time.Now(), ProgramAt: time.Now(), Kind: "test_step", Actor: ippo.ActorSystem, View: v,
-	}))
-}
-
 // sentEmail writes an email to the worker and records it as accepted by
 // SendGrid with message id msgID.
 func (r *emailRig) sentEmail(workerID, msgID string) ippo.OutboxEmail {
@@ -187,11 +164,7 @@ func (r *emailRig) do(req *http.Request) (int, string) {
 		require.NoError(r.t, err)
 		req.Body = io.NopCloser(bytes.NewReader(sent))
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(r.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(r.t, err)
+	resp, b := testkit.Do(r.t, req)
 	probe := req.Clone(context.Background())
 	probe.URL.Scheme, probe.URL.Host = "", "" // the document's routes are relative
 	CheckResponse(r.t, probe, sent, resp.StatusCode, resp.Header, b)
@@ -217,7 +190,7 @@ func event(e ippo.OutboxEmail, kind string, withOutboxID bool) sendgridfake.Even
 
 func TestWebhookRefusesWhatSendGridDidNotSign(t *testing.T) {
 	r := newEmailRig(t)
-	e := r.sentEmail(r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30}), "msg-1")
+	e := r.sentEmail(testkit.Worker(r.t, r.db, ippo.Date{Year: 2026, Month: 9, Day: 30}), "msg-1")
 	body, err := json.Marshal([]sendgridfake.Event{event(e, "bounce", true)})
 	require.NoError(t, err)
 	sig, ts := r.sendgrid.Sign(body, time.Now())
@@ -273,7 +246,7 @@ func TestWebhookRefusesWhatSendGridDidNotSign(t *testing.T) {
 
 func TestWebhookDeliveredOnceAndOnTheTimeline(t *testing.T) {
 	r := newEmailRig(t)
-	workerID := r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30})
+	workerID := testkit.Worker(r.t, r.db, ippo.Date{Year: 2026, Month: 9, Day: 30})
 	e := r.sentEmail(workerID, "msg-delivered")
 
 	processed, delivered := event(e, "processed", true), event(e, "delivered", true)
@@ -318,7 +291,7 @@ func TestWebhookDeliveredOnceAndOnTheTimeline(t *testing.T) {
 
 func TestWebhookMatchesByMessageIDAndIgnoresOthers(t *testing.T) {
 	r := newEmailRig(t)
-	e := r.sentEmail(r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30}), "msg-no-arg")
+	e := r.sentEmail(testkit.Worker(r.t, r.db, ippo.Date{Year: 2026, Month: 9, Day: 30}), "msg-no-arg")
 	stranger := sendgridfake.Message{ID: "someone-elses", To: []string{"x@example.jp"}}.Event("delivered")
 	opened := event(e, "open", true)
 	status, resp := r.webhook(time.Now(), event(e, "delivered", false), stranger, opened)
@@ -330,7 +303,7 @@ func TestWebhookMatchesByMessageIDAndIgnoresOthers(t *testing.T) {
 
 func TestWebhookBounceAlertsStaffOnce(t *testing.T) {
 	r := newEmailRig(t)
-	workerID := r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30})
+	workerID := testkit.Worker(r.t, r.db, ippo.Date{Year: 2026, Month: 9, Day: 30})
 	e := r.sentEmail(workerID, "msg-bounce")
 	bounce := event(e, "bounce", true)
 	bounce["reason"] = "550 5.1.1 The email account that you tried to reach does not exist"
@@ -386,7 +359,7 @@ func TestWebhookRefusesMalformedSignedBody(t *testing.T) {
 func TestResendThroughTheAPI(t *testing.T) {
 	r := newEmailRig(t)
 	ctx := context.Background()
-	workerID := r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30})
+	workerID := testkit.Worker(r.t, r.db, ippo.Date{Year: 2026, Month: 9, Day: 30})
 	e := r.sentEmail(workerID, "msg-r")
 	auth := map[string]string{"Authorization": "Bearer " + r.token}
 
@@ -477,7 +450,7 @@ func TestEveryAPIRouteHasAPermission(t *testing.T) {
 func BenchmarkWebhookBatch(b *testing.B) {
 	const batch = 200
 	r := newEmailRig(b)
-	workerID := r.worker(ippo.Date{Year: 2026, Month: 9, Day: 30})
+	workerID := testkit.Worker(r.t, r.db, ippo.Date{Year: 2026, Month: 9, Day: 30})
 	for b.Loop() {
 		b.StopTimer()
 		events := make([]sendgridfake.Event, batch)

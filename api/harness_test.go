@@ -1,14 +1,10 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 	"github.com/ippo-center/ippo/activities"
 	"github.com/ippo-center/ippo/api"
 	"github.com/ippo-center/ippo/internal/temporaltest"
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/ippo-center/ippo/links"
 	"github.com/ippo-center/ippo/mail"
 	"github.com/ippo-center/ippo/postgres"
@@ -98,26 +95,7 @@ func newEnv(t *testing.T) *env {
 // call makes a request as role ("" for none) and returns the recorder.
 func (e *env) call(role, method, path string, body any, headers ...string) *httptest.ResponseRecorder {
 	e.t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		r = strings.NewReader(b)
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		require.NoError(e.t, err)
-		r = bytes.NewReader(j)
-	}
-	var sent []byte
-	if r != nil {
-		b, err := io.ReadAll(r)
-		require.NoError(e.t, err)
-		sent, r = b, bytes.NewReader(b)
-	}
-	req := httptest.NewRequest(method, path, r)
-	req.Header.Set("Content-Type", "application/json")
+	req, sent := testkit.JSONRequest(e.t, method, path, body)
 	if role != "" {
 		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
 	}
@@ -133,36 +111,7 @@ func (e *env) call(role, method, path string, body any, headers ...string) *http
 // json makes a request, requires the status and decodes the answer.
 func (e *env) json(role, method, path string, body any, want int, headers ...string) map[string]any {
 	e.t.Helper()
-	rec := e.call(role, method, path, body, headers...)
-	require.Equal(e.t, want, rec.Code, "%s %s: %s", method, path, rec.Body.String())
-	out := map[string]any{}
-	if rec.Body.Len() > 0 {
-		require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
-	}
-	return out
-}
-
-func applicant(email string) map[string]any {
-	return map[string]any{
-		"name": "鎌倉 花子", "email": email, "municipality_code": "14204", "category": "hikikomori",
-		"withdrawn_since": "2024-01-01", "supporting_body": "鎌倉市生活福祉課", "wants_general_employment": false,
-		"consent": map[string]any{"given_on": "2026-01-05", "wording_version": "2026-01"},
-	}
-}
-
-// snapshot digests every table (listed from the catalog) that a refused
-// request must not touch: every one but the audit log, which records every
-// request, refused ones included. A token's last use is bookkeeping of the
-// authentication, not of the request.
-func (e *env) snapshot() map[string]string {
-	e.t.Helper()
-	out, err := e.db.TableDigests(context.Background(), map[string][]string{
-		"audit_log":    nil,
-		"staff_tokens": {"last_used_at"},
-	})
-	require.NoError(e.t, err)
-	require.Greater(e.t, len(out), 20, "the catalog lists Ippo's tables")
-	return out
+	return testkit.Decode(e.t, e.call(role, method, path, body, headers...), want, method, path)
 }
 
 // settle waits until the worker's lifecycle has recorded steps steps and

@@ -6,13 +6,14 @@ import (
 
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/api"
+	"github.com/ippo-center/ippo/internal/testkit"
 
 	"github.com/stretchr/testify/require"
 )
 
 func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	e := newEnv(t)
-	body := applicant("idem@example.jp")
+	body := testkit.Applicant("idem@example.jp")
 	first := e.call("staff", "POST", "/api/v1/applicants", body, "Idempotency-Key", "intake-1")
 	require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
 	again := e.call("staff", "POST", "/api/v1/applicants", body, "Idempotency-Key", "intake-1")
@@ -40,14 +41,14 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	}
 
 	// The same key for another body is a mistake, said plainly.
-	other := applicant("other@example.jp")
+	other := testkit.Applicant("other@example.jp")
 	p := e.json("staff", "POST", "/api/v1/applicants", other, 422, "Idempotency-Key", "intake-1")
 	require.Equal(t, "Idempotency-Key", p["errors"].([]any)[0].(map[string]any)["field"])
 	// Keys belong to the token: another token's same key is a new request.
 	e.json("admin", "POST", "/api/v1/applicants", other, 201, "Idempotency-Key", "intake-1")
 
 	// A lifecycle step retried with its key is one step.
-	id := e.json("staff", "POST", "/api/v1/applicants", applicant("idem2@example.jp"), 201)["id"].(string)
+	id := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant("idem2@example.jp"), 201)["id"].(string)
 	r1 := e.json("staff", "POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, 200, "Idempotency-Key", "approve-1")
 	r2 := e.json("staff", "POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, 200, "Idempotency-Key", "approve-1")
 	require.Equal(t, r1, r2)
@@ -104,11 +105,11 @@ func TestPolicyChangesAreValidatedAndDated(t *testing.T) {
 
 func TestListWorkersByContractEnd(t *testing.T) {
 	e := newEnv(t)
-	id := e.json("staff", "POST", "/api/v1/applicants", applicant("ends@example.jp"), 201)["id"].(string)
+	id := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant("ends@example.jp"), 201)["id"].(string)
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, 200)
 	signed := e.json("staff", "POST", "/api/v1/workers/"+id+"/contract", map[string]any{}, 200)
 	end := signed["term_end"].(string)
-	e.eventually("the read model", func() bool {
+	testkit.Eventually(e.t, "the read model", func() bool {
 		return e.json("viewer", "GET", "/api/v1/workers/"+id, nil, 200)["contract_end"] == end
 	})
 	after, _ := ippo.ParseDate(end)
@@ -139,7 +140,7 @@ func TestEachTokenHasARequestBudget(t *testing.T) {
 func TestListsPageWithCursors(t *testing.T) {
 	e := newEnv(t)
 	for _, m := range []string{"p1@example.jp", "p2@example.jp", "p3@example.jp"} {
-		e.json("staff", "POST", "/api/v1/applicants", applicant(m), 201)
+		e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant(m), 201)
 	}
 	first := e.json("viewer", "GET", "/api/v1/workers?limit=2", nil, 200)
 	require.Len(t, first["items"], 2)

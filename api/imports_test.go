@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,11 +34,11 @@ func TestImportThroughTheAPI(t *testing.T) {
 	csv := []string{"Content-Type", "text/csv"}
 
 	e.json("staff", "POST", "/api/v1/imports", file, 403, csv...)
-	before := e.snapshot()
+	before := testkit.Snapshot(e.t, e.db)
 	checked := e.json("admin", "POST", "/api/v1/imports?check=true", file, 200, csv...)
 	require.EqualValues(t, 3, checked["rows"])
 	require.EqualValues(t, 0, checked["imported"])
-	require.Equal(t, before, e.snapshot(), "a check imports nothing")
+	require.Equal(t, before, testkit.Snapshot(e.t, e.db), "a check imports nothing")
 
 	res := e.json("admin", "POST", "/api/v1/imports", file, 200, csv...)
 	require.EqualValues(t, 3, res["rows"])
@@ -55,7 +56,7 @@ func TestImportThroughTheAPI(t *testing.T) {
 		list := e.json("viewer", "GET", "/api/v1/workers?q="+email, nil, 200)["items"].([]any)
 		require.Len(t, list, 1)
 		id := list[0].(map[string]any)["id"].(string)
-		e.eventually("the imported lifecycle to record its first step", func() bool {
+		testkit.Eventually(e.t, "the imported lifecycle to record its first step", func() bool {
 			kind, _ := e.json("viewer", "GET", "/api/v1/workers/"+id, nil, 200)["next_deadline_kind"].(string)
 			return kind != ""
 		})
@@ -76,12 +77,12 @@ func TestImportThroughTheAPI(t *testing.T) {
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/contract", map[string]any{}, 409)
 
 	// The same file again changes nothing.
-	after := e.snapshot()
+	after := testkit.Snapshot(e.t, e.db)
 	again := e.json("admin", "POST", "/api/v1/imports", file, 200, csv...)
 	require.EqualValues(t, 0, again["imported"])
 	require.EqualValues(t, 2, again["unchanged"])
 	require.EqualValues(t, 1, again["refused"])
-	require.Equal(t, after, e.snapshot())
+	require.Equal(t, after, testkit.Snapshot(e.t, e.db))
 
 	// A file that cannot be read names the file.
 	bad := e.json("admin", "POST", "/api/v1/imports", "名前,年齢\n", 422, csv...)
@@ -108,7 +109,7 @@ func TestImportRefusesBrokenTextByRowAndColumn(t *testing.T) {
 		strings.Replace(strings.Replace(row, "text-a@", "text-d@", 1), "月 10:00-12:00 在宅", "月 10:00-12:00 在宅\x1b", 1) + "\n" // row 5: escape
 	csv := []string{"Content-Type", "text/csv"}
 
-	before := e.snapshot()
+	before := testkit.Snapshot(e.t, e.db)
 	res := e.json("admin", "POST", "/api/v1/imports", file, 200, csv...)
 	require.EqualValues(t, 4, res["rows"])
 	require.EqualValues(t, 0, res["imported"])
@@ -124,7 +125,7 @@ func TestImportRefusesBrokenTextByRowAndColumn(t *testing.T) {
 		"4 同意文言の版 読み取れない文字がふくまれています。文字を打ち直してください。",
 		"5 週の予定 使えない制御文字がふくまれています。文字を打ち直してください。",
 	}, got)
-	require.Equal(t, before, e.snapshot(), "nothing is created for a refused row")
+	require.Equal(t, before, testkit.Snapshot(e.t, e.db), "nothing is created for a refused row")
 	for _, q := range []string{"text-a", "text-b", "text-c", "text-d"} {
 		require.Empty(t, e.json("viewer", "GET", "/api/v1/workers?q="+q, nil, 200)["items"], q)
 	}

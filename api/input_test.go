@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo/api"
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,13 +46,13 @@ var (
 // table changes (every table the catalog lists, compared by content).
 func TestJunkOnEveryWrite(t *testing.T) {
 	e := newEnv(t)
-	worker := e.json("staff", "POST", "/api/v1/applicants", applicant("junk@example.jp"), 201)["id"].(string)
+	worker := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant("junk@example.jp"), 201)["id"].(string)
 	e.settle(worker, 1)
 	doc, err := api.GetSwagger()
 	require.NoError(t, err)
 	today := time.Now().In(time.FixedZone("Asia/Tokyo", 9*3600)).Format(time.DateOnly)
 
-	before := e.snapshot()
+	before := testkit.Snapshot(e.t, e.db)
 	writes, requests := 0, 0
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -112,7 +113,7 @@ func TestJunkOnEveryWrite(t *testing.T) {
 					send(leaf.path+": "+name, concrete, withRaw(t, base, leaf.path, raw))
 				}
 			}
-			require.Equal(t, before, e.snapshot(), "junk sent to %s %s changed a table", method, path)
+			require.Equal(t, before, testkit.Snapshot(e.t, e.db), "junk sent to %s %s changed a table", method, path)
 		}
 	}
 	require.GreaterOrEqual(t, writes, 19, "the walk reached the write routes of the document")

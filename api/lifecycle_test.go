@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,9 +19,9 @@ func TestCapacityQueueThroughTheAPI(t *testing.T) {
 	p["capacity"] = 1
 	e.json("admin", "PUT", "/api/v1/policy", map[string]any{"effective_from": st["today"], "policy": p}, 200)
 
-	a := e.json("staff", "POST", "/api/v1/applicants", applicant("a@example.jp"), 201)["id"].(string)
-	b := e.json("staff", "POST", "/api/v1/applicants", applicant("b@example.jp"), 201)["id"].(string)
-	c := e.json("staff", "POST", "/api/v1/applicants", applicant("c@example.jp"), 201)["id"].(string)
+	a := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant("a@example.jp"), 201)["id"].(string)
+	b := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant("b@example.jp"), 201)["id"].(string)
+	c := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant("c@example.jp"), 201)["id"].(string)
 	require.Equal(t, "onboarding", e.json("staff", "POST", "/api/v1/workers/"+a+"/eligibility", map[string]any{"decision": "approve"}, 200)["phase"])
 	rb := e.json("staff", "POST", "/api/v1/workers/"+b+"/eligibility", map[string]any{"decision": "approve"}, 200)
 	require.Equal(t, "waitlisted", rb["status"])
@@ -31,14 +31,14 @@ func TestCapacityQueueThroughTheAPI(t *testing.T) {
 	require.EqualValues(t, 2, e.json("viewer", "GET", "/api/v1/workers/"+c, nil, 200)["waitlist_position"])
 
 	e.json("staff", "POST", "/api/v1/workers/"+a+"/withdrawal", map[string]any{"reason": "本人の希望により"}, 200)
-	e.eventually("b to get the freed place", func() bool {
+	testkit.Eventually(e.t, "b to get the freed place", func() bool {
 		return e.json("viewer", "GET", "/api/v1/workers/"+b, nil, 200)["phase"] == "onboarding"
 	})
 	require.EqualValues(t, 1, e.json("viewer", "GET", "/api/v1/workers/"+c, nil, 200)["waitlist_position"])
 
 	p["capacity"] = 2
 	e.json("admin", "PUT", "/api/v1/policy", map[string]any{"effective_from": st["today"], "policy": p}, 200)
-	e.eventually("c to get the new place", func() bool {
+	testkit.Eventually(e.t, "c to get the new place", func() bool {
 		return e.json("viewer", "GET", "/api/v1/workers/"+c, nil, 200)["phase"] == "onboarding"
 	})
 	// The timeline says who withdrew a, and why.
@@ -55,17 +55,6 @@ func TestCapacityQueueThroughTheAPI(t *testing.T) {
 	require.True(t, found)
 }
 
-func (e *env) eventually(what string, cond func() bool) {
-	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestStepThatTimesOutIs503AndItsRetryCompletesIt: while no worker runs
 // the lifecycle, a staff step answers 503 with Retry-After (never a 500)
 // and keeps its reason; once the worker is back, the same request with the
@@ -73,7 +62,7 @@ func (e *env) eventually(what string, cond func() bool) {
 // once.
 func TestStepThatTimesOutIs503AndItsRetryCompletesIt(t *testing.T) {
 	e := newEnv(t)
-	id := e.json("staff", "POST", "/api/v1/applicants", applicant("timeout@example.jp"), 201)["id"].(string)
+	id := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant("timeout@example.jp"), 201)["id"].(string)
 	e.settle(id, 1)
 	e.stopWorker()
 	body := map[string]any{"decision": "reject", "reason": "市外にお住まいのため"}
@@ -87,7 +76,7 @@ func TestStepThatTimesOutIs503AndItsRetryCompletesIt(t *testing.T) {
 
 	e.startWorker()
 	var res map[string]any
-	e.eventually("the retried step to answer", func() bool {
+	testkit.Eventually(e.t, "the retried step to answer", func() bool {
 		rec := e.call("staff", "POST", "/api/v1/workers/"+id+"/eligibility", body, "Idempotency-Key", "reject-1")
 		if rec.Code != 200 {
 			require.Equal(t, 503, rec.Code, rec.Body.String())

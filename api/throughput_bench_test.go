@@ -26,6 +26,7 @@ import (
 	"github.com/ippo-center/ippo/api"
 	"github.com/ippo-center/ippo/app"
 	"github.com/ippo-center/ippo/internal/temporaltest"
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/ippo-center/ippo/links"
 	"github.com/ippo-center/ippo/mail"
 	"github.com/ippo-center/ippo/postgres"
@@ -264,7 +265,7 @@ func BenchmarkP1Steps(b *testing.B) {
 		run := uuid.NewString()[:8]
 		ids := make([]string, n)
 		intake := load(n, clients, func(i int) (int, error) {
-			code, body := w.call("staff", "POST", "/api/v1/applicants", applicant(fmt.Sprintf("p1-%s-%05d@example.jp", run, i)))
+			code, body := w.call("staff", "POST", "/api/v1/applicants", testkit.Applicant(fmt.Sprintf("p1-%s-%05d@example.jp", run, i)))
 			var created struct{ ID string }
 			if code == 201 && json.Unmarshal([]byte(body), &created) == nil {
 				ids[i] = created.ID

@@ -73,17 +73,7 @@ func (p *Pages) describeAbsence(ctx context.Context, c links.Claims) ([]string, 
 // absenceFits refuses kindly when the worker is unknown or no longer
 // under contract.
 func (p *Pages) absenceFits(ctx context.Context, c links.Claims) error {
-	w, err := p.App.DB.Worker(ctx, c.WorkerID)
-	switch {
-	case ippo.ErrorCode(err) == ippo.ENOTFOUND:
-		return &Refusal{Title: "このリンクは使えません",
-			Paragraphs: []string{"このリンクの契約が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
-	case err != nil:
-		return err
-	case w.Phase != ippo.PhaseOnboarding && w.Phase != ippo.PhaseActive:
-		return absenceClosed()
-	}
-	return nil
+	return p.workerFits(ctx, c, absenceClosed(), ippo.PhaseOnboarding, ippo.PhaseActive)
 }
 
 func absenceClosed() *Refusal {
@@ -139,22 +129,15 @@ func absenceID(useID string) string {
 }
 
 func (p *Pages) performAbsence(ctx context.Context, c links.Claims, f Form) (Done, error) {
-	a := absenceOf(f)
-	r, _, err := p.App.DB.RecordAbsenceOnce(ctx, absenceID(c.ID), c.WorkerID, a, ippo.ActorWorker)
-	switch {
-	case err == nil:
-	case ippo.ErrorCode(err) == ippo.ENOTFOUND, ippo.ErrorCode(err) == ippo.ECONFLICT:
-		// Unknown worker, or no longer onboarding or active: say how it stands.
-		if ferr := p.absenceFits(ctx, c); ferr != nil {
-			return Done{}, ferr
-		}
-		return Done{}, absenceClosed()
-	case ippo.ErrorCode(err) == ippo.EINVALID:
-		// The form's checks match ippo.ValidateAbsence; this is a bug, said kindly.
-		return Done{}, &Refusal{Title: "お知らせを受け付けられませんでした",
-			Paragraphs: []string{"入力の内容を、こちらで読み取れませんでした。何も記録されていません。お手数ですが、メールでお知らせください。"}}
-	default:
-		return Done{}, fmt.Errorf("record absence of %s: %w", c.WorkerID, err)
+	r, _, err := p.App.DB.RecordAbsenceOnce(ctx, absenceID(c.ID), c.WorkerID, absenceOf(f), ippo.ActorWorker)
+	if err != nil {
+		return Done{}, afterStep{
+			// Unknown worker, or no longer onboarding or active: say how it stands.
+			movedOn: []string{ippo.ENOTFOUND, ippo.ECONFLICT}, fits: p.absenceFits, gone: absenceClosed(),
+			// The form's checks match ippo.ValidateAbsence: EINVALID is a bug.
+			unread: "お知らせを受け付けられませんでした",
+			step:   "record absence of " + c.WorkerID,
+		}.answer(ctx, c, err)
 	}
 	return absenceDone(r), nil
 }

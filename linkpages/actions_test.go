@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/ippo-center/ippo/linkpages"
 	"github.com/ippo-center/ippo/links"
 	"github.com/stretchr/testify/require"
@@ -63,7 +64,7 @@ func (e *env) link(action links.Action, workerID, subject string, expires time.T
 // three steps and their emails are recorded.
 func (e *env) activeWorker(email string) string {
 	e.t.Helper()
-	id := e.json("staff", "POST", "/api/v1/applicants", applicant(email), http.StatusCreated)["id"].(string)
+	id := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant(email), http.StatusCreated)["id"].(string)
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, http.StatusOK)
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/contract", map[string]any{}, http.StatusOK)
 	e.settle(id, 3)
@@ -325,7 +326,7 @@ func TestAbsenceLinkAfterTheContract(t *testing.T) {
 	_, form := e.page(http.MethodGet, path, nil)
 	nonce := nonceIn(t, form)
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/withdrawal", map[string]any{"reason": "本人の希望により"}, http.StatusOK)
-	e.eventually("the withdrawal", func() bool {
+	testkit.Eventually(e.t, "the withdrawal", func() bool {
 		return e.json("viewer", "GET", "/api/v1/workers/"+id, nil, http.StatusOK)["phase"] == "withdrawn"
 	})
 	before := e.counts()
@@ -461,7 +462,7 @@ func TestSelfAssessmentLink(t *testing.T) {
 	// is not spent by a refusal.
 	third, thirdClaims := e.link(links.ActionSelfAssessment, id, due.String(), time.Now().Add(time.Hour))
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/withdrawal", map[string]any{"reason": "本人の希望により"}, http.StatusOK)
-	e.eventually("the withdrawal", func() bool {
+	testkit.Eventually(e.t, "the withdrawal", func() bool {
 		return e.json("viewer", "GET", "/api/v1/workers/"+id, nil, http.StatusOK)["phase"] == "withdrawn"
 	})
 	before = e.counts()
@@ -486,7 +487,7 @@ func TestSelfAssessmentRefusedByTheLifecycle(t *testing.T) {
 	// The lifecycle ends (staff withdraw the worker) while the read model
 	// is made to lag: the page shows the form, the lifecycle refuses.
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/withdrawal", map[string]any{"reason": "本人の希望により"}, http.StatusOK)
-	e.eventually("the withdrawal", func() bool {
+	testkit.Eventually(e.t, "the withdrawal", func() bool {
 		return e.json("viewer", "GET", "/api/v1/workers/"+id, nil, http.StatusOK)["phase"] == "withdrawn"
 	})
 	require.NoError(t, e.db.RecordStep(context.Background(), ippo.Step{
@@ -605,10 +606,10 @@ func TestAgencyAckLink(t *testing.T) {
 	withdrawnPath, _ := e.link(links.ActionAgencyAck, id, saposute, time.Now().Add(time.Hour))
 	e.json("staff", "POST", "/api/v1/workers/"+id+"/consents", map[string]any{"action": "withdraw", "agency_id": h["agency:湘南・横浜若者サポートステーション"],
 		"purpose": "graduation_handoff", "wording_version": "2026-01"}, http.StatusOK)
-	e.eventually("the handoff to be withdrawn", func() bool { return e.handoff(id, saposute)["status"] == "consent_withdrawn" })
+	testkit.Eventually(e.t, "the handoff to be withdrawn", func() bool { return e.handoff(id, saposute)["status"] == "consent_withdrawn" })
 	// The lifecycle records the withdrawal just after the store: wait for
 	// its steps too, so the count below sees only what the page does.
-	e.eventually("the withdrawal on the timeline", func() bool {
+	testkit.Eventually(e.t, "the withdrawal on the timeline", func() bool {
 		return len(e.timelineEntries(id, "consent_withdrawn")) == 1 && len(e.timelineEntries(id, "handoff_consent_withdrawn")) == 1
 	})
 	before = e.counts()

@@ -92,18 +92,16 @@ func (p *Pages) performAgencyAck(ctx context.Context, c links.Claims, _ Form) (D
 		return Done{}, err
 	}
 	res, err := p.App.AcknowledgeHandoff(ctx, app.LinkActor(ippo.ActorAgency), c.WorkerID, c.Subject, "link/"+c.ID, "")
-	switch {
-	case err == nil:
-	case ippo.ErrorCode(err) == ippo.ECONFLICT, ippo.ErrorCode(err) == ippo.ENOTFOUND, ippo.ErrorCode(err) == ippo.EINVALID:
-		// The handoff moved on since the page was shown (a consent
-		// withdrawn, the lifecycle completed): say how it stands now.
-		if _, ferr := p.agencyAckFits(ctx, c); ferr != nil {
-			return Done{}, ferr
-		}
-		return Done{}, &Refusal{Title: "いまは、受け取りのご確認を受け付けていません",
-			Paragraphs: []string{"この引き継ぎの受け付けは終わっています。何も変わっていません。ご不明な点は、引き継ぎのメールに記載の担当者へ、メールでお問い合わせください。"}}
-	default:
-		return Done{}, fmt.Errorf("acknowledge handoff %s: %w", c.Subject, err)
+	if err != nil {
+		return Done{}, afterStep{
+			// The handoff moved on since the page was shown (a consent
+			// withdrawn, the lifecycle completed): say how it stands now.
+			movedOn: []string{ippo.ECONFLICT, ippo.ENOTFOUND, ippo.EINVALID},
+			fits:    refusalOnly(p.agencyAckFits),
+			gone: &Refusal{Title: "いまは、受け取りのご確認を受け付けていません",
+				Paragraphs: []string{"この引き継ぎの受け付けは終わっています。何も変わっていません。ご不明な点は、引き継ぎのメールに記載の担当者へ、メールでお問い合わせください。"}},
+			step: "acknowledge handoff " + c.Subject,
+		}.answer(ctx, c, err)
 	}
 	if res.Already {
 		return Done{Title: "受け取りは確認済みです",

@@ -93,17 +93,7 @@ func (p *Pages) selfAssessedSince(ctx context.Context, workerID string, from ipp
 // selfAssessmentFits refuses kindly, on the read model, when the worker is
 // unknown or not under contract.
 func (p *Pages) selfAssessmentFits(ctx context.Context, c links.Claims) error {
-	w, err := p.App.DB.Worker(ctx, c.WorkerID)
-	switch {
-	case ippo.ErrorCode(err) == ippo.ENOTFOUND:
-		return &Refusal{Title: "このリンクは使えません",
-			Paragraphs: []string{"このリンクの契約が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
-	case err != nil:
-		return err
-	case w.Phase != ippo.PhaseActive:
-		return selfAssessmentClosed()
-	}
-	return nil
+	return p.workerFits(ctx, c, selfAssessmentClosed(), ippo.PhaseActive)
 }
 
 func selfAssessmentClosed() *Refusal {
@@ -122,20 +112,13 @@ func (p *Pages) performSelfAssessment(ctx context.Context, c links.Claims, f For
 		v, _ := strconv.Atoi(f[string(d)]) // one of scoreOptions: checked
 		a.Scores.Set(d, v)
 	}
-	_, err := p.App.RecordAssessment(ctx, app.LinkActor(ippo.ActorWorker), c.WorkerID, "link/"+c.ID, a)
-	switch {
-	case err == nil:
-	case ippo.ErrorCode(err) == ippo.ECONFLICT, ippo.ErrorCode(err) == ippo.ENOTFOUND:
-		// The lifecycle moved on since the page was shown: say how it stands.
-		if ferr := p.selfAssessmentFits(ctx, c); ferr != nil {
-			return Done{}, ferr
-		}
-		return Done{}, selfAssessmentClosed()
-	case ippo.ErrorCode(err) == ippo.EINVALID:
-		return Done{}, &Refusal{Title: "ふり返りを受け付けられませんでした",
-			Paragraphs: []string{"入力の内容を、こちらで読み取れませんでした。何も記録されていません。お手数ですが、メールでお知らせください。"}}
-	default:
-		return Done{}, fmt.Errorf("self-assessment of %s: %w", c.WorkerID, err)
+	if _, err := p.App.RecordAssessment(ctx, app.LinkActor(ippo.ActorWorker), c.WorkerID, "link/"+c.ID, a); err != nil {
+		return Done{}, afterStep{
+			// The lifecycle moved on since the page was shown: say how it stands.
+			movedOn: []string{ippo.ECONFLICT, ippo.ENOTFOUND}, fits: p.selfAssessmentFits, gone: selfAssessmentClosed(),
+			unread: "ふり返りを受け付けられませんでした",
+			step:   "self-assessment of " + c.WorkerID,
+		}.answer(ctx, c, err)
 	}
 	return Done{
 		Title: "ふり返りを受け付けました",

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/ippo-center/ippo/links"
 	"github.com/stretchr/testify/require"
 )
@@ -40,7 +41,7 @@ func TestJunkOnLinkPageForms(t *testing.T) {
 		{links.ActionSelfAssessment, today.AddDays(30).String(), scoresForm},
 	}
 	inputName := regexp.MustCompile(`<(?:input|textarea|select)[^>]*\sname="([a-z_]+)"`)
-	before := e.snapshot()
+	before := testkit.Snapshot(e.t, e.db)
 	for _, f := range forms {
 		path, _ := e.link(f.action, id, f.subject, time.Now().Add(time.Hour))
 		status, page := e.page(http.MethodGet, path, nil)
@@ -69,14 +70,14 @@ func TestJunkOnLinkPageForms(t *testing.T) {
 			}
 		}
 	}
-	require.Equal(t, before, e.snapshot(), "junk on a link page changed a table")
+	require.Equal(t, before, testkit.Snapshot(e.t, e.db), "junk on a link page changed a table")
 }
 
 // TestJunkOnLinkRoutes: the signed-link pages answer junk paths and bodies
 // with a 4xx, never a 5xx, and change nothing.
 func TestJunkOnLinkRoutes(t *testing.T) {
 	e := newEnv(t)
-	before := e.snapshot()
+	before := testkit.Snapshot(e.t, e.db)
 	for _, path := range []string{"/l/not-a-token", "/l/" + strings.Repeat("x", 5000), "/l/eyJpZCI6IngifQ.AAAA"} {
 		for _, body := range []string{"", "hello", `{"a":1}`, `[{"event":"delivered"}]`} {
 			for _, method := range []string{"GET", "POST"} {
@@ -88,5 +89,5 @@ func TestJunkOnLinkRoutes(t *testing.T) {
 			}
 		}
 	}
-	require.Equal(t, before, e.snapshot())
+	require.Equal(t, before, testkit.Snapshot(e.t, e.db))
 }

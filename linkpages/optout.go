@@ -49,8 +49,7 @@ func (p *Pages) optOutFits(ctx context.Context, c links.Claims) (ippo.Date, ippo
 	}
 	w, err := p.App.DB.Worker(ctx, c.WorkerID)
 	if ippo.ErrorCode(err) == ippo.ENOTFOUND {
-		return end, w, &Refusal{Title: "このリンクは使えません",
-			Paragraphs: []string{"このリンクの契約が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
+		return end, w, notFound("契約")
 	}
 	if err != nil {
 		return end, w, err
@@ -104,18 +103,19 @@ func (p *Pages) performOptOut(ctx context.Context, c links.Claims, _ Form) (Done
 	// crash) the same step.
 	res, err := p.App.OptOut(ctx, c.WorkerID, c.ID, end, submittedAt(ctx))
 	if err != nil {
-		switch ippo.ErrorCode(err) {
-		case ippo.ECONFLICT, ippo.EINVALID:
+		return Done{}, afterStep{
 			// The contract moved on since the read model was read: say how it stands now.
-			if now, rerr := p.App.DB.Worker(ctx, c.WorkerID); rerr == nil {
-				if refusal := optOutRefusal(now, end); refusal != nil {
-					return Done{}, refusal
+			movedOn: []string{ippo.ECONFLICT, ippo.EINVALID},
+			fits: func(ctx context.Context, c links.Claims) error {
+				if now, rerr := p.App.DB.Worker(ctx, c.WorkerID); rerr == nil {
+					return optOutRefusal(now, end)
 				}
-			}
-			return Done{}, &Refusal{Title: "このお申し出は、いまは受け付けられません",
-				Paragraphs: []string{"契約の状況が変わったため、受け付けられませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
-		}
-		return Done{}, fmt.Errorf("opt out %s: %w", c.WorkerID, err)
+				return nil
+			},
+			gone: &Refusal{Title: "このお申し出は、いまは受け付けられません",
+				Paragraphs: []string{"契約の状況が変わったため、受け付けられませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}},
+			step: "opt out " + c.WorkerID,
+		}.answer(ctx, c, err)
 	}
 	ends := res.EndsOn
 	if ends.IsZero() {

@@ -529,6 +529,73 @@ func (p *Pages) linkError(c *gin.Context, act Action, err error) bool {
 	return true
 }
 
+// afterStep says what an action's page answers when the application
+// refuses the step the action asked it for.
+type afterStep struct {
+	// movedOn are the error codes that mean the record moved on since the
+	// page was shown.
+	movedOn []string
+	// fits reads the record again and returns the refusal that says how it
+	// stands now, or nil when it finds nothing amiss: then gone answers.
+	fits func(context.Context, links.Claims) error
+	gone *Refusal
+	// unread, if set, is the title of the page for EINVALID (when not in
+	// movedOn): the application could not read a form the page's checks
+	// passed, a bug, said kindly.
+	unread string
+	// step names the step in the error of any other failure (the "try
+	// again later" page).
+	step string
+}
+
+// answer returns nil for no error, else what the page says about err.
+func (a afterStep) answer(ctx context.Context, c links.Claims, err error) error {
+	code := ippo.ErrorCode(err)
+	switch {
+	case err == nil:
+		return nil
+	case slices.Contains(a.movedOn, code):
+		if ferr := a.fits(ctx, c); ferr != nil {
+			return ferr
+		}
+		return a.gone
+	case code == ippo.EINVALID && a.unread != "":
+		return &Refusal{Title: a.unread,
+			Paragraphs: []string{"入力の内容を、こちらで読み取れませんでした。何も記録されていません。お手数ですが、メールでお知らせください。"}}
+	}
+	return fmt.Errorf("%s: %w", a.step, err)
+}
+
+// refusalOnly adapts a fits function that also returns the record it
+// read to afterStep.fits.
+func refusalOnly[T any](fits func(context.Context, links.Claims) (T, error)) func(context.Context, links.Claims) error {
+	return func(ctx context.Context, c links.Claims) error {
+		_, err := fits(ctx, c)
+		return err
+	}
+}
+
+// notFound refuses a link whose record (what: 契約, お仕事) is unknown.
+func notFound(what string) *Refusal {
+	return &Refusal{Title: "このリンクは使えません",
+		Paragraphs: []string{"このリンクの" + what + "が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
+}
+
+// workerFits refuses kindly when the link's worker is unknown, or, with
+// closed, when the worker is in none of phases.
+func (p *Pages) workerFits(ctx context.Context, c links.Claims, closed *Refusal, phases ...ippo.Phase) error {
+	w, err := p.App.DB.Worker(ctx, c.WorkerID)
+	switch {
+	case ippo.ErrorCode(err) == ippo.ENOTFOUND:
+		return notFound("契約")
+	case err != nil:
+		return err
+	case !slices.Contains(phases, w.Phase):
+		return closed
+	}
+	return nil
+}
+
 // checkForm checks the posted values against the fields and returns the
 // trimmed values and a message per field in error.
 func checkForm(fields []Field, values map[string][]string) (Form, map[string]string) {

@@ -3,7 +3,6 @@ package linkpages
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +21,7 @@ import (
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/api"
 	"github.com/ippo-center/ippo/app"
+	"github.com/ippo-center/ippo/internal/testkit"
 	"github.com/ippo-center/ippo/links"
 	"github.com/ippo-center/ippo/postgres"
 	"github.com/ippo-center/ippo/postgres/pgtest"
@@ -115,29 +115,6 @@ func newRig(t testing.TB) *rig {
 	return r
 }
 
-// worker registers an applicant whose contract runs to termEnd.
-func (r *rig) worker(termEnd ippo.Date) string {
-	r.t.Helper()
-	ctx := context.Background()
-	id := uuid.NewString()
-	require.NoError(r.t, r.db.CreateApplicant(ctx, id, ippo.Applicant{
-		Name: "鎌倉 花子", Email: "hanako+" + id[:8] + "@example.jp", MunicipalityCode: "14204", Category: ippo.CategoryDisability,
-		RecognizedByDoctor: true, DisabilityTypes: []ippo.DisabilityType{ippo.DisabilityMental},
-		Consent: ippo.CollectionConsent{GivenOn: ippo.Date{Year: 2026, Month: 1, Day: 5}, WordingVersion: "2026-01"},
-	}))
-	r.step(id, 1, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusUnderContract,
-		ContractStart: ippo.AddMonthsCivil(termEnd.AddDays(1), -6), ContractEnd: termEnd})
-	return id
-}
-
-func (r *rig) step(workerID string, seq int64, v ippo.WorkerView) {
-	r.t.Helper()
-	require.NoError(r.t, r.db.RecordStep(context.Background(), ippo.Step{
-		Key: fmt.Sprintf("worker/%s/step/%d", workerID, seq), WorkerID: workerID, Seq: seq,
-		At: time.Now(), ProgramAt: time.Now(), Kind: "test_step", Actor: ippo.ActorSystem, View: v,
-	}))
-}
-
 func (r *rig) get(path string) (int, string) {
 	r.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, r.url+path, nil)
@@ -155,11 +132,7 @@ func (r *rig) submit(path string, form url.Values) (int, string) {
 
 func (r *rig) do(req *http.Request) (int, string) {
 	r.t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(r.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(r.t, err)
+	resp, b := testkit.Do(r.t, req)
 	return resp.StatusCode, string(b)
 }
 
@@ -175,7 +148,7 @@ func (r *rig) link(action links.Action, workerID, subject string, expires time.T
 
 func TestOptOutLink(t *testing.T) {
 	r := newRig(t)
-	workerID := r.worker(termEnd)
+	workerID := testkit.Worker(r.t, r.db, termEnd)
 	path, claims := r.link(links.ActionOptOut, workerID, termEnd.String(), time.Now().Add(time.Hour))
 
 	// GET shows what the link is for and a button, and acts on nothing.
@@ -220,7 +193,7 @@ func TestOptOutLink(t *testing.T) {
 
 func TestLinkPagesForBadLinks(t *testing.T) {
 	r := newRig(t)
-	workerID := r.worker(termEnd)
+	workerID := testkit.Worker(r.t, r.db, termEnd)
 	good, _ := r.link(links.ActionOptOut, workerID, termEnd.String(), time.Now().Add(time.Hour))
 	expired, _ := r.link(links.ActionOptOut, workerID, termEnd.String(), time.Now().Add(-time.Minute))
 	unknown, _ := r.link("take_a_holiday", workerID, "", time.Now().Add(time.Hour))
@@ -267,11 +240,11 @@ func TestLinkPagesForBadLinks(t *testing.T) {
 
 func TestOptOutLinkWhenItNoLongerFits(t *testing.T) {
 	r := newRig(t)
-	ending := r.worker(termEnd)
-	r.step(ending, 2, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusEnding, ContractEnd: termEnd, EndsOn: termEnd})
-	ended := r.worker(termEnd)
-	r.step(ended, 2, ippo.WorkerView{Phase: ippo.PhaseEnded, Status: workflows.StatusClosed, ContractEnd: termEnd})
-	extended := r.worker(ippo.Date{Year: 2026, Month: 12, Day: 31})
+	ending := testkit.Worker(r.t, r.db, termEnd)
+	testkit.Step(r.t, r.db, ending, 2, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusEnding, ContractEnd: termEnd, EndsOn: termEnd})
+	ended := testkit.Worker(r.t, r.db, termEnd)
+	testkit.Step(r.t, r.db, ended, 2, ippo.WorkerView{Phase: ippo.PhaseEnded, Status: workflows.StatusClosed, ContractEnd: termEnd})
+	extended := testkit.Worker(r.t, r.db, ippo.Date{Year: 2026, Month: 12, Day: 31})
 
 	for _, tc := range []struct {
 		name, workerID, says string
@@ -298,7 +271,7 @@ func TestOptOutLinkWhenItNoLongerFits(t *testing.T) {
 
 func TestOptOutLinkRefusedOrFailingInTheWorkflow(t *testing.T) {
 	r := newRig(t)
-	workerID := r.worker(termEnd)
+	workerID := testkit.Worker(r.t, r.db, termEnd)
 	path, claims := r.link(links.ActionOptOut, workerID, termEnd.String(), time.Now().Add(time.Hour))
 
 	// Temporal is out of reach: a page that asks to try later; the link stays usable.
@@ -316,7 +289,7 @@ func TestOptOutLinkRefusedOrFailingInTheWorkflow(t *testing.T) {
 	// The workflow refuses (the center gave notice meanwhile): the page says how it stands now.
 	r.temporal.set(func(f *fakeTemporal) {
 		f.update = func(client.UpdateWorkflowOptions) (workflows.StepResult, error) {
-			r.step(workerID, 2, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusEnding, ContractEnd: termEnd, EndsOn: termEnd})
+			testkit.Step(r.t, r.db, workerID, 2, ippo.WorkerView{Phase: ippo.PhaseActive, Status: workflows.StatusEnding, ContractEnd: termEnd, EndsOn: termEnd})
 			return workflows.StepResult{}, temporal.NewApplicationError("the contract already ends", ippo.ECONFLICT)
 		}
 	})
@@ -383,7 +356,7 @@ func TestLinkFormFields(t *testing.T) {
 
 func TestLinkPagesAreNotCachedOrIndexed(t *testing.T) {
 	r := newRig(t)
-	path, _ := r.link(links.ActionOptOut, r.worker(termEnd), termEnd.String(), time.Now().Add(time.Hour))
+	path, _ := r.link(links.ActionOptOut, testkit.Worker(r.t, r.db, termEnd), termEnd.String(), time.Now().Add(time.Hour))
 	resp, err := http.Get(r.url + path)
 	require.NoError(t, err)
 	resp.Body.Close()

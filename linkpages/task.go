@@ -57,8 +57,7 @@ func (p *Pages) taskAnswerFits(ctx context.Context, c links.Claims) (ippo.Client
 	t, err := p.App.DB.ClientTask(ctx, c.Subject)
 	switch {
 	case ippo.ErrorCode(err) == ippo.ENOTFOUND:
-		return t, &Refusal{Title: "このリンクは使えません",
-			Paragraphs: []string{"このリンクのお仕事が見つかりませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
+		return t, notFound("お仕事")
 	case err != nil:
 		return t, err
 	}
@@ -87,16 +86,14 @@ func (p *Pages) performTaskAnswer(ctx context.Context, c links.Claims, form Form
 	accept := form["answer"] == "accept"
 	res, err := p.App.AnswerTask(ctx, app.LinkActor(ippo.ActorWorker), c.Subject, "link/"+c.ID,
 		app.Answer{WorkerID: c.WorkerID, Accept: accept, Reason: form["reason"]})
-	switch {
-	case err == nil:
-	case ippo.ErrorCode(err) == ippo.ECONFLICT, ippo.ErrorCode(err) == ippo.EINVALID:
-		if _, ferr := p.taskAnswerFits(ctx, c); ferr != nil {
-			return Done{}, ferr
-		}
-		return Done{}, &Refusal{Title: "いまは、お返事を受け付けられません",
-			Paragraphs: []string{"お仕事の状況が変わったため、受け付けられませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}}
-	default:
-		return Done{}, fmt.Errorf("answer task %s: %w", c.Subject, err)
+	if err != nil {
+		return Done{}, afterStep{
+			movedOn: []string{ippo.ECONFLICT, ippo.EINVALID},
+			fits:    refusalOnly(p.taskAnswerFits),
+			gone: &Refusal{Title: "いまは、お返事を受け付けられません",
+				Paragraphs: []string{"お仕事の状況が変わったため、受け付けられませんでした。何も変わっていません。ご用件があれば、メールでお知らせください。"}},
+			step: "answer task " + c.Subject,
+		}.answer(ctx, c, err)
 	}
 	switch {
 	case !accept:

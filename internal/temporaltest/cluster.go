@@ -108,9 +108,11 @@ func StartCluster(t testing.TB, namespace string) *Cluster {
 	root := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "config"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(root, "config", "dynamic.yaml"), []byte(clusterDynamicConfig), 0o644))
+	datastore := func(name, db string, conns int) string {
+		return fmt.Sprintf(clusterDatastore, name, db, host+":"+port, admin.User.Username(), password, conns, conns)
+	}
 	config := fmt.Sprintf(clusterConfig,
-		names["temporal"], host+":"+port, admin.User.Username(), password,
-		names["visibility"], host+":"+port, admin.User.Username(), password,
+		datastore("main", names["temporal"], 10), datastore("visibility", names["visibility"], 4),
 		ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6], ports[7], ports[8],
 		c.Address, filepath.Join(root, "config", "dynamic.yaml"))
 	require.NoError(t, os.WriteFile(filepath.Join(root, "config", "test.yaml"), []byte(config), 0o644))
@@ -136,23 +138,16 @@ func StartCluster(t testing.TB, namespace string) *Cluster {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var tc client.Client
-	for {
-		tc, err = client.Dial(client.Options{HostPort: c.Address, Namespace: namespace})
-		if err == nil {
-			_, err = tc.CheckHealth(ctx, &client.CheckHealthRequest{})
-			if err == nil {
-				break
-			}
+	c.await(t, ctx, done, "the Temporal server did not answer within 3 minutes", func() error {
+		var err error
+		if tc, err = client.Dial(client.Options{HostPort: c.Address, Namespace: namespace}); err != nil {
+			return err
+		}
+		if _, err = tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 			tc.Close()
 		}
-		select {
-		case <-done:
-			t.Fatalf("the Temporal server exited: %s", tail(c.logs.String(), 40))
-		case <-ctx.Done():
-			t.Fatalf("the Temporal server did not answer within 3 minutes: %v", err)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		return err
+	})
 	defer tc.Close()
 	// As deploy/README.md tells an operator to: the namespace with the
 	// retention that matches the deletion of provision records, then the
@@ -174,20 +169,33 @@ func StartCluster(t testing.TB, namespace string) *Cluster {
 	})
 	require.NoError(t, err)
 	// The namespace is usable once every service has read it.
-	for {
+	c.await(t, ctx, done, "the namespace "+namespace+" did not become usable", func() error {
 		_, err := tc.WorkflowService().ListWorkflowExecutions(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 			Namespace: namespace, Query: "IppoPhase = 'active'",
 		})
+		return err
+	})
+	return c
+}
+
+// await calls try every 200 ms until it succeeds. It fails t with late
+// and try's last error when ctx ends first, and with the server's last
+// log lines when the server exits (exited closes).
+func (c *Cluster) await(t testing.TB, ctx context.Context, exited <-chan struct{}, late string, try func() error) {
+	t.Helper()
+	for {
+		err := try()
 		if err == nil {
-			break
+			return
 		}
 		select {
+		case <-exited:
+			t.Fatalf("the Temporal server exited: %s", tail(c.logs.String(), 40))
 		case <-ctx.Done():
-			t.Fatalf("the namespace %s did not become usable: %v", namespace, err)
+			t.Fatalf("%s: %v", late, err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return c
 }
 
 // lowPort returns a free loopback port below 32768: the server keeps its
@@ -228,29 +236,7 @@ persistence:
   defaultStore: main
   visibilityStore: visibility
   numHistoryShards: 4
-  datastores:
-    main:
-      sql:
-        pluginName: postgres12
-        databaseName: %s
-        connectAddr: %s
-        connectProtocol: tcp
-        user: %s
-        password: %q
-        maxConns: 10
-        maxIdleConns: 10
-        maxConnLifetime: 1h
-    visibility:
-      sql:
-        pluginName: postgres12
-        databaseName: %s
-        connectAddr: %s
-        connectProtocol: tcp
-        user: %s
-        password: %q
-        maxConns: 4
-        maxIdleConns: 4
-        maxConnLifetime: 1h
+  datastores:%s%s
 global:
   membership:
     maxJoinDuration: 30s
@@ -281,6 +267,21 @@ dynamicConfigClient:
   filepath: %s
   pollInterval: 10s
 `
+
+// clusterDatastore is one of clusterConfig's datastores: its name, its
+// database, address, user and password, and its connections.
+const clusterDatastore = `
+    %s:
+      sql:
+        pluginName: postgres12
+        databaseName: %s
+        connectAddr: %s
+        connectProtocol: tcp
+        user: %s
+        password: %q
+        maxConns: %d
+        maxIdleConns: %d
+        maxConnLifetime: 1h`
 
 // clusterDynamicConfig: what production needs (deploy/temporal) and, for a
 // test, namespaces read without the usual ten-second cache.

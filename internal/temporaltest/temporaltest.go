@@ -111,3 +111,11 @@ func Stop() {
 		_ = server.Stop()
 	}
 }
+
+// Main is a TestMain for a package whose tests use Server: it runs the
+// tests, stops the shared dev server and exits with the tests' code.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
