@@ -64,6 +64,18 @@ func benchInt(name string, def int) int {
 	return def
 }
 
+// benchTuning is the worker tuning: DefaultTuning, changed by the
+// variables ippo reads (IPPO_WORKER_*), so other settings can be measured.
+func benchTuning() ippoworker.Tuning {
+	t := ippoworker.DefaultTuning
+	t.WorkflowPollers = benchInt("IPPO_WORKER_WORKFLOW_POLLERS", t.WorkflowPollers)
+	t.ActivityPollers = benchInt("IPPO_WORKER_ACTIVITY_POLLERS", t.ActivityPollers)
+	t.MaxConcurrentWorkflowTasks = benchInt("IPPO_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS", t.MaxConcurrentWorkflowTasks)
+	t.MaxConcurrentActivities = benchInt("IPPO_WORKER_MAX_CONCURRENT_ACTIVITIES", t.MaxConcurrentActivities)
+	t.StickyCacheSize = benchInt("IPPO_WORKER_STICKY_CACHE_SIZE", t.StickyCacheSize)
+	return t
+}
+
 // benchWorld is Ippo in process (API, worker, activities) on PostgreSQL
 // and Temporal, and a worker for the trivial workflow the raw side runs.
 type benchWorld struct {
@@ -106,7 +118,7 @@ func newBenchWorld(b *testing.B, clock ippo.Clock, host, ns string) *benchWorld 
 	center := mail.Center{Name: "デジタル就労支援センターKAMAKURA", ShortName: "デジKAMA", Email: "digikama@example.jp"}
 	acts := &activities.Activities{DB: db, Links: signer, PublicURL: "http://ippo.test", Clock: clock, Center: center}
 	w := &benchWorld{db: db, url: url, tc: tc, queue: "bench-" + uuid.NewString(), raw: "bench-raw-" + uuid.NewString(), tokens: map[string]string{}, clock: clock}
-	wk := ippoworker.New(tc, w.queue, acts, ippoworker.DefaultTuning)
+	wk := ippoworker.New(tc, w.queue, acts, benchTuning())
 	require.NoError(b, wk.Start())
 	b.Cleanup(wk.Stop)
 	rw := sdkworker.New(tc, w.raw, sdkworker.Options{})
