@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ippo-center/ippo"
@@ -72,110 +74,135 @@ func (db *DB) PutTaskPreference(ctx context.Context, workerID string, p ippo.Tas
 // task t: the history of t.Type (task_type_history, kept with each delivery
 // and work log; recency aged to today), the schedule in force on t.Start,
 // other-service days, rests notified in the window, the expected time of
-// tasks assigned and not delivered, preferences, and requests since since.
+// tasks assigned and not delivered, whether t.Type is among the types they
+// like or would rather avoid (Likes or Avoids is then just t.Type, the only
+// entry the ranking looks at), and requests since since. The candidates
+// come in no particular order: the ranking orders them.
 //
-// One statement, one row per worker: each part is an index range or an
-// aggregate over one, hash-joined to the active workers and ordered by the
-// binary id (text ids sort by collation, several times slower), so the
-// read grows with the number of workers and not with their years of
-// history. Ids are decoded from their 16 bytes.
+// One statement, one row per worker: the worker's match profile (migration
+// 00080, kept with every write that changes it) hash-joined with the type's
+// history, the rests in the window and the recent requests, each an index
+// range or an aggregate over one, so the read grows with the number of
+// workers and not with their years of history. Most values come as bytes
+// the store decodes itself (sending them one by one cost PostgreSQL more
+// than the joins).
 func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.Date, since time.Time) ([]ippo.Candidate, error) {
 	rows, err := db.pool.Query(ctx, matchCandidatesSQL, t.Type, date(t.Start), date(t.Due), since)
 	if err != nil {
 		return nil, fmt.Errorf("match candidates for %s: %w", t.Type, err)
 	}
 	var (
-		cands   = make([]ippo.Candidate, 0, 1024)
-		id      [16]byte
-		h       ippo.TypeHistory
-		weight  float64
-		last    pgtype.Date
-		weekly  []int32
-		others  []byte
-		absent  []pgtype.Date
-		assign  int
-		likes   []string
-		avoids  []string
-		recent  int
-		idBuf   [36]byte
-		decoded = map[string][]time.Weekday{}
+		cands = make([]ippo.Candidate, 0, db.matchRows.Load()+64)
+		id    [16]byte
+		// DriverBytes point into the row just read: decoded, not kept.
+		history, week, absent pgtype.DriverBytes
+		others, assign        int32
+		preference, recent    int32
+		idBuf                 [36]byte
+		taskType              = []string{t.Type}
+		// Few workers use another service, and most alike: each set of
+		// weekdays is built once and shared.
+		otherDays [1 << 7][]time.Weekday
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &h.Jobs, &weight, &last, &h.Output, &h.OutputMinutes, &h.EstimatedMinutes,
-		&h.TakenMinutes, &h.QualitySum, &h.QualityN, &weekly, &others, &absent, &assign, &likes, &avoids, &recent}, func() error {
-		c := ippo.Candidate{WorkerID: formatUUID(&idBuf, id), AssignedMinutes: assign, Likes: likes, Avoids: avoids, RecentRequests: recent}
-		if h.Jobs > 0 {
+	_, err = pgx.ForEachRow(rows, []any{&id, &history, &week, &others, &assign, &preference, &absent, &recent}, func() error {
+		c := ippo.Candidate{WorkerID: formatUUID(&idBuf, id), AssignedMinutes: int(assign), RecentRequests: int(recent)}
+		if len(history) > 0 {
+			h, err := decodeHistory(history, today)
+			if err != nil {
+				return err
+			}
 			c.History = h
-			c.History.Last, c.History.Recency = fromDate(last), ippo.RecencyOf(weight, today)
 		}
-		if len(weekly) == 7 {
-			for i, m := range weekly {
-				c.Weekly[i] = int(m)
+		if len(week) == 7*4 {
+			for i := range c.Weekly {
+				c.Weekly[i] = int(int32(binary.BigEndian.Uint32(week[4*i:])))
 			}
 		}
-		if len(others) > 0 {
-			// Few workers use another service, and most alike: decoded once each.
-			days, ok := decoded[string(others)]
-			if !ok {
-				var services []ippo.OtherService
-				if err := json.Unmarshal(others, &services); err != nil {
-					return err
+		if mask := others & (1<<7 - 1); mask != 0 {
+			if otherDays[mask] == nil {
+				for d := time.Sunday; d <= time.Saturday; d++ {
+					if mask&(1<<d) != 0 {
+						otherDays[mask] = append(otherDays[mask], d)
+					}
 				}
-				days = ippo.OtherServiceDays(services)
-				decoded[string(others)] = days
 			}
-			c.OtherServiceDays = days
+			c.OtherServiceDays = otherDays[mask]
 		}
 		if len(absent) > 0 {
-			c.AbsentDays = make([]ippo.Date, len(absent))
-			for i, d := range absent {
-				c.AbsentDays[i] = fromDate(d)
+			c.AbsentDays = make([]ippo.Date, len(absent)/4)
+			for i := range c.AbsentDays {
+				c.AbsentDays[i] = pgDay(absent[4*i:])
 			}
+		}
+		switch preference {
+		case 1:
+			c.Likes = taskType
+		case -1:
+			c.Avoids = taskType
 		}
 		cands = append(cands, c)
 		// Scanning NULL leaves some targets as they were: reset them.
-		h, likes, avoids, weekly, others, absent = ippo.TypeHistory{}, nil, nil, nil, nil, nil
+		history, week, absent = nil, nil, nil
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("match candidates for %s: %w", t.Type, err)
 	}
+	db.matchRows.Store(int64(len(cands)))
 	return cands, nil
 }
 
 // matchCandidatesSQL: $1 the task type, $2 and $3 the window's first and
-// last day, $4 the start of the fairness window. Only a whole day's rest
-// frees no time; a late start or early leave is a short change on one day
-// and is left out.
+// last day, $4 the start of the fairness window. The schedule in force on
+// $2 is the profile's last standing schedule from $2 or before:
+// width_bucket counts the effective dates on or before $2, its position in
+// the profile's lists (none: 0, and the slice of the week is empty). Only
+// a whole day's rest frees no time; a late start or early leave is a short
+// change on one day and is left out. Rests come as 4-byte days since
+// 2000-01-01, in order.
 const matchCandidatesSQL = `
-	WITH s AS (
-		SELECT DISTINCT ON (worker_id) worker_id, weekday_minutes FROM schedules
-		 WHERE superseded_at IS NULL AND effective_from <= $2
-		 ORDER BY worker_id DESC, effective_from DESC, id DESC
-	), o AS (
-		SELECT DISTINCT ON (worker_id) worker_id, services FROM other_services ORDER BY worker_id DESC, id DESC
-	), a AS (
-		SELECT worker_id, array_agg(on_date ORDER BY on_date) AS days FROM absences
+	WITH a AS (
+		SELECT worker_id, string_agg(date_send(on_date), ''::bytea ORDER BY on_date) AS days FROM absences
 		 WHERE on_date BETWEEN $2 AND $3 AND kind = 'absent' GROUP BY worker_id
-	), t AS (
-		SELECT assignee, sum(coalesce(expected_minutes, 0))::int AS minutes FROM client_tasks
-		 WHERE status = 'assigned' GROUP BY assignee
 	), r AS (
 		SELECT worker_id, count(*)::int AS n FROM task_requests WHERE requested_at >= $4 GROUP BY worker_id
 	)
-	SELECT w.id, coalesce(h.jobs, 0), coalesce(h.recency_weight, 0), h.last_on, coalesce(h.output, 0),
-	       coalesce(h.output_minutes, 0), coalesce(h.estimated_minutes, 0), coalesce(h.taken_minutes, 0),
-	       coalesce(h.quality_sum, 0), coalesce(h.quality_n, 0),
-	       s.weekday_minutes, o.services, a.days, coalesce(t.minutes, 0), p.likes, p.avoids, coalesce(r.n, 0)
-	  FROM workers w
-	  LEFT JOIN task_type_history h ON h.type = $1 AND h.worker_id = w.id
-	  LEFT JOIN s ON s.worker_id = w.id
-	  LEFT JOIN o ON o.worker_id = w.id
-	  LEFT JOIN a ON a.worker_id = w.id
-	  LEFT JOIN t ON t.assignee = w.id
-	  LEFT JOIN task_preferences p ON p.worker_id = w.id
-	  LEFT JOIN r ON r.worker_id = w.id
-	 WHERE w.phase = 'active'
-	 ORDER BY w.id`
+	SELECT p.worker_id, h.packed, substring(p.week FROM width_bucket($2::date, p.schedule_from) * 28 - 27 FOR 28),
+	       p.other_days, p.assigned_minutes,
+	       CASE WHEN $1 = ANY (p.likes) THEN 1 WHEN $1 = ANY (p.avoids) THEN -1 ELSE 0 END,
+	       a.days, coalesce(r.n, 0)
+	  FROM match_profiles p
+	  LEFT JOIN task_type_history h ON h.type = $1 AND h.worker_id = p.worker_id
+	  LEFT JOIN a ON a.worker_id = p.worker_id
+	  LEFT JOIN r ON r.worker_id = p.worker_id
+	 WHERE p.active`
+
+// decodeHistory decodes task_type_history.packed (migration 00080) and ages
+// the recency sum to today.
+func decodeHistory(b []byte, today ippo.Date) (ippo.TypeHistory, error) {
+	if len(b) != 40 {
+		return ippo.TypeHistory{}, fmt.Errorf("packed type history of %d bytes, want 40", len(b))
+	}
+	i32 := func(at int) int { return int(int32(binary.BigEndian.Uint32(b[at:]))) }
+	return ippo.TypeHistory{
+		Jobs:             i32(0),
+		Recency:          ippo.RecencyOf(math.Float64frombits(binary.BigEndian.Uint64(b[4:])), today),
+		Last:             pgDay(b[12:]),
+		Output:           i32(16),
+		OutputMinutes:    i32(20),
+		EstimatedMinutes: i32(24),
+		TakenMinutes:     i32(28),
+		QualitySum:       i32(32),
+		QualityN:         i32(36),
+	}, nil
+}
+
+// pgDay decodes a date in PostgreSQL's binary format: 4 bytes, days since
+// 2000-01-01.
+func pgDay(b []byte) ippo.Date {
+	y, m, d := time.Date(2000, 1, 1+int(int32(binary.BigEndian.Uint32(b))), 0, 0, 0, 0, time.UTC).Date()
+	return ippo.Date{Year: y, Month: m, Day: d}
+}
 
 // formatUUID writes id in its canonical text form.
 func formatUUID(buf *[36]byte, id [16]byte) string {
