@@ -79,103 +79,120 @@ func (db *DB) PutTaskPreference(ctx context.Context, workerID string, p ippo.Tas
 // entry the ranking looks at), and requests since since. The candidates
 // come in no particular order: the ranking orders them.
 //
-// One statement, one row per worker: the worker's match profile (migration
-// 00080, kept with every write that changes it) hash-joined with the type's
-// history, the rests in the window and the recent requests, each an index
-// range or an aggregate over one, so the read grows with the number of
-// workers and not with their years of history. Most values come as bytes
-// the store decodes itself (sending them one by one cost PostgreSQL more
-// than the joins).
+// One round trip of four statements, each one index range or one scan of
+// narrow rows: the active workers' match profiles (migration 00080, kept
+// with every write that changes them), the type's history, the rests in
+// the window and the recent requests, joined here by worker id. Joining
+// them in PostgreSQL cost more than sending them (hash tables of 12,000
+// rows, an aggregate per worker), and sending values one by one more than
+// decoding bytes, so most values come packed. The four statements see the
+// database as it is when each starts: a write between them shows in one
+// part a moment before the others, as it would in all of them at the next
+// read.
 func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.Date, since time.Time) ([]ippo.Candidate, error) {
-	rows, err := db.pool.Query(ctx, matchCandidatesSQL, t.Type, date(t.Start), date(t.Due), since)
-	if err != nil {
-		return nil, fmt.Errorf("match candidates for %s: %w", t.Type, err)
-	}
+	b := &pgx.Batch{}
+	profiles := b.Queue(matchProfilesSQL, date(t.Start), t.Type)
+	history := b.Queue(matchHistorySQL, t.Type)
+	rests := b.Queue(matchRestsSQL, date(t.Start), date(t.Due))
+	requests := b.Queue(matchRequestsSQL, since)
 	var (
 		cands = make([]ippo.Candidate, 0, db.matchRows.Load()+64)
+		// at finds a worker's candidate by the 16 bytes of the id.
+		at    = make(map[[16]byte]int, cap(cands))
 		id    [16]byte
+		idBuf [36]byte
 		// DriverBytes point into the row just read: decoded, not kept.
-		history, week, absent pgtype.DriverBytes
-		others, assign        int32
-		preference, recent    int32
-		idBuf                 [36]byte
-		taskType              = []string{t.Type}
+		packed, week   pgtype.DriverBytes
+		others, assign int32
+		preference     int32
+		on             pgtype.Date
+		taskType       = []string{t.Type}
 		// Few workers use another service, and most alike: each set of
 		// weekdays is built once and shared.
 		otherDays [1 << 7][]time.Weekday
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &history, &week, &others, &assign, &preference, &absent, &recent}, func() error {
-		c := ippo.Candidate{WorkerID: formatUUID(&idBuf, id), AssignedMinutes: int(assign), RecentRequests: int(recent)}
-		if len(history) > 0 {
-			h, err := decodeHistory(history, today)
-			if err != nil {
-				return err
-			}
-			c.History = h
-		}
-		if len(week) == 7*4 {
-			for i := range c.Weekly {
-				c.Weekly[i] = int(int32(binary.BigEndian.Uint32(week[4*i:])))
-			}
-		}
-		if mask := others & (1<<7 - 1); mask != 0 {
-			if otherDays[mask] == nil {
-				for d := time.Sunday; d <= time.Saturday; d++ {
-					if mask&(1<<d) != 0 {
-						otherDays[mask] = append(otherDays[mask], d)
-					}
+	profiles.Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&id, &week, &others, &assign, &preference}, func() error {
+			c := ippo.Candidate{WorkerID: formatUUID(&idBuf, id), AssignedMinutes: int(assign)}
+			if len(week) == 7*4 {
+				for i := range c.Weekly {
+					c.Weekly[i] = int(int32(binary.BigEndian.Uint32(week[4*i:])))
 				}
 			}
-			c.OtherServiceDays = otherDays[mask]
-		}
-		if len(absent) > 0 {
-			c.AbsentDays = make([]ippo.Date, len(absent)/4)
-			for i := range c.AbsentDays {
-				c.AbsentDays[i] = pgDay(absent[4*i:])
+			if mask := others & (1<<7 - 1); mask != 0 {
+				if otherDays[mask] == nil {
+					for d := time.Sunday; d <= time.Saturday; d++ {
+						if mask&(1<<d) != 0 {
+							otherDays[mask] = append(otherDays[mask], d)
+						}
+					}
+				}
+				c.OtherServiceDays = otherDays[mask]
 			}
-		}
-		switch preference {
-		case 1:
-			c.Likes = taskType
-		case -1:
-			c.Avoids = taskType
-		}
-		cands = append(cands, c)
-		// Scanning NULL leaves some targets as they were: reset them.
-		history, week, absent = nil, nil, nil
-		return nil
+			switch preference {
+			case 1:
+				c.Likes = taskType
+			case -1:
+				c.Avoids = taskType
+			}
+			at[id] = len(cands)
+			cands = append(cands, c)
+			return nil
+		})
+		return err
 	})
-	if err != nil {
+	history.Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&id, &packed}, func() error {
+			i, ok := at[id]
+			if !ok {
+				return nil
+			}
+			h, err := decodeHistory(packed, today)
+			cands[i].History = h
+			return err
+		})
+		return err
+	})
+	rests.Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&id, &on}, func() error {
+			if i, ok := at[id]; ok {
+				cands[i].AbsentDays = append(cands[i].AbsentDays, fromDate(on))
+			}
+			return nil
+		})
+		return err
+	})
+	requests.Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+			if i, ok := at[id]; ok {
+				cands[i].RecentRequests++
+			}
+			return nil
+		})
+		return err
+	})
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("match candidates for %s: %w", t.Type, err)
 	}
 	db.matchRows.Store(int64(len(cands)))
 	return cands, nil
 }
 
-// matchCandidatesSQL: $1 the task type, $2 and $3 the window's first and
-// last day, $4 the start of the fairness window. The schedule in force on
-// $2 is the profile's last standing schedule from $2 or before:
-// width_bucket counts the effective dates on or before $2, its position in
-// the profile's lists (none: 0, and the slice of the week is empty). Only
-// a whole day's rest frees no time; a late start or early leave is a short
-// change on one day and is left out. Rests come as 4-byte days since
-// 2000-01-01, in order.
-const matchCandidatesSQL = `
-	WITH a AS (
-		SELECT worker_id, string_agg(date_send(on_date), ''::bytea ORDER BY on_date) AS days FROM absences
-		 WHERE on_date BETWEEN $2 AND $3 AND kind = 'absent' GROUP BY worker_id
-	), r AS (
-		SELECT worker_id, count(*)::int AS n FROM task_requests WHERE requested_at >= $4 GROUP BY worker_id
-	)
-	SELECT p.worker_id, h.packed, substring(p.week FROM width_bucket($2::date, p.schedule_from) * 28 - 27 FOR 28),
-	       p.other_days, p.assigned_minutes,
-	       CASE WHEN $1 = ANY (p.likes) THEN 1 WHEN $1 = ANY (p.avoids) THEN -1 ELSE 0 END,
-	       a.days, coalesce(r.n, 0)
-	  FROM match_profiles p
-	  LEFT JOIN task_type_history h ON h.type = $1 AND h.worker_id = p.worker_id
-	  LEFT JOIN a ON a.worker_id = p.worker_id
-	  LEFT JOIN r ON r.worker_id = p.worker_id
-	 WHERE p.active`
+// The four statements of MatchCandidates. The schedule in force on the
+// window's first day is the profile's last standing schedule from that day
+// or before: width_bucket counts the effective dates on or before it, its
+// position in the profile's lists (none: 0, and the slice of the week is
+// empty). The preference is 1 when the type is liked, -1 when it is rather
+// avoided. Only a whole day's rest frees no time; a late start or early
+// leave is a short change on one day and is left out.
+const (
+	matchProfilesSQL = `SELECT worker_id, substring(week FROM width_bucket($1::date, schedule_from) * 28 - 27 FOR 28),
+	       other_days, assigned_minutes, CASE WHEN $2 = ANY (likes) THEN 1 WHEN $2 = ANY (avoids) THEN -1 ELSE 0 END
+	  FROM match_profiles WHERE active`
+	matchHistorySQL  = `SELECT worker_id, packed FROM task_type_history WHERE type = $1`
+	matchRestsSQL    = `SELECT worker_id, on_date FROM absences WHERE on_date BETWEEN $1 AND $2 AND kind = 'absent' ORDER BY on_date`
+	matchRequestsSQL = `SELECT worker_id FROM task_requests WHERE requested_at >= $1`
+)
 
 // decodeHistory decodes task_type_history.packed (migration 00080) and ages
 // the recency sum to today.

@@ -1,9 +1,10 @@
 -- Matching (issue 14): one row per worker with what the ranking reads of
--- them whatever the task, so ranking one task over every active worker is
--- one scan of these narrow rows hash-joined with the task type's history,
--- the rests in the window and the recent requests, instead of joining the
--- wide workers rows with a sort of every standing schedule, the latest
--- other services, the assigned tasks and the preferences each time.
+-- them whatever the task, so ranking one task over every active worker
+-- reads one scan of these narrow rows (with, in the same round trip, the
+-- task type's history, the rests in the window and the recent requests)
+-- instead of joining the wide workers rows with a sort of every standing
+-- schedule, the latest other services, the assigned tasks and the
+-- preferences each time.
 --
 -- A profile is derived data: ippo_refresh_match_profile recomputes it from
 -- the tables it summarises, and triggers on those tables call it in the
@@ -27,7 +28,7 @@
 --
 -- The ranking receives 12,000 rows at a time, and PostgreSQL spends more
 -- on sending a row's values one by one (each integer its own send call)
--- than on joining them: so the week is stored as bytes, and each
+-- than on reading them: so the week is stored as bytes, and each
 -- task_type_history row carries its sums packed the same way (packed,
 -- below), which the store decodes (postgres/matching.go).
 -- +goose Up
