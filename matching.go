@@ -2,6 +2,7 @@ package ippo
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -301,9 +302,9 @@ func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64,
 	// hundredths (round2) descending then the recent requests ascending,
 	// with the worker id only to break a tie of both.
 	type scored struct {
-		key  uint64
-		i    int32
-		free int32
+		key, id uint64 // id: the worker id's first 8 bytes
+		i       int32
+		free    int32
 	}
 	win := windowOf(t)
 	all := make([]scored, len(cands))
@@ -315,11 +316,14 @@ func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64,
 		sc := scorer{terms: points[i*matchTerms : i*matchTerms : (i+1)*matchTerms]}
 		sc.run(t, win, c, w, weeklyCapHours, median)
 		scores[i] = round2(sc.sum)
-		all[i] = scored{orderKey(scores[i], c.RecentRequests), int32(i), int32(sc.free)}
+		all[i] = scored{orderKey(scores[i], c.RecentRequests), idPrefix(c.WorkerID), int32(i), int32(sc.free)}
 	}
 	slices.SortFunc(all, func(a, b scored) int {
-		if a.key != b.key {
+		switch {
+		case a.key != b.key:
 			return cmp.Compare(a.key, b.key)
+		case a.id != b.id:
+			return cmp.Compare(a.id, b.id)
 		}
 		return strings.Compare(cands[a.i].WorkerID, cands[b.i].WorkerID)
 	})
@@ -335,6 +339,14 @@ func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64,
 		out[r].Rank = r + 1
 	}
 	return out
+}
+
+// idPrefix is the first 8 bytes of id as a number (zero-padded), which
+// orders ids as strings.Compare does unless they share those bytes.
+func idPrefix(id string) uint64 {
+	var b [8]byte
+	copy(b[:], id)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 // orderKey orders by score (in hundredths, as round2 leaves it) descending,

@@ -298,3 +298,20 @@ func TestOrderKey(t *testing.T) {
 	}
 	require.Equal(t, orderKey(round2(0.1+0.2), 3), orderKey(0.3, 3), "scores equal after rounding tie")
 }
+
+// A tie of score and recent requests goes to the worker id as
+// strings.Compare orders them, also for ids alike in their first bytes and
+// ids shorter than eight bytes.
+func TestRankTieOnId(t *testing.T) {
+	c := Candidate{Weekly: WeekdayMinutes(monWedFri), RecentRequests: 1}
+	var cands []Candidate
+	for _, id := range []string{"worker-0002", "worker-0001", "worker-", "work", "worker-00010", "a"} {
+		c.WorkerID = id
+		cands = append(cands, c)
+	}
+	var got []string
+	for _, s := range Rank(matchTask, cands, DefaultMatchPolicy(), 16, matchToday, 0) {
+		got = append(got, s.WorkerID)
+	}
+	require.Equal(t, []string{"a", "work", "worker-", "worker-0001", "worker-00010", "worker-0002"}, got)
+}
