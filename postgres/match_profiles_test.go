@@ -112,11 +112,7 @@ func TestMatchProfileFollowsWrites(t *testing.T) {
 // profile with what it read before the other committed.
 func TestMatchProfileConcurrentAssignments(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	db, err := postgres.Open(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(db.Close)
-	require.NoError(t, db.Seed(ctx))
+	db, url := pgtest.NewWithURL(t)
 	id := newWorker(t, db, active("2026-04-01"))
 	first, second := newTask(t, db, "web", 240), newTask(t, db, "web", 60)
 
