@@ -2,6 +2,7 @@ package ippo
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -297,42 +298,64 @@ func Rank(t MatchTask, cands []Candidate, w MatchPolicy, weeklyCapHours float64,
 		}
 	}
 	median := medianOf(rates)
+	// The order is sorted as one number per candidate, the score in
+	// hundredths (round2) descending then the recent requests ascending,
+	// with the worker id only to break a tie of both.
 	type scored struct {
-		score float64
-		free  int
-		i     int
+		key, id uint64 // id: the worker id's first 8 bytes
+		i       int32
+		free    int32
 	}
 	win := windowOf(t)
 	all := make([]scored, len(cands))
+	scores := make([]float64, len(cands))
 	// Every suggestion carries its terms' points; one block holds them all.
 	points := make([]MatchTerm, len(cands)*matchTerms)
 	for i := range cands {
+		c := &cands[i]
 		sc := scorer{terms: points[i*matchTerms : i*matchTerms : (i+1)*matchTerms]}
-		sc.run(t, win, &cands[i], w, weeklyCapHours, median)
-		all[i] = scored{round2(sc.sum), sc.free, i}
+		sc.run(t, win, c, w, weeklyCapHours, median)
+		scores[i] = round2(sc.sum)
+		all[i] = scored{orderKey(scores[i], c.RecentRequests), idPrefix(c.WorkerID), int32(i), int32(sc.free)}
 	}
 	slices.SortFunc(all, func(a, b scored) int {
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
+		switch {
+		case a.key != b.key:
+			return cmp.Compare(a.key, b.key)
+		case a.id != b.id:
+			return cmp.Compare(a.id, b.id)
 		}
-		ca, cb := &cands[a.i], &cands[b.i]
-		if ca.RecentRequests != cb.RecentRequests {
-			return cmp.Compare(ca.RecentRequests, cb.RecentRequests)
-		}
-		return strings.Compare(ca.WorkerID, cb.WorkerID)
+		return strings.Compare(cands[a.i].WorkerID, cands[b.i].WorkerID)
 	})
 	out := make([]Suggestion, len(all))
 	for r, x := range all {
-		c := &cands[x.i]
+		c, i := &cands[x.i], int(x.i)
 		if r < explain {
 			out[r] = score(t, win, *c, w, weeklyCapHours, today, median, true)
 		} else {
-			out[r] = Suggestion{WorkerID: c.WorkerID, Score: x.score, FreeMinutes: x.free,
-				Terms: points[x.i*matchTerms : (x.i+1)*matchTerms : (x.i+1)*matchTerms]}
+			out[r] = Suggestion{WorkerID: c.WorkerID, Score: scores[i], FreeMinutes: int(x.free),
+				Terms: points[i*matchTerms : (i+1)*matchTerms : (i+1)*matchTerms]}
 		}
 		out[r].Rank = r + 1
 	}
 	return out
+}
+
+// idPrefix is the first 8 bytes of id as a number (zero-padded), which
+// orders ids as strings.Compare does unless they share those bytes.
+func idPrefix(id string) uint64 {
+	var b [8]byte
+	copy(b[:], id)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// orderKey orders by score (in hundredths, as round2 leaves it) descending,
+// then by recent requests ascending. A score is a sum of eight terms of at
+// most 10 points each, and requests are far fewer than 2³¹, so neither
+// part overflows its half.
+func orderKey(score float64, recent int) uint64 {
+	hundredths := int64(math.Round(score * 100))
+	return uint64(1<<31-hundredths)<<32 | uint64(min(max(recent, 0), 1<<31))
 }
 
 // score scores one candidate; with explain it also lists each term with

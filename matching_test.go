@@ -276,3 +276,42 @@ func TestClientTaskMatchWindow(t *testing.T) {
 	err := ValidateClientTask(ClientTask{Type: "web", Client: "鎌倉商事", StartsOn: NewDate(2026, 12, 20), DueOn: NewDate(2026, 12, 7)})
 	require.Equal(t, "due_on", err.(*Error).Fields[0].Field)
 }
+
+// orderKey sorts a higher score first, then fewer recent requests; equal
+// keys are left to the worker id.
+func TestOrderKey(t *testing.T) {
+	tests := []struct {
+		why           string
+		first, second [2]float64 // score, recent requests
+	}{
+		{"a higher score first, however often asked", [2]float64{8.73, 4}, [2]float64{7.75, 0}},
+		{"a cent makes the difference", [2]float64{0.01, 0}, [2]float64{0, 0}},
+		{"a zero score before a negative one (an avoided type)", [2]float64{0, 100}, [2]float64{-0.01, 0}},
+		{"two negative scores", [2]float64{-1.5, 0}, [2]float64{-2, 0}},
+		{"an equal score: fewer recent requests first", [2]float64{3.1, 1}, [2]float64{3.1, 2}},
+		{"the highest possible score before the lowest", [2]float64{80, 1 << 40}, [2]float64{-10, 0}},
+	}
+	for _, tt := range tests {
+		a := orderKey(tt.first[0], int(tt.first[1]))
+		b := orderKey(tt.second[0], int(tt.second[1]))
+		require.Less(t, a, b, tt.why)
+	}
+	require.Equal(t, orderKey(round2(0.1+0.2), 3), orderKey(0.3, 3), "scores equal after rounding tie")
+}
+
+// A tie of score and recent requests goes to the worker id as
+// strings.Compare orders them, also for ids alike in their first bytes and
+// ids shorter than eight bytes.
+func TestRankTieOnId(t *testing.T) {
+	c := Candidate{Weekly: WeekdayMinutes(monWedFri), RecentRequests: 1}
+	var cands []Candidate
+	for _, id := range []string{"worker-0002", "worker-0001", "worker-", "work", "worker-00010", "a"} {
+		c.WorkerID = id
+		cands = append(cands, c)
+	}
+	var got []string
+	for _, s := range Rank(matchTask, cands, DefaultMatchPolicy(), 16, matchToday, 0) {
+		got = append(got, s.WorkerID)
+	}
+	require.Equal(t, []string{"a", "work", "worker-", "worker-0001", "worker-00010", "worker-0002"}, got)
+}

@@ -119,7 +119,9 @@ func (a *Activities) taskTodo(ctx context.Context, t StaffTodo, out *ippo.StaffT
 	for _, r := range reqs {
 		asked[r.WorkerID] = true
 	}
-	ranked, err := a.DB.RankTask(ctx, task, a.Clock.Today(time.Now()), 1<<30)
+	// The first worker not asked yet is at most len(asked) places down, so
+	// only that many and one more are worded (words are the costly part).
+	ranked, err := a.DB.RankTask(ctx, task, a.Clock.Today(time.Now()), len(asked)+1)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync/atomic"
 	"time"
 
 	"github.com/ippo-center/ippo"
@@ -29,6 +30,9 @@ type DB struct {
 	pool *pgxpool.Pool
 	// now is the clock for timestamps the store sets itself; tests replace it.
 	now func() time.Time
+	// matchRows is how many candidates the last ranking read returned: the
+	// next one makes room for as many at once.
+	matchRows atomic.Int64
 }
 
 // Open returns a store for the database at url. It does not connect until

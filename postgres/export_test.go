@@ -28,13 +28,37 @@ func (db *DB) ExplainSearchForTest(ctx context.Context, q string) (string, error
 	return strings.Join(lines, "\n"), err
 }
 
-// ExplainMatchCandidatesForTest returns EXPLAIN (ANALYZE, BUFFERS) of the
-// ranking's read for t, as MatchCandidates runs it.
+// ExplainMatchCandidatesForTest returns EXPLAIN (ANALYZE, BUFFERS) of each
+// statement of the ranking's read for t, as MatchCandidates runs them.
 func (db *DB) ExplainMatchCandidatesForTest(ctx context.Context, t ippo.MatchTask, since time.Time) (string, error) {
-	rows, err := db.pool.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+matchCandidatesSQL, t.Type, date(t.Start), date(t.Due), since)
-	if err != nil {
-		return "", err
+	var out []string
+	for _, q := range matchStatementsForTest(t, since) {
+		rows, err := db.pool.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+q.sql, q.args...)
+		if err != nil {
+			return "", err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return "", err
+		}
+		out = append(out, "-- "+q.name, strings.Join(lines, "\n"), "")
 	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return strings.Join(lines, "\n"), err
+	return strings.Join(out, "\n"), nil
+}
+
+// matchStatementsForTest are the statements of MatchCandidates with their
+// arguments.
+func matchStatementsForTest(t ippo.MatchTask, since time.Time) []struct {
+	name, sql string
+	args      []any
+} {
+	return []struct {
+		name, sql string
+		args      []any
+	}{
+		{"profiles", matchProfilesSQL, []any{date(t.Start), t.Type}},
+		{"history", matchHistorySQL, []any{t.Type}},
+		{"rests", matchRestsSQL, []any{date(t.Start), date(t.Due)}},
+		{"requests", matchRequestsSQL, []any{since}},
+	}
 }

@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ippo-center/ippo"
@@ -72,110 +74,152 @@ func (db *DB) PutTaskPreference(ctx context.Context, workerID string, p ippo.Tas
 // task t: the history of t.Type (task_type_history, kept with each delivery
 // and work log; recency aged to today), the schedule in force on t.Start,
 // other-service days, rests notified in the window, the expected time of
-// tasks assigned and not delivered, preferences, and requests since since.
+// tasks assigned and not delivered, whether t.Type is among the types they
+// like or would rather avoid (Likes or Avoids is then just t.Type, the only
+// entry the ranking looks at), and requests since since. The candidates
+// come in no particular order: the ranking orders them.
 //
-// One statement, one row per worker: each part is an index range or an
-// aggregate over one, hash-joined to the active workers and ordered by the
-// binary id (text ids sort by collation, several times slower), so the
-// read grows with the number of workers and not with their years of
-// history. Ids are decoded from their 16 bytes.
+// One round trip of four statements, each one index range or one scan of
+// narrow rows: the active workers' match profiles (migration 00080, kept
+// with every write that changes them), the type's history, the rests in
+// the window and the recent requests, joined here by worker id. Joining
+// them in PostgreSQL cost more than sending them (hash tables of 12,000
+// rows, an aggregate per worker), and sending values one by one more than
+// decoding bytes, so most values come packed. The four statements see the
+// database as it is when each starts: a write between them shows in one
+// part a moment before the others, as it would in all of them at the next
+// read.
 func (db *DB) MatchCandidates(ctx context.Context, t ippo.MatchTask, today ippo.Date, since time.Time) ([]ippo.Candidate, error) {
-	rows, err := db.pool.Query(ctx, matchCandidatesSQL, t.Type, date(t.Start), date(t.Due), since)
-	if err != nil {
-		return nil, fmt.Errorf("match candidates for %s: %w", t.Type, err)
-	}
+	b := &pgx.Batch{}
+	profiles := b.Queue(matchProfilesSQL, date(t.Start), t.Type)
+	history := b.Queue(matchHistorySQL, t.Type)
+	rests := b.Queue(matchRestsSQL, date(t.Start), date(t.Due))
+	requests := b.Queue(matchRequestsSQL, since)
 	var (
-		cands   = make([]ippo.Candidate, 0, 1024)
-		id      [16]byte
-		h       ippo.TypeHistory
-		weight  float64
-		last    pgtype.Date
-		weekly  []int32
-		others  []byte
-		absent  []pgtype.Date
-		assign  int
-		likes   []string
-		avoids  []string
-		recent  int
-		idBuf   [36]byte
-		decoded = map[string][]time.Weekday{}
+		cands = make([]ippo.Candidate, 0, db.matchRows.Load()+64)
+		// at finds a worker's candidate by the 16 bytes of the id.
+		at    = make(map[[16]byte]int, cap(cands))
+		id    [16]byte
+		idBuf [36]byte
+		// DriverBytes point into the row just read: decoded, not kept.
+		packed, week   pgtype.DriverBytes
+		others, assign int32
+		preference     int32
+		on             pgtype.Date
+		taskType       = []string{t.Type}
+		// Few workers use another service, and most alike: each set of
+		// weekdays is built once and shared.
+		otherDays [1 << 7][]time.Weekday
 	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &h.Jobs, &weight, &last, &h.Output, &h.OutputMinutes, &h.EstimatedMinutes,
-		&h.TakenMinutes, &h.QualitySum, &h.QualityN, &weekly, &others, &absent, &assign, &likes, &avoids, &recent}, func() error {
-		c := ippo.Candidate{WorkerID: formatUUID(&idBuf, id), AssignedMinutes: assign, Likes: likes, Avoids: avoids, RecentRequests: recent}
-		if h.Jobs > 0 {
-			c.History = h
-			c.History.Last, c.History.Recency = fromDate(last), ippo.RecencyOf(weight, today)
-		}
-		if len(weekly) == 7 {
-			for i, m := range weekly {
-				c.Weekly[i] = int(m)
-			}
-		}
-		if len(others) > 0 {
-			// Few workers use another service, and most alike: decoded once each.
-			days, ok := decoded[string(others)]
-			if !ok {
-				var services []ippo.OtherService
-				if err := json.Unmarshal(others, &services); err != nil {
-					return err
+	profiles.Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&id, &week, &others, &assign, &preference}, func() error {
+			c := ippo.Candidate{WorkerID: formatUUID(&idBuf, id), AssignedMinutes: int(assign)}
+			if len(week) == 7*4 {
+				for i := range c.Weekly {
+					c.Weekly[i] = int(int32(binary.BigEndian.Uint32(week[4*i:])))
 				}
-				days = ippo.OtherServiceDays(services)
-				decoded[string(others)] = days
 			}
-			c.OtherServiceDays = days
-		}
-		if len(absent) > 0 {
-			c.AbsentDays = make([]ippo.Date, len(absent))
-			for i, d := range absent {
-				c.AbsentDays[i] = fromDate(d)
+			if mask := others & (1<<7 - 1); mask != 0 {
+				if otherDays[mask] == nil {
+					for d := time.Sunday; d <= time.Saturday; d++ {
+						if mask&(1<<d) != 0 {
+							otherDays[mask] = append(otherDays[mask], d)
+						}
+					}
+				}
+				c.OtherServiceDays = otherDays[mask]
 			}
-		}
-		cands = append(cands, c)
-		// Scanning NULL leaves some targets as they were: reset them.
-		h, likes, avoids, weekly, others, absent = ippo.TypeHistory{}, nil, nil, nil, nil, nil
-		return nil
+			switch preference {
+			case 1:
+				c.Likes = taskType
+			case -1:
+				c.Avoids = taskType
+			}
+			at[id] = len(cands)
+			cands = append(cands, c)
+			return nil
+		})
+		return err
 	})
-	if err != nil {
+	history.Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&id, &packed}, func() error {
+			i, ok := at[id]
+			if !ok {
+				return nil
+			}
+			h, err := decodeHistory(packed, today)
+			cands[i].History = h
+			return err
+		})
+		return err
+	})
+	rests.Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&id, &on}, func() error {
+			if i, ok := at[id]; ok {
+				cands[i].AbsentDays = append(cands[i].AbsentDays, fromDate(on))
+			}
+			return nil
+		})
+		return err
+	})
+	requests.Query(func(rows pgx.Rows) error {
+		_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+			if i, ok := at[id]; ok {
+				cands[i].RecentRequests++
+			}
+			return nil
+		})
+		return err
+	})
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("match candidates for %s: %w", t.Type, err)
 	}
+	db.matchRows.Store(int64(len(cands)))
 	return cands, nil
 }
 
-// matchCandidatesSQL: $1 the task type, $2 and $3 the window's first and
-// last day, $4 the start of the fairness window. Only a whole day's rest
-// frees no time; a late start or early leave is a short change on one day
-// and is left out.
-const matchCandidatesSQL = `
-	WITH s AS (
-		SELECT DISTINCT ON (worker_id) worker_id, weekday_minutes FROM schedules
-		 WHERE superseded_at IS NULL AND effective_from <= $2
-		 ORDER BY worker_id DESC, effective_from DESC, id DESC
-	), o AS (
-		SELECT DISTINCT ON (worker_id) worker_id, services FROM other_services ORDER BY worker_id DESC, id DESC
-	), a AS (
-		SELECT worker_id, array_agg(on_date ORDER BY on_date) AS days FROM absences
-		 WHERE on_date BETWEEN $2 AND $3 AND kind = 'absent' GROUP BY worker_id
-	), t AS (
-		SELECT assignee, sum(coalesce(expected_minutes, 0))::int AS minutes FROM client_tasks
-		 WHERE status = 'assigned' GROUP BY assignee
-	), r AS (
-		SELECT worker_id, count(*)::int AS n FROM task_requests WHERE requested_at >= $4 GROUP BY worker_id
-	)
-	SELECT w.id, coalesce(h.jobs, 0), coalesce(h.recency_weight, 0), h.last_on, coalesce(h.output, 0),
-	       coalesce(h.output_minutes, 0), coalesce(h.estimated_minutes, 0), coalesce(h.taken_minutes, 0),
-	       coalesce(h.quality_sum, 0), coalesce(h.quality_n, 0),
-	       s.weekday_minutes, o.services, a.days, coalesce(t.minutes, 0), p.likes, p.avoids, coalesce(r.n, 0)
-	  FROM workers w
-	  LEFT JOIN task_type_history h ON h.type = $1 AND h.worker_id = w.id
-	  LEFT JOIN s ON s.worker_id = w.id
-	  LEFT JOIN o ON o.worker_id = w.id
-	  LEFT JOIN a ON a.worker_id = w.id
-	  LEFT JOIN t ON t.assignee = w.id
-	  LEFT JOIN task_preferences p ON p.worker_id = w.id
-	  LEFT JOIN r ON r.worker_id = w.id
-	 WHERE w.phase = 'active'
-	 ORDER BY w.id`
+// The four statements of MatchCandidates. The schedule in force on the
+// window's first day is the profile's last standing schedule from that day
+// or before: width_bucket counts the effective dates on or before it, its
+// position in the profile's lists (none: 0, and the slice of the week is
+// empty). The preference is 1 when the type is liked, -1 when it is rather
+// avoided. Only a whole day's rest frees no time; a late start or early
+// leave is a short change on one day and is left out.
+const (
+	matchProfilesSQL = `SELECT worker_id, substring(week FROM width_bucket($1::date, schedule_from) * 28 - 27 FOR 28),
+	       other_days, assigned_minutes, CASE WHEN $2 = ANY (likes) THEN 1 WHEN $2 = ANY (avoids) THEN -1 ELSE 0 END
+	  FROM match_profiles WHERE active`
+	matchHistorySQL  = `SELECT worker_id, packed FROM task_type_history WHERE type = $1`
+	matchRestsSQL    = `SELECT worker_id, on_date FROM absences WHERE on_date BETWEEN $1 AND $2 AND kind = 'absent' ORDER BY on_date`
+	matchRequestsSQL = `SELECT worker_id FROM task_requests WHERE requested_at >= $1`
+)
+
+// decodeHistory decodes task_type_history.packed (migration 00080) and ages
+// the recency sum to today.
+func decodeHistory(b []byte, today ippo.Date) (ippo.TypeHistory, error) {
+	if len(b) != 40 {
+		return ippo.TypeHistory{}, fmt.Errorf("packed type history of %d bytes, want 40", len(b))
+	}
+	i32 := func(at int) int { return int(int32(binary.BigEndian.Uint32(b[at:]))) }
+	return ippo.TypeHistory{
+		Jobs:             i32(0),
+		Recency:          ippo.RecencyOf(math.Float64frombits(binary.BigEndian.Uint64(b[4:])), today),
+		Last:             pgDay(b[12:]),
+		Output:           i32(16),
+		OutputMinutes:    i32(20),
+		EstimatedMinutes: i32(24),
+		TakenMinutes:     i32(28),
+		QualitySum:       i32(32),
+		QualityN:         i32(36),
+	}, nil
+}
+
+// pgDay decodes a date in PostgreSQL's binary format: 4 bytes, days since
+// 2000-01-01.
+func pgDay(b []byte) ippo.Date {
+	y, m, d := time.Date(2000, 1, 1+int(int32(binary.BigEndian.Uint32(b))), 0, 0, 0, 0, time.UTC).Date()
+	return ippo.Date{Year: y, Month: m, Day: d}
+}
 
 // formatUUID writes id in its canonical text form.
 func formatUUID(buf *[36]byte, id [16]byte) string {

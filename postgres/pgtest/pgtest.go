@@ -80,8 +80,17 @@ func NewDatabase(t testing.TB) string {
 // New returns a store on a fresh migrated and seeded database.
 func New(t testing.TB) *postgres.DB {
 	t.Helper()
+	db, _ := NewWithURL(t)
+	return db
+}
+
+// NewWithURL is New that also returns the database's URL, for a test that
+// needs connections of its own (to hold a transaction open, or to seed).
+func NewWithURL(t testing.TB) (*postgres.DB, string) {
+	t.Helper()
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, NewDatabase(t))
+	url := NewDatabase(t)
+	db, err := postgres.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +98,7 @@ func New(t testing.TB) *postgres.DB {
 	if err := db.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return db
+	return db, url
 }
 
 // migratedTemplate creates (once per migration set) a database with every
