@@ -78,6 +78,8 @@ func New(a *app.App) (*Server, error) {
 	s.handle("GET /console/tasks/{id}", app.RoleViewer, s.taskPage)
 	s.handle("POST /console/tasks/{id}/requests", app.RoleStaff, s.requestTask)
 	s.handle("POST /console/tasks/{id}/delivery", app.RoleStaff, s.deliverTask)
+	s.handle("POST /console/tasks/{id}/close", app.RoleStaff, s.closeTask)
+	s.handle("POST /console/tasks/{id}/cancel", app.RoleStaff, s.cancelTask)
 	s.handle("POST /console/workers/{id}/tasks", app.RoleStaff, s.assignTask)
 	s.handle("POST /console/workers/{id}/schedule", app.RoleStaff, s.declareSchedule)
 	s.handle("POST /console/workers/{id}/absences", app.RoleStaff, s.recordAbsence)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,6 +32,8 @@ type taskView struct {
 	Checked    map[string]bool
 	CanRequest bool
 	CanDeliver bool
+	CanClose   bool // delivered: staff may close it
+	CanCancel  bool // not yet delivered: staff may call it off
 	Assignee   string
 }
 
@@ -68,7 +71,9 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *request, status int, e
 	v := taskView{Task: task, Ranking: ranking, Requests: reqs, Timeline: timeline, StepKey: randomID()[:22],
 		Names: map[string]string{}, Checked: map[string]bool{}, Assignee: task.Assignee, Qualities: []string{"1", "2", "3", "4", "5"},
 		CanRequest: task.Status == ippo.TaskOpen || task.Status == ippo.TaskRequested,
-		CanDeliver: task.Status == ippo.TaskAssigned}
+		CanDeliver: task.Status == ippo.TaskAssigned,
+		CanClose:   task.Status == ippo.TaskDelivered,
+		CanCancel:  task.Status == ippo.TaskOpen || task.Status == ippo.TaskRequested || task.Status == ippo.TaskAssigned}
 	if form != "" {
 		v.Form = r.PostForm
 		for _, id := range r.PostForm["worker_id"] {
@@ -103,6 +108,10 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *request, status int, e
 		p.Notice, p.NoticeKey = "依頼をお送りしました。お返事をお待ちください。", "requests"
 	case "delivery":
 		p.Notice, p.NoticeKey = "納品を記録しました。", "delivery"
+	case "close":
+		p.Notice, p.NoticeKey = "案件を完了にしました。", "close"
+	case "cancel":
+		p.Notice, p.NoticeKey = "案件を取りやめました。", "cancel"
 	}
 	s.render(w, r.Request, status, "task", p)
 }
@@ -178,6 +187,32 @@ func (s *Server) deliverTask(w http.ResponseWriter, r *request) {
 		return
 	}
 	taskDone(w, r, "delivery")
+}
+
+// closeTask closes a delivered task: nothing more is to be done on it.
+func (s *Server) closeTask(w http.ResponseWriter, r *request) {
+	s.taskStep(w, r, "close", s.App.CloseTask)
+}
+
+// cancelTask calls off a task not yet delivered; requests still waiting
+// for an answer are withdrawn.
+func (s *Server) cancelTask(w http.ResponseWriter, r *request) {
+	s.taskStep(w, r, "cancel", s.App.CancelTask)
+}
+
+// taskStep takes a task step that needs nothing but the staff member's
+// word, and shows the task page with its confirmation (done) or refusal.
+func (s *Server) taskStep(w http.ResponseWriter, r *request, done string,
+	step func(ctx context.Context, actor app.Actor, taskID, stepID string) (app.TaskStanding, error)) {
+	if !isUUID(r.PathValue("id")) {
+		s.message(w, r.Request, http.StatusNotFound, "見つかりません", "この案件は見つかりませんでした。")
+		return
+	}
+	if _, err := step(r.Context(), r.Actor, strings.ToLower(r.PathValue("id")), r.stepID()); err != nil {
+		s.taskStepFailed(w, r, done, err)
+		return
+	}
+	taskDone(w, r, done)
 }
 
 // taskStatusJa names a task's status.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -554,4 +555,59 @@ func TestConsoleTaskRequests(t *testing.T) {
 	}
 	reqs := p.do("GET", "/api/v1/tasks/"+task+"/requests", nil, http.StatusOK)
 	require.Len(t, reqs["items"], 2)
+
+	// The fan accepts through the email's link; staff record the
+	// delivery on the task's page, then close the task there.
+	var link string
+	for _, e := range p.outbox(fan) {
+		if e["template"] == "task_request" {
+			link = regexp.MustCompile(regexp.QuoteMeta(p.base) + `/l/[A-Za-z0-9_.-]+`).FindString(e["text"].(string))
+		}
+	}
+	require.NotEmpty(t, link, "the request email carries a link")
+	status, page := browse(t, http.MethodPost, link, url.Values{"answer": {"accept"}})
+	require.Equal(t, http.StatusOK, status, page)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.base+"/console/tasks/"+task),
+		chromedp.WaitVisible(chromedp.CSS("#form-delivery")),
+	))
+	require.Contains(t, text(t, ctx, "#task-status"), "担当が決まりました")
+	require.Contains(t, text(t, ctx, "#task-assignee"), "さん")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#f-output"), "24"),
+		chromedp.Click(chromedp.CSS(`input[name="quality"][value="4"]`)),
+		chromedp.Submit(chromedp.CSS("#form-delivery")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="delivery"]`)),
+	))
+	require.Contains(t, text(t, ctx, "#task-status"), "納品済み")
+	require.Contains(t, text(t, ctx, "#timeline"), "納品")
+	screenshot(t, ctx, "task-delivered")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Submit(chromedp.CSS("#form-close")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="close"]`)),
+	))
+	require.Contains(t, text(t, ctx, "#task-status"), "完了")
+	statusOf := func(id string) string {
+		for _, x := range p.do("GET", "/api/v1/tasks", nil, http.StatusOK)["items"].([]any) {
+			if x.(map[string]any)["id"] == id {
+				return x.(map[string]any)["status"].(string)
+			}
+		}
+		return ""
+	}
+	require.Equal(t, "closed", statusOf(task))
+
+	// A task nobody was asked for yet is called off from its page.
+	spare := p.do("POST", "/api/v1/tasks", map[string]any{"type": "data_entry", "client": "鎌倉出版",
+		"expected_hours": 1, "due_on": today.AddDays(14).String()}, http.StatusCreated)["id"].(string)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.base+"/console/tasks/"+spare),
+		chromedp.WaitVisible(chromedp.CSS("#step-cancel summary")),
+		chromedp.Click(chromedp.CSS("#step-cancel summary")),
+		chromedp.WaitVisible(chromedp.CSS("#form-cancel button")),
+		chromedp.Submit(chromedp.CSS("#form-cancel")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice[data-done="cancel"]`)),
+	))
+	require.Contains(t, text(t, ctx, "#task-status"), "取りやめ")
+	require.Equal(t, "cancelled", statusOf(spare))
 }
