@@ -84,6 +84,9 @@ const (
 	TaskStepDelivered  = "task_delivered"
 	TaskStepClosed     = "task_closed"
 	TaskStepCancelled  = "task_cancelled"
+	// TaskStepWithdrawn is on the timeline of each worker still asked
+	// when the task was cancelled: they were told it was called off.
+	TaskStepWithdrawn = "task_request_withdrawn"
 )
 
 // Normalize trims the text fields.

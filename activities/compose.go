@@ -102,7 +102,7 @@ func (a *Activities) compose(ctx context.Context, n Notice) (composed, error) {
 		if d, err = a.composeGraduation(ctx, n, w, &out); err != nil {
 			return out, err
 		}
-	case EmailTaskRequest, EmailTaskTaken, EmailTaskDueReminder:
+	case EmailTaskRequest, EmailTaskTaken, EmailTaskWithdrawn, EmailTaskDueReminder:
 		// client tasks (issue 14): compose_task.go
 		if d, err = a.composeTask(ctx, n, w); err != nil {
 			return out, err

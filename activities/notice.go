@@ -31,6 +31,7 @@ const (
 	// client tasks (issue 14): compose_task.go
 	EmailTaskRequest     Email = "task_request"
 	EmailTaskTaken       Email = "task_taken"
+	EmailTaskWithdrawn   Email = "task_withdrawn"
 	EmailTaskDueReminder Email = "task_due_reminder"
 )
 

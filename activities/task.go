@@ -70,6 +70,8 @@ func (a *Activities) composeTask(ctx context.Context, n Notice, w ippo.Worker) (
 	switch n.Email {
 	case EmailTaskTaken:
 		return mail.TaskTaken{Center: a.Center, Name: w.Applicant.Name, Kind: kind}, nil
+	case EmailTaskWithdrawn:
+		return mail.TaskWithdrawn{Center: a.Center, Name: w.Applicant.Name, Kind: kind}, nil
 	case EmailTaskDueReminder:
 		return mail.TaskDueReminder{Center: a.Center, Name: w.Applicant.Name, Kind: kind, DueOn: n.Facts.DueOn}, nil
 	}

@@ -391,6 +391,7 @@ var timelineKinds = map[string]string{
 	"task_delivered":            "納品を記録",
 	"task_closed":               "案件を完了",
 	"task_cancelled":            "案件を取りやめ",
+	"task_request_withdrawn":    "依頼の取りやめをお知らせ",
 	"work_logged":               "作業を記録",
 	"absence_reported":          "お休み・遅刻・早退の連絡",
 	"other_services_recorded":   "ほかのサービスの利用日を記録",

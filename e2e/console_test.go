@@ -597,9 +597,11 @@ func TestConsoleTaskRequests(t *testing.T) {
 	}
 	require.Equal(t, "closed", statusOf(task))
 
-	// A task nobody was asked for yet is called off from its page.
+	// A task still waiting for the newcomer's answer is called off from
+	// its page; the newcomer is told kindly, by email and on the timeline.
 	spare := p.do("POST", "/api/v1/tasks", map[string]any{"type": "data_entry", "client": "鎌倉出版",
 		"expected_hours": 1, "due_on": today.AddDays(14).String()}, http.StatusCreated)["id"].(string)
+	p.do("POST", "/api/v1/tasks/"+spare+"/requests", map[string]any{"worker_ids": []string{newcomer}}, http.StatusOK)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(p.base+"/console/tasks/"+spare),
 		chromedp.WaitVisible(chromedp.CSS("#step-cancel summary")),
@@ -610,4 +612,20 @@ func TestConsoleTaskRequests(t *testing.T) {
 	))
 	require.Contains(t, text(t, ctx, "#task-status"), "取りやめ")
 	require.Equal(t, "cancelled", statusOf(spare))
+	p.eventually(20*time.Second, "the called-off email to the newcomer", func() bool {
+		for _, e := range p.outbox(newcomer) {
+			if e["template"] == "task_withdrawn" {
+				return strings.Contains(e["text"].(string), "取りやめになりました")
+			}
+		}
+		return false
+	})
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(p.base+"/console/workers/"+newcomer),
+		chromedp.WaitVisible(chromedp.CSS("#timeline")),
+	))
+	require.Contains(t, text(t, ctx, "#timeline"), "依頼の取りやめをお知らせ")
+	for _, e := range p.outbox(fan) {
+		require.NotEqual(t, "task_withdrawn", e["template"], "the fan was not asked for the spare task")
+	}
 }

@@ -55,6 +55,20 @@ func (d TaskTaken) validate(c *checker) {
 	c.text("Kind", d.Kind)
 }
 
+// TaskWithdrawn tells a worker who was asked, kindly, that the task has
+// been called off: no answer is needed, and nothing is held against them.
+type TaskWithdrawn struct {
+	Center `json:"center"`
+	Name   string
+	Kind   string
+}
+
+func (TaskWithdrawn) Template() Template { return TemplateTaskWithdrawn }
+func (d TaskWithdrawn) validate(c *checker) {
+	c.text("Name", d.Name)
+	c.text("Kind", d.Kind)
+}
+
 // TaskDueReminder reminds the assignee of the due date, the day before.
 type TaskDueReminder struct {
 	Center `json:"center"`

@@ -43,6 +43,7 @@ const (
 	// client tasks (issue 14)
 	TemplateTaskRequest     Template = "task_request"
 	TemplateTaskTaken       Template = "task_taken"
+	TemplateTaskWithdrawn   Template = "task_withdrawn"
 	TemplateTaskDueReminder Template = "task_due_reminder"
 )
 
@@ -83,6 +84,7 @@ var catalog = []struct {
 	{TemplateStaffTask, AudienceStaff, StaffTodo{}},
 	{TemplateTaskRequest, AudienceWorker, TaskRequest{}},
 	{TemplateTaskTaken, AudienceWorker, TaskTaken{}},
+	{TemplateTaskWithdrawn, AudienceWorker, TaskWithdrawn{}},
 	{TemplateTaskDueReminder, AudienceWorker, TaskDueReminder{}},
 }
 

@@ -30,6 +30,7 @@ func samples() []sample {
 			RateBasis: RateBasisMinimumWage("神奈川県"), PaymentTerms: "毎月末日締め、翌月末日までに、ご指定の口座へ振り込みます。",
 			AnswerBy: d(2026, 12, 4), AnswerURL: "https://ippo.example.jp/l/eyJpZCI6IjgifQ.c2lnbmF0dXJl"}},
 		{"task_taken", TaskTaken{Center: center, Name: "山田 花子", Kind: "校正"}},
+		{"task_withdrawn", TaskWithdrawn{Center: center, Name: "山田 花子", Kind: "校正"}},
 		{"task_due_reminder", TaskDueReminder{Center: center, Name: "山田 花子", Kind: "校正", DueOn: d(2026, 12, 20)}},
 		{"application_received", ApplicationReceived{Center: center, Name: "山田 花子", Received: d(2026, 4, 1)}},
 		{"eligibility_approved", EligibilityApproved{Center: center, Name: "山田 花子"}},

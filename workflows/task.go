@@ -387,21 +387,34 @@ func (t *clientTask) validateCancel(ctx workflow.Context, _ TaskStepBy) error {
 	return nil
 }
 
-// cancel ends the task; requests still waiting are withdrawn (nobody is
-// emailed: the request simply lapses, and the timeline shows it).
+// cancel ends the task. Requests still waiting are withdrawn, and every
+// worker still asked (waiting, or silent past the answer days) is told
+// kindly that the task was called off, so nobody keeps time free for it.
 func (t *clientTask) cancel(ctx workflow.Context, by TaskStepBy) (TaskResult, error) {
 	t.mu.Lock(ctx)
 	defer t.release(ctx)
 	if err := t.validateCancel(ctx, by); err != nil {
 		return t.result(), err
 	}
+	tell := workflow.GetVersion(ctx, changeCancelTells, workflow.DefaultVersion, 1) >= 1
+	var asked []string
 	for i := range t.s.Requests {
-		if t.s.Requests[i].Answer == "waiting" {
-			t.s.Requests[i].Answer = "withdrawn"
+		r := &t.s.Requests[i]
+		if r.Answer == "waiting" || r.Answer == "unanswered" {
+			asked = append(asked, r.WorkerID)
+		}
+		if r.Answer == "waiting" {
+			r.Answer = "withdrawn"
 		}
 	}
 	t.s.Status = ippo.TaskCancelled
 	t.step(ctx, ippo.TaskStepCancelled, t.s.Assignee, by.Actor, ippo.TaskStep{})
+	if tell {
+		for _, w := range asked {
+			t.step(ctx, ippo.TaskStepWithdrawn, w, ippo.ActorSystem, ippo.TaskStep{})
+			t.notify(ctx, activities.EmailTaskWithdrawn, w, activities.Facts{})
+		}
+	}
 	return t.result(), nil
 }
 

@@ -35,10 +35,43 @@ func TestRecordHistoriesClientTask(t *testing.T) {
 	saveHistory(ctx, t, c, id, runID, filepath.Join(taskHistories, tag+"-requested-declined-accepted-delivered-run1.json"))
 }
 
+// TestRecordHistoriesClientTaskCancelled records a task asked of two
+// workers, declined by one and cancelled while the other still waits (who
+// is told it was called off, changeCancelTells), for
+// TestReplayClientTaskHistories. It runs only with IPPO_RECORD_HISTORIES=1.
+func TestRecordHistoriesClientTaskCancelled(t *testing.T) {
+	tag := recordingTag(t)
+	c := temporaltest.Server(t).Client()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	id, runID := startClientTask(ctx, t, c, func(update func(string, any) workflows.TaskResult) {
+		update(workflows.UpdateRequestTask, workflows.RequestTask{WorkerIDs: []string{"w1", "w2"}, Actor: "staff:a"})
+		update(workflows.UpdateAnswerTask, workflows.AnswerTask{WorkerID: "w1", Actor: "worker"})
+		r := update(workflows.UpdateCancelTask, workflows.TaskStepBy{Actor: "staff:a"})
+		require.Equal(t, ippo.TaskCancelled, r.Status)
+	})
+	saveHistory(ctx, t, c, id, runID, filepath.Join(taskHistories, tag+"-requested-declined-cancelled-run1.json"))
+}
+
 // runClientTask runs a client task on the server (in-memory activities)
 // through two requests, a decline, an acceptance, a delivery and the close,
 // and returns its workflow and run IDs.
 func runClientTask(ctx context.Context, t *testing.T, c client.Client) (string, string) {
+	t.Helper()
+	return startClientTask(ctx, t, c, func(update func(string, any) workflows.TaskResult) {
+		update(workflows.UpdateRequestTask, workflows.RequestTask{WorkerIDs: []string{"w1", "w2"}, Actor: "staff:a"})
+		update(workflows.UpdateAnswerTask, workflows.AnswerTask{WorkerID: "w1", Actor: "worker"})
+		r := update(workflows.UpdateAnswerTask, workflows.AnswerTask{WorkerID: "w2", Accept: true, Actor: "worker"})
+		require.Equal(t, ippo.TaskAssigned, r.Status)
+		update(workflows.UpdateDeliverTask, workflows.DeliverTask{Output: 12, Quality: 4, Actor: "staff:a"})
+		update(workflows.UpdateCloseTask, workflows.TaskStepBy{Actor: "staff:a"})
+	})
+}
+
+// startClientTask starts a client task on the server (in-memory
+// activities), takes the steps, waits for the workflow to end and returns
+// its workflow and run IDs.
+func startClientTask(ctx context.Context, t *testing.T, c client.Client, steps func(update func(string, any) workflows.TaskResult)) (string, string) {
 	t.Helper()
 	queue := "record-task-" + uuid.NewString()
 	wk := worker.New(c, queue, worker.Options{})
@@ -62,12 +95,7 @@ func runClientTask(ctx context.Context, t *testing.T, c client.Client) (string, 
 		require.NoError(t, h.Get(ctx, &r))
 		return r
 	}
-	update(workflows.UpdateRequestTask, workflows.RequestTask{WorkerIDs: []string{"w1", "w2"}, Actor: "staff:a"})
-	update(workflows.UpdateAnswerTask, workflows.AnswerTask{WorkerID: "w1", Actor: "worker"})
-	r := update(workflows.UpdateAnswerTask, workflows.AnswerTask{WorkerID: "w2", Accept: true, Actor: "worker"})
-	require.Equal(t, ippo.TaskAssigned, r.Status)
-	update(workflows.UpdateDeliverTask, workflows.DeliverTask{Output: 12, Quality: 4, Actor: "staff:a"})
-	update(workflows.UpdateCloseTask, workflows.TaskStepBy{Actor: "staff:a"})
+	steps(update)
 	require.NoError(t, run.Get(ctx, nil))
 	return id, run.GetRunID()
 }

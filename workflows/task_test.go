@@ -152,29 +152,60 @@ func TestTaskFromRequestToClose(t *testing.T) {
 }
 
 // TestTaskCancel: a task can be cancelled before its delivery; the
-// workflow ends and waiting requests lapse.
+// workflow ends, and everyone still asked — silent past the answer days
+// (w3), or waiting (w1) — is told kindly that it was called off, in the
+// order they were asked, while the one who declined (w2) hears nothing more.
 func TestTaskCancel(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	w := newWorld()
-	env := w.newEnv(&suite, day("2026-12-01").Start().Add(9*time.Hour), workflows.ClientTaskWorkflow, workflows.ClientTask)
-	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(workflows.UpdateRequestTask, "r", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {}},
-			workflows.RequestTask{WorkerIDs: []string{"w1"}, Actor: "staff:a"})
-	}, time.Hour)
-	var state workflows.ClientTaskState
-	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(workflows.UpdateCancelTask, "c", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {}},
-			workflows.TaskStepBy{Actor: "staff:a"})
-	}, 2*time.Hour)
-	env.RegisterDelayedCallback(func() {
-		v, err := env.QueryWorkflow(workflows.QueryTaskState)
-		require.NoError(t, err)
-		require.NoError(t, v.Get(&state))
-	}, 90*time.Minute)
+	start := day("2026-12-01").Start().Add(9 * time.Hour)
+	env := w.newEnv(&suite, start, workflows.ClientTaskWorkflow, workflows.ClientTask)
+	at := func(d string, hour int) time.Time { return day(d).Start().Add(time.Duration(hour) * time.Hour) }
+	updates := []*taskUpdate{
+		{at: at("2026-12-01", 10), name: workflows.UpdateRequestTask, arg: workflows.RequestTask{WorkerIDs: []string{"w2", "w3"}, Actor: "staff:a"}},
+		{at: at("2026-12-01", 11), name: workflows.UpdateAnswerTask, arg: workflows.AnswerTask{WorkerID: "w2", Actor: "worker"}},
+		{at: at("2026-12-04", 10), name: workflows.UpdateRequestTask, arg: workflows.RequestTask{WorkerIDs: []string{"w1"}, Actor: "staff:a"}},
+		{at: at("2026-12-05", 12), name: workflows.UpdateCancelTask, arg: workflows.TaskStepBy{Actor: "staff:a"}},
+	}
+	for i, u := range updates {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(u.name, fmt.Sprint("u", i), &testsuite.TestUpdateCallback{
+				OnAccept: func() {},
+				OnReject: func(err error) { u.err = err },
+				OnComplete: func(r any, err error) {
+					if err != nil {
+						u.err = err
+						return
+					}
+					u.result = r.(workflows.TaskResult)
+				},
+			}, u.arg)
+		}, u.at.Sub(start))
+	}
 	env.ExecuteWorkflow(workflows.ClientTaskWorkflow, workflows.ClientTaskInput{TaskID: "t2", Due: day("2026-12-20")})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
-	require.Equal(t, ippo.TaskRequested, state.Status)
-	require.Equal(t, []string{"task_requested w1", "task_cancelled "}, w.taskKinds())
-	require.Empty(t, w.todos, "a cancelled task asks nobody for anything more")
+	for _, u := range updates {
+		require.NoError(t, u.err)
+	}
+	require.Equal(t, ippo.TaskCancelled, updates[3].result.Status)
+
+	require.Equal(t, []string{
+		"task_requested w2", "task_requested w3",
+		"task_declined w2",
+		"task_requested w1",
+		"task_unanswered w3",
+		"task_cancelled ", "task_request_withdrawn w3", "task_request_withdrawn w1",
+	}, w.taskKinds())
+	require.Equal(t, []string{
+		"task_request w2", "task_request w3", "task_request w1",
+		"task_withdrawn w3", "task_withdrawn w1",
+	}, w.taskEmails())
+	// The cancellation is one decision, written whole by one RecordTaskEffects.
+	cancelled := w.taskEffects[len(w.taskEffects)-1]
+	require.Len(t, cancelled.Steps, 3)
+	require.Len(t, cancelled.Emails, 2)
+	// Only w3's silence asked staff for anything; the cancellation asks nothing more.
+	require.Len(t, w.todos, 1)
+	require.Equal(t, activities.TodoTaskUnanswered, w.todos[0].Kind)
 }

@@ -87,4 +87,12 @@ const (
 	// whose workflow began before keeps recording step by step and sending
 	// its emails itself until it ends or continues as new.
 	changeTaskEffects = "task-effects"
+
+	// changeCancelTells: cancelling a task tells each worker still asked
+	// (waiting, or silent past the answer days) that it has been called
+	// off — an email and a step on their timeline — as an acceptance tells
+	// the others it has been taken. Asked when a cancellation is decided:
+	// a cancellation already in a history lets the requests lapse silently,
+	// as it did.
+	changeCancelTells = "cancel-tells"
 )
