@@ -39,6 +39,25 @@ type taskUpdate struct {
 	err    error
 }
 
+// sendTaskUpdates sends each update at its instant and keeps its answer.
+func sendTaskUpdates(env *testsuite.TestWorkflowEnvironment, start time.Time, updates []*taskUpdate) {
+	for i, u := range updates {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(u.name, fmt.Sprint("u", i), &testsuite.TestUpdateCallback{
+				OnAccept: func() {},
+				OnReject: func(err error) { u.err = err },
+				OnComplete: func(r any, err error) {
+					if err != nil {
+						u.err = err
+						return
+					}
+					u.result = r.(workflows.TaskResult)
+				},
+			}, u.arg)
+		}, u.at.Sub(start))
+	}
+}
+
 // TestTaskFromRequestToClose: two workers asked, one declines, the other
 // stays silent (a staff to-do); a third asked later accepts (the silent one
 // is told kindly it is taken, and a late acceptance is answered "taken");
@@ -64,21 +83,7 @@ func TestTaskFromRequestToClose(t *testing.T) {
 		{at: at("2026-12-22", 11), name: workflows.UpdateDeliverTask, arg: workflows.DeliverTask{Output: 20, Quality: 4, Actor: "staff:a"}},
 		{at: at("2026-12-22", 12), name: workflows.UpdateCloseTask, arg: workflows.TaskStepBy{Actor: "staff:a"}},
 	}
-	for i, u := range updates {
-		env.RegisterDelayedCallback(func() {
-			env.UpdateWorkflow(u.name, fmt.Sprint("u", i), &testsuite.TestUpdateCallback{
-				OnAccept: func() {},
-				OnReject: func(err error) { u.err = err },
-				OnComplete: func(r any, err error) {
-					if err != nil {
-						u.err = err
-						return
-					}
-					u.result = r.(workflows.TaskResult)
-				},
-			}, u.arg)
-		}, u.at.Sub(start))
-	}
+	sendTaskUpdates(env, start, updates)
 	env.ExecuteWorkflow(workflows.ClientTaskWorkflow, workflows.ClientTaskInput{TaskID: "t1", Due: due})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
@@ -167,21 +172,7 @@ func TestTaskCancel(t *testing.T) {
 		{at: at("2026-12-04", 10), name: workflows.UpdateRequestTask, arg: workflows.RequestTask{WorkerIDs: []string{"w1"}, Actor: "staff:a"}},
 		{at: at("2026-12-05", 12), name: workflows.UpdateCancelTask, arg: workflows.TaskStepBy{Actor: "staff:a"}},
 	}
-	for i, u := range updates {
-		env.RegisterDelayedCallback(func() {
-			env.UpdateWorkflow(u.name, fmt.Sprint("u", i), &testsuite.TestUpdateCallback{
-				OnAccept: func() {},
-				OnReject: func(err error) { u.err = err },
-				OnComplete: func(r any, err error) {
-					if err != nil {
-						u.err = err
-						return
-					}
-					u.result = r.(workflows.TaskResult)
-				},
-			}, u.arg)
-		}, u.at.Sub(start))
-	}
+	sendTaskUpdates(env, start, updates)
 	env.ExecuteWorkflow(workflows.ClientTaskWorkflow, workflows.ClientTaskInput{TaskID: "t2", Due: day("2026-12-20")})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
