@@ -262,6 +262,7 @@ func (l *lifecycle) validateEndContract(ctx workflow.Context, e EndContract) err
 func (l *lifecycle) endContract(ctx workflow.Context, e EndContract) (StepResult, error) {
 	l.mu.Lock(ctx)
 	defer l.answer(ctx)
+	l.extendDueBy(ctx, l.noticeDay(ctx, e))
 	if err := l.validateEndContract(ctx, e); err != nil {
 		return StepResult{}, err
 	}
@@ -288,6 +289,34 @@ func (l *lifecycle) endContract(ctx workflow.Context, e EndContract) (StepResult
 	}
 	l.dirty = true
 	return l.result(), nil
+}
+
+// extendDueBy makes the extension that came due on or before day but that
+// the main loop has not made yet — its timer had not fired when the notice
+// arrived (after a Temporal restart the server's timers can lag the
+// updates it delivers) — so a notice is judged on the term current on its
+// day, never on a term already over: an opt-out submitted after the
+// extension date no longer ends the contract retroactively on the last
+// term's end. Versioned (changeCatchUp), asked only when an extension is
+// actually overdue.
+func (l *lifecycle) extendDueBy(ctx workflow.Context, day ippo.Date) {
+	for range 4 {
+		c := l.s.Contract
+		if !l.effects || l.s.Phase != ippo.PhaseActive || c == nil || c.Ending != nil {
+			return
+		}
+		at := c.extensionAt()
+		if at.After(day.Start()) || l.now(ctx).Before(at) {
+			return
+		}
+		if workflow.GetVersion(ctx, changeCatchUp, workflow.DefaultVersion, 1) < 1 {
+			return
+		}
+		l.contractOnTime(ctx)
+		if c := l.s.Contract; c == nil || c.extensionAt() == at {
+			return // nothing moved (the policy could not be read): decide as before
+		}
+	}
 }
 
 // endLate applies a timely opt-out that arrived after the extension it

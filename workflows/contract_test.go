@@ -8,6 +8,7 @@ import (
 	"github.com/ippo-center/ippo/activities"
 	"github.com/ippo-center/ippo/workflows"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 )
 
 // signedScenario: applied 2026-03-20, approved 03-25, signed 04-01 (term ends 09-30).
@@ -298,4 +299,42 @@ func TestRetriedStepAfterContinueAsNew(t *testing.T) {
 	require.Equal(t, ippo.ECONFLICT, other.Refused(t).Code, "a new signing does not fit the phase")
 	require.Len(t, s.world.stepsOf("contract_signed"), 1, "signed once")
 	require.Len(t, s.world.noticesOf(activities.EmailContractTerms), 2, "terms at signing and at the extension, not again")
+}
+
+// TestNoticeAfterAnOverdueExtension: a worker's opt-out that reaches the
+// lifecycle at the extension's instant is judged on the term current on its
+// day: the contract is extended and ends with the new term, not
+// retroactively on the last term's end. (In the test environment the
+// extension's timer is handled first; on a real server, after a restart,
+// the update can come before the timer, which is what extendDueBy is for —
+// the chaos test met it once in five runs.)
+func TestNoticeAfterAnOverdueExtension(t *testing.T) {
+	s := signedScenario(t)
+	extension := day("2026-10-01").Start()
+	var opt *outcome
+	s.atTime(extension, func(env *testsuite.TestWorkflowEnvironment) {
+		opt = &outcome{}
+		env.UpdateWorkflow(workflows.UpdateEndContract, "late-opt-out", &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { opt.ran, opt.err = true, err },
+			OnComplete: func(v any, err error) {
+				opt.ran, opt.err, opt.value = true, err, v
+				if r, ok := v.(workflows.StepResult); ok && err == nil {
+					opt.result = r
+				}
+			},
+		}, workflows.EndContract{By: workflows.ByWorker, Actor: "worker", SubmittedAt: extension.Add(time.Minute)})
+	})
+	s.update("2027-01-05", workflows.UpdateWithdraw, withdraw())
+	s.run()
+
+	require.NoError(t, s.err)
+	require.Equal(t, day("2026-12-31"), opt.OK(t).EndsOn, "the opt-out ends the term that began on its day")
+	ext := s.world.stepsOf("contract_extended")
+	require.Len(t, ext, 1)
+	require.Equal(t, "2026-10-01", ext[0].Data["term_start"])
+	opted := s.world.stepsOf("opted_out")
+	require.Len(t, opted, 1)
+	require.Equal(t, "2026-12-31", opted[0].Data["ends_on"])
+	require.Equal(t, ippo.PhaseEnded, s.state.Phase)
 }

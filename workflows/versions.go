@@ -88,6 +88,14 @@ const (
 	// its emails itself until it ends or continues as new.
 	changeTaskEffects = "task-effects"
 
+	// changeCatchUp: a notice (the worker's opt-out, the center's
+	// non-renewal) first makes the extension that came due on or before
+	// its day if the main loop has not made it yet (lifecycle.extendDueBy),
+	// so it is judged on the term current on that day. Asked only when an
+	// extension is overdue as a notice is applied; a history without the
+	// marker decides as before.
+	changeCatchUp = "notice-catch-up"
+
 	// changeCancelTells: cancelling a task tells each worker still asked
 	// (waiting, or silent past the answer days) that it has been called
 	// off — an email and a step on their timeline — as an acceptance tells
