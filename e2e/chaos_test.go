@@ -340,6 +340,10 @@ func TestChaos(t *testing.T) {
 		} else {
 			// The worker's opt-out stops the next extension: the contract
 			// ends with the term current on the day it was submitted.
+			if endOn(w, noticeOn) != ends {
+				timeline, _ := json.MarshalIndent(p.do("GET", "/api/v1/workers/"+w.id+"/timeline", nil, http.StatusOK), "", "  ")
+				keepOutput(t, "timeline-"+w.id+".json", timeline)
+			}
 			require.Equal(t, endOn(w, noticeOn), ends, "worker %s (%s) opted out on %s ends %s (test's reading: %s or %s)", w.id, w.how, noticeOn, ends, w.endsOn, w.endsEither)
 		}
 		for _, s := range extended {

@@ -39,6 +39,25 @@ var (
 	buildErr  error
 )
 
+// keepOutput saves what a failed test leaves for whoever looks into it
+// (ippo's whole log, a worker's timeline) under .test-output/e2e/, not
+// committed: the test's own log shows only the tail.
+func keepOutput(t *testing.T, name string, data []byte) {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", ".test-output", "e2e")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("keep %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Logf("keep %s: %v", name, err)
+		return
+	}
+	t.Logf("kept %s", path)
+}
+
 // ippoBinary builds cmd/ippo once per test run.
 func ippoBinary(t *testing.T) string {
 	t.Helper()
@@ -148,6 +167,7 @@ func start(t *testing.T, o options) *instance {
 	t.Cleanup(func() {
 		p.stop()
 		if t.Failed() {
+			keepOutput(t, "ippo-"+command+".log", p.logs.Bytes())
 			t.Logf("ippo %s logs:\n%s", command, tail(p.logs.String(), 60))
 		}
 	})
