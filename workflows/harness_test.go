@@ -397,8 +397,13 @@ func (s *scenario) update(date, name string, arg any) *outcome {
 // updateAs sends a staff step with update ID id (a retried request sends
 // its ID again).
 func (s *scenario) updateAs(date, name, id string, arg any) *outcome {
+	return s.updateAt(day(date).Start().Add(10*time.Hour), name, id, arg)
+}
+
+// updateAt sends a staff step with update ID id at instant at.
+func (s *scenario) updateAt(at time.Time, name, id string, arg any) *outcome {
 	o := &outcome{}
-	s.at(date, func(env *testsuite.TestWorkflowEnvironment) {
+	s.atTime(at, func(env *testsuite.TestWorkflowEnvironment) {
 		env.UpdateWorkflow(name, id, &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) { o.ran, o.err = true, err },
