@@ -23,13 +23,18 @@ import (
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
 	"github.com/ippo-center/ippo/activities"
+	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/mail/sendgridfake"
 	"github.com/ippo-center/ippo/workflows"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/proxy"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // TestChaos runs 30 compressed lifecycles of the real binary on its own
@@ -93,6 +98,18 @@ func TestChaos(t *testing.T) {
 		from, to ippo.Date
 	}
 	ws := make([]*worker, workers)
+	// A failure keeps every lifecycle's Temporal history (each run's
+	// events, payloads decoded), to read beside the timelines it kept.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, w := range ws {
+			if w != nil {
+				keepHistory(t, tmp.addr, workflows.WorkerWorkflowID(w.id))
+			}
+		}
+	})
 	for i := range ws {
 		id := p.do("POST", "/api/v1/applicants", applicant(fmt.Sprintf("chaos%02d@example.jp", i)), http.StatusCreated)["id"].(string)
 		p.do("POST", "/api/v1/workers/"+id+"/eligibility", map[string]any{"decision": "approve"}, http.StatusOK)
@@ -445,6 +462,46 @@ func TestChaos(t *testing.T) {
 		byTemplate, len(closed), reports)
 	fmt.Printf("CHAOS FIGURES: lifecycles=%d extensions_due=%d extensions_seen=%d lag_p50=%s lag_p99=%s lag_max=%s reports=%d/%d unknown_emails=%d\n",
 		workers, due, seen, pct(0.5).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond), reports, len(closed), unknown)
+}
+
+// keepHistory keeps the history of every run of a workflow on the dev
+// server at addr, as JSON lines with payloads decoded, under .test-output.
+func keepHistory(t *testing.T, addr, workflowID string) {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: addr, DataConverter: temporaltest.Codec().DataConverter()})
+	if err != nil {
+		t.Logf("keep history of %s: %v", workflowID, err)
+		return
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowId = '%s'", workflowID),
+	})
+	if err != nil {
+		t.Logf("keep history of %s: %v", workflowID, err)
+		return
+	}
+	var out bytes.Buffer
+	for _, ex := range resp.Executions {
+		it := c.GetWorkflowHistory(ctx, ex.Execution.WorkflowId, ex.Execution.RunId, false, 0)
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				t.Logf("keep history of %s: %v", workflowID, err)
+				break
+			}
+			_ = proxy.VisitPayloads(ctx, e, proxy.VisitPayloadsOptions{
+				Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+					return temporaltest.Codec().Decode(ps)
+				},
+			})
+			b, _ := protojson.Marshal(e)
+			fmt.Fprintf(&out, "%s %s\n", ex.Execution.RunId, b)
+		}
+	}
+	keepOutput(t, "history-"+strings.ReplaceAll(workflowID, "/", "-")+".jsonl", out.Bytes())
 }
 
 // recordedNotice is the day the worker's opt-out or the center's notice
