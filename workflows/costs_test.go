@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,9 +100,11 @@ func stepCosts(t *testing.T, h *historypb.History) map[string]cost {
 }
 
 // TestStepCosts pins what a step costs, measured on the real Temporal dev
-// server from the history of today's code: one workflow task per step and
-// no activity task (the decision's reads and its one write are local
-// activities). It prints the costs before the change, from a history
+// server from the history of today's code: two workflow tasks and one
+// activity task per step — the task that decides (its reads are local
+// activities) and the one that sees its one write done; the write is an
+// activity so that it runs only once the decision is recorded
+// (changeDurableEffects, TestEffectsFollowTheirDecision). It prints the costs before the change, from a history
 // recorded then (testdata/histories/v3-main-*).
 func TestStepCosts(t *testing.T) {
 	before := loadHistory(t, "testdata/histories/v3-main-extends-twice-then-withdrawn-run1.json")
@@ -155,11 +158,97 @@ func TestStepCosts(t *testing.T) {
 		t.Logf("%-20s before %+v  now %+v", step, old[step], now[step])
 	}
 	require.Equal(t, map[string]cost{
-		"intake":                          {Tasks: 1, Local: 1},
-		workflows.UpdateDecideEligibility: {Tasks: 1, Local: 2},
-		workflows.UpdateSignContract:      {Tasks: 1, Local: 2},
-		"extension":                       {Tasks: 1, Local: 2},
+		"intake":                          {Tasks: 2, Activities: 1},
+		workflows.UpdateDecideEligibility: {Tasks: 2, Activities: 1, Local: 1},
+		workflows.UpdateSignContract:      {Tasks: 2, Activities: 1, Local: 1},
+		"extension":                       {Tasks: 2, Activities: 1, Local: 1},
 	}, now)
+}
+
+// TestEffectsFollowTheirDecision runs a lifecycle on the real Temporal dev
+// server and checks, as each staff step's effects are written, that the
+// Update which decided it is already in the history: a write runs only
+// once the workflow task that made its decision is recorded. A write that
+// ran inside that task (a local activity) would have left, when the task
+// was lost (ippo killed, the server restarted), the effects of a decision
+// the lifecycle never had — TestChaos met one: a notice on the timeline
+// that the lifecycle went on extending past.
+func TestEffectsFollowTheirDecision(t *testing.T) {
+	c := temporaltest.Server(t).Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// A long month: the steps below are not raced by an extension.
+	clock := ippo.Clock{Anchor: time.Now().Truncate(time.Second), MonthLength: time.Hour}
+	queue := "durable-" + uuid.NewString()
+	id := uuid.NewString()
+	wid := workflows.WorkerWorkflowID(id)
+	decidedBy := map[string]string{ // step kind: the Update that decides it
+		"eligibility_approved": workflows.UpdateDecideEligibility,
+		"contract_signed":      workflows.UpdateSignContract,
+		"non_renewal_given":    workflows.UpdateEndContract,
+	}
+	var (
+		mu      sync.Mutex
+		checked []string
+		early   []string
+	)
+	w := newWorld()
+	w.claim = activities.PlaceResult{Granted: true}
+	w.onEffects = func(e activities.Effects) error {
+		for _, s := range e.Steps {
+			update, ok := decidedBy[s.Kind]
+			if !ok {
+				continue
+			}
+			recorded := false
+			it := c.GetWorkflowHistory(ctx, wid, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+			for it.HasNext() {
+				ev, err := it.Next()
+				if err != nil {
+					return err
+				}
+				if a := ev.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == update {
+					recorded = true
+				}
+			}
+			mu.Lock()
+			checked = append(checked, s.Kind)
+			if !recorded {
+				early = append(early, s.Kind)
+			}
+			mu.Unlock()
+		}
+		return nil
+	}
+	wk := worker.New(c, queue, worker.Options{})
+	wk.RegisterWorkflowWithOptions(workflows.Lifecycle, workflow.RegisterOptions{Name: workflows.LifecycleWorkflow})
+	w.registerActivities(wk)
+	require.NoError(t, wk.Start())
+	defer wk.Stop()
+
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wid, TaskQueue: queue},
+		workflows.LifecycleWorkflow, workflows.LifecycleInput{WorkerID: id, Actor: "staff:a", Clock: clock})
+	require.NoError(t, err)
+	defer func() { _ = c.TerminateWorkflow(context.Background(), wid, "", "test over") }()
+	for i, u := range []struct {
+		name string
+		arg  any
+	}{
+		{workflows.UpdateDecideEligibility, approve()},
+		{workflows.UpdateSignContract, workflows.SignContract{Actor: "staff:a"}},
+		{workflows.UpdateEndContract, workflows.EndContract{By: workflows.ByCenter, NoteID: "n", Actor: "staff:a"}},
+	} {
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: wid, UpdateID: string(rune('a' + i)), UpdateName: u.name, Args: []any{u.arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		require.NoError(t, err)
+		require.NoError(t, h.Get(ctx, nil), u.name)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"eligibility_approved", "contract_signed", "non_renewal_given"}, checked, "every staff step's write was checked")
+	require.Empty(t, early, "steps written before the Update that decided them was in the history")
 }
 
 // historyActivity names the activity an event schedules, and whether it

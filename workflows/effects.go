@@ -11,12 +11,23 @@ import (
 )
 
 // effectWrites orders the writes of a workflow's decisions (the lifecycle's
-// and a client task's): each write is one local activity that starts once
-// the one before it is written, so writes land in the order of their
-// decisions (an approval's email never before the application's), while
-// nothing holding the workflow's lock waits for them. The workflow waits
-// for done before it hands over (continue-as-new) or ends.
+// and a client task's): each write starts once the one before it is
+// written, so writes land in the order of their decisions (an approval's
+// email never before the application's), while nothing holding the
+// workflow's lock waits for them. The workflow waits for done before it
+// hands over (continue-as-new) or ends.
+//
+// From changeDurableEffects on (durable), each write is an activity: the
+// server schedules it only once the workflow task that made the decision
+// is recorded in the history. Before, each was a local activity, which
+// runs inside that workflow task, before it is recorded: when the task was
+// then lost (the worker process killed, the Temporal server restarted
+// under it), PostgreSQL kept the effects of a decision the history never
+// had, and the decisions the retried task made instead (an Update
+// redelivered after a timer that fired meanwhile, or not at all) found
+// their step keys taken and were not written.
 type effectWrites struct {
+	durable bool
 	last    workflow.Future   // the latest write, which the next one follows
 	pending []workflow.Future // writes (and signals) not known finished
 }
@@ -29,6 +40,10 @@ func (w *effectWrites) add(ctx workflow.Context, clock ippo.Clock, activity, arg
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		if prev != nil {
 			_ = prev.Get(ctx, nil)
+		}
+		if w.durable {
+			set.Chain(workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, writeOptions(clock)), activity, arg))
+			return
 		}
 		set.Chain(workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localOptions(clock)), activity, arg))
 	})
@@ -70,6 +85,14 @@ func localOptions(clock ippo.Clock) workflow.LocalActivityOptions {
 			MaximumInterval:    activities.RetryCeiling(clock),
 		},
 	}
+}
+
+// writeOptions are localOptions for an effects write run as an activity:
+// it waits for a worker process as long as it takes (none is running), and
+// retries as a local activity would.
+func writeOptions(clock ippo.Clock) workflow.ActivityOptions {
+	l := localOptions(clock)
+	return workflow.ActivityOptions{StartToCloseTimeout: l.StartToCloseTimeout, RetryPolicy: l.RetryPolicy}
 }
 
 // execShort runs one of a workflow's short PostgreSQL activities: a local

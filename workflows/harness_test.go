@@ -50,6 +50,9 @@ type world struct {
 	// onProvide runs before a provision is decided (to withdraw a consent
 	// mid-handoff, as a concurrent API request would).
 	onProvide func(p activities.HandoffProvision)
+	// onEffects runs before a decision's effects are written; an error
+	// fails the write (as PostgreSQL would).
+	onEffects func(e activities.Effects) error
 
 	// client tasks (issue 14)
 	taskSteps   []ippo.TaskStep
@@ -128,6 +131,11 @@ func (w *world) registerActivities(r interface {
 		return activities.NoticeResult{Status: ippo.EmailHeld}, nil
 	})
 	reg("RecordEffects", func(_ context.Context, e activities.Effects) error {
+		if w.onEffects != nil {
+			if err := w.onEffects(e); err != nil {
+				return err
+			}
+		}
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		for _, s := range e.Steps {

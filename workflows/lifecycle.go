@@ -211,6 +211,7 @@ func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 	}
 	l.cadence = workflow.GetVersion(ctx, ChangeAssessmentCadence, workflow.DefaultVersion, 1) >= 1
 	l.effects = workflow.GetVersion(ctx, changeEffects, workflow.DefaultVersion, 1) >= 1
+	l.writes.durable = l.effects && workflow.GetVersion(ctx, changeDurableEffects, workflow.DefaultVersion, 1) >= 1
 	if in.State == nil && in.Imported != nil {
 		if !appliedFirst {
 			l.mu.Lock(ctx)
@@ -432,7 +433,8 @@ func (l *lifecycle) effect() *activities.Effects {
 }
 
 // unlock releases the lock and writes what the decisions taken under it
-// recorded, in one local activity that nothing holding the lock waits for:
+// recorded, in one write that nothing holding the lock waits for (an
+// activity once the decision is recorded, effectWrites):
 // the decisions are final in state already, so a slow or absent
 // PostgreSQL delays only the write (and an Update's answer, which waits
 // for the returned future), never the next decision or timer. Each write

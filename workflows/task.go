@@ -138,6 +138,7 @@ type clientTask struct {
 func ClientTask(ctx workflow.Context, in ClientTaskInput) error {
 	t := &clientTask{s: in.State, mu: workflow.NewMutex(ctx), log: workflow.GetLogger(ctx)}
 	t.effects = workflow.GetVersion(ctx, changeTaskEffects, workflow.DefaultVersion, 1) >= 1
+	t.writes.durable = t.effects && workflow.GetVersion(ctx, changeDurableEffects, workflow.DefaultVersion, 1) >= 1
 	if t.s == nil {
 		t.s = &ClientTaskState{TaskID: in.TaskID, Clock: in.Clock, Status: ippo.TaskOpen, Due: in.Due}
 	} else {
@@ -530,8 +531,8 @@ func (t *clientTask) effect() *activities.TaskEffects {
 }
 
 // unlock releases the lock and writes what the decisions taken under it
-// recorded, in one local activity that nothing holding the lock waits for
-// (the lifecycle's unlock, for a task): the decisions are final in state,
+// recorded, in one write that nothing holding the lock waits for (the
+// lifecycle's unlock, for a task): the decisions are final in state,
 // writes land in the order of their decisions, and each is keyed so a
 // retry writes nothing twice. Before changeTaskEffects nothing is pending
 // and it only unlocks.

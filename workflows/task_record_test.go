@@ -101,9 +101,11 @@ func startClientTask(ctx context.Context, t *testing.T, c client.Client, steps f
 }
 
 // TestTaskStepCosts pins what each step of a client task costs on the real
-// Temporal dev server with today's code: one workflow task and no activity
-// task per step (the request's policy read and every decision's one write
-// are local activities). It prints the costs before changeTaskEffects, from
+// Temporal dev server with today's code: two workflow tasks and one
+// activity task per step — the decision's task, and the one that sees its
+// one write done; the write is an activity so that it runs only once the
+// decision is recorded (changeDurableEffects), and the request's policy
+// read is a local activity. It prints the costs before changeTaskEffects, from
 // the history recorded then (v1-issue14-*), where each step and email was
 // an activity of its own.
 func TestTaskStepCosts(t *testing.T) {
@@ -129,10 +131,10 @@ func TestTaskStepCosts(t *testing.T) {
 	require.Equal(t, cost{Tasks: 6, Activities: 5}, updateCost(t, before.Events, workflows.UpdateRequestTask, 0),
 		"the measure itself: asking two workers cost 6 tasks and 5 activities before (policy, two steps, two emails)")
 	require.Equal(t, map[string]cost{
-		workflows.UpdateRequestTask: {Tasks: 1, Local: 2},
-		workflows.UpdateAnswerTask:  {Tasks: 1, Local: 1},
-		workflows.UpdateDeliverTask: {Tasks: 1, Local: 1},
-		workflows.UpdateCloseTask:   {Tasks: 1, Local: 1},
+		workflows.UpdateRequestTask: {Tasks: 2, Activities: 1, Local: 1},
+		workflows.UpdateAnswerTask:  {Tasks: 2, Activities: 1},
+		workflows.UpdateDeliverTask: {Tasks: 2, Activities: 1},
+		workflows.UpdateCloseTask:   {Tasks: 2, Activities: 1},
 	}, now)
 }
 

@@ -103,4 +103,16 @@ const (
 	// a cancellation already in a history lets the requests lapse silently,
 	// as it did.
 	changeCancelTells = "cancel-tells"
+
+	// changeDurableEffects (issue 10): a decision's effects are written by
+	// an activity, which the server schedules only once the workflow task
+	// that made the decision is recorded, instead of a local activity,
+	// which runs inside that task before it is recorded (effectWrites).
+	// TestChaos found what the local write allowed: a notice whose workflow
+	// task was lost (ippo killed, Temporal restarted) was on the timeline
+	// and in the read model, while the lifecycle, which never had it, went
+	// on extending. Asked once per run, when it starts (Lifecycle,
+	// ClientTask), after changeEffects; a run that began before keeps its
+	// local writes until it continues as new.
+	changeDurableEffects = "effects-after-decision"
 )
