@@ -130,12 +130,14 @@ func TestStepCosts(t *testing.T) {
 		workflows.LifecycleWorkflow, workflows.LifecycleInput{WorkerID: id, Actor: "staff:a", Clock: clock})
 	require.NoError(t, err)
 	defer func() { _ = c.TerminateWorkflow(context.Background(), wid, "", "test over") }()
-	// Each step on its own: the approval is sent once the application is written.
+	// Each step on its own: the approval is sent once the application is
+	// written and the task that saw it written is done.
 	require.Eventually(t, func() bool { return len(w.stepsOf("applied")) == 1 }, time.Minute, 20*time.Millisecond)
 	for i, u := range []struct {
 		name string
 		arg  any
 	}{{workflows.UpdateDecideEligibility, approve()}, {workflows.UpdateSignContract, workflows.SignContract{Actor: "staff:a"}}} {
+		waitIdle(ctx, t, c, wid)
 		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 			WorkflowID: wid, UpdateID: string(rune('a' + i)), UpdateName: u.name, Args: []any{u.arg},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -249,6 +251,17 @@ func TestEffectsFollowTheirDecision(t *testing.T) {
 	defer mu.Unlock()
 	require.Equal(t, []string{"eligibility_approved", "contract_signed", "non_renewal_given"}, checked, "every staff step's write was checked")
 	require.Empty(t, early, "steps written before the Update that decided them was in the history")
+}
+
+// waitIdle waits until the workflow has no workflow task and no activity
+// pending: what the last step decided is recorded and written, so the next
+// step's costs are its own on a machine of any speed.
+func waitIdle(ctx context.Context, t *testing.T, c client.Client, workflowID string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+		return err == nil && d.GetPendingWorkflowTask() == nil && len(d.GetPendingActivities()) == 0
+	}, time.Minute, 20*time.Millisecond, "workflow %s idle", workflowID)
 }
 
 // historyActivity names the activity an event schedules, and whether it
