@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/ippo-center/ippo/internal/testkit"
@@ -98,4 +99,22 @@ func TestStepThatTimesOutIs503AndItsRetryCompletesIt(t *testing.T) {
 	notes, err = e.db.CountRows(context.Background(), "notes")
 	require.NoError(t, err)
 	require.Equal(t, 1, notes, "the retries stored no second note")
+}
+
+// TestIntakeAnswersWithTheApplicationRecorded: the applicant's answer comes
+// once the lifecycle has written the application, so the timeline read
+// right after it shows the application (the lifecycle writes it only once
+// its first workflow task is recorded, a moment after the start).
+func TestIntakeAnswersWithTheApplicationRecorded(t *testing.T) {
+	e := newEnv(t)
+	for i := range 3 {
+		id := e.json("staff", "POST", "/api/v1/applicants", testkit.Applicant(fmt.Sprintf("recorded%d@example.jp", i)), 201)["id"].(string)
+		var kinds []any
+		for _, it := range e.json("viewer", "GET", "/api/v1/workers/"+id+"/timeline", nil, 200)["items"].([]any) {
+			if it.(map[string]any)["source"] == "lifecycle" {
+				kinds = append(kinds, it.(map[string]any)["kind"])
+			}
+		}
+		require.Equal(t, []any{"applied"}, kinds, "applicant %d's timeline as the intake answered", i)
+	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
@@ -52,5 +53,33 @@ func (a *App) Apply(ctx context.Context, actor Actor, in Intake) (ippo.Worker, e
 		}
 		return ippo.Worker{}, errors.Join(ErrUnavailable, err)
 	}
+	a.awaitApplication(ctx, id)
 	return a.DB.Worker(ctx, id)
+}
+
+// applicationWait bounds how long Apply waits for the lifecycle to write
+// the application step, as a staff step waits for its write.
+const applicationWait = 10 * time.Second
+
+// awaitApplication waits until the new lifecycle has written its first
+// step (the application, on the worker's timeline), so the staff member
+// who registered the applicant sees it on the next page. The lifecycle
+// writes it only once its first workflow task is recorded; if that takes
+// longer than applicationWait (no worker process running), the applicant
+// is registered all the same and the step follows.
+func (a *App) awaitApplication(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, applicationWait)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if ok, err := a.DB.StepsRecorded(ctx, id); ok || err != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -49,6 +49,17 @@ func (db *DB) DeleteApplicant(ctx context.Context, id string) error {
 	return err
 }
 
+// StepsRecorded reports whether the lifecycle has written at least one step
+// of the worker (its application) to the read model.
+func (db *DB) StepsRecorded(ctx context.Context, id string) (bool, error) {
+	var recorded bool
+	err := db.pool.QueryRow(ctx, `SELECT state_seq > 0 FROM workers WHERE id = $1`, id).Scan(&recorded)
+	if err != nil {
+		return false, fmt.Errorf("steps recorded for %s: %w", id, err)
+	}
+	return recorded, nil
+}
+
 const workerColumns = `w.id, w.name, w.name_kana, w.email, w.municipality_code, w.category,
 	w.recognized_by_doctor, w.disability_types, w.withdrawn_since, w.supporting_body,
 	w.intractable_disease, w.wants_general_employment, w.consent_given_on, w.consent_wording_version,
