@@ -28,8 +28,6 @@ import (
 	"github.com/ippo-center/ippo/workflows"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
-	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/api/proxy"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -468,7 +466,7 @@ func TestChaos(t *testing.T) {
 // server at addr, as JSON lines with payloads decoded, under .test-output.
 func keepHistory(t *testing.T, addr, workflowID string) {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: addr, DataConverter: temporaltest.Codec().DataConverter()})
+	c, err := client.Dial(client.Options{HostPort: addr})
 	if err != nil {
 		t.Logf("keep history of %s: %v", workflowID, err)
 		return
@@ -484,6 +482,7 @@ func keepHistory(t *testing.T, addr, workflowID string) {
 		return
 	}
 	var out bytes.Buffer
+	codec := temporaltest.Codec()
 	for _, ex := range resp.Executions {
 		it := c.GetWorkflowHistory(ctx, ex.Execution.WorkflowId, ex.Execution.RunId, false, 0)
 		for it.HasNext() {
@@ -492,11 +491,7 @@ func keepHistory(t *testing.T, addr, workflowID string) {
 				t.Logf("keep history of %s: %v", workflowID, err)
 				break
 			}
-			_ = proxy.VisitPayloads(ctx, e, proxy.VisitPayloadsOptions{
-				Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
-					return temporaltest.Codec().Decode(ps)
-				},
-			})
+			_ = decodeEvent(ctx, codec, e) // an undecodable payload is kept as stored
 			b, _ := protojson.Marshal(e)
 			fmt.Fprintf(&out, "%s %s\n", ex.Execution.RunId, b)
 		}

@@ -23,10 +23,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ippo-center/ippo"
+	ippocodec "github.com/ippo-center/ippo/codec"
 	"github.com/ippo-center/ippo/internal/temporaltest"
 	"github.com/ippo-center/ippo/postgres/pgtest"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/proxy"
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -360,11 +362,7 @@ func requireWorkflowClean(t *testing.T, workflowID, input string, secrets ...str
 			e, err := it.Next()
 			require.NoError(t, err)
 			writeEvent(t, &stored, e)
-			require.NoError(t, proxy.VisitPayloads(ctx, e, proxy.VisitPayloadsOptions{
-				Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
-					return codec.Decode(ps)
-				},
-			}))
+			require.NoError(t, decodeEvent(ctx, codec, e))
 			writeEvent(t, &decoded, e)
 		}
 		require.Contains(t, decoded.String(), input, "the check reads decrypted payloads")
@@ -373,6 +371,15 @@ func requireWorkflowClean(t *testing.T, workflowID, input string, secrets ...str
 			require.NotContains(t, decoded.String(), s, "run %s of %s", ex.Execution.RunId, workflowID)
 		}
 	}
+}
+
+// decodeEvent decodes every payload of history event e in place.
+func decodeEvent(ctx context.Context, codec *ippocodec.Codec, e *historypb.HistoryEvent) error {
+	return proxy.VisitPayloads(ctx, e, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return codec.Decode(ps)
+		},
+	})
 }
 
 // writeEvent writes an event as JSON, followed by its payloads' data
